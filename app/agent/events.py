@@ -1,0 +1,355 @@
+"""Typed events: everything the core does is announced as one of these.
+
+The core emits events through an ``emit`` callable; sinks (the SQLite store, the
+TUI, the headless printer, a list in tests) consume them. Each event class has a
+unique ``type`` string and round-trips through ``to_dict`` / ``event_from_dict``,
+which is how replay rebuilds the exact objects the live session produced.
+
+Feature packages (budget, resilience, feedback) define their own events in their
+own ``events.py`` by subclassing :class:`Event`; they are listed in
+``_FEATURE_EVENT_MODULES`` so that decoding finds them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import importlib
+import time
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+_REGISTRY: dict[str, type["Event"]] = {}
+_FEATURE_EVENT_MODULES = (
+    "app.agent.budget.events",
+    "app.agent.resilience.events",
+    "app.agent.feedback.events",
+)
+
+
+@dataclass(kw_only=True)
+class Event:
+    """Base of all events. ``seq`` and ``session_id`` are stamped by the bus."""
+
+    type: ClassVar[str] = "event"
+    session_id: str = ""
+    seq: int = 0
+    ts: float = field(default_factory=time.time)
+    # Events that are only interesting live (stream deltas) are not persisted.
+    persist: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "type" in cls.__dict__:
+            existing = _REGISTRY.get(cls.type)
+            if existing is not None and existing.__qualname__ != cls.__qualname__:
+                raise TypeError(f"duplicate event type {cls.type!r}")
+            _REGISTRY[cls.type] = cls
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        data["type"] = self.type
+        return data
+
+    def payload(self) -> dict[str, Any]:
+        """The event without its envelope (type, session_id, seq, ts)."""
+        data = self.to_dict()
+        for key in ("type", "session_id", "seq", "ts"):
+            data.pop(key, None)
+        return data
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def event_class(type_name: str) -> type[Event] | None:
+    if type_name not in _REGISTRY:
+        for module in _FEATURE_EVENT_MODULES:
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as exc:  # a feature package not present
+                if exc.name != module:
+                    raise
+    return _REGISTRY.get(type_name)
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event from ``to_dict`` output (or a stored row's payload).
+
+    Unknown types come back as :class:`UnknownEvent` so that a database written by
+    a newer Cockpit still replays what this version understands.
+    """
+    data = dict(data)
+    type_name = data.pop("type", "")
+    cls = event_class(type_name)
+    if cls is None:
+        return UnknownEvent(
+            original_type=type_name,
+            data=data,
+            session_id=data.get("session_id", ""),
+            seq=data.get("seq", 0),
+            ts=data.get("ts", 0.0),
+        )
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs = {k: v for k, v in data.items() if k in names}
+    for name, f in names.items():
+        if name in kwargs and isinstance(f.type, str) and f.type in _ENUMS and kwargs[name] is not None:
+            kwargs[name] = _ENUMS[f.type](kwargs[name])
+    return cls(**kwargs)
+
+
+# --- enums -----------------------------------------------------------------
+
+
+class SessionStatus(str, enum.Enum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+    LIMIT = "limit"
+
+
+class ToolStatus(str, enum.Enum):
+    OK = "ok"
+    TOOL_ERROR = "tool_error"
+    VALIDATION_ERROR = "validation_error"
+    DENIED = "denied"
+    TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
+
+
+class CallStatus(str, enum.Enum):
+    OK = "ok"
+    ERROR = "error"
+    CANCELLED = "cancelled"
+
+
+_ENUMS: dict[str, type[enum.Enum]] = {
+    "SessionStatus": SessionStatus,
+    "ToolStatus": ToolStatus,
+    "CallStatus": CallStatus,
+}
+
+
+# --- session and turns -------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class SessionStarted(Event):
+    type: ClassVar[str] = "session_started"
+    title: str = ""
+    workspace: str = ""
+    model: str = ""
+    api_base: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    resumed: bool = False
+    source: str = "cockpit"
+
+
+@dataclass(kw_only=True)
+class TurnStarted(Event):
+    type: ClassVar[str] = "turn_started"
+    turn: int = 0
+    user_text: str = ""
+
+
+@dataclass(kw_only=True)
+class MessageAppended(Event):
+    """A message added to the conversation the model sees (OpenAI format)."""
+
+    type: ClassVar[str] = "message_appended"
+    index: int = 0
+    message: dict[str, Any] = field(default_factory=dict)
+    turn: int = 0
+
+
+@dataclass(kw_only=True)
+class MessagesReplaced(Event):
+    """The whole conversation was rewritten (compaction); ``messages`` is the new list."""
+
+    type: ClassVar[str] = "messages_replaced"
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass(kw_only=True)
+class TurnFinished(Event):
+    type: ClassVar[str] = "turn_finished"
+    turn: int = 0
+    outcome: str = "completed"  # completed | interrupted | failed | limit
+    steps: int = 0
+    answer: str = ""
+
+
+@dataclass(kw_only=True)
+class SessionFinished(Event):
+    type: ClassVar[str] = "session_finished"
+    status: SessionStatus = SessionStatus.COMPLETED
+    reason: str = ""
+
+
+# --- model calls -----------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
+    reported: bool = False  # False when the provider sent no usage
+
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(kw_only=True)
+class ModelCallStarted(Event):
+    type: ClassVar[str] = "model_call_started"
+    call_id: str = ""
+    turn: int = 0
+    step: int = 0
+    attempt: int = 1
+    model: str = ""
+    message_count: int = 0
+    estimated_prompt_tokens: int | None = None
+
+
+@dataclass(kw_only=True)
+class TextDelta(Event):
+    type: ClassVar[str] = "text_delta"
+    persist: ClassVar[bool] = False
+    call_id: str = ""
+    text: str = ""
+
+
+@dataclass(kw_only=True)
+class ModelCallFinished(Event):
+    type: ClassVar[str] = "model_call_finished"
+    call_id: str = ""
+    turn: int = 0
+    step: int = 0
+    attempt: int = 1
+    model: str = ""
+    status: CallStatus = CallStatus.OK
+    text: str = ""
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    finish_reason: str | None = None
+    usage: dict[str, Any] = field(default_factory=dict)  # a Usage as dict
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    error_class: str | None = None
+    error_message: str | None = None
+    estimated_prompt_tokens: int | None = None
+
+
+# --- tool calls --------------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class ToolCallRequested(Event):
+    type: ClassVar[str] = "tool_call_requested"
+    tool_call_id: str = ""
+    name: str = ""
+    arguments_raw: str = ""
+    turn: int = 0
+    step: int = 0
+
+
+@dataclass(kw_only=True)
+class ToolCallValidated(Event):
+    type: ClassVar[str] = "tool_call_validated"
+    tool_call_id: str = ""
+    name: str = ""
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class ApprovalRequested(Event):
+    type: ClassVar[str] = "approval_requested"
+    tool_call_id: str = ""
+    name: str = ""
+    arguments: dict[str, Any] = field(default_factory=dict)
+    preview: str = ""  # the command or the diff to show
+
+
+@dataclass(kw_only=True)
+class ApprovalResolved(Event):
+    type: ClassVar[str] = "approval_resolved"
+    tool_call_id: str = ""
+    name: str = ""
+    decision: str = "allow"  # allow | allow_always | deny
+    reason: str = ""
+    scope: str = ""  # for allow_always: tool name or command prefix
+    automatic: bool = False  # decided by the permission mode, not a person
+
+
+@dataclass(kw_only=True)
+class ToolCallStarted(Event):
+    type: ClassVar[str] = "tool_call_started"
+    tool_call_id: str = ""
+    name: str = ""
+
+
+@dataclass(kw_only=True)
+class ToolCallFinished(Event):
+    type: ClassVar[str] = "tool_call_finished"
+    tool_call_id: str = ""
+    name: str = ""
+    arguments_raw: str = ""
+    arguments: dict[str, Any] | None = None
+    status: ToolStatus = ToolStatus.OK
+    result: str = ""  # what the model sees (possibly truncated)
+    full_output: str | None = None  # the complete output when ``result`` was cut
+    truncated: bool = False
+    error: str | None = None
+    exit_code: int | None = None
+    duration_ms: float = 0.0
+    turn: int = 0
+    step: int = 0
+
+
+# --- limits, interrupts, notices -----------------------------------------------
+
+
+@dataclass(kw_only=True)
+class LimitReached(Event):
+    type: ClassVar[str] = "limit_reached"
+    kind: str = ""  # steps | cost | time | retry_budget | loop
+    limit: float = 0
+    value: float = 0
+    message: str = ""
+
+
+@dataclass(kw_only=True)
+class Interrupted(Event):
+    type: ClassVar[str] = "interrupted"
+    turn: int = 0
+    reason: str = "user"
+
+
+@dataclass(kw_only=True)
+class Notice(Event):
+    """A readable message for the user (errors never reach the screen as tracebacks)."""
+
+    type: ClassVar[str] = "notice"
+    level: str = "info"  # info | warning | error
+    message: str = ""
+    detail: str = ""
+
+
+@dataclass(kw_only=True)
+class UnknownEvent(Event):
+    type: ClassVar[str] = "unknown"
+    original_type: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
