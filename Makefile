@@ -1,0 +1,35 @@
+# Cockpit — every target sets up what it needs (a .venv with pinned dependencies).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint lock clean
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cockpit needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml constraints.txt
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $(STAMP)
+
+run: $(STAMP)  ## start the TUI in the current folder
+	$(VENV)/bin/cockpit $(ARGS)
+
+test: $(STAMP)  ## the whole suite: unit, storage, loop, e2e over loopback HTTP, TUI, architecture
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)  ## benchmarks; each prints ratios against a baseline measured in the same run
+	$(PY) -m benchmarks
+
+lint: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+lock: $(PY)  ## refresh constraints.txt from a fresh resolution
+	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,54 @@
+"""The event bus: stamps each event with the session id and a sequence number
+and hands it to every subscriber, in order. The core knows none of them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from app.agent.events import Event
+
+Subscriber = Callable[[Event], None]
+log = logging.getLogger("cockpit.bus")
+
+
+class EventBus:
+    def __init__(self, session_id: str, *, start_seq: int = 0) -> None:
+        self.session_id = session_id
+        self.seq = start_seq
+        self._subscribers: list[Subscriber] = []
+        self.errors: list[str] = []
+
+    def subscribe(self, subscriber: Subscriber) -> Subscriber:
+        self._subscribers.append(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        if subscriber in self._subscribers:
+            self._subscribers.remove(subscriber)
+
+    def emit(self, event: Event) -> Event:
+        self.seq += 1
+        event.session_id = self.session_id
+        event.seq = self.seq
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber(event)
+            except Exception as exc:  # a sink must never take the agent down
+                message = f"event sink {getattr(subscriber, '__qualname__', subscriber)!r} failed on {event.type}: {exc!r}"
+                self.errors.append(message)
+                log.exception(message)
+        return event
+
+
+class EventList(list):
+    """Collects events; handy in tests: ``bus.subscribe(events := EventList())``."""
+
+    def __call__(self, event: Event) -> None:
+        self.append(event)
+
+    def of(self, cls: type[Event]) -> list:
+        return [e for e in self if isinstance(e, cls)]
+
+    def types(self) -> list[str]:
+        return [e.type for e in self]

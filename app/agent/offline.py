@@ -1,0 +1,82 @@
+"""Keep litellm and tiktoken off the network, and import litellm lazily.
+
+``load_litellm()`` is the only way the core imports litellm: it sets the
+environment first (local cost map, tiktoken cache pointed at the BPE files
+litellm ships), silences litellm's banners, zeroes its own retries (the harness
+owns every retry) and registers Cockpit's custom providers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import threading
+from pathlib import Path
+from types import ModuleType
+
+_lock = threading.Lock()
+_litellm: ModuleType | None = None
+_extra_providers: dict[str, object] = {}
+
+
+def litellm_tokenizer_dir() -> Path | None:
+    """Directory of the tokenizer files bundled with litellm (no import of litellm)."""
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
+    return path if path.is_dir() else None
+
+
+def prepare_environment() -> None:
+    """Set the variables that keep litellm and tiktoken from fetching anything."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("LITELLM_LOG", "ERROR")
+    os.environ.setdefault("LITELLM_DONT_SHOW_FEEDBACK_BOX", "True")
+    os.environ.setdefault("DISABLE_AIOHTTP_TRANSPORT", "True")
+    tokenizers = litellm_tokenizer_dir()
+    if tokenizers is not None:
+        os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(tokenizers))
+
+
+def register_provider(name: str, handler: object) -> None:
+    """Register a litellm custom provider (``name/...`` model strings)."""
+    _extra_providers[name] = handler
+    if _litellm is not None:
+        _install_providers(_litellm)
+
+
+def load_litellm() -> ModuleType:
+    global _litellm
+    if _litellm is not None:
+        return _litellm
+    with _lock:
+        if _litellm is None:
+            prepare_environment()
+            import litellm
+
+            litellm.suppress_debug_info = True
+            litellm.set_verbose = False
+            litellm.num_retries = 0
+            litellm.drop_params = True
+            litellm.telemetry = False
+            for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
+                logging.getLogger(name).setLevel(logging.ERROR)
+            _install_providers(litellm)
+            _litellm = litellm
+    return _litellm
+
+
+def _install_providers(litellm: ModuleType) -> None:
+    from app.agent.providers.scripted import ScriptedLLM
+
+    handlers = {"scripted": ScriptedLLM(), **_extra_providers}
+    current = [p for p in (litellm.custom_provider_map or []) if p.get("provider") not in handlers]
+    litellm.custom_provider_map = current + [
+        {"provider": name, "custom_handler": handler} for name, handler in handlers.items()
+    ]
+    # custom_provider_map is read when litellm sets up; refresh its provider list.
+    from litellm.utils import custom_llm_setup
+
+    custom_llm_setup()

@@ -1,0 +1,239 @@
+"""``scripted/<path.json>``: an offline litellm provider that replays a script.
+
+For tests, demos and benchmarks. It is registered through litellm's custom
+provider mechanism, so every call takes the real ``litellm.acompletion`` path.
+
+The script is a JSON list of assistant turns, consumed one per model call::
+
+    [
+      {"text": "I'll look at the file.",
+       "tool_calls": [{"name": "read_file", "arguments": {"path": "app.py"}}]},
+      {"text": "Fixed.", "usage": {"prompt_tokens": 900, "completion_tokens": 12}},
+      {"error": {"status": 429, "message": "slow down", "retry_after": 1}},
+      {"text": "slow answer", "chunk_chars": 4, "chunk_delay": 0.002}
+    ]
+
+``arguments`` may be an object or a raw string (to script malformed JSON).
+Each run keeps its own cursor (keyed by the ``api_base`` the model adapter
+passes, unique per run); a new cursor starts at the number of assistant messages
+already in the conversation, so a resumed session continues the script.
+When the script is exhausted the provider answers with a short notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+from litellm.llms.custom_llm import CustomLLM, CustomLLMError
+
+EXHAUSTED_TEXT = "(the scripted model has no more turns)"
+
+
+class ScriptError(ValueError):
+    """The script file is missing or not a list of turns."""
+
+
+def load_script(path: str | Path) -> list[dict[str, Any]]:
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScriptError(f"scripted model: no script at {p}") from None
+    except json.JSONDecodeError as exc:
+        raise ScriptError(f"scripted model: {p} is not valid JSON ({exc})") from None
+    if isinstance(data, dict) and isinstance(data.get("turns"), list):
+        data = data["turns"]
+    if not isinstance(data, list) or not all(isinstance(t, dict) for t in data):
+        raise ScriptError(f"scripted model: {p} must hold a JSON list of turn objects")
+    return data
+
+
+def approx_tokens(messages: list[dict[str, Any]]) -> int:
+    chars = 0
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, str):
+            chars += len(content)
+        elif isinstance(content, list):
+            chars += sum(len(str(part.get("text", ""))) for part in content if isinstance(part, dict))
+        for call in m.get("tool_calls") or []:
+            chars += len(str(call.get("function", {}).get("arguments", "")))
+    return chars // 4 + 4 * len(messages)
+
+
+class ScriptedLLM(CustomLLM):
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._cursors: dict[tuple[str, str], int] = {}
+        self._scripts: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+
+    # --- script bookkeeping --------------------------------------------------
+
+    def _script(self, path: str) -> list[dict[str, Any]]:
+        try:
+            mtime = Path(path).stat().st_mtime
+        except OSError:
+            mtime = -1.0
+        cached = self._scripts.get(path)
+        if cached is None or cached[0] != mtime:
+            try:
+                cached = (mtime, load_script(path))
+            except ScriptError as exc:
+                raise CustomLLMError(status_code=400, message=str(exc)) from None
+            self._scripts[path] = cached
+        return cached[1]
+
+    def _next_turn(self, model: str, api_base: str | None, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        path = model.split("/", 1)[1] if model.startswith("scripted/") else model
+        script = self._script(path)
+        key = (api_base or "", path)
+        with self._lock:
+            if key not in self._cursors:
+                self._cursors[key] = sum(1 for m in messages if m.get("role") == "assistant")
+            index = self._cursors[key]
+            self._cursors[key] = index + 1
+        if index >= len(script):
+            return {"text": EXHAUSTED_TEXT}
+        return script[index]
+
+    # --- the turn as stream chunks ---------------------------------------------
+
+    def _chunks(self, turn: dict[str, Any], messages: list[dict[str, Any]]) -> Iterator[tuple[float, dict]]:
+        error = turn.get("error")
+        if error:
+            raise _as_error(error)
+        text = str(turn.get("text") or "")
+        size = max(1, int(turn.get("chunk_chars", 24)))
+        delay = float(turn.get("chunk_delay", 0.0))
+        for start in range(0, len(text), size):
+            yield delay, _chunk(text=text[start : start + size])
+        calls = turn.get("tool_calls") or []
+        for index, call in enumerate(calls):
+            arguments = call.get("arguments", {})
+            if not isinstance(arguments, str):
+                arguments = json.dumps(arguments)
+            yield 0.0, _chunk(
+                tool_use={
+                    "id": call.get("id") or f"call_{int(time.time() * 1000) % 10**8}_{index}",
+                    "type": "function",
+                    "function": {"name": call.get("name", ""), "arguments": arguments},
+                    "index": index,
+                }
+            )
+        usage = turn.get("usage") or {}
+        completion = len(text) // 4 + sum(len(json.dumps(c.get("arguments", ""))) // 4 for c in calls)
+        prompt = int(usage.get("prompt_tokens", approx_tokens(messages)))
+        completion = int(usage.get("completion_tokens", completion))
+        yield 0.0, _chunk(
+            is_finished=True,
+            finish_reason="tool_calls" if calls else "stop",
+            usage={
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+            },
+        )
+
+    # --- litellm entry points --------------------------------------------------
+
+    def astreaming(self, model: str, messages: list, api_base: str, *args: Any, **kwargs: Any) -> AsyncIterator[dict]:  # type: ignore[override]
+        # A plain function (litellm does not await it), so a scripted error is
+        # raised at call time, as a provider's HTTP error would be.
+        turn = self._next_turn(model, api_base, messages)
+        chunks = self._chunks(turn, messages)
+        first = next(chunks)
+
+        async def generate() -> AsyncIterator[dict]:
+            for delay, chunk in (first, *chunks):
+                if delay:
+                    await asyncio.sleep(delay)
+                yield chunk
+
+        return generate()
+
+    def streaming(self, model: str, messages: list, api_base: str, *args: Any, **kwargs: Any) -> Iterator[dict]:  # type: ignore[override]
+        turn = self._next_turn(model, api_base, messages)
+        chunks = self._chunks(turn, messages)
+        first = next(chunks)
+
+        def generate() -> Iterator[dict]:
+            for delay, chunk in (first, *chunks):
+                if delay:
+                    time.sleep(delay)
+                yield chunk
+
+        return generate()
+
+    def completion(self, model: str, messages: list, api_base: str, custom_prompt_dict: dict, model_response: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        import litellm
+
+        turn = self._next_turn(model, api_base, messages)
+        chunks = [c for _, c in self._chunks(turn, messages)]
+        text = "".join(c["text"] for c in chunks)
+        tool_calls = [c["tool_use"] for c in chunks if c.get("tool_use")]
+        usage = chunks[-1]["usage"]
+        message: dict[str, Any] = {"role": "assistant", "content": text or None}
+        if tool_calls:
+            message["tool_calls"] = [{k: v for k, v in c.items() if k != "index"} for c in tool_calls]
+        return litellm.ModelResponse(
+            model=model,
+            choices=[{"index": 0, "message": message, "finish_reason": chunks[-1]["finish_reason"]}],
+            usage=usage,
+        )
+
+    async def acompletion(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self.completion(*args, **kwargs)
+
+
+def _chunk(
+    text: str = "",
+    tool_use: dict | None = None,
+    is_finished: bool = False,
+    finish_reason: str = "",
+    usage: dict | None = None,
+) -> dict[str, Any]:
+    return {
+        "text": text,
+        "tool_use": tool_use,
+        "is_finished": is_finished,
+        "finish_reason": finish_reason,
+        "usage": usage,
+        "index": 0,
+    }
+
+
+def _as_error(error: dict[str, Any]) -> Exception:
+    """A scripted failure, raised as the litellm exception a real provider would cause."""
+    import httpx
+    import litellm
+
+    status = int(error.get("status", 500))
+    message = str(error.get("message", f"scripted error {status}"))
+    headers = {}
+    if error.get("retry_after") is not None:
+        headers["retry-after"] = str(error["retry_after"])
+    response = httpx.Response(status, headers=headers, request=httpx.Request("POST", "http://scripted.invalid"))
+    kwargs = {"message": message, "llm_provider": "scripted", "model": "scripted", "response": response}
+    if error.get("kind") == "context_window":
+        return litellm.ContextWindowExceededError(message=message, model="scripted", llm_provider="scripted", response=response)
+    if error.get("kind") == "timeout":
+        return litellm.Timeout(message=message, model="scripted", llm_provider="scripted")
+    by_status = {
+        400: litellm.BadRequestError,
+        401: litellm.AuthenticationError,
+        403: litellm.PermissionDeniedError,
+        404: litellm.NotFoundError,
+        429: litellm.RateLimitError,
+        503: litellm.ServiceUnavailableError,
+    }
+    cls = by_status.get(status)
+    if cls is not None:
+        return cls(**kwargs)
+    return litellm.InternalServerError(**kwargs)

@@ -1,0 +1,71 @@
+"""A session: one bus, one agent, a start and a finish.
+
+Headless runs and the TUI both drive the core through this class; sinks are
+subscribed to ``session.bus`` by whoever composes it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from app.agent import events as ev
+from app.agent.bus import EventBus
+from app.agent.loop import Agent, TurnResult
+
+OUTCOME_TO_STATUS = {
+    "completed": ev.SessionStatus.COMPLETED,
+    "interrupted": ev.SessionStatus.INTERRUPTED,
+    "failed": ev.SessionStatus.FAILED,
+    "limit": ev.SessionStatus.LIMIT,
+}
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+class Session:
+    def __init__(self, bus: EventBus, agent: Agent, *, title: str = "", settings: dict[str, Any] | None = None,
+                 api_base: str | None = None, resumed: bool = False) -> None:
+        self.bus = bus
+        self.agent = agent
+        self.title = title
+        self.settings = settings or {}
+        self.api_base = api_base
+        self.resumed = resumed
+        self.last: TurnResult | None = None
+        self.finished = False
+
+    @property
+    def id(self) -> str:
+        return self.bus.session_id
+
+    def start(self) -> None:
+        self.bus.emit(
+            ev.SessionStarted(
+                title=self.title,
+                workspace=str(self.agent.workspace),
+                model=self.agent.model.name,
+                api_base=self.api_base,
+                settings=self.settings,
+                resumed=self.resumed,
+            )
+        )
+        if not self.resumed:
+            from app.agent.prompts import system_message
+
+            if not self.agent.messages:
+                self.agent.append_message(system_message(self.agent.workspace))
+
+    async def run_task(self, text: str) -> TurnResult:
+        self.last = await self.agent.run_turn(text)
+        return self.last
+
+    def finish(self, status: ev.SessionStatus | None = None, reason: str = "") -> None:
+        if self.finished:
+            return
+        self.finished = True
+        if status is None:
+            status = OUTCOME_TO_STATUS[self.last.outcome] if self.last else ev.SessionStatus.COMPLETED
+        self.bus.emit(ev.SessionFinished(status=status, reason=reason))

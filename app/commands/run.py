@@ -1,0 +1,59 @@
+"""``cockpit run "TASK"``: the agent, headless."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from app.commands.common import clear_errors, run_options
+
+EXIT_CODES = {"completed": 0, "failed": 1, "limit": 3, "interrupted": 130}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from app.cli import add_db_option, add_model_options
+
+    parser = subparsers.add_parser("run", help="run one task headless", description="Run one task without the TUI.")
+    parser.add_argument("task", help="what the agent should do")
+    add_model_options(parser)
+    add_db_option(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON event per line on stdout")
+    parser.add_argument("--resume", metavar="ID", help="continue a stored session with this task")
+    parser.set_defaults(func=run)
+
+
+@clear_errors
+def run(args: argparse.Namespace) -> int:
+    from app.agent.approvals import HeadlessApprover
+    from app.headless import JsonLinesPrinter, ProgressPrinter
+    from app.runtime import build_session, open_store, pick_model
+    from app.settings import load_settings
+
+    settings = load_settings()
+    options = run_options(args)
+    choice = pick_model(settings, options)
+    if not args.json:
+        print(f"cockpit: model {choice.model} ({choice.reason})", file=sys.stderr)
+    _, store = open_store(options)
+    session = build_session(settings, options, human=HeadlessApprover(args.yes), store=store, choice=choice)
+    session.bus.subscribe(JsonLinesPrinter() if args.json else ProgressPrinter())
+    if not args.yes and not args.json and session.agent.config.permission_mode.value == "ask":
+        print("cockpit: writes and commands will be refused (headless, no --yes)", file=sys.stderr)
+    session.start()
+    result = asyncio.run(_run_task(session, args.task))
+    session.finish()
+    return EXIT_CODES.get(result.outcome, 1)
+
+
+async def _run_task(session, task: str):
+    """Run the task; Ctrl+C interrupts it cleanly (the process group of a running command included)."""
+    loop = asyncio.get_running_loop()
+    runner = asyncio.create_task(session.run_task(task))
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, runner.cancel)
+        except (NotImplementedError, RuntimeError):
+            pass
+    return await runner

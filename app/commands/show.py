@@ -1,0 +1,45 @@
+"""``cockpit show ID``: a summary of one session."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from app.commands.common import clear_errors, open_database
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from app.cli import add_db_option
+
+    parser = subparsers.add_parser("show", help="summarise one session")
+    parser.add_argument("id", help="session id, a unique prefix of one, or 'latest'")
+    parser.add_argument("--json", action="store_true")
+    add_db_option(parser)
+    parser.set_defaults(func=run)
+
+
+@clear_errors
+def run(args: argparse.Namespace) -> int:
+    from storage.queries import resolve_session_id, session_summary
+
+    db = open_database(args)
+    s = session_summary(db, resolve_session_id(db, args.id))
+    if args.json:
+        print(json.dumps(s, indent=2, ensure_ascii=False))
+        return 0
+    duration = f"{s['duration_s']:.1f}s" if s["duration_s"] is not None else "—"
+    lines = [
+        f"session      {s['id']}  ({s['source']})",
+        f"title        {s['title']}",
+        f"model        {s['model']}",
+        f"workspace    {s['workspace']}",
+        f"status       {s['status']}",
+        f"started      {s['started_at']}   duration {duration}",
+        f"model calls  {s['model_calls']} ({s['model_call_errors']} failed)",
+        f"tool calls   {s['tool_calls']} ({s['tool_calls_ok']} ok, {s['tool_calls_failed']} failed)",
+        f"tokens       {s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached",
+        f"cost         ${s['cost_usd']:.4f}" + (f"   (retry tax ${s['wasted_usd']:.4f}, {s['wasted_tokens']:,} tokens)" if s["wasted_tokens"] else ""),
+        f"events       {s['events']}",
+    ]
+    print("\n".join(lines))
+    return 0

@@ -1,0 +1,107 @@
+"""``cockpit run``: readable progress with rich, or one JSON event per line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any, TextIO
+
+from app.agent import events as ev
+
+
+class JsonLinesPrinter:
+    """Every event (stream deltas included) as one JSON object per line."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+
+    def __call__(self, event: ev.Event) -> None:
+        self.out.write(json.dumps(event.to_dict(), ensure_ascii=False, default=str) + "\n")
+        self.out.flush()
+
+
+class ProgressPrinter:
+    """Streamed text, one line per tool call, notices, and a closing summary."""
+
+    def __init__(self, console: Any | None = None) -> None:
+        from rich.console import Console
+
+        self.console = console or Console(highlight=False)
+        self.streaming = False
+        self.started = time.monotonic()
+        self.tokens_in = self.tokens_out = 0
+        self.cost = 0.0
+        self.model_calls = 0
+        self.tool_calls = 0
+        self.tool_failures = 0
+
+    def __call__(self, event: ev.Event) -> None:
+        handler = getattr(self, f"on_{event.type}", None)
+        if handler is not None:
+            handler(event)
+
+    def _end_stream(self) -> None:
+        if self.streaming:
+            self.console.file.write("\n")
+            self.streaming = False
+
+    def on_session_started(self, e: ev.SessionStarted) -> None:
+        self.console.print(f"[dim]cockpit · session {e.session_id} · {e.model} · {e.workspace}[/dim]")
+
+    def on_text_delta(self, e: ev.TextDelta) -> None:
+        self.console.file.write(e.text)
+        self.console.file.flush()
+        self.streaming = True
+
+    def on_model_call_finished(self, e: ev.ModelCallFinished) -> None:
+        self._end_stream()
+        self.model_calls += 1
+        self.tokens_in += int(e.usage.get("prompt_tokens") or 0)
+        self.tokens_out += int(e.usage.get("completion_tokens") or 0)
+        self.cost += e.cost_usd
+        if e.status is ev.CallStatus.ERROR:
+            self.console.print(f"[red]✗ model call failed ({e.error_class}): {e.error_message}[/red]")
+
+    def on_approval_resolved(self, e: ev.ApprovalResolved) -> None:
+        if e.decision == "deny":
+            self.console.print(f"[yellow]⊘ {e.name} refused: {e.reason}[/yellow]")
+
+    def on_tool_call_finished(self, e: ev.ToolCallFinished) -> None:
+        self._end_stream()
+        self.tool_calls += 1
+        ok = e.status is ev.ToolStatus.OK
+        self.tool_failures += 0 if ok else 1
+        args = e.arguments if e.arguments is not None else e.arguments_raw
+        summary = _one_line(json.dumps(args, ensure_ascii=False) if not isinstance(args, str) else args, 70)
+        mark = "[green]✓[/green]" if ok else "[red]✗[/red]"
+        self.console.print(f"{mark} {e.name} {summary} [dim]{e.status.value} · {e.duration_ms / 1000:.2f}s[/dim]")
+        if not ok and e.error:
+            self.console.print(f"  [dim]{_one_line(e.error, 110)}[/dim]")
+
+    def on_notice(self, e: ev.Notice) -> None:
+        self._end_stream()
+        style = {"error": "red", "warning": "yellow"}.get(e.level, "cyan")
+        self.console.print(f"[{style}]{e.message}[/{style}]")
+
+    def on_limit_reached(self, e: ev.LimitReached) -> None:
+        self._end_stream()
+        self.console.print(f"[yellow]■ {e.message}[/yellow]")
+
+    def on_interrupted(self, e: ev.Interrupted) -> None:
+        self._end_stream()
+        self.console.print("[yellow]■ interrupted[/yellow]")
+
+    def on_turn_finished(self, e: ev.TurnFinished) -> None:
+        self._end_stream()
+        elapsed = time.monotonic() - self.started
+        self.console.print(
+            f"[bold]{e.outcome}[/bold] · {e.steps} steps · {self.model_calls} model calls · "
+            f"{self.tool_calls} tool calls ({self.tool_failures} failed) · "
+            f"{self.tokens_in:,} in / {self.tokens_out:,} out tokens · ${self.cost:.4f} · {elapsed:.1f}s"
+        )
+
+
+def _one_line(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"

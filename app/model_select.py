@@ -1,0 +1,59 @@
+"""Which model to use: the flag, the config, or what the environment offers."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from dataclasses import dataclass
+
+from app.settings import ConfigError
+
+# Environment variable → default model for that provider (litellm model strings).
+ENV_MODELS = (
+    ("ANTHROPIC_API_KEY", "anthropic/claude-sonnet-4-5"),
+    ("OPENAI_API_KEY", "openai/gpt-4.1"),
+    ("GEMINI_API_KEY", "gemini/gemini-2.5-pro"),
+    ("OPENROUTER_API_KEY", "openrouter/anthropic/claude-sonnet-4.5"),
+)
+OLLAMA_URL = os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434").rstrip("/")
+
+HOW_TO = """No model is configured. Pick one of:
+  cockpit --model anthropic/claude-sonnet-4-5        (with ANTHROPIC_API_KEY set)
+  cockpit --model openai/gpt-4.1                     (with OPENAI_API_KEY set)
+  cockpit --model openai/my-model --api-base http://localhost:8000/v1   (any OpenAI-compatible server)
+  cockpit --model ollama_chat/llama3.1               (a local Ollama)
+  cockpit --model scripted/path/to/script.json       (offline: replays a JSON script)
+or put  model = "..."  in the config file ({config})."""
+
+
+@dataclass
+class ModelChoice:
+    model: str
+    api_base: str | None
+    reason: str
+
+
+def choose_model(flag: str | None, api_base: str | None, configured: str | None, config_path: str) -> ModelChoice:
+    if flag:
+        return ModelChoice(flag, api_base, "from --model")
+    if configured:
+        return ModelChoice(configured, api_base, f"from {config_path}")
+    if api_base:
+        raise ConfigError(f"--api-base needs a --model too, e.g. --model openai/<name> --api-base {api_base}")
+    for variable, model in ENV_MODELS:
+        if os.environ.get(variable):
+            return ModelChoice(model, None, f"{variable} is set")
+    ollama = _ollama_model()
+    if ollama:
+        return ModelChoice(f"ollama_chat/{ollama}", OLLAMA_URL, f"Ollama is running at {OLLAMA_URL}")
+    raise ConfigError(HOW_TO.format(config=config_path))
+
+
+def _ollama_model() -> str | None:
+    try:
+        with urllib.request.urlopen(f"{OLLAMA_URL}/api/tags", timeout=0.5) as response:
+            models = json.load(response).get("models") or []
+    except (OSError, ValueError):
+        return None
+    return models[0]["name"] if models else None

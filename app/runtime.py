@@ -1,0 +1,137 @@
+"""Composition: settings + options → a Session wired to the store.
+
+Both ``cockpit run`` and the TUI build their session here; the core stays
+unaware of SQLite, the screen and the command line.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app import paths
+from app.agent.approvals import ApprovalPolicy, Approver, PermissionMode
+from app.agent.bus import EventBus
+from app.agent.config import AgentConfig
+from app.agent.events import Event
+from app.agent.loop import Agent
+from app.agent.model import LiteLLMModel
+from app.agent.session import Session, new_session_id
+from app.model_select import ModelChoice, choose_model
+from app.settings import ConfigError, Settings
+
+
+@dataclass
+class RunOptions:
+    model: str | None = None
+    api_base: str | None = None
+    workspace: Path = field(default_factory=Path.cwd)
+    yes: bool = False
+    max_steps: int | None = None
+    max_cost: float | None = None
+    max_time: float | None = None
+    permission_mode: str | None = None
+    db_path: Path | None = None
+    resume: str | None = None
+    feedback_rate: float | None = None
+
+
+def store_sink(store: Any):
+    """Persist every event that is worth keeping (stream deltas are not)."""
+
+    def sink(event: Event) -> None:
+        if event.persist:
+            store.append(event.to_dict())
+
+    return sink
+
+
+def agent_config(settings: Settings, options: RunOptions) -> AgentConfig:
+    data = dict(settings.agent)
+    overrides = {
+        "max_steps": options.max_steps,
+        "max_cost_usd": options.max_cost,
+        "max_wall_s": options.max_time,
+        "permission_mode": options.permission_mode,
+    }
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    if options.yes:
+        data["permission_mode"] = PermissionMode.YOLO.value
+    try:
+        return AgentConfig.from_dict(data)
+    except ValueError as exc:
+        raise ConfigError(f"{settings.path}: [agent] {exc}") from None
+
+
+def resolve_workspace(path: Path) -> Path:
+    workspace = path.expanduser().resolve()
+    if not workspace.is_dir():
+        raise ConfigError(f"workspace {workspace} is not a folder")
+    return workspace
+
+
+def pick_model(settings: Settings, options: RunOptions) -> ModelChoice:
+    return choose_model(options.model, options.api_base or settings.api_base, settings.model, str(settings.path))
+
+
+def open_store(options: RunOptions):
+    from storage.db import open_db
+    from storage.store import EventStore, mark_abandoned_sessions
+
+    db = open_db(options.db_path or paths.db_path())
+    mark_abandoned_sessions(db)
+    return db, EventStore(db)
+
+
+def build_session(
+    settings: Settings,
+    options: RunOptions,
+    *,
+    human: Approver,
+    store: Any | None,
+    choice: ModelChoice | None = None,
+) -> Session:
+    """Create (or resume) a session; the store, when given, is subscribed first."""
+    workspace = resolve_workspace(options.workspace)
+    choice = choice or pick_model(settings, options)
+    config = agent_config(settings, options)
+    from app.agent.tools.registry import default_tools
+
+    model = LiteLLMModel(choice.model, api_base=choice.api_base, max_output_tokens=config.max_output_tokens)
+    messages: list[dict[str, Any]] = []
+    session_id = new_session_id()
+    start_seq = 0
+    if options.resume and store is not None:
+        from storage.queries import conversation, resolve_session_id
+
+        session_id = resolve_session_id(store.db, options.resume)
+        messages = conversation(store.db, session_id)
+        start_seq = store.last_seq(session_id)
+    bus = EventBus(session_id, start_seq=start_seq)
+    if store is not None:
+        bus.subscribe(store_sink(store))
+    approvals = ApprovalPolicy(human=human, mode=config.permission_mode)
+    features = _features(settings, choice.model, model)
+    agent = Agent(
+        model=model,
+        tools=default_tools(),
+        emit=bus.emit,
+        workspace=workspace,
+        approvals=approvals,
+        config=config,
+        messages=messages,
+        **features,
+    )
+    recorded = {
+        "agent": {k: (v.value if hasattr(v, "value") else v) for k, v in config.__dict__.items()},
+        "model_reason": choice.reason,
+        "cockpit_pid": os.getpid(),
+    }
+    return Session(bus, agent, settings=recorded, api_base=choice.api_base, resumed=bool(options.resume))
+
+
+def _features(settings: Settings, model_name: str, model: LiteLLMModel) -> dict[str, Any]:
+    """The optional collaborators of the loop: budget and resilience."""
+    return {}

@@ -1,0 +1,178 @@
+"""The schema, as an ordered list of named migrations (sqlite-utils ``Migrations``).
+
+Never edit a migration that has shipped: add a new one. Feature modules
+(``storage/<feature>.py``) contribute their own named steps through
+``MIGRATIONS`` lists, appended here in a fixed order.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("cockpit")
+# Feature modules whose MIGRATIONS / PROJECTIONS are part of the schema, in order.
+FEATURE_MODULES = ("storage.budget", "storage.resilience", "storage.feedback")
+
+
+@MIGRATIONS(name="core_001_tables")
+def core_001_tables(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        create table sessions (
+            id text primary key,
+            title text not null default '',
+            workspace text,
+            model text,
+            api_base text,
+            source text not null default 'cockpit',
+            source_path text,
+            source_hash text,
+            status text not null default 'running',
+            started_at text not null,
+            ended_at text,
+            settings text,
+            pid integer,
+            host text,
+            parent_id text
+        )"""
+    )
+    db.execute(
+        """
+        create table events (
+            id integer primary key,
+            session_id text not null references sessions(id) on delete cascade,
+            seq integer not null,
+            type text not null,
+            ts real not null,
+            payload text not null,
+            unique (session_id, seq)
+        )"""
+    )
+    db.execute("create index events_type on events(type)")
+    db.execute(
+        """
+        create table messages (
+            id integer primary key,
+            session_id text not null references sessions(id) on delete cascade,
+            generation integer not null default 0,
+            idx integer not null,
+            role text not null,
+            content text,
+            tool_calls text,
+            tool_call_id text,
+            turn integer,
+            seq integer
+        )"""
+    )
+    db.execute("create index messages_session on messages(session_id, generation, idx)")
+    db.execute(
+        """
+        create table model_calls (
+            id text primary key,
+            session_id text not null references sessions(id) on delete cascade,
+            turn integer,
+            step integer,
+            attempt integer not null default 1,
+            model text,
+            started_at text,
+            ended_at text,
+            request_message_count integer,
+            estimated_prompt_tokens integer,
+            prompt_tokens integer,
+            completion_tokens integer,
+            cached_tokens integer,
+            cache_write_tokens integer,
+            usage_reported integer not null default 0,
+            cost_usd real not null default 0,
+            latency_ms real,
+            status text not null default 'running',
+            error_class text,
+            error_message text,
+            finish_reason text,
+            text text,
+            tool_call_count integer not null default 0,
+            wasted_tokens integer not null default 0,
+            wasted_usd real not null default 0
+        )"""
+    )
+    db.execute("create index model_calls_session on model_calls(session_id)")
+    db.execute(
+        """
+        create table tool_calls (
+            session_id text not null references sessions(id) on delete cascade,
+            tool_call_id text not null,
+            turn integer,
+            step integer,
+            name text not null,
+            arguments_raw text,
+            arguments text,
+            status text not null default 'requested',
+            approval text,
+            result text,
+            truncated integer not null default 0,
+            output_hash text references blobs(hash),
+            error text,
+            exit_code integer,
+            duration_ms real,
+            requested_at text,
+            finished_at text,
+            primary key (session_id, tool_call_id)
+        )"""
+    )
+    db.execute("create index tool_calls_name on tool_calls(name)")
+    db.execute(
+        """
+        create table blobs (
+            hash text primary key,
+            size integer not null,
+            content text not null
+        )"""
+    )
+
+
+def known_migration_names() -> set[str]:
+    _load_features()
+    return {m.name for m in MIGRATIONS._migrations}
+
+
+_loaded = False
+
+
+def _load_features() -> None:
+    """Register feature migrations once, in FEATURE_MODULES order."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for module_name in FEATURE_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        for name, fn in getattr(module, "MIGRATIONS", []):
+            MIGRATIONS(name=name)(fn)
+
+
+def feature_projections() -> dict[str, list]:
+    """event type → projection functions contributed by feature modules."""
+    _load_features()
+    projections: dict[str, list] = {}
+    for module_name in FEATURE_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        for type_name, fn in getattr(module, "PROJECTIONS", {}).items():
+            projections.setdefault(type_name, []).append(fn)
+    return projections
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply every pending migration, core and features, each in its own transaction."""
+    _load_features()
+    MIGRATIONS.apply(db)

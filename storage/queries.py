@@ -1,0 +1,125 @@
+"""Reading sessions back: lists, summaries, events and the conversation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+
+class SessionNotFound(LookupError):
+    pass
+
+
+def resolve_session_id(db: sqlite_utils.Database, ref: str) -> str:
+    """A full id, a unique prefix of one, or ``latest``."""
+    if ref == "latest":
+        row = db.execute("select id from sessions order by started_at desc limit 1").fetchone()
+        if row is None:
+            raise SessionNotFound("there are no sessions yet")
+        return row[0]
+    rows = db.execute("select id from sessions where id = ? or id like ? limit 3", [ref, ref + "%"]).fetchall()
+    ids = [r[0] for r in rows]
+    if ref in ids:
+        return ref
+    if not ids:
+        raise SessionNotFound(f"no session matches {ref!r} (see `cockpit sessions`)")
+    if len(ids) > 1:
+        raise SessionNotFound(f"{ref!r} matches several sessions; give more characters of the id")
+    return ids[0]
+
+
+SUMMARY_SQL = """
+select s.id, s.title, s.workspace, s.model, s.status, s.source, s.started_at, s.ended_at,
+  (select count(*) from model_calls m where m.session_id = s.id) as model_calls,
+  (select count(*) from model_calls m where m.session_id = s.id and m.status = 'error') as model_call_errors,
+  (select coalesce(max(m.step), 0) from model_calls m where m.session_id = s.id) as max_step,
+  (select count(distinct m.turn || ':' || m.step) from model_calls m where m.session_id = s.id) as steps,
+  (select count(*) from tool_calls t where t.session_id = s.id) as tool_calls,
+  (select count(*) from tool_calls t where t.session_id = s.id and t.status = 'ok') as tool_calls_ok,
+  (select count(*) from tool_calls t where t.session_id = s.id and t.status not in ('ok', 'requested', 'validated', 'running')) as tool_calls_failed,
+  (select coalesce(sum(m.prompt_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_in,
+  (select coalesce(sum(m.completion_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_out,
+  (select coalesce(sum(m.cached_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_cached,
+  (select coalesce(sum(m.cost_usd), 0) from model_calls m where m.session_id = s.id) as cost_usd,
+  (select coalesce(sum(m.wasted_tokens), 0) from model_calls m where m.session_id = s.id) as wasted_tokens,
+  (select coalesce(sum(m.wasted_usd), 0) from model_calls m where m.session_id = s.id) as wasted_usd,
+  (select count(*) from events e where e.session_id = s.id) as events
+from sessions s
+"""
+
+
+def session_summary(db: sqlite_utils.Database, session_id: str) -> dict[str, Any]:
+    rows = list(db.query(SUMMARY_SQL + " where s.id = ?", [session_id]))
+    if not rows:
+        raise SessionNotFound(f"no session {session_id!r}")
+    return _with_duration(rows[0])
+
+
+def list_sessions(
+    db: sqlite_utils.Database,
+    *,
+    search: str | None = None,
+    workspace: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    where, params = [], []
+    if workspace:
+        where.append("s.workspace = ?")
+        params.append(workspace)
+    if search:
+        like = f"%{search}%"
+        where.append(
+            "(s.title like ? or s.id like ? or exists (select 1 from messages g where g.session_id = s.id and g.content like ?)"
+            " or exists (select 1 from tool_calls t where t.session_id = s.id and t.result like ?))"
+        )
+        params += [like, like, like, like]
+    sql = SUMMARY_SQL + (" where " + " and ".join(where) if where else "") + " order by s.started_at desc limit ?"
+    return [_with_duration(r) for r in db.query(sql, [*params, limit])]
+
+
+def _with_duration(row: dict[str, Any]) -> dict[str, Any]:
+    import datetime as dt
+
+    row = dict(row)
+    row["duration_s"] = None
+    if row.get("started_at") and row.get("ended_at"):
+        start = dt.datetime.fromisoformat(row["started_at"])
+        end = dt.datetime.fromisoformat(row["ended_at"])
+        row["duration_s"] = round((end - start).total_seconds(), 3)
+    return row
+
+
+def load_events(db: sqlite_utils.Database, session_id: str) -> list[dict[str, Any]]:
+    """The session's events as dicts in ``Event.to_dict()`` shape, in order."""
+    out = []
+    for row in db.execute(
+        "select session_id, seq, type, ts, payload from events where session_id = ? order by seq", [session_id]
+    ):
+        data = json.loads(row[4])
+        data.update(session_id=row[0], seq=row[1], type=row[2], ts=row[3])
+        out.append(data)
+    return out
+
+
+def blob(db: sqlite_utils.Database, digest: str) -> str | None:
+    row = db.execute("select content from blobs where hash = ?", [digest]).fetchone()
+    return row[0] if row else None
+
+
+def conversation(db: sqlite_utils.Database, session_id: str) -> list[dict[str, Any]]:
+    """The conversation as last sent (the latest generation of the messages table)."""
+    gen = db.execute("select max(generation) from messages where session_id = ?", [session_id]).fetchone()[0]
+    messages = []
+    for row in db.query(
+        "select role, content, tool_calls, tool_call_id from messages where session_id = ? and generation = ? order by idx, id",
+        [session_id, gen or 0],
+    ):
+        message: dict[str, Any] = {"role": row["role"], "content": row["content"]}
+        if row["tool_calls"]:
+            message["tool_calls"] = json.loads(row["tool_calls"])
+        if row["tool_call_id"]:
+            message["tool_call_id"] = row["tool_call_id"]
+        messages.append(message)
+    return messages

@@ -1,0 +1,331 @@
+"""The event store: appends events and keeps the projection tables in step.
+
+Each event is written with its projections in one transaction, so a process
+killed at any moment leaves a consistent database. Events arrive as plain
+dicts (``Event.to_dict()``): storage does not import the app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import socket
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlite_utils
+
+from storage.migrations import feature_projections
+from storage.redact import Redactor
+
+ENVELOPE = ("type", "session_id", "seq", "ts")
+
+
+def iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+class EventStore:
+    def __init__(self, db: sqlite_utils.Database, *, redactor: Redactor | None = None) -> None:
+        self.db = db
+        self.conn: sqlite3.Connection = db.conn
+        self.redactor = redactor or Redactor.from_environment()
+        self._generation: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._features = feature_projections()
+        self._projections: dict[str, Callable[[dict[str, Any]], None]] = {
+            "session_started": self._session_started,
+            "turn_started": self._turn_started,
+            "message_appended": self._message_appended,
+            "messages_replaced": self._messages_replaced,
+            "model_call_started": self._model_call_started,
+            "model_call_finished": self._model_call_finished,
+            "tool_call_requested": self._tool_call_requested,
+            "tool_call_validated": self._tool_call_validated,
+            "approval_resolved": self._approval_resolved,
+            "tool_call_started": self._tool_call_started,
+            "tool_call_finished": self._tool_call_finished,
+            "session_finished": self._session_finished,
+        }
+
+    # --- appending ---------------------------------------------------------------
+
+    def append(self, event: dict[str, Any]) -> None:
+        self.append_many([event])
+
+    def append_many(self, events: Iterable[dict[str, Any]]) -> int:
+        """Write events (and their projections) in one transaction."""
+        count = 0
+        with self._lock, self.db.atomic():
+            for event in events:
+                self._write(event)
+                count += 1
+        return count
+
+    def _write(self, event: dict[str, Any]) -> None:
+        row = {
+            "session_id": event["session_id"],
+            "seq": int(event["seq"]),
+            "type": event["type"],
+            "ts": float(event.get("ts") or 0.0),
+            "payload": {k: v for k, v in event.items() if k not in ENVELOPE},
+        }
+        row["payload"] = self.redactor.scrub(row["payload"])
+        if row["type"] == "tool_call_finished":
+            self._move_full_output(row["payload"])
+        if row["type"] == "session_started":
+            self._session_started(row)  # the events row references the session
+        self.conn.execute(
+            "insert into events (session_id, seq, type, ts, payload) values (?, ?, ?, ?, ?)",
+            (row["session_id"], row["seq"], row["type"], row["ts"], json.dumps(row["payload"], ensure_ascii=False)),
+        )
+        projection = self._projections.get(row["type"])
+        if projection is not None and row["type"] != "session_started":
+            projection(row)
+        for fn in self._features.get(row["type"], ()):
+            fn(self.db, row)
+
+    def _move_full_output(self, payload: dict[str, Any]) -> None:
+        full = payload.pop("full_output", None)
+        if full is None:
+            return
+        digest = hashlib.sha256(full.encode("utf-8", "surrogatepass")).hexdigest()
+        self.conn.execute(
+            "insert or ignore into blobs (hash, size, content) values (?, ?, ?)", (digest, len(full), full)
+        )
+        payload["full_output_hash"] = digest
+
+    # --- projections ---------------------------------------------------------------
+
+    def _session_started(self, row: dict[str, Any]) -> None:
+        p = row["payload"]
+        existing = self.conn.execute("select 1 from sessions where id = ?", (row["session_id"],)).fetchone()
+        if existing:
+            self.conn.execute(
+                "update sessions set status = 'running', ended_at = null, pid = ?, host = ?, model = coalesce(?, model) where id = ?",
+                (os.getpid(), socket.gethostname(), p.get("model") or None, row["session_id"]),
+            )
+            return
+        self.conn.execute(
+            """insert into sessions (id, title, workspace, model, api_base, source, source_path, source_hash,
+                   status, started_at, settings, pid, host, parent_id)
+               values (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)""",
+            (
+                row["session_id"],
+                p.get("title") or "",
+                p.get("workspace"),
+                p.get("model"),
+                p.get("api_base"),
+                p.get("source") or "cockpit",
+                p.get("source_path"),
+                p.get("source_hash"),
+                iso(row["ts"]),
+                _json(p.get("settings") or {}),
+                os.getpid() if (p.get("source") or "cockpit") == "cockpit" else None,
+                socket.gethostname(),
+                p.get("parent_id"),
+            ),
+        )
+
+    def _turn_started(self, row: dict[str, Any]) -> None:
+        title = " ".join(str(row["payload"].get("user_text", "")).split())[:100]
+        self.conn.execute(
+            "update sessions set title = ? where id = ? and title = ''", (title, row["session_id"])
+        )
+
+    def _generation_of(self, session_id: str) -> int:
+        if session_id not in self._generation:
+            found = self.conn.execute(
+                "select max(generation) from messages where session_id = ?", (session_id,)
+            ).fetchone()[0]
+            self._generation[session_id] = found or 0
+        return self._generation[session_id]
+
+    def _insert_message(self, session_id: str, generation: int, index: int, message: dict, turn: Any, seq: int) -> None:
+        content = message.get("content")
+        if content is not None and not isinstance(content, str):
+            content = json.dumps(content, ensure_ascii=False)
+        self.conn.execute(
+            """insert into messages (session_id, generation, idx, role, content, tool_calls, tool_call_id, turn, seq)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                session_id,
+                generation,
+                index,
+                message.get("role", ""),
+                content,
+                _json(message.get("tool_calls")),
+                message.get("tool_call_id"),
+                turn,
+                seq,
+            ),
+        )
+
+    def _message_appended(self, row: dict[str, Any]) -> None:
+        p = row["payload"]
+        sid = row["session_id"]
+        self._insert_message(sid, self._generation_of(sid), int(p.get("index", 0)), p.get("message") or {}, p.get("turn"), row["seq"])
+
+    def _messages_replaced(self, row: dict[str, Any]) -> None:
+        sid = row["session_id"]
+        generation = self._generation_of(sid) + 1
+        self._generation[sid] = generation
+        for index, message in enumerate(row["payload"].get("messages") or []):
+            self._insert_message(sid, generation, index, message, None, row["seq"])
+
+    def _model_call_started(self, row: dict[str, Any]) -> None:
+        p = row["payload"]
+        self.conn.execute(
+            """insert or replace into model_calls (id, session_id, turn, step, attempt, model, started_at,
+                   request_message_count, estimated_prompt_tokens, status)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')""",
+            (
+                p["call_id"],
+                row["session_id"],
+                p.get("turn"),
+                p.get("step"),
+                p.get("attempt", 1),
+                p.get("model"),
+                iso(row["ts"]),
+                p.get("message_count"),
+                p.get("estimated_prompt_tokens"),
+            ),
+        )
+
+    def _model_call_finished(self, row: dict[str, Any]) -> None:
+        p = row["payload"]
+        usage = p.get("usage") or {}
+        exists = self.conn.execute("select 1 from model_calls where id = ?", (p["call_id"],)).fetchone()
+        if not exists:  # imported sessions record only the finished call
+            self._model_call_started({**row, "payload": {**p, "message_count": None}})
+        self.conn.execute(
+            """update model_calls set ended_at = ?, status = ?, prompt_tokens = ?, completion_tokens = ?,
+                   cached_tokens = ?, cache_write_tokens = ?, usage_reported = ?, cost_usd = ?, latency_ms = ?,
+                   error_class = ?, error_message = ?, finish_reason = ?, text = ?, tool_call_count = ?,
+                   estimated_prompt_tokens = coalesce(?, estimated_prompt_tokens)
+               where id = ?""",
+            (
+                iso(row["ts"]),
+                p.get("status", "ok"),
+                usage.get("prompt_tokens"),
+                usage.get("completion_tokens"),
+                usage.get("cached_tokens"),
+                usage.get("cache_write_tokens"),
+                1 if usage.get("reported") else 0,
+                p.get("cost_usd") or 0.0,
+                p.get("latency_ms"),
+                p.get("error_class"),
+                p.get("error_message"),
+                p.get("finish_reason"),
+                p.get("text"),
+                len(p.get("tool_calls") or []),
+                p.get("estimated_prompt_tokens"),
+                p["call_id"],
+            ),
+        )
+
+    def _tool_call_requested(self, row: dict[str, Any]) -> None:
+        p = row["payload"]
+        self.conn.execute(
+            """insert or replace into tool_calls (session_id, tool_call_id, turn, step, name, arguments_raw, status, requested_at)
+               values (?, ?, ?, ?, ?, ?, 'requested', ?)""",
+            (row["session_id"], p["tool_call_id"], p.get("turn"), p.get("step"), p.get("name", ""), p.get("arguments_raw"), iso(row["ts"])),
+        )
+
+    def _tool_call_validated(self, row: dict[str, Any]) -> None:
+        p = row["payload"]
+        self.conn.execute(
+            "update tool_calls set arguments = ?, status = 'validated' where session_id = ? and tool_call_id = ?",
+            (_json(p.get("arguments")), row["session_id"], p["tool_call_id"]),
+        )
+
+    def _approval_resolved(self, row: dict[str, Any]) -> None:
+        p = row["payload"]
+        self.conn.execute(
+            "update tool_calls set approval = ? where session_id = ? and tool_call_id = ?",
+            (p.get("decision"), row["session_id"], p["tool_call_id"]),
+        )
+
+    def _tool_call_started(self, row: dict[str, Any]) -> None:
+        self.conn.execute(
+            "update tool_calls set status = 'running' where session_id = ? and tool_call_id = ?",
+            (row["session_id"], row["payload"]["tool_call_id"]),
+        )
+
+    def _tool_call_finished(self, row: dict[str, Any]) -> None:
+        p = row["payload"]
+        exists = self.conn.execute(
+            "select 1 from tool_calls where session_id = ? and tool_call_id = ?", (row["session_id"], p["tool_call_id"])
+        ).fetchone()
+        if not exists:
+            self._tool_call_requested(row)
+        self.conn.execute(
+            """update tool_calls set status = ?, result = ?, truncated = ?, output_hash = ?, error = ?, exit_code = ?,
+                   duration_ms = ?, finished_at = ?, arguments = coalesce(?, arguments)
+               where session_id = ? and tool_call_id = ?""",
+            (
+                p.get("status", "ok"),
+                p.get("result"),
+                1 if p.get("truncated") else 0,
+                p.get("full_output_hash"),
+                p.get("error"),
+                p.get("exit_code"),
+                p.get("duration_ms"),
+                iso(row["ts"]),
+                _json(p.get("arguments")),
+                row["session_id"],
+                p["tool_call_id"],
+            ),
+        )
+
+    def _session_finished(self, row: dict[str, Any]) -> None:
+        status = row["payload"].get("status", "completed")
+        self.conn.execute(
+            "update sessions set status = ?, ended_at = ?, pid = null where id = ?",
+            (status, iso(row["ts"]), row["session_id"]),
+        )
+
+    # --- reading back ---------------------------------------------------------------
+
+    def last_seq(self, session_id: str) -> int:
+        found = self.conn.execute("select max(seq) from events where session_id = ?", (session_id,)).fetchone()[0]
+        return int(found or 0)
+
+
+def mark_abandoned_sessions(db: sqlite_utils.Database) -> list[str]:
+    """Sessions left 'running' by a process that is gone are marked interrupted."""
+    host = socket.gethostname()
+    stale: list[str] = []
+    for row in db.query("select id, pid, host from sessions where status = 'running'"):
+        alive = row["host"] == host and row["pid"] and _pid_alive(int(row["pid"]))
+        if not alive:
+            stale.append(row["id"])
+    for session_id in stale:
+        last = db.conn.execute("select max(ts) from events where session_id = ?", (session_id,)).fetchone()[0]
+        db.conn.execute(
+            "update sessions set status = 'interrupted', ended_at = ?, pid = null where id = ?",
+            (iso(last), session_id),
+        )
+    return stale
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
