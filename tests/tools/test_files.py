@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from app.agent.tools.base import ToolContext
+from app.agent.tools.files import EditFile, ListDir, ReadFile, WriteFile
+
+
+def _numbered(n: int) -> str:
+    return "".join(f"line {i}\n" for i in range(1, n + 1))
+
+
+# --- read_file -------------------------------------------------------------------
+
+
+async def test_read_whole_file_with_line_numbers(ws: Path, ctx: ToolContext) -> None:
+    (ws / "a.py").write_text("import os\n\nprint(os.sep)\n")
+    out = await ReadFile().run({"path": "a.py"}, ctx)
+    assert not out.is_error
+    assert out.text == "     1\timport os\n     2\t\n     3\tprint(os.sep)"
+    assert out.data == {"path": "a.py", "start_line": 1, "end_line": 3, "total_lines": 3}
+
+
+async def test_read_range_is_inclusive_and_clamped(ws: Path, ctx: ToolContext) -> None:
+    (ws / "f.txt").write_text(_numbered(20))
+    out = await ReadFile().run({"path": "f.txt", "start_line": 12, "end_line": 14}, ctx)
+    assert out.text.splitlines() == ["    12\tline 12", "    13\tline 13", "    14\tline 14"]
+    tail = await ReadFile().run({"path": "f.txt", "start_line": 19, "end_line": 500}, ctx)
+    assert tail.text.splitlines() == ["    19\tline 19", "    20\tline 20"]
+
+
+async def test_read_range_errors(ws: Path, ctx: ToolContext) -> None:
+    (ws / "f.txt").write_text(_numbered(5))
+    past = await ReadFile().run({"path": "f.txt", "start_line": 9}, ctx)
+    assert past.is_error and "past the end" in past.text and "5 lines" in past.text
+    backwards = await ReadFile().run({"path": "f.txt", "start_line": 4, "end_line": 2}, ctx)
+    assert backwards.is_error and "before start_line" in backwards.text
+    zero = await ReadFile().run({"path": "f.txt", "start_line": 0}, ctx)
+    assert zero.is_error and "at least 1" in zero.text
+
+
+async def test_read_large_file_is_capped_and_says_how_to_continue(ws: Path, ctx: ToolContext) -> None:
+    (ws / "big.txt").write_text(_numbered(2000))
+    out = await ReadFile().run({"path": "big.txt"}, ctx)
+    assert not out.is_error
+    assert len(out.text) < ctx.output_cap_chars + 200
+    last = out.data["end_line"]
+    assert out.text.startswith("     1\tline 1\n")
+    assert f"showing lines 1-{last} of 2000" in out.text
+    assert f"start_line={last + 1}" in out.text
+    more = await ReadFile().run({"path": "big.txt", "start_line": last + 1}, ctx)
+    assert more.text.startswith(f"{last + 1:>6}\tline {last + 1}\n")
+
+
+async def test_read_one_enormous_line_is_cut(ws: Path, ctx: ToolContext) -> None:
+    (ws / "min.js").write_text("x" * 50_000 + "\nsecond\n")
+    out = await ReadFile().run({"path": "min.js"}, ctx)
+    assert "line cut at" in out.text
+    assert "start_line=2" in out.text
+    assert len(out.text) < ctx.output_cap_chars + 300
+
+
+async def test_read_refuses_directories_binaries_missing_and_escapes(ws: Path, ctx: ToolContext) -> None:
+    (ws / "pkg").mkdir()
+    (ws / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200))
+    cases = {
+        "pkg": "is a directory; use list_dir",
+        "logo.png": "looks like a binary file",
+        "nope.txt": "does not exist",
+        "../outside/secret.txt": "escapes the workspace",
+    }
+    for path, expected in cases.items():
+        out = await ReadFile().run({"path": path}, ctx)
+        assert out.is_error, path
+        assert expected in out.text, (path, out.text)
+        assert "top secret" not in out.text
+
+
+async def test_read_empty_file(ws: Path, ctx: ToolContext) -> None:
+    (ws / "empty").write_text("")
+    out = await ReadFile().run({"path": "empty"}, ctx)
+    assert not out.is_error and "empty" in out.text
+
+
+# --- write_file ------------------------------------------------------------------
+
+
+async def test_write_creates_file_and_parents(ws: Path, ctx: ToolContext) -> None:
+    out = await WriteFile().run({"path": "src/pkg/mod.py", "content": "x = 1\n"}, ctx)
+    assert not out.is_error
+    assert (ws / "src" / "pkg" / "mod.py").read_text() == "x = 1\n"
+    assert out.data["created"] is True
+    assert out.data["path"] == "src/pkg/mod.py"
+    assert out.data["diff"].splitlines() == ["--- /dev/null", "+++ b/src/pkg/mod.py", "@@ -0,0 +1 @@", "+x = 1"]
+
+
+async def test_write_replaces_file_and_reports_the_diff(ws: Path, ctx: ToolContext) -> None:
+    (ws / "a.txt").write_text("one\ntwo\nthree\n")
+    out = await WriteFile().run({"path": "a.txt", "content": "one\n2\nthree\n"}, ctx)
+    assert (ws / "a.txt").read_text() == "one\n2\nthree\n"
+    assert out.data["created"] is False
+    diff = out.data["diff"].splitlines()
+    assert diff[:2] == ["--- a/a.txt", "+++ b/a.txt"]
+    assert "-two" in diff and "+2" in diff and " one" in diff
+    assert "+1 -1" in out.text
+
+
+async def test_write_preserves_content_exactly(ws: Path, ctx: ToolContext) -> None:
+    content = "a\r\nb\r\nno newline at end"
+    await WriteFile().run({"path": "crlf.txt", "content": content}, ctx)
+    assert (ws / "crlf.txt").read_bytes() == content.encode()
+
+
+async def test_write_preview_does_not_write(ws: Path, ctx: ToolContext) -> None:
+    (ws / "a.txt").write_text("old\n")
+    tool = WriteFile()
+    preview = tool.preview({"path": "a.txt", "content": "new\n"}, ctx)
+    assert "-old" in preview and "+new" in preview
+    assert (ws / "a.txt").read_text() == "old\n"
+    assert "+fresh" in tool.preview({"path": "n/new.txt", "content": "fresh\n"}, ctx)
+    assert not (ws / "n").exists()
+    assert tool.preview({"path": "../x", "content": ""}, ctx).startswith("error: ")
+    assert tool.preview({"path": "a.txt"}, ctx).startswith("error: ")
+
+
+async def test_write_refuses_escapes_and_directories(ws: Path, ctx: ToolContext) -> None:
+    os.symlink(ws.parent / "outside", ws / "out")
+    escape = await WriteFile().run({"path": "out/secret.txt", "content": "pwned"}, ctx)
+    assert escape.is_error
+    assert (ws.parent / "outside" / "secret.txt").read_text() == "top secret\n"
+    (ws / "d").mkdir()
+    assert (await WriteFile().run({"path": "d", "content": ""}, ctx)).is_error
+
+
+# --- edit_file ---------------------------------------------------------------------
+
+
+async def test_edit_replaces_a_unique_match(ws: Path, ctx: ToolContext) -> None:
+    (ws / "m.py").write_text("def f():\n    return 1\n")
+    out = await EditFile().run({"path": "m.py", "old_string": "return 1", "new_string": "return 2"}, ctx)
+    assert not out.is_error, out.text
+    assert (ws / "m.py").read_text() == "def f():\n    return 2\n"
+    assert out.data["replacements"] == 1
+    assert "-    return 1" in out.data["diff"] and "+    return 2" in out.data["diff"]
+
+
+async def test_edit_refuses_ambiguous_match_and_says_how_many(ws: Path, ctx: ToolContext) -> None:
+    (ws / "m.py").write_text("x = 1\ny = 1\nz = 1\n")
+    out = await EditFile().run({"path": "m.py", "old_string": "= 1", "new_string": "= 2"}, ctx)
+    assert out.is_error
+    assert "occurs 3 times" in out.text and "replace_all" in out.text
+    assert (ws / "m.py").read_text() == "x = 1\ny = 1\nz = 1\n"
+
+
+async def test_edit_replace_all(ws: Path, ctx: ToolContext) -> None:
+    (ws / "m.py").write_text("x = 1\ny = 1\nz = 1\n")
+    out = await EditFile().run({"path": "m.py", "old_string": "= 1", "new_string": "= 2", "replace_all": True}, ctx)
+    assert not out.is_error
+    assert (ws / "m.py").read_text() == "x = 2\ny = 2\nz = 2\n"
+    assert out.data["replacements"] == 3
+
+
+async def test_edit_missing_or_empty_old_string(ws: Path, ctx: ToolContext) -> None:
+    (ws / "m.py").write_text("def f():\n    return 1\n")
+    missing = await EditFile().run({"path": "m.py", "old_string": "return 3", "new_string": "x"}, ctx)
+    assert missing.is_error and "not found in m.py" in missing.text
+    spaced = await EditFile().run({"path": "m.py", "old_string": "def f():\nreturn 1", "new_string": "x"}, ctx)
+    assert spaced.is_error and "whitespace is ignored" in spaced.text
+    empty = await EditFile().run({"path": "m.py", "old_string": "", "new_string": "x"}, ctx)
+    assert empty.is_error and "old_string is empty" in empty.text
+    same = await EditFile().run({"path": "m.py", "old_string": "f", "new_string": "f"}, ctx)
+    assert same.is_error and "identical" in same.text
+    nofile = await EditFile().run({"path": "no.py", "old_string": "a", "new_string": "b"}, ctx)
+    assert nofile.is_error and "does not exist" in nofile.text
+    assert (ws / "m.py").read_text() == "def f():\n    return 1\n"
+
+
+async def test_edit_keeps_windows_line_endings(ws: Path, ctx: ToolContext) -> None:
+    (ws / "w.txt").write_bytes(b"one\r\ntwo\r\nthree\r\n")
+    out = await EditFile().run({"path": "w.txt", "old_string": "one\ntwo", "new_string": "1\n2"}, ctx)
+    assert not out.is_error, out.text
+    assert (ws / "w.txt").read_bytes() == b"1\r\n2\r\nthree\r\n"
+
+
+async def test_edit_preview_does_not_write(ws: Path, ctx: ToolContext) -> None:
+    (ws / "m.py").write_text("a = 1\n")
+    tool = EditFile()
+    preview = tool.preview({"path": "m.py", "old_string": "a = 1", "new_string": "a = 2"}, ctx)
+    assert "-a = 1" in preview and "+a = 2" in preview
+    assert (ws / "m.py").read_text() == "a = 1\n"
+    assert "not found" in tool.preview({"path": "m.py", "old_string": "zzz", "new_string": "y"}, ctx)
+
+
+# --- list_dir ----------------------------------------------------------------------
+
+
+async def test_list_dir_sorted_with_dirs_marked_and_git_skipped(ws: Path, ctx: ToolContext) -> None:
+    for d in ("src", ".git", "docs"):
+        (ws / d).mkdir()
+    for f in ("b.txt", "a.txt", "src/inner.py"):
+        (ws / f).write_text("")
+    out = await ListDir().run({}, ctx)
+    assert out.text.splitlines() == ["a.txt", "b.txt", "docs/", "src/"]
+    sub = await ListDir().run({"path": "src"}, ctx)
+    assert sub.text == "inner.py"
+
+
+async def test_list_dir_is_capped(ws: Path, ctx: ToolContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("app.agent.tools.files.LIST_MAX_ENTRIES", 5)
+    for i in range(12):
+        (ws / f"f{i:02d}").write_text("")
+    out = await ListDir().run({"path": "."}, ctx)
+    assert out.text.splitlines()[:5] == ["f00", "f01", "f02", "f03", "f04"]
+    assert "7 more entries not shown" in out.text
+    assert out.data["count"] == 12
+
+
+async def test_list_dir_errors(ws: Path, ctx: ToolContext) -> None:
+    (ws / "a.txt").write_text("")
+    assert "is a file" in (await ListDir().run({"path": "a.txt"}, ctx)).text
+    assert "escapes" in (await ListDir().run({"path": ".."}, ctx)).text
+    assert "does not exist" in (await ListDir().run({"path": "nope"}, ctx)).text
+    (ws / "e").mkdir()
+    empty = await ListDir().run({"path": "e"}, ctx)
+    assert not empty.is_error and empty.text == "(e is empty)"
