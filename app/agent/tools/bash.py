@@ -1,0 +1,191 @@
+"""The ``bash`` tool: run a shell command in the workspace, and always be able to stop it.
+
+The command runs in its own session (so in its own process group) with stdin
+closed and stderr merged into stdout. On timeout or interrupt the whole group
+gets SIGTERM, then SIGKILL after a short grace, so background children die too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections import deque
+from typing import Any
+
+from app.agent.tools.base import ToolContext, ToolError, ToolOutput
+from app.agent.tools.output import cap_output
+from app.agent.tools.validation import require_valid
+
+MAX_KEPT_BYTES = 10 * 1024 * 1024  # of output kept in memory: the first and last half
+TERM_GRACE_S = 2.0  # between SIGTERM and SIGKILL
+DRAIN_S = 2.0  # after the shell exits, for background processes to release the output
+_CHUNK = 64 * 1024
+_POLL_S = 0.02
+_ENV = {"PAGER": "cat", "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"}
+
+
+class Bash:
+    name = "bash"
+    description = (
+        "Run a shell command in the workspace directory and return its output (stdout and "
+        "stderr together). stdin is closed, so interactive programs will not wait for input. "
+        "Commands are killed after timeout_s seconds (default and maximum set by the harness)."
+    )
+    parameters: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "command": {"type": "string", "minLength": 1, "description": "The shell command to run."},
+            "timeout_s": {"type": "number", "minimum": 1, "description": "Seconds before the command is killed."},
+        },
+        "required": ["command"],
+        "additionalProperties": False,
+    }
+    side_effects = True
+
+    def preview(self, args: dict[str, Any], ctx: ToolContext) -> str:
+        """What an approval prompt shows: the command itself."""
+        return str(args.get("command", ""))
+
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
+        try:
+            require_valid(self.parameters, args)
+        except ToolError as exc:
+            return ToolOutput(str(exc), is_error=True)
+        timeout = min(float(args.get("timeout_s", ctx.timeout_s)), ctx.timeout_s)
+        try:
+            proc = await asyncio.create_subprocess_shell(
+                args["command"],
+                cwd=ctx.workspace,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+                env={**os.environ, **_ENV},
+            )
+        except OSError as exc:
+            return ToolOutput(f"could not start the shell in {ctx.workspace}: {exc}", is_error=True)
+
+        output = BoundedOutput(MAX_KEPT_BYTES)
+        assert proc.stdout is not None
+        reader = asyncio.create_task(_pump(proc.stdout, output))
+        exited = asyncio.create_task(_exit_status(proc))
+        timed_out = stray = False
+        try:
+            await asyncio.wait({exited}, timeout=timeout)
+            if not exited.done():
+                timed_out = True
+                await _stop_group(proc.pid, reader, exited)
+            else:
+                await asyncio.wait({reader}, timeout=DRAIN_S)
+                if not reader.done():  # a background child still holds the output open
+                    stray = True
+                    await _stop_group(proc.pid, reader, exited)
+            await asyncio.wait({reader}, timeout=DRAIN_S)
+            reader.cancel()  # no-op when done; otherwise a process that left the group holds the pipe
+            returncode = await exited
+        except asyncio.CancelledError:
+            try:
+                await _stop_group(proc.pid, reader, exited)
+            finally:
+                reader.cancel()
+                exited.cancel()
+            raise
+        return _result(output, returncode, timed_out, stray, timeout, ctx.output_cap_chars)
+
+
+def _result(
+    output: "BoundedOutput", returncode: int, timed_out: bool, stray: bool, timeout: float, cap: int
+) -> ToolOutput:
+    full = output.text().rstrip("\n")
+    notes = []
+    if stray:
+        notes.append(
+            "[background processes still holding the output were stopped; "
+            "redirect their output (cmd > log 2>&1 &) to keep them running]"
+        )
+    if timed_out:
+        notes.append(f"[timed out after {timeout:g} s; the command and its child processes were killed]")
+    elif returncode > 0:
+        notes.append(f"[exit code {returncode}]")
+    elif returncode < 0:
+        notes.append(f"[killed by signal {-returncode}]")
+    suffix = "".join("\n" + note for note in notes)
+
+    capped, truncated = cap_output(full, cap)
+    truncated = truncated or output.dropped > 0
+    return ToolOutput(
+        (capped or "(no output)") + suffix,
+        is_error=timed_out or returncode != 0,
+        exit_code=returncode,
+        timed_out=timed_out,
+        full_output=full + suffix if truncated else None,
+    )
+
+
+async def _pump(stream: asyncio.StreamReader, output: "BoundedOutput") -> None:
+    while chunk := await stream.read(_CHUNK):
+        output.add(chunk)
+
+
+async def _exit_status(proc: asyncio.subprocess.Process) -> int:
+    """The shell's exit status, as soon as it exits.
+
+    Not ``proc.wait()``: on Python 3.11 that also waits for the output pipe to
+    close, which a background child can hold open indefinitely.
+    """
+    while proc.returncode is None:
+        await asyncio.sleep(_POLL_S)
+    return proc.returncode
+
+
+async def _stop_group(pgid: int, reader: asyncio.Task[None], exited: asyncio.Task[int]) -> None:
+    """SIGTERM the group; SIGKILL it once the shell exited and the output closed, or after the grace."""
+    _signal_group(pgid, signal.SIGTERM)
+    try:
+        await asyncio.wait({reader, exited}, timeout=TERM_GRACE_S)
+    finally:
+        _signal_group(pgid, signal.SIGKILL)
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is already gone
+
+
+class BoundedOutput:
+    """Collects a byte stream, keeping its first and last ``limit / 2`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.head = bytearray()
+        self.tail: deque[bytes] = deque()
+        self.tail_size = 0
+        self.dropped = 0
+
+    def add(self, chunk: bytes) -> None:
+        half = self.limit // 2
+        room = half - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if not chunk:
+            return
+        self.tail.append(chunk)
+        self.tail_size += len(chunk)
+        while self.tail_size - len(self.tail[0]) >= half:
+            gone = self.tail.popleft()
+            self.tail_size -= len(gone)
+            self.dropped += len(gone)
+
+    def text(self) -> str:
+        tail = b"".join(self.tail)
+        if not self.dropped:
+            return (bytes(self.head) + tail).decode("utf-8", errors="replace")
+        marker = (
+            f"\n[... {self.dropped} bytes dropped from the middle: only the first and last "
+            f"{self.limit // 2} bytes of the output were kept ...]\n"
+        )
+        return self.head.decode("utf-8", errors="replace") + marker + tail.decode("utf-8", errors="replace")
