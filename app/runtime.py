@@ -96,6 +96,8 @@ def build_session(
     """Create (or resume) a session; the store, when given, is subscribed first."""
     workspace = resolve_workspace(options.workspace)
     choice = choice or pick_model(settings, options)
+    if choice.model.startswith("scripted/"):
+        _check_script(choice.model.split("/", 1)[1])
     config = agent_config(settings, options)
     from app.agent.tools.registry import default_tools
 
@@ -130,6 +132,15 @@ def build_session(
         "cockpit_pid": os.getpid(),
     }
     return Session(bus, agent, settings=recorded, api_base=choice.api_base, resumed=bool(options.resume))
+
+
+def _check_script(path: str) -> None:
+    from app.agent.providers.scripted import ScriptError, load_script
+
+    try:
+        load_script(path)
+    except ScriptError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _features(settings: Settings, model_name: str, model: LiteLLMModel) -> dict[str, Any]:

@@ -72,9 +72,9 @@ def list_sessions(
         like = f"%{search}%"
         where.append(
             "(s.title like ? or s.id like ? or exists (select 1 from messages g where g.session_id = s.id and g.content like ?)"
-            " or exists (select 1 from tool_calls t where t.session_id = s.id and t.result like ?))"
+            " or exists (select 1 from tool_calls t where t.session_id = s.id and (t.result like ? or t.arguments_raw like ?)))"
         )
-        params += [like, like, like, like]
+        params += [like, like, like, like, like]
     sql = SUMMARY_SQL + (" where " + " and ".join(where) if where else "") + " order by s.started_at desc limit ?"
     return [_with_duration(r) for r in db.query(sql, [*params, limit])]
 

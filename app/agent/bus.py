@@ -28,7 +28,8 @@ class EventBus:
             self._subscribers.remove(subscriber)
 
     def emit(self, event: Event) -> Event:
-        self.seq += 1
+        if event.persist:  # stored events get dense sequence numbers
+            self.seq += 1
         event.session_id = self.session_id
         event.seq = self.seq
         for subscriber in list(self._subscribers):

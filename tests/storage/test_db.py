@@ -1,0 +1,85 @@
+"""Opening, migrating and refusing databases."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+
+import pytest
+
+from storage.db import DatabaseError, open_db
+from storage.migrations import MIGRATIONS, known_migration_names, migrate
+
+
+def schema(db) -> dict[str, str]:
+    return {
+        r[0]: r[1]
+        for r in db.execute("select name, sql from sqlite_master where name not like 'sqlite_%' and name != '_sqlite_migrations' order by name")
+    }
+
+
+def test_fresh_database_has_the_core_tables_and_is_private(tmp_path):
+    db = open_db(tmp_path / "c.db")
+    assert {"sessions", "events", "messages", "model_calls", "tool_calls", "blobs"} <= set(db.table_names())
+    assert stat.S_IMODE(os.stat(tmp_path / "c.db").st_mode) == 0o600
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert db.execute("pragma foreign_keys").fetchone()[0] == 1
+
+
+def test_migrating_from_every_older_version_reaches_the_same_schema(tmp_path):
+    fresh = open_db(tmp_path / "fresh.db")
+    names = [m.name for m in MIGRATIONS._migrations]
+    assert names[0] == "core_001_tables"
+    for i, name in enumerate(names):
+        path = tmp_path / f"old-{i}.db"
+        old = open_db(path, migrate=False)
+        MIGRATIONS.apply(old, stop_before=name)
+        applied = [r[0] for r in old.execute("select name from _sqlite_migrations")]
+        assert applied == names[:i]
+        old.conn.close()
+        upgraded = open_db(path)
+        assert schema(upgraded) == schema(fresh), f"upgrade from before {name} differs"
+
+
+def test_a_database_from_a_newer_cockpit_is_refused_and_untouched(tmp_path):
+    path = tmp_path / "c.db"
+    db = open_db(path)
+    db["_sqlite_migrations"].insert({"migration_set": "cockpit", "name": "core_999_from_the_future", "applied_at": "x"})
+    db.conn.close()
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError, match="newer version of Cockpit.*core_999_from_the_future"):
+        open_db(path)
+    assert path.read_bytes() == before
+
+
+def test_a_file_that_is_not_sqlite_is_refused_and_untouched(tmp_path):
+    path = tmp_path / "c.db"
+    path.write_bytes(b"this is not a database at all" * 20)
+    with pytest.raises(DatabaseError, match="not a SQLite database"):
+        open_db(path)
+    assert path.read_bytes() == b"this is not a database at all" * 20
+
+
+def test_a_damaged_database_is_refused(tmp_path):
+    path = tmp_path / "c.db"
+    db = open_db(path)
+    db.conn.execute("pragma wal_checkpoint(truncate)")
+    db.conn.close()
+    data = bytearray(path.read_bytes())
+    data[4096:8192] = b"\xff" * 4096  # scribble over the second page
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatabaseError):
+        open_db(path)
+
+
+def test_known_migrations_include_every_registered_one():
+    assert {m.name for m in MIGRATIONS._migrations} <= known_migration_names()
+
+
+def test_migrate_is_idempotent(tmp_path):
+    db = open_db(tmp_path / "c.db")
+    before = schema(db)
+    migrate(db)
+    assert schema(db) == before
+    assert isinstance(db.conn, sqlite3.Connection)

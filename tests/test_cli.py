@@ -1,0 +1,119 @@
+"""The command line: exit codes, JSON output, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.cli import main
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def fix_script(write_script):
+    return write_script(
+        [
+            {"text": "Looking.", "tool_calls": [{"name": "read_file", "arguments": {"path": "calc.py"}}]},
+            {"tool_calls": [{"name": "edit_file", "arguments": {"path": "calc.py", "old_string": "a - b", "new_string": "a + b"}}]},
+            {"text": "Fixed."},
+        ]
+    )
+
+
+def test_run_completes_and_sessions_export_show_it(capsys, workspace, fix_script, tmp_path):
+    (workspace / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    db = str(tmp_path / "c.db")
+    code, out, err = run_cli(capsys, "run", "fix add", "--model", fix_script, "--workspace", str(workspace), "--yes", "--db", db)
+    assert code == 0, err
+    assert "a + b" in (workspace / "calc.py").read_text()
+    assert "completed" in out and "Fixed." in out
+
+    code, out, _ = run_cli(capsys, "sessions", "--json", "--db", db)
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 1
+    assert {"id", "title", "model", "status", "started_at"} <= set(rows[0])
+    assert rows[0]["status"] == "completed" and rows[0]["title"] == "fix add"
+    sid = rows[0]["id"]
+
+    code, out, _ = run_cli(capsys, "show", sid[:8], "--db", db)
+    assert code == 0 and "model calls  3" in out and "tool calls   2 (2 ok, 0 failed)" in out
+
+    code, out, _ = run_cli(capsys, "export", sid, "--format", "md", "--db", db)
+    assert code == 0 and out.startswith("# fix add") and "edit_file" in out and "Fixed." in out
+    code, out, _ = run_cli(capsys, "export", sid, "--format", "json", "--db", db)
+    data = json.loads(out)
+    assert data["session"]["id"] == sid and len(data["model_calls"]) == 3 and len(data["tool_calls"]) == 2
+    code, out, _ = run_cli(capsys, "export", sid, "--format", "jsonl", "--db", db)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert lines[0]["type"] == "session_started" and lines[-1]["type"] == "session_finished"
+
+
+def test_run_json_prints_one_event_per_line(capsys, workspace, fix_script, tmp_path):
+    (workspace / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    code, out, _ = run_cli(capsys, "run", "fix", "--model", fix_script, "--workspace", str(workspace), "--yes", "--json", "--db", str(tmp_path / "c.db"))
+    assert code == 0
+    types = [json.loads(line)["type"] for line in out.splitlines()]
+    assert types[0] == "session_started" and types[-1] == "session_finished"
+    assert "text_delta" in types and types.count("tool_call_finished") == 2
+
+
+def test_limit_exit_code_is_3(capsys, workspace, write_script, tmp_path):
+    model = write_script([{"tool_calls": [{"name": "list_dir", "arguments": {}}]}] * 5)
+    code, _, _ = run_cli(capsys, "run", "go", "--model", model, "--workspace", str(workspace), "--max-steps", "2", "--db", str(tmp_path / "c.db"))
+    assert code == 3
+
+
+def test_failed_exit_code_is_1(capsys, workspace, write_script, tmp_path):
+    model = write_script([{"error": {"status": 401, "message": "bad key"}}])
+    code, out, _ = run_cli(capsys, "run", "go", "--model", model, "--workspace", str(workspace), "--db", str(tmp_path / "c.db"))
+    assert code == 1 and "bad key" in out
+
+
+def test_no_model_available_says_how_to_configure_one(capsys, workspace, tmp_path):
+    code, _, err = run_cli(capsys, "run", "go", "--workspace", str(workspace), "--db", str(tmp_path / "c.db"))
+    assert code == 2
+    assert "No model is configured" in err and "--model" in err and "--api-base" in err
+
+
+def test_model_from_the_environment_is_announced(capsys, monkeypatch):
+    from app.model_select import choose_model
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    choice = choose_model(None, None, None, "cfg")
+    assert choice.model.startswith("openai/") and "OPENAI_API_KEY" in choice.reason
+
+
+def test_broken_config_is_a_clear_error(capsys, workspace, cockpit_home, fix_script):
+    cockpit_home.mkdir(parents=True, exist_ok=True)
+    (cockpit_home / "config.toml").write_text("model = \n[agent\n")
+    code, _, err = run_cli(capsys, "run", "go", "--model", fix_script, "--workspace", str(workspace))
+    assert code == 2 and "config.toml" in err and "line 1" in err
+
+
+def test_bad_config_value_is_a_clear_error(capsys, workspace, cockpit_home, fix_script):
+    cockpit_home.mkdir(parents=True, exist_ok=True)
+    (cockpit_home / "config.toml").write_text('[agent]\nmax_steps = "many"\n')
+    code, _, err = run_cli(capsys, "run", "go", "--model", fix_script, "--workspace", str(workspace))
+    assert code == 2 and "max_steps" in err
+
+
+def test_a_newer_database_is_refused_with_exit_2(capsys, tmp_path):
+    from storage.db import open_db
+
+    path = tmp_path / "c.db"
+    db = open_db(path)
+    db["_sqlite_migrations"].insert({"migration_set": "cockpit", "name": "core_999_future", "applied_at": "x"})
+    db.conn.close()
+    code, _, err = run_cli(capsys, "sessions", "--db", str(path))
+    assert code == 2 and "newer version of Cockpit" in err
+
+
+def test_unknown_session_is_a_clear_error(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "show", "nope", "--db", str(tmp_path / "c.db"))
+    assert code == 2 and "no session matches" in err
