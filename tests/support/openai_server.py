@@ -1,0 +1,671 @@
+"""A real OpenAI-compatible HTTP server on 127.0.0.1, scripted by tests.
+
+Tests drive litellm over its genuine network path against this server::
+
+    server = OpenAIServer().start()
+    server.script([
+        Fault.rate_limited(retry_after=2),
+        Reply(tool_calls=[ToolCallSpec("read_file", {"path": "a.py"})]),
+        Reply(text="All done."),
+    ])
+    await litellm.acompletion(model="openai/test-model", api_base=server.url, ...)
+    server.close()
+
+Each chat-completions request consumes one *step* from the script. When the
+script is empty, ``server.responder(request_json)`` decides (if set); otherwise
+the server answers with the plain text "done". Steps:
+
+- :class:`Reply` -- a text and/or tool-call answer, streamed as SSE chunks the
+  way OpenAI sends them (or one JSON body when ``stream`` is false);
+- :class:`Fault` -- an HTTP error status with an OpenAI error body and headers;
+- :class:`DropStream` -- start answering, then close the connection mid-body;
+- :class:`Hang` -- accept the request and send nothing.
+
+Usage is computed with tiktoken ``o200k_base`` (see :func:`count_prompt_tokens`)
+plus ``server.hidden_prompt_overhead``, so budget calibration can be tested
+against a provider that adds tokens the client cannot see.
+
+Standard library only (plus tiktoken, loaded from litellm's bundled files so it
+never touches the network).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import itertools
+import json
+import os
+import re
+import socket
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+# --------------------------------------------------------------------------- steps
+
+
+@dataclass
+class ToolCallSpec:
+    """One tool call in a scripted reply. A ``str`` ``arguments`` is sent verbatim
+    (so tests can send malformed JSON); a ``dict`` is JSON-encoded."""
+
+    name: str
+    arguments: dict[str, Any] | str = field(default_factory=dict)
+    id: str | None = None
+
+    def arguments_json(self) -> str:
+        if isinstance(self.arguments, str):
+            return self.arguments
+        return json.dumps(self.arguments)
+
+
+@dataclass
+class Reply:
+    """A successful answer.
+
+    ``usage`` overrides the computed usage key by key (``prompt_tokens``,
+    ``completion_tokens``, ``total_tokens``, ``cached_tokens``); ``total_tokens``
+    is recomputed unless given. ``chunk_delay`` seconds pass between stream chunks.
+    ``finish_reason`` defaults to ``tool_calls`` when there are tool calls, else ``stop``.
+    """
+
+    text: str = ""
+    tool_calls: list[ToolCallSpec] = field(default_factory=list)
+    usage: dict[str, Any] | None = None
+    chunk_delay: float = 0.0
+    finish_reason: str | None = None
+
+    def final_reason(self) -> str:
+        if self.finish_reason is not None:
+            return self.finish_reason
+        return "tool_calls" if self.tool_calls else "stop"
+
+
+@dataclass
+class Fault:
+    """An HTTP error answer. ``body=None`` means a generic OpenAI error body."""
+
+    status: int = 500
+    body: dict[str, Any] | str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def body_bytes(self) -> bytes:
+        body = self.body
+        if body is None:
+            body = _error_body(f"Scripted fault {self.status}", "server_error", None)
+        if isinstance(body, str):
+            return body.encode()
+        return json.dumps(body).encode()
+
+    @classmethod
+    def rate_limited(cls, retry_after: float | int | None = 2) -> Fault:
+        """429 rate limit, with a ``Retry-After`` header unless ``retry_after`` is None."""
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        body = _error_body(
+            "Rate limit reached for test-model on requests per min (RPM). Please try again.",
+            "requests",
+            "rate_limit_exceeded",
+        )
+        return cls(status=429, body=body, headers=headers)
+
+    @classmethod
+    def insufficient_quota(cls) -> Fault:
+        """429 that no retry will fix: the account is out of credit."""
+        body = _error_body(
+            "You exceeded your current quota, please check your plan and billing details.",
+            "insufficient_quota",
+            "insufficient_quota",
+        )
+        return cls(status=429, body=body)
+
+    @classmethod
+    def server_error(cls) -> Fault:
+        """500 internal server error."""
+        body = _error_body(
+            "The server had an error while processing your request. Sorry about that!",
+            "server_error",
+            None,
+        )
+        return cls(status=500, body=body)
+
+    @classmethod
+    def overloaded(cls) -> Fault:
+        """529 overloaded (Anthropic's status, seen through OpenAI-compatible gateways)."""
+        return cls(status=529, body=_error_body("Overloaded", "overloaded_error", "overloaded"))
+
+    @classmethod
+    def unauthorized(cls) -> Fault:
+        """401 bad API key."""
+        body = _error_body(
+            "Incorrect API key provided: sk-test. You can find your API key at "
+            "https://platform.openai.com/account/api-keys.",
+            "invalid_request_error",
+            "invalid_api_key",
+        )
+        return cls(status=401, body=body)
+
+    @classmethod
+    def context_length_exceeded(cls, limit: int = 128000, actual: int = 130000) -> Fault:
+        """400 because the prompt does not fit the model's context window."""
+        body = _error_body(
+            f"This model's maximum context length is {limit} tokens. However, your messages "
+            f"resulted in {actual} tokens. Please reduce the length of the messages.",
+            "invalid_request_error",
+            "context_length_exceeded",
+            param="messages",
+        )
+        return cls(status=400, body=body)
+
+
+@dataclass
+class DropStream:
+    """Send ``after_chunks`` SSE events of ``reply`` (a long text by default),
+    then close the connection without finishing the body. For a non-streaming
+    request, half of the JSON body is sent instead."""
+
+    after_chunks: int = 2
+    reply: Reply | None = None
+
+    def reply_to_cut(self) -> Reply:
+        if self.reply is not None:
+            return self.reply
+        return Reply(text="This answer will be cut off before it is finished. " * 4)
+
+
+@dataclass
+class Hang:
+    """Accept the request and send nothing for ``seconds`` (or until the server
+    closes), then drop the connection."""
+
+    seconds: float = 60.0
+
+
+Step = Reply | Fault | DropStream | Hang
+
+
+def _error_body(message: str, type_: str, code: str | None, param: str | None = None) -> dict:
+    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def _point_tiktoken_at_litellm_files() -> None:
+    """Make tiktoken read the BPE files litellm ships instead of downloading them."""
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    package_dir = Path(next(iter(spec.submodule_search_locations)))
+    tokenizers = package_dir / "litellm_core_utils" / "tokenizers"
+    if tokenizers.is_dir():
+        os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(tokenizers))
+
+
+@functools.lru_cache(maxsize=None)
+def encoding(name: str = "o200k_base") -> Any:
+    """A tiktoken encoding, loaded offline from litellm's bundled files."""
+    _point_tiktoken_at_litellm_files()
+    import tiktoken
+
+    return tiktoken.get_encoding(name)
+
+
+def _count(text: str) -> int:
+    return len(encoding().encode(text, disallowed_special=())) if text else 0
+
+
+def _content_text(content: Any) -> str:
+    """The text of a message's content, whether a string or a list of parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return ""
+
+
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING_TOKENS = 3
+
+
+def count_prompt_tokens(messages: list[dict[str, Any]]) -> int:
+    """The usual OpenAI formula over o200k_base: per message 3 tokens + its role +
+    its content text (+ ``name`` and 1 more when present) + each tool call's
+    function name and arguments; then 3 for priming the reply."""
+    total = REPLY_PRIMING_TOKENS
+    for message in messages:
+        total += TOKENS_PER_MESSAGE
+        total += _count(str(message.get("role") or ""))
+        total += _count(_content_text(message.get("content")))
+        if message.get("name"):
+            total += _count(str(message["name"])) + TOKENS_PER_NAME
+        for call in message.get("tool_calls") or []:
+            function = call.get("function") or {}
+            total += _count(str(function.get("name") or ""))
+            total += _count(str(function.get("arguments") or ""))
+    return total
+
+
+def count_completion_tokens(reply: Reply) -> int:
+    """Tokens of the reply text plus each tool call's name and arguments."""
+    total = _count(reply.text)
+    for call in reply.tool_calls:
+        total += _count(call.name) + _count(call.arguments_json())
+    return total
+
+
+def usage_for(reply: Reply, messages: list[dict[str, Any]], hidden_overhead: int = 0) -> dict:
+    """The ``usage`` object the server reports for ``reply``."""
+    prompt = count_prompt_tokens(messages) + hidden_overhead
+    completion = count_completion_tokens(reply)
+    override = dict(reply.usage or {})
+    prompt = override.pop("prompt_tokens", prompt)
+    completion = override.pop("completion_tokens", completion)
+    cached = override.pop("cached_tokens", 0)
+    total = override.pop("total_tokens", prompt + completion)
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": total,
+        "prompt_tokens_details": {"cached_tokens": cached},
+        **override,
+    }
+
+
+# --------------------------------------------------------------------------- wire format
+
+
+def split_text(text: str) -> list[str]:
+    """Split text into word-sized deltas whose concatenation is ``text``."""
+    return re.findall(r"\S+\s*|\s+", text)
+
+
+def split_fragments(text: str, size: int = 8) -> list[str]:
+    """Split tool-call arguments into fixed-size fragments."""
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+@dataclass
+class _Answer:
+    """What is needed to render one reply: ids, model, and the computed usage."""
+
+    reply: Reply
+    completion_id: str
+    model: str
+    created: int
+    usage: dict[str, Any]
+    call_ids: list[str]
+
+
+def stream_events(answer: _Answer, include_usage: bool) -> Iterator[dict[str, Any]]:
+    """The ``chat.completion.chunk`` objects of a streamed reply, in order."""
+    reply = answer.reply
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": answer.completion_id,
+            "object": "chat.completion.chunk",
+            "created": answer.created,
+            "model": answer.model,
+            "system_fingerprint": "fp_cockpit_tests",
+            "choices": [
+                {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+            ],
+        }
+        if include_usage:
+            body["usage"] = None
+        return body
+
+    yield chunk({"role": "assistant", "content": "" if reply.text else None, "refusal": None})
+    for piece in split_text(reply.text):
+        yield chunk({"content": piece})
+    for index, (call, call_id) in enumerate(zip(reply.tool_calls, answer.call_ids)):
+        head = {
+            "index": index,
+            "id": call_id,
+            "type": "function",
+            "function": {"name": call.name, "arguments": ""},
+        }
+        yield chunk({"tool_calls": [head]})
+        for fragment in split_fragments(call.arguments_json()):
+            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": fragment}}]})
+    yield chunk({}, reply.final_reason())
+    if include_usage:
+        last = chunk({})
+        last["choices"] = []
+        last["usage"] = answer.usage
+        yield last
+
+
+def completion_body(answer: _Answer) -> dict[str, Any]:
+    """The JSON body of a non-streamed reply."""
+    reply = answer.reply
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": reply.text or None,
+        "refusal": None,
+    }
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": call_id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments_json()},
+            }
+            for call, call_id in zip(reply.tool_calls, answer.call_ids)
+        ]
+    return {
+        "id": answer.completion_id,
+        "object": "chat.completion",
+        "created": answer.created,
+        "model": answer.model,
+        "system_fingerprint": "fp_cockpit_tests",
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "logprobs": None,
+                "finish_reason": reply.final_reason(),
+            }
+        ],
+        "usage": answer.usage,
+    }
+
+
+# --------------------------------------------------------------------------- server
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the server saw it. Header names are lower-cased."""
+
+    time: float
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    step: Step | None = None
+
+
+CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
+MODEL_PATHS = ("/v1/models", "/models")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, and chunked streams a drop can break
+    server: _HTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.owner._track(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.owner._untrack(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+        pass
+
+    def do_GET(self) -> None:
+        self._record(None)
+        if self.path.split("?")[0] in MODEL_PATHS:
+            models = [
+                {"id": name, "object": "model", "created": 0, "owned_by": "cockpit-tests"}
+                for name in self.server.owner.models
+            ]
+            self._send_json(200, {"object": "list", "data": models})
+        else:
+            self._send_not_found()
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        record = self._record(body)
+        path = self.path.split("?")[0]
+        if path not in CHAT_PATHS:
+            self._send_not_found()
+            return
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+            body = _error_body("'messages' is required", "invalid_request_error", None)
+            self._send_json(400, body)
+            return
+        step = self.server.owner._next_step(body)
+        record.step = step
+        self._perform(step, body)
+
+    # ------------------------------------------------------------------ steps
+
+    def _perform(self, step: Step, body: dict[str, Any]) -> None:
+        streaming = bool(body.get("stream"))
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        if isinstance(step, Fault):
+            self._send_fault(step)
+        elif isinstance(step, Hang):
+            self.server.owner._closing.wait(step.seconds)
+            self.close_connection = True
+        elif isinstance(step, DropStream):
+            answer = self.server.owner._answer(step.reply_to_cut(), body)
+            if streaming:
+                self._stream(answer, include_usage, cut_after=step.after_chunks)
+            else:
+                self._send_json(200, completion_body(answer), cut=True)
+        elif streaming:
+            self._stream(self.server.owner._answer(step, body), include_usage)
+        else:
+            self._send_json(200, completion_body(self.server.owner._answer(step, body)))
+
+    def _send_not_found(self) -> None:
+        body = _error_body(f"Unknown path {self.path}", "invalid_request_error", None)
+        self._send_json(404, body)
+
+    def _send_fault(self, fault: Fault) -> None:
+        payload = fault.body_bytes()
+        self.send_response(fault.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in fault.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _send_json(self, status: int, body: dict[str, Any], cut: bool = False) -> None:
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if cut:
+            self.wfile.write(payload[: len(payload) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+        else:
+            self.wfile.write(payload)
+
+    def _stream(self, answer: _Answer, include_usage: bool, cut_after: int | None = None) -> None:
+        """Send SSE events with chunked transfer encoding; stop early when cutting."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        closing = self.server.owner._closing
+        events = list(stream_events(answer, include_usage))
+        if cut_after is not None:
+            events = events[:cut_after]
+        for sent, event in enumerate(events):
+            if sent and answer.reply.chunk_delay and closing.wait(answer.reply.chunk_delay):
+                cut_after = sent  # the server is closing: cut here
+                break
+            self._write_chunk(f"data: {json.dumps(event)}\n\n".encode())
+        if cut_after is None:
+            self._write_chunk(b"data: [DONE]\n\n")
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        # Cut short (a scripted drop, or the server is closing): end the connection
+        # without the terminating chunk, so the client sees an incomplete body.
+        self.wfile.flush()
+        self.close_connection = True
+
+    def _write_chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _record(self, body: Any) -> RecordedRequest:
+        record = RecordedRequest(
+            time=time.monotonic(),
+            method=self.command,
+            path=self.path,
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=body,
+        )
+        self.server.owner._log(record)
+        return record
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64
+    owner: OpenAIServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client hangs up (timeouts, cancelled streams)."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
+class OpenAIServer:
+    """An OpenAI chat-completions server on 127.0.0.1, scripted step by step.
+
+    Attributes tests may set: ``responder`` (``callable(request_json) -> Step``,
+    used when the script is empty), ``hidden_prompt_overhead`` (tokens added to
+    every reported ``prompt_tokens``), ``models`` (listed by ``GET /v1/models``).
+    """
+
+    def __init__(self, hidden_prompt_overhead: int = 0) -> None:
+        self.hidden_prompt_overhead = hidden_prompt_overhead
+        self.responder: Callable[[dict[str, Any]], Step] | None = None
+        self.models: list[str] = ["test-model"]
+        self.requests: list[RecordedRequest] = []
+        self._steps: deque[Step] = deque()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._closing = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> OpenAIServer:
+        httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        httpd.owner = self
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="openai-test-server",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop serving, wake hanging handlers and cut every open connection."""
+        self._closing.set()
+        if self._httpd is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = None
+
+    def __enter__(self) -> OpenAIServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("server not started")
+        return self._httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """Base URL to pass as ``api_base``, e.g. ``http://127.0.0.1:PORT/v1``."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    # ------------------------------------------------------------------ script
+
+    def script(self, steps: Iterable[Step]) -> None:
+        """Queue steps; each chat-completions request consumes the next one."""
+        with self._lock:
+            self._steps.extend(steps)
+
+    @property
+    def pending(self) -> int:
+        """How many scripted steps have not been consumed yet."""
+        with self._lock:
+            return len(self._steps)
+
+    @property
+    def chat_requests(self) -> list[RecordedRequest]:
+        """The recorded chat-completions requests, in arrival order."""
+        with self._lock:
+            return [r for r in self.requests if r.path.split("?")[0] in CHAT_PATHS]
+
+    def _next_step(self, body: dict[str, Any]) -> Step:
+        with self._lock:
+            if self._steps:
+                return self._steps.popleft()
+        if self.responder is not None:
+            return self.responder(body)
+        return Reply(text="done")
+
+    # ------------------------------------------------------------------ helpers for the handler
+
+    def _answer(self, reply: Reply, body: dict[str, Any]) -> _Answer:
+        number = next(self._ids)
+        return _Answer(
+            reply=reply,
+            completion_id=f"chatcmpl-test{number}",
+            model=str(body.get("model") or "test-model"),
+            created=int(time.time()),
+            usage=usage_for(reply, body["messages"], self.hidden_prompt_overhead),
+            call_ids=[call.id or f"call_{number}_{i}" for i, call in enumerate(reply.tool_calls)],
+        )
+
+    def _log(self, record: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(record)
+
+    def _track(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._connections.add(connection)
+
+    def _untrack(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._connections.discard(connection)
