@@ -6,7 +6,6 @@ unaware of SQLite, the screen and the command line.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +84,26 @@ def open_store(options: RunOptions):
     return db, EventStore(db)
 
 
+def resolve_resume(db: Any, options: RunOptions, *, latest_in_workspace: bool = False) -> dict[str, Any] | None:
+    """The stored session to continue (``--resume ID`` or ``--continue``), or None."""
+    from storage.queries import SessionNotFound, resolve_session_id
+
+    if latest_in_workspace:
+        workspace = str(resolve_workspace(options.workspace))
+        row = db.execute(
+            "select id from sessions where workspace = ? and source = 'cockpit' order by started_at desc limit 1",
+            [workspace],
+        ).fetchone()
+        if row is None:
+            raise SessionNotFound(f"no earlier session in {workspace} to continue")
+        options.resume = row[0]
+    if not options.resume:
+        return None
+    session_id = resolve_session_id(db, options.resume)
+    options.resume = session_id
+    return dict(db["sessions"].get(session_id))
+
+
 def build_session(
     settings: Settings,
     options: RunOptions,
@@ -95,6 +114,10 @@ def build_session(
 ) -> Session:
     """Create (or resume) a session; the store, when given, is subscribed first."""
     workspace = resolve_workspace(options.workspace)
+    previous = resolve_resume(store.db, options) if (options.resume and store is not None) else None
+    if previous and choice is None and not options.model:
+        # Continue with the model the session used, unless told otherwise.
+        choice = ModelChoice(previous["model"], options.api_base or previous["api_base"], f"as recorded in session {previous['id']}")
     choice = choice or pick_model(settings, options)
     if choice.model.startswith("scripted/"):
         _check_script(choice.model.split("/", 1)[1])
@@ -105,10 +128,10 @@ def build_session(
     messages: list[dict[str, Any]] = []
     session_id = new_session_id()
     start_seq = 0
-    if options.resume and store is not None:
-        from storage.queries import conversation, resolve_session_id
+    if previous is not None:
+        from storage.queries import conversation
 
-        session_id = resolve_session_id(store.db, options.resume)
+        session_id = previous["id"]
         messages = conversation(store.db, session_id)
         start_seq = store.last_seq(session_id)
     bus = EventBus(session_id, start_seq=start_seq)
@@ -129,9 +152,8 @@ def build_session(
     recorded = {
         "agent": {k: (v.value if hasattr(v, "value") else v) for k, v in config.__dict__.items()},
         "model_reason": choice.reason,
-        "cockpit_pid": os.getpid(),
     }
-    return Session(bus, agent, settings=recorded, api_base=choice.api_base, resumed=bool(options.resume))
+    return Session(bus, agent, settings=recorded, api_base=choice.api_base, resumed=previous is not None)
 
 
 def _check_script(path: str) -> None:

@@ -21,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_db_option(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON event per line on stdout")
     parser.add_argument("--resume", metavar="ID", help="continue a stored session with this task")
+    parser.add_argument("--continue", dest="continue_", action="store_true", help="continue the latest session of this workspace")
     parser.set_defaults(func=run)
 
 
@@ -28,16 +29,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from app.agent.approvals import HeadlessApprover
     from app.headless import JsonLinesPrinter, ProgressPrinter
-    from app.runtime import build_session, open_store, pick_model
+    from app.runtime import build_session, open_store, resolve_resume
     from app.settings import load_settings
 
     settings = load_settings()
     options = run_options(args)
-    choice = pick_model(settings, options)
+    db, store = open_store(options)
+    if args.continue_:
+        resolve_resume(db, options, latest_in_workspace=True)
+    session = build_session(settings, options, human=HeadlessApprover(args.yes), store=store)
     if not args.json:
-        print(f"cockpit: model {choice.model} ({choice.reason})", file=sys.stderr)
-    _, store = open_store(options)
-    session = build_session(settings, options, human=HeadlessApprover(args.yes), store=store, choice=choice)
+        print(f"cockpit: model {session.agent.model.name} ({session.settings['model_reason']})", file=sys.stderr)
     session.bus.subscribe(JsonLinesPrinter() if args.json else ProgressPrinter())
     if not args.yes and not args.json and session.agent.config.permission_mode.value == "ask":
         print("cockpit: writes and commands will be refused (headless, no --yes)", file=sys.stderr)

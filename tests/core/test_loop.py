@@ -163,3 +163,43 @@ async def test_events_round_trip_through_to_dict(workspace, tmp_path, write_scri
     for event in events:
         again = ev.event_from_dict(json.loads(json.dumps(event.to_dict())))
         assert again == event
+
+
+async def test_a_session_resumes_with_its_conversation_and_model(workspace, tmp_path, write_script):
+    from app.agent.approvals import HeadlessApprover
+    from app.runtime import RunOptions, build_session
+    from app.settings import Settings
+    from storage.store import EventStore
+
+    model = write_script([{"text": "first answer"}, {"text": "second answer"}])
+    session, _, db = make_session(model, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_task("first task")
+    session.finish()
+
+    options = RunOptions(workspace=workspace, resume=session.id[:6], yes=True)
+    again = build_session(Settings(), options, human=HeadlessApprover(True), store=EventStore(db))
+    assert again.id == session.id and again.resumed
+    assert again.agent.model.name == model
+    assert [m["content"] for m in again.agent.messages[1:]] == ["first task", "first answer"]
+    again.start()
+    result = await again.run_task("second task")
+    again.finish()
+    assert result.answer == "second answer"  # the script continued where the session left off
+    seqs = [r[0] for r in db.execute("select seq from events where session_id = ? order by seq", [session.id])]
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert db.execute("select status from sessions").fetchone()[0] == "completed"
+    assert db.execute("select count(*) from sessions").fetchone()[0] == 1
+
+
+async def test_continue_picks_the_latest_session_of_the_workspace(workspace, tmp_path, write_script):
+    from app.runtime import RunOptions, resolve_resume
+
+    model = write_script([{"text": "a"}])
+    session, _, db = make_session(model, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_task("only task")
+    session.finish()
+    options = RunOptions(workspace=workspace)
+    assert resolve_resume(db, options, latest_in_workspace=True)["id"] == session.id
+    assert options.resume == session.id
