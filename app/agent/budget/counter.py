@@ -1,0 +1,266 @@
+"""Incremental token counts of a conversation, per category and per message.
+
+The formula follows OpenAI's published way of counting chat prompts: every
+message costs 3 framing tokens plus the tokens of its string fields (``role``,
+``content``, ``name`` + 1, ``tool_call_id``); an assistant tool call costs its
+function name and arguments plus 3; the reply is primed with 3 more tokens.
+Tool definitions cost their name, description and JSON schema plus 7 each, and
+12 once. The same formula is applied with every tokenizer, so only the text
+counts differ between models.
+
+Counting is incremental. Messages are treated as values: to change one, put a
+new dict in its place (as compaction does). The counter remembers the list it
+measured last; on the next call the unchanged prefix (same dicts, same content
+objects) costs a few identity checks, and only new or replaced messages are
+counted. Texts are also cached by content (``dict[str, int]``: Python hashes
+a string once), so a rebuilt list with the same texts costs no re-encoding.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+# Category keys, in the order the pane draws them.
+SYSTEM = "system"
+PREAMBLE = "preamble"
+TOOLS = "tools"
+USER = "user"
+ASSISTANT = "assistant"
+TOOL_CALLS = "tool_calls"
+TOOL_RESULTS = "tool_results"
+SUMMARIES = "summaries"
+MESSAGE_CATEGORIES = (SYSTEM, PREAMBLE, USER, ASSISTANT, TOOL_CALLS, TOOL_RESULTS, SUMMARIES)
+FIXED_CATEGORIES = (SYSTEM, PREAMBLE, TOOLS)
+
+MESSAGE_FRAMING = 3
+REPLY_PRIMING = 3
+CALL_FRAMING = 3
+TOOL_FRAMING = 7
+TOOLS_FRAMING = 12
+IMAGE_TOKENS = 765  # a high-detail image tile set; images are rare in a coding agent
+
+# Compaction summaries start with this, which is how they are recognised.
+SUMMARY_MARKER = "[cockpit: summary of earlier conversation]"
+
+_TEXT_CACHE_LIMIT = 50_000
+
+
+@dataclass(slots=True)
+class MessageCount:
+    """The counted form of one message: its parts per category and its item."""
+
+    message: dict[str, Any]
+    content: Any  # the content object seen when counted (identity check)
+    tool_calls: Any
+    kind: str  # system | preamble | user | assistant | tool_result | summary
+    item_id: str  # tool_call_id for tool results, "m<index>" otherwise
+    label: str
+    parts: tuple[tuple[str, int], ...]  # (category, tokens)
+    tokens: int
+
+
+@dataclass(slots=True)
+class ToolCount:
+    definition: dict[str, Any]
+    name: str
+    tokens: int
+
+
+class MessageCounter:
+    """Keeps the counts of the last measured conversation up to date."""
+
+    def __init__(self, count_text: Callable[[str], int]) -> None:
+        self._count_text = count_text
+        self._texts: dict[str, int] = {}
+        self.records: list[MessageCount] = []
+        self.totals: dict[str, int] = dict.fromkeys(MESSAGE_CATEGORIES, 0)
+        self.tools: list[ToolCount] = []
+        self._tools_list: list[dict[str, Any]] | None = None
+        self._tool_json: dict[str, int] = {}
+        self._call_labels: dict[str, str] = {}
+        self.encoded_chars = 0  # characters actually encoded (for tests and the benchmark)
+
+    # --- the conversation --------------------------------------------------------
+
+    def update(self, messages: list[dict[str, Any]]) -> None:
+        """Bring ``records`` and ``totals`` in line with ``messages``."""
+        records = self.records
+        keep = 0
+        for record, message in zip(records, messages):  # the unchanged prefix: same dicts, same content
+            if (
+                message is not record.message
+                or message.get("content") is not record.content
+                or message.get("tool_calls") is not record.tool_calls
+            ):
+                break
+            keep += 1
+        if keep < len(records):
+            for record in records[keep:]:
+                self._add(record, -1)
+            del records[keep:]
+        for index in range(keep, len(messages)):
+            record = self._count_message(index, messages[index])
+            records.append(record)
+            self._add(record, +1)
+
+    @property
+    def messages_total(self) -> int:
+        total = sum(self.totals.values())
+        return total + REPLY_PRIMING if self.records else total
+
+    def _add(self, record: MessageCount, sign: int) -> None:
+        totals = self.totals
+        for category, tokens in record.parts:
+            totals[category] += sign * tokens
+
+    def _count_message(self, index: int, message: dict[str, Any]) -> MessageCount:
+        role = str(message.get("role") or "")
+        content = message.get("content")
+        calls = message.get("tool_calls") or []
+        text_tokens = self._content_tokens(content)
+        fields = MESSAGE_FRAMING + self.text(role)
+        for key in ("name", "tool_call_id"):
+            value = message.get(key)
+            if isinstance(value, str):
+                fields += self.text(value) + (1 if key == "name" else 0)
+        kind = _kind(index, role, content)
+        item_id = f"m{index}"
+        if role == "tool":
+            item_id = str(message.get("tool_call_id") or item_id)
+            label = self._call_labels.get(item_id, "tool result")
+            parts = ((TOOL_RESULTS, fields + text_tokens),)
+        elif role == "assistant":
+            call_tokens = sum(self._call_tokens(call) for call in calls)
+            names = []
+            for call in calls:
+                function = call.get("function") or {}
+                self._call_labels[str(call.get("id") or "")] = call_label(function)
+                names.append(str(function.get("name") or "?"))
+            label = _text_label("assistant", content) if text_tokens or not names else "assistant → " + ", ".join(names)
+            if text_tokens:
+                parts = ((ASSISTANT, fields + text_tokens), (TOOL_CALLS, call_tokens))
+            else:
+                parts = ((TOOL_CALLS, fields + call_tokens),)
+        else:
+            category = {SYSTEM: SYSTEM, PREAMBLE: PREAMBLE, "summary": SUMMARIES}.get(kind, USER)
+            label = {SYSTEM: "system prompt", PREAMBLE: "harness preamble", "summary": "compaction summary"}.get(
+                kind
+            ) or _text_label(role or "message", content)
+            parts = ((category, fields + text_tokens),)
+        return MessageCount(
+            message=message,
+            content=content,
+            tool_calls=message.get("tool_calls"),
+            kind=kind,
+            item_id=item_id,
+            label=label,
+            parts=tuple(p for p in parts if p[1]),
+            tokens=sum(p[1] for p in parts),
+        )
+
+    def _content_tokens(self, content: Any) -> int:
+        if isinstance(content, str):
+            return self.text(content)
+        if isinstance(content, list):
+            total = 0
+            for part in content:
+                if isinstance(part, dict) and isinstance(part.get("text"), str):
+                    total += self.text(part["text"])
+                elif isinstance(part, dict) and part.get("type") in ("image_url", "image"):
+                    total += IMAGE_TOKENS
+                elif part is not None:
+                    total += self.text(json.dumps(part, sort_keys=True, default=str))
+            return total
+        return 0
+
+    def _call_tokens(self, call: dict[str, Any]) -> int:
+        function = call.get("function") or {}
+        arguments = function.get("arguments")
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments, default=str) if arguments is not None else ""
+        return CALL_FRAMING + self.text(str(function.get("name") or "")) + self.text(arguments)
+
+    def text(self, text: str) -> int:
+        """Tokens of one text, cached by content."""
+        cached = self._texts.get(text)
+        if cached is None:
+            if len(self._texts) >= _TEXT_CACHE_LIMIT:
+                self._texts.clear()
+            cached = self._texts[text] = self._count_text(text)
+            self.encoded_chars += len(text)
+        return cached
+
+    # --- tool definitions ----------------------------------------------------------
+
+    def update_tools(self, tools: list[dict[str, Any]]) -> None:
+        if tools is self._tools_list and len(tools) == len(self.tools) and all(
+            t is c.definition for t, c in zip(tools, self.tools)
+        ):
+            return
+        previous = {id(c.definition): c for c in self.tools}
+        counts = []
+        for tool in tools:
+            known = previous.get(id(tool))
+            counts.append(known if known is not None and known.definition is tool else self._count_tool(tool))
+        self.tools = counts
+        self._tools_list = tools
+
+    @property
+    def tools_total(self) -> int:
+        return sum(c.tokens for c in self.tools) + (TOOLS_FRAMING if self.tools else 0)
+
+    def _count_tool(self, tool: dict[str, Any]) -> ToolCount:
+        function = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+        name = str(function.get("name") or "?")
+        key = json.dumps(function, sort_keys=True, default=str)
+        tokens = self._tool_json.get(key)
+        if tokens is None:
+            schema = json.dumps(function.get("parameters") or {}, separators=(",", ":"), sort_keys=True, default=str)
+            tokens = TOOL_FRAMING + self.text(name) + self.text(str(function.get("description") or "")) + self.text(schema)
+            self._tool_json[key] = tokens
+        return ToolCount(definition=tool, name=name, tokens=tokens)
+
+    # --- reading ----------------------------------------------------------------------
+
+    def tool_results(self) -> Iterator[MessageCount]:
+        return (r for r in self.records if r.kind == "tool_result")
+
+
+def _kind(index: int, role: str, content: Any) -> str:
+    if isinstance(content, str) and content.startswith(SUMMARY_MARKER):
+        return "summary"
+    if role == "system":
+        return SYSTEM if index == 0 else PREAMBLE
+    if role == "tool":
+        return "tool_result"
+    if role == "assistant":
+        return "assistant"
+    return "user"
+
+
+def call_label(function: dict[str, Any]) -> str:
+    """``read_file(app.py)``: a tool call in a few words, from its name and first argument."""
+    name = str(function.get("name") or "?")
+    arguments = function.get("arguments")
+    try:
+        parsed = json.loads(arguments) if isinstance(arguments, str) else arguments
+    except (json.JSONDecodeError, TypeError):
+        parsed = None
+    if isinstance(parsed, dict) and parsed:
+        first = next(iter(parsed.values()))
+        return f"{name}({_shorten(first if isinstance(first, str) else json.dumps(first), 40)})"
+    return f"{name}()"
+
+
+def _text_label(role: str, content: Any) -> str:
+    if isinstance(content, list):
+        content = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return f"{role}: {_shorten(str(content or ''), 48)}"
+
+
+def _shorten(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

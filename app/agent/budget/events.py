@@ -1,0 +1,96 @@
+"""Events of the context budget: measurements, compactions, calibration.
+
+They subclass the core :class:`~app.agent.events.Event`, so they travel on the
+same bus, are stored in the same ``events`` table and replay through the same
+reducer (:mod:`app.agent.budget.state`). Every field is plain JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from app.agent.events import Event
+
+
+@dataclass(kw_only=True)
+class ContextMeasured(Event):
+    """Where every token of the window goes, for the request about to be sent.
+
+    ``categories`` are dicts ``{key, label, tokens, local_tokens, pct}``:
+    ``local_tokens`` are the raw local counts (they sum to ``local_total``),
+    ``tokens`` are scaled by calibration and, with the ``unattributed`` entry,
+    sum to ``calibrated_total``; ``pct`` is a share of the advertised window.
+    ``items`` are the largest consumers ``{id, kind, label, tokens, share,
+    position}`` with position ``start | middle | end`` (thirds of the prompt).
+    ``used`` counts the conversation (everything but the fixed part), which is
+    what the usable window and the thresholds are about.
+    """
+
+    type: ClassVar[str] = "context_measured"
+    model: str = ""
+    turn: int = 0
+    tokenizer: str = ""
+    estimate_is_approximate: bool = True
+    advertised: int = 0
+    advertised_source: str = "assumed"  # config | litellm | assumed
+    fixed: int = 0  # system + preamble + tool definitions + unattributed
+    reserve: int = 0  # reserved for the model's output (max_tokens)
+    buffer: int = 0  # kept free so that compaction itself can run
+    usable: int = 0  # advertised - fixed - reserve - buffer
+    used: int = 0  # conversation tokens (calibrated)
+    free: int = 0  # usable - used, never below zero
+    used_pct: float = 0.0  # used / usable, in percent
+    warn_at: int = 0  # thresholds, in ``used`` tokens
+    compact_at: int = 0
+    level: str = "calm"  # calm | warning | critical
+    local_total: int = 0  # raw local estimate of the prompt
+    calibrated_total: int = 0  # what we expect the provider to count
+    categories: list[dict[str, Any]] = field(default_factory=list)
+    tools: list[dict[str, Any]] = field(default_factory=list)  # {name, tokens}
+    items: list[dict[str, Any]] = field(default_factory=list)
+    middle_tokens: int = 0  # tokens sitting in the middle third ("lost in the middle")
+    message_count: int = 0
+    calibration: dict[str, Any] = field(default_factory=dict)  # n, median_ratio, p95_error_pct, badge, ...
+
+
+@dataclass(kw_only=True)
+class CompactionPerformed(Event):
+    """One rung of the compaction ladder (or a manual drop / truncate) was applied.
+
+    ``items`` say what happened to which message: ``{id, kind, label, action,
+    tokens_before, tokens_after, chars_before, chars_after}``.
+    """
+
+    type: ClassVar[str] = "compaction_performed"
+    step: str = ""  # cap_results | placeholder_old_results | summarize | drop_item | truncate_item
+    reason: str = "threshold"  # threshold | context_exceeded | manual
+    tokens_before: int = 0
+    tokens_after: int = 0
+    messages_before: int = 0
+    messages_after: int = 0
+    items: list[dict[str, Any]] = field(default_factory=list)
+    summary: str | None = None
+    summary_source: str | None = None  # model | fallback (for the summarize step)
+
+
+@dataclass(kw_only=True)
+class CalibrationUpdated(Event):
+    """A model call's local estimate compared with what the provider counted."""
+
+    type: ClassVar[str] = "calibration_updated"
+    model: str = ""
+    call_id: str = ""
+    estimated: int = 0  # raw local estimate of that request
+    predicted: int = 0  # calibrated estimate made before seeing this call
+    provider: int = 0  # provider prompt tokens, cache reads and writes included
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
+    ratio: float = 1.0  # provider / estimated
+    unattributed: int = 0  # provider - estimated
+    median_ratio: float = 1.0
+    scale: float = 1.0  # calibration model: provider ~ scale * estimated + overhead
+    overhead: float = 0.0
+    p95_error_pct: float | None = None  # of predictions made before each call
+    n: int = 0
+    badge: str = ""

@@ -1,0 +1,191 @@
+"""A measurement of the window: categories, layout, thresholds and items.
+
+Built by :class:`~app.agent.budget.budget.ContextBudget` from the counter, the
+window and the calibration; turned into a :class:`ContextMeasured` event with
+``to_event``. The per-item detail (top consumers, positions) is computed only
+when asked for, so that measuring before every model call stays cheap.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from app.agent.budget.counter import (
+    ASSISTANT,
+    PREAMBLE,
+    SUMMARIES,
+    SYSTEM,
+    TOOL_CALLS,
+    TOOL_RESULTS,
+    TOOLS,
+    USER,
+    MessageCount,
+)
+from app.agent.budget.events import ContextMeasured
+
+UNATTRIBUTED = "unattributed"
+CATEGORY_LABELS = {
+    SYSTEM: "system prompt",
+    PREAMBLE: "harness preamble",
+    TOOLS: "tool definitions",
+    UNATTRIBUTED: "unattributed",
+    USER: "user messages",
+    ASSISTANT: "assistant messages",
+    TOOL_CALLS: "tool calls",
+    TOOL_RESULTS: "tool results",
+    SUMMARIES: "compaction summaries",
+}
+FIXED = (SYSTEM, PREAMBLE, TOOLS)
+CONVERSATION = (USER, ASSISTANT, TOOL_CALLS, TOOL_RESULTS, SUMMARIES)
+
+
+@dataclass
+class BudgetSnapshot:
+    """Everything ``measure`` knows. Token fields are calibrated unless named ``local``."""
+
+    model: str
+    tokenizer: str
+    approximate: bool
+    advertised: int
+    advertised_source: str
+    reserve: int
+    buffer: int
+    local: dict[str, int]  # raw local tokens per category (sum = local_total)
+    scale: float
+    local_total: int
+    calibrated_total: int
+    warn_fraction: float
+    compact_fraction: float
+    calibration: dict[str, Any]
+    tools: list[tuple[str, int]]
+    records: list[MessageCount] = field(repr=False)
+    tools_total: int = 0
+    top_n: int = 8
+
+    @property
+    def estimated_prompt_tokens(self) -> int:
+        """The raw local estimate: what ``ModelCallStarted`` and ``record_usage`` carry."""
+        return self.local_total
+
+    @cached_property
+    def shown(self) -> dict[str, int]:
+        """Calibrated tokens per category; ``unattributed`` closes the gap to the calibrated total."""
+        shown = {key: round(tokens * self.scale) for key, tokens in self.local.items()}
+        shown[UNATTRIBUTED] = self.calibrated_total - sum(shown.values())
+        return shown
+
+    @property
+    def unattributed(self) -> int:
+        return self.shown[UNATTRIBUTED]
+
+    @property
+    def fixed(self) -> int:
+        return sum(self.shown[k] for k in FIXED) + self.unattributed
+
+    @property
+    def used(self) -> int:
+        return sum(self.shown[k] for k in CONVERSATION)
+
+    @property
+    def usable(self) -> int:
+        return max(1, self.advertised - self.fixed - self.reserve - self.buffer)
+
+    @property
+    def free(self) -> int:
+        return max(0, self.usable - self.used)
+
+    @property
+    def warn_at(self) -> int:
+        return int(self.usable * self.warn_fraction)
+
+    @property
+    def compact_at(self) -> int:
+        return int(self.usable * self.compact_fraction)
+
+    @property
+    def over_compact(self) -> bool:
+        return self.used >= self.compact_at
+
+    @property
+    def level(self) -> str:
+        if self.used >= self.compact_at:
+            return "critical"
+        return "warning" if self.used >= self.warn_at else "calm"
+
+    def categories(self) -> list[dict[str, Any]]:
+        """Every category in drawing order, as plain dicts (``pct`` of the advertised window)."""
+        out = []
+        for key in (*FIXED, UNATTRIBUTED, *CONVERSATION):
+            tokens = self.shown[key]
+            if key == UNATTRIBUTED and tokens == 0:
+                continue
+            out.append(
+                {
+                    "key": key,
+                    "label": CATEGORY_LABELS[key],
+                    "tokens": tokens,
+                    "local_tokens": self.local.get(key, 0),
+                    "pct": round(100 * tokens / self.advertised, 2),
+                }
+            )
+        return out
+
+    @cached_property
+    def positioned(self) -> list[dict[str, Any]]:
+        """Every message as an item, with its place in the prompt (thirds by tokens)."""
+        total = max(1, self.local_total)
+        cursor = self.tools_total  # tool definitions are rendered before the messages
+        items = []
+        for record in self.records:
+            middle = cursor + record.tokens / 2
+            cursor += record.tokens
+            position = "start" if middle < total / 3 else ("middle" if middle < 2 * total / 3 else "end")
+            items.append(
+                {
+                    "id": record.item_id,
+                    "kind": record.kind,
+                    "label": record.label,
+                    "tokens": round(record.tokens * self.scale),
+                    "share": round(record.tokens / total, 4),
+                    "position": position,
+                }
+            )
+        return items
+
+    def top_items(self, n: int | None = None) -> list[dict[str, Any]]:
+        return heapq.nlargest(n or self.top_n, self.positioned, key=lambda item: item["tokens"])
+
+    @property
+    def middle_tokens(self) -> int:
+        return sum(item["tokens"] for item in self.positioned if item["position"] == "middle")
+
+    def to_event(self, *, turn: int = 0) -> ContextMeasured:
+        return ContextMeasured(
+            model=self.model,
+            turn=turn,
+            tokenizer=self.tokenizer,
+            estimate_is_approximate=self.approximate,
+            advertised=self.advertised,
+            advertised_source=self.advertised_source,
+            fixed=self.fixed,
+            reserve=self.reserve,
+            buffer=self.buffer,
+            usable=self.usable,
+            used=self.used,
+            free=self.free,
+            used_pct=round(100 * self.used / self.usable, 2),
+            warn_at=self.warn_at,
+            compact_at=self.compact_at,
+            level=self.level,
+            local_total=self.local_total,
+            calibrated_total=self.calibrated_total,
+            categories=self.categories(),
+            tools=[{"name": name, "tokens": round(tokens * self.scale)} for name, tokens in self.tools],
+            items=self.top_items(),
+            middle_tokens=self.middle_tokens,
+            message_count=len(self.records),
+            calibration=dict(self.calibration),
+        )
