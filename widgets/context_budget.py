@@ -1,0 +1,367 @@
+"""The Context budget pane: where every token of the window goes, and how sure we are.
+
+Fed by a :class:`~app.agent.budget.state.BudgetState` (the reducer live panes and
+replay share) through ``update_state``. Bursts of updates are coalesced: the
+pane redraws at most once per ``coalesce_seconds``. It computes nothing about
+the budget; it lays out what the state holds and posts :class:`ItemAction`
+messages for the drop / truncate / open / compact-now actions.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import DataTable, Sparkline, Static
+
+from app.agent.budget.state import BudgetState, Segment
+
+CATEGORY_KEYS = (
+    "system",
+    "preamble",
+    "tools",
+    "unattributed",
+    "user",
+    "assistant",
+    "tool_calls",
+    "tool_results",
+    "summaries",
+    "free",
+    "buffer",
+    "reserve",
+)
+BLOCKS = {"free": "░", "buffer": "·", "reserve": "▒"}
+ACTIONABLE_KIND = "tool_result"
+STEP_WORDS = {
+    "cap_results": "capped results",
+    "placeholder_old_results": "old results replaced",
+    "summarize": "summarised",
+    "drop_item": "dropped",
+    "truncate_item": "truncated",
+}
+ACTION_WORDS = {"capped": "capped", "placeholder": "replaced", "summarized": "summarised", "dropped": "dropped", "truncated": "truncated"}
+
+
+def tokens_text(tokens: int) -> str:
+    """``950``, ``41.2k``, ``128k``, ``1.05M``."""
+    sign = "-" if tokens < 0 else ""
+    n = abs(tokens)
+    if n < 1_000:
+        return f"{sign}{n}"
+    if n < 100_000:
+        return f"{sign}{n / 1000:.1f}k"
+    if n < 1_000_000:
+        return f"{sign}{n / 1000:.0f}k"
+    return f"{sign}{n / 1_000_000:.2f}M"
+
+
+def allocate_cells(weights: list[int], width: int) -> list[int]:
+    """Split ``width`` cells in proportion to ``weights`` (largest remainder, deterministic)."""
+    total = sum(weights)
+    if total <= 0 or width <= 0:
+        return [0] * len(weights)
+    exact = [w * width / total for w in weights]
+    cells = [int(x) for x in exact]
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - cells[i]), i))
+    for i in order[: width - sum(cells)]:
+        cells[i] += 1
+    return cells
+
+
+class BudgetBar(Widget):
+    """The stacked bar of the window, its threshold marks and the legend."""
+
+    COMPONENT_CLASSES = {f"budget-bar--{key}" for key in CATEGORY_KEYS} | {
+        "budget-bar--warn",
+        "budget-bar--compact",
+        "budget-bar--muted",
+    }
+
+    DEFAULT_CSS = """
+    BudgetBar { height: auto; }
+    BudgetBar > .budget-bar--system { color: $primary; }
+    BudgetBar > .budget-bar--preamble { color: $primary-lighten-2; }
+    BudgetBar > .budget-bar--tools { color: $secondary; }
+    BudgetBar > .budget-bar--unattributed { color: $error-darken-1; }
+    BudgetBar > .budget-bar--user { color: $success; }
+    BudgetBar > .budget-bar--assistant { color: $accent; }
+    BudgetBar > .budget-bar--tool_calls { color: $accent-darken-2; }
+    BudgetBar > .budget-bar--tool_results { color: $warning-darken-1; }
+    BudgetBar > .budget-bar--summaries { color: $success-darken-2; }
+    BudgetBar > .budget-bar--free { color: $foreground-darken-3; }
+    BudgetBar > .budget-bar--buffer { color: $foreground-darken-2; }
+    BudgetBar > .budget-bar--reserve { color: $foreground-darken-1; }
+    BudgetBar > .budget-bar--warn { color: $warning; text-style: bold; }
+    BudgetBar > .budget-bar--compact { color: $error; text-style: bold; }
+    BudgetBar > .budget-bar--muted { color: $text-muted; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state = BudgetState()
+
+    def style_of(self, key: str) -> Style:
+        return self.get_component_rich_style(f"budget-bar--{key}", default=Style())
+
+    def render(self) -> Text:
+        width = max(10, self.size.width)
+        segments = self.state.segments()
+        out = Text(no_wrap=False)
+        if not segments:
+            out.append("░" * width + "\n", self.style_of("free"))
+            out.append("no measurement yet", self.style_of("muted"))
+            return out
+        total = sum(s.tokens for s in segments)
+        for segment, cells in zip(segments, allocate_cells([s.tokens for s in segments], width)):
+            out.append(BLOCKS.get(segment.key, "█") * cells, self.style_of(segment.key))
+        out.append("\n")
+        out.append_text(self._marks(width, total))
+        out.append("\n")
+        out.append_text(self._legend(segments, width))
+        return out
+
+    def _marks(self, width: int, total: int) -> Text:
+        line = [" "] * width
+        styles: dict[int, str] = {}
+        for name, offset in self.state.thresholds():
+            cell = min(width - 1, max(0, round(offset / total * width)))
+            line[cell] = "▲"
+            styles[cell] = name
+        text = Text()
+        for cell, char in enumerate(line):
+            text.append(char, self.style_of(styles[cell]) if cell in styles else Style())
+        return text
+
+    def _legend(self, segments: list[Segment], width: int) -> Text:
+        """One entry per segment, never broken across lines, then the threshold key."""
+        m = self.state.measured
+        text = Text()
+        column = 0
+        for segment in segments:
+            pct = 100 * segment.tokens / m.advertised if m and m.advertised else 0
+            entry = f"{segment.label} {tokens_text(segment.tokens)} {pct:.0f}%"
+            if column and column + len(entry) + 4 > width:
+                text.append("\n")
+                column = 0
+            elif column:
+                text.append("  ")
+                column += 2
+            text.append("■ ", self.style_of(segment.key))
+            text.append(entry)
+            column += len(entry) + 2
+        if m is not None:
+            warn_pct = round(100 * m.warn_at / m.usable) if m.usable else 0
+            compact_pct = round(100 * m.compact_at / m.usable) if m.usable else 0
+            text.append("\n▲ ", self.style_of("warn"))
+            text.append(f"warn {warn_pct}%  ")
+            text.append("▲ ", self.style_of("compact"))
+            text.append(f"compact {compact_pct}% of usable")
+        return text
+
+
+class ContextBudgetPane(Widget):
+    """Headline, window bar, top consumers, growth per turn and the last compactions."""
+
+    class ItemAction(Message):
+        """The user asked for ``action`` (drop | truncate | open | compact) on ``item_id``."""
+
+        def __init__(self, action: str, item_id: str = "", kind: str = "") -> None:
+            super().__init__()
+            self.action = action
+            self.item_id = item_id
+            self.kind = kind
+
+    BINDINGS = [
+        Binding("d", "drop", "Drop result", id="context_budget.drop", tooltip="Drop this tool result from the context"),
+        Binding("t", "truncate", "Truncate", id="context_budget.truncate", tooltip="Keep only head and tail of this result"),
+        Binding("o", "open", "Open", id="context_budget.open", tooltip="Show this item in full"),
+        Binding("c", "compact", "Compact now", id="context_budget.compact", tooltip="Run the compaction ladder now"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "context-budget--calm",
+        "context-budget--warning",
+        "context-budget--critical",
+        "context-budget--muted",
+        "context-budget--middle",
+    }
+
+    DEFAULT_CSS = """
+    ContextBudgetPane {
+        height: auto;
+        border: round $primary;
+        border-title-color: $foreground;
+        padding: 0 1;
+    }
+    ContextBudgetPane.-warning { border: round $warning; }
+    ContextBudgetPane.-critical { border: round $error; }
+    ContextBudgetPane > .context-budget--calm { color: $success; text-style: bold; }
+    ContextBudgetPane > .context-budget--warning { color: $warning; text-style: bold; }
+    ContextBudgetPane > .context-budget--critical { color: $error; text-style: bold; }
+    ContextBudgetPane > .context-budget--muted { color: $text-muted; }
+    ContextBudgetPane > .context-budget--middle { color: $warning; }
+    ContextBudgetPane #headline { height: auto; }
+    ContextBudgetPane BudgetBar { margin: 1 0 0 0; }
+    ContextBudgetPane .section { color: $text-muted; text-style: bold; margin: 1 0 0 0; }
+    ContextBudgetPane #top { height: auto; max-height: 11; }
+    ContextBudgetPane #hint { color: $text-muted; }
+    ContextBudgetPane #spark { margin: 0 0; }
+    ContextBudgetPane #compaction { height: auto; }
+    """
+
+    def __init__(self, *, coalesce_seconds: float = 0.1, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.coalesce_seconds = coalesce_seconds
+        self.state = BudgetState()
+        self.renders = 0  # how many times the pane redrew (coalescing is tested on it)
+        self._timer: Timer | None = None
+        self._items: list[dict] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="headline")
+        yield BudgetBar(id="bar")
+        yield Static("Top consumers", classes="section")
+        table: DataTable = DataTable(id="top", cursor_type="row", zebra_stripes=False)
+        table.add_column("item", key="item")
+        table.add_column("tokens", key="tokens")
+        table.add_column("share", key="share")
+        table.add_column("where", key="where")
+        yield table
+        yield Static("d drop · t truncate · o open · c compact now", id="hint")
+        yield Static(id="growth", classes="section")
+        yield Sparkline([], id="spark")
+        yield Static(id="compaction")
+
+    def on_mount(self) -> None:
+        self.border_title = "Context"
+        self.flush()
+
+    # --- feeding -------------------------------------------------------------------------------
+
+    def update_state(self, state: BudgetState) -> None:
+        """Show ``state``; redraws are coalesced so a burst of events costs one redraw."""
+        self.state = state
+        if self._timer is None and self.is_mounted:
+            self._timer = self.set_timer(self.coalesce_seconds, self.flush, name="context-budget-redraw")
+
+    def flush(self) -> None:
+        """Redraw now from the current state."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.renders += 1
+        state = self.state
+        for level in ("calm", "warning", "critical"):
+            self.set_class(state.level == level and not state.empty, f"-{level}")
+        self.query_one("#headline", Static).update(self._headline(state))
+        bar = self.query_one(BudgetBar)
+        bar.state = state
+        bar.refresh(layout=True)
+        self._fill_table(state)
+        self._show_growth(state)
+        self.query_one("#compaction", Static).update(self._compactions(state))
+
+    # --- parts ---------------------------------------------------------------------------------
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"context-budget--{name}", default=Style())
+
+    def _headline(self, state: BudgetState) -> Text:
+        m = state.measured
+        if m is None:
+            return Text("No measurement yet: the budget appears with the first model call.", self._style("muted"))
+        approx = "≈" if m.estimate_is_approximate else ""
+        text = Text()
+        text.append(f"{approx}{tokens_text(m.used)}", self._style(m.level))
+        text.append(f" used / {tokens_text(m.usable)} usable / {tokens_text(m.advertised)} advertised  ")
+        text.append(f"{m.used_pct:.0f}%", self._style(m.level))
+        text.append(f"  {state.badge or 'uncalibrated'}", self._style("muted"))
+        source = {"litellm": "window from litellm", "config": "window from config"}.get(
+            m.advertised_source, "window ASSUMED (model unknown)"
+        )
+        text.append(f"\n{m.model} · {m.tokenizer} · {source}", self._style("muted"))
+        text.append(f"\nfixed {tokens_text(m.fixed)} · reserve {tokens_text(m.reserve)} · buffer {tokens_text(m.buffer)}")
+        text.append(f" · free {tokens_text(m.free)}")
+        if m.middle_tokens:
+            text.append(f" · {tokens_text(m.middle_tokens)} in the middle third", self._style("middle"))
+        return text
+
+    def _fill_table(self, state: BudgetState) -> None:
+        table = self.query_one("#top", DataTable)
+        selected = self._items[table.cursor_row]["id"] if self._items and 0 <= table.cursor_row < len(self._items) else None
+        self._items = state.top_items()
+        table.clear()
+        for item in self._items:
+            where = Text(item["position"], self._style("middle") if item["position"] == "middle" else Style())
+            table.add_row(
+                Text(item["label"], overflow="ellipsis", no_wrap=True),
+                Text(tokens_text(int(item["tokens"])), justify="right"),
+                Text(f"{100 * float(item['share']):.0f}%", justify="right"),
+                where,
+                key=item["id"],
+            )
+        ids = [item["id"] for item in self._items]
+        if selected in ids:
+            table.move_cursor(row=ids.index(selected), animate=False)
+
+    def _show_growth(self, state: BudgetState) -> None:
+        series = state.series()
+        label = "Prompt tokens per turn"
+        if state.growth_last is not None and state.growth_mean is not None:
+            label += f"  {_signed(state.growth_last)} last turn · {_signed(round(state.growth_mean))}/turn avg"
+        self.query_one("#growth", Static).update(label)
+        self.query_one("#spark", Sparkline).data = [float(v) for v in series]
+
+    def _compactions(self, state: BudgetState) -> Text:
+        text = Text()
+        if not state.compactions:
+            text.append("No compaction yet.", self._style("muted"))
+            return text
+        text.append("Compactions\n", self._style("muted"))
+        for event in state.compactions[-3:]:
+            actions = sorted({ACTION_WORDS.get(str(item.get("action")), str(item.get("action"))) for item in event.items})
+            text.append(
+                f"⇣ {STEP_WORDS.get(event.step, event.step)} ({event.reason}): "
+                f"{tokens_text(event.tokens_before)} → {tokens_text(event.tokens_after)}, "
+                f"{len(event.items)} {'/'.join(actions) or 'changed'}\n"
+            )
+        return text
+
+    # --- actions -------------------------------------------------------------------------------
+
+    def selected_item(self) -> dict | None:
+        table = self.query_one("#top", DataTable)
+        if not self._items or not 0 <= table.cursor_row < len(self._items):
+            return None
+        return self._items[table.cursor_row]
+
+    def _act_on_result(self, action: str) -> None:
+        item = self.selected_item()
+        if item is None:
+            return
+        if item["kind"] != ACTIONABLE_KIND:
+            self.notify("Only tool results can be dropped or truncated.", severity="warning")
+            return
+        self.post_message(self.ItemAction(action, item["id"], item["kind"]))
+
+    def action_drop(self) -> None:
+        self._act_on_result("drop")
+
+    def action_truncate(self) -> None:
+        self._act_on_result("truncate")
+
+    def action_open(self) -> None:
+        item = self.selected_item()
+        if item is not None:
+            self.post_message(self.ItemAction("open", item["id"], item["kind"]))
+
+    def action_compact(self) -> None:
+        self.post_message(self.ItemAction("compact"))
+
+
+def _signed(tokens: int) -> str:
+    return ("+" if tokens >= 0 else "") + tokens_text(tokens)
