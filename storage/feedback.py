@@ -36,7 +36,7 @@ SIGNAL_COLUMNS: dict[str, type] = {
     "tool_errors": int,
     "retries": int,
     "loop_hits": int,
-    "limit": str,
+    "limit_hit": str,
     "cost_usd": float,
     "tests_passed": int,
     "tests_failed": int,

@@ -155,7 +155,7 @@ class TaskSignals:
     tool_errors: int = 0
     retries: int = 0
     loop_hits: int = 0
-    limit: str = ""  # the kind of limit hit, if any
+    limit_hit: str = ""  # the kind of limit hit, if any
     cost_usd: float = 0.0
     tests_passed: int = 0  # test commands that exited 0
     tests_failed: int = 0  # test commands that failed, timed out or were cancelled
@@ -239,7 +239,7 @@ class TaskObserver:
         elif isinstance(event, ev.Interrupted):
             s.interrupted = True
         elif isinstance(event, ev.LimitReached):
-            s.limit = event.kind
+            s.limit_hit = event.kind
         elif event.type == RETRY_EVENT:
             self._retry_events += 1
         elif event.type == LOOP_EVENT:
