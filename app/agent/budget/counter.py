@@ -1,12 +1,13 @@
 """Incremental token counts of a conversation, per category and per message.
 
-The formula follows OpenAI's published way of counting chat prompts: every
-message costs 3 framing tokens plus the tokens of its string fields (``role``,
-``content``, ``name`` + 1, ``tool_call_id``); an assistant tool call costs its
-function name and arguments plus 3; the reply is primed with 3 more tokens.
-Tool definitions cost their name, description and JSON schema plus 7 each, and
-12 once. The same formula is applied with every tokenizer, so only the text
-counts differ between models.
+The formula is the usual OpenAI one for chat prompts: every message costs 3
+framing tokens plus its ``role``, its content text (text parts joined) and its
+``name`` (+ 1); an assistant tool call costs its function name and arguments;
+the reply is primed with 3 more tokens. Tool definitions cost their name,
+description and JSON schema plus 7 each, and 12 once (OpenAI's published
+estimate for functions). The same formula is applied with every tokenizer, so
+only the text counts differ between models. Whatever a provider adds on top
+(ids, its own tool prompt) is left to calibration.
 
 Counting is incremental. Messages are treated as values: to change one, put a
 new dict in its place (as compaction does). The counter remembers the list it
@@ -36,8 +37,8 @@ MESSAGE_CATEGORIES = (SYSTEM, PREAMBLE, USER, ASSISTANT, TOOL_CALLS, TOOL_RESULT
 FIXED_CATEGORIES = (SYSTEM, PREAMBLE, TOOLS)
 
 MESSAGE_FRAMING = 3
+NAME_TOKENS = 1
 REPLY_PRIMING = 3
-CALL_FRAMING = 3
 TOOL_FRAMING = 7
 TOOLS_FRAMING = 12
 IMAGE_TOKENS = 765  # a high-detail image tile set; images are rare in a coding agent
@@ -122,10 +123,9 @@ class MessageCounter:
         calls = message.get("tool_calls") or []
         text_tokens = self._content_tokens(content)
         fields = MESSAGE_FRAMING + self.text(role)
-        for key in ("name", "tool_call_id"):
-            value = message.get(key)
-            if isinstance(value, str):
-                fields += self.text(value) + (1 if key == "name" else 0)
+        name = message.get("name")
+        if isinstance(name, str) and name:
+            fields += self.text(name) + NAME_TOKENS
         kind = _kind(index, role, content)
         item_id = f"m{index}"
         if role == "tool":
@@ -165,15 +165,9 @@ class MessageCounter:
         if isinstance(content, str):
             return self.text(content)
         if isinstance(content, list):
-            total = 0
-            for part in content:
-                if isinstance(part, dict) and isinstance(part.get("text"), str):
-                    total += self.text(part["text"])
-                elif isinstance(part, dict) and part.get("type") in ("image_url", "image"):
-                    total += IMAGE_TOKENS
-                elif part is not None:
-                    total += self.text(json.dumps(part, sort_keys=True, default=str))
-            return total
+            texts = [p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)]
+            images = sum(1 for p in content if isinstance(p, dict) and p.get("type") in ("image_url", "image"))
+            return self.text("".join(texts)) + images * IMAGE_TOKENS
         return 0
 
     def _call_tokens(self, call: dict[str, Any]) -> int:
@@ -181,7 +175,7 @@ class MessageCounter:
         arguments = function.get("arguments")
         if not isinstance(arguments, str):
             arguments = json.dumps(arguments, default=str) if arguments is not None else ""
-        return CALL_FRAMING + self.text(str(function.get("name") or "")) + self.text(arguments)
+        return self.text(str(function.get("name") or "")) + self.text(arguments)
 
     def text(self, text: str) -> int:
         """Tokens of one text, cached by content."""
