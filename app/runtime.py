@@ -119,8 +119,11 @@ def build_session(
         # Continue with the model the session used, unless told otherwise.
         choice = ModelChoice(previous["model"], options.api_base or previous["api_base"], f"as recorded in session {previous['id']}")
     choice = choice or pick_model(settings, options)
+    parent_id = None
     if choice.model.startswith("scripted/"):
         _check_script(choice.model.split("/", 1)[1])
+    elif choice.model.startswith("replay/"):
+        parent_id = _use_replay(choice, store, options)
     config = agent_config(settings, options)
     from app.agent.tools.registry import default_tools
 
@@ -153,16 +156,38 @@ def build_session(
         "agent": {k: (v.value if hasattr(v, "value") else v) for k, v in config.__dict__.items()},
         "model_reason": choice.reason,
     }
-    return Session(bus, agent, settings=recorded, api_base=choice.api_base, resumed=previous is not None)
+    return Session(
+        bus, agent, settings=recorded, api_base=choice.api_base, resumed=previous is not None, parent_id=parent_id
+    )
 
 
 def _check_script(path: str) -> None:
-    from app.agent.providers.scripted import ScriptError, load_script
+    from app.agent.providers.script_file import ScriptError, load_script
 
     try:
         load_script(path)
     except ScriptError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _use_replay(choice: ModelChoice, store: Any | None, options: RunOptions) -> str:
+    """``replay/<id>``: register the replay provider over this database."""
+    if store is None:
+        raise ConfigError("replay/<session-id> needs the session database")
+    from app.agent.offline import register_provider
+    from storage.queries import resolve_session_id
+
+    recorded = resolve_session_id(store.db, choice.model.split("/", 1)[1])
+    choice.model = f"replay/{recorded}"
+    db_path = options.db_path or paths.db_path()
+
+    def make_handler() -> object:
+        from app.providers.replay import ReplayLLM
+
+        return ReplayLLM(db_path)
+
+    register_provider("replay", make_handler)
+    return recorded
 
 
 def _features(settings: Settings, model_name: str, model: LiteLLMModel) -> dict[str, Any]:

@@ -117,3 +117,25 @@ def test_a_newer_database_is_refused_with_exit_2(capsys, tmp_path):
 def test_unknown_session_is_a_clear_error(capsys, tmp_path):
     code, _, err = run_cli(capsys, "show", "nope", "--db", str(tmp_path / "c.db"))
     assert code == 2 and "no session matches" in err
+
+
+def test_replay_reruns_a_recorded_session_through_the_current_harness(capsys, workspace, fix_script, tmp_path):
+    import shutil
+
+    (workspace / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    pristine = tmp_path / "pristine"
+    shutil.copytree(workspace, pristine)
+    db = str(tmp_path / "c.db")
+    assert run_cli(capsys, "run", "fix add", "--model", fix_script, "--workspace", str(workspace), "--yes", "--db", db)[0] == 0
+    old_id = json.loads(run_cli(capsys, "sessions", "--json", "--db", db)[1])[0]["id"]
+
+    code, out, _ = run_cli(capsys, "run", "fix add", "--model", f"replay/{old_id[:8]}", "--workspace", str(pristine), "--yes", "--db", db)
+    assert code == 0
+    assert "a + b" in (pristine / "calc.py").read_text()  # the recorded edit really ran again
+    assert f"replay of {old_id}" in out and "changed" not in out
+    rows = json.loads(run_cli(capsys, "sessions", "--json", "--db", db)[1])
+    assert len(rows) == 2
+    from storage.db import open_db
+
+    parent = open_db(db).execute("select parent_id from sessions where id != ?", [old_id]).fetchone()[0]
+    assert parent == old_id

@@ -153,6 +153,7 @@ class SessionStarted(Event):
     settings: dict[str, Any] = field(default_factory=dict)
     resumed: bool = False
     source: str = "cockpit"
+    parent_id: str | None = None  # e.g. the recorded session a replay re-runs
 
 
 @dataclass(kw_only=True)

@@ -13,11 +13,12 @@ import logging
 import os
 import threading
 from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
 
 _lock = threading.Lock()
 _litellm: ModuleType | None = None
-_extra_providers: dict[str, object] = {}
+_extra_providers: dict[str, Callable[[], object]] = {}
 
 
 def litellm_tokenizer_dir() -> Path | None:
@@ -40,9 +41,12 @@ def prepare_environment() -> None:
         os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(tokenizers))
 
 
-def register_provider(name: str, handler: object) -> None:
-    """Register a litellm custom provider (``name/...`` model strings)."""
-    _extra_providers[name] = handler
+def register_provider(name: str, factory: Callable[[], object]) -> None:
+    """Register a litellm custom provider (``name/...`` model strings).
+
+    ``factory`` builds the handler once litellm is loaded (handlers subclass
+    litellm's ``CustomLLM``, so they cannot be imported before it)."""
+    _extra_providers[name] = factory
     if _litellm is not None:
         _install_providers(_litellm)
 
@@ -71,7 +75,7 @@ def load_litellm() -> ModuleType:
 def _install_providers(litellm: ModuleType) -> None:
     from app.agent.providers.scripted import ScriptedLLM
 
-    handlers = {"scripted": ScriptedLLM(), **_extra_providers}
+    handlers = {"scripted": ScriptedLLM(), **{name: make() for name, make in _extra_providers.items()}}
     current = [p for p in (litellm.custom_provider_map or []) if p.get("provider") not in handlers]
     litellm.custom_provider_map = current + [
         {"provider": name, "custom_handler": handler} for name, handler in handlers.items()

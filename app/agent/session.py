@@ -27,13 +27,14 @@ def new_session_id() -> str:
 
 class Session:
     def __init__(self, bus: EventBus, agent: Agent, *, title: str = "", settings: dict[str, Any] | None = None,
-                 api_base: str | None = None, resumed: bool = False) -> None:
+                 api_base: str | None = None, resumed: bool = False, parent_id: str | None = None) -> None:
         self.bus = bus
         self.agent = agent
         self.title = title
         self.settings = settings or {}
         self.api_base = api_base
         self.resumed = resumed
+        self.parent_id = parent_id
         self.last: TurnResult | None = None
         self.finished = False
 
@@ -50,6 +51,7 @@ class Session:
                 api_base=self.api_base,
                 settings=self.settings,
                 resumed=self.resumed,
+                parent_id=self.parent_id,
             )
         )
         if not self.resumed:

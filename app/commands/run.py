@@ -46,7 +46,18 @@ def run(args: argparse.Namespace) -> int:
     session.start()
     result = asyncio.run(_run_task(session, args.task))
     session.finish()
+    if session.parent_id and not args.json:
+        _print_comparison(db, session.parent_id, session.id)
     return EXIT_CODES.get(result.outcome, 1)
+
+
+def _print_comparison(db, old_id: str, new_id: str) -> None:
+    from app.providers.replay import compare_sessions
+
+    print(f"\nreplay of {old_id} → {new_id}")
+    for key, old, new in compare_sessions(db, old_id, new_id):
+        mark = "" if old == new else "   ← changed"
+        print(f"  {key:<18} {old!s:>10} {new!s:>10}{mark}")
 
 
 async def _run_task(session, task: str):

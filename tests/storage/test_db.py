@@ -35,7 +35,7 @@ def test_migrating_from_every_older_version_reaches_the_same_schema(tmp_path):
         path = tmp_path / f"old-{i}.db"
         old = open_db(path, migrate=False)
         MIGRATIONS.apply(old, stop_before=name)
-        applied = [r[0] for r in old.execute("select name from _sqlite_migrations")]
+        applied = [r[0] for r in old.execute("select name from _sqlite_migrations order by id")]
         assert applied == names[:i]
         old.conn.close()
         upgraded = open_db(path)

@@ -32,39 +32,9 @@ from typing import Any
 
 from litellm.llms.custom_llm import CustomLLM, CustomLLMError
 
+from app.agent.providers.script_file import ScriptError, approx_tokens, load_script
+
 EXHAUSTED_TEXT = "(the scripted model has no more turns)"
-
-
-class ScriptError(ValueError):
-    """The script file is missing or not a list of turns."""
-
-
-def load_script(path: str | Path) -> list[dict[str, Any]]:
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScriptError(f"scripted model: no script at {p}") from None
-    except json.JSONDecodeError as exc:
-        raise ScriptError(f"scripted model: {p} is not valid JSON ({exc})") from None
-    if isinstance(data, dict) and isinstance(data.get("turns"), list):
-        data = data["turns"]
-    if not isinstance(data, list) or not all(isinstance(t, dict) for t in data):
-        raise ScriptError(f"scripted model: {p} must hold a JSON list of turn objects")
-    return data
-
-
-def approx_tokens(messages: list[dict[str, Any]]) -> int:
-    chars = 0
-    for m in messages:
-        content = m.get("content")
-        if isinstance(content, str):
-            chars += len(content)
-        elif isinstance(content, list):
-            chars += sum(len(str(part.get("text", ""))) for part in content if isinstance(part, dict))
-        for call in m.get("tool_calls") or []:
-            chars += len(str(call.get("function", {}).get("arguments", "")))
-    return chars // 4 + 4 * len(messages)
 
 
 class ScriptedLLM(CustomLLM):
@@ -91,7 +61,8 @@ class ScriptedLLM(CustomLLM):
         return cached[1]
 
     def _next_turn(self, model: str, api_base: str | None, messages: list[dict[str, Any]]) -> dict[str, Any]:
-        path = model.split("/", 1)[1] if model.startswith("scripted/") else model
+        # litellm hands custom providers the model without its "scripted/" prefix.
+        path = model.split("/", 1)[1] if model.startswith(("scripted/", "replay/")) else model
         script = self._script(path)
         key = (api_base or "", path)
         with self._lock:
