@@ -1,0 +1,312 @@
+"""Claude Code transcripts: ``~/.claude/projects/<project>/<session>.jsonl``.
+
+One JSON record per line (``user``, ``assistant``, ``system``, ``summary`` and
+bookkeeping types we skip). What needs care:
+
+- One API response is written over several ``assistant`` lines that share a
+  ``message.id``, one content block per line, each repeating the usage (the
+  last line carries the final ``output_tokens``). We fold the lines of one id
+  into one model call and take the usage of its last line, so nothing is
+  counted twice.
+- Tool results (``tool_result`` blocks in ``user`` lines, ``is_error`` marks a
+  failure) can arrive between the lines of the response that asked for them;
+  they are held until the response is complete so the conversation keeps the
+  OpenAI order: assistant message with ``tool_calls``, then ``tool`` messages.
+- Anthropic's ``input_tokens`` excludes cache reads and writes; our
+  ``prompt_tokens`` is the whole prompt (input + cache read + cache write),
+  with the cache parts also in ``cached_tokens`` / ``cache_write_tokens``.
+- Sub-agents live in ``<session>/subagents/agent-<id>.jsonl`` (records carry
+  ``agentId``); they become their own sessions with ``parent_id`` set to the
+  main session. A ``<name>.meta.json`` beside one gives its title.
+- Compactions: a ``system`` ``compact_boundary`` record, then a ``user`` line
+  with ``isCompactSummary``, become a notice and ``messages_replaced``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from storage.importers.common import ImportFormatError, Recorder, ToolUse, parse_ts, read_jsonl, usage
+
+SOURCE = "claude-code"
+_RECORD_TYPES = {
+    "user", "assistant", "system", "summary", "queue-operation", "file-history-snapshot",
+    "permission-mode", "progress", "attachment", "last-prompt", "custom-title",
+}
+_NOT_A_PROMPT = ("<command-name>", "<command-message>", "<local-command-", "<bash-input>", "<bash-stdout>")
+_INTERRUPTED = "[Request interrupted by user"
+# Refusals by Claude Code's permission system (is_error results that never ran the tool).
+_DENIED = (
+    "requested permissions to", "requires approval", "was blocked. For security",
+    "doesn't want to proceed with this tool use", "tool use was rejected",
+)
+_EXIT_CODE = re.compile(r"^Exit code (-?\d+)")
+
+
+def looks_like(record: dict[str, Any]) -> bool:
+    """Is this (the first record of a file) a Claude Code transcript line?"""
+    return "payload" not in record and ("sessionId" in record or record.get("type") in _RECORD_TYPES)
+
+
+def session_ids(records: list[tuple[int, dict[str, Any]]], digest: str) -> tuple[str, str | None]:
+    """(session id, parent id): ``cc-`` + 12 hex of Claude's session id; sub-agents add their agent id."""
+    source_id = next((r["sessionId"] for _, r in records if isinstance(r.get("sessionId"), str)), "")
+    main = "cc-" + (source_id.replace("-", "")[:12] or digest[:12])
+    agent = next((r["agentId"] for _, r in records if isinstance(r.get("agentId"), str) and r.get("isSidechain")), None)
+    if agent:
+        return f"{main}-{agent}", main
+    return main, None
+
+
+def convert(path: Path, data: bytes, digest: str) -> list[dict[str, Any]]:
+    records = list(read_jsonl(path, data))
+    if not records:
+        raise ImportFormatError(path, 1, "empty file: no Claude Code records")
+    session_id, parent_id = session_ids(records, digest)
+    first = next((r for _, r in records if "cwd" in r), {})
+    recorder = Recorder(session_id)
+    recorder.start(
+        _first_ts(records),
+        source=SOURCE,
+        source_path=str(path),
+        source_hash=digest,
+        title=_title(path, records, is_subagent=parent_id is not None),
+        workspace=first.get("cwd"),
+        model=_first_model(records),
+        parent_id=parent_id,
+        settings={"source_version": first.get("version"), "source_session_id": first.get("sessionId")},
+    )
+    reader = _Reader(recorder, path, main_id=session_id if parent_id is None else None)
+    for number, record in records:
+        reader.feed(number, record)
+    reader.flush()
+    if reader.skipped_sidechain:
+        recorder.notice(None, f"{reader.skipped_sidechain} sidechain records in the main transcript were not imported")
+    return recorder.finish(reader.previous_ts)
+
+
+def _first_ts(records: list[tuple[int, dict[str, Any]]]) -> float | None:
+    return next((ts for _, r in records if (ts := parse_ts(r.get("timestamp"))) is not None), None)
+
+
+def _first_model(records: list[tuple[int, dict[str, Any]]]) -> str:
+    for _, r in records:
+        model = (r.get("message") or {}).get("model") if r.get("type") == "assistant" else None
+        if isinstance(model, str) and model and not model.startswith("<"):
+            return model
+    return ""
+
+
+def _title(path: Path, records: list[tuple[int, dict[str, Any]]], *, is_subagent: bool) -> str:
+    for _, r in records:
+        if r.get("type") == "custom-title" and isinstance(r.get("customTitle"), str):
+            return r["customTitle"]
+        if r.get("type") == "summary" and isinstance(r.get("summary"), str):
+            return r["summary"]
+    meta = path.with_suffix(".meta.json")
+    if is_subagent and meta.is_file():
+        try:
+            info = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return ""
+        if isinstance(info, dict):
+            return " · ".join(str(info[k]) for k in ("agentType", "description") if info.get(k))
+    return ""  # the first prompt becomes the title
+
+
+def _block_text(block: Any) -> str:
+    if isinstance(block, str):
+        return block
+    if not isinstance(block, dict):
+        return json.dumps(block, ensure_ascii=False)
+    kind = block.get("type")
+    if kind == "text":
+        return str(block.get("text", ""))
+    if kind == "tool_reference":
+        return f"[tool {block.get('tool_name', '')}]"
+    if kind == "image":
+        return "[image]"
+    return json.dumps(block, ensure_ascii=False)
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, list):
+        return "\n".join(_block_text(b) for b in content)
+    return _block_text(content) if content is not None else ""
+
+
+def _usage(raw: Any) -> dict[str, Any] | None:
+    if not isinstance(raw, dict):
+        return None
+    fresh = int(raw.get("input_tokens") or 0)
+    read = int(raw.get("cache_read_input_tokens") or 0)
+    write = int(raw.get("cache_creation_input_tokens") or 0)
+    return usage(fresh + read + write, int(raw.get("output_tokens") or 0), cached=read, cache_write=write)
+
+
+@dataclass
+class _Response:
+    """The assistant lines of one API response (one ``message.id``) and the results that came meanwhile."""
+
+    message_id: str
+    model: str
+    first_ts: float | None
+    started_after: float | None  # the timestamp of the record before the response
+    texts: list[str] = field(default_factory=list)
+    tools: dict[str, tuple[ToolUse, float | None]] = field(default_factory=dict)
+    usage: dict[str, Any] | None = None
+    stop_reason: str | None = None
+    error: str | None = None
+    results: list[tuple[float | None, dict[str, Any], Any]] = field(default_factory=list)
+
+
+class _Reader:
+    """Folds records into the recorder, one at a time, in file order."""
+
+    def __init__(self, recorder: Recorder, path: Path, *, main_id: str | None) -> None:
+        self.rec = recorder
+        self.path = path
+        self.main_id = main_id  # None when reading a sub-agent file
+        self.response: _Response | None = None
+        self.previous_ts: float | None = None
+        self.skipped_sidechain = 0
+        self.compaction_reason = "compaction"
+
+    def feed(self, number: int, record: dict[str, Any]) -> None:
+        kind = record.get("type")
+        ts = parse_ts(record.get("timestamp"))
+        if self.main_id is not None and record.get("isSidechain") and kind in ("user", "assistant"):
+            self.skipped_sidechain += 1
+            return
+        if kind == "assistant":
+            self._assistant(number, record, ts)
+        elif kind == "user":
+            self._user(number, record, ts)
+        elif kind == "system":
+            self._system(record, ts)
+        elif kind == "summary" and isinstance(record.get("summary"), str):
+            self.flush()
+            self.rec.notice(ts, f"summary: {record['summary']}")
+        if ts is not None:
+            self.previous_ts = ts
+
+    def _message(self, number: int, record: dict[str, Any]) -> dict[str, Any]:
+        message = record.get("message")
+        if not isinstance(message, dict):
+            raise ImportFormatError(self.path, number, f"a {record.get('type')!r} record without a message object")
+        return message
+
+    # --- assistant lines ---------------------------------------------------------
+
+    def _assistant(self, number: int, record: dict[str, Any], ts: float | None) -> None:
+        message = self._message(number, record)
+        message_id = str(message.get("id") or record.get("uuid") or f"line-{number}")
+        if self.response is not None and self.response.message_id != message_id:
+            self.flush()
+        if self.response is None:
+            self.response = _Response(message_id, str(message.get("model") or ""), ts, self.previous_ts)
+        response = self.response
+        content = message.get("content")
+        for block in content if isinstance(content, list) else [content]:
+            if isinstance(block, dict) and block.get("type") == "tool_use":
+                tool_id = str(block.get("id") or f"{message_id}-tool{len(response.tools)}")
+                arguments = json.dumps(block.get("input") or {}, ensure_ascii=False)
+                response.tools.setdefault(tool_id, (ToolUse(tool_id, str(block.get("name") or ""), arguments), ts))
+            elif isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text"):
+                text = _block_text(block)
+                if text:
+                    response.texts.append(text)
+        response.usage = _usage(message.get("usage")) or response.usage
+        response.stop_reason = message.get("stop_reason") or response.stop_reason
+        if record.get("isApiErrorMessage") or (response.model == "<synthetic>" and record.get("error")):
+            response.error = "\n".join(response.texts) or str(record.get("error") or "API error")
+
+    def flush(self) -> None:
+        """The current response is complete: record the call, then the tool results it got."""
+        response, self.response = self.response, None
+        if response is None:
+            return
+        latency = 0.0
+        if response.first_ts is not None and response.started_after is not None:
+            latency = max(0.0, (response.first_ts - response.started_after) * 1000)
+        self.rec.model_call(
+            response.first_ts,
+            model=response.model,
+            text="\n\n".join(response.texts),
+            tool_uses=[tool for tool, _ in response.tools.values()],
+            usage=response.usage if response.error is None else None,
+            finish_reason=response.stop_reason,
+            latency_ms=round(latency, 3),
+            error_message=response.error,
+        )
+        asked_at = {tool.id: when for tool, when in response.tools.values()}
+        for ts, block, extra in response.results:
+            self._tool_result(ts, block, extra, asked_at.get(str(block.get("tool_use_id"))))
+
+    # --- user lines ---------------------------------------------------------------------
+
+    def _user(self, number: int, record: dict[str, Any], ts: float | None) -> None:
+        message = self._message(number, record)
+        content = message.get("content")
+        results = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_result"] if isinstance(content, list) else []
+        if results:
+            for block in results:
+                if self.response is not None:
+                    self.response.results.append((ts, block, record.get("toolUseResult")))
+                else:
+                    self._tool_result(ts, block, record.get("toolUseResult"), None)
+            return
+        self.flush()
+        text = _content_text(content)
+        if record.get("isCompactSummary"):
+            self.rec.compaction(ts, [{"role": "user", "content": text}], self.compaction_reason)
+        elif record.get("isMeta") or text.lstrip().startswith(_NOT_A_PROMPT):
+            self.rec.message(ts, {"role": "user", "content": text})
+        elif text.startswith(_INTERRUPTED):
+            self.rec.message(ts, {"role": "user", "content": text})
+            self.rec.interrupted(ts)
+        else:
+            self.rec.user_prompt(ts, text)
+
+    def _tool_result(self, ts: float | None, block: dict[str, Any], extra: Any, asked_at: float | None) -> None:
+        tool_call_id = str(block.get("tool_use_id") or "")
+        text = _content_text(block.get("content"))
+        status, error, exit_code = "ok", None, None
+        if block.get("is_error"):
+            status = "denied" if any(marker in text[:500] for marker in _DENIED) else "tool_error"
+            error = text
+            found = _EXIT_CODE.match(text)
+            exit_code = int(found.group(1)) if found else None
+        if isinstance(extra, dict) and extra.get("interrupted"):
+            status, error = "cancelled", error or "interrupted"
+        duration = None
+        if ts is not None and asked_at is not None:
+            duration = max(0.0, (ts - asked_at) * 1000)
+        self.rec.tool_result(ts, tool_call_id, status=status, result=text, error=error, exit_code=exit_code,
+                             duration_ms=duration)
+        agent = extra.get("agentId") if isinstance(extra, dict) else None
+        if isinstance(agent, str) and self.main_id is not None:
+            self.rec.notice(ts, f"sub-agent session {self.main_id}-{agent}", detail=str(extra.get("agentType") or ""))
+
+    # --- system lines -----------------------------------------------------------------------
+
+    def _system(self, record: dict[str, Any], ts: float | None) -> None:
+        subtype = record.get("subtype")
+        if subtype == "compact_boundary":
+            self.flush()
+            meta = record.get("compactMetadata") if isinstance(record.get("compactMetadata"), dict) else {}
+            trigger, before = meta.get("trigger", ""), meta.get("preTokens")
+            self.compaction_reason = f"compaction ({trigger})" if trigger else "compaction"
+            detail = f"{before} tokens before" if before is not None else ""
+            self.rec.notice(ts, f"conversation compacted{f' ({trigger})' if trigger else ''}", detail=detail)
+        elif subtype == "api_error" or record.get("level") == "error":
+            self.flush()
+            attempt, most = record.get("retryAttempt"), record.get("maxRetries")
+            retry = f" (retry {attempt}/{most})" if attempt is not None else ""
+            message = record.get("content") if isinstance(record.get("content"), str) else "API error"
+            detail = json.dumps(record.get("error"), ensure_ascii=False) if record.get("error") is not None else ""
+            self.rec.notice(ts, f"{message}{retry}", level="warning", detail=detail)

@@ -1,0 +1,242 @@
+"""Codex CLI rollouts: ``~/.codex/sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl``.
+
+Every line is ``{timestamp, type, payload}`` with ``type`` one of
+``session_meta``, ``turn_context``, ``response_item``, ``event_msg``,
+``compacted``. What needs care:
+
+- One model response is the run of ``response_item`` records (``reasoning``,
+  assistant ``message``, ``function_call``, ``custom_tool_call``,
+  ``local_shell_call``) up to the next ``event_msg`` ``token_count``. Its usage
+  is that record's ``info.last_token_usage``. ``info`` may be null (a rate
+  limit update only), and each ``token_count`` is often written twice in a
+  row: a record whose cumulative ``total_token_usage`` did not move is a
+  repeat and is ignored.
+- Tool outputs (``function_call_output``, ``custom_tool_call_output``) are
+  matched to their call by ``call_id``. The exit code is in the text
+  (``Exit code: 1``) or, in older versions, in a JSON ``metadata`` object; a
+  non-zero one makes the call a ``tool_error``.
+- OpenAI's ``input_tokens`` already includes ``cached_input_tokens``, so it
+  maps to ``prompt_tokens`` as is.
+- A ``compacted`` record (the summary, sometimes the replacement history)
+  becomes ``messages_replaced``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from storage.importers.common import ImportFormatError, Recorder, ToolUse, parse_ts, read_jsonl, usage
+
+SOURCE = "codex-cli"
+_RECORD_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "compacted"}
+_CONTEXT_PREFIXES = ("<environment_context>", "<user_instructions>", "# AGENTS.md instructions", "<INSTRUCTIONS>")
+_CALL_ITEMS = {"function_call", "custom_tool_call", "local_shell_call"}
+_OUTPUT_ITEMS = {"function_call_output", "custom_tool_call_output", "local_shell_call_output"}
+_EXIT_CODE = re.compile(r"^Exit code: (-?\d+)", re.MULTILINE)
+_WALL_TIME = re.compile(r"^Wall time: ([0-9.]+) seconds", re.MULTILINE)
+
+
+def looks_like(record: dict[str, Any]) -> bool:
+    return record.get("type") in _RECORD_TYPES and isinstance(record.get("payload"), dict)
+
+
+def convert(path: Path, data: bytes, digest: str) -> list[dict[str, Any]]:
+    records = list(read_jsonl(path, data))
+    if not records:
+        raise ImportFormatError(path, 1, "empty file: no Codex records")
+    for number, record in records:
+        if not looks_like(record):
+            raise ImportFormatError(path, number, "not a Codex rollout record (expected {timestamp, type, payload})")
+    meta = next((r["payload"] for _, r in records if r["type"] == "session_meta"), {})
+    source_id = str(meta.get("id") or "")
+    recorder = Recorder("cx-" + (source_id.replace("-", "")[-12:] or digest[:12]))
+    recorder.start(
+        parse_ts(records[0][1].get("timestamp")),
+        source=SOURCE,
+        source_path=str(path),
+        source_hash=digest,
+        workspace=meta.get("cwd"),
+        model=next((r["payload"].get("model", "") for _, r in records if r["type"] == "turn_context"), ""),
+        settings={"source_version": meta.get("cli_version"), "source_session_id": source_id or None,
+                  "model_provider": meta.get("model_provider")},
+    )
+    reader = _Reader(recorder)
+    for _, record in records:
+        reader.feed(record)
+    reader.close_call(None, None)
+    return recorder.finish(reader.previous_ts, status=reader.status)
+
+
+@dataclass
+class _Call:
+    """The response items of one model call, and the tool outputs that arrived before its usage."""
+
+    first_ts: float | None
+    started_after: float | None
+    texts: list[str] = field(default_factory=list)
+    tools: list[ToolUse] = field(default_factory=list)
+    outputs: list[tuple[float | None, dict[str, Any]]] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, recorder: Recorder) -> None:
+        self.rec = recorder
+        self.model = ""
+        self.call: _Call | None = None
+        self.previous_ts: float | None = None
+        self.last_total: Any = None
+        self.status = "completed"
+
+    def feed(self, record: dict[str, Any]) -> None:
+        kind, payload = record["type"], record["payload"]
+        ts = parse_ts(record.get("timestamp"))
+        if kind == "turn_context":
+            self.model = str(payload.get("model") or self.model)
+        elif kind == "response_item":
+            self._item(payload, ts)
+        elif kind == "event_msg":
+            self._event(payload, ts)
+        elif kind == "compacted":
+            self.close_call(ts, None)
+            self.rec.compaction(ts, _replacement(payload), "compaction")
+        if ts is not None:
+            self.previous_ts = ts
+
+    # --- response items -------------------------------------------------------------
+
+    def _item(self, item: dict[str, Any], ts: float | None) -> None:
+        kind, role = item.get("type"), item.get("role")
+        if kind == "message" and role == "assistant":
+            self._open(ts).texts.append(_text(item.get("content")))
+        elif kind == "reasoning":
+            self._open(ts)
+        elif kind in _CALL_ITEMS:
+            self._open(ts).tools.append(_tool_use(item))
+        elif kind in _OUTPUT_ITEMS:
+            if self.call is not None:
+                self.call.outputs.append((ts, item))
+            else:
+                self._output(ts, item)
+        elif kind == "message":
+            self.close_call(ts, None)
+            text = _text(item.get("content"))
+            if role == "user" and not text.lstrip().startswith(_CONTEXT_PREFIXES):
+                self.rec.user_prompt(ts, text)
+            else:
+                self.rec.message(ts, {"role": "system" if role == "developer" else str(role or "user"), "content": text})
+
+    def _open(self, ts: float | None) -> _Call:
+        if self.call is not None and self.call.outputs:  # a new response began before the last one's usage came
+            self.close_call(ts, None)
+        if self.call is None:
+            self.call = _Call(ts, self.previous_ts)
+        return self.call
+
+    def close_call(self, ts: float | None, reported: dict[str, Any] | None) -> None:
+        """Record the open call (with its usage when known), then the outputs it is waiting for."""
+        call, self.call = self.call, None
+        if call is None:
+            if reported is not None:  # usage with no visible response items
+                self.rec.model_call(ts, model=self.model, usage=reported)
+            return
+        end = ts if ts is not None else self.previous_ts
+        latency = 0.0
+        if end is not None and call.started_after is not None:
+            latency = max(0.0, (end - call.started_after) * 1000)
+        self.rec.model_call(
+            call.first_ts, model=self.model, text="\n\n".join(t for t in call.texts if t), tool_uses=call.tools,
+            usage=reported, latency_ms=round(latency, 3),
+        )
+        for output_ts, item in call.outputs:
+            self._output(output_ts, item)
+
+    def _output(self, ts: float | None, item: dict[str, Any]) -> None:
+        text, exit_code, seconds = _parse_output(item.get("output"))
+        status, error = "ok", None
+        if "rejected by user" in text or "aborted by user" in text:
+            status, error = "denied", text
+        elif exit_code not in (None, 0):
+            status, error = "tool_error", text
+        duration = seconds * 1000 if seconds is not None else None
+        self.rec.tool_result(ts, str(item.get("call_id") or ""), status=status, result=text, error=error,
+                             exit_code=exit_code, duration_ms=duration)
+
+    # --- event messages ---------------------------------------------------------------
+
+    def _event(self, event: dict[str, Any], ts: float | None) -> None:
+        kind = event.get("type")
+        if kind == "token_count":
+            info = event.get("info")
+            if not isinstance(info, dict):
+                return  # a rate-limit update only
+            total = info.get("total_token_usage")
+            if total is not None and total == self.last_total:
+                return  # the same record written again
+            self.last_total = total
+            self.close_call(ts, _usage(info.get("last_token_usage")))
+        elif kind == "turn_aborted":
+            self.close_call(ts, None)
+            self.rec.interrupted(ts, str(event.get("reason") or "user"))
+            self.status = "interrupted"
+        elif kind in ("error", "stream_error"):
+            self.rec.notice(ts, str(event.get("message") or kind), level="warning" if kind == "stream_error" else "error")
+        elif kind in ("task_started", "user_message"):
+            self.status = "completed"
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        return ""
+    return "\n".join(str(part.get("text", "")) for part in content if isinstance(part, dict) and "text" in part)
+
+
+def _tool_use(item: dict[str, Any]) -> ToolUse:
+    call_id = str(item.get("call_id") or item.get("id") or "")
+    if item.get("type") == "function_call":
+        return ToolUse(call_id, str(item.get("name") or ""), str(item.get("arguments") or "{}"))
+    if item.get("type") == "custom_tool_call":
+        return ToolUse(call_id, str(item.get("name") or ""), json.dumps({"input": item.get("input", "")}, ensure_ascii=False))
+    return ToolUse(call_id, "local_shell", json.dumps(item.get("action") or {}, ensure_ascii=False))
+
+
+def _parse_output(output: Any) -> tuple[str, int | None, float | None]:
+    """(text the model saw, exit code, seconds) from a tool output in either of Codex's shapes."""
+    if not isinstance(output, str):
+        output = json.dumps(output, ensure_ascii=False)
+    try:
+        data = json.loads(output)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and "output" in data:
+        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        code, seconds = meta.get("exit_code"), meta.get("duration_seconds")
+        return (str(data["output"]), int(code) if isinstance(code, int) else None,
+                float(seconds) if isinstance(seconds, (int, float)) else None)
+    found, wall = _EXIT_CODE.search(output), _WALL_TIME.search(output)
+    return output, int(found.group(1)) if found else None, float(wall.group(1)) if wall else None
+
+
+def _usage(last: Any) -> dict[str, Any] | None:
+    if not isinstance(last, dict):
+        return None
+    return usage(int(last.get("input_tokens") or 0), int(last.get("output_tokens") or 0),
+                 cached=int(last.get("cached_input_tokens") or 0))
+
+
+def _replacement(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    history = payload.get("replacement_history")
+    if isinstance(history, list):
+        messages = [
+            {"role": "system" if item.get("role") == "developer" else item.get("role", "user"), "content": _text(item.get("content"))}
+            for item in history
+            if isinstance(item, dict) and item.get("type") == "message"
+        ]
+        if messages:
+            return messages
+    return [{"role": "user", "content": str(payload.get("message") or "")}]

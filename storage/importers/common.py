@@ -1,0 +1,269 @@
+"""What every importer shares: the error, the result, and the event recorder.
+
+An importer reads one file written by another agent and turns it into the
+event dicts Cockpit itself would have written (``Event.to_dict()`` shape), so
+that the store, the projections, the panes and replay treat an imported
+session like a native one. :class:`Recorder` keeps the bookkeeping (seq, turn,
+step, message index, open tool calls) so that each format module only parses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ImportFormatError(Exception):
+    """A file that is not (or no longer) a session we can read; nothing was written."""
+
+    def __init__(self, path: str | Path, line: int, reason: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = reason
+        super().__init__(f"{self.path}:{line}: {reason}")
+
+
+@dataclass
+class ImportResult:
+    """One file's outcome: ``status`` is ``imported``, ``updated`` or ``skipped``."""
+
+    path: str
+    session_id: str
+    source: str
+    status: str
+    reason: str = ""
+    parent_id: str | None = None
+    model_calls: int = 0
+    tool_calls: int = 0
+    tool_calls_failed: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    events: int = 0
+
+
+@dataclass
+class ToolUse:
+    """A tool call as the model asked for it (arguments kept as raw JSON text)."""
+
+    id: str
+    name: str
+    arguments_raw: str
+
+    def as_message_part(self) -> dict[str, Any]:
+        return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments_raw}}
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_ts(value: Any) -> float | None:
+    """ISO-8601 text (``...Z`` included) or epoch seconds → epoch seconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.timestamp()
+
+
+def read_jsonl(path: Path, data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) for every non-blank line; a bad line is an :class:`ImportFormatError`."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFormatError(path, line, "not UTF-8 text") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ImportFormatError(path, number, f"not valid JSON ({exc.msg}); the file may be truncated") from None
+        if not isinstance(record, dict):
+            raise ImportFormatError(path, number, "expected a JSON object on every line")
+        yield number, record
+
+
+def usage(prompt: int, completion: int, cached: int = 0, cache_write: int = 0) -> dict[str, Any]:
+    """A reported ``Usage`` as dict; ``prompt`` counts every input token, cached ones included."""
+    return {
+        "prompt_tokens": int(prompt),
+        "completion_tokens": int(completion),
+        "cached_tokens": int(cached),
+        "cache_write_tokens": int(cache_write),
+        "reported": True,
+    }
+
+
+NO_USAGE: dict[str, Any] = {
+    "prompt_tokens": 0, "completion_tokens": 0, "cached_tokens": 0, "cache_write_tokens": 0, "reported": False,
+}
+
+
+def arguments_dict(arguments_raw: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(arguments_raw)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+@dataclass
+class _OpenTool:
+    name: str
+    arguments_raw: str
+    ts: float
+
+
+@dataclass
+class Recorder:
+    """Builds one session's events in order, the way the live loop would emit them."""
+
+    session_id: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+    turn: int = 0
+    last_ts: float = 0.0
+    _turn_open: bool = False
+    _turn_steps: int = 0
+    _turn_answer: str = ""
+    _turn_outcome: str = "completed"
+    _calls: int = 0
+    _messages: int = 0
+    _open_tools: dict[str, _OpenTool] = field(default_factory=dict)
+
+    # --- the envelope -----------------------------------------------------------
+
+    def emit(self, type_name: str, ts: float | None, **payload: Any) -> dict[str, Any]:
+        if ts is not None:
+            self.last_ts = ts
+        event = {"type": type_name, "session_id": self.session_id, "seq": len(self.events) + 1, "ts": self.last_ts}
+        event.update(payload)
+        self.events.append(event)
+        return event
+
+    # --- session and turns ------------------------------------------------------------
+
+    def start(self, ts: float | None, *, source: str, source_path: str, source_hash: str, title: str = "",
+              workspace: str | None = None, model: str = "", parent_id: str | None = None,
+              settings: dict[str, Any] | None = None) -> None:
+        self.emit(
+            "session_started", ts, title=title, workspace=workspace, model=model, api_base=None,
+            settings=settings or {}, resumed=False, source=source, source_path=source_path,
+            source_hash=source_hash, parent_id=parent_id,
+        )
+
+    def user_prompt(self, ts: float | None, text: str) -> None:
+        """A real prompt from the person: a new turn starts."""
+        self._close_turn()
+        self.turn += 1
+        self._turn_open = True
+        self.emit("turn_started", ts, turn=self.turn, user_text=text)
+        self.message(ts, {"role": "user", "content": text})
+
+    def message(self, ts: float | None, message: dict[str, Any]) -> None:
+        self.emit("message_appended", ts, index=self._messages, message=message, turn=self.turn)
+        self._messages += 1
+
+    def _ensure_turn(self, ts: float | None) -> None:
+        if not self._turn_open:  # the source starts without a prompt we can see
+            self.turn += 1
+            self._turn_open = True
+            self.emit("turn_started", ts, turn=self.turn, user_text="")
+
+    def _close_turn(self) -> None:
+        if not self._turn_open:
+            return
+        self.emit("turn_finished", None, turn=self.turn, outcome=self._turn_outcome,
+                  steps=self._turn_steps, answer=self._turn_answer)
+        self._turn_open = False
+        self._turn_steps, self._turn_answer, self._turn_outcome = 0, "", "completed"
+
+    # --- model calls and tools -------------------------------------------------------------
+
+    def model_call(self, ts: float | None, *, model: str, text: str = "", tool_uses: list[ToolUse] | None = None,
+                   usage: dict[str, Any] | None = None, finish_reason: str | None = None, cost_usd: float = 0.0,
+                   latency_ms: float = 0.0, error_message: str | None = None) -> str:
+        """One API response: ``model_call_finished``, the assistant message, the tool calls it asked for.
+
+        With ``error_message`` the call failed: no assistant message is appended.
+        """
+        self._ensure_turn(ts)
+        self._calls += 1
+        self._turn_steps += 1
+        call_id = f"{self.session_id}:mc{self._calls:04d}"
+        tool_uses = tool_uses or []
+        failed = error_message is not None
+        self.emit(
+            "model_call_finished", ts, call_id=call_id, turn=self.turn, step=self._turn_steps, attempt=1,
+            model=model, status="error" if failed else "ok", text=text,
+            tool_calls=[t.as_message_part() for t in tool_uses], finish_reason=finish_reason,
+            usage=usage or dict(NO_USAGE), cost_usd=cost_usd, latency_ms=latency_ms,
+            error_class="ImportedError" if failed else None, error_message=error_message,
+            estimated_prompt_tokens=None,
+        )
+        if failed:
+            return call_id
+        if text:
+            self._turn_answer = text
+        message: dict[str, Any] = {"role": "assistant", "content": text or None}
+        if tool_uses:
+            message["tool_calls"] = [t.as_message_part() for t in tool_uses]
+        self.message(ts, message)
+        for tool in tool_uses:
+            self._open_tools[tool.id] = _OpenTool(tool.name, tool.arguments_raw, self.last_ts)
+            self.emit("tool_call_requested", ts, tool_call_id=tool.id, name=tool.name,
+                      arguments_raw=tool.arguments_raw, turn=self.turn, step=self._turn_steps)
+        return call_id
+
+    def tool_result(self, ts: float | None, tool_call_id: str, *, status: str, result: str,
+                    error: str | None = None, exit_code: int | None = None,
+                    duration_ms: float | None = None) -> None:
+        """A tool's outcome: ``tool_call_finished`` and the ``tool`` message the model saw."""
+        opened = self._open_tools.pop(tool_call_id, None) or _OpenTool("unknown", "", self.last_ts)
+        when = self.last_ts if ts is None else ts
+        if duration_ms is None:
+            duration_ms = max(0.0, (when - opened.ts) * 1000)
+        self.emit(
+            "tool_call_finished", ts, tool_call_id=tool_call_id, name=opened.name,
+            arguments_raw=opened.arguments_raw, arguments=arguments_dict(opened.arguments_raw), status=status,
+            result=result, full_output=None, truncated=False, error=error, exit_code=exit_code,
+            duration_ms=round(duration_ms, 3), turn=self.turn, step=self._turn_steps,
+        )
+        self.message(ts, {"role": "tool", "tool_call_id": tool_call_id, "content": result})
+
+    # --- the rest ----------------------------------------------------------------------------
+
+    def compaction(self, ts: float | None, messages: list[dict[str, Any]], reason: str) -> None:
+        self.emit("messages_replaced", ts, messages=messages, reason=reason)
+        self._messages = len(messages)
+
+    def notice(self, ts: float | None, message: str, *, level: str = "info", detail: str = "") -> None:
+        self.emit("notice", ts, level=level, message=message, detail=detail)
+
+    def interrupted(self, ts: float | None, reason: str = "user") -> None:
+        self._ensure_turn(ts)
+        self._turn_outcome = "interrupted"
+        self.emit("interrupted", ts, turn=self.turn, reason=reason)
+
+    def finish(self, ts: float | None, status: str = "completed", reason: str = "") -> list[dict[str, Any]]:
+        """Close what the source left open and return every event."""
+        for tool_call_id in list(self._open_tools):
+            self.tool_result(None, tool_call_id, status="cancelled", result="",
+                             error="the source file records no result for this call", duration_ms=0.0)
+        if status != "completed" and self._turn_open:
+            self._turn_outcome = status
+        self._close_turn()
+        self.emit("session_finished", ts, status=status, reason=reason)
+        return self.events

@@ -1,0 +1,145 @@
+"""mini-swe-agent trajectories: ``*.traj.json``.
+
+One JSON object: ``info`` (``exit_status``, ``submission``, ``model_stats``,
+``config``) and ``messages`` in OpenAI format. The agent has no native tool
+calls: each assistant message carries its action as one ```` ```bash ````
+block, and the next user message is the observation, starting
+``<returncode>N</returncode>``. We turn that into a ``bash`` tool call (id
+``msa_call_<n>``) with its result, status ``tool_error`` and ``exit_code`` N
+when N is not 0, so the retries view sees failed commands. An assistant
+message without exactly one action gets the agent's format-error reply, kept
+as a user message with a warning notice. Usage and cost per call come from
+each assistant message's ``extra.response`` (``usage.cost`` when the provider
+reported one).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from storage.importers.common import ImportFormatError, Recorder, ToolUse, parse_ts, usage
+
+SOURCE = "mini-swe-agent"
+_ACTION = re.compile(r"```bash\s*\n(.*?)\n```", re.DOTALL)
+_RETURNCODE = re.compile(r"^\s*<returncode>(-?\d+)</returncode>")
+_TIMED_OUT = re.compile(r"timed out", re.IGNORECASE)
+_STATUS = {"Submitted": "completed", "LimitsExceeded": "limit"}
+
+
+def load(path: Path, data: bytes) -> dict[str, Any]:
+    """The trajectory object; JSON errors name the line they were found on."""
+    try:
+        trajectory = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ImportFormatError(path, 1, "not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ImportFormatError(path, exc.lineno, f"not valid JSON ({exc.msg}); the file may be truncated") from None
+    if not isinstance(trajectory, dict) or not isinstance(trajectory.get("messages"), list):
+        raise ImportFormatError(path, 1, "not a mini-swe-agent trajectory (no 'messages' list)")
+    return trajectory
+
+
+def convert(path: Path, data: bytes, digest: str) -> list[dict[str, Any]]:
+    trajectory = load(path, data)
+    info = trajectory.get("info") if isinstance(trajectory.get("info"), dict) else {}
+    config = info.get("config") if isinstance(info.get("config"), dict) else {}
+    messages = trajectory["messages"]
+    for number, message in enumerate(messages, start=1):
+        if not isinstance(message, dict) or "role" not in message:
+            raise ImportFormatError(path, 1, f"message {number} is not an object with a 'role'")
+    recorder = Recorder("msa-" + digest[:12])
+    recorder.start(
+        _first_created(messages),
+        source=SOURCE,
+        source_path=str(path),
+        source_hash=digest,
+        title=str(trajectory.get("instance_id") or ""),
+        workspace=(config.get("environment") or {}).get("cwd"),
+        model=str((config.get("model") or {}).get("model_name") or ""),
+        settings={"source_version": info.get("mini_version"), "trajectory_format": trajectory.get("trajectory_format")},
+    )
+    _replay(recorder, messages, submitted=info.get("exit_status") == "Submitted")
+    status = _STATUS.get(str(info.get("exit_status")), "failed" if info.get("exit_status") else "completed")
+    return recorder.finish(None, status=status, reason=str(info.get("exit_status") or ""))
+
+
+def _first_created(messages: list[dict[str, Any]]) -> float | None:
+    for message in messages:
+        created = _response(message).get("created")
+        if created is not None:
+            return parse_ts(created)
+    return None
+
+
+def _response(message: dict[str, Any]) -> dict[str, Any]:
+    extra = message.get("extra")
+    response = extra.get("response") if isinstance(extra, dict) else None
+    return response if isinstance(response, dict) else {}
+
+
+def _replay(recorder: Recorder, messages: list[dict[str, Any]], *, submitted: bool) -> None:
+    waiting: str | None = None  # the id of the action whose observation comes next
+    prompted = False
+    for position, message in enumerate(messages):
+        role, text = message.get("role"), _text(message.get("content"))
+        if role == "assistant":
+            waiting = _assistant(recorder, message, text, call_number=position)
+        elif role in ("user", "tool") and waiting is not None:
+            last = position == len(messages) - 1
+            _observation(recorder, waiting, text, submitted_output=submitted and last)
+            waiting = None
+        elif role == "user" and not prompted:
+            recorder.user_prompt(None, text)
+            prompted = True
+        elif role == "user" and recorder.turn:
+            recorder.message(None, {"role": "user", "content": text})
+            recorder.notice(None, "the model's reply had no single bash action; the agent asked again", level="warning")
+        else:
+            recorder.message(None, {"role": str(role), "content": text})
+
+
+def _assistant(recorder: Recorder, message: dict[str, Any], text: str, *, call_number: int) -> str | None:
+    response = _response(message)
+    raw = response.get("usage") if isinstance(response.get("usage"), dict) else None
+    reported = None
+    cost = 0.0
+    if raw is not None:
+        details = raw.get("prompt_tokens_details") if isinstance(raw.get("prompt_tokens_details"), dict) else {}
+        reported = usage(int(raw.get("prompt_tokens") or 0), int(raw.get("completion_tokens") or 0),
+                         cached=int(details.get("cached_tokens") or 0))
+        cost = float(raw.get("cost") or 0.0)
+    choices = response.get("choices") if isinstance(response.get("choices"), list) else []
+    finish = choices[0].get("finish_reason") if choices and isinstance(choices[0], dict) else None
+    actions = _ACTION.findall(text)
+    tool = ToolUse(f"msa_call_{call_number}", "bash", json.dumps({"command": actions[0]})) if len(actions) == 1 else None
+    recorder.model_call(
+        parse_ts(response.get("created")), model=str(response.get("model") or ""), text=text,
+        tool_uses=[tool] if tool else [], usage=reported, finish_reason=finish, cost_usd=cost,
+    )
+    return tool.id if tool else None
+
+
+def _observation(recorder: Recorder, tool_call_id: str, text: str, *, submitted_output: bool) -> None:
+    found = _RETURNCODE.match(text)
+    code = int(found.group(1)) if found else None
+    if code is not None:
+        status = "ok" if code == 0 else "tool_error"
+    elif submitted_output:
+        status = "ok"  # the submission itself: the output of the final command
+    elif _TIMED_OUT.search(text):
+        status = "timeout"
+    else:
+        status = "tool_error"
+    recorder.tool_result(None, tool_call_id, status=status, result=text,
+                         error=None if status == "ok" else text, exit_code=code)
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return "" if content is None else str(content)
