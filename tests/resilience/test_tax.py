@@ -1,0 +1,46 @@
+"""Retry-tax pricing with litellm's local cost map."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.agent.resilience import tax
+
+
+def test_known_model_is_priced_like_litellm(litellm):
+    prompt, completion = litellm.cost_per_token(model="gpt-4o-mini", prompt_tokens=1000, completion_tokens=200)
+    waste = tax.discarded_output("gpt-4o-mini", {"prompt_tokens": 1000, "completion_tokens": 200})
+    assert waste.tokens == 1200
+    assert waste.usd == pytest.approx(prompt + completion) and waste.usd > 0
+
+
+def test_resent_input_is_priced_as_input_only(litellm):
+    prompt, _ = litellm.cost_per_token(model="gpt-4o-mini", prompt_tokens=5000, completion_tokens=0)
+    waste = tax.resent_input("gpt-4o-mini", 5000)
+    assert (waste.tokens, waste.usd) == (5000, pytest.approx(prompt))
+
+
+def test_unknown_and_offline_models_cost_nothing(litellm):
+    assert tax.price("nobody/never-heard-of-it", prompt_tokens=1000, completion_tokens=10) == 0.0
+    assert tax.discarded_output("scripted/demo", {"prompt_tokens": 10, "completion_tokens": 5}) == tax.Waste(15, 0.0)
+    assert tax.discarded_output("gpt-4o-mini", None) == tax.Waste(0, 0.0)  # no usage reported
+
+
+def test_waste_adds_up():
+    assert tax.Waste(10, 0.5) + tax.Waste(5, 0.25) == tax.Waste(15, 0.75)
+
+
+def test_importing_the_engine_does_no_heavy_imports():
+    code = (
+        "import sys\n"
+        "import app.agent.resilience, app.agent.resilience.state, app.agent.resilience.idempotency\n"
+        "heavy = [m for m in ('litellm', 'openai', 'httpx', 'textual', 'sqlite_utils') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == ""
