@@ -1,0 +1,179 @@
+"""What the Retries pane shows, folded from events by :class:`RetriesReducer`.
+
+The live pane and replay use this same reducer: feed it every event of a
+session (core and resilience events; others are ignored) and render
+``reducer.state``. Times are the events' wall-clock ``ts``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.agent.events import Event, ModelCallFinished, ToolCallFinished
+from app.agent.resilience.config import ResilienceConfig
+from app.agent.resilience.events import (
+    AttemptFailed,
+    AttemptSucceeded,
+    BreakerChanged,
+    CallShortCircuited,
+    LoopDetected,
+    RetryTaxAccrued,
+)
+
+MAX_ROWS = 200
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    ts: float
+    target: str
+    error_class: str  # "" for a success
+    attempt: int
+    max_attempts: int
+    wait_s: float
+    outcome: str  # ok | retry | fallback | paused | stop:<reason>
+    fallback: bool = False
+
+
+@dataclass(frozen=True)
+class BreakerView:
+    scope: str  # model | tool
+    target: str
+    state: str  # closed | open | half_open
+    reason: str
+    half_open_at: float | None  # wall-clock time the next probe is allowed (open only)
+    trips: int = 0
+
+    def half_open_in(self, now: float) -> float | None:
+        if self.half_open_at is None:
+            return None
+        return max(0.0, self.half_open_at - now)
+
+
+@dataclass(frozen=True)
+class LoopHit:
+    ts: float
+    pattern: str
+    action: str  # warn | halt
+    tool: str | None
+    message: str
+    turn: int
+    count: int = 0
+
+
+@dataclass
+class RetriesState:
+    bucket_capacity: float = 50.0
+    bucket_level: float = 50.0
+    ratio_warn: float = 0.10
+    ratio_alarm: float = 0.20
+    attempts: list[AttemptRow] = field(default_factory=list)  # newest first
+    breakers: dict[str, BreakerView] = field(default_factory=dict)  # "scope:target" -> view
+    first_tries: int = 0
+    retries: int = 0
+    refused_by_budget: int = 0
+    short_circuited: int = 0
+    backoff_s: float = 0.0
+    semantic_errors: dict[str, int] = field(default_factory=dict)  # tool -> count
+    loop_hits: list[LoopHit] = field(default_factory=list)  # newest first
+    tax_tokens: int = 0
+    tax_usd: float = 0.0
+    session_cost_usd: float = 0.0
+    last_stop: str = ""  # the message of the last call the engine gave up on
+
+    @property
+    def retry_ratio(self) -> float:
+        return self.retries / self.first_tries if self.first_tries else 0.0
+
+    @property
+    def ratio_level(self) -> str:
+        if self.retry_ratio >= self.ratio_alarm:
+            return "alarm"
+        if self.retry_ratio >= self.ratio_warn:
+            return "warning"
+        return "ok"
+
+    @property
+    def tax_share(self) -> float | None:
+        """The retry tax as a fraction of the session's cost (None while nothing cost anything)."""
+        if self.session_cost_usd <= 0:
+            return None
+        return self.tax_usd / self.session_cost_usd
+
+    @property
+    def open_breakers(self) -> list[BreakerView]:
+        return [b for b in self.breakers.values() if b.state != "closed"]
+
+    @property
+    def storming(self) -> bool:
+        return bool(self.open_breakers) or self.ratio_level == "alarm"
+
+
+class RetriesReducer:
+    def __init__(self, config: ResilienceConfig | None = None) -> None:
+        config = config or ResilienceConfig()
+        self.state = RetriesState(
+            bucket_capacity=config.bucket_capacity,
+            bucket_level=config.bucket_capacity,
+            ratio_warn=config.ratio_warn,
+            ratio_alarm=config.ratio_alarm,
+        )
+
+    def apply(self, event: Event) -> None:
+        s = self.state
+        if isinstance(event, AttemptSucceeded):
+            self._count(event.first_try)
+            self._bucket(event.bucket_level, event.bucket_capacity)
+            self._row(AttemptRow(event.ts, event.target, "", event.attempt, event.max_attempts, 0.0, "ok",
+                                 event.fallback))
+        elif isinstance(event, AttemptFailed):
+            self._count(event.first_try)
+            self._bucket(event.bucket_level, event.bucket_capacity)
+            outcome = event.decision if event.decision in ("retry", "fallback") else f"stop:{event.reason}"
+            if event.decision == "retry":
+                s.backoff_s += event.wait_s
+            if event.decision == "stop":
+                s.last_stop = f"{event.target}: {event.reason.replace('_', ' ')} ({event.error_class})"
+            if event.reason == "retry_budget":
+                s.refused_by_budget += 1
+            self._row(AttemptRow(event.ts, event.target, event.error_class, event.attempt, event.max_attempts,
+                                 event.wait_s, outcome, event.fallback))
+        elif isinstance(event, CallShortCircuited):
+            s.short_circuited += 1
+            outcome = "fallback" if event.fallback_target else "paused"
+            self._row(AttemptRow(event.ts, event.target, "breaker_open", 0, 0, 0.0, outcome))
+        elif isinstance(event, BreakerChanged):
+            s.breakers[f"{event.scope}:{event.target}"] = BreakerView(
+                scope=event.scope,
+                target=event.target,
+                state=event.state,
+                reason=event.reason,
+                half_open_at=event.ts + event.open_for_s if event.state == "open" else None,
+                trips=event.trips,
+            )
+        elif isinstance(event, RetryTaxAccrued):
+            s.tax_tokens += event.tokens
+            s.tax_usd += event.usd
+        elif isinstance(event, LoopDetected):
+            s.loop_hits.insert(0, LoopHit(event.ts, event.pattern, event.action, event.tool, event.message,
+                                          event.turn, event.count))
+        elif isinstance(event, ModelCallFinished):
+            s.session_cost_usd += event.cost_usd or 0.0
+        elif isinstance(event, ToolCallFinished):
+            if getattr(event.status, "value", event.status) == "validation_error":
+                s.semantic_errors[event.name] = s.semantic_errors.get(event.name, 0) + 1
+
+    def _count(self, first_try: bool) -> None:
+        if first_try:
+            self.state.first_tries += 1
+        else:
+            self.state.retries += 1
+
+    def _bucket(self, level: float, capacity: float) -> None:
+        self.state.bucket_level = level
+        if capacity > 0:
+            self.state.bucket_capacity = capacity
+
+    def _row(self, row: AttemptRow) -> None:
+        self.state.attempts.insert(0, row)
+        del self.state.attempts[MAX_ROWS:]
