@@ -1,0 +1,242 @@
+"""The Retries pane: the harness's retry layer, live.
+
+It renders a :class:`~app.agent.resilience.state.RetriesState` (folded from
+events by ``RetriesReducer``; the same state live and in replay): the retry
+budget gauge and refusals, the retry ratio against its 10 % / 20 % lines, time
+spent in backoff, the retry tax, the circuit breakers with the time until
+half-open, loop-detector hits, semantic errors per tool, and the attempt log,
+newest first. It computes nothing of its own beyond formatting.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.markup import escape
+from textual.widget import Widget
+from textual.widgets import Static
+
+from app.agent.resilience.state import AttemptRow, BreakerView, RetriesState
+
+GAUGE_WIDTH = 20
+RATIO_SCALE = 0.30  # the ratio bar spans 0 % .. 30 %
+LOG_ROWS = 50
+
+
+def _clock_time(ts: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(ts))
+
+
+class RetriesPane(Widget):
+    """Budget, breakers, loops and the attempt log of the resilience engine."""
+
+    DEFAULT_CSS = """
+    RetriesPane {
+        height: 1fr;
+        border: round $panel-lighten-2;
+        border-title-color: $text-muted;
+        padding: 0 1;
+    }
+    RetriesPane.-storming {
+        border: round $error;
+        border-title-color: $error;
+    }
+    RetriesPane.-looping {
+        border: round $warning;
+        border-title-color: $warning;
+    }
+    RetriesPane > VerticalScroll {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+    }
+    RetriesPane .retries-section {
+        height: auto;
+        margin-bottom: 1;
+    }
+    RetriesPane #retries-breakers, RetriesPane #retries-log {
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(
+        self,
+        state: RetriesState | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        format_time: Callable[[float], str] = _clock_time,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.state = state or RetriesState()
+        self.clock = clock
+        self.format_time = format_time
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(id="retries-summary", classes="retries-section")
+            yield Static(id="retries-breakers", classes="retries-section")
+            yield Static(id="retries-loops", classes="retries-section")
+            yield Static(id="retries-log", classes="retries-section")
+
+    def on_mount(self) -> None:
+        self.border_title = "Retries"
+        self._countdown = self.set_interval(1.0, self.refresh_countdown, pause=True)
+        self._show_all()
+
+    def update_state(self, state: RetriesState) -> None:
+        """Show ``state`` (the reducer's state object, possibly the same one mutated)."""
+        self.state = state
+        if self.is_mounted:
+            self._show_all()
+
+    # --- rendering ------------------------------------------------------------------
+
+    def _show_all(self) -> None:
+        state = self.state
+        self.set_class(state.storming, "-storming")
+        self.set_class(not state.storming and any(h.action == "halt" for h in state.loop_hits), "-looping")
+        self.query_one("#retries-summary", Static).update(render_summary(state))
+        self.refresh_countdown()
+        self.query_one("#retries-loops", Static).update(render_loops(state))
+        self.query_one("#retries-log", Static).update(render_log(state.attempts, self.format_time))
+
+    def refresh_countdown(self) -> None:
+        """Redraw the breakers (their time until half-open); runs every second while one is open."""
+        self.query_one("#retries-breakers", Static).update(render_breakers(self.state, self.clock()))
+        if self.state.open_breakers:
+            self._countdown.resume()
+        else:
+            self._countdown.pause()
+
+
+# --- pure formatting (state in, Content out) ------------------------------------------------
+
+
+def _bar(fraction: float, width: int) -> tuple[int, int]:
+    filled = max(0, min(width, round(fraction * width)))
+    return filled, width - filled
+
+
+def render_summary(state: RetriesState) -> Content:
+    level, capacity = state.bucket_level, state.bucket_capacity
+    filled, empty = _bar(level / capacity if capacity else 0.0, GAUGE_WIDTH)
+    budget_style = "$error" if level < capacity * 0.2 else "$warning" if level < capacity * 0.5 else "$success"
+    refused = f"[$error]refused {state.refused_by_budget}[/]" if state.refused_by_budget else "refused 0"
+    lines = [
+        f"[b]Budget[/b]  [{budget_style}]{'█' * filled}[/][$text-muted]{'░' * empty}[/] "
+        f"{level:g}/{capacity:g}  {refused}",
+        f"[b]Ratio[/b]   {_ratio_bar(state)} {_ratio_text(state)}",
+        f"        {state.retries} retries / {state.first_tries} first tries"
+        f"  ·  lines {state.ratio_warn:.0%} / {state.ratio_alarm:.0%}",
+        f"[b]Backoff[/b] {state.backoff_s:.1f} s"
+        + (f"  ·  short-circuited {state.short_circuited}" if state.short_circuited else ""),
+        f"[b]Tax[/b]     {state.tax_tokens:,} tok · ${state.tax_usd:.4f}{_tax_share(state)}",
+    ]
+    if state.last_stop:
+        lines.append(f"[$error]Stopped[/] {escape(state.last_stop)}")
+    return Content.from_markup("\n".join(lines))
+
+
+def _ratio_bar(state: RetriesState) -> str:
+    width = GAUGE_WIDTH
+    filled, _ = _bar(min(state.retry_ratio, RATIO_SCALE) / RATIO_SCALE, width)
+    warn_at = round(state.ratio_warn / RATIO_SCALE * width)
+    alarm_at = round(state.ratio_alarm / RATIO_SCALE * width)
+    style = {"ok": "$success", "warning": "$warning", "alarm": "$error"}[state.ratio_level]
+    cells = []
+    for i in range(width):
+        if i in (warn_at, alarm_at):
+            cells.append("[$text-muted]│[/]" if i >= filled else f"[{style}]┃[/]")
+        elif i < filled:
+            cells.append(f"[{style}]█[/]")
+        else:
+            cells.append("[$text-muted]·[/]")
+    return "".join(cells)
+
+
+def _ratio_text(state: RetriesState) -> str:
+    text = f"{state.retry_ratio:.1%}"
+    if state.ratio_level == "alarm":
+        return f"[$error b]{text} ALARM[/]"
+    if state.ratio_level == "warning":
+        return f"[$warning]{text} warn[/]"
+    return text
+
+
+def _tax_share(state: RetriesState) -> str:
+    share = state.tax_share
+    if share is None:
+        return ""
+    return f" ({share:.1%} of ${state.session_cost_usd:.4f})"
+
+
+def render_breakers(state: RetriesState, now: float) -> Content:
+    if not state.breakers:
+        return Content.from_markup("[b]Breakers[/b]  [$text-muted]all closed[/]")
+    order = {"open": 0, "half_open": 1, "closed": 2}
+    views = sorted(state.breakers.values(), key=lambda b: (order.get(b.state, 3), b.scope, b.target))
+    lines = ["[b]Breakers[/b]"]
+    lines.extend(_breaker_line(view, now) for view in views)
+    return Content.from_markup("\n".join(lines))
+
+
+def _breaker_line(view: BreakerView, now: float) -> str:
+    if view.state == "open":
+        remaining = view.half_open_in(now) or 0.0
+        status = f"[$error b]OPEN[/] half-open in {remaining:.0f} s"
+    elif view.state == "half_open":
+        status = "[$warning b]HALF-OPEN[/] probing"
+    else:
+        status = "[$success]closed[/]"
+    reason = f" · {escape(view.reason)}" if view.state != "closed" and view.reason else ""
+    return f" {view.scope:<5} {status}  {escape(view.target)}[$text-muted]{reason}[/]"
+
+
+def render_loops(state: RetriesState) -> Content:
+    lines = ["[b]Loops[/b]" + ("  [$text-muted]none detected[/]" if not state.loop_hits else "")]
+    for hit in state.loop_hits[:5]:
+        action = "[$error b]HALT[/]" if hit.action == "halt" else "[$warning]warn[/]"
+        tool = f" · {escape(hit.tool)}" if hit.tool else ""
+        lines.append(f" {action} {hit.pattern}{tool} ×{hit.count}  [$text-muted]turn {hit.turn}[/]")
+        lines.append(f"   [$text-muted]{escape(_fit(hit.message, 240))}[/]")
+    if state.semantic_errors:
+        counts = ", ".join(f"{escape(name)} {n}" for name, n in sorted(state.semantic_errors.items()))
+        lines.append(f"[b]Semantic errors[/b]  {counts}")
+    return Content.from_markup("\n".join(lines))
+
+
+def render_log(rows: list[AttemptRow], format_time: Callable[[float], str]) -> Content:
+    if not rows:
+        return Content.from_markup("[b]Attempts[/b]  [$text-muted]no attempts yet[/]")
+    lines = ["[b]Attempts[/b] [$text-muted](newest first)[/]"]
+    for row in rows[:LOG_ROWS]:
+        attempt = f"{row.attempt}/{row.max_attempts}" if row.attempt else "—"
+        wait = f"{row.wait_s:.1f}s" if row.wait_s else ""
+        error = row.error_class or "—"
+        lines.append(
+            f" {format_time(row.ts)} {_outcome(row.outcome)} {attempt:>4} {wait:>5} {error:<13} "
+            f"[$text-muted]{escape(row.target)}[/]"
+        )
+    return Content.from_markup("\n".join(lines))
+
+
+def _outcome(outcome: str) -> str:
+    """The outcome, padded to a fixed width, in its colour."""
+    plain = outcome.replace("stop:", "stop: ").replace("_", " ")
+    padded = escape(f"{_fit(plain, 18):<18}")
+    if outcome == "ok":
+        return f"[$success]{padded}[/]"
+    if outcome in ("retry", "fallback"):
+        return f"[$warning]{padded}[/]"
+    return f"[$error]{padded}[/]"
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
