@@ -1,0 +1,237 @@
+"""Full-text search over sessions, and the SQL views users query.
+
+``search_fts`` (SQLite FTS5) indexes what people look for: user prompts and
+assistant answers from ``messages``, and each tool call's name, arguments,
+result and error from ``tool_calls``. Triggers keep it in step with both
+tables, so every writer (the live store, imports, deletes) stays indexed. Its
+rowid encodes the source row: ``messages.id * 2`` or ``tool_calls.rowid * 2 + 1``.
+
+Views (see docs/schema.md): ``session_summary``, ``tool_stats``, ``model_usage``.
+
+This module follows the storage feature convention: ``MIGRATIONS`` (named,
+ordered) and ``PROJECTIONS`` (none: the triggers do the work).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlite_utils
+
+FTS_TABLE = "search_fts"
+
+_MESSAGE_TEXT = "new.content"
+_TOOL_TEXT = (
+    "new.name || ' ' || coalesce(new.arguments_raw, '') || ' ' || coalesce(new.result, '') || ' ' || coalesce(new.error, '')"
+)
+_INDEXED_ROLES = "('user', 'assistant')"  # tool output is indexed from tool_calls; system prompts repeat
+
+
+def _create_fts(db: sqlite_utils.Database) -> None:
+    if FTS_TABLE in db.table_names():
+        return  # already there (the steps may be run again by hand)
+    db.execute(
+        f"""create virtual table {FTS_TABLE} using fts5(
+              text, session_id unindexed, kind unindexed, ref unindexed,
+              tokenize = 'porter unicode61 remove_diacritics 2')"""
+    )
+    index_message = f"""
+        insert into {FTS_TABLE} (rowid, text, session_id, kind, ref)
+        select new.id * 2, {_MESSAGE_TEXT}, new.session_id, new.role, new.id
+        where new.role in {_INDEXED_ROLES} and coalesce(new.content, '') != '';"""
+    index_tool = f"""
+        insert into {FTS_TABLE} (rowid, text, session_id, kind, ref)
+        values (new.rowid * 2 + 1, {_TOOL_TEXT}, new.session_id, 'tool', new.tool_call_id);"""
+    statements = [
+        f"create trigger {FTS_TABLE}_message_insert after insert on messages begin {index_message} end",
+        f"""create trigger {FTS_TABLE}_message_update after update of content, role on messages begin
+              delete from {FTS_TABLE} where rowid = old.id * 2; {index_message} end""",
+        f"create trigger {FTS_TABLE}_message_delete after delete on messages begin delete from {FTS_TABLE} where rowid = old.id * 2; end",
+        # ``insert or replace`` deletes the old row without firing delete triggers: drop its entry first.
+        f"""create trigger {FTS_TABLE}_tool_before_insert before insert on tool_calls begin
+              delete from {FTS_TABLE} where rowid in (
+                select rowid * 2 + 1 from tool_calls where session_id = new.session_id and tool_call_id = new.tool_call_id);
+            end""",
+        f"create trigger {FTS_TABLE}_tool_insert after insert on tool_calls begin {index_tool} end",
+        f"""create trigger {FTS_TABLE}_tool_update after update of name, arguments_raw, result, error on tool_calls begin
+              delete from {FTS_TABLE} where rowid = old.rowid * 2 + 1; {index_tool} end""",
+        f"create trigger {FTS_TABLE}_tool_delete after delete on tool_calls begin delete from {FTS_TABLE} where rowid = old.rowid * 2 + 1; end",
+    ]
+    for statement in statements:
+        db.execute(statement)
+    # Index what was stored before this migration.
+    db.execute(
+        f"""insert into {FTS_TABLE} (rowid, text, session_id, kind, ref)
+            select id * 2, content, session_id, role, id from messages
+            where role in {_INDEXED_ROLES} and coalesce(content, '') != ''"""
+    )
+    db.execute(
+        f"""insert into {FTS_TABLE} (rowid, text, session_id, kind, ref)
+            select rowid * 2 + 1, {_TOOL_TEXT.replace('new.', '')}, session_id, 'tool', tool_call_id from tool_calls"""
+    )
+
+
+# --- views ---------------------------------------------------------------------
+
+FAILED_TOOL = "status not in ('ok', 'requested', 'validated', 'running')"
+
+TOOL_STATS = f"""
+create view tool_stats as
+with durations as (
+  select name, duration_ms,
+    row_number() over (partition by name order by duration_ms) as position,
+    count(*) over (partition by name) as measured
+  from tool_calls where duration_ms is not null
+),
+percentiles as (
+  select name, min(duration_ms) filter (where position >= 0.95 * measured) as p95_ms, max(duration_ms) as max_ms
+  from durations group by name
+)
+select t.name as tool,
+  count(*) as calls,
+  sum(t.status = 'ok') as ok,
+  sum(t.{FAILED_TOOL}) as failed,
+  sum(t.status = 'tool_error') as tool_error,
+  sum(t.status = 'validation_error') as validation_error,
+  sum(t.status = 'denied') as denied,
+  sum(t.status = 'timeout') as timeout,
+  sum(t.status = 'cancelled') as cancelled,
+  round(1.0 * sum(t.{FAILED_TOOL}) / count(*), 3) as failure_rate,
+  round(avg(t.duration_ms), 1) as avg_ms,
+  round(p.p95_ms, 1) as p95_ms,
+  round(p.max_ms, 1) as max_ms,
+  count(distinct t.session_id) as sessions
+from tool_calls t left join percentiles p on p.name = t.name
+group by t.name
+"""
+
+MODEL_USAGE = """
+create view model_usage as
+select coalesce(model, '') as model,
+  count(*) as calls,
+  sum(status = 'error') as errors,
+  sum(attempt > 1) as retries,
+  count(distinct session_id) as sessions,
+  coalesce(sum(prompt_tokens), 0) as tokens_in,
+  coalesce(sum(completion_tokens), 0) as tokens_out,
+  coalesce(sum(cached_tokens), 0) as tokens_cached,
+  coalesce(sum(cache_write_tokens), 0) as tokens_cache_write,
+  sum(usage_reported = 0) as calls_without_usage,
+  round(coalesce(sum(cost_usd), 0), 6) as cost_usd,
+  round(avg(latency_ms), 1) as avg_latency_ms
+from model_calls
+group by coalesce(model, '')
+"""
+
+_FEEDBACK_JOIN = """
+left join (
+  select session_id, sum(rating = 'up') as thumbs_up, sum(rating = 'down') as thumbs_down
+  from feedback_answers group by session_id
+) f on f.session_id = s.id"""
+
+_NO_FEEDBACK_JOIN = """
+left join (select null as session_id, null as thumbs_up, null as thumbs_down) f on 0"""
+
+
+def session_summary_sql(with_feedback: bool) -> str:
+    return f"""
+create view session_summary as
+select s.id as session_id, s.title, s.source, s.model, s.workspace, s.status, s.started_at, s.ended_at, s.parent_id,
+  round((julianday(s.ended_at) - julianday(s.started_at)) * 86400.0, 3) as duration_s,
+  coalesce(u.turns, 0) as turns,
+  coalesce(m.steps, 0) as steps,
+  coalesce(m.model_calls, 0) as model_calls,
+  coalesce(m.retries, 0) as retries,
+  coalesce(m.model_errors, 0) as model_errors,
+  coalesce(t.tool_calls, 0) as tool_calls,
+  coalesce(t.tool_errors, 0) as tool_errors,
+  coalesce(m.model_errors, 0) + coalesce(t.tool_errors, 0) as errors,
+  coalesce(m.tokens_in, 0) as tokens_in,
+  coalesce(m.tokens_out, 0) as tokens_out,
+  coalesce(m.tokens_cached, 0) as tokens_cached,
+  round(coalesce(m.cost_usd, 0), 6) as cost_usd,
+  round(coalesce(m.wasted_usd, 0), 6) as retry_tax_usd,
+  f.thumbs_up, f.thumbs_down
+from sessions s
+left join (
+  select session_id, count(*) as model_calls, count(distinct turn || ':' || step) as steps,
+    sum(attempt > 1) as retries, sum(status = 'error') as model_errors,
+    sum(prompt_tokens) as tokens_in, sum(completion_tokens) as tokens_out, sum(cached_tokens) as tokens_cached,
+    sum(cost_usd) as cost_usd, sum(wasted_usd) as wasted_usd
+  from model_calls group by session_id
+) m on m.session_id = s.id
+left join (
+  select session_id, count(*) as tool_calls, sum({FAILED_TOOL}) as tool_errors from tool_calls group by session_id
+) t on t.session_id = s.id
+left join (
+  select session_id, count(*) as turns from events where type = 'turn_started' group by session_id
+) u on u.session_id = s.id
+{_FEEDBACK_JOIN if with_feedback else _NO_FEEDBACK_JOIN}
+"""
+
+
+def create_views(db: sqlite_utils.Database) -> None:
+    """(Re)create the views; feedback columns are filled when the feedback tables exist, else null."""
+    with_feedback = "feedback_answers" in db.table_names()
+    for name, sql in (
+        ("session_summary", session_summary_sql(with_feedback)),
+        ("tool_stats", TOOL_STATS),
+        ("model_usage", MODEL_USAGE),
+    ):
+        db.execute(f"drop view if exists {name}")
+        db.execute(sql)
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("search_001_fts", _create_fts),
+    ("search_002_views", create_views),
+]
+PROJECTIONS: dict[str, Callable[[sqlite_utils.Database, dict[str, Any]], None]] = {}
+
+
+# --- searching -----------------------------------------------------------------
+
+
+def fts_query(text: str) -> str | None:
+    """The user's words as an FTS5 query that cannot fail to parse.
+
+    Every word becomes a quoted phrase (all must match, in any order); a
+    trailing ``*`` keeps its meaning as a prefix search. Punctuation is
+    harmless inside quotes. ``None`` when there is nothing to search for.
+    """
+    phrases = []
+    for word in text.split():
+        prefix = word.endswith("*") and len(word.rstrip("*")) > 0
+        word = word.rstrip("*") if prefix else word
+        phrases.append('"' + word.replace('"', '""') + '"' + ("*" if prefix else ""))
+    return " ".join(phrases) or None
+
+
+_SEARCH_SQL = f"""
+with hits as materialized (
+  select session_id, kind, ref, bm25({FTS_TABLE}) as score,
+    snippet({FTS_TABLE}, 0, '[', ']', '…', 12) as snippet
+  from {FTS_TABLE} where {FTS_TABLE} match ?
+)
+select h.session_id, s.title, s.source, s.status, s.started_at,
+  count(*) as hits, min(h.score) as score, h.snippet, h.kind, h.ref
+from hits h join sessions s on s.id = h.session_id
+group by h.session_id
+order by score, s.started_at desc
+limit ?
+"""
+
+
+def search_sessions(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Sessions whose prompts, answers or tool calls contain every word of ``query``, best first.
+
+    Each row: ``session_id``, ``title``, ``source``, ``status``, ``started_at``,
+    ``hits`` (matching rows), ``score`` (bm25 of the best hit, lower is better),
+    and the best hit's ``snippet`` (matches in ``[brackets]``), ``kind``
+    (user, assistant or tool) and ``ref`` (message id or tool call id).
+    """
+    match = fts_query(query)
+    if match is None:
+        return []
+    return list(db.query(_SEARCH_SQL, [match, limit]))
