@@ -3,7 +3,8 @@
     cockpit feedback report [--json] [--since DATE] [--model M]
     cockpit feedback export --format csv|json [--output FILE]
 
-The database path comes from the global ``--db`` option (``args.db``).
+The database is the one of ``--db`` (``args.db``), else the default one, opened
+through ``app.commands.common.open_database`` like every other subcommand.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 from typing import Any
+
+from app.commands.common import EXIT_USAGE, clear_errors, open_database
 
 EXPORT_COLUMNS = [
     "task_id", "session_id", "turn", "ts", "model", "category", "outcome",
@@ -24,6 +27,8 @@ EXPORT_COLUMNS = [
 
 
 def register(subparsers: Any) -> None:
+    from app.cli import add_db_option
+
     parser = subparsers.add_parser("feedback", help="the honest feedback report and export")
     commands = parser.add_subparsers(dest="feedback_command", metavar="{report,export}")
     commands.required = True
@@ -32,43 +37,26 @@ def register(subparsers: Any) -> None:
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     report.add_argument("--since", metavar="DATE", help="only tasks from this date (YYYY-MM-DD, local time)")
     report.add_argument("--model", metavar="M", help="only tasks run with this model")
+    add_db_option(report)
     report.set_defaults(func=run)
 
     export = commands.add_parser("export", help="every feedback row, for your own analysis")
     export.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
     export.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    add_db_option(export)
     export.set_defaults(func=run)
     parser.set_defaults(func=run)
 
 
+@clear_errors
 def run(args: argparse.Namespace) -> int:
-    db_path = getattr(args, "db", None)
-    if not db_path:
-        print("cockpit feedback: no database given (--db)", file=sys.stderr)
-        return 2
-    if not Path(db_path).exists():
-        print(f"cockpit feedback: no database at {db_path}", file=sys.stderr)
-        return 1
-    db = _open(str(db_path))
+    from storage.feedback import ensure_tables
+
+    db = open_database(args)
+    ensure_tables(db)  # idempotent; a no-op once storage.migrations has applied feedback_001_tables
     if args.feedback_command == "export":
         return _export(db, args)
     return _report(db, args)
-
-
-def _open(path: str) -> Any:
-    """The lead's ``storage.db.open_db`` when it exists; the feedback tables are ensured either way."""
-    import sqlite_utils
-
-    from storage.feedback import ensure_tables
-
-    try:
-        from storage.db import open_db
-    except ImportError:
-        db = sqlite_utils.Database(path)
-    else:
-        db = open_db(path)
-    ensure_tables(db)
-    return db
 
 
 def _report(db: Any, args: argparse.Namespace) -> int:
@@ -82,7 +70,7 @@ def _report(db: Any, args: argparse.Namespace) -> int:
             since = parse_since(args.since)
         except ValueError as exc:
             print(f"cockpit feedback report: {exc}", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
     report = build_report(db, since=since, model=args.model)
     if args.json:
         print(json.dumps(report, indent=2))

@@ -51,15 +51,21 @@ class Harness:
         session_id: str = "sess-1",
         workspace: Any = None,
         db: sqlite_utils.Database | None = None,
+        store: Any = None,
         start: float = 1_700_000_000.0,
     ) -> None:
+        """``store``: an ``EventStore`` to persist through (as the app does); by
+        default the feedback projections are applied to ``db`` directly."""
         self.bus = EventBus(session_id)
         self.events = Recorded()
         self.db = db if db is not None else fresh_db()
         self.now = start
         self.collector = FeedbackCollector(config, rng=random.Random(seed), workspace=workspace, emit=self.emit)
         self.bus.subscribe(self.events)
-        self.bus.subscribe(lambda e: project(self.db, e))
+        if store is not None:
+            self.bus.subscribe(lambda e: store.append(e.to_dict()) if e.persist else None)
+        else:
+            self.bus.subscribe(lambda e: project(self.db, e))
         self.bus.subscribe(self.collector)
         self.turn = 0
 

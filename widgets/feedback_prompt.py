@@ -1,0 +1,152 @@
+"""The inline feedback prompt: one line in the transcript, never a modal.
+
+It cannot be answered by accident: it answers only to ``y`` / ``n`` / ``s``
+pressed while *it* has focus (keys typed into any other input never reach its
+bindings), then offers an optional one-line comment (Enter sends, Esc sends
+without one; leaving the comment field sends what was typed). ``s`` (skip) is an
+answer too. ``Esc`` before answering dismisses it, which counts as no response.
+
+It posts :class:`FeedbackPrompt.Answered` or :class:`FeedbackPrompt.Dismissed`
+and removes itself; the app turns those into ``FeedbackAnswered`` /
+``FeedbackDismissed`` events. When the user moves on (a new task starts), the
+app removes it.
+"""
+
+from __future__ import annotations
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+_QUESTION = "How did this task go?"
+_KEYS = "[b]y[/b] good · [b]n[/b] not good · [b]s[/b] skip · [b]esc[/b] dismiss"
+_CHOSEN = {
+    "up": "[b]good[/b] · add a comment if you like: [b]enter[/b] sends, [b]esc[/b] sends without",
+    "down": "[b]not good[/b] · what went wrong? [b]enter[/b] sends, [b]esc[/b] sends without",
+}
+
+
+class FeedbackPrompt(Widget, can_focus=True):
+    DEFAULT_CSS = """
+    FeedbackPrompt {
+        height: auto;
+        margin: 0 1;
+        padding: 0 1;
+        border: round $panel-lighten-2;
+        background: $surface;
+    }
+    FeedbackPrompt:focus, FeedbackPrompt:focus-within {
+        border: round $accent;
+    }
+    FeedbackPrompt .feedback-prompt--row { height: auto; }
+    FeedbackPrompt .feedback-prompt--question { width: auto; color: $text; text-style: bold; padding-right: 2; }
+    FeedbackPrompt .feedback-prompt--keys { width: 1fr; color: $text-muted; }
+    FeedbackPrompt .feedback-prompt--hint { color: $text-muted; text-style: italic; }
+    FeedbackPrompt:focus .feedback-prompt--hint { display: none; }
+    FeedbackPrompt Input.feedback-prompt--comment,
+    FeedbackPrompt Input.feedback-prompt--comment:focus {
+        display: none;
+        border: none;
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+    FeedbackPrompt.-commenting Input.feedback-prompt--comment { display: block; }
+    FeedbackPrompt.-commenting .feedback-prompt--hint { display: none; }
+    """
+
+    BINDINGS = [
+        Binding("y", "rate('up')", "Good", id="feedback.up", tooltip="The task went well"),
+        Binding("n", "rate('down')", "Not good", id="feedback.down", tooltip="The task did not go well"),
+        Binding("s", "rate('skip')", "Skip", id="feedback.skip", tooltip="Answer without rating"),
+        Binding("escape", "dismiss", "Dismiss", id="feedback.dismiss", tooltip="Close without answering"),
+    ]
+
+    class Answered(Message):
+        """The user answered: ``rating`` is "up", "down" or "skip"."""
+
+        def __init__(self, prompt: "FeedbackPrompt", task_id: str, rating: str, comment: str) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.task_id = task_id
+            self.rating = rating
+            self.comment = comment
+
+        @property
+        def control(self) -> "FeedbackPrompt":
+            return self.prompt
+
+    class Dismissed(Message):
+        """The user closed the prompt without answering (no response)."""
+
+        def __init__(self, prompt: "FeedbackPrompt", task_id: str) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.task_id = task_id
+
+        @property
+        def control(self) -> "FeedbackPrompt":
+            return self.prompt
+
+    def __init__(self, task_id: str, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.task_id = task_id
+        self.rating: str | None = None  # chosen, waiting for the comment
+        self.done = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="feedback-prompt--row"):
+            yield Static(_QUESTION, classes="feedback-prompt--question")
+            yield Static(_KEYS, classes="feedback-prompt--keys")
+        yield Static("Tab here to answer", classes="feedback-prompt--hint")
+        yield Input(
+            placeholder="Optional one-line comment",
+            max_length=300,
+            classes="feedback-prompt--comment",
+        )
+
+    @property
+    def comment_input(self) -> Input:
+        return self.query_one(".feedback-prompt--comment", Input)
+
+    # --- actions -------------------------------------------------------------
+
+    def action_rate(self, rating: str) -> None:
+        if self.done or self.rating is not None or not self.has_focus:
+            return  # only a deliberate key on the focused prompt answers it
+        if rating == "skip":
+            self._answer("skip", "")
+            return
+        self.rating = rating
+        self.query_one(".feedback-prompt--keys", Static).update(_CHOSEN[rating])
+        self.add_class("-commenting")
+        self.comment_input.focus()
+
+    def action_dismiss(self) -> None:
+        if self.done:
+            return
+        if self.rating is not None:  # Esc in the comment field: send without a comment
+            self._answer(self.rating, "")
+            return
+        self.done = True
+        self.post_message(self.Dismissed(self, self.task_id))
+        self.remove()
+
+    @on(Input.Submitted, ".feedback-prompt--comment")
+    def _comment_sent(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.rating is not None:
+            self._answer(self.rating, event.value)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if self.rating is not None and not self.done and event.widget is self.comment_input:
+            self._answer(self.rating, self.comment_input.value)
+
+    def _answer(self, rating: str, comment: str) -> None:
+        self.done = True
+        self.post_message(self.Answered(self, self.task_id, rating, comment.strip()))
+        self.remove()
