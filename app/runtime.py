@@ -127,7 +127,9 @@ def build_session(
     config = agent_config(settings, options)
     from app.agent.tools.registry import default_tools
 
-    model = LiteLLMModel(choice.model, api_base=choice.api_base, max_output_tokens=config.max_output_tokens)
+    model = LiteLLMModel(
+        choice.model, api_base=choice.api_base, max_output_tokens=config.max_output_tokens, timeout_s=config.request_timeout_s
+    )
     messages: list[dict[str, Any]] = []
     session_id = new_session_id()
     start_seq = 0
@@ -141,7 +143,7 @@ def build_session(
     if store is not None:
         bus.subscribe(store_sink(store))
     approvals = ApprovalPolicy(human=human, mode=config.permission_mode)
-    features = _features(settings, choice.model, model)
+    features = _features(settings, bus, store, config)
     agent = Agent(
         model=model,
         tools=default_tools(),
@@ -150,6 +152,7 @@ def build_session(
         approvals=approvals,
         config=config,
         messages=messages,
+        session_id=session_id,
         **features,
     )
     recorded = {
@@ -190,6 +193,27 @@ def _use_replay(choice: ModelChoice, store: Any | None, options: RunOptions) -> 
     return recorded
 
 
-def _features(settings: Settings, model_name: str, model: LiteLLMModel) -> dict[str, Any]:
-    """The optional collaborators of the loop: budget and resilience."""
-    return {}
+def _features(settings: Settings, bus: EventBus, store: Any | None, config: AgentConfig) -> dict[str, Any]:
+    """The loop's collaborators: resilience (retries, breakers, loops, idempotency)."""
+    from app.agent.resilience import LoopDetector, Resilience, ResilienceConfig
+    from app.agent.resilience.idempotency import MemoryLedger
+
+    try:
+        resilience_config = ResilienceConfig.from_dict(settings.resilience)
+    except ValueError as exc:
+        raise ConfigError(f"{settings.path}: [resilience] {exc}") from None
+    features: dict[str, Any] = {
+        "resilience": Resilience(resilience_config, emit=bus.emit),
+        "loop_detector": LoopDetector(resilience_config),
+        "ledger": MemoryLedger(),
+    }
+    if store is not None:
+        from storage.resilience import SqliteLedger
+
+        features["ledger"] = SqliteLedger(store.db)
+    fallback = resilience_config.fallback_model or settings.fallback_model
+    if fallback:
+        features["fallback_model"] = LiteLLMModel(
+            fallback, max_output_tokens=config.max_output_tokens, timeout_s=config.request_timeout_s
+        )
+    return features

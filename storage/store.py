@@ -56,6 +56,7 @@ class EventStore:
             "tool_call_started": self._tool_call_started,
             "tool_call_finished": self._tool_call_finished,
             "session_finished": self._session_finished,
+            "resilience_retry_tax": self._retry_tax,
         }
 
     # --- appending ---------------------------------------------------------------
@@ -286,6 +287,13 @@ class EventStore:
                 row["session_id"],
                 p["tool_call_id"],
             ),
+        )
+
+    def _retry_tax(self, row: dict[str, Any]) -> None:
+        p = row["payload"]
+        self.conn.execute(
+            "update model_calls set wasted_tokens = wasted_tokens + ?, wasted_usd = wasted_usd + ? where id = ?",
+            (int(p.get("tokens") or 0), float(p.get("usd") or 0.0), p.get("call_id")),
         )
 
     def _session_finished(self, row: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ class AgentConfig:
     tool_timeout_s: float = 120.0  # bash default and cap for other tools
     output_cap_chars: int = 30_000  # a tool result larger than this is cut (head + tail kept)
     max_output_tokens: int | None = None  # sent as max_tokens when set
+    request_timeout_s: float = 600.0  # one model call, connection to last chunk
     permission_mode: PermissionMode = PermissionMode.ASK
 
     @classmethod

@@ -52,6 +52,8 @@ class Agent:
         loop_detector: Any | None = None,  # app.agent.resilience.LoopDetector
         summarizer: Any | None = None,  # async (messages) -> str, for compaction
         fallback_model: Model | None = None,
+        ledger: Any | None = None,  # app.agent.resilience.idempotency.IdempotencyLedger
+        session_id: str = "",
     ) -> None:
         self.model = model
         self.tools = tools
@@ -65,6 +67,9 @@ class Agent:
         self.loop_detector = loop_detector
         self.summarizer = summarizer
         self.fallback_model = fallback_model
+        self.ledger = ledger
+        self.session_id = session_id
+        self._last_call: tuple[str, str, dict[str, Any]] | None = None  # (row id, model, usage) of the last reply
         self.turn = sum(1 for m in self.messages if m.get("role") == "user")
         self.total_cost_usd = 0.0
         self.step = 0
@@ -75,7 +80,10 @@ class Agent:
         self.turn += 1
         started = time.monotonic()
         self.emit(ev.TurnStarted(turn=self.turn, user_text=user_text))
+        self._close_open_tool_calls("Cockpit stopped before this call ran")  # e.g. a resumed crash
         self.append_message({"role": "user", "content": user_text})
+        if self.loop_detector is not None:
+            self.loop_detector.start_turn()
         result = TurnResult(outcome="completed")
         try:
             while True:
@@ -95,6 +103,8 @@ class Agent:
             self._close_open_tool_calls("interrupted by the user")
             self.emit(ev.Interrupted(turn=self.turn))
         except LimitExceeded as stop:
+            if isinstance(stop, LoopHalted):
+                self._charge_last("loop_killed")
             result.outcome, result.message = stop.outcome, str(stop)
             self._close_open_tool_calls(str(stop))
             self.emit(ev.LimitReached(kind=stop.kind, limit=stop.limit, value=stop.value, message=str(stop)))
@@ -126,37 +136,46 @@ class Agent:
 
     async def _call_model(self, step: int) -> ModelReply:
         await self._prepare_context(force=False, reason="threshold")
+        logical_id = f"mc_{uuid.uuid4().hex[:12]}"
 
-        def attempt_with(model: Model) -> Callable[[int], Any]:
-            return lambda n: self._attempt(model, step, n)
+        def attempt_with(model: Model, tag: str) -> Callable[[int], Any]:
+            return lambda n: self._attempt(model, step, n, f"{logical_id}.{tag}{n}")
 
         if self.resilience is None:
-            return await self._single_attempt(step)
-        from app.agent.resilience import ContextWindowExceeded, ResilienceError
+            return await self._single_attempt(step, f"{logical_id}.1")
+        from app.agent.resilience import ContextWindowExceeded, ResilienceError, RetryBudgetExhausted
 
-        fallback = attempt_with(self.fallback_model) if self.fallback_model else None
+        fallback = attempt_with(self.fallback_model, "f") if self.fallback_model else None
         for context_retry in range(2):
             try:
                 return await self.resilience.call_model(
-                    self.model.name, attempt_with(self.model), emit=self.emit, fallback=fallback
+                    self.model.name,
+                    attempt_with(self.model, ""),
+                    emit=self.emit,
+                    fallback=fallback,
+                    fallback_target=self.fallback_model.name if self.fallback_model else None,
+                    call_id=logical_id,
                 )
             except ContextWindowExceeded as exc:
+                # Never a blind retry: compact, then try once more.
                 if context_retry == 1 or not await self._prepare_context(force=True, reason="context_exceeded"):
                     raise ModelFailed(f"the conversation no longer fits the model's window: {exc}") from exc
+            except RetryBudgetExhausted as exc:
+                bucket = self.resilience.bucket
+                raise LimitExceeded("retry_budget", bucket.capacity, bucket.level, str(exc)) from exc
             except ResilienceError as exc:
                 raise ModelFailed(str(exc)) from exc
         raise AssertionError("unreachable")
 
-    async def _single_attempt(self, step: int) -> ModelReply:
+    async def _single_attempt(self, step: int, call_id: str) -> ModelReply:
         try:
-            return await self._attempt(self.model, step, 1)
+            return await self._attempt(self.model, step, 1, call_id)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             raise ModelFailed(f"model call failed: {_describe(exc)}") from exc
 
-    async def _attempt(self, model: Model, step: int, attempt: int) -> ModelReply:
-        call_id = f"mc_{uuid.uuid4().hex[:12]}"
+    async def _attempt(self, model: Model, step: int, attempt: int, call_id: str) -> ModelReply:
         estimate = self._estimate()
         common = dict(call_id=call_id, turn=self.turn, step=step, attempt=attempt, model=model.name)
         self.emit(ev.ModelCallStarted(**common, message_count=len(self.messages), estimated_prompt_tokens=estimate))
@@ -179,6 +198,9 @@ class Agent:
                     estimated_prompt_tokens=estimate,
                 )
             )
+            if not cancelled and self.resilience is not None and estimate:
+                # The prompt went out and was paid for nothing (as far as we can tell).
+                self.resilience.charge_resent(call_id=call_id, model=model.name, prompt_tokens=estimate, emit=self.emit)
             raise
         self.total_cost_usd += reply.cost_usd
         self.emit(
@@ -194,6 +216,7 @@ class Agent:
                 estimated_prompt_tokens=estimate,
             )
         )
+        self._last_call = (call_id, model.name, ev._plain(reply.usage))
         if self.budget is not None and estimate is not None and reply.usage.reported:
             self.budget.record_usage(
                 model.name,
@@ -204,6 +227,13 @@ class Agent:
                 emit=self.emit,
             )
         return reply
+
+    def _charge_last(self, reason: str) -> None:
+        """The retry tax: the last reply's tokens were thrown away."""
+        if self.resilience is None or self._last_call is None:
+            return
+        call_id, model, usage = self._last_call
+        self.resilience.charge_discarded(call_id=call_id, model=model, usage=usage, reason=reason, emit=self.emit)
 
     def _estimate(self) -> int | None:
         if self.budget is None:
@@ -240,7 +270,12 @@ class Agent:
         finished = await self._execute_tool(call, step)
         self.append_message({"role": "tool", "tool_call_id": call.id, "content": finished.result})
         if self.resilience is not None:
-            self.resilience.record_tool_outcome(call.name, finished.status.value)
+            crashed = finished.status is ev.ToolStatus.TOOL_ERROR and " crashed: " in (finished.error or "")
+            self.resilience.record_tool_outcome(
+                call.name, finished.status.value, exit_code=finished.exit_code, crashed=crashed, emit=self.emit
+            )
+            if finished.status is ev.ToolStatus.VALIDATION_ERROR and finished.arguments is None:
+                self._charge_last("malformed_tool_call")
         if self.loop_detector is not None:
             verdict = self.loop_detector.observe_tool(
                 call.name, finished.arguments or {"_raw": call.arguments}, finished.status.value, finished.result, finished.error
@@ -268,7 +303,7 @@ class Agent:
             workspace=self.workspace, timeout_s=self.config.tool_timeout_s, output_cap_chars=self.config.output_cap_chars
         )
         if self.resilience is not None:
-            reason = self.resilience.tool_breaker_open(call.name)
+            reason = self.resilience.tool_breaker_open(call.name, emit=self.emit)
             if reason:
                 return self._finish(base, ev.ToolStatus.TOOL_ERROR, f"{call.name} is temporarily disabled: {reason}")
         if tool.side_effects:
@@ -279,7 +314,7 @@ class Agent:
         self.emit(ev.ToolCallStarted(tool_call_id=call.id, name=call.name))
         started = time.perf_counter()
         try:
-            output = await self._invoke(tool, args, ctx)
+            output = await self._invoke(tool, args, ctx, call.id)
         except asyncio.CancelledError:
             self._finish(base, ev.ToolStatus.CANCELLED, "cancelled by the user", started=started)
             raise
@@ -294,10 +329,46 @@ class Agent:
         )
         return self._finish(base, status, output.text, output=output, started=started)
 
-    async def _invoke(self, tool: Any, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
+    async def _invoke(self, tool: Any, args: dict[str, Any], ctx: ToolContext, tool_call_id: str) -> ToolOutput:
+        if tool.side_effects and self.ledger is not None:
+            return await self._invoke_once(tool, args, ctx, tool_call_id)
+        return await self._run_with_timeout(tool, args, ctx)
+
+    async def _run_with_timeout(self, tool: Any, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
         if tool.name == "bash":  # bash enforces its own timeout and kills its process group
             return await tool.run(args, ctx)
         return await asyncio.wait_for(tool.run(args, ctx), timeout=ctx.timeout_s)
+
+    async def _invoke_once(self, tool: Any, args: dict[str, Any], ctx: ToolContext, tool_call_id: str) -> ToolOutput:
+        """Side effects go through the idempotency ledger: the same call never applies twice."""
+        from app.agent.resilience.idempotency import IdempotencyGuard, file_precondition, idempotency_key
+
+        precondition = tool_call_id
+        if "path" in args:
+            from app.agent.tools.workspace import resolve_in_workspace
+
+            precondition += "|" + file_precondition(resolve_in_workspace(ctx.workspace, str(args["path"])))
+        key = idempotency_key(self.session_id, tool.name, args, precondition)
+
+        async def effect() -> dict[str, Any]:
+            out = await self._run_with_timeout(tool, args, ctx)
+            return {"text": out.text, "is_error": out.is_error, "exit_code": out.exit_code,
+                    "timed_out": out.timed_out, "full_output": out.full_output}
+
+        try:
+            outcome = await IdempotencyGuard(self.ledger).run_once(
+                key, session_id=self.session_id, tool=tool.name, arguments=args, effect=effect
+            )
+        except Exception as exc:
+            from app.agent.resilience import IdempotencyConflict, IdempotencyPending
+
+            if isinstance(exc, (IdempotencyConflict, IdempotencyPending)):
+                raise ToolError(str(exc)) from exc
+            raise
+        r = outcome.result
+        text = r["text"] if not outcome.replayed else f"[already applied; recorded result]\n{r['text']}"
+        return ToolOutput(text=text, is_error=r["is_error"], exit_code=r["exit_code"], timed_out=r["timed_out"],
+                          full_output=r.get("full_output"))
 
     async def _approve(self, call: RawToolCall, tool: Any, args: dict[str, Any], ctx: ToolContext) -> str | None:
         """None when allowed; otherwise the message for the model."""
