@@ -25,6 +25,7 @@ async def test_below_the_threshold_nothing_changes() -> None:
     messages = grow(system_prompt(), 2, 0, 2_000)
     assert await b.prepare(messages, tool_defs(), emit=recorder, summarize=None) is None
     assert [e.type for e in recorder.events] == ["context_measured"]
+    assert b.last_snapshot is not None and b.last_snapshot.local_total == recorder.events[0].local_total
     assert recorder.events[0].level == "calm"
 
 
@@ -87,6 +88,9 @@ async def test_rung_two_replaces_all_but_the_last_results_with_placeholders() ->
     assert "read_file(src/parser/mod_0.py)" in results[0]["content"]
     assert messages == original
     assert not pairing_problems(compacted)
+    assert b.last_snapshot is not None
+    assert b.last_snapshot.local_total == budget(window=16_000).measure(compacted, tool_defs()).local_total
+    assert b.last_snapshot.used == recorder.events[-1].used
 
 
 async def test_rung_three_summarises_old_turns_keeping_system_first_task_and_last_turns() -> None:

@@ -54,6 +54,7 @@ class ContextBudget:
         self._counter: MessageCounter | None = None
         self._tools: list[dict[str, Any]] = []
         self._max_output_tokens: int | None = None
+        self.last_snapshot: BudgetSnapshot | None = None  # of the list ``prepare`` last settled on
 
     # --- lazily resolved parts ----------------------------------------------------------
 
@@ -142,11 +143,14 @@ class ContextBudget:
         announced with a CompactionPerformed. Below the threshold the ladder
         stops, unless ``force`` (context exceeded, "compact now"): then every rung
         that can shrink the prompt runs. Returns the new list, or None when
-        nothing changed.
+        nothing changed. ``last_snapshot`` then describes the list to send: its
+        ``estimated_prompt_tokens`` is what ModelCallStarted and ``record_usage``
+        should carry.
         """
         snapshot = self.measure(messages, tools, max_output_tokens=max_output_tokens)
         emit(snapshot.to_event(turn=turn))
         if not force and not snapshot.over_compact:
+            self.last_snapshot = snapshot
             return None
         current = messages
         for step in LADDER:
@@ -175,10 +179,10 @@ class ContextBudget:
             current, snapshot = change.messages, after
             if not force and not after.over_compact:
                 break
+        self.last_snapshot = self.measure(current, tools)  # realign the counter with the list we keep
         if current is messages:
-            self.measure(messages, tools)
             return None
-        emit(snapshot.to_event(turn=turn))
+        emit(self.last_snapshot.to_event(turn=turn))
         return current
 
     async def _rung(

@@ -20,7 +20,7 @@ a string once), so a rebuilt list with the same texts costs no re-encoding.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,6 @@ TOOL_CALLS = "tool_calls"
 TOOL_RESULTS = "tool_results"
 SUMMARIES = "summaries"
 MESSAGE_CATEGORIES = (SYSTEM, PREAMBLE, USER, ASSISTANT, TOOL_CALLS, TOOL_RESULTS, SUMMARIES)
-FIXED_CATEGORIES = (SYSTEM, PREAMBLE, TOOLS)
 
 MESSAGE_FRAMING = 3
 NAME_TOKENS = 1
@@ -216,11 +215,6 @@ class MessageCounter:
             tokens = TOOL_FRAMING + self.text(name) + self.text(str(function.get("description") or "")) + self.text(schema)
             self._tool_json[key] = tokens
         return ToolCount(definition=tool, name=name, tokens=tokens)
-
-    # --- reading ----------------------------------------------------------------------
-
-    def tool_results(self) -> Iterator[MessageCount]:
-        return (r for r in self.records if r.kind == "tool_result")
 
 
 def _kind(index: int, role: str, content: Any) -> str:
