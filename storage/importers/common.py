@@ -135,13 +135,13 @@ class Recorder:
     events: list[dict[str, Any]] = field(default_factory=list)
     turn: int = 0
     last_ts: float = 0.0
-    _turn_open: bool = False
-    _turn_steps: int = 0
-    _turn_answer: str = ""
-    _turn_outcome: str = "completed"
-    _calls: int = 0
-    _messages: int = 0
-    _open_tools: dict[str, _OpenTool] = field(default_factory=dict)
+    _turn_open: bool = field(default=False, init=False, repr=False)
+    _turn_steps: int = field(default=0, init=False, repr=False)
+    _turn_answer: str = field(default="", init=False, repr=False)
+    _turn_outcome: str = field(default="completed", init=False, repr=False)
+    _calls: int = field(default=0, init=False, repr=False)
+    _messages: int = field(default=0, init=False, repr=False)  # length of the current conversation
+    _open_tools: dict[str, _OpenTool] = field(default_factory=dict, init=False, repr=False)
 
     # --- the envelope -----------------------------------------------------------
 
