@@ -1,24 +1,30 @@
 """The Context budget pane: where every token of the window goes, and how sure we are.
 
-Fed by a :class:`~app.agent.budget.state.BudgetState` (the reducer live panes and
-replay share) through ``update_state``. Bursts of updates are coalesced: the
+Live, mount it with ``app.mount_pane("context", ContextBudgetPane())``: the app
+calls ``on_agent_event`` with every event and the pane folds them into its own
+:class:`~app.agent.budget.state.BudgetState` (the reducer replay uses too). For
+replay, hand it a folded state with ``update_state``. Bursts are coalesced: the
 pane redraws at most once per ``coalesce_seconds``. It computes nothing about
 the budget; it lays out what the state holds and posts :class:`ItemAction`
-messages for the drop / truncate / open / compact-now actions.
+messages for the drop / truncate / open / compact-now actions. It is drawn for
+the side column (about 35 cells) and uses more room when it has it.
 """
 
 from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Sparkline, Static
+from textual.widgets import OptionList, Sparkline, Static
+from textual.widgets.option_list import Option
 
 from app.agent.budget.state import BudgetState, Segment
+from app.agent.events import Event
 
 CATEGORY_KEYS = (
     "system",
@@ -35,6 +41,20 @@ CATEGORY_KEYS = (
     "reserve",
 )
 BLOCKS = {"free": "░", "buffer": "·", "reserve": "▒"}
+LEGEND_NAMES = {
+    "system": "system",
+    "preamble": "preamble",
+    "tools": "tool defs",
+    "unattributed": "unattributed",
+    "user": "user",
+    "assistant": "assistant",
+    "tool_calls": "tool calls",
+    "tool_results": "tool results",
+    "summaries": "summaries",
+    "free": "free",
+    "buffer": "buffer",
+    "reserve": "reserve",
+}
 ACTIONABLE_KIND = "tool_result"
 STEP_WORDS = {
     "cap_results": "capped results",
@@ -143,7 +163,7 @@ class BudgetBar(Widget):
         column = 0
         for segment in segments:
             pct = 100 * segment.tokens / m.advertised if m and m.advertised else 0
-            entry = f"{segment.label} {tokens_text(segment.tokens)} {pct:.0f}%"
+            entry = f"{LEGEND_NAMES.get(segment.key, segment.label)} {tokens_text(segment.tokens)} {pct:.0f}%"
             if column and column + len(entry) + 4 > width:
                 text.append("\n")
                 column = 0
@@ -193,12 +213,12 @@ class ContextBudgetPane(Widget):
     DEFAULT_CSS = """
     ContextBudgetPane {
         height: auto;
-        border: round $primary;
-        border-title-color: $foreground;
-        padding: 0 1;
+        border-left: thick $panel-lighten-2;
+        padding: 0 0 0 1;
     }
-    ContextBudgetPane.-warning { border: round $warning; }
-    ContextBudgetPane.-critical { border: round $error; }
+    ContextBudgetPane.-calm { border-left: thick $success 60%; }
+    ContextBudgetPane.-warning { border-left: thick $warning; }
+    ContextBudgetPane.-critical { border-left: thick $error; }
     ContextBudgetPane > .context-budget--calm { color: $success; text-style: bold; }
     ContextBudgetPane > .context-budget--warning { color: $warning; text-style: bold; }
     ContextBudgetPane > .context-budget--critical { color: $error; text-style: bold; }
@@ -207,7 +227,7 @@ class ContextBudgetPane(Widget):
     ContextBudgetPane #headline { height: auto; }
     ContextBudgetPane BudgetBar { margin: 1 0 0 0; }
     ContextBudgetPane .section { color: $text-muted; text-style: bold; margin: 1 0 0 0; }
-    ContextBudgetPane #top { height: auto; max-height: 11; }
+    ContextBudgetPane #top { height: auto; max-height: 20; border: none; padding: 0; background: transparent; }
     ContextBudgetPane #hint { color: $text-muted; }
     ContextBudgetPane #spark { margin: 0 0; }
     ContextBudgetPane #compaction { height: auto; }
@@ -216,31 +236,36 @@ class ContextBudgetPane(Widget):
     def __init__(self, *, coalesce_seconds: float = 0.1, id: str | None = None) -> None:
         super().__init__(id=id)
         self.coalesce_seconds = coalesce_seconds
-        self.state = BudgetState()
+        self.reducer = BudgetState()  # what on_agent_event folds into
+        self.state = self.reducer  # what is shown
         self.renders = 0  # how many times the pane redrew (coalescing is tested on it)
         self._timer: Timer | None = None
+        self._drawn_width = -1
         self._items: list[dict] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="headline")
         yield BudgetBar(id="bar")
         yield Static("Top consumers", classes="section")
-        table: DataTable = DataTable(id="top", cursor_type="row", zebra_stripes=False)
-        table.add_column("item", key="item")
-        table.add_column("tokens", key="tokens")
-        table.add_column("share", key="share")
-        table.add_column("where", key="where")
-        yield table
+        yield OptionList(id="top")
         yield Static("d drop · t truncate · o open · c compact now", id="hint")
         yield Static(id="growth", classes="section")
         yield Sparkline([], id="spark")
         yield Static(id="compaction")
 
     def on_mount(self) -> None:
-        self.border_title = "Context"
         self.flush()
 
+    def on_resize(self, event: events.Resize) -> None:
+        if self.size.width != self._drawn_width:  # the bar and the legend follow the width
+            self.flush()
+
     # --- feeding -------------------------------------------------------------------------------
+
+    def on_agent_event(self, event: Event) -> None:
+        """The app's pane contract: every event, in order, on the UI thread."""
+        self.reducer.apply(event)
+        self.update_state(self.reducer)
 
     def update_state(self, state: BudgetState) -> None:
         """Show ``state``; redraws are coalesced so a burst of events costs one redraw."""
@@ -254,6 +279,7 @@ class ContextBudgetPane(Widget):
             self._timer.stop()
             self._timer = None
         self.renders += 1
+        self._drawn_width = self.size.width
         state = self.state
         for level in ("calm", "warning", "critical"):
             self.set_class(state.level == level and not state.empty, f"-{level}")
@@ -275,44 +301,44 @@ class ContextBudgetPane(Widget):
         if m is None:
             return Text("No measurement yet: the budget appears with the first model call.", self._style("muted"))
         approx = "≈" if m.estimate_is_approximate else ""
+        level = self._style(m.level)
+        source = {"litellm": "litellm", "config": "config"}.get(m.advertised_source, "ASSUMED")
         text = Text()
-        text.append(f"{approx}{tokens_text(m.used)}", self._style(m.level))
-        text.append(f" used / {tokens_text(m.usable)} usable / {tokens_text(m.advertised)} advertised  ")
-        text.append(f"{m.used_pct:.0f}%", self._style(m.level))
-        text.append(f"  {state.badge or 'uncalibrated'}", self._style("muted"))
-        source = {"litellm": "window from litellm", "config": "window from config"}.get(
-            m.advertised_source, "window ASSUMED (model unknown)"
-        )
-        text.append(f"\n{m.model} · {m.tokenizer} · {source}", self._style("muted"))
+        text.append(f"{approx}{tokens_text(m.used)}", level)
+        text.append(f" used / {tokens_text(m.usable)} usable  ")
+        text.append(f"{m.used_pct:.0f}%", level)
+        text.append(f"\n{tokens_text(m.advertised)} advertised ({source})")
+        text.append(f"\n{state.badge or 'uncalibrated'} · {m.tokenizer}", self._style("muted"))
+        text.append(f"\n{m.level}", level)
+        text.append(f" · compact at {tokens_text(m.compact_at)}")
         text.append(f"\nfixed {tokens_text(m.fixed)} · reserve {tokens_text(m.reserve)} · buffer {tokens_text(m.buffer)}")
-        text.append(f" · free {tokens_text(m.free)}")
         if m.middle_tokens:
-            text.append(f" · {tokens_text(m.middle_tokens)} in the middle third", self._style("middle"))
+            text.append("\n")
+            text.append(f"{tokens_text(m.middle_tokens)} in the middle third", self._style("middle"))
         return text
 
     def _fill_table(self, state: BudgetState) -> None:
-        table = self.query_one("#top", DataTable)
-        selected = self._items[table.cursor_row]["id"] if self._items and 0 <= table.cursor_row < len(self._items) else None
+        """Two lines per item: what it is, then its tokens, share and place in the window."""
+        top = self.query_one("#top", OptionList)
+        selected = top.highlighted_option.id if top.highlighted_option is not None else None
         self._items = state.top_items()
-        table.clear()
+        options = []
         for item in self._items:
-            where = Text(item["position"], self._style("middle") if item["position"] == "middle" else Style())
-            table.add_row(
-                Text(item["label"], overflow="ellipsis", no_wrap=True),
-                Text(tokens_text(int(item["tokens"])), justify="right"),
-                Text(f"{100 * float(item['share']):.0f}%", justify="right"),
-                where,
-                key=item["id"],
-            )
+            prompt = Text(item["label"], no_wrap=True, overflow="ellipsis")
+            prompt.append(f"\n  {tokens_text(int(item['tokens']))} · {100 * float(item['share']):.0f}% · ")
+            position = item["position"]
+            prompt.append(position, self._style("middle") if position == "middle" else self._style("muted"))
+            options.append(Option(prompt, id=item["id"]))
+        top.set_options(options)
         ids = [item["id"] for item in self._items]
-        if selected in ids:
-            table.move_cursor(row=ids.index(selected), animate=False)
+        if ids:
+            top.highlighted = ids.index(selected) if selected in ids else 0
 
     def _show_growth(self, state: BudgetState) -> None:
         series = state.series()
         label = "Prompt tokens per turn"
         if state.growth_last is not None and state.growth_mean is not None:
-            label += f"  {_signed(state.growth_last)} last turn · {_signed(round(state.growth_mean))}/turn avg"
+            label += f": {_signed(state.growth_last)} last, {_signed(round(state.growth_mean))} avg"
         self.query_one("#growth", Static).update(label)
         self.query_one("#spark", Sparkline).data = [float(v) for v in series]
 
@@ -334,10 +360,15 @@ class ContextBudgetPane(Widget):
     # --- actions -------------------------------------------------------------------------------
 
     def selected_item(self) -> dict | None:
-        table = self.query_one("#top", DataTable)
-        if not self._items or not 0 <= table.cursor_row < len(self._items):
+        index = self.query_one("#top", OptionList).highlighted
+        if index is None or not 0 <= index < len(self._items):
             return None
-        return self._items[table.cursor_row]
+        return self._items[index]
+
+    def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
+        """Enter on an item opens it."""
+        message.stop()
+        self.action_open()
 
     def _act_on_result(self, action: str) -> None:
         item = self.selected_item()

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 
-from textual.widgets import DataTable, Static
+from textual.widgets import OptionList, Static
 
 from app.agent.budget.state import BudgetState
 from tests.budget.pane_app import PaneApp
 from tests.budget.scenarios import after_compaction_session, empty_session, near_threshold_session, state_from
 from widgets.context_budget import ContextBudgetPane, allocate_cells, tokens_text
 
-SIZE = (90, 40)
+SIZE = (40, 56)
 
 
 def text_of(app: PaneApp, selector: str) -> str:
@@ -40,7 +40,7 @@ async def test_empty_session() -> None:
         pane = app.query_one(ContextBudgetPane)
         assert "No measurement yet" in text_of(app, "#headline")
         assert not pane.has_class("-warning") and not pane.has_class("-critical")
-        assert app.query_one("#top", DataTable).row_count == 0
+        assert app.query_one("#top", OptionList).option_count == 0
         assert "No compaction yet" in text_of(app, "#compaction")
 
 
@@ -53,12 +53,15 @@ async def test_near_the_threshold_the_pane_warns_and_lists_the_largest_items() -
         m = state.measured
         headline = text_of(app, "#headline")
         assert f"{m.used_pct:.0f}%" in headline and state.badge in headline
-        assert f"{tokens_text(m.usable)} usable / {tokens_text(m.advertised)} advertised" in headline
-        table = app.query_one("#top", DataTable)
-        assert table.row_count == len(m.items) == 8
-        first = table.get_row_at(0)
-        assert str(first[0]) == m.items[0]["label"] and str(first[3]) == m.items[0]["position"]
-        assert "last turn" in text_of(app, "#growth")
+        assert f"{tokens_text(m.used)} used / {tokens_text(m.usable)} usable" in headline
+        assert f"{tokens_text(m.advertised)} advertised (config)" in headline
+        top = app.query_one("#top", OptionList)
+        assert top.option_count == len(m.items) == 8
+        first = str(top.get_option_at_index(0).prompt)
+        assert first.startswith(m.items[0]["label"]) and first.endswith(m.items[0]["position"])
+        assert top.get_option_at_index(0).id == m.items[0]["id"]
+        assert state.growth_last > 0
+        assert f"+{tokens_text(state.growth_last)} last" in text_of(app, "#growth")
 
 
 async def test_right_after_compaction_the_pane_shows_what_was_done() -> None:
@@ -86,7 +89,7 @@ async def test_actions_on_the_selected_item() -> None:
             ("open", first["id"]),
         ]
         system_row = next(i for i, item in enumerate(items) if item["kind"] == "system")
-        app.query_one("#top", DataTable).move_cursor(row=system_row)
+        app.query_one("#top", OptionList).highlighted = system_row
         await pilot.press("d", "c")
         assert [(a.action, a.item_id) for a in app.actions[3:]] == [("compact", "")]
         assert any("Only tool results" in n.message for n in app._notifications)
@@ -110,7 +113,23 @@ async def test_a_burst_of_updates_costs_one_redraw() -> None:
         assert pane.renders == before + 1
         assert f"{state.measured.used_pct:.0f}%" in text_of(app, "#headline")
         assert pane.has_class("-warning")
-        assert app.query_one("#top", DataTable).row_count == len(state.top_items())
+        assert app.query_one("#top", OptionList).option_count == len(state.top_items())
+
+
+async def test_live_events_through_the_app_pane_contract() -> None:
+    """``on_agent_event`` folds events into the pane's own reducer, like replay does."""
+    recorder = await after_compaction_session()
+    app = PaneApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(ContextBudgetPane)
+        pane.coalesce_seconds = 0.01
+        for event in recorder.events:
+            pane.on_agent_event(event)
+        await pilot.pause(0.2)
+        assert pane.state is pane.reducer
+        assert pane.state.series() == state_from(recorder.events).series()
+        assert pane.state.compactions == recorder.of_type("compaction_performed")
+        assert "capped results" in text_of(app, "#compaction")
 
 
 def test_cells_are_allocated_in_proportion_and_fill_the_width() -> None:
