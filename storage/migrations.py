@@ -14,7 +14,7 @@ from sqlite_utils.migrations import Migrations
 
 MIGRATIONS = Migrations("cockpit")
 # Feature modules whose MIGRATIONS / PROJECTIONS are part of the schema, in order.
-FEATURE_MODULES = ("storage.budget", "storage.resilience", "storage.feedback")
+FEATURE_MODULES = ("storage.budget", "storage.resilience", "storage.feedback", "storage.search")
 
 
 @MIGRATIONS(name="core_001_tables")

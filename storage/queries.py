@@ -69,12 +69,13 @@ def list_sessions(
         where.append("s.workspace = ?")
         params.append(workspace)
     if search:
+        from storage.search import search_sessions
+
+        # Full-text hits (prompts, answers, tool calls) plus title and id matches.
+        hits = [r["session_id"] for r in search_sessions(db, search, limit=max(limit, 200))]
         like = f"%{search}%"
-        where.append(
-            "(s.title like ? or s.id like ? or exists (select 1 from messages g where g.session_id = s.id and g.content like ?)"
-            " or exists (select 1 from tool_calls t where t.session_id = s.id and (t.result like ? or t.arguments_raw like ?)))"
-        )
-        params += [like, like, like, like, like]
+        where.append(f"(s.title like ? or s.id like ? or s.id in ({', '.join('?' * len(hits)) or 'null'}))")
+        params += [like, like, *hits]
     sql = SUMMARY_SQL + (" where " + " and ".join(where) if where else "") + " order by s.started_at desc limit ?"
     return [_with_duration(r) for r in db.query(sql, [*params, limit])]
 
