@@ -410,14 +410,16 @@ class Agent:
         output: ToolOutput | None = None,
         started: float | None = None,
     ) -> ev.ToolCallFinished:
-        is_error = status is not ev.ToolStatus.OK
+        """Announce the outcome. Without ``output`` the harness refused or failed the
+        call itself, and ``text`` is the error the model will read."""
+        failed = status is not ev.ToolStatus.OK
         event = ev.ToolCallFinished(
             **base,
             status=status,
-            result=text if not (is_error and output is None) else f"Error: {text}",
+            result=text if output is not None else f"Error: {text}",
             full_output=output.full_output if output else None,
             truncated=bool(output and output.truncated),
-            error=text if is_error and output is None else (text[-500:] if is_error else None),
+            error=(text if output is None else text[-500:]) if failed else None,
             exit_code=output.exit_code if output else None,
             duration_ms=(time.perf_counter() - started) * 1000 if started is not None else 0.0,
         )
