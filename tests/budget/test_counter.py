@@ -146,3 +146,16 @@ def test_counter_works_with_any_tokenizer() -> None:
         counter = MessageCounter(tokenizer_for(model).count)
         counter.update(system_prompt())
         assert counter.messages_total > 10
+
+
+def test_tool_definitions_rebuilt_each_call_are_not_recounted_but_changes_are() -> None:
+    import copy
+
+    b = budget(window=128_000)
+    tools = tool_defs()
+    first = b.measure(system_prompt(), tools).local["tools"]
+    before = b.counter.encoded_chars
+    assert b.measure(system_prompt(), copy.deepcopy(tools)).local["tools"] == first
+    assert b.counter.encoded_chars == before
+    tools[0]["function"]["description"] += " Also reads binary files as hex."  # changed in place
+    assert b.measure(system_prompt(), tools).local["tools"] > first

@@ -19,6 +19,7 @@ a string once), so a rebuilt list with the same texts costs no re-encoding.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,7 +65,6 @@ class MessageCount:
 
 @dataclass(slots=True)
 class ToolCount:
-    definition: dict[str, Any]
     name: str
     tokens: int
 
@@ -78,7 +78,7 @@ class MessageCounter:
         self.records: list[MessageCount] = []
         self.totals: dict[str, int] = dict.fromkeys(MESSAGE_CATEGORIES, 0)
         self.tools: list[ToolCount] = []
-        self._tools_list: list[dict[str, Any]] | None = None
+        self._tools_seen: list[dict[str, Any]] = []
         self._tool_json: dict[str, int] = {}
         self._call_labels: dict[str, str] = {}
         self.encoded_chars = 0  # characters actually encoded (for tests and the benchmark)
@@ -189,17 +189,11 @@ class MessageCounter:
     # --- tool definitions ----------------------------------------------------------
 
     def update_tools(self, tools: list[dict[str, Any]]) -> None:
-        if tools is self._tools_list and len(tools) == len(self.tools) and all(
-            t is c.definition for t, c in zip(tools, self.tools)
-        ):
+        """Count tool definitions; an equal list (even rebuilt each call) costs one comparison."""
+        if tools == self._tools_seen:
             return
-        previous = {id(c.definition): c for c in self.tools}
-        counts = []
-        for tool in tools:
-            known = previous.get(id(tool))
-            counts.append(known if known is not None and known.definition is tool else self._count_tool(tool))
-        self.tools = counts
-        self._tools_list = tools
+        self.tools = [self._count_tool(tool) for tool in tools]
+        self._tools_seen = copy.deepcopy(tools)
 
     @property
     def tools_total(self) -> int:
@@ -214,7 +208,7 @@ class MessageCounter:
             schema = json.dumps(function.get("parameters") or {}, separators=(",", ":"), sort_keys=True, default=str)
             tokens = TOOL_FRAMING + self.text(name) + self.text(str(function.get("description") or "")) + self.text(schema)
             self._tool_json[key] = tokens
-        return ToolCount(definition=tool, name=name, tokens=tokens)
+        return ToolCount(name=name, tokens=tokens)
 
 
 def _kind(index: int, role: str, content: Any) -> str:
