@@ -81,17 +81,18 @@ async def test_actions_on_the_selected_item() -> None:
     app = PaneApp(state)
     async with app.run_test(size=SIZE) as pilot:
         items = state.top_items()
-        await pilot.press("d", "t", "o")
-        first = items[0]
+        await pilot.press("d", "t", "o", "down", "enter")
+        first, second = items[0], items[1]
         assert [(a.action, a.item_id) for a in app.actions] == [
             ("drop", first["id"]),
             ("truncate", first["id"]),
             ("open", first["id"]),
+            ("open", second["id"]),
         ]
         system_row = next(i for i, item in enumerate(items) if item["kind"] == "system")
         app.query_one("#top", OptionList).highlighted = system_row
         await pilot.press("d", "c")
-        assert [(a.action, a.item_id) for a in app.actions[3:]] == [("compact", "")]
+        assert [(a.action, a.item_id) for a in app.actions[4:]] == [("compact", "")]
         assert any("Only tool results" in n.message for n in app._notifications)
 
 
