@@ -6,6 +6,9 @@ bindings), then offers an optional one-line comment (Enter sends, Esc sends
 without one; leaving the comment field sends what was typed). ``s`` (skip) is an
 answer too. ``Esc`` before answering dismisses it, which counts as no response.
 
+The same widget serves the "rate the last task" command: create it with
+``source="volunteered"`` (and focus it); its answer carries that source.
+
 It posts :class:`FeedbackPrompt.Answered` or :class:`FeedbackPrompt.Dismissed`
 and removes itself; the app turns those into ``FeedbackAnswered`` /
 ``FeedbackDismissed`` events. When the user moves on (a new task starts), the
@@ -22,7 +25,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-_QUESTION = "How did this task go?"
+_QUESTIONS = {"solicited": "How did this task go?", "volunteered": "Rate the last task:"}
 _KEYS = "[b]y[/b] good · [b]n[/b] not good · [b]s[/b] skip · [b]esc[/b] dismiss"
 _CHOSEN = {
     "up": "[b]good[/b] · add a comment if you like: [b]enter[/b] sends, [b]esc[/b] sends without",
@@ -67,14 +70,16 @@ class FeedbackPrompt(Widget, can_focus=True):
     ]
 
     class Answered(Message):
-        """The user answered: ``rating`` is "up", "down" or "skip"."""
+        """The user answered: ``rating`` is "up", "down" or "skip"; ``source`` is
+        "solicited" or "volunteered" (what the prompt was created with)."""
 
-        def __init__(self, prompt: "FeedbackPrompt", task_id: str, rating: str, comment: str) -> None:
+        def __init__(self, prompt: "FeedbackPrompt", task_id: str, rating: str, comment: str, source: str) -> None:
             super().__init__()
             self.prompt = prompt
             self.task_id = task_id
             self.rating = rating
             self.comment = comment
+            self.source = source
 
         @property
         def control(self) -> "FeedbackPrompt":
@@ -92,15 +97,26 @@ class FeedbackPrompt(Widget, can_focus=True):
         def control(self) -> "FeedbackPrompt":
             return self.prompt
 
-    def __init__(self, task_id: str, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        task_id: str,
+        *,
+        source: str = "solicited",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        if source not in _QUESTIONS:
+            raise ValueError(f"source must be 'solicited' or 'volunteered' (got {source!r})")
         self.task_id = task_id
+        self.source = source
         self.rating: str | None = None  # chosen, waiting for the comment
         self.done = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="feedback-prompt--row"):
-            yield Static(_QUESTION, classes="feedback-prompt--question")
+            yield Static(_QUESTIONS[self.source], classes="feedback-prompt--question")
             yield Static(_KEYS, classes="feedback-prompt--keys")
         yield Static("Tab here to answer", classes="feedback-prompt--hint")
         yield Input(
@@ -148,5 +164,5 @@ class FeedbackPrompt(Widget, can_focus=True):
 
     def _answer(self, rating: str, comment: str) -> None:
         self.done = True
-        self.post_message(self.Answered(self, self.task_id, rating, comment.strip()))
+        self.post_message(self.Answered(self, self.task_id, rating, comment.strip(), self.source))
         self.remove()

@@ -19,15 +19,16 @@ class PromptApp(App):
     CSS = "Screen { layout: vertical; } #chat { dock: bottom; }"
     AUTO_FOCUS = "#chat"  # as in the real app: the prompt never takes focus by itself
 
-    def __init__(self) -> None:
+    def __init__(self, source: str = "solicited") -> None:
         super().__init__()
+        self.source = source
         self.db = fresh_db()
         self.seq = 0
         self.messages: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Static("assistant: I renamed the function and updated the three call sites.")
-        yield FeedbackPrompt(TASK_ID)
+        yield FeedbackPrompt(TASK_ID, source=self.source)
         yield Input(placeholder="Ask Cockpit…", id="chat")
 
     def on_mount(self) -> None:
@@ -41,7 +42,7 @@ class PromptApp(App):
 
     def on_feedback_prompt_answered(self, message: FeedbackPrompt.Answered) -> None:
         self.messages.append("answered")
-        self._record(FeedbackAnswered(task_id=message.task_id, source="solicited", rating=message.rating, comment=message.comment))
+        self._record(FeedbackAnswered(task_id=message.task_id, source=message.source, rating=message.rating, comment=message.comment))
 
     def on_feedback_prompt_dismissed(self, message: FeedbackPrompt.Dismissed) -> None:
         self.messages.append("dismissed")

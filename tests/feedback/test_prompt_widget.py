@@ -92,6 +92,24 @@ async def test_escape_dismisses_without_an_answer():
         assert len(app.query(FeedbackPrompt)) == 0
 
 
+async def test_a_volunteered_rating_is_kept_apart():
+    app = PromptApp(source="volunteered")
+    async with app.run_test(size=SIZE) as pilot:
+        _asked(app)
+        prompt = app.query_one(FeedbackPrompt)
+        assert "Rate the last task" in str(prompt.query_one(".feedback-prompt--question").render())
+        prompt.focus()
+        await pilot.press("n", *"too slow", "enter")
+        await pilot.pause()
+        assert _answers(app) == [(TASK_ID, "volunteered", "down", "too slow")]
+        assert app.db["feedback_tasks"].get(TASK_ID)["response"] is None  # the solicited answer is still missing
+
+
+def test_unknown_source_is_refused():
+    with pytest.raises(ValueError, match="source"):
+        FeedbackPrompt("s:1", source="guessed")
+
+
 async def test_the_prompt_is_reachable_with_tab():
     app = PromptApp()
     async with app.run_test(size=SIZE) as pilot:

@@ -112,7 +112,9 @@ def test_observer_tool_errors_cost_retries_loops_and_interrupts():
     obs.apply(_finished("read_file", {"path": "a"}, ev.ToolStatus.VALIDATION_ERROR))
     obs.apply(_finished("read_file", {"path": "a"}, ev.ToolStatus.DENIED))
     obs.apply(ev.Interrupted())
+    obs.apply(ev.LimitReached(kind="steps"))
     s = obs.finish("interrupted")
+    assert s.limit_hit == "steps"
     assert s.model == "m1"
     assert s.cost_usd == pytest.approx(0.75)
     assert (s.retries, s.loop_hits, s.tool_errors, s.tool_calls) == (1, 1, 2, 3)
