@@ -35,6 +35,7 @@ class RunOptions:
     db_path: Path | None = None
     resume: str | None = None
     feedback_rate: float | None = None
+    headless: bool = False  # nobody to ask for feedback: π is 0 (decisions are still logged)
 
 
 def store_sink(store: Any):
@@ -159,9 +160,30 @@ def build_session(
         "agent": {k: (v.value if hasattr(v, "value") else v) for k, v in config.__dict__.items()},
         "model_reason": choice.reason,
     }
-    return Session(
+    session = Session(
         bus, agent, settings=recorded, api_base=choice.api_base, resumed=previous is not None, parent_id=parent_id
     )
+    session.feedback = feedback_collector(settings, options, bus, workspace)
+    return session
+
+
+def feedback_collector(settings: Settings, options: RunOptions, bus: EventBus, workspace: Path) -> Any:
+    """Sample tasks for feedback and gather implicit signals (a bus subscriber that emits)."""
+    from app.agent.feedback.collector import FeedbackCollector
+    from app.agent.feedback.config import FeedbackConfig
+
+    try:
+        config = FeedbackConfig.from_dict(settings.feedback)
+        rate = 0.0 if options.headless else options.feedback_rate
+        if rate is None:
+            rate = settings.feedback_rate
+        if rate is not None:
+            config = config.with_rate(rate)
+    except ValueError as exc:
+        raise ConfigError(f"feedback: {exc}") from None
+    collector = FeedbackCollector(config, workspace=workspace, emit=bus.emit)
+    bus.subscribe(collector)
+    return collector
 
 
 def _check_script(path: str) -> None:

@@ -1,9 +1,16 @@
 """The event bus: stamps each event with the session id and a sequence number
-and hands it to every subscriber, in order. The core knows none of them."""
+and hands it to every subscriber, in order. The core knows none of them.
+
+A subscriber may emit events of its own (the feedback collector does): those
+are queued and dispatched after the current event has reached every
+subscriber, so all sinks see the same order.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable
 
 from app.agent.events import Event
@@ -17,6 +24,9 @@ class EventBus:
         self.session_id = session_id
         self.seq = start_seq
         self._subscribers: list[Subscriber] = []
+        self._pending: deque[Event] = deque()
+        self._dispatching = False
+        self._lock = threading.RLock()
         self.errors: list[str] = []
 
     def subscribe(self, subscriber: Subscriber) -> Subscriber:
@@ -28,10 +38,23 @@ class EventBus:
             self._subscribers.remove(subscriber)
 
     def emit(self, event: Event) -> Event:
-        if event.persist:  # stored events get dense sequence numbers
-            self.seq += 1
-        event.session_id = self.session_id
-        event.seq = self.seq
+        with self._lock:
+            if event.persist:  # stored events get dense sequence numbers
+                self.seq += 1
+            event.session_id = self.session_id
+            event.seq = self.seq
+            self._pending.append(event)
+            if self._dispatching:
+                return event
+            self._dispatching = True
+            try:
+                while self._pending:
+                    self._dispatch(self._pending.popleft())
+            finally:
+                self._dispatching = False
+        return event
+
+    def _dispatch(self, event: Event) -> None:
         for subscriber in list(self._subscribers):
             try:
                 subscriber(event)
@@ -39,7 +62,6 @@ class EventBus:
                 message = f"event sink {getattr(subscriber, '__qualname__', subscriber)!r} failed on {event.type}: {exc!r}"
                 self.errors.append(message)
                 log.exception(message)
-        return event
 
 
 class EventList(list):

@@ -192,6 +192,15 @@ class TurnFinished(Event):
 
 
 @dataclass(kw_only=True)
+class SessionEnding(Event):
+    """The session is about to finish: observers settle what is open (e.g. the last
+    task's feedback signals) so that ``session_finished`` is the last event."""
+
+    type: ClassVar[str] = "session_ending"
+    status: SessionStatus = SessionStatus.COMPLETED
+
+
+@dataclass(kw_only=True)
 class SessionFinished(Event):
     type: ClassVar[str] = "session_finished"
     status: SessionStatus = SessionStatus.COMPLETED

@@ -36,6 +36,7 @@ class Session:
         self.resumed = resumed
         self.parent_id = parent_id
         self.last: TurnResult | None = None
+        self.feedback: Any | None = None  # the FeedbackCollector, when composed with one
         self.finished = False
 
     @property
@@ -70,4 +71,5 @@ class Session:
         self.finished = True
         if status is None:
             status = OUTCOME_TO_STATUS[self.last.outcome] if self.last else ev.SessionStatus.COMPLETED
+        self.bus.emit(ev.SessionEnding(status=status))
         self.bus.emit(ev.SessionFinished(status=status, reason=reason))

@@ -26,6 +26,7 @@ def run_options(args: argparse.Namespace):
         db_path=getattr(args, "db", None),
         resume=getattr(args, "resume", None),
         feedback_rate=getattr(args, "feedback_rate", None),
+        headless=getattr(args, "command", None) == "run",
     )
 
 

@@ -113,7 +113,7 @@ class FeedbackCollector:
         if isinstance(event, (FeedbackAnswered, FeedbackDismissed)):
             self._answered(event)
             return []
-        if isinstance(event, ev.SessionFinished):
+        if isinstance(event, (ev.SessionEnding, ev.SessionFinished)):  # whichever comes first settles it
             return self._abandon_running() + self._close_finished(next_text=None, why="session_ended")
         if self._running is not None:
             self._running.observer.apply(event)
