@@ -66,7 +66,7 @@ def test_cost_and_loops_are_oversampled():
     assert h.task(cost=0.4).reasons == []
     h.begin()
     h.emit(ev.Notice(message="unrelated"))
-    h.emit(SimpleNamespace(type="loop_detected", persist=True))  # resilience events are matched by type string
+    h.emit(SimpleNamespace(type="resilience_loop_detected", persist=True))  # resilience events are matched by type string
     decision = h.end()
     assert decision.reasons == ["loop"] and decision.pi == 0.25
 

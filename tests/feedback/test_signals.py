@@ -102,8 +102,8 @@ def test_observer_tool_errors_cost_retries_loops_and_interrupts():
     obs.apply(ev.ModelCallFinished(model="m1", cost_usd=0.25))
     obs.apply(ev.Notice(message="unrelated"))  # ignored
     # the resilience events may not exist yet: they are matched by their type string
-    retry = SimpleNamespace(type="retry_scheduled")
-    loop = SimpleNamespace(type="loop_detected")
+    retry = SimpleNamespace(type="resilience_attempt_failed", decision="retry")
+    loop = SimpleNamespace(type="resilience_loop_detected")
     obs.apply(retry)
     obs.apply(ev.ModelCallStarted(model="m1", attempt=2))  # the same retry seen from the call: counted once
     obs.apply(ev.ModelCallFinished(model="m1", cost_usd=0.5))

@@ -9,8 +9,8 @@ modified by the user, see :meth:`TaskObserver.check_files`).
 Events from the resilience feature are matched by their ``type`` string so that
 this module works before (and without) that package:
 
-- ``"retry_scheduled"``: one retry of a model call;
-- ``"loop_detected"``: one hit of the loop detector.
+- ``"resilience_attempt_failed"`` with ``decision == "retry"``: one retry of a model call;
+- ``"resilience_loop_detected"``: one hit of the loop detector.
 
 A model call started with ``attempt > 1`` also counts as a retry; the task's
 retry count is the larger of the two counts, so a retry announced both ways is
@@ -29,8 +29,8 @@ from typing import Any
 
 from app.agent import events as ev
 
-RETRY_EVENT = "retry_scheduled"
-LOOP_EVENT = "loop_detected"
+RETRY_EVENT = "resilience_attempt_failed"  # counts when its decision is "retry"
+LOOP_EVENT = "resilience_loop_detected"
 WRITE_TOOLS = frozenset({"write_file", "edit_file"})
 COMMAND_TOOLS = frozenset({"bash"})
 PATH_KEYS = ("path", "file_path", "filename")
@@ -240,7 +240,7 @@ class TaskObserver:
             s.interrupted = True
         elif isinstance(event, ev.LimitReached):
             s.limit_hit = event.kind
-        elif event.type == RETRY_EVENT:
+        elif event.type == RETRY_EVENT and getattr(event, "decision", "") == "retry":
             self._retry_events += 1
         elif event.type == LOOP_EVENT:
             s.loop_hits += 1
