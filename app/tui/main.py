@@ -1,11 +1,100 @@
-"""Entry point of the TUI (``cockpit`` with no subcommand)."""
+"""Entry point of the TUI (``cockpit`` with no subcommand): ``run_tui(args) -> int``.
+
+Everything that can be wrong with the setup (no model, a broken config file, a
+missing workspace, an unusable database, an unknown ``--resume`` id) is printed
+as one clear message with exit code 2 *before* the app starts. Nothing here
+imports litellm or textual at module level; litellm is imported by the app in a
+worker after the first frame.
+
+``COCKPIT_BENCH_FIRST_FRAME=<file>``: write ``time.time()`` to the file at the
+first frame and exit (used by ``benchmarks/bench_tui.py``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+EXIT_USAGE = 2
+BENCH_ENV = "COCKPIT_BENCH_FIRST_FRAME"
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    print("cockpit: the TUI is not built yet; use `cockpit run \"task\"` for now.", file=sys.stderr)
-    return 2
+    from app.commands.common import run_options
+    from app.runtime import build_session, open_store, pick_model, resolve_resume, resolve_workspace
+    from app.settings import ConfigError, load_settings, save_setting
+    from storage.db import DatabaseError
+    from storage.queries import SessionNotFound
+
+    try:
+        settings = load_settings()
+        options = run_options(args)
+        options.workspace = resolve_workspace(options.workspace)
+        db, store = open_store(options)
+        continue_ = bool(getattr(args, "continue_", False))
+        if options.resume or continue_:
+            resolve_resume(db, options, latest_in_workspace=continue_)  # sets options.resume to the full id
+        choice = pick_model(settings, options) if options.model or not options.resume else None
+        if choice is not None:
+            _check_script_exists(choice.model)
+    except (ConfigError, DatabaseError, SessionNotFound) as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    from app.tui.keys import keymap_from_settings
+
+    keymap, problems = keymap_from_settings(settings.keys)
+    first_resume = options.resume
+
+    def make_session(approver: Any, **overrides: Any):
+        """The first session honours --resume/--continue; later ones only what the palette asks
+        (``resume=<id>``, ``model=<name>``). A resumed session keeps its recorded model unless
+        another one is named."""
+        nonlocal first_resume
+        if first_resume and not overrides:
+            overrides, first_resume = {"resume": first_resume}, None
+        model, resume = overrides.get("model"), overrides.get("resume")
+        opts = replace(options, resume=resume, model=model or options.model)
+        use_choice = choice if not (model or resume) else None
+        return build_session(settings, opts, human=approver, store=store, choice=use_choice)
+
+    from app.tui.app import CockpitApp
+
+    app = CockpitApp(
+        make_session,
+        db=db,
+        keymap=keymap,
+        theme=settings.theme,
+        save_theme=lambda name: save_setting("theme", name),
+        startup_notices=problems,
+        on_first_frame=_bench_hook(),
+    )
+    app.run()
+    return app.return_code or 0
+
+
+def _check_script_exists(model: str) -> None:
+    """A missing offline script is a setup error (checked without importing litellm)."""
+    from app.settings import ConfigError
+
+    if model.startswith("scripted/"):
+        path = Path(model.split("/", 1)[1])
+        if not path.is_file():
+            raise ConfigError(f"scripted model: no script at {path}")
+
+
+def _bench_hook():
+    target = os.environ.get(BENCH_ENV)
+    if not target:
+        return None
+
+    def first_frame(app: Any) -> None:
+        Path(target).write_text(repr(time.time()), encoding="utf-8")
+        app.exit(0)
+
+    return first_frame

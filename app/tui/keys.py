@@ -1,0 +1,57 @@
+"""Key bindings: every one has an id, a tooltip, and can be remapped from the config.
+
+Remap in the config file's ``[keys]`` table, binding id → key(s)::
+
+    [keys]
+    interrupt = "escape"
+    toggle-panes = "f2"
+    "prompt.newline" = "ctrl+j,shift+enter"
+
+The ids are those below (app-wide), ``prompt.send`` / ``prompt.newline`` (the
+input) and ``approval.allow`` / ``approval.always`` / ``approval.deny`` (the
+approval prompt).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.binding import Binding
+
+APP_BINDINGS = [
+    Binding("escape", "interrupt", "Interrupt", id="interrupt",
+            tooltip="Stop the running turn (the model stream and any running command); deny a pending approval"),
+    Binding("ctrl+c", "quit_twice", "Quit", id="quit", priority=True,
+            tooltip="Press twice to quit; the session is finished and stays stored"),
+    Binding("ctrl+q", "quit", "Quit now", id="quit-now", priority=True, show=False,
+            tooltip="Quit at once (a running turn is interrupted and stored as such)"),
+    Binding("ctrl+p", "command_palette", "Commands", id="palette", priority=True, show=False,
+            tooltip="New or resumed session, model, panes, export, permission mode, theme…"),
+    Binding("ctrl+b", "toggle_panes", "Panes", id="toggle-panes",
+            tooltip="Show or hide the side column (context budget, retries, feedback)"),
+    Binding("alt+left", "panes_wider", "Wider panes", id="panes-wider", show=False,
+            tooltip="Make the side column wider"),
+    Binding("alt+right", "panes_narrower", "Narrower panes", id="panes-narrower", show=False,
+            tooltip="Make the side column narrower"),
+]
+
+WIDGET_BINDING_IDS = ("prompt.send", "prompt.newline", "approval.allow", "approval.always", "approval.deny")
+
+
+def known_binding_ids() -> set[str]:
+    return {b.id for b in APP_BINDINGS if b.id} | set(WIDGET_BINDING_IDS)
+
+
+def keymap_from_settings(keys: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """The ``[keys]`` table as a keymap, and readable problems with it."""
+    keymap: dict[str, str] = {}
+    problems: list[str] = []
+    known = known_binding_ids()
+    for binding_id, value in keys.items():
+        if binding_id not in known:
+            problems.append(f"[keys] {binding_id}: no such binding (known: {', '.join(sorted(known))})")
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(f"[keys] {binding_id}: give the key as a string, e.g. \"ctrl+b\"")
+        else:
+            keymap[binding_id] = value.strip()
+    return keymap, problems

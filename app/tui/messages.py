@@ -1,0 +1,58 @@
+"""Textual messages that carry the agent's news to the UI thread.
+
+The agent thread never touches a widget: it posts one of these to the app
+(``App.post_message`` is thread-safe) and the app routes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.message import Message
+
+from app.agent.approvals import ApprovalDecision, ApprovalRequest
+from app.agent.events import Event
+from app.agent.loop import TurnResult
+from app.agent.session import Session
+
+
+class AgentEvent(Message):
+    """One core event (stream deltas arrive merged, see :mod:`app.tui.bridge`)."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ApprovalNeeded(Message):
+    """The agent waits for a person: call ``resolve(decision)`` exactly once (any thread)."""
+
+    def __init__(self, request: ApprovalRequest, resolve: Callable[[ApprovalDecision], None]) -> None:
+        super().__init__()
+        self.request = request
+        self.resolve = resolve
+
+
+class TurnDone(Message):
+    """The task submitted to the runner has ended (``result`` is None if it never ran)."""
+
+    def __init__(self, result: TurnResult | None) -> None:
+        super().__init__()
+        self.result = result
+
+
+class SessionOpened(Message):
+    """A session was built and started on the agent thread."""
+
+    def __init__(self, session: Session, history: list[dict]) -> None:
+        super().__init__()
+        self.session = session
+        self.history = history
+
+
+class SessionFailed(Message):
+    """Building or starting a session failed; ``message`` is readable."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message

@@ -1,0 +1,39 @@
+"""Database reads the palette needs: exporting a session, listing sessions to resume.
+
+Both run on the agent runner's thread (``runner.call``), like every other use
+of the SQLite connection, so the UI thread never waits on the database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def export_markdown(db: Any, session_id: str, workspace: Path) -> Path:
+    """Write the session as Markdown into the workspace; returns the file."""
+    from storage.export import export_session
+
+    text = export_session(db, session_id, "md")
+    path = workspace / f"cockpit-session-{session_id[:8]}.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def resumable_sessions(db: Any, *, exclude: str = "", limit: int = 50) -> list[tuple[str, str, str]]:
+    """(session id, title line, help line) of recent sessions, newest first."""
+    from storage.queries import list_sessions
+
+    choices = []
+    for row in list_sessions(db, limit=limit):
+        if row["id"] == exclude:
+            continue
+        title = row.get("title") or Path(row.get("workspace") or "").name or "session"
+        started = (row.get("started_at") or "")[:16].replace("T", " ")
+        label = f"{row['id'][:8]} · {title} · {started}"
+        help_text = (
+            f"{row.get('status')} · {row.get('model')} · {row.get('steps', 0)} steps · "
+            f"{row.get('tool_calls', 0)} tool calls · {row.get('workspace')}"
+        )
+        choices.append((row["id"], label, help_text))
+    return choices

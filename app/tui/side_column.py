@@ -1,0 +1,77 @@
+"""The side column: three slots for the live panes (context budget, retries, feedback).
+
+Each slot is a container with a fixed id (``#pane-context``, ``#pane-retries``,
+``#pane-feedback``), a title and a placeholder line until a pane is mounted
+into it with :meth:`SideColumn.mount_pane`.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Static
+
+SLOTS: dict[str, tuple[str, str]] = {
+    "context": ("Context budget", "waiting for the first model call"),
+    "retries": ("Retries", "no retries yet"),
+    "feedback": ("Feedback", "asked after a task, now and then"),
+}
+
+
+class PaneSlot(Vertical):
+    DEFAULT_CSS = """
+    PaneSlot {
+        height: auto;
+        border: round $panel-lighten-2;
+        border-title-color: $text-accent;
+        padding: 0 1;
+        margin: 0 0 1 0;
+        .pane-placeholder { color: $text-muted; text-style: italic; }
+    }
+    """
+
+    def __init__(self, slot: str) -> None:
+        title, placeholder = SLOTS[slot]
+        super().__init__(id=f"pane-{slot}")
+        self.slot = slot
+        self.border_title = title
+        self.placeholder = placeholder
+        self.pane: Widget | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.placeholder, classes="pane-placeholder")
+
+    async def set_pane(self, widget: Widget) -> None:
+        """Replace the placeholder (or the previous pane) with ``widget``."""
+        await self.remove_children()
+        self.pane = widget
+        await self.mount(widget)
+
+
+class SideColumn(VerticalScroll):
+    DEFAULT_CSS = """
+    SideColumn {
+        width: 38;
+        height: 1fr;
+        padding: 0 1 0 0;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        for slot in SLOTS:
+            yield PaneSlot(slot)
+
+    def slot(self, name: str) -> PaneSlot:
+        name = name.removeprefix("#").removeprefix("pane-")
+        if name not in SLOTS:
+            raise ValueError(f"unknown pane slot {name!r}; slots are {', '.join(SLOTS)}")
+        return self.query_one(f"#pane-{name}", PaneSlot)
+
+    async def mount_pane(self, slot: str, widget: Widget) -> None:
+        await self.slot(slot).set_pane(widget)
+
+    @property
+    def panes(self) -> list[Widget]:
+        return [s.pane for s in self.query(PaneSlot) if s.pane is not None]

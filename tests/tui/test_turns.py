@@ -1,0 +1,107 @@
+"""A task in the app: streamed answer, tool blocks, the status bar, error notices."""
+
+from __future__ import annotations
+
+from app.agent import events as ev
+from app.agent.approvals import PermissionMode
+from app.tui.messages import AgentEvent
+from tests.tui.conftest import type_and_send, wait_idle, wait_open
+from widgets.chat_message import AssistantMessage, UserMessage
+from widgets.notice import NoticeBlock
+from widgets.tool_call import ToolCallBlock
+
+ANSWER = "All done.\n\n- `notes.txt` holds **two** lines\n- nothing else changed\n"
+
+
+async def test_a_task_streams_the_answer_and_shows_tool_blocks(harness, workspace):
+    (workspace / "notes.txt").write_text("alpha\nbeta\n")
+    h = harness(
+        [
+            {"text": "Let me look.", "tool_calls": [
+                {"id": "c1", "name": "list_dir", "arguments": {"path": "."}},
+                {"id": "c2", "name": "read_file", "arguments": {"path": "notes.txt"}},
+            ]},
+            {"text": ANSWER, "chunk_chars": 3, "chunk_delay": 0.001},
+        ],
+        mode=PermissionMode.YOLO,
+    )
+    seen: list[str] = []
+
+    def hook(message):
+        if isinstance(message, AgentEvent):
+            seen.append(message.event.type)
+
+    app = h.app()
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "what is in notes.txt?")
+        await wait_idle(pilot, app, h)
+
+        users = list(app.transcript.query(UserMessage))
+        assert [u.text for u in users] == ["what is in notes.txt?"]
+        answers = list(app.transcript.query(AssistantMessage))
+        assert [a.text for a in answers] == ["Let me look.", ANSWER]
+        assert "two" in answers[1].source  # the Markdown document itself holds the streamed text
+
+        blocks = list(app.transcript.query(ToolCallBlock))
+        assert [(b.tool_name, b.status) for b in blocks] == [("list_dir", "ok"), ("read_file", "ok")]
+        assert "beta" in blocks[1].result_text
+        assert blocks[1].duration_ms is not None
+
+        stats = app.status.stats
+        assert stats.steps == 2 and stats.tokens_in > 0 and stats.tokens_out > 0
+        assert stats.session_id == app.session.id
+        assert "idle" in str(app.status.status_line())
+
+        # The answer streamed in ~40 fragments, but deltas reach the UI coalesced.
+        assert len(h.events.of(ev.TextDelta)) > seen.count("text_delta") >= 1
+        # Everything else reached the UI once, in the order the core emitted it.
+        assert [t for t in seen if t != "text_delta"] == [e.type for e in h.events if e.type != "text_delta"]
+
+    assert h.session_row(app.session.id)["status"] == "completed"
+
+
+async def test_a_provider_error_is_a_readable_notice_and_the_session_goes_on(harness):
+    h = harness([
+        {"error": {"status": 401, "message": "invalid x-api-key"}},
+        {"text": "Back on track."},
+    ])
+    app = h.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "hello")
+        await wait_idle(pilot, app, h)
+
+        notices = list(app.transcript.query(NoticeBlock))
+        assert len(notices) == 1
+        assert notices[0].level == "error"
+        assert "invalid x-api-key" in notices[0].message
+        assert "Traceback" not in notices[0].message
+        assert h.events.of(ev.TurnFinished)[-1].outcome == "failed"
+
+        await type_and_send(pilot, "try again")
+        await wait_idle(pilot, app, h, turns=2)
+        assert app.transcript.assistant_messages[-1].text == "Back on track."
+
+
+async def test_a_missing_tool_and_bad_arguments_show_as_error_blocks(harness):
+    h = harness(
+        [
+            {"tool_calls": [
+                {"id": "x1", "name": "teleport", "arguments": {}},
+                {"id": "x2", "name": "read_file", "arguments": "{not json"},
+            ]},
+            {"text": "I see."},
+        ],
+        mode=PermissionMode.YOLO,
+    )
+    app = h.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "go")
+        await wait_idle(pilot, app, h)
+        blocks = {b.tool_name: b for b in app.transcript.query(ToolCallBlock)}
+        assert blocks["teleport"].status == "validation_error"
+        assert "unknown tool" in blocks["teleport"].result_text
+        assert blocks["read_file"].status == "validation_error"
+        assert blocks["read_file"].has_class("-error")

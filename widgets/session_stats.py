@@ -1,0 +1,60 @@
+"""What the status bar shows, computed from events (a pure reducer, no widgets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.agent import events as ev
+
+
+@dataclass
+class SessionStats:
+    session_id: str = ""
+    model: str = ""
+    workspace: str = ""
+    steps: int = 0  # model calls started as first attempts, over the session
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    running: bool = False
+    turn_started: float | None = None  # clock value when the running turn began
+    last_turn_s: float = 0.0
+
+    def apply(self, event: ev.Event, now: float) -> None:
+        if isinstance(event, ev.SessionStarted):
+            self.session_id, self.model, self.workspace = event.session_id, event.model, event.workspace
+        elif isinstance(event, ev.TurnStarted):
+            self.running, self.turn_started = True, now
+        elif isinstance(event, ev.ModelCallStarted):
+            if event.attempt == 1:
+                self.steps += 1
+            self.model = event.model or self.model
+        elif isinstance(event, ev.ModelCallFinished):
+            self.tokens_in += int(event.usage.get("prompt_tokens") or 0)
+            self.tokens_out += int(event.usage.get("completion_tokens") or 0)
+            self.cost_usd += event.cost_usd or 0.0
+        elif isinstance(event, ev.TurnFinished):
+            if self.turn_started is not None:
+                self.last_turn_s = max(0.0, now - self.turn_started)
+            self.running, self.turn_started = False, None
+
+    def elapsed(self, now: float) -> float:
+        """Seconds of the running turn, or of the last one."""
+        if self.running and self.turn_started is not None:
+            return max(0.0, now - self.turn_started)
+        return self.last_turn_s
+
+
+def compact_tokens(n: int) -> str:
+    if n < 1000:
+        return str(n)
+    if n < 100_000:
+        return f"{n / 1000:.1f}k"
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
+def clock_text(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds // 3600}h{seconds % 3600 // 60:02d}"

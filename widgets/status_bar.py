@@ -1,0 +1,92 @@
+"""The status bar: model, workspace, session, steps, tokens, cost, elapsed, permission mode.
+
+It is fed events through :meth:`StatusBar.apply` and reads time from an
+injected ``clock`` (so snapshots can freeze it). YOLO mode is shown loudly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import PurePath
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from app.agent import events as ev
+from widgets.session_stats import SessionStats, clock_text, compact_tokens
+
+MODE_LABELS = {"ask": "ask", "accept_edits": "accept edits", "yolo": "YOLO"}
+
+
+def display_model(name: str) -> str:
+    """The model string, short: offline script paths keep only the file name."""
+    if not name:
+        return "—"
+    provider, _, rest = name.partition("/")
+    if provider in ("scripted", "replay") and rest:
+        return f"{provider}/{PurePath(rest).name}"
+    return name if len(name) <= 48 else name[:47] + "…"
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 1;
+        width: 1fr;
+        background: $panel;
+        color: $text-muted;
+        padding: 0 1;
+    }
+    """
+
+    permission_mode: reactive[str] = reactive("ask")
+    activity: reactive[str] = reactive("starting")
+
+    def __init__(self, *, clock: Callable[[], float], id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.clock = clock
+        self.stats = SessionStats()
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.refresh_text)
+        self.refresh_text()
+
+    def apply(self, event: ev.Event) -> None:
+        self.stats.apply(event, self.clock())
+        if isinstance(event, (ev.SessionStarted, ev.TurnStarted, ev.ModelCallStarted, ev.ModelCallFinished, ev.TurnFinished)):
+            self.refresh_text()
+
+    def reset(self) -> None:
+        self.stats = SessionStats()
+        self.refresh_text()
+
+    def watch_permission_mode(self) -> None:
+        self.refresh_text()
+
+    def watch_activity(self) -> None:
+        self.refresh_text()
+
+    def refresh_text(self) -> None:
+        self.update(self.status_line())
+        self.tooltip = self.stats.workspace or None
+
+    def status_line(self) -> Content:
+        s = self.stats
+        mode = MODE_LABELS.get(self.permission_mode, self.permission_mode)
+        mode_style = "bold $text-error on $error 30%" if self.permission_mode == "yolo" else "$text-primary"
+        workspace = PurePath(s.workspace).name if s.workspace else "—"
+        line = Content.from_markup(
+            "[b $text]$model[/] · $workspace · session $session · $activity · step $steps · "
+            "$tin in / $tout out · $cost · ⏱ $elapsed · ",
+            model=display_model(s.model),
+            workspace=workspace,
+            session=(s.session_id or "—")[:8],
+            activity=self.activity,
+            steps=str(s.steps),
+            tin=compact_tokens(s.tokens_in),
+            tout=compact_tokens(s.tokens_out),
+            cost=f"${s.cost_usd:.4f}",
+            elapsed=clock_text(s.elapsed(self.clock())),
+        )
+        return line + Content.styled(f" {mode} ", mode_style)

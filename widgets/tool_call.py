@@ -1,0 +1,183 @@
+"""One tool call in the transcript: a collapsible block that follows the call's life.
+
+The title line shows status icon (a spinner while running), name, short
+arguments, status word and duration. Inside: what the call does (the command,
+the diff, the new file, syntax-highlighted) and the result, cut to
+``PREVIEW_LINES`` lines with a button to show all of it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.content import Content
+from textual.widgets import Button, Collapsible, Static
+
+from widgets.code_view import code_content
+from widgets.tool_format import (
+    PREVIEW_LINES,
+    STATUS_LABELS,
+    call_body,
+    format_duration,
+    one_line,
+    result_lexer,
+    short_args,
+    truncate_lines,
+)
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+_STYLES = {
+    "pending": "$text-muted",
+    "awaiting": "$text-warning",
+    "running": "$text-accent",
+    "ok": "$text-success",
+    "error": "$text-error",
+    "denied": "$text-warning",
+}
+
+
+class ToolCallBlock(Collapsible):
+    DEFAULT_CSS = """
+    ToolCallBlock {
+        margin: 0 0 0 2;
+        padding: 0;
+        border: none;
+        background: transparent;
+        &.-error { border-left: outer $error 50%; }
+        &.-denied { border-left: outer $warning 50%; }
+        Contents { padding: 0 0 0 2; }
+        .tool-body { color: $text; background: $boost; padding: 0 1; margin: 0 0 1 0; }
+        .tool-result { color: $text-muted; padding: 0 1; }
+        .tool-result.-error { color: $text-error; }
+        .tool-more { margin: 0 1; min-width: 10; height: 1; border: none; }
+        .tool-note { color: $text-warning; padding: 0 1; }
+    }
+    """
+
+    def __init__(self, tool_call_id: str, name: str, arguments_raw: str = "") -> None:
+        self.tool_call_id = tool_call_id
+        self.tool_name = name
+        self.arguments_raw = arguments_raw
+        self.arguments: dict[str, Any] | None = None
+        self.preview = ""
+        self.status = "requested"
+        self.note = ""
+        self.duration_ms: float | None = None
+        self.result_text = ""
+        self._frame = 0
+        self._spinner: Any = None
+        self._body = Static("", classes="tool-body")
+        self._note = Static("", classes="tool-note")
+        self._result = Static("", classes="tool-result")
+        self._more = Button("Show all", classes="tool-more", compact=True)
+        self._body.display = self._note.display = self._result.display = self._more.display = False
+        super().__init__(self._body, self._note, self._result, self._more, title="", collapsed=True)
+        self.title = self._title_content()  # type: ignore[assignment]
+
+    # --- updates from events ------------------------------------------------------
+
+    def set_arguments(self, arguments: dict[str, Any]) -> None:
+        self.arguments = arguments
+        self._show_body()
+        self._refresh_title()
+
+    def set_preview(self, preview: str) -> None:
+        self.preview = preview
+        self._show_body()
+
+    def set_status(self, status: str, note: str = "") -> None:
+        self.status = status
+        if note:
+            self.note = note
+            self._note.update(Content(note))
+            self._note.display = True
+        self._set_spinner(status == "running")
+        self._set_classes()
+        self._refresh_title()
+
+    def finish(
+        self,
+        status: str,
+        result: str,
+        *,
+        full_output: str | None = None,
+        duration_ms: float | None = None,
+        arguments: dict[str, Any] | None = None,
+    ) -> None:
+        if arguments is not None and self.arguments is None:
+            self.arguments = arguments
+            self._show_body()
+        self.duration_ms = duration_ms
+        self.result_text = full_output or result
+        self.set_status(status)
+        shown, hidden = truncate_lines(self.result_text, PREVIEW_LINES)
+        lexer = "text" if self._kind() == "error" else result_lexer(self.tool_name, self.arguments, shown)
+        self._result.update(code_content(shown, lexer))
+        self._result.set_class(self._kind() == "error", "-error")
+        self._result.display = True
+        if hidden:
+            self._more.label = f"Show all ({hidden} more lines)"
+            self._more.display = True
+
+    # --- the pieces -----------------------------------------------------------------
+
+    def _kind(self) -> str:
+        return STATUS_LABELS.get(self.status, ("", self.status, "pending"))[2]
+
+    def _title_content(self) -> Content:
+        icon, word, kind = STATUS_LABELS.get(self.status, ("•", self.status, "pending"))
+        if self.status == "running":
+            icon = SPINNER[self._frame % len(SPINNER)]
+        args = short_args(self.tool_name, self.arguments, self.arguments_raw)
+        parts = [word]
+        if self.duration_ms:
+            parts.append(format_duration(self.duration_ms))
+        if self.note:
+            parts.append(one_line(self.note, 50))
+        return Content.from_markup(
+            f"[{_STYLES[kind]}]$icon[/] [b]$name[/b] [dim]$args[/dim]  [{_STYLES[kind]}]$status[/]",
+            icon=icon,
+            name=self.tool_name,
+            args=args,
+            status=" · ".join(parts),
+        )
+
+    def _refresh_title(self) -> None:
+        self.title = self._title_content()  # type: ignore[assignment]
+
+    def _set_classes(self) -> None:
+        kind = self._kind()
+        self.set_class(kind == "error", "-error")
+        self.set_class(kind == "denied", "-denied")
+
+    def _show_body(self) -> None:
+        body = call_body(self.tool_name, self.arguments, self.preview)
+        if body is None or not body[0].strip():
+            return
+        code, lexer = body
+        shown, hidden = truncate_lines(code, PREVIEW_LINES * 2)
+        if hidden:
+            shown += f"\n… {hidden} more lines"
+        self._body.update(code_content(shown, lexer))
+        self._body.display = True
+
+    def _set_spinner(self, on: bool) -> None:
+        if on and self._spinner is None and self.is_mounted:
+            self._spinner = self.set_interval(0.1, self._spin)
+        elif not on and self._spinner is not None:
+            self._spinner.stop()
+            self._spinner = None
+
+    def _spin(self) -> None:
+        self._frame += 1
+        self._refresh_title()
+
+    def on_mount(self) -> None:
+        self._set_spinner(self.status == "running")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button is self._more:
+            event.stop()
+            lexer = "text" if self._kind() == "error" else result_lexer(self.tool_name, self.arguments, self.result_text)
+            self._result.update(code_content(self.result_text, lexer))
+            self._more.display = False
