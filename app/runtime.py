@@ -126,8 +126,6 @@ def build_session(
     elif choice.model.startswith("replay/"):
         parent_id = _use_replay(choice, store, options)
     config = agent_config(settings, options)
-    from app.agent.tools.registry import default_tools
-
     model = LiteLLMModel(
         choice.model, api_base=choice.api_base, max_output_tokens=config.max_output_tokens, timeout_s=config.request_timeout_s
     )
@@ -144,10 +142,9 @@ def build_session(
     if store is not None:
         bus.subscribe(store_sink(store))
     approvals = ApprovalPolicy(human=human, mode=config.permission_mode)
-    features = _features(settings, bus, store, config)
+    features = _features(settings, bus, store, config, model)
     agent = Agent(
         model=model,
-        tools=default_tools(),
         emit=bus.emit,
         workspace=workspace,
         approvals=approvals,
@@ -215,8 +212,63 @@ def _use_replay(choice: ModelChoice, store: Any | None, options: RunOptions) -> 
     return recorded
 
 
-def _features(settings: Settings, bus: EventBus, store: Any | None, config: AgentConfig) -> dict[str, Any]:
-    """The loop's collaborators: resilience (retries, breakers, loops, idempotency)."""
+def _features(
+    settings: Settings, bus: EventBus, store: Any | None, config: AgentConfig, model: LiteLLMModel
+) -> dict[str, Any]:
+    """The loop's collaborators: tools, the context budget, resilience."""
+    return {**_resilience(settings, bus, store, config), **_budget(settings, store, bus.session_id, model)}
+
+
+def _budget(settings: Settings, store: Any | None, session_id: str, model: LiteLLMModel) -> dict[str, Any]:
+    """The Context budget: measurement, calibration (seeded from earlier sessions), compaction."""
+    from app.agent.budget.budget import ContextBudget
+    from app.agent.budget.config import BudgetConfig
+    from app.agent.budget.recall import RecallOutputTool
+    from app.agent.budget.summary import summarize_with
+    from app.agent.tools.registry import ToolRegistry, default_tools
+
+    try:
+        config = BudgetConfig.from_dict(settings.budget)
+    except ValueError as exc:
+        raise ConfigError(f"{settings.path}: [budget] {exc}") from None
+    budget = ContextBudget(model.name, config, recall_tool=RecallOutputTool.name)
+    if store is not None:
+        from storage.budget import calibration_samples
+
+        budget.seed_calibration(model.name, calibration_samples(store.db, model.name))
+
+    def original_output(tool_call_id: str) -> str | None:
+        kept = budget.original_output(tool_call_id)
+        if kept is None and store is not None:
+            kept = _stored_output(store.db, session_id, tool_call_id)
+        return kept
+
+    summary_model = LiteLLMModel(config.summary_model, timeout_s=model.timeout_s) if config.summary_model else model
+
+    async def summarize(messages: list[dict[str, Any]]) -> str:
+        return await summarize_with(summary_model, messages, config.summary_input_chars)
+
+    return {
+        "budget": budget,
+        "summarizer": summarize,
+        "tools": ToolRegistry([*default_tools(), RecallOutputTool(original_output)]),
+    }
+
+
+def _stored_output(db: Any, session_id: str, tool_call_id: str) -> str | None:
+    """The complete output of an earlier tool call, from the database."""
+    row = db.execute(
+        "select t.result, b.content from tool_calls t left join blobs b on b.hash = t.output_hash "
+        "where t.session_id = ? and t.tool_call_id = ?",
+        [session_id, tool_call_id],
+    ).fetchone()
+    if row is None:
+        return None
+    return row[1] if row[1] is not None else row[0]
+
+
+def _resilience(settings: Settings, bus: EventBus, store: Any | None, config: AgentConfig) -> dict[str, Any]:
+    """One retry layer, breakers, the loop detector and the idempotency ledger."""
     from app.agent.resilience import LoopDetector, Resilience, ResilienceConfig
     from app.agent.resilience.idempotency import MemoryLedger
 

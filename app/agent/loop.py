@@ -22,7 +22,7 @@ from app.agent.config import AgentConfig
 from app.agent.errors import AgentStop, LimitExceeded, LoopHalted, ModelFailed
 from app.agent.model import Model, ModelReply, RawToolCall
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput
-from app.agent.tools.registry import ToolRegistry
+from app.agent.tools.registry import ToolRegistry, default_tools
 from app.agent.tools.validation import ArgumentError, parse_arguments, validate
 
 Emit = Callable[[ev.Event], Any]
@@ -41,10 +41,10 @@ class Agent:
         self,
         *,
         model: Model,
-        tools: ToolRegistry,
         emit: Emit,
         workspace: Path,
         approvals: ApprovalPolicy,
+        tools: ToolRegistry | None = None,
         config: AgentConfig | None = None,
         messages: list[dict[str, Any]] | None = None,
         budget: Any | None = None,  # app.agent.budget.ContextBudget
@@ -56,7 +56,7 @@ class Agent:
         session_id: str = "",
     ) -> None:
         self.model = model
-        self.tools = tools
+        self.tools = tools if tools is not None else default_tools()
         self.emit = emit
         self.workspace = workspace
         self.approvals = approvals
@@ -225,6 +225,7 @@ class Agent:
                 reply.usage.cached_tokens,
                 reply.usage.cache_write_tokens,
                 emit=self.emit,
+                call_id=call_id,
             )
         return reply
 
@@ -246,7 +247,14 @@ class Agent:
         if self.budget is None:
             return False
         replaced = await self.budget.prepare(
-            self.messages, self.tools.schemas(), emit=self.emit, summarize=self.summarizer, force=force, reason=reason
+            self.messages,
+            self.tools.schemas(),
+            emit=self.emit,
+            summarize=self.summarizer,
+            force=force,
+            reason=reason,
+            max_output_tokens=self.config.max_output_tokens,
+            turn=self.turn,
         )
         if replaced is None:
             return False

@@ -95,9 +95,15 @@ async def test_every_attempt_is_stored_with_its_class_and_wasted_tokens(openai_s
     openai_server.script([Fault.server_error(), Reply(text="ok")])
     settings = Settings(resilience=FAST)
     session, events, db = make_session("openai/gpt-4o", workspace, tmp_path / "w.db", settings=settings, api_base=openai_server.url)
-    session.agent.budget = None
     session.start()
     await session.run_task("hi")
     session.finish()
-    rows = list(db.query("select attempt, status, error_class from model_calls order by attempt"))
+    rows = list(db.query("select attempt, status, error_class, wasted_tokens, wasted_usd from model_calls order by attempt"))
     assert [(r["attempt"], r["status"], r["error_class"]) for r in rows] == [(1, "error", "server_error"), (2, "ok", None)]
+    # The failed attempt's prompt was sent for nothing: that is the retry tax, priced by litellm.
+    assert rows[0]["wasted_tokens"] > 0 and rows[0]["wasted_usd"] > 0
+    assert rows[1]["wasted_tokens"] == 0
+    from storage.queries import session_summary
+
+    summary = session_summary(db, session.id)
+    assert summary["wasted_tokens"] == rows[0]["wasted_tokens"]
