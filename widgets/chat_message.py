@@ -42,7 +42,7 @@ class AssistantMessage(Markdown):
 
     DEFAULT_CSS = """
     AssistantMessage {
-        margin: 0 0 1 0;
+        margin: 0;
         padding: 0 1;
         background: transparent;
         &.-failed { color: $text-muted; text-style: italic; }

@@ -74,11 +74,11 @@ class StatusBar(Static):
     def status_line(self) -> Content:
         s = self.stats
         mode = MODE_LABELS.get(self.permission_mode, self.permission_mode)
-        mode_style = "bold $text-error on $error 30%" if self.permission_mode == "yolo" else "$text-primary"
+        mode_style = "bold $text-error on $error 30%" if self.permission_mode == "yolo" else "$text-primary on $primary 15%"
         workspace = PurePath(s.workspace).name if s.workspace else "—"
         line = Content.from_markup(
-            "[b $text]$model[/] · $workspace · session $session · $activity · step $steps · "
-            "$tin in / $tout out · $cost · ⏱ $elapsed · ",
+            " [b $text]$model[/] · $workspace · session $session · $activity · step $steps · "
+            "$tin in / $tout out · $cost · ⏱ $elapsed",
             model=display_model(s.model),
             workspace=workspace,
             session=(s.session_id or "—")[:8],
@@ -89,4 +89,5 @@ class StatusBar(Static):
             cost=f"${s.cost_usd:.4f}",
             elapsed=clock_text(s.elapsed(self.clock())),
         )
-        return line + Content.styled(f" {mode} ", mode_style)
+        # The permission mode comes first, so a narrow terminal never hides YOLO.
+        return Content.styled(f" {mode} ", mode_style) + line

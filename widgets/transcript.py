@@ -106,7 +106,7 @@ class Transcript(VerticalScroll, can_focus=True):
         self._assistant.clear()
         self._tools.clear()
         self._approvals.clear()
-        await self.remove_children(lambda w: w.id != "welcome")
+        await self.remove_children([w for w in self.children if w.id != "welcome"])
         self.anchor()
 
     async def show_history(self, messages: list[dict[str, Any]]) -> None:

@@ -380,7 +380,7 @@ class CockpitApp(App[int]):
     def action_quit_twice(self) -> None:
         now = time.monotonic()
         if self._quit_armed_at is not None and now - self._quit_armed_at <= QUIT_WINDOW_S:
-            self.run_worker(self.action_quit(), group="quit", exclusive=True)
+            self._spawn(self.action_quit(), "quit")
             return
         self._quit_armed_at = now
         self.notify("Press Ctrl+C again to quit.", title="Quit?", timeout=QUIT_WINDOW_S)
@@ -440,14 +440,25 @@ class CockpitApp(App[int]):
         ]
         return commands
 
+    def _spawn(self, work: Any, group: str) -> None:
+        """Run a coroutine as a worker; a failure becomes a notification, never a crash."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception as exc:
+                self.notify(f"{group}: {_readable(exc)}", severity="error", timeout=10)
+
+        self.run_worker(guarded(), group=group, exclusive=True)
+
     def cmd_new_session(self) -> None:
-        self.run_worker(self.switch_session(), group="session", exclusive=True)
+        self._spawn(self.switch_session(), "session")
 
     def cmd_resume_session(self) -> None:
         if self.db is None:
             self.notify("No database: sessions cannot be resumed.", severity="warning")
             return
-        self.run_worker(self._pick_session(), group="session", exclusive=True)
+        self._spawn(self._pick_session(), "resume")
 
     async def _pick_session(self) -> None:
         from app.tui.session_files import resumable_sessions
@@ -458,7 +469,7 @@ class CockpitApp(App[int]):
             self.notify("There are no other stored sessions.")
             return
         self.search_commands(
-            [(label, lambda sid=sid: self.run_worker(self.switch_session(resume=sid), group="session"), help_text)
+            [(label, lambda sid=sid: self._spawn(self.switch_session(resume=sid), "session"), help_text)
              for sid, label, help_text in choices],
             placeholder="Resume which session?",
         )
@@ -474,7 +485,7 @@ class CockpitApp(App[int]):
             overrides: dict[str, Any] = {"model": model}
             if self.session is not None and self.db is not None:
                 overrides["resume"] = self.session.id
-            self.run_worker(self.switch_session(**overrides), group="session", exclusive=True)
+            self._spawn(self.switch_session(**overrides), "session")
 
         self.push_screen(ModelPrompt(current), chosen)
 
@@ -482,7 +493,7 @@ class CockpitApp(App[int]):
         if self.db is None or self.session is None:
             self.notify("Nothing to export yet.", severity="warning")
             return
-        self.run_worker(self._export(self.session), group="export")
+        self._spawn(self._export(self.session), "export")
 
     async def _export(self, session: Session) -> None:
         from app.tui.session_files import export_markdown

@@ -66,11 +66,11 @@ class AgentRunner:
         task = self._task
         return task is not None and not task.done()
 
-    def call(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
-        """Run ``fn(*args)`` on the runner thread; the future holds its result."""
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> concurrent.futures.Future[T]:
+        """Run ``fn(*args, **kwargs)`` on the runner thread; the future holds its result."""
 
         async def run() -> T:
-            return fn(*args)
+            return fn(*args, **kwargs)
 
         return self._schedule(run())
 

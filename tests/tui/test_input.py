@@ -1,0 +1,90 @@
+"""The prompt: Enter sends, Shift+Enter/Ctrl+J add lines, history, queueing while busy."""
+
+from __future__ import annotations
+
+from app.agent import events as ev
+from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
+from tests.tui.test_interrupts import SLOW
+from widgets.chat_message import UserMessage
+from widgets.prompt_input import BUSY_PLACEHOLDER, IDLE_PLACEHOLDER, History
+
+
+def test_history_walks_back_and_forth_and_keeps_the_draft():
+    history = History()
+    for text in ("one", "two", "two", "three"):
+        history.add(text)
+    assert history.entries == ["one", "two", "three"]
+    assert history.previous("draft") == "three"
+    assert history.previous("three") == "two"
+    assert history.previous("two") == "one"
+    assert history.previous("one") is None  # the oldest stays
+    assert history.following() == "two"
+    assert history.following() == "three"
+    assert history.following() == "draft"
+    assert history.following() is None
+
+
+async def test_ctrl_j_adds_a_line_and_enter_sends_both(harness):
+    h = harness([{"text": "ok"}])
+    app = h.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        app.prompt.focus()
+        await pilot.press(*"first", "ctrl+j", *"second")
+        assert app.prompt.text == "first\nsecond"
+        assert not app.busy
+        await pilot.press("enter")
+        await wait_idle(pilot, app, h)
+        assert app.prompt.text == ""
+        assert h.events.of(ev.TurnStarted)[0].user_text == "first\nsecond"
+
+
+async def test_up_and_down_recall_sent_prompts(harness):
+    h = harness([{"text": "a"}, {"text": "b"}])
+    app = h.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "first task")
+        await wait_idle(pilot, app, h)
+        await type_and_send(pilot, "second task")
+        await wait_idle(pilot, app, h, turns=2)
+        await pilot.press("up")
+        assert app.prompt.text == "second task"
+        await pilot.press("up")
+        assert app.prompt.text == "first task"
+        await pilot.press("down")
+        assert app.prompt.text == "second task"
+        await pilot.press("down")
+        assert app.prompt.text == ""
+
+
+async def test_input_sent_while_the_agent_works_is_queued_then_sent(harness):
+    h = harness([dict(SLOW, text="word " * 150), {"text": "second done"}])
+    app = h.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "long one")
+        await wait_until(pilot, lambda: app.busy and app.transcript.assistant_messages)
+        assert app.prompt.placeholder == BUSY_PLACEHOLDER
+        await type_and_send(pilot, "next one")
+        queued = [m for m in app.transcript.query(UserMessage) if m.queued]
+        assert [m.text for m in queued] == ["next one"]
+        assert "1 queued" in app.status.activity
+        assert len(h.events.of(ev.TurnStarted)) == 1
+
+        await wait_idle(pilot, app, h, turns=2)
+        assert [e.user_text for e in h.events.of(ev.TurnStarted)] == ["long one", "next one"]
+        assert not any(m.queued for m in app.transcript.query(UserMessage))
+        assert app.prompt.placeholder == IDLE_PLACEHOLDER
+        assert app.transcript.assistant_messages[-1].text == "second done"
+
+
+async def test_a_blank_prompt_sends_nothing(harness):
+    h = harness([{"text": "x"}])
+    app = h.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        app.prompt.focus()
+        await pilot.press("space", "enter")
+        await pilot.pause()
+        assert not app.busy and not list(app.transcript.query(UserMessage))

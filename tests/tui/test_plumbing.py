@@ -1,0 +1,179 @@
+"""The pieces under the app: the event bridge, the runner, run_tui's early errors, formatting."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from app.agent import events as ev
+from app.agent.approvals import ApprovalDecision, ApprovalRequest
+from app.tui.approver import TuiApprover
+from app.tui.bridge import EventBridge
+from app.tui.messages import AgentEvent, ApprovalNeeded
+from app.tui.runner import AgentRunner, RunnerClosed
+from widgets.session_stats import SessionStats, clock_text, compact_tokens
+from widgets.status_bar import display_model
+from widgets.tool_format import call_body, format_duration, result_lexer, short_args, truncate_lines
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# --- the bridge -------------------------------------------------------------------
+
+
+def test_without_a_loop_deltas_go_out_at_once():
+    posted: list = []
+    bridge = EventBridge(posted.append)
+    bridge(ev.TextDelta(call_id="a", text="x"))
+    assert [m.event.text for m in posted] == ["x"]
+
+
+async def test_deltas_are_merged_and_flushed_before_the_next_event():
+    posted: list[AgentEvent] = []
+    bridge = EventBridge(posted.append, interval=60)  # only an event or a call change flushes
+    for piece in ("Hel", "lo ", "world"):
+        bridge(ev.TextDelta(call_id="a", text=piece))
+    assert posted == []
+    bridge(ev.TextDelta(call_id="b", text="other call"))
+    bridge(ev.ModelCallFinished(call_id="b"))
+    assert [(m.event.type, getattr(m.event, "text", None)) for m in posted] == [
+        ("text_delta", "Hello world"),
+        ("text_delta", "other call"),
+        ("model_call_finished", ""),
+    ]
+
+
+async def test_the_timer_flushes_a_quiet_stream():
+    posted: list[AgentEvent] = []
+    flushed = asyncio.Event()
+    bridge = EventBridge(lambda m: (posted.append(m), flushed.set()), interval=0.01)
+    bridge(ev.TextDelta(call_id="a", text="one "))
+    bridge(ev.TextDelta(call_id="a", text="two"))
+    await asyncio.wait_for(flushed.wait(), 5)
+    assert [m.event.text for m in posted] == ["one two"]
+
+
+# --- the approver ------------------------------------------------------------------
+
+
+def test_the_approver_waits_for_resolve_from_another_thread():
+    posted: list[ApprovalNeeded] = []
+    ready = threading.Event()
+
+    def post(message):
+        posted.append(message)
+        ready.set()
+
+    approver = TuiApprover(post)
+    request = ApprovalRequest(tool_call_id="t", name="bash", arguments={"command": "ls"})
+    answer: list[ApprovalDecision] = []
+    thread = threading.Thread(target=lambda: answer.append(asyncio.run(approver.decide(request))))
+    thread.start()
+    assert ready.wait(5)
+    posted[0].resolve(ApprovalDecision("deny", reason="no"))
+    posted[0].resolve(ApprovalDecision("allow"))  # a second answer is ignored
+    thread.join(5)
+    assert answer == [ApprovalDecision("deny", reason="no")]
+
+
+# --- the runner ---------------------------------------------------------------------
+
+
+def test_the_runner_runs_calls_on_its_own_thread_and_closes_once():
+    runner = AgentRunner()
+    caller = threading.get_ident()
+    assert runner.call(threading.get_ident).result(5) != caller
+    assert not runner.busy and runner.interrupt() is False
+    runner.close()
+    runner.close()
+    with pytest.raises(RunnerClosed):
+        runner.call(print)
+
+
+def test_submitting_without_a_session_fails_clearly():
+    runner = AgentRunner()
+    try:
+        with pytest.raises(RunnerClosed):
+            runner.submit("task").result(5)
+    finally:
+        runner.close()
+
+
+# --- run_tui before the app ------------------------------------------------------------
+
+
+def _args(**kw) -> argparse.Namespace:
+    from app.cli import build_parser
+
+    return build_parser().parse_args([f"--{k.replace('_', '-')}={v}" for k, v in kw.items()])
+
+
+def test_no_model_is_a_clear_message_and_exit_2(workspace, capsys, monkeypatch):
+    monkeypatch.setattr("app.model_select._ollama_model", lambda: None)
+    from app.tui.main import run_tui
+
+    assert run_tui(_args(workspace=workspace)) == 2
+    assert "No model is configured" in capsys.readouterr().err
+
+
+def test_a_missing_script_or_workspace_exits_2(workspace, tmp_path, capsys):
+    from app.tui.main import run_tui
+
+    assert run_tui(_args(model=f"scripted/{tmp_path}/nope.json", workspace=workspace)) == 2
+    assert "no script at" in capsys.readouterr().err
+    assert run_tui(_args(model="openai/x", workspace=tmp_path / "missing")) == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_an_unknown_resume_id_exits_2(workspace, capsys):
+    from app.tui.main import run_tui
+
+    assert run_tui(_args(model="openai/x", workspace=workspace, resume="deadbeef")) == 2
+    assert "deadbeef" in capsys.readouterr().err
+
+
+def test_the_app_module_does_not_import_litellm():
+    code = "import app.tui.app, app.tui.main, sys; print('litellm' in sys.modules, 'tiktoken' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+
+def test_tool_formatting_helpers():
+    assert short_args("bash", {"command": "ls   -la\n| wc"}) == "ls -la | wc"
+    assert short_args("read_file", {"path": "a.py", "start_line": 3}) == "a.py:3-"
+    assert short_args("grep", {"pattern": "TODO", "path": "src"}) == "TODO in src"
+    assert short_args("x", None, raw='{"a": 1') == '{"a": 1'
+    assert call_body("bash", {"command": "make"}) == ("make", "bash")
+    code, lexer = call_body("edit_file", {"path": "a.py", "old_string": "x = 1", "new_string": "x = 2"})
+    assert lexer == "diff" and "-x = 1" in code and "+x = 2" in code
+    assert call_body("write_file", {"path": "a.py", "content": "print()\n"}) == ("print()", "python")
+    assert call_body("write_file", {"path": "a.py"}, preview="--- a\n+++ b\n") == ("--- a\n+++ b", "diff")
+    assert result_lexer("read_file", {"path": "m.rs"}, "fn main() {}") == "rust"
+    assert result_lexer("bash", {}, "--- a/x\n+++ b/x") == "diff"
+    assert truncate_lines("a\nb\nc", 2) == ("a\nb", 1)
+    assert format_duration(12) == "0.01s" and format_duration(75_000) == "1m15s" and format_duration(0) == ""
+
+
+def test_status_numbers():
+    stats = SessionStats()
+    stats.apply(ev.SessionStarted(session_id="s1", model="m", workspace="/w/proj"), 0)
+    stats.apply(ev.TurnStarted(turn=1), 10)
+    stats.apply(ev.ModelCallStarted(attempt=1, model="m"), 10)
+    stats.apply(ev.ModelCallStarted(attempt=2, model="m"), 11)  # a retry is not a step
+    stats.apply(ev.ModelCallFinished(usage={"prompt_tokens": 1500, "completion_tokens": 20}, cost_usd=0.01), 12)
+    assert (stats.steps, stats.tokens_in, stats.tokens_out, stats.cost_usd) == (1, 1500, 20, 0.01)
+    assert stats.elapsed(15) == 5
+    stats.apply(ev.TurnFinished(turn=1), 20)
+    assert stats.elapsed(99) == 10 and not stats.running
+    assert compact_tokens(1500) == "1.5k" and clock_text(75) == "1:15"
+    assert display_model("scripted//tmp/x/script-0.json") == "scripted/script-0.json"
+    assert display_model("anthropic/claude-sonnet-4-5") == "anthropic/claude-sonnet-4-5"
