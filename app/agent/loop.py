@@ -242,6 +242,10 @@ class Agent:
         snapshot = self.budget.measure(self.messages, self.tools.schemas(), max_output_tokens=self.config.max_output_tokens)
         return int(snapshot.estimated_prompt_tokens)
 
+    async def compact(self, *, reason: str = "manual") -> bool:
+        """Run the compaction ladder now (the "compact now" command); True if anything changed."""
+        return await self._prepare_context(force=True, reason=reason)
+
     async def _prepare_context(self, *, force: bool, reason: str) -> bool:
         """Let the budget measure the window and compact it when needed."""
         if self.budget is None:
