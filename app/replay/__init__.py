@@ -1,0 +1,15 @@
+"""Replay: a recorded session as a timeline you can step through.
+
+Modules, one job each:
+
+* ``transcript`` — what the transcript showed after each event (messages, tool
+  calls with their status and result, notices), indexed once, read at any
+  position with a binary search.
+* ``timeline`` — the stops, the marks (errors, retries, compactions), turns,
+  and the state of every pane at any position, folded by the same reducers
+  the live panes use, with checkpoints so that stepping is fast both ways.
+* ``synthetic`` — a realistic generated session (benchmarks, snapshot tests).
+
+Pure Python: nothing here imports textual, storage or litellm, and nothing
+runs at import time.
+"""
