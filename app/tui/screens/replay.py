@@ -1,0 +1,345 @@
+"""The Replay screen: a recorded session, read-only, one stored event per stop.
+
+On top, the timeline bar (position / total, the event at the cursor and its
+time, play state and speed, a strip of errors ✗, retries ↻ and compactions ⇣
+with the cursor). Below, the transcript as it was at the cursor and, beside it,
+the panes as they were: the real :class:`ContextBudgetPane` and
+:class:`RetriesPane` fed the reducers' states through ``update_state``, and a
+feedback summary. Everything comes from :class:`~app.replay.timeline.Timeline`
+(the same reducers as live); this screen only moves the cursor and draws.
+
+Give it a database and a session id (the events are read and the timeline
+built on a thread worker, so the UI never waits on SQLite), or a ready
+``timeline``. :class:`ReplayScreen.Loaded` is posted once the first position is
+on screen. Play advances one event per tick of a timer (``BASE_INTERVAL_S``
+divided by the speed); it never blocks the UI.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from app.replay.timeline import Timeline
+from app.tui.screens.replay_parts import FeedbackSummary, ReplayTranscript, TimelineBar, clock_time
+from widgets.context_budget import ContextBudgetPane
+from widgets.retries_pane import RetriesPane
+
+SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+BASE_INTERVAL_S = 0.5  # one event every half second at 1×
+TRANSCRIPT_WINDOW = 40  # entries drawn (the latest ones at the cursor)
+
+
+class ReplayScreen(Screen[None]):
+    """Step through a recorded session; every pane shows the state it had at the cursor."""
+
+    AUTO_FOCUS = None
+
+    DEFAULT_CSS = """
+    ReplayScreen { layout: vertical; }
+    ReplayScreen #replay-title { height: 1; padding: 0 1; color: $text-muted; }
+    ReplayScreen #replay-body { height: 1fr; }
+    ReplayScreen #replay-side { width: 46; height: 1fr; padding: 0 1 0 0; }
+    ReplayScreen .replay-slot {
+        height: 1fr; border: round $panel-lighten-2; border-title-color: $text-accent;
+        padding: 0 0 0 1; scrollbar-size-vertical: 1;
+    }
+    ReplayScreen #replay-feedback { height: auto; max-height: 10; }
+    ReplayScreen ContextBudgetPane { border-left: none; padding: 0; }
+    ReplayScreen ContextBudgetPane #hint { display: none; }
+    ReplayScreen RetriesPane { height: 1fr; }
+    ReplayScreen #replay-loading { padding: 1 2; color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("right", "step(1)", "Step", id="replay.forward", tooltip="One event forward"),
+        Binding("left", "step(-1)", "Back", id="replay.back", tooltip="One event back"),
+        Binding("right_square_bracket,shift+right", "turn(1)", "Next turn", id="replay.next_turn",
+                tooltip="Jump to the start of the next turn"),
+        Binding("left_square_bracket,shift+left", "turn(-1)", "Prev turn", id="replay.prev_turn",
+                tooltip="Jump to the start of this turn, or of the previous one"),
+        Binding("home", "start", "Start", id="replay.start", show=False, tooltip="Jump to the first event"),
+        Binding("end", "end", "End", id="replay.end", show=False, tooltip="Jump to the last event"),
+        Binding("space", "toggle_play", "Play/Pause", id="replay.play", tooltip="Play the session one event per tick, or pause"),
+        Binding("plus,equals_sign", "speed(1)", "Faster", id="replay.faster", show=False, tooltip="Play faster (up to 16×)"),
+        Binding("minus", "speed(-1)", "Slower", id="replay.slower", show=False, tooltip="Play slower (down to 0.5×)"),
+        Binding("e", "jump('error', 1)", "Next error", id="replay.next_error",
+                tooltip="Jump to the next failed model call or failed tool call"),
+        Binding("E", "jump('error', -1)", "Prev error", id="replay.prev_error", show=False,
+                tooltip="Jump to the previous failed model call or failed tool call"),
+        Binding("r", "jump('retry', 1)", "Next retry", id="replay.next_retry",
+                tooltip="Jump to the next retried attempt"),
+        Binding("R", "jump('retry', -1)", "Prev retry", id="replay.prev_retry", show=False,
+                tooltip="Jump to the previous retried attempt"),
+        Binding("c", "jump('compaction', 1)", "Next compaction", id="replay.next_compaction",
+                tooltip="Jump to the next compaction of the context"),
+        Binding("C", "jump('compaction', -1)", "Prev compaction", id="replay.prev_compaction", show=False,
+                tooltip="Jump to the previous compaction of the context"),
+        Binding("pageup", "scroll_transcript(-1)", "Scroll up", id="replay.page_up", show=False,
+                tooltip="Scroll the transcript up"),
+        Binding("pagedown", "scroll_transcript(1)", "Scroll down", id="replay.page_down", show=False,
+                tooltip="Scroll the transcript down"),
+        Binding("escape,q", "close", "Close", id="replay.close", tooltip="Leave the replay"),
+    ]
+
+    position: reactive[int] = reactive(0, init=False)
+
+    class Loaded(Message):
+        """The timeline is built and its first position is on screen."""
+
+        def __init__(self, replay: ReplayScreen) -> None:
+            super().__init__()
+            self.replay = replay
+
+    def __init__(
+        self,
+        db: Any = None,
+        session_id: str = "",
+        *,
+        timeline: Timeline | None = None,
+        title: str = "",
+        start: int = 0,
+        format_time: Callable[[float], str] = clock_time,
+    ) -> None:
+        super().__init__()
+        if timeline is None and (db is None or not session_id):
+            raise ValueError("ReplayScreen needs a database and a session id, or a timeline")
+        self.db = db
+        self.session_id = session_id
+        self.timeline = timeline
+        self.title_text = title
+        self.start = start
+        self.format_time = format_time
+        self.speed = 1.0
+        self.playing = False
+        self.error: str | None = None
+        self.header: dict[str, Any] = {}  # title, source, model, status of the session, once read
+        self._timer: Timer | None = None
+        self._shown: dict[str | None, bytes] = {}  # pane id -> the state it shows, pickled
+
+    # --- layout ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._title(), id="replay-title")
+        yield TimelineBar(format_time=self.format_time, id="replay-bar")
+        with Horizontal(id="replay-body"):
+            with Vertical(id="replay-main"):
+                yield Static("Loading the recorded session…", id="replay-loading")
+                yield ReplayTranscript(id="replay-transcript")
+            with Vertical(id="replay-side"):
+                with VerticalScroll(id="replay-context", classes="replay-slot", can_focus=False):
+                    yield ContextBudgetPane(coalesce_seconds=0.01, id="replay-budget")
+                yield RetriesPane(clock=self._now, format_time=self._short_time, id="replay-retries")
+                with VerticalScroll(id="replay-feedback", classes="replay-slot", can_focus=False):
+                    yield FeedbackSummary(id="replay-feedback-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#replay-context").border_title = "Context budget"
+        self.query_one("#replay-feedback").border_title = "Feedback"
+        self.call_after_refresh(self._read_only_panes)
+        if self.timeline is not None:
+            self._loaded(self.timeline)
+        else:
+            self._load()
+
+    def _read_only_panes(self) -> None:
+        """Nothing in the side column takes focus: the panes' own keys (drop, compact…) stay asleep."""
+        for widget in self.query("#replay-side *"):
+            widget.can_focus = False
+        self.set_focus(None)
+
+    def _title(self) -> str:
+        """``Replay · title · source · model · status · id``, with what is known."""
+        title = " ".join((self.title_text or self.header.get("title") or "").split())
+        parts = ["Replay", title[:60] + ("…" if len(title) > 60 else "")]
+        parts += [str(self.header.get(k)) for k in ("source", "model", "status") if self.header.get(k)]
+        parts.append(self.session_id[:16])
+        return " · ".join(p for p in parts if p)
+
+    # --- loading -------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="replay-load", exit_on_error=False, description="read the recorded session")
+    def _load(self) -> tuple[Timeline, dict[str, Any]]:
+        from storage.queries import load_events
+
+        row = self.db.execute(
+            "select title, source, model, status from sessions where id = ?", [self.session_id]
+        ).fetchone()
+        header = dict(zip(("title", "source", "model", "status"), row)) if row else {}
+        return Timeline.from_stored(load_events(self.db, self.session_id)), header
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "replay-load":
+            return
+        if event.state is WorkerState.SUCCESS:
+            timeline, header = event.worker.result
+            self.header = header
+            self.query_one("#replay-title", Static).update(self._title())
+            self._loaded(timeline)
+        elif event.state is WorkerState.ERROR:
+            self.error = f"Could not read session {self.session_id}: {event.worker.error}"
+            self.query_one("#replay-loading", Static).update(self.error)
+
+    def _loaded(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+        loading = self.query_one("#replay-loading", Static)
+        if not len(timeline):
+            loading.update("This session has no recorded events.")
+        else:
+            loading.display = False
+        position = timeline.clamp(self.start)
+        if position == self.position:
+            self._show()
+        else:
+            self.position = position
+        self.post_message(self.Loaded(self))
+
+    # --- drawing --------------------------------------------------------------------
+
+    def watch_position(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        timeline = self.timeline
+        if timeline is None:
+            return
+        p = self.position
+        self.query_one(TimelineBar).show(timeline, p, speed=self.speed, playing=self.playing)
+        if not len(timeline):
+            return
+        touched = timeline.transcript.touched[p]
+        current = timeline.transcript.created[touched] if touched >= 0 else None
+        self.query_one(ReplayTranscript).show(timeline.transcript_at(p, TRANSCRIPT_WINDOW), current)
+        states = timeline.panes_at(p)
+        for pane, state in (
+            (self.query_one(ContextBudgetPane), states.budget),
+            (self.query_one(RetriesPane), states.retries_state),
+            (self.query_one(FeedbackSummary), states.feedback_state),
+        ):
+            fingerprint = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+            if self._shown.get(pane.id) != fingerprint:  # most events leave most panes as they were
+                self._shown[pane.id] = fingerprint
+                pane.update_state(state)
+
+    def _now(self) -> float:
+        """The replayed clock: the time of the event at the cursor (breaker countdowns use it)."""
+        if self.timeline is None or not len(self.timeline):
+            return 0.0
+        return self.timeline.event_at(self.position).ts
+
+    def _short_time(self, ts: float) -> str:
+        return self.format_time(ts)[-8:]
+
+    def _refresh_bar(self) -> None:
+        if self.timeline is not None:
+            self.query_one(TimelineBar).show(self.timeline, self.position, speed=self.speed, playing=self.playing)
+
+    # --- moving ---------------------------------------------------------------------
+
+    def go(self, position: int) -> None:
+        """Move the cursor (clamped to the session)."""
+        if self.timeline is not None:
+            self.position = self.timeline.clamp(position)
+
+    def action_step(self, delta: int) -> None:
+        self.go(self.position + delta)
+
+    def action_turn(self, direction: int) -> None:
+        if self.timeline is not None:
+            t = self.timeline
+            self.go(t.next_turn(self.position) if direction > 0 else t.prev_turn(self.position))
+
+    def action_start(self) -> None:
+        self.go(0)
+
+    def action_end(self) -> None:
+        if self.timeline is not None:
+            self.go(self.timeline.last)
+
+    def action_jump(self, kind: str, direction: int) -> None:
+        if self.timeline is None:
+            return
+        t = self.timeline
+        target = t.next_mark(self.position, kind) if direction > 0 else t.prev_mark(self.position, kind)
+        if target is None:
+            where = "after" if direction > 0 else "before"
+            self.notify(f"No {kind} {where} this point.", timeout=2)
+            return
+        self.go(target)
+
+    def action_scroll_transcript(self, direction: int) -> None:
+        transcript = self.query_one(ReplayTranscript)
+        if direction > 0:
+            transcript.scroll_page_down()
+        else:
+            transcript.scroll_page_up()
+
+    # --- playing -----------------------------------------------------------------------
+
+    @property
+    def interval_s(self) -> float:
+        return BASE_INTERVAL_S / self.speed
+
+    def action_toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def play(self) -> None:
+        if self.timeline is None or not len(self.timeline):
+            return
+        if self.position >= self.timeline.last:
+            self.position = 0
+        self.playing = True
+        self._restart_timer()
+        self._refresh_bar()
+
+    def pause(self) -> None:
+        self.playing = False
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._refresh_bar()
+
+    def _restart_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_interval(self.interval_s, self._tick, name="replay-play")
+
+    def _tick(self) -> None:
+        if self.timeline is None or self.position >= self.timeline.last:
+            self.pause()
+            return
+        self.position += 1
+        if self.position >= self.timeline.last:
+            self.pause()
+
+    def action_speed(self, direction: int) -> None:
+        index = SPEEDS.index(self.speed) if self.speed in SPEEDS else 1
+        self.speed = SPEEDS[min(max(index + direction, 0), len(SPEEDS) - 1)]
+        if self.playing:
+            self._restart_timer()
+        self._refresh_bar()
+
+    # --- leaving ------------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        self.pause()
+        self.dismiss(None)
+
+    def on_context_budget_pane_item_action(self, message: ContextBudgetPane.ItemAction) -> None:
+        message.stop()  # read-only: nothing is dropped or compacted in a replay

@@ -1,0 +1,275 @@
+"""The pieces of the Replay screen that are not panes: the timeline bar, the
+transcript as it was, and a feedback summary.
+
+They only draw what they are given (a :class:`~app.replay.timeline.Timeline`
+position, transcript entries, a ``FeedbackState``); where the data comes from
+and what it means is decided in :mod:`app.replay`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Static
+
+from app.agent.feedback.state import FeedbackState
+from app.replay.timeline import STOP_HELP, Timeline
+from app.replay.transcript import Entry
+from widgets.tool_format import STATUS_LABELS, format_duration, one_line, short_args, truncate_lines
+
+RESULT_LINES = 6  # lines of a tool result shown under the call
+ANSWER_LINES = 30
+MARK_GLYPHS = {"error": ("✗", "$text-error"), "retry": ("↻", "$text-warning"), "compaction": ("⇣", "$text-accent")}
+KIND_STYLES = {"ok": "$text-success", "error": "$text-error", "denied": "$text-warning",
+               "pending": "$text-muted", "awaiting": "$text-warning", "running": "$text-accent"}
+HELP = (f"{STOP_HELP} · ←/→ step · [ ] or shift+←/→ turn · Home/End · space play · +/- speed · "
+        "e r c next error/retry/compaction (E R C back) · Esc close")
+
+
+def clock_time(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+def elapsed_text(seconds: float) -> str:
+    """``+4.2s``, ``+3m07s``, ``+2h05m``."""
+    if seconds < 60:
+        return f"+{seconds:.1f}s"
+    if seconds < 3600:
+        return f"+{int(seconds // 60)}m{int(seconds % 60):02d}s"
+    return f"+{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}m"
+
+
+def speed_text(speed: float) -> str:
+    return f"{speed:g}×"
+
+
+class TimelineBar(Widget):
+    """Position / total, the event at the cursor, speed, and a strip of marks with the cursor."""
+
+    DEFAULT_CSS = """
+    TimelineBar {
+        height: 3;
+        padding: 0 1;
+        background: $boost;
+    }
+    """
+
+    def __init__(self, *, format_time: Callable[[float], str] = clock_time, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.format_time = format_time
+        self.timeline: Timeline | None = None
+        self.position = 0
+        self.speed = 1.0
+        self.playing = False
+
+    def show(self, timeline: Timeline, position: int, *, speed: float, playing: bool) -> None:
+        self.timeline, self.position, self.speed, self.playing = timeline, position, speed, playing
+        self.refresh()
+
+    def render(self) -> Content:
+        timeline = self.timeline
+        if timeline is None or not len(timeline):
+            return Content.styled("No events to replay.", "$text-muted")
+        width = max(10, self.content_size.width)
+        event = timeline.event_at(self.position)
+        state = ("▶ playing" if self.playing else "❚❚ paused") + f" {speed_text(self.speed)}"
+        head = Content.assemble(
+            (f"{self.position + 1:,}", "bold"),
+            f" / {len(timeline):,}  ",
+            (event.type, "$text-accent bold"),
+            f"  {self.format_time(event.ts)} ",
+            (elapsed_text(timeline.elapsed_at(self.position)), "$text-muted"),
+            f"  turn {timeline.turn_at(self.position)}  ",
+            (state, "$text-warning" if self.playing else "$text-muted"),
+        )
+        return Content("\n").join([head, self._strip(timeline, width), Content.styled(HELP, "$text-muted")])
+
+    def _strip(self, timeline: Timeline, width: int) -> Content:
+        cursor = timeline.cell_of(self.position, width)
+        parts: list[tuple[str, str]] = []
+        for cell, kind in enumerate(timeline.mark_strip(width)):
+            if cell == cursor:
+                parts.append(("█", "$accent"))
+            elif kind is None:
+                parts.append(("─", "$text-muted"))
+            else:
+                parts.append(MARK_GLYPHS[kind])
+        return Content.assemble(*parts)
+
+
+class EntryView(Static):
+    """One transcript entry; redrawn only when its version changes."""
+
+    DEFAULT_CSS = """
+    EntryView { height: auto; padding: 0 1; }
+    EntryView.-user { margin: 1 0 0 0; border-left: outer $primary; background: $primary 10%; }
+    EntryView.-tool, EntryView.-model_error { margin: 0 0 0 2; }
+    EntryView.-notice { margin: 0 0 0 2; }
+    EntryView.-turn_end, EntryView.-session_end { margin: 0 0 1 2; }
+    EntryView.-current { background: $accent 25%; }
+    """
+
+    def __init__(self, entry: Entry) -> None:
+        super().__init__(render_entry(entry), classes=f"-{entry.kind}")
+        self.entry = entry
+
+    def set_entry(self, entry: Entry) -> None:
+        if entry != self.entry:
+            self.entry = entry
+            self.update(render_entry(entry))
+
+
+class ReplayTranscript(VerticalScroll, can_focus=False):
+    """The transcript at the cursor: its last entries, the one the current event touched highlighted.
+
+    One :class:`EntryView` per entry, keyed by the event that created it: a step
+    adds or drops an entry at one end and redraws only what changed.
+    """
+
+    DEFAULT_CSS = """
+    ReplayTranscript {
+        height: 1fr;
+        padding: 0 1;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.views: list[EntryView] = []  # in screen order
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    def show(self, entries: Sequence[Entry], current: int | None) -> None:
+        """Show ``entries`` (consecutive, oldest first); the entry created at event ``current`` is highlighted."""
+        wanted = [e.index for e in entries]
+        if wanted != [v.entry.index for v in self.views]:
+            self._reconcile(entries)
+        for view, entry in zip(self.views, entries):
+            view.set_entry(entry)
+            view.set_class(entry.index == current, "-current")
+
+    def _reconcile(self, entries: Sequence[Entry]) -> None:
+        """Keep the views still wanted, drop the others, add the new ones before or after."""
+        wanted = {e.index for e in entries}
+        kept = [v for v in self.views if v.entry.index in wanted]
+        dropped = [v for v in self.views if v.entry.index not in wanted]
+        if dropped:
+            self.remove_children(dropped)
+        if not kept:
+            self.views = [EntryView(e) for e in entries]
+            if self.views:
+                self.mount_all(self.views)
+            return
+        first, last = kept[0].entry.index, kept[-1].entry.index
+        before = [EntryView(e) for e in entries if e.index < first]
+        after = [EntryView(e) for e in entries if e.index > last]
+        if before:
+            self.mount_all(before, before=kept[0])
+        if after:
+            self.mount_all(after, after=kept[-1])
+        self.views = before + kept + after
+
+
+def render_entry(entry: Entry) -> Content:
+    """One transcript entry as text."""
+    return Content("\n").join(_entry_lines(entry))
+
+
+def _entry_lines(e: Entry) -> list[Content]:
+    if e.kind == "user":
+        return [Content.styled("you", "dim"), Content(e.text)]
+    if e.kind == "assistant":
+        shown, hidden = truncate_lines(e.text, ANSWER_LINES)
+        lines = [Content(line) for line in shown.splitlines()]
+        if hidden:
+            lines.append(Content.styled(f"… {hidden} more lines", "$text-muted"))
+        return lines
+    if e.kind == "model_error":
+        return [Content.styled(f"✗ model call failed ({e.name}, {e.status}): {one_line(e.text, 200)}", "$text-error")]
+    if e.kind == "tool":
+        return _tool_lines(e)
+    if e.kind == "notice":
+        style = {"error": "$text-error", "warning": "$text-warning"}.get(e.level, "$text-muted")
+        icon = {"error": "✗", "warning": "■"}.get(e.level, "•")
+        first, *rest = (e.text or "").splitlines() or [""]
+        return [Content.styled(f"{icon} {first}", f"{style} bold")] + [Content.styled(f"  {r}", "$text-muted") for r in rest]
+    if e.kind == "turn_end":
+        steps = f"{e.steps} step" + ("" if e.steps == 1 else "s")
+        return [Content.styled(f"— {e.status} · {steps}", "$text-muted")]
+    if e.kind == "session_end":
+        return [Content.styled(f"■ session {e.status}" + (f": {e.text}" if e.text else ""), "$text-muted bold")]
+    return [Content(e.text)]
+
+
+def _tool_lines(e: Entry) -> list[Content]:
+    icon, word, kind = STATUS_LABELS.get(e.status, ("•", e.status, "pending"))
+    style = KIND_STYLES.get(kind, "$text-muted")
+    parts = [word]
+    if e.duration_ms:
+        parts.append(format_duration(e.duration_ms))
+    if e.exit_code not in (None, 0):
+        parts.append(f"exit {e.exit_code}")
+    head = Content.assemble(
+        (f"{icon or '⋯'} ", style), (e.name, "bold"), " ",
+        (short_args(e.name, _arguments(e.arguments), e.arguments), "$text-muted"), "  ", (" · ".join(parts), style),
+    )
+    lines = [head]
+    if e.note:
+        lines.append(Content.styled(f"    {one_line(e.note, 120)}", "$text-warning"))
+    if e.result:
+        shown, hidden = truncate_lines(e.result.rstrip("\n"), RESULT_LINES)
+        result_style = "$text-error" if kind == "error" else "$text-muted"
+        lines += [Content.styled(f"    {line}", result_style) for line in shown.splitlines()]
+        if hidden:
+            lines.append(Content.styled(f"    … {hidden} more lines", "$text-muted"))
+    return lines
+
+
+def _arguments(raw: str) -> dict | None:
+    try:
+        value = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+class FeedbackSummary(Static):
+    """What the feedback reducer knew at the cursor: prompts, answers, the last tasks."""
+
+    DEFAULT_CSS = """
+    FeedbackSummary { height: auto; }
+    """
+
+    TASKS_SHOWN = 5
+
+    def update_state(self, state: FeedbackState) -> None:
+        self.update(render_feedback(state, self.TASKS_SHOWN))
+
+
+def render_feedback(state: FeedbackState, last: int = 5) -> Content:
+    if not state.tasks:
+        return Content.styled("No task finished yet.", "$text-muted")
+    lines = [Content.assemble(("asked ", "$text-muted"), str(state.asked), ("  answered ", "$text-muted"),
+                              str(state.answered), ("  volunteered ", "$text-muted"), str(state.volunteered))]
+    if state.pending_prompt:
+        lines.append(Content.styled(f"prompt on screen: turn {state.tasks[state.pending_prompt].turn}"
+                                    if state.pending_prompt in state.tasks else "prompt on screen", "$text-warning"))
+    for task in sorted(state.tasks.values(), key=lambda t: t.turn)[-last:]:
+        pi = f"π {task.pi:.2f}" if task.pi is not None else "π —"
+        if task.response == "answered":
+            answer, style = f"→ {task.rating}", "$text-success" if task.rating == "up" else "$text-error"
+        elif task.shown:
+            answer, style = f"→ {task.response or 'pending'}", "$text-warning"
+        else:
+            answer, style = "not asked", "$text-muted"
+        if task.volunteered:
+            answer += f" · volunteered {task.volunteered}"
+        lines.append(Content.assemble(f"turn {task.turn:<4} ", (pi, "$text-muted"), "  ", (answer, style)))
+    return Content("\n").join(lines)
