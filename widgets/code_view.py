@@ -1,9 +1,11 @@
-"""Syntax-highlighted code and diffs as Textual ``Content`` (theme-aware colours)."""
+"""Syntax-highlighted code and diffs as Textual ``Content`` (theme-aware colours).
+
+The highlighter (pygments) is imported on first use, not at start-up.
+"""
 
 from __future__ import annotations
 
 from textual.content import Content
-from textual.highlight import highlight
 
 _DIFF_STYLES = (
     ("+++", "bold $text-success"),
@@ -20,6 +22,8 @@ def code_content(code: str, lexer: str) -> Content:
         return diff_content(code)
     if lexer in ("text", ""):
         return Content(code)
+    from textual.highlight import highlight
+
     try:
         return highlight(code, language=lexer)
     except Exception:  # an unknown lexer is not worth an error on screen

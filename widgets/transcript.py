@@ -9,7 +9,7 @@ the user scrolls up (Textual's ``anchor``). It never calls the core.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -19,14 +19,24 @@ from textual.widgets import Static
 from app.agent import events as ev
 from app.agent.approvals import ApprovalRequest
 from widgets.approval import ApprovalPrompt
-from widgets.chat_message import AssistantMessage, UserMessage
 from widgets.notice import NoticeBlock
 from widgets.tool_call import ToolCallBlock
+from widgets.user_message import UserMessage
+
+if TYPE_CHECKING:
+    from widgets.assistant_message import AssistantMessage
 
 WELCOME = (
     "[b]Cockpit[/b] — a coding agent whose harness you can see.\n"
     "[dim]Type a task below and press Enter. Esc interrupts the agent · Ctrl+P commands · Ctrl+C twice quits.[/dim]"
 )
+
+
+def _assistant_message(markdown: str = "", *, call_id: str = "") -> "AssistantMessage":
+    """A new answer widget; the Markdown machinery is imported on the first one."""
+    from widgets.assistant_message import AssistantMessage
+
+    return AssistantMessage(markdown, call_id=call_id)
 
 
 class Transcript(VerticalScroll, can_focus=True):
@@ -118,7 +128,7 @@ class Transcript(VerticalScroll, can_focus=True):
                 await self.add(UserMessage(str(content)))
             elif role == "assistant":
                 if content:
-                    await self.add(AssistantMessage(str(content)))
+                    await self.add(_assistant_message(str(content)))
                 for call in message.get("tool_calls") or []:
                     fn = call.get("function", {})
                     block = ToolCallBlock(call.get("id", ""), fn.get("name", ""), fn.get("arguments", ""))
@@ -141,7 +151,7 @@ class Transcript(VerticalScroll, can_focus=True):
     async def _on_text_delta(self, e: ev.TextDelta) -> None:
         message = self._assistant.get(e.call_id)
         if message is None:
-            message = AssistantMessage(call_id=e.call_id)
+            message = _assistant_message(call_id=e.call_id)
             self._assistant[e.call_id] = message
             await self.add(message)
         await message.write(e.text)
@@ -151,7 +161,7 @@ class Transcript(VerticalScroll, can_focus=True):
         if message is not None:
             await message.end(failed=e.status is not ev.CallStatus.OK)
         elif e.status is ev.CallStatus.OK and e.text:  # a provider that did not stream
-            message = AssistantMessage(e.text, call_id=e.call_id)
+            message = _assistant_message(e.text, call_id=e.call_id)
             self._assistant[e.call_id] = message
             await self.add(message)
 

@@ -4,12 +4,14 @@ How the pieces talk:
 
 * The session is built by an injected factory, ``make_session(approver, **overrides)``
   (overrides: ``resume=<id>``, ``model=<name>``), on the :class:`AgentRunner`'s
-  thread, which also runs every task. The UI thread never runs the agent and
-  never writes to SQLite.
+  thread, which also runs every task. ``database`` (a callable returning the
+  sqlite-utils Database, for the palette's resume and export) is called there
+  too. The UI thread never runs the agent and never touches SQLite.
 * Core events reach the UI only as :class:`AgentEvent` messages, posted by an
-  :class:`EventBridge` subscribed to the session's bus (stream deltas merged).
-  ``on_agent_event`` routes each one to the transcript, the status bar, and
-  every pane mounted in the side column.
+  :class:`EventBridge` subscribed to the session's bus; stream deltas wait in
+  the bridge and are taken, merged, shortly after a :class:`TextReady` wake-up.
+  Each event goes to the transcript, the status bar, and every pane mounted in
+  the side column.
 * Approvals: :class:`TuiApprover` posts :class:`ApprovalNeeded`; the transcript
   shows an inline :class:`ApprovalPrompt`; its answer resolves the agent's future.
 
@@ -33,7 +35,7 @@ import inspect
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -44,19 +46,21 @@ from textual.widgets import Footer
 
 from app.agent import events as ev
 from app.agent.approvals import ApprovalDecision, Approver, PermissionMode
-from app.agent.session import Session
 from app.tui.approver import TuiApprover
 from app.tui.bridge import EventBridge
 from app.tui.commands import CockpitCommands, PaletteCommand
 from app.tui.keys import APP_BINDINGS
-from app.tui.messages import AgentEvent, ApprovalNeeded, SessionFailed, SessionOpened, TurnDone
+from app.tui.messages import AgentEvent, ApprovalNeeded, SessionFailed, SessionOpened, TextReady, TurnDone
 from app.tui.runner import AgentRunner, RunnerClosed
 from app.tui.side_column import SideColumn
 from widgets.approval import ApprovalPrompt
-from widgets.chat_message import UserMessage
+from widgets.user_message import UserMessage
 from widgets.prompt_input import PromptInput
 from widgets.status_bar import StatusBar
 from widgets.transcript import Transcript
+
+if TYPE_CHECKING:
+    from app.agent.session import Session
 
 NARROW_COLUMNS = 100  # below this the side column collapses by itself
 PANES_WIDTH = (24, 38, 80)  # min, default, max
@@ -81,7 +85,7 @@ class CockpitApp(App[int]):
         self,
         make_session: SessionFactory,
         *,
-        db: Any | None = None,
+        database: Callable[[], Any] | None = None,
         clock: Callable[[], float] = time.monotonic,
         keymap: dict[str, str] | None = None,
         theme: str | None = None,
@@ -93,7 +97,7 @@ class CockpitApp(App[int]):
     ) -> None:
         super().__init__()
         self.make_session = make_session
-        self.db = db
+        self.database = database  # called on the agent thread: it may open the file lazily
         self.clock = clock
         self.save_theme = save_theme
         self.load_litellm = load_litellm
@@ -156,11 +160,16 @@ class CockpitApp(App[int]):
         self.prompt.focus()
         for notice in self.startup_notices:
             self.notify(notice, severity="warning", timeout=8)
+        if self.on_first_frame is not None:
+            self.call_after_refresh(self.on_first_frame, self)
+        # Nothing competes with the first frame: the session (built on the agent
+        # thread) and litellm (imported in a worker) start once it is on screen.
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
         self._open_session()
         if self.load_litellm:
             self._import_litellm()
-        if self.on_first_frame is not None:
-            self.call_after_refresh(self.on_first_frame, self)
 
     @work(thread=True, exclusive=True, group="startup", exit_on_error=False, description="import litellm")
     def _import_litellm(self) -> None:
@@ -330,9 +339,22 @@ class CockpitApp(App[int]):
     # --- events from the agent ------------------------------------------------------
 
     async def on_agent_event(self, message: AgentEvent) -> None:
+        await self._show_event(message.event)
+
+    def on_text_ready(self, message: TextReady) -> None:
+        """Streamed text is buffered in the bridge: take it all a moment from now."""
+        bridge = message.bridge
+
+        async def drain() -> None:
+            delta = bridge.take()
+            if delta is not None:
+                await self._show_event(delta)
+
+        self.set_timer(bridge.interval, drain)
+
+    async def _show_event(self, event: ev.Event) -> None:
         if self._quitting:  # what is left (the interrupt, the finish) is stored, not shown
             return
-        event = message.event
         self.status.apply(event)
         await self.transcript.apply(event)
         await self._route_to_panes(event)
@@ -455,7 +477,7 @@ class CockpitApp(App[int]):
         self._spawn(self.switch_session(), "session")
 
     def cmd_resume_session(self) -> None:
-        if self.db is None:
+        if self.database is None:
             self.notify("No database: sessions cannot be resumed.", severity="warning")
             return
         self._spawn(self._pick_session(), "resume")
@@ -464,7 +486,8 @@ class CockpitApp(App[int]):
         from app.tui.session_files import resumable_sessions
 
         exclude = self.session.id if self.session else ""
-        choices = await asyncio.wrap_future(self.runner.call(resumable_sessions, self.db, exclude=exclude))
+        database = self.database
+        choices = await asyncio.wrap_future(self.runner.call(lambda: resumable_sessions(database(), exclude=exclude)))
         if not choices:
             self.notify("There are no other stored sessions.")
             return
@@ -483,14 +506,14 @@ class CockpitApp(App[int]):
             if not model:
                 return
             overrides: dict[str, Any] = {"model": model}
-            if self.session is not None and self.db is not None:
+            if self.session is not None and self.database is not None:
                 overrides["resume"] = self.session.id
             self._spawn(self.switch_session(**overrides), "session")
 
         self.push_screen(ModelPrompt(current), chosen)
 
     def cmd_export(self) -> None:
-        if self.db is None or self.session is None:
+        if self.database is None or self.session is None:
             self.notify("Nothing to export yet.", severity="warning")
             return
         self._spawn(self._export(self.session), "export")
@@ -498,10 +521,10 @@ class CockpitApp(App[int]):
     async def _export(self, session: Session) -> None:
         from app.tui.session_files import export_markdown
 
+        database = self.database
+        workspace = Path(session.agent.workspace)
         try:
-            path = await asyncio.wrap_future(
-                self.runner.call(export_markdown, self.db, session.id, Path(session.agent.workspace))
-            )
+            path = await asyncio.wrap_future(self.runner.call(lambda: export_markdown(database(), session.id, workspace)))
         except Exception as exc:
             self.notify(f"Export failed: {_readable(exc)}", severity="error")
             return

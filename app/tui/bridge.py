@@ -5,23 +5,26 @@ every event to ``post`` (``App.post_message``, which is thread-safe) wrapped in
 an :class:`~app.tui.messages.AgentEvent`.
 
 A model streams dozens of fragments a second; posting each one would flood the
-UI's message queue. Text deltas are therefore buffered and flushed as a single
-merged ``TextDelta`` every ``interval`` seconds (on the agent loop's clock), and
-always before any other event, so the UI sees events in their true order.
+UI's message queue. Text deltas are therefore buffered here, and only the first
+fragment of a burst posts a :class:`~app.tui.messages.TextReady` wake-up. The UI
+answers it ``interval`` seconds later by calling :meth:`EventBridge.take`, which
+returns everything buffered since as one merged ``TextDelta``. The timer runs on
+the UI's clock, not the agent loop's, so text still reaches the screen while the
+agent thread is busy (litellm assembles its final response after the last chunk).
+Any other event first flushes the buffer, so the UI sees events in their true order.
 """
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from app.agent import events as ev
-from app.tui.messages import AgentEvent
+from app.tui.messages import AgentEvent, TextReady
 
-FLUSH_INTERVAL_S = 0.04
+FLUSH_INTERVAL_S = 0.08
 
 
 class EventBridge:
@@ -31,7 +34,7 @@ class EventBridge:
         self._lock = threading.Lock()
         self._pending: ev.TextDelta | None = None
         self._parts: list[str] = []
-        self._timer: asyncio.TimerHandle | None = None
+        self._woken = False
         self.posted = 0  # messages posted, for benchmarks and tests
 
     def __call__(self, event: ev.Event) -> None:
@@ -39,43 +42,40 @@ class EventBridge:
             self._buffer(event)
             return
         self.flush()
-        self._post(event)
+        self._post(AgentEvent(event))
 
     def _buffer(self, delta: ev.TextDelta) -> None:
         with self._lock:
             if self._pending is not None and self._pending.call_id != delta.call_id:
-                self._flush_locked()
+                merged = self._take_locked()
+                if merged is not None:
+                    self._post(AgentEvent(merged))
             if self._pending is None:
                 self._pending = delta
             self._parts.append(delta.text)
-            if self._timer is None:
-                self._timer = _call_later(self.interval, self.flush)
-                if self._timer is None:  # no running loop here: deliver at once
-                    self._flush_locked()
+            wake, self._woken = not self._woken, True
+        if wake:
+            self._post(TextReady(self))
+
+    def take(self) -> ev.TextDelta | None:
+        """The text buffered so far as one ``TextDelta`` (None if there is none); any thread."""
+        with self._lock:
+            return self._take_locked()
 
     def flush(self) -> None:
-        """Post the buffered text now (called by the timer and before other events)."""
-        with self._lock:
-            self._flush_locked()
+        """Post the buffered text now (before any other event)."""
+        merged = self.take()
+        if merged is not None:
+            self._post(AgentEvent(merged))
 
-    def _flush_locked(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+    def _take_locked(self) -> ev.TextDelta | None:
+        self._woken = False
         if self._pending is None:
-            return
+            return None
         merged = replace(self._pending, text="".join(self._parts))
         self._pending, self._parts = None, []
-        self._post(merged)
+        return merged
 
-    def _post(self, event: ev.Event) -> None:
+    def _post(self, message: Any) -> None:
         self.posted += 1
-        self.post(AgentEvent(event))
-
-
-def _call_later(delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle | None:
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-    return loop.call_later(delay, callback)
+        self.post(message)

@@ -1,10 +1,11 @@
 """Entry point of the TUI (``cockpit`` with no subcommand): ``run_tui(args) -> int``.
 
 Everything that can be wrong with the setup (no model, a broken config file, a
-missing workspace, an unusable database, an unknown ``--resume`` id) is printed
-as one clear message with exit code 2 *before* the app starts. Nothing here
-imports litellm or textual at module level; litellm is imported by the app in a
-worker after the first frame.
+missing workspace, an unknown ``--resume`` id or an unusable database when
+resuming) is printed as one clear message with exit code 2 *before* the app
+starts. Nothing here imports litellm or textual at module level; litellm is
+imported by the app in a worker after the first frame, and the database is
+opened on the agent thread once the first frame is on screen.
 
 ``COCKPIT_BENCH_FIRST_FRAME=<file>``: write ``time.time()`` to the file at the
 first frame and exit (used by ``benchmarks/bench_tui.py``).
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -26,23 +28,28 @@ BENCH_ENV = "COCKPIT_BENCH_FIRST_FRAME"
 
 def run_tui(args: argparse.Namespace) -> int:
     from app.commands.common import run_options
-    from app.runtime import build_session, open_store, pick_model, resolve_resume, resolve_workspace
+    from app.runtime import build_session, pick_model, resolve_resume, resolve_workspace
     from app.settings import ConfigError, load_settings, save_setting
-    from storage.db import DatabaseError
-    from storage.queries import SessionNotFound
 
+    stores = LazyStore()
     try:
         settings = load_settings()
         options = run_options(args)
         options.workspace = resolve_workspace(options.workspace)
-        db, store = open_store(options)
+        stores.options = options
         continue_ = bool(getattr(args, "continue_", False))
-        if options.resume or continue_:
+        if options.resume or continue_:  # resolve the id now: a wrong one is a setup error
+            db, _ = stores.get()
             resolve_resume(db, options, latest_in_workspace=continue_)  # sets options.resume to the full id
         choice = pick_model(settings, options) if options.model or not options.resume else None
         if choice is not None:
             _check_script_exists(choice.model)
-    except (ConfigError, DatabaseError, SessionNotFound) as exc:
+    except ConfigError as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:
+        if not _storage_setup_error(exc):
+            raise
         print(f"cockpit: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -52,22 +59,23 @@ def run_tui(args: argparse.Namespace) -> int:
     first_resume = options.resume
 
     def make_session(approver: Any, **overrides: Any):
-        """The first session honours --resume/--continue; later ones only what the palette asks
-        (``resume=<id>``, ``model=<name>``). A resumed session keeps its recorded model unless
-        another one is named."""
+        """Runs on the agent thread. The first session honours --resume/--continue; later ones
+        only what the palette asks (``resume=<id>``, ``model=<name>``). A resumed session keeps
+        its recorded model unless another one is named."""
         nonlocal first_resume
         if first_resume and not overrides:
             overrides, first_resume = {"resume": first_resume}, None
         model, resume = overrides.get("model"), overrides.get("resume")
         opts = replace(options, resume=resume, model=model or options.model)
         use_choice = choice if not (model or resume) else None
+        _, store = stores.get()
         return build_session(settings, opts, human=approver, store=store, choice=use_choice)
 
     from app.tui.app import CockpitApp
 
     app = CockpitApp(
         make_session,
-        db=db,
+        database=lambda: stores.get()[0],
         keymap=keymap,
         theme=settings.theme,
         save_theme=lambda name: save_setting("theme", name),
@@ -76,6 +84,40 @@ def run_tui(args: argparse.Namespace) -> int:
     )
     app.run()
     return app.return_code or 0
+
+
+class LazyStore:
+    """The database and event store, opened on first use.
+
+    Without --resume/--continue that is on the agent thread after the first
+    frame, so opening SQLite (and importing sqlite-utils) never delays it; a
+    database that cannot be used then shows as an error notice in the app.
+    """
+
+    def __init__(self) -> None:
+        self.options: Any = None
+        self._lock = threading.Lock()
+        self._opened: tuple[Any, Any] | None = None
+
+    def get(self) -> tuple[Any, Any]:
+        with self._lock:
+            if self._opened is None:
+                from app.runtime import open_store
+
+                self._opened = open_store(self.options)
+            return self._opened
+
+
+def _storage_setup_error(exc: Exception) -> bool:
+    """Storage's errors (a database Cockpit cannot use, an unknown session) are setup errors.
+
+    storage is imported only when the database was opened, so look the classes up then.
+    """
+    kinds = tuple(
+        getattr(sys.modules.get(module), name, None) or ()
+        for module, name in (("storage.db", "DatabaseError"), ("storage.queries", "SessionNotFound"))
+    )
+    return any(isinstance(exc, kind) for kind in kinds if kind)
 
 
 def _check_script_exists(model: str) -> None:

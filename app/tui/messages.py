@@ -7,13 +7,16 @@ The agent thread never touches a widget: it posts one of these to the app
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
 from app.agent.approvals import ApprovalDecision, ApprovalRequest
 from app.agent.events import Event
-from app.agent.loop import TurnResult
-from app.agent.session import Session
+
+if TYPE_CHECKING:
+    from app.agent.loop import TurnResult
+    from app.agent.session import Session
 
 
 class AgentEvent(Message):
@@ -22,6 +25,14 @@ class AgentEvent(Message):
     def __init__(self, event: Event) -> None:
         super().__init__()
         self.event = event
+
+
+class TextReady(Message):
+    """Streamed text is waiting in ``bridge``: take it with ``bridge.take()`` after a short delay."""
+
+    def __init__(self, bridge: Any) -> None:
+        super().__init__()
+        self.bridge = bridge
 
 
 class ApprovalNeeded(Message):

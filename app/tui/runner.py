@@ -18,15 +18,17 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.agent import events as ev
-from app.agent.bus import Subscriber
-from app.agent.loop import TurnResult
-from app.agent.session import Session
+
+if TYPE_CHECKING:
+    from app.agent.bus import Subscriber
+    from app.agent.loop import TurnResult
+    from app.agent.session import Session
 
 T = TypeVar("T")
-TurnDone = Callable[[TurnResult | None], None]
+TurnDone = Callable[["TurnResult | None"], None]
 
 
 class RunnerClosed(RuntimeError):

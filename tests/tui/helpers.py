@@ -85,7 +85,7 @@ class Harness:
         return session
 
     def app(self, **kwargs: Any) -> CockpitApp:
-        kwargs.setdefault("db", self.db)
+        kwargs.setdefault("database", lambda: self.db)
         kwargs.setdefault("load_litellm", False)
         return CockpitApp(self.make_session, **kwargs)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.agent import events as ev
 from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
 from tests.tui.test_interrupts import SLOW
-from widgets.chat_message import UserMessage
+from widgets.user_message import UserMessage
 from widgets.prompt_input import BUSY_PLACEHOLDER, IDLE_PLACEHOLDER, History
 
 
@@ -59,7 +59,7 @@ async def test_up_and_down_recall_sent_prompts(harness):
 
 
 async def test_input_sent_while_the_agent_works_is_queued_then_sent(harness):
-    h = harness([dict(SLOW, text="word " * 150), {"text": "second done"}])
+    h = harness([dict(SLOW, text=SLOW["text"][:1000]), {"text": "second done"}])
     app = h.app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_open(pilot, app)

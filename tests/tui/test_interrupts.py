@@ -11,7 +11,8 @@ from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
 from widgets.notice import NoticeBlock
 from widgets.tool_call import ToolCallBlock
 
-SLOW = {"text": "word " * 2000, "chunk_chars": 5, "chunk_delay": 0.01}  # ~20 s if left alone
+# ~20 s if left alone. Words differ: litellm stops a stream that repeats the same chunk.
+SLOW = {"text": "".join(f"w{i} " for i in range(2500)), "chunk_chars": 5, "chunk_delay": 0.01}
 
 
 def _group_alive(pgid: int) -> bool:

@@ -7,7 +7,8 @@ from textual.command import CommandList
 from app.agent import events as ev
 from app.agent.approvals import PermissionMode
 from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
-from widgets.chat_message import AssistantMessage, UserMessage
+from widgets.assistant_message import AssistantMessage
+from widgets.user_message import UserMessage
 
 REQUIRED = {
     "New session", "Resume session…", "Change model…", "Toggle panes", "Export session",
@@ -165,7 +166,7 @@ async def test_a_session_that_cannot_start_is_a_notice(harness):
     from app.tui.app import CockpitApp
     from widgets.notice import NoticeBlock
 
-    app = CockpitApp(broken, db=h.db, load_litellm=False)
+    app = CockpitApp(broken, database=lambda: h.db, load_litellm=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.transcript.query(NoticeBlock))
         notice = app.transcript.query_one(NoticeBlock)

@@ -15,7 +15,7 @@ from app.agent import events as ev
 from app.agent.approvals import ApprovalDecision, ApprovalRequest
 from app.tui.approver import TuiApprover
 from app.tui.bridge import EventBridge
-from app.tui.messages import AgentEvent, ApprovalNeeded
+from app.tui.messages import ApprovalNeeded, TextReady
 from app.tui.runner import AgentRunner, RunnerClosed
 from widgets.session_stats import SessionStats, clock_text, compact_tokens
 from widgets.status_bar import display_model
@@ -27,36 +27,45 @@ ROOT = Path(__file__).resolve().parents[2]
 # --- the bridge -------------------------------------------------------------------
 
 
-def test_without_a_loop_deltas_go_out_at_once():
+def _kinds(posted: list) -> list[tuple[str, str | None]]:
+    out = []
+    for message in posted:
+        if isinstance(message, TextReady):
+            out.append(("ready", None))
+        else:
+            out.append((message.event.type, getattr(message.event, "text", None)))
+    return out
+
+
+def test_a_burst_of_deltas_posts_one_wake_up_and_is_taken_merged():
     posted: list = []
     bridge = EventBridge(posted.append)
-    bridge(ev.TextDelta(call_id="a", text="x"))
-    assert [m.event.text for m in posted] == ["x"]
-
-
-async def test_deltas_are_merged_and_flushed_before_the_next_event():
-    posted: list[AgentEvent] = []
-    bridge = EventBridge(posted.append, interval=60)  # only an event or a call change flushes
     for piece in ("Hel", "lo ", "world"):
         bridge(ev.TextDelta(call_id="a", text=piece))
-    assert posted == []
+    assert _kinds(posted) == [("ready", None)]
+    assert posted[0].bridge is bridge
+    merged = bridge.take()
+    assert (merged.call_id, merged.text) == ("a", "Hello world")
+    assert bridge.take() is None
+    bridge(ev.TextDelta(call_id="a", text="again"))  # a new burst wakes the UI again
+    assert _kinds(posted) == [("ready", None), ("ready", None)]
+
+
+def test_other_events_flush_the_text_first_and_calls_never_merge():
+    posted: list = []
+    bridge = EventBridge(posted.append)
+    bridge(ev.TextDelta(call_id="a", text="one "))
+    bridge(ev.TextDelta(call_id="a", text="two"))
     bridge(ev.TextDelta(call_id="b", text="other call"))
     bridge(ev.ModelCallFinished(call_id="b"))
-    assert [(m.event.type, getattr(m.event, "text", None)) for m in posted] == [
-        ("text_delta", "Hello world"),
+    assert _kinds(posted) == [
+        ("ready", None),
+        ("text_delta", "one two"),
+        ("ready", None),
         ("text_delta", "other call"),
         ("model_call_finished", ""),
     ]
-
-
-async def test_the_timer_flushes_a_quiet_stream():
-    posted: list[AgentEvent] = []
-    flushed = asyncio.Event()
-    bridge = EventBridge(lambda m: (posted.append(m), flushed.set()), interval=0.01)
-    bridge(ev.TextDelta(call_id="a", text="one "))
-    bridge(ev.TextDelta(call_id="a", text="two"))
-    await asyncio.wait_for(flushed.wait(), 5)
-    assert [m.event.text for m in posted] == ["one two"]
+    assert bridge.take() is None  # the wake-up finds nothing left
 
 
 # --- the approver ------------------------------------------------------------------

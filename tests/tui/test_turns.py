@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from app.agent import events as ev
 from app.agent.approvals import PermissionMode
-from app.tui.messages import AgentEvent
+from app.tui.messages import AgentEvent, TextReady
 from tests.tui.conftest import type_and_send, wait_idle, wait_open
-from widgets.chat_message import AssistantMessage, UserMessage
+from widgets.assistant_message import AssistantMessage
+from widgets.user_message import UserMessage
 from widgets.notice import NoticeBlock
 from widgets.tool_call import ToolCallBlock
 
@@ -30,6 +31,8 @@ async def test_a_task_streams_the_answer_and_shows_tool_blocks(harness, workspac
     def hook(message):
         if isinstance(message, AgentEvent):
             seen.append(message.event.type)
+        elif isinstance(message, TextReady):
+            seen.append("text_ready")
 
     app = h.app()
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
@@ -53,10 +56,12 @@ async def test_a_task_streams_the_answer_and_shows_tool_blocks(harness, workspac
         assert stats.session_id == app.session.id
         assert "idle" in str(app.status.status_line())
 
-        # The answer streamed in ~40 fragments, but deltas reach the UI coalesced.
-        assert len(h.events.of(ev.TextDelta)) > seen.count("text_delta") >= 1
+        # The answer streamed in ~40 fragments, but they reach the UI coalesced.
+        ui_text_messages = seen.count("text_delta") + seen.count("text_ready")
+        assert len(h.events.of(ev.TextDelta)) > ui_text_messages >= 1
         # Everything else reached the UI once, in the order the core emitted it.
-        assert [t for t in seen if t != "text_delta"] == [e.type for e in h.events if e.type != "text_delta"]
+        skip = ("text_delta", "text_ready")
+        assert [t for t in seen if t not in skip] == [e.type for e in h.events if e.type not in skip]
 
     assert h.session_row(app.session.id)["status"] == "completed"
 

@@ -1,0 +1,246 @@
+"""Benchmark: the TUI's first frame and its streaming.
+
+1. First frame: time from process start to the first frame of ``cockpit`` (scripted
+   model, temp workspace and data folder) versus a bare Textual app showing one
+   Static, measured in the same run, interleaved, each in a pseudo-terminal.
+   Goal: median ratio <= 1.5.
+2. Streaming: a scripted 5,000-token answer at about 500 tokens/s through the real
+   app (headless). Measures how far the transcript's rendering is behind the stream
+   when it ends (goal < 100 ms), how long key presses take to be handled meanwhile,
+   and that no SQLite write ran on the UI thread.
+
+Run: ``python benchmarks/bench_tui.py`` (exit code 1 when a goal is missed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import os
+import pty
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+REPEATS = 7
+FRAME_RATIO_GOAL = 1.5
+LAG_GOAL_MS = 100.0
+ANSWER_TOKENS = 5_000
+TOKENS_PER_S = 500
+CHUNK_CHARS = 8  # 2 tokens per chunk (the scripted model counts 4 characters a token)
+
+BARE_APP = '''
+import os, time
+from pathlib import Path
+from textual.app import App
+from textual.widgets import Static
+
+class Bare(App):
+    def compose(self):
+        yield Static("hello")
+
+    def on_mount(self):
+        self.call_after_refresh(self.first_frame)
+
+    def first_frame(self):
+        Path(os.environ["COCKPIT_BENCH_FIRST_FRAME"]).write_text(repr(time.time()))
+        self.exit()
+
+Bare().run()
+'''
+
+
+# --- 1. first frame ------------------------------------------------------------------
+
+
+def time_to_first_frame(argv: list[str], env: dict[str, str], stamp: Path) -> float:
+    """Seconds from spawning ``argv`` in a 120x40 pty to the first frame it reports."""
+    stamp.unlink(missing_ok=True)
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    drained = threading.Thread(target=_drain, args=(master,), daemon=True)
+    drained.start()
+    started = time.time()
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True)
+    os.close(slave)
+    try:
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        drained.join(timeout=5)
+        os.close(master)
+    if not stamp.exists():
+        raise RuntimeError(f"{argv[:3]} exited with {proc.returncode} without reporting a first frame")
+    return float(stamp.read_text()) - started
+
+
+def _drain(fd: int) -> None:
+    while True:
+        try:
+            if not os.read(fd, 65536):
+                return
+        except OSError:
+            return
+
+
+def bench_first_frame(tmp: Path) -> float:
+    script = tmp / "first-frame.json"
+    script.write_text(json.dumps([{"text": "hi"}]))
+    workspace = tmp / "ws"
+    workspace.mkdir()
+    bare = tmp / "bare_app.py"
+    bare.write_text(BARE_APP)
+    stamp = tmp / "frame.stamp"
+    env = {**os.environ, "TERM": "xterm-256color", "COCKPIT_HOME": str(tmp / "home"), "COCKPIT_BENCH_FIRST_FRAME": str(stamp)}
+    env.pop("COCKPIT_CONFIG", None)
+    # Byte-code caching as in an installed package (the warm-up run writes it), outside the repo.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+    cockpit = [sys.executable, "-m", "app", "--model", f"scripted/{script}", "--workspace", str(workspace)]
+    baseline = [sys.executable, str(bare)]
+
+    time_to_first_frame(cockpit, env, stamp)  # warm the file cache and the database
+    time_to_first_frame(baseline, env, stamp)
+    ours, bares = [], []
+    for _ in range(REPEATS):
+        ours.append(time_to_first_frame(cockpit, env, stamp))
+        bares.append(time_to_first_frame(baseline, env, stamp))
+    ours_ms, bare_ms = statistics.median(ours) * 1000, statistics.median(bares) * 1000
+    ratio = ours_ms / bare_ms
+    print(f"first frame: cockpit {ours_ms:.0f} ms, bare Textual app {bare_ms:.0f} ms (medians of {REPEATS})")
+    print(f"  ratio {ratio:.2f}x (goal <= {FRAME_RATIO_GOAL}x) {'OK' if ratio <= FRAME_RATIO_GOAL else 'MISSED'}")
+    return ratio
+
+
+# --- 2. streaming ------------------------------------------------------------------------
+
+
+async def bench_streaming(tmp: Path) -> tuple[float, bool]:
+    from textual import events
+
+    from app.agent import events as ev
+    from app.agent.approvals import PermissionMode
+    from app.agent.offline import load_litellm, prepare_environment
+    from tests.tui.helpers import Harness
+
+    prepare_environment()
+    load_litellm()  # the app imports it in a worker; here it must not skew the stream
+    text = "".join(f"word{i % 97} " + ("\n\n" if i % 40 == 39 else "") for i in range(ANSWER_TOKENS * 4 // 7))
+    text = text[: ANSWER_TOKENS * 4]
+    delay = CHUNK_CHARS / 4 / TOKENS_PER_S
+    script = tmp / "stream.json"
+    script.write_text(json.dumps([{"text": text, "chunk_chars": CHUNK_CHARS, "chunk_delay": delay}]))
+    workspace = tmp / "stream-ws"
+    workspace.mkdir()
+    h = Harness(model=f"scripted/{script}", workspace=workspace, db_path=tmp / "stream.db", mode=PermissionMode.YOLO)
+
+    ui_thread = threading.get_ident()
+    writes_on_ui = 0
+    original_append = h.store.append_many
+
+    def watched_append(events):
+        nonlocal writes_on_ui
+        if threading.get_ident() == ui_thread:
+            writes_on_ui += 1
+        return original_append(events)
+
+    h.store.append_many = watched_append  # type: ignore[method-assign]
+
+    marks: dict[str, float] = {}
+
+    def mark(event: ev.Event) -> None:
+        if isinstance(event, ev.TextDelta):
+            marks.setdefault("first_delta", time.perf_counter())
+            marks["last_delta"] = time.perf_counter()
+
+    ui_deltas = 0
+
+    def count(message) -> None:
+        nonlocal ui_deltas
+        if type(message).__name__ == "TextReady" or getattr(getattr(message, "event", None), "type", "") == "text_delta":
+            ui_deltas += 1
+
+    app = h.app()
+    key_latencies: list[float] = []
+    async with app.run_test(size=(120, 40), message_hook=count) as pilot:
+        while app.session is None:
+            await pilot.pause(0.01)
+        app.session.bus.subscribe(mark)
+        app.prompt.insert("stream a long answer")
+        await pilot.press("enter")
+        app.prompt.focus()
+        while "first_delta" not in marks:
+            await pilot.pause(0.005)
+        watcher = asyncio.create_task(_rendered_at(app, len(text)))
+        # Keys while streaming: time from the key arriving to the character in the prompt.
+        typed = 0
+        while not watcher.done():
+            started = time.perf_counter()
+            app._driver.send_message(events.Key("x", "x"))
+            typed += 1
+            while app.prompt.text.count("x") < typed:
+                await asyncio.sleep(0.001)
+            key_latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(0.1)
+        assert app.prompt.text == "x" * typed, "a key press was lost while streaming"
+        done = await watcher
+        while app.busy:
+            await pilot.pause(0.01)
+    stream_s = marks["last_delta"] - marks["first_delta"]
+    lag_ms = (done - marks["last_delta"]) * 1000
+    deltas = len(h.events.of(ev.TextDelta))
+    bridged = ui_deltas
+    print(
+        f"streaming: {ANSWER_TOKENS} tokens in {stream_s:.1f} s ({ANSWER_TOKENS / stream_s:.0f} tokens/s, "
+        f"{deltas} fragments, {bridged} UI messages after coalescing)"
+    )
+    print(f"  render lag at the end: {lag_ms:.0f} ms (goal < {LAG_GOAL_MS:.0f} ms) {'OK' if lag_ms < LAG_GOAL_MS else 'MISSED'}")
+    if key_latencies:
+        print(
+            f"  keys while streaming: {len(key_latencies)} presses, median {statistics.median(key_latencies) * 1000:.0f} ms, "
+            f"max {max(key_latencies) * 1000:.0f} ms to be handled"
+        )
+    print(f"  SQLite writes on the UI thread: {writes_on_ui}")
+    return lag_ms, writes_on_ui == 0
+
+
+async def _rendered_at(app, length: int) -> float:
+    """When the whole answer is in the Markdown widget, parsed, mounted and painted."""
+    while not app.transcript.assistant_messages or len(app.transcript.assistant_messages[0].source) < length:
+        await asyncio.sleep(0.002)
+    markdown = app.transcript.assistant_messages[0]
+    async with markdown.lock:  # the last append has been parsed and its blocks mounted
+        pass
+    painted = asyncio.Event()
+    app.call_after_refresh(painted.set)
+    await painted.wait()
+    return time.perf_counter()
+
+
+def main() -> int:
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    ratio, lag_ms, storage_off_ui = 1.0, 0.0, True
+    with tempfile.TemporaryDirectory(prefix="cockpit-bench-tui-") as name:
+        tmp = Path(name)
+        os.environ["COCKPIT_HOME"] = str(tmp / "home-inproc")
+        if only in ("", "frame"):
+            ratio = bench_first_frame(tmp)
+        if only in ("", "stream"):
+            lag_ms, storage_off_ui = asyncio.run(bench_streaming(tmp))
+    ok = ratio <= FRAME_RATIO_GOAL and lag_ms < LAG_GOAL_MS and storage_off_ui
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
