@@ -23,9 +23,17 @@ async), it is called on the UI thread with every core event, in order, after
 the transcript and status bar saw it. A pane that raises is reported once with a
 notification and otherwise ignored; it never takes the app down.
 
-Hooks the lead wires: ``app.compaction_hook`` and ``app.feedback_hook``
-(callables taking the app) behind the palette's "Compact now" and "Rate last
-task"; without them the entries say "not available".
+Hooks for composition (all optional, set them before or after ``run``):
+
+* ``app.session_opened_hook(app, session)`` — called on the UI thread each time a
+  session opens (the first one, a new one, a resumed one, after a model change),
+  before any of its events (``session_started`` included) reaches the UI; may be
+  async. The place to mount the live panes.
+* ``app.add_event_listener(fn)`` — ``fn(event)`` (sync or async) gets every core
+  event after the panes; listeners stay across sessions until removed.
+* ``app.compaction_hook(app)`` and ``app.feedback_hook(app)`` — behind the
+  palette's "Compact now" and "Rate last task"; without them the entries say
+  "not available".
 """
 
 from __future__ import annotations
@@ -106,6 +114,8 @@ class CockpitApp(App[int]):
         self.on_first_frame = on_first_frame
         self.compaction_hook: Callable[[CockpitApp], Any] | None = None
         self.feedback_hook: Callable[[CockpitApp], Any] | None = None
+        self.session_opened_hook: Callable[[CockpitApp, Session], Any] | None = None
+        self._listeners: list[Callable[[ev.Event], Any]] = []
         self._initial_theme = theme
         if keymap:
             self.set_keymap(keymap)
@@ -199,19 +209,34 @@ class CockpitApp(App[int]):
         """
         await self.side.mount_pane(slot, widget)
 
+    def add_event_listener(self, listener: Callable[[ev.Event], Any]) -> None:
+        """``listener(event)`` (sync or async) gets every core event, after the panes."""
+        self._listeners.append(listener)
+
+    def remove_event_listener(self, listener: Callable[[ev.Event], Any]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     async def _route_to_panes(self, event: ev.Event) -> None:
         for pane in self.side.panes:
             handler = getattr(pane, "on_agent_event", None)
-            if handler is None:
-                continue
-            try:
-                result = handler(event)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception as exc:  # a pane must never take the app down
-                if id(pane) not in self._pane_errors:
-                    self._pane_errors.add(id(pane))
-                    self.notify(f"{type(pane).__name__} failed on {event.type}: {exc!r}", severity="error", timeout=10)
+            if handler is not None:
+                await self._call_safely(pane, handler, event)
+        for listener in list(self._listeners):
+            await self._call_safely(listener, listener, event)
+
+    async def _call_safely(self, owner: Any, handler: Callable[..., Any], *args: Any) -> None:
+        """Call a pane, listener or hook; a failure is reported once per owner, never fatal."""
+        try:
+            result = handler(*args)
+            if inspect.isawaitable(result):
+                await result
+        except Exception as exc:
+            if id(owner) not in self._pane_errors:
+                self._pane_errors.add(id(owner))
+                name = getattr(owner, "__qualname__", type(owner).__name__)
+                what = getattr(args[0], "type", "") if args else ""
+                self.notify(f"{name} failed{' on ' + what if what else ''}: {exc!r}", severity="error", timeout=10)
 
     # --- sessions -------------------------------------------------------------------
 
@@ -222,16 +247,15 @@ class CockpitApp(App[int]):
         def build() -> Session:
             return self.make_session(self.approver, **overrides)
 
-        def opened(future: Any) -> None:
-            try:
-                session = future.result()
-            except Exception as exc:
-                self.post_message(SessionFailed(_readable(exc)))
-                return
+        def built(session: Session) -> None:  # before session.start(): the UI hears of it first
             history = [m for m in session.agent.messages if m.get("role") != "system"] if session.resumed else []
             self.post_message(SessionOpened(session, history))
 
-        self.runner.open_session(build, [bridge]).add_done_callback(opened)
+        def failed(future: Any) -> None:
+            if future.exception() is not None:
+                self.post_message(SessionFailed(_readable(future.exception())))
+
+        self.runner.open_session(build, [bridge], on_built=built).add_done_callback(failed)
 
     async def on_session_opened(self, message: SessionOpened) -> None:
         self.session = message.session
@@ -239,6 +263,8 @@ class CockpitApp(App[int]):
         if message.history:
             await self.transcript.show_history(message.history)
             await self.transcript.add_notice(f"Resumed session {message.session.id[:8]}.", level="info")
+        if self.session_opened_hook is not None:
+            await self._call_safely(self.session_opened_hook, self.session_opened_hook, self, message.session)
         self._set_idle()
         if self.queue:
             await self._send_next_queued()

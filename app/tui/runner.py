@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import inspect
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from app.agent import events as ev
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from app.agent.loop import TurnResult
     from app.agent.session import Session
 
-T = TypeVar("T")
 TurnDone = Callable[["TurnResult | None"], None]
 
 
@@ -68,11 +68,18 @@ class AgentRunner:
         task = self._task
         return task is not None and not task.done()
 
-    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> concurrent.futures.Future[T]:
-        """Run ``fn(*args, **kwargs)`` on the runner thread; the future holds its result."""
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        """Run ``fn(*args, **kwargs)`` on the runner thread; the future holds its result.
 
-        async def run() -> T:
-            return fn(*args, **kwargs)
+        ``fn`` may be a coroutine function (or return an awaitable): it is awaited
+        there, on the agent's loop, between the steps of a running task.
+        """
+
+        async def run() -> Any:
+            result = fn(*args, **kwargs)
+            if inspect.isawaitable(result):
+                result = await result
+            return result
 
         return self._schedule(run())
 
@@ -86,19 +93,26 @@ class AgentRunner:
     # --- sessions -----------------------------------------------------------------
 
     def open_session(
-        self, factory: Callable[[], Session], subscribers: Iterable[Subscriber] = ()
-    ) -> concurrent.futures.Future[Session]:
-        """Build a session with ``factory``, subscribe the sinks, start it.
+        self,
+        factory: Callable[[], "Session"],
+        subscribers: Iterable["Subscriber"] = (),
+        on_built: Callable[["Session"], Any] | None = None,
+    ) -> concurrent.futures.Future["Session"]:
+        """Build a session with ``factory``, subscribe the sinks, call ``on_built``, start it.
 
-        Any previous session must have been finished with :meth:`finish_session`.
+        ``on_built`` runs before ``session.start()``, so whatever it announces
+        reaches the UI before the session's first event. Any previous session must
+        have been finished with :meth:`finish_session`.
         """
         subscribers = list(subscribers)
 
-        async def open_() -> Session:
+        async def open_() -> "Session":
             session = factory()
             for subscriber in subscribers:
                 session.bus.subscribe(subscriber)
             self.session = session
+            if on_built is not None:
+                on_built(session)
             session.start()
             return session
 

@@ -136,3 +136,38 @@ async def test_an_unknown_theme_is_a_notice_not_a_crash(harness):
         await pilot.pause()
         assert app.theme == "textual-dark"
         assert any("no-such-theme" in str(n.message) for n in app._notifications)
+
+
+async def test_the_session_hook_mounts_panes_before_the_first_event_and_listeners_get_everything(harness):
+    h = harness([{"text": "hi"}], session_ids=["aaaa000000000000", "bbbb000000000000"])
+    app = h.app()
+    opened: list[str] = []
+    panes: list[RecordingPane] = []
+    heard: list[str] = []
+
+    async def install(app_, session):
+        opened.append(session.id)
+        pane = RecordingPane()
+        panes.append(pane)
+        await app_.mount_pane("context", pane)
+
+    async def listener(event):
+        heard.append(event.type)
+
+    app.session_opened_hook = install
+    app.add_event_listener(listener)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "hello")
+        await wait_idle(pilot, app, h)
+        assert opened == ["aaaa000000000000"]
+        assert panes[0].seen[0] == "session_started"  # mounted before the session's first event
+        assert heard == panes[0].seen
+
+        app.cmd_new_session()
+        from tests.tui.conftest import wait_until
+
+        await wait_until(pilot, lambda: opened == ["aaaa000000000000", "bbbb000000000000"] and panes[1].seen)
+        assert panes[1].seen[0] == "session_started"
+        assert app.query_one("#pane-context").pane is panes[1]
+        app.remove_event_listener(listener)

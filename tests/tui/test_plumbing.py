@@ -105,6 +105,19 @@ def test_the_runner_runs_calls_on_its_own_thread_and_closes_once():
         runner.call(print)
 
 
+def test_call_awaits_coroutine_functions_on_the_agent_loop():
+    runner = AgentRunner()
+
+    async def where() -> int:
+        await asyncio.sleep(0)
+        return threading.get_ident()
+
+    try:
+        assert runner.call(where).result(5) not in (threading.get_ident(), None)
+    finally:
+        runner.close()
+
+
 def test_submitting_without_a_session_fails_clearly():
     runner = AgentRunner()
     try:
