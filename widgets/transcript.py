@@ -74,6 +74,13 @@ class Transcript(VerticalScroll, can_focus=True):
         self.anchor()  # a new task brings the view back to the bottom
         return message
 
+    async def move_to_end(self, widget: Widget) -> None:
+        """Move an entry (a queued task being sent) below everything else."""
+        last = self.children[-1] if self.children else None
+        if last is not None and last is not widget:
+            self.move_child(widget, after=last)
+        self.anchor()
+
     async def add_notice(self, message: str, *, level: str = "info", detail: str = "") -> NoticeBlock:
         block = NoticeBlock(message, level=level, detail=detail)
         await self.add(block)

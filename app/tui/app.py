@@ -183,7 +183,10 @@ class CockpitApp(App[int]):
 
     @work(thread=True, exclusive=True, group="startup", exit_on_error=False, description="import litellm")
     def _import_litellm(self) -> None:
-        """The first frame never waits for litellm: it is imported here, after the app is up."""
+        """The first frame never waits for litellm: it is imported here, after the app is up,
+        with the Markdown parser and the highlighter the first answer will need."""
+        import textual.highlight  # noqa: F401
+        import widgets.assistant_message  # noqa: F401
         from app.agent.offline import load_litellm
 
         load_litellm()
@@ -310,7 +313,8 @@ class CockpitApp(App[int]):
     async def _send(self, text: str, widget: UserMessage | None = None) -> None:
         if widget is None:
             await self.transcript.add_user(text)
-        else:
+        else:  # a queued task moves below what happened while it waited
+            await self.transcript.move_to_end(widget)
             widget.mark_sent()
         self.busy = True
         self.prompt.set_busy(True)
@@ -391,7 +395,7 @@ class CockpitApp(App[int]):
             return
         self._resolvers[message.request.tool_call_id] = message.resolve
         prompt = await self.transcript.add_approval(message.request)
-        prompt.focus()
+        prompt.focus(scroll_visible=False)  # scrolling to it would release the transcript's anchor
         self._show_activity()
 
     async def on_approval_prompt_decided(self, message: ApprovalPrompt.Decided) -> None:

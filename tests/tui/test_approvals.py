@@ -146,3 +146,19 @@ async def test_the_approval_block_shows_the_edit_as_a_diff(harness, workspace):
         assert block.status == "ok"
         assert json.loads(h.tool_call("e1")["arguments"])["new_string"] == "y = 3"
     assert (workspace / "app.py").read_text() == "x = 1\ny = 3\n"
+
+
+async def test_an_approval_keeps_the_transcript_anchored_to_the_bottom(harness):
+    long_text = "\n\n".join(f"Paragraph {i} of a long explanation." for i in range(60))
+    h = harness([{"text": long_text, "tool_calls": [WRITE]}, {"text": "ok"}])
+    app = h.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "explain then write")
+        await _until_prompt(pilot, app)
+        await pilot.pause()
+        transcript = app.transcript
+        assert transcript.max_scroll_y > 0
+        assert transcript.is_anchored and transcript.scroll_y == transcript.max_scroll_y
+        prompt = _pending(app)
+        assert prompt.region.bottom <= transcript.region.bottom  # the prompt is on screen

@@ -75,6 +75,11 @@ async def test_input_sent_while_the_agent_works_is_queued_then_sent(harness):
         await wait_idle(pilot, app, h, turns=2)
         assert [e.user_text for e in h.events.of(ev.TurnStarted)] == ["long one", "next one"]
         assert not any(m.queued for m in app.transcript.query(UserMessage))
+        # The queued task moved below the first answer when it was sent.
+        order = list(app.transcript.children)
+        first_answer = app.transcript.assistant_messages[0]
+        sent = [m for m in app.transcript.query(UserMessage) if m.text == "next one"][0]
+        assert order.index(sent) > order.index(first_answer)
         assert app.prompt.placeholder == IDLE_PLACEHOLDER
         assert app.transcript.assistant_messages[-1].text == "second done"
 
