@@ -154,7 +154,7 @@ def generate_session(
                                              status=ev.CallStatus.ERROR, error_class="overloaded",
                                              error_message="529 Overloaded", latency_ms=900.0), after_s=0.9)
                 rec.add(RetryTaxAccrued(call_id=call_id, attempt=1, model=MODEL, tokens=FIXED + used,
-                                        usd=round((FIXED + used) * 3e-6, 6), reason="resent_input"))
+                                        usd=round((FIXED + used) * 3e-7, 6), reason="resent_input"))
                 rec.add(AttemptFailed(call_id=call_id, target=MODEL, attempt=1, max_attempts=3, first_try=True,
                                       error_kind="transient", error_class="overloaded", status=529,
                                       message="529 Overloaded", decision="retry", wait_s=1.5,

@@ -13,7 +13,7 @@ from app.agent import events as ev
 from app.replay.timeline import Timeline
 from app.tui.replay_app import ReplayApp
 from app.tui.screens.replay import ReplayScreen
-from app.tui.screens.replay_parts import EntryView, FeedbackSummary, ReplayTranscript, TimelineBar
+from app.tui.screens.replay_parts import FeedbackSummary, ReplayTranscript, TimelineBar
 from storage.importers import import_path
 from storage.queries import load_events
 from tests.importers.conftest import CODEX
@@ -129,20 +129,29 @@ async def test_the_transcript_follows_and_marks_the_current_entry(synthetic_db):
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(pilot, app)
         transcript = screen.query_one(ReplayTranscript)
-        assert transcript.views == []
-        await pilot.press("e")  # a failed tool call (or model call)
+        assert transcript.entries == [] and transcript.visible_text().strip() == ""
+        await pilot.press("e")  # the first failed tool call (or model call)
         await pilot.pause()
-        current = [v for v in transcript.views if v.has_class("-current")]
-        assert len(current) == 1
-        assert current[0].entry.kind in ("tool", "model_error")
-        assert "error" in text(current[0]) or "failed" in text(current[0])
-        count = len(transcript.views)
+        p = screen.position
+        assert transcript.entries == screen.timeline.transcript_at(p, len(transcript.entries))
+        current = transcript.highlighted
+        assert current is not None and current.index <= p and current.updated == p
+        assert current.kind in ("tool", "model_error") and (current.status == "tool_error" or current.kind == "model_error")
+        shown = transcript.visible_text()
+        assert "error" in shown or "failed" in shown
+        assert shown.rstrip().splitlines()[-1].strip()  # drawn from the bottom: the newest line is the last one
+        # The gutter marks the current entry's lines.
+        assert any(line.startswith("▌") for line in shown.splitlines())
+        await pilot.press("pageup")
+        assert transcript.back > 0 and transcript.visible_text() != shown
+        await pilot.press("pagedown", "pagedown")
+        assert transcript.back == 0
         await pilot.press("home")
         await pilot.pause()
-        assert transcript.views == [] and not list(screen.query(EntryView))
+        assert transcript.entries == [] and transcript.highlighted is None
         await pilot.press("e")
         await pilot.pause()
-        assert len(transcript.views) == count and len(screen.query(EntryView)) == count
+        assert transcript.visible_text() == shown
 
 
 async def test_play_advances_and_pause_stops(synthetic_db):
@@ -218,8 +227,8 @@ async def test_an_imported_session_replays_on_screen(db):
         await pilot.press("e")
         await pilot.pause(0.05)
         assert screen.position == screen.timeline.marks["error"][0]
-        current = [v for v in screen.query_one(ReplayTranscript).views if v.has_class("-current")]
-        assert current and current[0].entry.status == "tool_error"
+        current = screen.query_one(ReplayTranscript).highlighted
+        assert current is not None and current.status == "tool_error"
         assert screen.query_one(ContextBudgetPane).state.empty  # no budget events in an import
 
 

@@ -39,7 +39,7 @@ from widgets.retries_pane import RetriesPane
 
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 BASE_INTERVAL_S = 0.5  # one event every half second at 1×
-TRANSCRIPT_WINDOW = 40  # entries drawn (the latest ones at the cursor)
+TRANSCRIPT_WINDOW = 200  # entries handed to the transcript (it draws the newest lines that fit)
 
 
 class ReplayScreen(Screen[None]):
@@ -233,6 +233,8 @@ class ReplayScreen(Screen[None]):
             if self._shown.get(pane.id) != fingerprint:  # most events leave most panes as they were
                 self._shown[pane.id] = fingerprint
                 pane.update_state(state)
+                if isinstance(pane, ContextBudgetPane):
+                    pane.flush()  # now, not on its coalescing timer: a step is one frame, not two
 
     def _now(self) -> float:
         """The replayed clock: the time of the event at the cursor (breaker countdowns use it)."""
@@ -282,10 +284,7 @@ class ReplayScreen(Screen[None]):
 
     def action_scroll_transcript(self, direction: int) -> None:
         transcript = self.query_one(ReplayTranscript)
-        if direction > 0:
-            transcript.scroll_page_down()
-        else:
-            transcript.scroll_page_up()
+        transcript.scroll_lines(-direction * max(1, transcript.content_size.height - 2))
 
     # --- playing -----------------------------------------------------------------------
 

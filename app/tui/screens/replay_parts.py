@@ -12,7 +12,6 @@ import json
 import time
 from collections.abc import Callable, Sequence
 
-from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
@@ -27,6 +26,7 @@ ANSWER_LINES = 30
 MARK_GLYPHS = {"error": ("✗", "$text-error"), "retry": ("↻", "$text-warning"), "compaction": ("⇣", "$text-accent")}
 KIND_STYLES = {"ok": "$text-success", "error": "$text-error", "denied": "$text-warning",
                "pending": "$text-muted", "awaiting": "$text-warning", "running": "$text-accent"}
+INDENTS = {"tool": 2, "model_error": 2, "notice": 2, "turn_end": 2}  # cells, under the gutter
 HELP = (f"{STOP_HELP} · ←/→ step · [ ] or shift+←/→ turn · Home/End · space play · +/- speed · "
         "e r c next error/retry/compaction (E R C back) · Esc close")
 
@@ -102,91 +102,97 @@ class TimelineBar(Widget):
         return Content.assemble(*parts)
 
 
-class EntryView(Static):
-    """One transcript entry; redrawn only when its version changes."""
+class ReplayTranscript(Widget, can_focus=False):
+    """The transcript at the cursor, drawn bottom-up: the newest lines that fit.
 
-    DEFAULT_CSS = """
-    EntryView { height: auto; padding: 0 1; }
-    EntryView.-user { margin: 1 0 0 0; border-left: outer $primary; background: $primary 10%; }
-    EntryView.-tool, EntryView.-model_error { margin: 0 0 0 2; }
-    EntryView.-notice { margin: 0 0 0 2; }
-    EntryView.-turn_end, EntryView.-session_end { margin: 0 0 1 2; }
-    EntryView.-current { background: $accent 25%; }
-    """
-
-    def __init__(self, entry: Entry) -> None:
-        super().__init__(render_entry(entry), classes=f"-{entry.kind}")
-        self.entry = entry
-
-    def set_entry(self, entry: Entry) -> None:
-        if entry != self.entry:
-            self.entry = entry
-            self.update(render_entry(entry))
-
-
-class ReplayTranscript(VerticalScroll, can_focus=False):
-    """The transcript at the cursor: its last entries, the one the current event touched highlighted.
-
-    One :class:`EntryView` per entry, keyed by the event that created it: a step
-    adds or drops an entry at one end and redraws only what changed.
+    One widget, a fixed size, no children: a step redraws this region only (no
+    layout, no widgets mounted or removed), whatever the length of the session.
+    Each entry is wrapped once per width and version and cached. The entry the
+    current event created or changed gets an accent bar in the gutter.
+    ``scroll_lines`` (Page Up/Down, the mouse wheel) looks further back; any
+    move of the cursor comes back to the bottom.
     """
 
     DEFAULT_CSS = """
     ReplayTranscript {
         height: 1fr;
         padding: 0 1;
-        scrollbar-size-vertical: 1;
     }
     """
 
+    GUTTER = 2
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.views: list[EntryView] = []  # in screen order
-
-    def on_mount(self) -> None:
-        self.anchor()
+        self.entries: list[Entry] = []
+        self.current: int | None = None  # index of the event that created the highlighted entry
+        self.back = 0  # lines scrolled back from the bottom
+        self._cache: dict[tuple, list[Content]] = {}
+        self._total = 0  # lines available at the last render
 
     def show(self, entries: Sequence[Entry], current: int | None) -> None:
-        """Show ``entries`` (consecutive, oldest first); the entry created at event ``current`` is highlighted."""
-        wanted = [e.index for e in entries]
-        if wanted != [v.entry.index for v in self.views]:
-            self._reconcile(entries)
-        for view, entry in zip(self.views, entries):
-            view.set_entry(entry)
-            view.set_class(entry.index == current, "-current")
-
-    def _reconcile(self, entries: Sequence[Entry]) -> None:
-        """Keep the views still wanted, drop the others, add the new ones before or after."""
-        wanted = {e.index for e in entries}
-        kept = [v for v in self.views if v.entry.index in wanted]
-        dropped = [v for v in self.views if v.entry.index not in wanted]
-        if dropped:
-            self.remove_children(dropped)
-        if not kept:
-            self.views = [EntryView(e) for e in entries]
-            if self.views:
-                self.mount_all(self.views)
+        """Show ``entries`` (oldest first); the entry created at event ``current`` is highlighted."""
+        entries = list(entries)
+        if entries == self.entries and current == self.current:
             return
-        first, last = kept[0].entry.index, kept[-1].entry.index
-        before = [EntryView(e) for e in entries if e.index < first]
-        after = [EntryView(e) for e in entries if e.index > last]
-        if before:
-            self.mount_all(before, before=kept[0])
-        if after:
-            self.mount_all(after, after=kept[-1])
-        self.views = before + kept + after
+        self.entries, self.current, self.back = entries, current, 0
+        self.refresh()
 
+    def scroll_lines(self, lines: int) -> None:
+        """Look ``lines`` further back (negative: forward again, down to the bottom)."""
+        height = self.content_size.height
+        self.back = max(0, min(self.back + lines, max(0, self._total - height)))
+        self.refresh()
 
-def render_entry(entry: Entry) -> Content:
-    """One transcript entry as text."""
-    return Content("\n").join(_entry_lines(entry))
+    def on_mouse_scroll_up(self, event) -> None:
+        self.scroll_lines(3)
+
+    def on_mouse_scroll_down(self, event) -> None:
+        self.scroll_lines(-3)
+
+    @property
+    def highlighted(self) -> Entry | None:
+        return next((e for e in self.entries if e.index == self.current), None)
+
+    def visible_text(self) -> str:
+        """What is on screen, as plain text (for tests and debugging)."""
+        return self.render().plain
+
+    def render(self) -> Content:
+        width = max(10, self.content_size.width)
+        height = max(1, self.content_size.height)
+        wanted = height + self.back
+        lines: list[Content] = []
+        for entry in reversed(self.entries):
+            lines[:0] = self._lines(entry, width, entry.index == self.current)
+            if len(lines) >= wanted:
+                break
+        self._total = len(lines)
+        end = len(lines) - self.back
+        return Content("\n").join(lines[max(0, end - height):end])
+
+    def _lines(self, entry: Entry, width: int, current: bool) -> list[Content]:
+        key = (entry.index, entry.updated, width, current)
+        lines = self._cache.get(key)
+        if lines is None:
+            indent = INDENTS.get(entry.kind, 0)
+            gutter = Content.styled("▌", "$accent") if current else Content(" ")
+            gutter += Content(" " * (self.GUTTER - 1 + indent))
+            wrapped = [part for line in _entry_lines(entry) for part in line.wrap(width - self.GUTTER - indent) or [Content("")]]
+            lines = [gutter + part for part in wrapped]
+            if entry.kind == "user":
+                lines.insert(0, Content(""))
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[key] = lines
+        return lines
 
 
 def _entry_lines(e: Entry) -> list[Content]:
     if e.kind == "user":
-        return [Content.styled("you", "dim"), Content(e.text)]
+        return [Content.styled("› you", "$text-primary bold")] + [Content.styled(line, "bold") for line in e.text.splitlines() or [""]]
     if e.kind == "assistant":
-        shown, hidden = truncate_lines(e.text, ANSWER_LINES)
+        shown, hidden = truncate_lines(e.text.rstrip("\n"), ANSWER_LINES)
         lines = [Content(line) for line in shown.splitlines()]
         if hidden:
             lines.append(Content.styled(f"… {hidden} more lines", "$text-muted"))
@@ -202,7 +208,7 @@ def _entry_lines(e: Entry) -> list[Content]:
         return [Content.styled(f"{icon} {first}", f"{style} bold")] + [Content.styled(f"  {r}", "$text-muted") for r in rest]
     if e.kind == "turn_end":
         steps = f"{e.steps} step" + ("" if e.steps == 1 else "s")
-        return [Content.styled(f"— {e.status} · {steps}", "$text-muted")]
+        return [Content.styled(f"— {e.status} · {steps}", "$text-muted"), Content("")]
     if e.kind == "session_end":
         return [Content.styled(f"■ session {e.status}" + (f": {e.text}" if e.text else ""), "$text-muted bold")]
     return [Content(e.text)]
@@ -264,7 +270,8 @@ def render_feedback(state: FeedbackState, last: int = 5) -> Content:
     for task in sorted(state.tasks.values(), key=lambda t: t.turn)[-last:]:
         pi = f"π {task.pi:.2f}" if task.pi is not None else "π —"
         if task.response == "answered":
-            answer, style = f"→ {task.rating}", "$text-success" if task.rating == "up" else "$text-error"
+            answer = f"→ {task.rating}"
+            style = {"up": "$text-success", "down": "$text-error"}.get(task.rating or "", "$text-muted")
         elif task.shown:
             answer, style = f"→ {task.response or 'pending'}", "$text-warning"
         else:
