@@ -277,3 +277,19 @@ def test_the_command_opens_the_replay_of_a_prefix_or_latest(tmp_path, monkeypatc
     assert run_command([SYNTHETIC_ID[:6], "--db", str(tmp_path / "c.db")]) == 0
     assert run_command(["latest", "--db", str(tmp_path / "c.db")]) == 0
     assert opened_ids == [SYNTHETIC_ID, SYNTHETIC_ID]
+
+
+async def test_a_database_error_is_shown_not_raised():
+    import sqlite3
+
+    class Locked:
+        def execute(self, *args, **kwargs):
+            raise sqlite3.OperationalError("database is locked")
+
+    app = ReplayApp(Locked(), "some-session", format_time=utc)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ReplayScreen) and app.screen.error, "the error")
+        screen = app.screen
+        assert "database is locked" in text(screen.query_one("#replay-loading", Static))
+        await pilot.press("right", "space")
+        assert screen.position == 0 and not screen.playing

@@ -98,7 +98,7 @@ class SessionsScreen(Screen[tuple[str, str] | None]):
     SessionsScreen #sessions-body { height: 1fr; }
     SessionsScreen #sessions-table { height: 1fr; }
     SessionsScreen #sessions-summary {
-        width: 52; height: 1fr; padding: 0 1; display: none;
+        width: 46; height: 1fr; padding: 0 1; display: none;
         border-left: outer $panel-lighten-2;
     }
     SessionsScreen #sessions-summary.-open { display: block; }
