@@ -82,6 +82,9 @@ def run_tui(args: argparse.Namespace) -> int:
         startup_notices=problems,
         on_first_frame=_bench_hook(),
     )
+    from app.tui.live_panes import compose_live_panes
+
+    compose_live_panes(app)
     app.run()
     return app.return_code or 0
 
