@@ -110,3 +110,26 @@ async def test_a_missing_tool_and_bad_arguments_show_as_error_blocks(harness):
         assert "unknown tool" in blocks["teleport"].result_text
         assert blocks["read_file"].status == "validation_error"
         assert blocks["read_file"].has_class("-error")
+
+
+async def test_a_long_result_is_cut_and_can_be_shown_in_full(harness):
+    h = harness(
+        [{"tool_calls": [{"id": "b", "name": "bash", "arguments": {"command": "seq 1 100"}}]}, {"text": "counted"}],
+        mode=PermissionMode.YOLO,
+    )
+    app = h.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "count")
+        await wait_idle(pilot, app, h)
+        block = app.transcript.tool_block("b")
+        result = block.query_one(".tool-result")
+        more = block.query_one(".tool-more")
+        assert str(result.render()).splitlines()[-1] == "24"
+        assert more.display and "76 more lines" in str(more.label)
+        block.collapsed = False
+        await pilot.pause()
+        await pilot.click(more)
+        await pilot.pause()
+        assert str(result.render()).splitlines()[-1] == "100"
+        assert not more.display
