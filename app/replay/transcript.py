@@ -55,8 +55,11 @@ class TranscriptIndex:
         self._changed_at: list[list[int]] = []  # the event index of each version
         self._tools: dict[str, int] = {}  # tool_call_id -> entry number
         self.touched: list[int] = []  # event index -> entry number it created or changed, or -1
+        self.latest: list[int] = []  # event index -> the last entry touched at or before it, or -1
         for index, event in enumerate(events):
-            self.touched.append(self._fold(index, event))
+            touched = self._fold(index, event)
+            self.touched.append(touched)
+            self.latest.append(touched if touched >= 0 else (self.latest[-1] if self.latest else -1))
 
     def __len__(self) -> int:
         return len(self.created)
@@ -72,6 +75,13 @@ class TranscriptIndex:
         count = self.count_at(position)
         first = 0 if last is None else max(0, count - last)
         return [self._version_at(k, position) for k in range(first, count)]
+
+    def latest_at(self, position: int) -> int | None:
+        """The creating event of the entry most recently created or changed at ``position``
+        (what the screen highlights: where the action is), or None before any entry."""
+        if not 0 <= position < len(self.latest) or self.latest[position] < 0:
+            return None
+        return self.created[self.latest[position]]
 
     def _version_at(self, k: int, position: int) -> Entry:
         return self._versions[k][bisect.bisect_right(self._changed_at[k], position) - 1]

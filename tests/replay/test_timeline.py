@@ -162,9 +162,14 @@ def test_the_transcript_is_the_one_of_that_moment(stored):
     assert any("compacted" in t for t in texts)
     assert [e.text for e in timeline.transcript_at(timeline.last, last=2)][-2:] == [e.text for e in timeline.transcript_at(timeline.last)][-2:]
     assert len(timeline.transcript_at(timeline.last, last=3)) == 3
-    # The entry an event touched is known (the screen highlights it).
+    # The entry an event touched is known; the screen highlights the latest one, which stays
+    # marked over the events that leave the transcript alone (the tool result's message_appended).
     k = timeline.transcript.touched[failed]
     assert timeline.transcript.created[k] == timeline.transcript_at(failed)[k].index
+    assert timeline.transcript.latest_at(failed) == timeline.transcript_at(failed)[k].index
+    assert events[failed + 1].type == "message_appended" and timeline.transcript.touched[failed + 1] == -1
+    assert timeline.transcript.latest_at(failed + 1) == timeline.transcript.latest_at(failed)
+    assert timeline.transcript.latest_at(0) is None
 
 
 def test_an_imported_session_replays(db):

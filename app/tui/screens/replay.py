@@ -220,8 +220,7 @@ class ReplayScreen(Screen[None]):
         self.query_one(TimelineBar).show(timeline, p, speed=self.speed, playing=self.playing)
         if not len(timeline):
             return
-        touched = timeline.transcript.touched[p]
-        current = timeline.transcript.created[touched] if touched >= 0 else None
+        current = timeline.transcript.latest_at(p)  # events that leave the transcript alone keep the mark
         self.query_one(ReplayTranscript).show(timeline.transcript_at(p, TRANSCRIPT_WINDOW), current)
         states = timeline.panes_at(p)
         for pane, state in (

@@ -91,15 +91,19 @@ class TimelineBar(Widget):
 
     def _strip(self, timeline: Timeline, width: int) -> Content:
         cursor = timeline.cell_of(self.position, width)
-        parts: list[tuple[str, str]] = []
+        runs: list[tuple[str, str]] = []  # consecutive cells of one style share a span
         for cell, kind in enumerate(timeline.mark_strip(width)):
             if cell == cursor:
-                parts.append(("█", "$accent"))
+                char, style = "█", "$accent"
             elif kind is None:
-                parts.append(("─", "$text-muted"))
+                char, style = "─", "$text-muted"
             else:
-                parts.append(MARK_GLYPHS[kind])
-        return Content.assemble(*parts)
+                char, style = MARK_GLYPHS[kind]
+            if runs and runs[-1][1] == style:
+                runs[-1] = (runs[-1][0] + char, style)
+            else:
+                runs.append((char, style))
+        return Content.assemble(*runs)
 
 
 class ReplayTranscript(Widget, can_focus=False):
