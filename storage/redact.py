@@ -15,7 +15,7 @@ from typing import Any
 SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
 # Dictionary keys that hold a credential (narrower: "max_tokens" is not a secret).
 SECRET_KEY = re.compile(
-    r"(api[_-]?key|secret|password|passwd|credential|access[_-]?token|auth[_-]?token|^token$|^key$)", re.IGNORECASE
+    r"(api[_-]?key|secret|password|passwd|credential|access[_-]?token|auth[_-]?token|^token$)", re.IGNORECASE
 )
 MIN_SECRET_LEN = 6
 

@@ -456,7 +456,8 @@ class Agent:
 
     def replace_messages(self, messages: list[dict[str, Any]], *, reason: str) -> None:
         self.messages = list(messages)
-        self.emit(ev.MessagesReplaced(messages=self.messages, reason=reason))
+        # The event gets its own list: the conversation keeps growing after this.
+        self.emit(ev.MessagesReplaced(messages=list(self.messages), reason=reason))
 
     def _close_open_tool_calls(self, why: str) -> None:
         """Give every unanswered tool call a result so the conversation stays valid."""

@@ -28,8 +28,7 @@ def stored(recorded, recorded_db) -> list[dict]:
 
 
 def as_stored(event: ev.Event) -> ev.Event:
-    """The one change the store makes that reaches a reducer: it redacts dict values under a key
-    named "key", which the budget's categories use (see the xfail test below)."""
+    """What the store changes before a reducer sees an event: secrets only (none here)."""
     if isinstance(event, ContextMeasured):
         return dataclasses.replace(event, categories=Redactor({}).scrub(event.categories))
     return event
@@ -77,8 +76,6 @@ def test_every_position_equals_the_live_reducers_in_any_order(recorded, stored, 
     assert end.feedback_state.asked == 2
 
 
-@pytest.mark.xfail(strict=True, reason="storage/redact.py: SECRET_KEY matches '^key$', so the store replaces the "
-                   "budget categories' 'key' (system, tools, …) with '[redacted]'; replay then loses the pane's colours")
 def test_stored_budget_categories_keep_their_keys(recorded, stored):
     live = [e for e in recorded.live if isinstance(e, ContextMeasured)]
     replayed = [e for e in Timeline.from_stored(stored).events if isinstance(e, ContextMeasured)]
