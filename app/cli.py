@@ -12,7 +12,7 @@ import importlib
 import sys
 from pathlib import Path
 
-COMMANDS = ("run", "sessions", "show", "export", "import_", "feedback")
+COMMANDS = ("run", "sessions", "show", "export", "import_", "replay", "feedback")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LIMIT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.request
 from dataclasses import dataclass
 
 from app.settings import ConfigError
@@ -51,6 +50,8 @@ def choose_model(flag: str | None, api_base: str | None, configured: str | None,
 
 
 def _ollama_model() -> str | None:
+    import urllib.request
+
     try:
         with urllib.request.urlopen(f"{OLLAMA_URL}/api/tags", timeout=0.5) as response:
             models = json.load(response).get("models") or []

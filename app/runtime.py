@@ -10,16 +10,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from app import paths
-from app.agent.approvals import ApprovalPolicy, Approver, PermissionMode
-from app.agent.bus import EventBus
-from app.agent.config import AgentConfig
-from app.agent.events import Event
-from app.agent.loop import Agent
-from app.agent.model import LiteLLMModel
-from app.agent.session import Session, new_session_id
 from app.model_select import ModelChoice, choose_model
 from app.settings import ConfigError, Settings
+
+# The agent core is imported where a session is built, not here: the TUI's first
+# frame imports this module and must not wait for the whole core.
+if TYPE_CHECKING:
+    from app.agent.approvals import Approver
+    from app.agent.bus import EventBus
+    from app.agent.config import AgentConfig
+    from app.agent.events import Event
+    from app.agent.model import LiteLLMModel
+    from app.agent.session import Session
 
 
 @dataclass
@@ -41,14 +46,17 @@ class RunOptions:
 def store_sink(store: Any):
     """Persist every event that is worth keeping (stream deltas are not)."""
 
-    def sink(event: Event) -> None:
+    def sink(event: "Event") -> None:
         if event.persist:
             store.append(event.to_dict())
 
     return sink
 
 
-def agent_config(settings: Settings, options: RunOptions) -> AgentConfig:
+def agent_config(settings: Settings, options: RunOptions) -> "AgentConfig":
+    from app.agent.approvals import PermissionMode
+    from app.agent.config import AgentConfig
+
     data = dict(settings.agent)
     overrides = {
         "max_steps": options.max_steps,
@@ -109,11 +117,17 @@ def build_session(
     settings: Settings,
     options: RunOptions,
     *,
-    human: Approver,
+    human: "Approver",
     store: Any | None,
     choice: ModelChoice | None = None,
-) -> Session:
+) -> "Session":
     """Create (or resume) a session; the store, when given, is subscribed first."""
+    from app.agent.approvals import ApprovalPolicy
+    from app.agent.bus import EventBus
+    from app.agent.loop import Agent
+    from app.agent.model import LiteLLMModel
+    from app.agent.session import Session, new_session_id
+
     workspace = resolve_workspace(options.workspace)
     previous = resolve_resume(store.db, options) if (options.resume and store is not None) else None
     if previous and choice is None and not options.model:
@@ -164,7 +178,7 @@ def build_session(
     return session
 
 
-def feedback_collector(settings: Settings, options: RunOptions, bus: EventBus, workspace: Path) -> Any:
+def feedback_collector(settings: Settings, options: RunOptions, bus: "EventBus", workspace: Path) -> Any:
     """Sample tasks for feedback and gather implicit signals (a bus subscriber that emits)."""
     from app.agent.feedback.collector import FeedbackCollector
     from app.agent.feedback.config import FeedbackConfig
@@ -213,14 +227,16 @@ def _use_replay(choice: ModelChoice, store: Any | None, options: RunOptions) -> 
 
 
 def _features(
-    settings: Settings, bus: EventBus, store: Any | None, config: AgentConfig, model: LiteLLMModel
+    settings: Settings, bus: "EventBus", store: Any | None, config: "AgentConfig", model: "LiteLLMModel"
 ) -> dict[str, Any]:
     """The loop's collaborators: tools, the context budget, resilience."""
     return {**_resilience(settings, bus, store, config), **_budget(settings, store, bus.session_id, model)}
 
 
-def _budget(settings: Settings, store: Any | None, session_id: str, model: LiteLLMModel) -> dict[str, Any]:
+def _budget(settings: Settings, store: Any | None, session_id: str, model: "LiteLLMModel") -> dict[str, Any]:
     """The Context budget: measurement, calibration (seeded from earlier sessions), compaction."""
+    from app.agent.model import LiteLLMModel
+
     from app.agent.budget.budget import ContextBudget
     from app.agent.budget.config import BudgetConfig
     from app.agent.budget.recall import RecallOutputTool
@@ -267,8 +283,10 @@ def _stored_output(db: Any, session_id: str, tool_call_id: str) -> str | None:
     return row[1] if row[1] is not None else row[0]
 
 
-def _resilience(settings: Settings, bus: EventBus, store: Any | None, config: AgentConfig) -> dict[str, Any]:
+def _resilience(settings: Settings, bus: "EventBus", store: Any | None, config: "AgentConfig") -> dict[str, Any]:
     """One retry layer, breakers, the loop detector and the idempotency ledger."""
+    from app.agent.model import LiteLLMModel
+
     from app.agent.resilience import LoopDetector, Resilience, ResilienceConfig
     from app.agent.resilience.idempotency import MemoryLedger
 

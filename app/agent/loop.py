@@ -319,7 +319,13 @@ class Agent:
             if reason:
                 return self._finish(base, ev.ToolStatus.TOOL_ERROR, f"{call.name} is temporarily disabled: {reason}")
         if tool.side_effects:
-            denied = await self._approve(call, tool, args, ctx)
+            try:
+                denied = await self._approve(call, tool, args, ctx)
+            except asyncio.CancelledError:  # interrupted while the user was being asked
+                self.emit(ev.ApprovalResolved(tool_call_id=call.id, name=call.name, decision="deny",
+                                              reason="interrupted before an answer"))
+                self._finish(base, ev.ToolStatus.CANCELLED, "interrupted while waiting for approval")
+                raise
             if denied is not None:
                 return self._finish(base, ev.ToolStatus.DENIED, denied)
 

@@ -469,6 +469,7 @@ class CockpitApp(App[int]):
         commands = [
             PaletteCommand("New session", "Finish this session and start a fresh one", self.cmd_new_session),
             PaletteCommand("Resume session…", "Continue a stored session", self.cmd_resume_session),
+            PaletteCommand("Sessions…", "Browse, search, replay, export or delete stored sessions (ctrl+o)", self.action_open_sessions),
             PaletteCommand("Change model…", "Continue this conversation with another model", self.cmd_change_model),
             PaletteCommand("Toggle panes", "Show or hide the context, retries and feedback panes", self.action_toggle_panes),
             PaletteCommand("Export session", "Write this session as Markdown into the workspace", self.cmd_export),
@@ -505,6 +506,39 @@ class CockpitApp(App[int]):
 
     def cmd_new_session(self) -> None:
         self._spawn(self.switch_session(), "session")
+
+    def action_open_sessions(self) -> None:
+        if self.database is None:
+            self.notify("No database: there are no stored sessions to show.", severity="warning")
+            return
+        self._spawn(self._open_sessions(), "sessions")
+
+    async def _open_sessions(self) -> None:
+        """The Sessions screen gets its own connection, so its reads never interleave with the store's writes."""
+        from app.tui.screens.sessions import SessionsScreen
+        from storage.db import open_db
+
+        database = self.database
+
+        def connect() -> Any:
+            path = database().execute("pragma database_list").fetchone()[2]
+            return open_db(path or ":memory:")
+
+        db = await asyncio.wrap_future(self.runner.call(connect))
+
+        def chosen(result: Any) -> None:
+            if result and result[0] == "resume":
+                self._spawn(self.switch_session(resume=result[1]), "session")
+
+        current = self.session
+        self.push_screen(
+            SessionsScreen(
+                db,
+                workspace=str(current.agent.workspace) if current else None,
+                current_session_id=current.id if current else None,
+            ),
+            chosen,
+        )
 
     def cmd_resume_session(self) -> None:
         if self.database is None:

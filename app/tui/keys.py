@@ -27,6 +27,8 @@ APP_BINDINGS = [
             tooltip="Quit at once (a running turn is interrupted and stored as such)"),
     Binding("ctrl+p", "command_palette", "Commands", id="palette", priority=True, show=False,
             tooltip="New or resumed session, model, panes, export, permission mode, theme…"),
+    Binding("ctrl+o", "open_sessions", "Sessions", id="sessions",
+            tooltip="Browse, search, resume, replay, export or delete stored sessions"),
     Binding("ctrl+b", "toggle_panes", "Panes", id="toggle-panes",
             tooltip="Show or hide the side column (context budget, retries, feedback)"),
     Binding("alt+left", "panes_wider", "Wider panes", id="panes-wider", show=False,
@@ -35,7 +37,16 @@ APP_BINDINGS = [
             tooltip="Make the side column narrower"),
 ]
 
-WIDGET_BINDING_IDS = ("prompt.send", "prompt.newline", "approval.allow", "approval.always", "approval.deny")
+WIDGET_BINDING_IDS = (
+    "prompt.send", "prompt.newline", "approval.allow", "approval.always", "approval.deny",
+    # the Sessions and Replay screens
+    "sessions.open", "sessions.resume", "sessions.replay", "sessions.export", "sessions.delete", "sessions.search",
+    "sessions.sort", "sessions.sort_reverse", "sessions.here", "sessions.close", "sessions.confirm_delete",
+    "sessions.cancel_delete", "replay.back", "replay.forward", "replay.start", "replay.end", "replay.play",
+    "replay.faster", "replay.slower", "replay.next_turn", "replay.prev_turn", "replay.next_error", "replay.prev_error",
+    "replay.next_retry", "replay.prev_retry", "replay.next_compaction", "replay.prev_compaction", "replay.page_up",
+    "replay.page_down", "replay.close",
+)
 
 
 def known_binding_ids() -> set[str]:

@@ -82,11 +82,21 @@ def run_tui(args: argparse.Namespace) -> int:
         startup_notices=problems,
         on_first_frame=_bench_hook(),
     )
-    from app.tui.live_panes import compose_live_panes
-
-    compose_live_panes(app)
+    _compose_live_panes_later(app)
     app.run()
     return app.return_code or 0
+
+
+def _compose_live_panes_later(app: Any) -> None:
+    """The live panes are composed when the first session opens (after the first frame)."""
+
+    async def first_open(app: Any, session: Any) -> None:
+        from app.tui.live_panes import compose_live_panes
+
+        compose_live_panes(app)  # replaces this hook and adds the event listener
+        await app.session_opened_hook(app, session)
+
+    app.session_opened_hook = first_open
 
 
 class LazyStore:

@@ -203,3 +203,29 @@ async def test_continue_picks_the_latest_session_of_the_workspace(workspace, tmp
     options = RunOptions(workspace=workspace)
     assert resolve_resume(db, options, latest_in_workspace=True)["id"] == session.id
     assert options.resume == session.id
+
+
+async def test_interrupt_while_waiting_for_approval_closes_the_call(workspace, tmp_path, write_script):
+    from app.agent.approvals import ApprovalDecision
+
+    class NeverAnswers:
+        async def decide(self, request):
+            await asyncio.Event().wait()
+            return ApprovalDecision("allow")
+
+    model = write_script([{"tool_calls": [{"name": "write_file", "arguments": {"path": "x.txt", "content": "x"}}]}])
+    session, events, db = make_session(model, workspace, tmp_path / "c.db", yes=False)
+    session.agent.approvals.human = NeverAnswers()
+    session.agent.approvals.mode = session.agent.approvals.mode.ASK
+    session.start()
+    task = asyncio.create_task(session.run_task("write"))
+    for _ in range(200):
+        if events.of(ev.ApprovalRequested):
+            break
+        await asyncio.sleep(0.02)
+    task.cancel()
+    result = await task
+    assert result.outcome == "interrupted" and not (workspace / "x.txt").exists()
+    assert events.of(ev.ApprovalResolved)[-1].decision == "deny"
+    row = db.execute("select status, approval, result from tool_calls").fetchone()
+    assert row[0] == "cancelled" and row[1] == "deny" and "interrupted" in row[2]

@@ -26,7 +26,14 @@ def make_app(model: str, workspace: Path, db_path: Path, *, feedback_rate: float
     settings = settings or Settings(resilience=FAST)
 
     def make_session(approver, **overrides):
-        options = RunOptions(model=model, workspace=workspace, db_path=db_path, yes=True, feedback_rate=feedback_rate)
+        options = RunOptions(
+            model=overrides.get("model") or (None if overrides.get("resume") else model),
+            resume=overrides.get("resume"),
+            workspace=workspace,
+            db_path=db_path,
+            yes=True,
+            feedback_rate=feedback_rate,
+        )
         session = build_session(settings, options, human=approver, store=store)
         session.bus.subscribe(events)
         return session
@@ -131,3 +138,26 @@ async def test_compact_now_runs_the_ladder(workspace, tmp_path, write_script):
     assert compactions and all(c.reason == "manual" for c in compactions)
     assert compactions[-1].tokens_after < compactions[0].tokens_before
     assert db.execute("select count(*) from budget_compactions").fetchone()[0] == len(compactions)
+
+
+async def test_ctrl_o_opens_the_sessions_screen_and_resumes_from_it(workspace, tmp_path, write_script):
+    from app.tui.screens.sessions import SessionsScreen
+
+    model = write_script([{"text": "first"}, {"text": "second"}, {"text": "third"}])
+    app, events, db = make_app(model, workspace, tmp_path / "c.db")
+    async with app.run_test(size=(150, 50)) as pilot:
+        await send(pilot, app, "the first task", events, 1)
+        first = app.session.id
+        app.cmd_new_session()
+        await wait_until(pilot, lambda: app.session is not None and app.session.id != first, what="a new session")
+        await send(pilot, app, "the second task", events, 2)
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, SessionsScreen), what="the sessions screen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.table.row_count == 2, what="two rows")
+        # Move to the other (first) session and resume it.
+        while screen.highlighted_id() != first:
+            await pilot.press("down")
+        screen.action_resume()
+        await wait_until(pilot, lambda: app.session is not None and app.session.id == first, what="the resumed session")
+        assert not isinstance(app.screen, SessionsScreen)
