@@ -490,6 +490,7 @@ class CockpitApp(App[int]):
             PaletteCommand("Open data folder", "Show where Cockpit keeps its database and config", self.cmd_data_folder),
             PaletteCommand("Compact now", "Summarize the conversation to free context", self.request_compaction),
             PaletteCommand("Rate last task", "Give feedback on the last task", self.request_feedback),
+            PaletteCommand("Feedback report", "The bias-corrected satisfaction estimate, by category and model", self.cmd_feedback_report),
         ]
         return commands
 
@@ -507,15 +508,19 @@ class CockpitApp(App[int]):
     def cmd_new_session(self) -> None:
         self._spawn(self.switch_session(), "session")
 
-    def action_open_sessions(self) -> None:
+    def cmd_feedback_report(self) -> None:
         if self.database is None:
-            self.notify("No database: there are no stored sessions to show.", severity="warning")
+            self.notify("No database: there is no feedback to report.", severity="warning")
             return
-        self._spawn(self._open_sessions(), "sessions")
+        self._spawn(self._open_feedback_report(), "feedback")
 
-    async def _open_sessions(self) -> None:
-        """The Sessions screen gets its own connection, so its reads never interleave with the store's writes."""
-        from app.tui.screens.sessions import SessionsScreen
+    async def _open_feedback_report(self) -> None:
+        from app.tui.screens.feedback import FeedbackScreen
+
+        self.push_screen(FeedbackScreen(await self._own_connection()))
+
+    async def _own_connection(self) -> Any:
+        """A connection of the screen's own, so its reads never interleave with the store's writes."""
         from storage.db import open_db
 
         database = self.database
@@ -524,7 +529,18 @@ class CockpitApp(App[int]):
             path = database().execute("pragma database_list").fetchone()[2]
             return open_db(path or ":memory:")
 
-        db = await asyncio.wrap_future(self.runner.call(connect))
+        return await asyncio.wrap_future(self.runner.call(connect))
+
+    def action_open_sessions(self) -> None:
+        if self.database is None:
+            self.notify("No database: there are no stored sessions to show.", severity="warning")
+            return
+        self._spawn(self._open_sessions(), "sessions")
+
+    async def _open_sessions(self) -> None:
+        from app.tui.screens.sessions import SessionsScreen
+
+        db = await self._own_connection()
 
         def chosen(result: Any) -> None:
             if result and result[0] == "resume":

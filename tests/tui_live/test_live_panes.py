@@ -161,3 +161,25 @@ async def test_ctrl_o_opens_the_sessions_screen_and_resumes_from_it(workspace, t
         screen.action_resume()
         await wait_until(pilot, lambda: app.session is not None and app.session.id == first, what="the resumed session")
         assert not isinstance(app.screen, SessionsScreen)
+
+
+async def test_the_feedback_report_screen_shows_the_estimate(workspace, tmp_path, write_script):
+    from app.tui.screens.feedback import FeedbackScreen
+    from widgets.feedback_report import FeedbackReportView
+
+    model = write_script([{"text": "done"}])
+    app, events, db = make_app(model, workspace, tmp_path / "c.db", feedback_rate=1.0)
+    async with app.run_test(size=(150, 50)) as pilot:
+        await send(pilot, app, "do it", events, 1)
+        await wait_until(pilot, lambda: app.query(FeedbackPrompt), what="the prompt")
+        app.query_one(FeedbackPrompt).focus()
+        await pilot.press("y", "enter")
+        await wait_until(pilot, lambda: any(e.type == "feedback_answered" for e in events), what="the answer")
+        app.cmd_feedback_report()
+        await wait_until(pilot, lambda: isinstance(app.screen, FeedbackScreen), what="the report screen")
+        view = app.screen.query_one(FeedbackReportView)
+        await wait_until(pilot, lambda: view._report is not None, what="the report")
+        headline = str(app.screen.query_one("#feedback-headline").render())
+        assert "Not enough data" in headline and "1 rated of 1 asked" in headline
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, FeedbackScreen), what="closing")
