@@ -116,6 +116,7 @@ class CockpitApp(App[int]):
         self.feedback_hook: Callable[[CockpitApp], Any] | None = None
         self.session_opened_hook: Callable[[CockpitApp, Session], Any] | None = None
         self._listeners: list[Callable[[ev.Event], Any]] = []
+        self._last_drain = 0.0  # when streamed text was last taken from the bridge
         self._initial_theme = theme
         if keymap:
             self.set_keymap(keymap)
@@ -372,15 +373,21 @@ class CockpitApp(App[int]):
         await self._show_event(message.event)
 
     def on_text_ready(self, message: TextReady) -> None:
-        """Streamed text is buffered in the bridge: take it all a moment from now."""
+        """Streamed text is buffered in the bridge: take it all at most once per interval.
+
+        Leading edge: after a quiet spell the text is drained at once; while text keeps
+        coming, drains are ``bridge.interval`` apart, so a burst costs a few renders and
+        the last fragment waits at most one interval."""
         bridge = message.bridge
 
         async def drain() -> None:
+            self._last_drain = time.monotonic()
             delta = bridge.take()
             if delta is not None:
                 await self._show_event(delta)
 
-        self.set_timer(bridge.interval, drain)
+        wait = bridge.interval - (time.monotonic() - self._last_drain)
+        self.set_timer(max(0.001, wait), drain)  # Textual timers need a non-zero delay
 
     async def _show_event(self, event: ev.Event) -> None:
         if self._quitting:  # what is left (the interrupt, the finish) is stored, not shown
