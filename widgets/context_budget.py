@@ -299,6 +299,11 @@ class ContextBudgetPane(Widget):
     def _headline(self, state: BudgetState) -> Text:
         m = state.measured
         if m is None:
+            if state.provider_prompt_tokens:
+                text = Text(f"{tokens_text(state.provider_prompt_tokens)} prompt tokens", self._style("calm"))
+                text.append(" at the last call, as the provider reported them", self._style("muted"))
+                text.append("\nNo local breakdown: this session was not measured by Cockpit (imported).", self._style("muted"))
+                return text
             return Text("No measurement yet: the budget appears with the first model call.", self._style("muted"))
         approx = "≈" if m.estimate_is_approximate else ""
         level = self._style(m.level)

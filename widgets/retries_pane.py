@@ -209,6 +209,9 @@ def render_loops(state: RetriesState) -> Content:
     if state.semantic_errors:
         counts = ", ".join(f"{escape(name)} {n}" for name, n in sorted(state.semantic_errors.items()))
         lines.append(f"[b]Semantic errors[/b]  {counts}")
+    if state.tool_failures:
+        counts = ", ".join(f"{escape(name)} {n}" for name, n in sorted(state.tool_failures.items()))
+        lines.append(f"[b]Tool failures[/b]  {counts}")
     return Content.from_markup("\n".join(lines))
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.agent.budget.events import CalibrationUpdated, CompactionPerformed, ContextMeasured
-from app.agent.events import Event, SessionStarted, TurnStarted
+from app.agent.events import Event, ModelCallFinished, SessionStarted, TurnStarted
 
 RECENT_COMPACTIONS = 5
 
@@ -36,6 +36,7 @@ class BudgetState:
     last_unattributed: int | None = None  # provider - local, for the last call
     per_turn: dict[int, int] = field(default_factory=dict)  # turn -> prompt tokens
     compactions: list[CompactionPerformed] = field(default_factory=list)
+    provider_prompt_tokens: int | None = None  # the last call's reported prompt (imports have nothing else)
     version: int = 0  # bumped by every event that changes what is shown
 
     def apply(self, event: Event) -> None:
@@ -56,6 +57,13 @@ class BudgetState:
             self.version += 1
         elif isinstance(event, CompactionPerformed):
             self.compactions = [*self.compactions, event][-RECENT_COMPACTIONS:]
+            self.version += 1
+        elif isinstance(event, ModelCallFinished) and (event.usage or {}).get("prompt_tokens"):
+            # Sessions without local measurements (imported from other agents) still show
+            # what the provider counted, turn by turn.
+            self.provider_prompt_tokens = int(event.usage["prompt_tokens"])
+            if self.measured is None:
+                self.per_turn[event.turn or self.turn] = self.provider_prompt_tokens
             self.version += 1
 
     # --- read by the pane ---------------------------------------------------------------

@@ -75,6 +75,7 @@ class RetriesState:
     short_circuited: int = 0
     backoff_s: float = 0.0
     semantic_errors: dict[str, int] = field(default_factory=dict)  # tool -> count
+    tool_failures: dict[str, int] = field(default_factory=dict)  # tool -> tool_error / timeout count
     loop_hits: list[LoopHit] = field(default_factory=list)  # newest first
     tax_tokens: int = 0
     tax_usd: float = 0.0
@@ -160,8 +161,11 @@ class RetriesReducer:
         elif isinstance(event, ModelCallFinished):
             s.session_cost_usd += event.cost_usd or 0.0
         elif isinstance(event, ToolCallFinished):
-            if getattr(event.status, "value", event.status) == "validation_error":
+            status = getattr(event.status, "value", event.status)
+            if status == "validation_error":
                 s.semantic_errors[event.name] = s.semantic_errors.get(event.name, 0) + 1
+            elif status in ("tool_error", "timeout"):
+                s.tool_failures[event.name] = s.tool_failures.get(event.name, 0) + 1
 
     def _count(self, first_try: bool) -> None:
         if first_try:
