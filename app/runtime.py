@@ -171,6 +171,9 @@ def build_session(
         "agent": {k: (v.value if hasattr(v, "value") else v) for k, v in config.__dict__.items()},
         "model_reason": choice.reason,
     }
+    if previous is not None:  # the per-session cost limit counts what the session already spent
+        spent = store.db.execute("select coalesce(sum(cost_usd), 0) from model_calls where session_id = ?", [session_id])
+        agent.total_cost_usd = float(spent.fetchone()[0])
     session = Session(
         bus, agent, settings=recorded, api_base=choice.api_base, resumed=previous is not None, parent_id=parent_id
     )

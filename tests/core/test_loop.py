@@ -229,3 +229,23 @@ async def test_interrupt_while_waiting_for_approval_closes_the_call(workspace, t
     assert events.of(ev.ApprovalResolved)[-1].decision == "deny"
     row = db.execute("select status, approval, result from tool_calls").fetchone()
     assert row[0] == "cancelled" and row[1] == "deny" and "interrupted" in row[2]
+
+
+async def test_a_resumed_session_keeps_counting_its_cost(workspace, tmp_path, write_script):
+    from app.agent.approvals import HeadlessApprover
+    from app.runtime import RunOptions, build_session
+    from app.settings import Settings
+    from storage.store import EventStore
+
+    model = write_script([{"text": "a"}, {"text": "b"}])
+    session, _, db = make_session(model, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_task("first")
+    session.finish()
+    db.execute("update model_calls set cost_usd = 0.75")  # as if the first task had cost that
+    again = build_session(Settings(), RunOptions(workspace=workspace, resume=session.id, max_cost=0.5),
+                          human=HeadlessApprover(True), store=EventStore(db))
+    assert again.agent.total_cost_usd == 0.75
+    again.start()
+    result = await again.run_task("second")
+    assert result.outcome == "limit"
