@@ -483,8 +483,6 @@ def _describe(exc: BaseException) -> str:
 
 
 def _error_class(exc: BaseException) -> str:
-    try:
-        from app.agent.resilience.classify import classify_model_error
-    except ImportError:
-        return type(exc).__name__
+    from app.agent.resilience.classify import classify_model_error
+
     return classify_model_error(exc).name
