@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
             r["title"],
         )
     console = Console()
+    if not console.is_terminal:  # piped: do not squeeze the titles away to fit 80 columns
+        console = Console(width=160)
     if rows:
         console.print(table)
     else:
