@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         table.add_column(column, overflow="ellipsis", no_wrap=column != "title")
     for r in rows:
         table.add_row(
-            r["id"][:12],
+            r["id"],
             (r["started_at"] or "")[:16].replace("T", " "),
             r["status"],
             r["model"] or "",
