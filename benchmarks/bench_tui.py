@@ -40,7 +40,7 @@ TOKENS_PER_S = 500
 CHUNK_CHARS = 8  # 2 tokens per chunk (the scripted model counts 4 characters a token)
 
 BARE_APP = '''
-import os, time
+import json, os, time
 from pathlib import Path
 from textual.app import App
 from textual.widgets import Static
@@ -53,7 +53,7 @@ class Bare(App):
         self.call_after_refresh(self.first_frame)
 
     def first_frame(self):
-        Path(os.environ["COCKPIT_BENCH_FIRST_FRAME"]).write_text(repr(time.time()))
+        Path(os.environ["COCKPIT_BENCH_FIRST_FRAME"]).write_text(json.dumps({"time": time.time()}))
         self.exit()
 
 Bare().run()
@@ -82,7 +82,7 @@ def time_to_first_frame(argv: list[str], env: dict[str, str], stamp: Path) -> fl
         os.close(master)
     if not stamp.exists():
         raise RuntimeError(f"{argv[:3]} exited with {proc.returncode} without reporting a first frame")
-    return float(stamp.read_text()) - started
+    return json.loads(stamp.read_text())["time"] - started
 
 
 def _drain(fd: int) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from app.agent import events as ev
+# Events are matched by their ``type`` string (their stored name), so the status bar
+# never imports the events module before the first frame.
+REDUCED_TYPES = frozenset({"session_started", "turn_started", "model_call_started", "model_call_finished", "turn_finished"})
 
 
 @dataclass
@@ -20,20 +23,21 @@ class SessionStats:
     turn_started: float | None = None  # clock value when the running turn began
     last_turn_s: float = 0.0
 
-    def apply(self, event: ev.Event, now: float) -> None:
-        if isinstance(event, ev.SessionStarted):
+    def apply(self, event: Any, now: float) -> None:  # an ev.Event of one of REDUCED_TYPES
+        kind = event.type
+        if kind == "session_started":
             self.session_id, self.model, self.workspace = event.session_id, event.model, event.workspace
-        elif isinstance(event, ev.TurnStarted):
+        elif kind == "turn_started":
             self.running, self.turn_started = True, now
-        elif isinstance(event, ev.ModelCallStarted):
+        elif kind == "model_call_started":
             if event.attempt == 1:
                 self.steps += 1
             self.model = event.model or self.model
-        elif isinstance(event, ev.ModelCallFinished):
+        elif kind == "model_call_finished":
             self.tokens_in += int(event.usage.get("prompt_tokens") or 0)
             self.tokens_out += int(event.usage.get("completion_tokens") or 0)
             self.cost_usd += event.cost_usd or 0.0
-        elif isinstance(event, ev.TurnFinished):
+        elif kind == "turn_finished":
             if self.turn_started is not None:
                 self.last_turn_s = max(0.0, now - self.turn_started)
             self.running, self.turn_started = False, None

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from app.agent import events as ev
-from widgets.session_stats import SessionStats, clock_text, compact_tokens
+from widgets.session_stats import REDUCED_TYPES, SessionStats, clock_text, compact_tokens
+
+if TYPE_CHECKING:
+    from app.agent import events as ev
 
 MODE_LABELS = {"ask": "ask", "accept_edits": "accept edits", "yolo": "YOLO"}
 
@@ -54,7 +57,7 @@ class StatusBar(Static):
 
     def apply(self, event: ev.Event) -> None:
         self.stats.apply(event, self.clock())
-        if isinstance(event, (ev.SessionStarted, ev.TurnStarted, ev.ModelCallStarted, ev.ModelCallFinished, ev.TurnFinished)):
+        if event.type in REDUCED_TYPES:
             self.refresh_text()
 
     def reset(self) -> None:

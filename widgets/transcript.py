@@ -16,7 +16,6 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from app.agent import events as ev
 from app.agent.approvals import ApprovalRequest
 from widgets.approval import ApprovalPrompt
 from widgets.notice import NoticeBlock
@@ -166,8 +165,8 @@ class Transcript(VerticalScroll, can_focus=True):
     async def _on_model_call_finished(self, e: ev.ModelCallFinished) -> None:
         message = self._assistant.get(e.call_id)
         if message is not None:
-            await message.end(failed=e.status is not ev.CallStatus.OK)
-        elif e.status is ev.CallStatus.OK and e.text:  # a provider that did not stream
+            await message.end(failed=e.status != "ok")  # CallStatus is a str enum
+        elif e.status == "ok" and e.text:  # a provider that did not stream
             message = _assistant_message(e.text, call_id=e.call_id)
             self._assistant[e.call_id] = message
             await self.add(message)

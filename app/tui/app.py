@@ -52,7 +52,6 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Footer
 
-from app.agent import events as ev
 from app.agent.approvals import ApprovalDecision, Approver, PermissionMode
 from app.tui.approver import TuiApprover
 from app.tui.bridge import EventBridge
@@ -68,6 +67,7 @@ from widgets.status_bar import StatusBar
 from widgets.transcript import Transcript
 
 if TYPE_CHECKING:
+    from app.agent import events as ev
     from app.agent.session import Session
 
 NARROW_COLUMNS = 100  # below this the side column collapses by itself
@@ -142,7 +142,8 @@ class CockpitApp(App[int]):
                 yield PromptInput(id="prompt")
             yield SideColumn(id="side")
         yield StatusBar(clock=self.clock, id="status")
-        yield Footer()
+        # The key hints (Footer) are mounted right after the first frame: Textual's
+        # Footer fills itself in a later refresh anyway, once the bindings are known.
 
     @property
     def transcript(self) -> Transcript:
@@ -171,16 +172,19 @@ class CockpitApp(App[int]):
         self.prompt.focus()
         for notice in self.startup_notices:
             self.notify(notice, severity="warning", timeout=8)
-        if self.on_first_frame is not None:
-            self.call_after_refresh(self.on_first_frame, self)
-        # Nothing competes with the first frame: the session (built on the agent
-        # thread) and litellm (imported in a worker) start once it is on screen.
+        # Nothing competes with the first frame: the key hints, the session (built on
+        # the agent thread) and litellm (imported in a worker) come once it is on screen.
         self.call_after_refresh(self._after_first_frame)
 
-    def _after_first_frame(self) -> None:
+    async def _after_first_frame(self) -> None:
+        if self.on_first_frame is not None:  # the start-up benchmark: it stops the app here
+            self.on_first_frame(self)
+            return
         self._open_session()
         if self.load_litellm:
             self._import_litellm()
+        await self.mount(Footer())
+        self.screen.refresh_bindings()  # the footer fills itself in when the bindings change
 
     @work(thread=True, exclusive=True, group="startup", exit_on_error=False, description="import litellm")
     def _import_litellm(self) -> None:

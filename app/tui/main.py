@@ -7,13 +7,16 @@ starts. Nothing here imports litellm or textual at module level; litellm is
 imported by the app in a worker after the first frame, and the database is
 opened on the agent thread once the first frame is on screen.
 
-``COCKPIT_BENCH_FIRST_FRAME=<file>``: write ``time.time()`` to the file at the
-first frame and exit (used by ``benchmarks/bench_tui.py``).
+``COCKPIT_BENCH_FIRST_FRAME=<file>``: at the first frame, write
+``{"time": time.time(), "modules": [every module imported so far]}`` as JSON to
+the file and exit (used by ``benchmarks/bench_tui.py`` and a test that checks
+what the first frame waited for).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import threading
@@ -149,7 +152,8 @@ def _bench_hook():
         return None
 
     def first_frame(app: Any) -> None:
-        Path(target).write_text(repr(time.time()), encoding="utf-8")
+        stamp = {"time": time.time(), "modules": sorted(sys.modules)}
+        Path(target).write_text(json.dumps(stamp), encoding="utf-8")
         app.exit(0)
 
     return first_frame

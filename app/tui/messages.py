@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 from app.agent.approvals import ApprovalDecision, ApprovalRequest
-from app.agent.events import Event
 
 if TYPE_CHECKING:
+    from app.agent.events import Event
     from app.agent.loop import TurnResult
     from app.agent.session import Session
 

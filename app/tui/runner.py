@@ -21,9 +21,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from app.agent import events as ev
-
 if TYPE_CHECKING:
+    from app.agent import events as ev
     from app.agent.bus import Subscriber
     from app.agent.loop import TurnResult
     from app.agent.session import Session
@@ -130,7 +129,9 @@ class AgentRunner:
                 return
             final = status
             if self.busy:
-                final = final or ev.SessionStatus.INTERRUPTED
+                from app.agent.events import SessionStatus
+
+                final = final or SessionStatus.INTERRUPTED
                 await self._cancel_and_wait()
             session.finish(final, reason)
             self.session = None
@@ -156,7 +157,9 @@ class AgentRunner:
                 result = None
             except Exception as exc:  # a bug in the core: say so, keep the app alive
                 if session is not None:
-                    session.bus.emit(ev.Notice(level="error", message=f"the task stopped unexpectedly: {exc!r}"))
+                    from app.agent.events import Notice
+
+                    session.bus.emit(Notice(level="error", message=f"the task stopped unexpectedly: {exc!r}"))
             finally:
                 self._task = None
                 if self.on_turn_done is not None:

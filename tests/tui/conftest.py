@@ -44,7 +44,11 @@ async def wait_until(pilot, condition: Callable[[], object], timeout: float = WA
 
 
 async def wait_open(pilot, app) -> None:
+    """Until the session is open and the key hints (mounted after the first frame) are shown."""
+    from textual.widgets._footer import FooterKey
+
     await wait_until(pilot, lambda: app.session is not None, what="the session to open")
+    await wait_until(pilot, lambda: app.screen.query(FooterKey), what="the key hints")
 
 
 async def wait_idle(pilot, app, harness: Harness, turns: int = 1) -> None:
