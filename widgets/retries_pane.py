@@ -34,6 +34,8 @@ def _clock_time(ts: float) -> str:
 class RetriesPane(Widget):
     """Budget, breakers, loops and the attempt log of the resilience engine."""
 
+    FRAMED = True  # draws its own border (its colour is the state) and title
+
     DEFAULT_CSS = """
     RetriesPane {
         height: 1fr;

@@ -26,7 +26,7 @@ from app.tui.messages import AgentEvent, TextReady
 if TYPE_CHECKING:
     from app.agent import events as ev
 
-FLUSH_INTERVAL_S = 0.08
+FLUSH_INTERVAL_S = 0.05
 
 
 class EventBridge:

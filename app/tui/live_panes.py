@@ -33,7 +33,16 @@ REDRAW_S = 0.1  # bursts of events redraw a pane at most this often
 
 
 class LiveRetriesPane(RetriesPane):
-    """The Retries pane fed live: events fold into its reducer, redraws are coalesced."""
+    """The Retries pane fed live: events fold into its reducer, redraws are coalesced.
+
+    In the side column it is as tall as its content, up to a limit past which the
+    attempt log scrolls.
+    """
+
+    DEFAULT_CSS = """
+    LiveRetriesPane { height: auto; margin: 0 0 1 0; }
+    LiveRetriesPane > VerticalScroll { height: auto; max-height: 24; }
+    """
 
     def __init__(self, config: ResilienceConfig | None = None, **kwargs: Any) -> None:
         self.reducer = RetriesReducer(config or ResilienceConfig())

@@ -2,7 +2,9 @@
 
 Each slot is a container with a fixed id (``#pane-context``, ``#pane-retries``,
 ``#pane-feedback``), a title and a placeholder line until a pane is mounted
-into it with :meth:`SideColumn.mount_pane`.
+into it with :meth:`SideColumn.mount_pane`. A pane that draws its own border and
+title (its class has ``FRAMED = True``) replaces the slot's frame instead of
+sitting inside it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class PaneSlot(Vertical):
         padding: 0 1;
         margin: 0 0 1 0;
         .pane-placeholder { color: $text-muted; text-style: italic; }
+        &.-framed { border: none; padding: 0; }
     }
     """
 
@@ -46,6 +49,7 @@ class PaneSlot(Vertical):
         """Replace the placeholder (or the previous pane) with ``widget``."""
         await self.remove_children()
         self.pane = widget
+        self.set_class(getattr(widget, "FRAMED", False), "-framed")
         await self.mount(widget)
 
 

@@ -14,6 +14,9 @@ The script is a JSON list of assistant turns, consumed one per model call::
     ]
 
 ``arguments`` may be an object or a raw string (to script malformed JSON).
+``chunk_delay`` paces the stream as a server would: chunk *n* is sent
+``n * chunk_delay`` seconds after the first, whatever the reader does meanwhile
+(a reader that fell behind gets the chunks already due at once, as from a socket).
 Each run keeps its own cursor (keyed by the ``api_base`` the model adapter
 passes, unique per run); a new cursor starts at the number of assistant messages
 already in the conversation, so a resumed session continues the script.
@@ -122,9 +125,11 @@ class ScriptedLLM(CustomLLM):
         first = next(chunks)
 
         async def generate() -> AsyncIterator[dict]:
+            due = time.monotonic()
             for delay, chunk in (first, *chunks):
-                if delay:
-                    await asyncio.sleep(delay)
+                due += delay
+                if (wait := due - time.monotonic()) > 0:
+                    await asyncio.sleep(wait)
                 yield chunk
 
         return generate()
@@ -135,9 +140,11 @@ class ScriptedLLM(CustomLLM):
         first = next(chunks)
 
         def generate() -> Iterator[dict]:
+            due = time.monotonic()
             for delay, chunk in (first, *chunks):
-                if delay:
-                    time.sleep(delay)
+                due += delay
+                if (wait := due - time.monotonic()) > 0:
+                    time.sleep(wait)
                 yield chunk
 
         return generate()
