@@ -26,6 +26,10 @@ HOW_TO = """No model is configured. Pick one of:
 or put  model = "..."  in the config file ({config})."""
 
 
+class NoModelConfigured(ConfigError):
+    """Neither a flag, the config nor the environment names a model."""
+
+
 @dataclass
 class ModelChoice:
     model: str
@@ -46,7 +50,7 @@ def choose_model(flag: str | None, api_base: str | None, configured: str | None,
     ollama = _ollama_model()
     if ollama:
         return ModelChoice(f"ollama_chat/{ollama}", OLLAMA_URL, f"Ollama is running at {OLLAMA_URL}")
-    raise ConfigError(HOW_TO.format(config=config_path))
+    raise NoModelConfigured(HOW_TO.format(config=config_path))
 
 
 def _ollama_model() -> str | None:

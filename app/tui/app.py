@@ -260,8 +260,9 @@ class CockpitApp(App[int]):
             self.post_message(SessionOpened(session, history))
 
         def failed(future: Any) -> None:
-            if future.exception() is not None:
-                self.post_message(SessionFailed(_readable(future.exception())))
+            exc = future.exception()
+            if exc is not None:
+                self.post_message(SessionFailed(_readable(exc), no_model=type(exc).__name__ == "NoModelConfigured"))
 
         self.runner.open_session(build, [bridge], on_built=built).add_done_callback(failed)
 
@@ -279,6 +280,14 @@ class CockpitApp(App[int]):
 
     async def on_session_failed(self, message: SessionFailed) -> None:
         self.session = None
+        if message.no_model:
+            self.status.activity = "no model"
+            await self.transcript.add_notice(
+                message.message,
+                level="warning",
+                detail="Or pick one here: Ctrl+P › “Change model…”. It becomes your default, and what you type meanwhile waits for it.",
+            )
+            return
         self.status.activity = "no session"
         await self.transcript.add_notice(
             f"Could not start the session: {message.message}",
@@ -292,13 +301,14 @@ class CockpitApp(App[int]):
             return
         self._switching = True
         try:
-            self._deny_pending("the session was closed")
-            await asyncio.wrap_future(self.runner.finish_session())
-            self.session = None
-            self.busy = False
-            self.queue.clear()
-            await self.transcript.clear()
-            self.status.reset()
+            if self.session is not None:  # without one (no model yet) the queued tasks wait for the next
+                self._deny_pending("the session was closed")
+                await asyncio.wrap_future(self.runner.finish_session())
+                self.session = None
+                self.busy = False
+                self.queue.clear()
+                await self.transcript.clear()
+                self.status.reset()
             self._open_session(**overrides)
         finally:
             self._switching = False
@@ -601,7 +611,7 @@ class CockpitApp(App[int]):
                 overrides["resume"] = self.session.id
             self._spawn(self.switch_session(**overrides), "session")
 
-        self.push_screen(ModelPrompt(current), chosen)
+        self.push_screen(ModelPrompt(current, first=self.session is None), chosen)
 
     def cmd_export(self) -> None:
         if self.database is None or self.session is None:

@@ -31,7 +31,8 @@ BENCH_ENV = "COCKPIT_BENCH_FIRST_FRAME"
 
 def run_tui(args: argparse.Namespace) -> int:
     from app.commands.common import run_options
-    from app.runtime import build_session, pick_model, resolve_resume, resolve_workspace
+    from app.model_select import NoModelConfigured
+    from app.runtime import pick_model, resolve_resume, resolve_workspace
     from app.settings import ConfigError, load_settings, save_setting
 
     stores = LazyStore()
@@ -44,7 +45,10 @@ def run_tui(args: argparse.Namespace) -> int:
         if options.resume or continue_:  # resolve the id now: a wrong one is a setup error
             db, _ = stores.get()
             resolve_resume(db, options, latest_in_workspace=continue_)  # sets options.resume to the full id
-        choice = pick_model(settings, options) if options.model or not options.resume else None
+        try:
+            choice = pick_model(settings, options) if options.model or not options.resume else None
+        except NoModelConfigured:  # the app opens anyway and says how to pick one
+            choice = None
         if choice is not None:
             _check_script_exists(choice.model)
     except ConfigError as exc:
@@ -59,20 +63,7 @@ def run_tui(args: argparse.Namespace) -> int:
     from app.tui.keys import keymap_from_settings
 
     keymap, problems = keymap_from_settings(settings.keys)
-    first_resume = options.resume
-
-    def make_session(approver: Any, **overrides: Any):
-        """Runs on the agent thread. The first session honours --resume/--continue; later ones
-        only what the palette asks (``resume=<id>``, ``model=<name>``). A resumed session keeps
-        its recorded model unless another one is named."""
-        nonlocal first_resume
-        if first_resume and not overrides:
-            overrides, first_resume = {"resume": first_resume}, None
-        model, resume = overrides.get("model"), overrides.get("resume")
-        opts = replace(options, resume=resume, model=model or options.model)
-        use_choice = choice if not (model or resume) else None
-        _, store = stores.get()
-        return build_session(settings, opts, human=approver, store=store, choice=use_choice)
+    make_session = SessionMaker(settings, options, choice, stores)
 
     from app.tui.app import CockpitApp
 
@@ -100,6 +91,40 @@ def _compose_live_panes_later(app: Any) -> None:
         await app.session_opened_hook(app, session)
 
     app.session_opened_hook = first_open
+
+
+class SessionMaker:
+    """``make_session(approver, **overrides)`` for the app; runs on the agent thread.
+
+    The first session honours --resume/--continue; later ones only what the palette
+    asks (``resume=<id>``, ``model=<name>``). A resumed session keeps its recorded
+    model unless another one is named. When no model was configured at all, the
+    first one picked in the app is saved as the default (``model`` in the config).
+    """
+
+    def __init__(self, settings: Any, options: Any, choice: Any, stores: LazyStore) -> None:
+        self.settings = settings
+        self.options = options
+        self.choice = choice
+        self.stores = stores
+        self.first_resume = options.resume
+        self.unconfigured = choice is None and not options.resume
+
+    def __call__(self, approver: Any, **overrides: Any) -> Any:
+        from app.runtime import build_session
+        from app.settings import save_setting
+
+        if self.first_resume and not overrides:
+            overrides, self.first_resume = {"resume": self.first_resume}, None
+        model, resume = overrides.get("model"), overrides.get("resume")
+        opts = replace(self.options, resume=resume, model=model or self.options.model)
+        choice = self.choice if not (model or resume) else None
+        _, store = self.stores.get()
+        session = build_session(self.settings, opts, human=approver, store=store, choice=choice)
+        if model and self.unconfigured:
+            save_setting("model", model)
+            self.settings.model, self.unconfigured = model, False
+        return session
 
 
 class LazyStore:

@@ -62,8 +62,10 @@ class SessionOpened(Message):
 
 
 class SessionFailed(Message):
-    """Building or starting a session failed; ``message`` is readable."""
+    """Building or starting a session failed; ``message`` is readable, ``no_model`` says
+    the cause was that no model is configured (the app then says how to pick one)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, no_model: bool = False) -> None:
         super().__init__()
         self.message = message
+        self.no_model = no_model

@@ -20,13 +20,17 @@ class ModelPrompt(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="model.cancel", tooltip="Keep the current model")]
 
-    def __init__(self, current: str) -> None:
+    def __init__(self, current: str, *, first: bool = False) -> None:
         super().__init__()
         self.current = current
+        self.first = first  # no session yet: this opens one
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("[b]Change model[/b] — the conversation continues with the new one")
+            if self.first:
+                yield Static("[b]Pick a model[/b] — any litellm model string; with none configured, it becomes your default")
+            else:
+                yield Static("[b]Change model[/b] — the conversation continues with the new one")
             yield Input(value=self.current, placeholder="anthropic/claude-sonnet-4-5, openai/gpt-4.1, ollama_chat/llama3.1, …")
             yield Static("Enter switches · Esc cancels", classes="hint")
 

@@ -173,3 +173,34 @@ async def test_a_session_that_cannot_start_is_a_notice(harness):
         assert notice.level == "error" and "/nowhere is not a folder" in notice.message
         await type_and_send(pilot, "anything")
         assert app.queue and not app.busy  # kept until a session opens
+
+
+async def test_without_a_model_the_app_says_how_to_pick_one_and_runs_what_waited(workspace, write_script, cockpit_home):
+    from app.cli import build_parser
+    from app.commands.common import run_options
+    from app.settings import load_settings
+    from app.tui.app import CockpitApp
+    from app.tui.main import LazyStore, SessionMaker
+    from widgets.notice import NoticeBlock
+
+    options = run_options(build_parser().parse_args([f"--workspace={workspace}"]))
+    stores = LazyStore()
+    stores.options = options
+    app = CockpitApp(SessionMaker(load_settings(), options, None, stores), database=lambda: stores.get()[0], load_litellm=False)
+    model = write_script([{"text": "picked and answered"}])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.transcript.query(NoticeBlock), what="the no-model notice")
+        notice = app.transcript.query(NoticeBlock).first()
+        assert "No model is configured" in notice.message and "Change model" in notice.detail
+        assert app.session is None and "no model" in str(app.status.render())
+        await type_and_send(pilot, "a task typed before any model")
+        assert [m.text for m in app.transcript.query(UserMessage)] == ["a task typed before any model"]
+        _run(app, "Change model…")
+        await pilot.pause()
+        assert "Pick a model" in str(app.screen.query("Static").first().render())
+        app.screen.query_one("Input").value = model
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.transcript.assistant_messages and not app.busy, what="the waiting task")
+        assert app.transcript.assistant_messages[-1].text == "picked and answered"
+    stores.get()[0].close()
+    assert load_settings().model == model

@@ -136,12 +136,32 @@ def _args(**kw) -> argparse.Namespace:
     return build_parser().parse_args([f"--{k.replace('_', '-')}={v}" for k, v in kw.items()])
 
 
-def test_no_model_is_a_clear_message_and_exit_2(workspace, capsys, monkeypatch):
-    monkeypatch.setattr("app.model_select._ollama_model", lambda: None)
-    from app.tui.main import run_tui
+def _session_maker(args: argparse.Namespace):
+    from app.commands.common import run_options
+    from app.settings import load_settings
+    from app.tui.main import LazyStore, SessionMaker
 
-    assert run_tui(_args(workspace=workspace)) == 2
-    assert "No model is configured" in capsys.readouterr().err
+    settings, options = load_settings(), run_options(args)
+    stores = LazyStore()
+    stores.options = options
+    return SessionMaker(settings, options, None, stores), stores
+
+
+def test_without_a_model_the_first_one_picked_in_the_app_becomes_the_default(workspace, write_script, cockpit_home):
+    from app.agent.approvals import HeadlessApprover
+    from app.model_select import NoModelConfigured
+    from app.settings import load_settings
+
+    make_session, stores = _session_maker(_args(workspace=workspace))
+    with pytest.raises(NoModelConfigured, match="No model is configured"):
+        make_session(HeadlessApprover(False))
+    first, second = write_script([{"text": "a"}]), write_script([{"text": "b"}])
+    session = make_session(HeadlessApprover(False), model=first)
+    assert session.agent.model.name == first
+    assert load_settings().model == first  # saved to the config file
+    make_session(HeadlessApprover(False), model=second)  # a later change is for this session only
+    assert load_settings().model == first
+    stores.get()[0].close()
 
 
 def test_a_missing_script_or_workspace_exits_2(workspace, tmp_path, capsys):
