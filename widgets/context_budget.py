@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 
 from app.agent.budget.state import BudgetState, Segment
 from app.agent.events import Event
+from widgets.relayout import refresh_keeping_layout, update_static
 
 CATEGORY_KEYS = (
     "system",
@@ -56,6 +57,7 @@ LEGEND_NAMES = {
     "reserve": "reserve",
 }
 ACTIONABLE_KIND = "tool_result"
+TOP_MAX_LINES = 20  # the top-consumers list scrolls past this
 STEP_WORDS = {
     "cap_results": "capped results",
     "placeholder_old_results": "old results replaced",
@@ -227,7 +229,7 @@ class ContextBudgetPane(Widget):
     ContextBudgetPane #headline { height: auto; }
     ContextBudgetPane BudgetBar { margin: 1 0 0 0; }
     ContextBudgetPane .section { color: $text-muted; text-style: bold; margin: 1 0 0 0; }
-    ContextBudgetPane #top { height: auto; max-height: 20; border: none; padding: 0; background: transparent; }
+    ContextBudgetPane #top { height: auto; border: none; padding: 0; background: transparent; }
     ContextBudgetPane #hint { color: $text-muted; }
     ContextBudgetPane #spark { margin: 0 0; }
     ContextBudgetPane #compaction { height: auto; }
@@ -283,13 +285,13 @@ class ContextBudgetPane(Widget):
         state = self.state
         for level in ("calm", "warning", "critical"):
             self.set_class(state.level == level and not state.empty, f"-{level}")
-        self.query_one("#headline", Static).update(self._headline(state))
+        update_static(self.query_one("#headline", Static), self._headline(state))
         bar = self.query_one(BudgetBar)
         bar.state = state
-        bar.refresh(layout=True)
+        refresh_keeping_layout(bar)
         self._fill_table(state)
         self._show_growth(state)
-        self.query_one("#compaction", Static).update(self._compactions(state))
+        update_static(self.query_one("#compaction", Static), self._compactions(state))
 
     # --- parts ---------------------------------------------------------------------------------
 
@@ -334,6 +336,9 @@ class ContextBudgetPane(Widget):
             position = item["position"]
             prompt.append(position, self._style("middle") if position == "middle" else self._style("muted"))
             options.append(Option(prompt, id=item["id"]))
+        # A fixed height (two lines an item) spares the whole screen a layout pass when
+        # only the numbers change; it changes, with a layout, when the number of items does.
+        top.styles.height = min(TOP_MAX_LINES, 2 * len(options))
         top.set_options(options)
         ids = [item["id"] for item in self._items]
         if ids:
@@ -344,7 +349,7 @@ class ContextBudgetPane(Widget):
         label = "Prompt tokens per turn"
         if state.growth_last is not None and state.growth_mean is not None:
             label += f": {_signed(state.growth_last)} last, {_signed(round(state.growth_mean))} avg"
-        self.query_one("#growth", Static).update(label)
+        update_static(self.query_one("#growth", Static), label)
         self.query_one("#spark", Sparkline).data = [float(v) for v in series]
 
     def _compactions(self, state: BudgetState) -> Text:

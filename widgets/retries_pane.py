@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from app.agent.resilience.state import AttemptRow, BreakerView, RetriesState
+from widgets.relayout import update_static
 
 GAUGE_WIDTH = 20
 RATIO_SCALE = 0.30  # the ratio bar spans 0 % .. 30 %
@@ -104,14 +105,14 @@ class RetriesPane(Widget):
         state = self.state
         self.set_class(state.storming, "-storming")
         self.set_class(not state.storming and any(h.action == "halt" for h in state.loop_hits), "-looping")
-        self.query_one("#retries-summary", Static).update(render_summary(state))
+        update_static(self.query_one("#retries-summary", Static), render_summary(state))
         self.refresh_countdown()
-        self.query_one("#retries-loops", Static).update(render_loops(state))
-        self.query_one("#retries-log", Static).update(render_log(state.attempts, self.format_time))
+        update_static(self.query_one("#retries-loops", Static), render_loops(state))
+        update_static(self.query_one("#retries-log", Static), render_log(state.attempts, self.format_time))
 
     def refresh_countdown(self) -> None:
         """Redraw the breakers (their time until half-open); runs every second while one is open."""
-        self.query_one("#retries-breakers", Static).update(render_breakers(self.state, self.clock()))
+        update_static(self.query_one("#retries-breakers", Static), render_breakers(self.state, self.clock()))
         if self.state.open_breakers:
             self._countdown.resume()
         else:

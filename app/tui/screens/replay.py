@@ -94,7 +94,7 @@ class ReplayScreen(Screen[None]):
         Binding("escape,q", "close", "Close", id="replay.close", tooltip="Leave the replay"),
     ]
 
-    position: reactive[int] = reactive(0, init=False)
+    position: reactive[int] = reactive(0, init=False, repaint=False)  # the widgets that change repaint themselves
 
     class Loaded(Message):
         """The timeline is built and its first position is on screen."""
