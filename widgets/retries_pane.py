@@ -205,7 +205,7 @@ def _breaker_line(view: BreakerView, now: float) -> str:
 def render_loops(state: RetriesState) -> Content:
     lines = ["[b]Loops[/b]" + ("  [$text-muted]none detected[/]" if not state.loop_hits else "")]
     for hit in state.loop_hits[:5]:
-        action = "[$error b]HALT[/]" if hit.action == "halt" else "[$warning]warn[/]"
+        action = {"halt": "[$error b]HALT[/]", "seen": "[$warning]seen[/]"}.get(hit.action, "[$warning]warn[/]")
         tool = f" · {escape(hit.tool)}" if hit.tool else ""
         lines.append(f" {action} {hit.pattern}{tool} ×{hit.count}  [$text-muted]turn {hit.turn}[/]")
         lines.append(f"   [$text-muted]{escape(_fit(hit.message, 240))}[/]")

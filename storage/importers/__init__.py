@@ -8,15 +8,20 @@ writes nothing. Session ids are derived from the source, so importing the same
 file again is a no-op (``status="skipped"``); a file that changed since (a
 session that went on) replaces its earlier import (``status="updated"``).
 
+``enrich`` (optional) receives the converted events and returns the list to
+store: the app passes its loop detector through it (storage knows nothing of
+the core).
+
 ``discover(paths)`` expands folders into the files to import.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import sqlite_utils
 
@@ -74,7 +79,12 @@ def detect(path: Path, data: bytes) -> ModuleType:
     raise ImportFormatError(path, 1, "empty file")
 
 
-def import_path(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
+def import_path(
+    db: sqlite_utils.Database,
+    path: str | Path,
+    *,
+    enrich: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
+) -> ImportResult:
     """Import one session file (see the module docstring)."""
     from storage.store import EventStore
 
@@ -88,6 +98,8 @@ def import_path(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
     if same is not None:
         return _result(db, path, same[0], same[1], "skipped", "already imported")
     events = detect(path, data).convert(path, data, digest)
+    if enrich is not None:
+        events = enrich(events)
     session_id, source = events[0]["session_id"], events[0]["source"]
     existed = db.execute("select 1 from sessions where id = ?", [session_id]).fetchone() is not None
     with db.atomic():

@@ -1,0 +1,61 @@
+"""What Cockpit's harness would have seen in a session another agent ran.
+
+An imported session (Claude Code, Codex CLI, mini-swe-agent) never met the loop
+detector. :func:`with_loop_detections` runs the live detector over its tool
+calls and model replies, in order, and inserts a ``resilience_loop_detected``
+event after the call that completed each loop, with the action ``seen``:
+nothing was sent to that agent and nothing was stopped, but the Retries pane,
+replay, the ``resilience_loop_hits`` table and the feedback signals now show where it went
+round in circles. The message says what Cockpit would have done there.
+
+The importers (in ``storage``) stay free of the core; ``cockpit import`` passes
+this function to :func:`storage.importers.import_path` as ``enrich``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SEEN = "seen"
+_WOULD = {"warn": "Cockpit would have sent the model a correction", "halt": "Cockpit would have stopped the turn"}
+
+
+def with_loop_detections(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``events`` (one session's, as the importers build them) with the loops found in them."""
+    from app.agent.resilience.loop_detector import LoopDetector
+
+    detector = LoopDetector()
+    out: list[dict[str, Any]] = []
+    for event in events:
+        out.append(event)
+        kind = event["type"]
+        verdict = None
+        if kind == "turn_started":
+            detector.start_turn()
+        elif kind == "model_call_finished" and event.get("status") == "ok":
+            verdict = detector.observe_model_response(event.get("text") or "", event.get("tool_calls") or [])
+        elif kind == "tool_call_finished":
+            verdict = detector.observe_tool(
+                event.get("name") or "", event.get("arguments"), event.get("status") or "", event.get("result") or "",
+                event.get("error"),
+            )
+        if verdict is not None:
+            out.append(_seen(event, verdict))
+    for seq, event in enumerate(out, start=1):
+        event["seq"] = seq
+    return out
+
+
+def _seen(after: dict[str, Any], verdict: Any) -> dict[str, Any]:
+    return {
+        "type": "resilience_loop_detected",
+        "session_id": after["session_id"],
+        "seq": 0,  # numbered with the rest
+        "ts": after["ts"],
+        "pattern": verdict.pattern,
+        "action": SEEN,
+        "message": f"{_WOULD.get(verdict.action, 'Cockpit would have acted')}: {verdict.message}",
+        "tool": verdict.tool,
+        "count": verdict.count,
+        "turn": after.get("turn") or verdict.turn,
+    }
