@@ -53,6 +53,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from app.agent.approvals import ApprovalDecision, Approver, PermissionMode
+from app.model_select import NoModelConfigured
 from app.tui.approver import TuiApprover
 from app.tui.bridge import EventBridge
 from app.tui.commands import CockpitCommands, PaletteCommand
@@ -262,7 +263,7 @@ class CockpitApp(App[int]):
         def failed(future: Any) -> None:
             exc = future.exception()
             if exc is not None:
-                self.post_message(SessionFailed(_readable(exc), no_model=type(exc).__name__ == "NoModelConfigured"))
+                self.post_message(SessionFailed(_readable(exc), no_model=isinstance(exc, NoModelConfigured)))
 
         self.runner.open_session(build, [bridge], on_built=built).add_done_callback(failed)
 
