@@ -68,8 +68,12 @@ class PromptInput(TextArea):
     }
     """
 
+    # Enter sends; while the agent works it queues, and the footer says which (one binding
+    # shows at a time, see ``check_action``). Remapping ``prompt.send`` moves both.
     BINDINGS = [
-        Binding("enter", "send", "Send", id="prompt.send", tooltip="Send the task (queued while the agent works)"),
+        Binding("enter", "send", "Send", id="prompt.send", tooltip="Send the task"),
+        Binding("enter", "queue", "Queue", id="prompt.queue",
+                tooltip="The agent is working: the task waits and is sent when the turn ends"),
         Binding("shift+enter,ctrl+j", "newline", "New line", id="prompt.newline", tooltip="Insert a line break"),
     ]
 
@@ -89,10 +93,20 @@ class PromptInput(TextArea):
             placeholder=IDLE_PLACEHOLDER,
         )
         self.sent_history = sent_history or History()
+        self.busy = False
 
     def set_busy(self, busy: bool) -> None:
+        self.busy = busy
         self.placeholder = BUSY_PLACEHOLDER if busy else IDLE_PLACEHOLDER
         self.set_class(busy, "-busy")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "send":
+            return not self.busy
+        if action == "queue":
+            return self.busy
+        return True
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
@@ -114,6 +128,9 @@ class PromptInput(TextArea):
         self.sent_history.add(text)
         self.clear()
         self.post_message(self.Submitted(self, text))
+
+    def action_queue(self) -> None:
+        self.action_send()  # the app queues what arrives while it is busy
 
     def action_newline(self) -> None:
         self.insert("\n")

@@ -65,4 +65,6 @@ def keymap_from_settings(keys: dict[str, Any]) -> tuple[dict[str, str], list[str
             problems.append(f"[keys] {binding_id}: give the key as a string, e.g. \"ctrl+b\"")
         else:
             keymap[binding_id] = value.strip()
+    if "prompt.send" in keymap:  # Enter queues while the agent works: the same key does both
+        keymap["prompt.queue"] = keymap["prompt.send"]
     return keymap, problems

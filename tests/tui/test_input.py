@@ -66,6 +66,8 @@ async def test_input_sent_while_the_agent_works_is_queued_then_sent(harness):
         await type_and_send(pilot, "long one")
         await wait_until(pilot, lambda: app.busy and app.transcript.assistant_messages)
         assert app.prompt.placeholder == BUSY_PLACEHOLDER
+        await wait_until(pilot, lambda: "Queue" in _footer(app), what="the footer to say Enter queues")
+        assert "Send" not in _footer(app)
         await type_and_send(pilot, "next one")
         queued = [m for m in app.transcript.query(UserMessage) if m.queued]
         assert [m.text for m in queued] == ["next one"]
@@ -82,6 +84,34 @@ async def test_input_sent_while_the_agent_works_is_queued_then_sent(harness):
         assert order.index(sent) > order.index(first_answer)
         assert app.prompt.placeholder == IDLE_PLACEHOLDER
         assert app.transcript.assistant_messages[-1].text == "second done"
+        await wait_until(pilot, lambda: "Send" in _footer(app), what="the footer to say Enter sends")
+        assert "Queue" not in _footer(app)
+
+
+def _footer(app) -> list[str]:
+    from textual.widgets._footer import FooterKey
+
+    return [key.description for key in app.screen.query(FooterKey)]
+
+
+async def test_a_remapped_send_key_sends_when_idle_and_queues_while_busy(harness):
+    from app.tui.keys import keymap_from_settings
+
+    keymap, problems = keymap_from_settings({"prompt.send": "ctrl+s"})
+    assert problems == [] and keymap == {"prompt.send": "ctrl+s", "prompt.queue": "ctrl+s"}
+    h = harness([dict(SLOW, text=SLOW["text"][:2000]), {"text": "second done"}])
+    app = h.app(keymap=keymap)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        app.prompt.focus()
+        app.prompt.insert("long one")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.busy and app.transcript.assistant_messages)
+        app.prompt.insert("next one")
+        await pilot.press("ctrl+s")
+        assert [m.text for m in app.transcript.query(UserMessage) if m.queued] == ["next one"]
+        await wait_idle(pilot, app, h, turns=2)
+        assert [e.user_text for e in h.events.of(ev.TurnStarted)] == ["long one", "next one"]
 
 
 async def test_a_blank_prompt_sends_nothing(harness):
