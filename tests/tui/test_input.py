@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from app.agent import events as ev
 from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
-from tests.tui.test_interrupts import SLOW
 from widgets.user_message import UserMessage
 from widgets.prompt_input import BUSY_PLACEHOLDER, IDLE_PLACEHOLDER, History
 
@@ -59,13 +58,16 @@ async def test_up_and_down_recall_sent_prompts(harness):
 
 
 async def test_input_sent_while_the_agent_works_is_queued_then_sent(harness):
-    h = harness([dict(SLOW, text=SLOW["text"][:1000]), {"text": "second done"}])
+    # The first turn waits on an approval, so the agent is busy for as long as the test needs.
+    write = {"id": "w1", "name": "write_file", "arguments": {"path": "a.txt", "content": "a\n"}}
+    h = harness([{"text": "writing", "tool_calls": [write]}, {"text": "first done"}, {"text": "second done"}])
     app = h.app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_open(pilot, app)
         await type_and_send(pilot, "long one")
-        await wait_until(pilot, lambda: app.busy and app.transcript.assistant_messages)
+        await wait_until(pilot, lambda: app.busy and app.transcript.pending_approvals, what="the approval")
         assert app.prompt.placeholder == BUSY_PLACEHOLDER
+        app.prompt.focus()
         await wait_until(pilot, lambda: "Queue" in _footer(app), what="the footer to say Enter queues")
         assert "Send" not in _footer(app)
         await type_and_send(pilot, "next one")
@@ -74,12 +76,14 @@ async def test_input_sent_while_the_agent_works_is_queued_then_sent(harness):
         assert "1 queued" in app.status.activity
         assert len(h.events.of(ev.TurnStarted)) == 1
 
+        app.transcript.pending_approvals[0].focus()
+        await pilot.press("y")
         await wait_idle(pilot, app, h, turns=2)
         assert [e.user_text for e in h.events.of(ev.TurnStarted)] == ["long one", "next one"]
         assert not any(m.queued for m in app.transcript.query(UserMessage))
-        # The queued task moved below the first answer when it was sent.
+        # The queued task moved below the first turn's answer when it was sent.
         order = list(app.transcript.children)
-        first_answer = app.transcript.assistant_messages[0]
+        first_answer = [m for m in app.transcript.assistant_messages if m.text == "first done"][0]
         sent = [m for m in app.transcript.query(UserMessage) if m.text == "next one"][0]
         assert order.index(sent) > order.index(first_answer)
         assert app.prompt.placeholder == IDLE_PLACEHOLDER
@@ -99,17 +103,21 @@ async def test_a_remapped_send_key_sends_when_idle_and_queues_while_busy(harness
 
     keymap, problems = keymap_from_settings({"prompt.send": "ctrl+s"})
     assert problems == [] and keymap == {"prompt.send": "ctrl+s", "prompt.queue": "ctrl+s"}
-    h = harness([dict(SLOW, text=SLOW["text"][:2000]), {"text": "second done"}])
+    write = {"id": "w1", "name": "write_file", "arguments": {"path": "a.txt", "content": "a\n"}}
+    h = harness([{"text": "writing", "tool_calls": [write]}, {"text": "first done"}, {"text": "second done"}])
     app = h.app(keymap=keymap)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_open(pilot, app)
         app.prompt.focus()
         app.prompt.insert("long one")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: app.busy and app.transcript.assistant_messages)
+        await wait_until(pilot, lambda: app.busy and app.transcript.pending_approvals, what="the approval")
+        app.prompt.focus()
         app.prompt.insert("next one")
         await pilot.press("ctrl+s")
         assert [m.text for m in app.transcript.query(UserMessage) if m.queued] == ["next one"]
+        app.transcript.pending_approvals[0].focus()
+        await pilot.press("y")
         await wait_idle(pilot, app, h, turns=2)
         assert [e.user_text for e in h.events.of(ev.TurnStarted)] == ["long one", "next one"]
 
