@@ -96,10 +96,14 @@ class ProgressPrinter:
         self._end_stream()
         elapsed = time.monotonic() - self.started
         self.console.print(
-            f"[bold]{e.outcome}[/bold] · {e.steps} steps · {self.model_calls} model calls · "
-            f"{self.tool_calls} tool calls ({self.tool_failures} failed) · "
+            f"[bold]{e.outcome}[/bold] · {_count(e.steps, 'step')} · {_count(self.model_calls, 'model call')} · "
+            f"{_count(self.tool_calls, 'tool call')} ({self.tool_failures} failed) · "
             f"{self.tokens_in:,} in / {self.tokens_out:,} out tokens · ${self.cost:.4f} · {elapsed:.1f}s"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _one_line(text: str, width: int) -> str:
