@@ -26,8 +26,26 @@ HOW_TO = """No model is configured. Pick one of:
 or put  model = "..."  in the config file ({config})."""
 
 
+IN_APP_HOW_TO = """No model is configured. Ctrl+P › “Change model…” picks one, e.g.
+  anthropic/claude-sonnet-4-5    with ANTHROPIC_API_KEY set
+  openai/gpt-4.1                 with OPENAI_API_KEY set
+  ollama_chat/llama3.1           a local Ollama
+  scripted/path/to/script.json   offline: replays a JSON script
+It is saved as your default in {config}.
+What you type meanwhile waits for it.
+For an OpenAI-compatible server: cockpit --model openai/<name> --api-base URL"""
+
+
 class NoModelConfigured(ConfigError):
     """Neither a flag, the config nor the environment names a model."""
+
+    def __init__(self, message: str, config_path: str = "") -> None:
+        super().__init__(message)
+        self.config_path = config_path
+
+    def in_app(self) -> str:
+        """The same advice for the TUI, where a model can be picked from the palette."""
+        return IN_APP_HOW_TO.format(config=self.config_path or "the config file")
 
 
 @dataclass
@@ -50,7 +68,7 @@ def choose_model(flag: str | None, api_base: str | None, configured: str | None,
     ollama = _ollama_model()
     if ollama:
         return ModelChoice(f"ollama_chat/{ollama}", OLLAMA_URL, f"Ollama is running at {OLLAMA_URL}")
-    raise NoModelConfigured(HOW_TO.format(config=config_path))
+    raise NoModelConfigured(HOW_TO.format(config=config_path), config_path)
 
 
 def _ollama_model() -> str | None:

@@ -262,8 +262,10 @@ class CockpitApp(App[int]):
 
         def failed(future: Any) -> None:
             exc = future.exception()
-            if exc is not None:
-                self.post_message(SessionFailed(_readable(exc), no_model=isinstance(exc, NoModelConfigured)))
+            if isinstance(exc, NoModelConfigured):
+                self.post_message(SessionFailed(exc.in_app(), no_model=True))
+            elif exc is not None:
+                self.post_message(SessionFailed(_readable(exc)))
 
         self.runner.open_session(build, [bridge], on_built=built).add_done_callback(failed)
 
@@ -283,11 +285,7 @@ class CockpitApp(App[int]):
         self.session = None
         if message.no_model:
             self.status.activity = "no model"
-            await self.transcript.add_notice(
-                message.message,
-                level="warning",
-                detail="Or pick one here: Ctrl+P › “Change model…”. It becomes your default, and what you type meanwhile waits for it.",
-            )
+            await self.transcript.add_notice(message.message, level="warning")
             return
         self.status.activity = "no session"
         await self.transcript.add_notice(

@@ -191,7 +191,7 @@ async def test_without_a_model_the_app_says_how_to_pick_one_and_runs_what_waited
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.transcript.query(NoticeBlock), what="the no-model notice")
         notice = app.transcript.query(NoticeBlock).first()
-        assert "No model is configured" in notice.message and "Change model" in notice.detail
+        assert "No model is configured" in notice.message and "Change model" in notice.message
         assert app.session is None and "no model" in str(app.status.render())
         await type_and_send(pilot, "a task typed before any model")
         assert [m.text for m in app.transcript.query(UserMessage)] == ["a task typed before any model"]
