@@ -95,12 +95,12 @@ def open_store(options: RunOptions):
 
 def resolve_resume(db: Any, options: RunOptions, *, latest_in_workspace: bool = False) -> dict[str, Any] | None:
     """The stored session to continue (``--resume ID`` or ``--continue``), or None."""
-    from storage.queries import SessionNotFound, resolve_session_id
+    from storage.queries import NOT_EMPTY, SessionNotFound, resolve_session_id
 
     if latest_in_workspace:
         workspace = str(resolve_workspace(options.workspace))
         row = db.execute(
-            "select id from sessions where workspace = ? and source = 'cockpit' order by started_at desc limit 1",
+            f"select id from sessions s where workspace = ? and source = 'cockpit' and {NOT_EMPTY} order by started_at desc limit 1",
             [workspace],
         ).fetchone()
         if row is None:

@@ -12,10 +12,16 @@ class SessionNotFound(LookupError):
     pass
 
 
+# A Cockpit session that never got a task (the app opened and closed, or a process was
+# killed before the first prompt) has nothing to show, resume or continue: lists,
+# ``latest`` and ``--continue`` skip it. The one running now is still listed.
+NOT_EMPTY = "not (s.source = 'cockpit' and coalesce(s.title, '') = '' and s.status != 'running')"
+
+
 def resolve_session_id(db: sqlite_utils.Database, ref: str) -> str:
     """A full id, a unique prefix of one, or ``latest``."""
     if ref == "latest":
-        row = db.execute("select id from sessions order by started_at desc limit 1").fetchone()
+        row = db.execute(f"select id from sessions s where {NOT_EMPTY} order by started_at desc limit 1").fetchone()
         if row is None:
             raise SessionNotFound("there are no sessions yet")
         return row[0]
@@ -64,7 +70,7 @@ def list_sessions(
     workspace: str | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
-    where, params = [], []
+    where, params = [NOT_EMPTY], []
     if workspace:
         where.append("s.workspace = ?")
         params.append(workspace)
@@ -76,7 +82,7 @@ def list_sessions(
         like = f"%{search}%"
         where.append(f"(s.title like ? or s.id like ? or s.id in ({', '.join('?' * len(hits)) or 'null'}))")
         params += [like, like, *hits]
-    sql = SUMMARY_SQL + (" where " + " and ".join(where) if where else "") + " order by s.started_at desc limit ?"
+    sql = SUMMARY_SQL + " where " + " and ".join(where) + " order by s.started_at desc limit ?"
     return [_with_duration(r) for r in db.query(sql, [*params, limit])]
 
 

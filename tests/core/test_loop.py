@@ -205,6 +205,26 @@ async def test_continue_picks_the_latest_session_of_the_workspace(workspace, tmp
     assert options.resume == session.id
 
 
+async def test_a_session_that_never_got_a_task_is_not_latest_continued_or_listed(workspace, tmp_path, write_script):
+    from app.runtime import RunOptions, resolve_resume
+    from storage.queries import list_sessions, resolve_session_id
+
+    model = write_script([{"text": "a"}])
+    real, _, db = make_session(model, workspace, tmp_path / "c.db")
+    real.start()
+    await real.run_task("only task")
+    real.finish()
+    empty, _, _ = make_session(model, workspace, tmp_path / "c.db")  # the app opened, nothing was typed
+    empty.start()
+    assert [r["id"] for r in list_sessions(db)] == [empty.id, real.id]  # the one running now is listed
+    empty.finish()
+
+    assert resolve_session_id(db, "latest") == real.id
+    assert resolve_resume(db, RunOptions(workspace=workspace), latest_in_workspace=True)["id"] == real.id
+    assert [r["id"] for r in list_sessions(db)] == [real.id]
+    assert resolve_session_id(db, empty.id) == empty.id  # still there, by its id
+
+
 async def test_interrupt_while_waiting_for_approval_closes_the_call(workspace, tmp_path, write_script):
     from app.agent.approvals import ApprovalDecision
 
