@@ -15,6 +15,7 @@ from pathlib import Path
 COMMANDS = ("run", "sessions", "show", "export", "import_", "replay", "feedback")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LIMIT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report a reader that closed the pipe
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +59,20 @@ def main(argv: list[str] | None = None) -> int:
         from app.tui.main import run_tui
 
         return run_tui(args)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:  # `cockpit sessions | head`: the reader left, which is not an error
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

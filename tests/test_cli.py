@@ -139,3 +139,23 @@ def test_replay_reruns_a_recorded_session_through_the_current_harness(capsys, wo
 
     parent = open_db(db).execute("select parent_id from sessions where id != ?", [old_id]).fetchone()[0]
     assert parent == old_id
+
+
+def test_a_reader_that_closes_the_pipe_early_gets_no_traceback(capsys, workspace, fix_script, tmp_path):
+    """`cockpit export ID | head`: the write fails with EPIPE; exit 141, nothing on stderr."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (workspace / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    db = str(tmp_path / "c.db")
+    assert run_cli(capsys, "run", "fix add", "--model", fix_script, "--workspace", str(workspace), "--yes", "--db", db)[0] == 0
+    code = (
+        "import os, sys\n"
+        "read, write = os.pipe(); os.close(read); os.dup2(write, 1)\n"  # nobody reads stdout any more
+        "from app.cli import main\n"
+        f"sys.exit(main(['export', 'latest', '--format', 'jsonl', '--db', {db!r}]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 141
+    assert result.stderr == ""
