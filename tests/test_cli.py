@@ -159,3 +159,10 @@ def test_a_reader_that_closes_the_pipe_early_gets_no_traceback(capsys, workspace
     result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=60)
     assert result.returncode == 141
     assert result.stderr == ""
+
+
+def test_an_empty_task_is_a_usage_error_and_stores_nothing(capsys, workspace, fix_script, tmp_path):
+    db = tmp_path / "c.db"
+    code, _, err = run_cli(capsys, "run", "  ", "--model", fix_script, "--workspace", str(workspace), "--db", str(db))
+    assert code == 2 and "the task is empty" in err
+    assert not db.exists()

@@ -7,7 +7,7 @@ import asyncio
 import signal
 import sys
 
-from app.commands.common import clear_errors, run_options
+from app.commands.common import EXIT_USAGE, clear_errors, run_options
 
 EXIT_CODES = {"completed": 0, "failed": 1, "limit": 3, "interrupted": 130}
 
@@ -32,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
     from app.runtime import build_session, open_store, resolve_resume
     from app.settings import load_settings
 
+    if not args.task.strip():
+        print('cockpit: the task is empty; say what to do, e.g. cockpit run "fix the failing test"', file=sys.stderr)
+        return EXIT_USAGE
     settings = load_settings()
     options = run_options(args)
     db, store = open_store(options)
