@@ -133,6 +133,7 @@ class CockpitApp(App[int]):
         self._quitting = False
         self._switching = False
         self._pane_errors: set[int] = set()
+        self._no_session_reason = ""  # "no model" or "no session" after a session failed to open
 
     # --- layout -------------------------------------------------------------------
 
@@ -250,6 +251,7 @@ class CockpitApp(App[int]):
     # --- sessions -------------------------------------------------------------------
 
     def _open_session(self, **overrides: Any) -> None:
+        self._no_session_reason = ""
         self.status.activity = "starting"
         bridge = EventBridge(self.post_message)
 
@@ -283,11 +285,11 @@ class CockpitApp(App[int]):
 
     async def on_session_failed(self, message: SessionFailed) -> None:
         self.session = None
+        self._no_session_reason = "no model" if message.no_model else "no session"
+        self._show_activity()
         if message.no_model:
-            self.status.activity = "no model"
             await self.transcript.add_notice(message.message, level="warning")
             return
-        self.status.activity = "no session"
         await self.transcript.add_notice(
             f"Could not start the session: {message.message}",
             level="error",
@@ -369,7 +371,7 @@ class CockpitApp(App[int]):
         if self._quitting:
             activity = "saving…"
         elif self.session is None:
-            activity = "starting"
+            activity = self._no_session_reason or "starting"
         elif self._resolvers:
             activity = "awaiting approval"
         elif self.busy:

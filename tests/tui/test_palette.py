@@ -195,6 +195,7 @@ async def test_without_a_model_the_app_says_how_to_pick_one_and_runs_what_waited
         assert app.session is None and "no model" in str(app.status.render())
         await type_and_send(pilot, "a task typed before any model")
         assert [m.text for m in app.transcript.query(UserMessage)] == ["a task typed before any model"]
+        assert "no model · 1 queued" in str(app.status.render())
         _run(app, "Change model…")
         await pilot.pause()
         assert "Pick a model" in str(app.screen.query("Static").first().render())
