@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -134,6 +135,7 @@ class CockpitApp(App[int]):
         self._switching = False
         self._pane_errors: set[int] = set()
         self._no_session_reason = ""  # "no model" or "no session" after a session failed to open
+        self._terminal_watch: Any = None
 
     # --- layout -------------------------------------------------------------------
 
@@ -185,6 +187,11 @@ class CockpitApp(App[int]):
         self._open_session()
         if self.load_litellm:
             self._import_litellm()
+        if not self.is_headless:
+            from app.tui.terminal_watch import TerminalWatch
+
+            self._terminal_watch = TerminalWatch(self._terminal_lost)
+            self._terminal_watch.start_watching()
         await self.mount(Footer())
         self.screen.refresh_bindings()  # the footer fills itself in when the bindings change
 
@@ -472,7 +479,22 @@ class CockpitApp(App[int]):
             pass
         self.exit(0)
 
+    def _terminal_lost(self) -> None:
+        """On the terminal watch's thread: the terminal is gone (see ``app/tui/terminal_watch.py``).
+
+        Finish the session as a quit would, then end the process at once: Textual's
+        shutdown would try to restore the terminal and can block writing to it."""
+        from app.tui.terminal_watch import EXIT_HANGUP
+
+        self._quitting = True
+        try:
+            self.runner.close(timeout=15)  # interrupts a running turn, finishes and stores the session
+        finally:
+            os._exit(EXIT_HANGUP)
+
     def on_unmount(self) -> None:
+        if self._terminal_watch is not None:
+            self._terminal_watch.stop()
         self.runner.close()
 
     def action_toggle_panes(self) -> None:
