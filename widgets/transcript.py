@@ -5,6 +5,11 @@ assistant text (one :class:`AssistantMessage` per model call), one
 :class:`ToolCallBlock` per tool call followed through its life, notices for
 errors, limits and interrupts. The scroll stays anchored to the bottom unless
 the user scrolls up (Textual's ``anchor``). It never calls the core.
+
+It shows the last ``turns_shown`` turns (20 by default; ``[ui] transcript_turns``).
+Each widget costs every layout pass, and a streamed answer lays the screen out
+many times a second, so older turns give way, whole, to one line saying how many
+there were; the whole session stays in the database (Sessions: replay, export).
 """
 
 from __future__ import annotations
@@ -25,10 +30,17 @@ from widgets.user_message import UserMessage
 if TYPE_CHECKING:
     from widgets.assistant_message import AssistantMessage
 
+TURNS_SHOWN = 20
+
 WELCOME = (
     "[b]Cockpit[/b] — a coding agent whose harness you can see.\n"
     "[dim]Type a task below and press Enter. Esc interrupts the agent · Ctrl+P commands · Ctrl+C twice quits.[/dim]"
 )
+
+
+def _is_task(message: dict[str, Any]) -> bool:
+    """A user message that starts a turn (not a note the harness added for the model)."""
+    return message.get("role") == "user" and not str(message.get("content") or "").startswith("[Cockpit harness]")
 
 
 def _assistant_message(markdown: str = "", *, call_id: str = "") -> "AssistantMessage":
@@ -45,12 +57,15 @@ class Transcript(VerticalScroll, can_focus=True):
         padding: 0 1 0 1;
         scrollbar-size-vertical: 1;
         #welcome { color: $text; padding: 0 1; margin: 1 0 0 0; }
+        #earlier { color: $text-muted; padding: 0 1; margin: 1 0 0 0; }
         .turn-summary { color: $text-muted; margin: 0 0 1 2; }
     }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, turns_shown: int = TURNS_SHOWN) -> None:
         super().__init__(id=id)
+        self.turns_shown = max(1, turns_shown)
+        self.hidden_turns = 0
         self._assistant: dict[str, AssistantMessage] = {}
         self._tools: dict[str, ToolCallBlock] = {}
         self._approvals: dict[str, ApprovalPrompt] = {}
@@ -70,6 +85,8 @@ class Transcript(VerticalScroll, can_focus=True):
     async def add_user(self, text: str, *, queued: bool = False) -> UserMessage:
         message = UserMessage(text, queued=queued)
         await self.add(message)
+        if not queued:
+            await self.trim()
         self.anchor()  # a new task brings the view back to the bottom
         return message
 
@@ -78,7 +95,38 @@ class Transcript(VerticalScroll, can_focus=True):
         last = self.children[-1] if self.children else None
         if last is not None and last is not widget:
             self.move_child(widget, after=last)
+        await self.trim()
         self.anchor()
+
+    async def trim(self) -> None:
+        """Remove the oldest whole turns beyond ``turns_shown`` (see the module docstring)."""
+        children = list(self.children)
+        starts = [i for i, w in enumerate(children) if isinstance(w, UserMessage) and not w.queued]
+        extra = len(starts) - self.turns_shown
+        if extra <= 0:
+            return
+        old = [w for w in children[: starts[extra]] if w.id not in ("welcome", "earlier")]
+        self._forget(old)
+        await self.remove_children(old)
+        await self._count_hidden(extra)
+
+    def _forget(self, widgets: list[Widget]) -> None:
+        gone = set(map(id, widgets))
+        for table in (self._assistant, self._tools, self._approvals):
+            for key in [k for k, w in table.items() if id(w) in gone]:
+                del table[key]
+
+    async def _count_hidden(self, turns: int) -> None:
+        self.hidden_turns += turns
+        text = Content.from_markup(
+            f"⋯ {self.hidden_turns} earlier turn{'' if self.hidden_turns == 1 else 's'} not shown here. "
+            "[dim]The whole session: Ctrl+O › Sessions, then replay (p) or export (x).[/dim]"
+        )
+        marker = self.query("#earlier")
+        if marker:
+            marker.first(Static).update(text)
+        else:
+            await self.mount(Static(text, id="earlier"), after=self.query_one("#welcome"))
 
     async def add_notice(self, message: str, *, level: str = "info", detail: str = "") -> NoticeBlock:
         block = NoticeBlock(message, level=level, detail=detail)
@@ -123,24 +171,35 @@ class Transcript(VerticalScroll, can_focus=True):
         self._tools.clear()
         self._approvals.clear()
         await self.remove_children([w for w in self.children if w.id != "welcome"])
+        self.hidden_turns = 0
         self.anchor()
 
     async def show_history(self, messages: list[dict[str, Any]]) -> None:
-        """A resumed conversation: user tasks, answers and tool calls, already finished."""
+        """A resumed conversation: user tasks, answers and tool calls, already finished.
+
+        Only the last ``turns_shown`` turns are built, and they are mounted at once."""
         results = {m.get("tool_call_id"): str(m.get("content") or "") for m in messages if m.get("role") == "tool"}
-        for message in messages:
+        starts = [i for i, m in enumerate(messages) if _is_task(m)]
+        skipped = max(0, len(starts) - self.turns_shown)
+        shown = messages[starts[skipped]:] if skipped else messages
+        widgets: list[Widget] = []
+        for message in shown:
             role, content = message.get("role"), message.get("content") or ""
-            if role == "user" and not str(content).startswith("[Cockpit harness]"):
-                await self.add(UserMessage(str(content)))
+            if _is_task(message):
+                widgets.append(UserMessage(str(content)))
             elif role == "assistant":
                 if content:
-                    await self.add(_assistant_message(str(content)))
+                    widgets.append(_assistant_message(str(content)))
                 for call in message.get("tool_calls") or []:
                     fn = call.get("function", {})
                     block = ToolCallBlock(call.get("id", ""), fn.get("name", ""), fn.get("arguments", ""))
-                    await self.add(block)
                     result = results.get(call.get("id"), "")
                     block.finish("tool_error" if result.startswith(("Error:", "Not run:")) else "ok", result)
+                    widgets.append(block)
+        if widgets:
+            await self.mount_all(widgets)
+        if skipped:
+            await self._count_hidden(skipped)
         self.anchor()
 
     # --- events -------------------------------------------------------------------------

@@ -66,7 +66,7 @@ from widgets.approval import ApprovalPrompt
 from widgets.user_message import UserMessage
 from widgets.prompt_input import PromptInput
 from widgets.status_bar import StatusBar
-from widgets.transcript import Transcript
+from widgets.transcript import TURNS_SHOWN, Transcript
 
 if TYPE_CHECKING:
     from app.agent import events as ev
@@ -104,6 +104,7 @@ class CockpitApp(App[int]):
         cursor_blink: bool = True,
         startup_notices: Iterable[str] = (),
         on_first_frame: Callable[["CockpitApp"], None] | None = None,
+        transcript_turns: int = TURNS_SHOWN,
     ) -> None:
         super().__init__()
         self.make_session = make_session
@@ -114,6 +115,7 @@ class CockpitApp(App[int]):
         self.cursor_blink = cursor_blink
         self.startup_notices = list(startup_notices)
         self.on_first_frame = on_first_frame
+        self.transcript_turns = transcript_turns
         self.compaction_hook: Callable[[CockpitApp], Any] | None = None
         self.feedback_hook: Callable[[CockpitApp], Any] | None = None
         self.session_opened_hook: Callable[[CockpitApp, Session], Any] | None = None
@@ -142,7 +144,7 @@ class CockpitApp(App[int]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
             with Vertical(id="main"):
-                yield Transcript(id="transcript")
+                yield Transcript(id="transcript", turns_shown=self.transcript_turns)
                 yield PromptInput(id="prompt")
             yield SideColumn(id="side")
         yield StatusBar(clock=self.clock, id="status")

@@ -63,6 +63,8 @@ def run_tui(args: argparse.Namespace) -> int:
     from app.tui.keys import keymap_from_settings
 
     keymap, problems = keymap_from_settings(settings.keys)
+    transcript_turns, ui_problems = _transcript_turns(settings.ui)
+    problems += ui_problems
     make_session = SessionMaker(settings, options, choice, stores)
 
     from app.tui.app import CockpitApp
@@ -74,6 +76,7 @@ def run_tui(args: argparse.Namespace) -> int:
         theme=settings.theme,
         save_theme=lambda name: save_setting("theme", name),
         startup_notices=problems,
+        transcript_turns=transcript_turns,
         on_first_frame=_bench_hook(),
     )
     _compose_live_panes_later(app)
@@ -147,6 +150,17 @@ class LazyStore:
 
                 self._opened = open_store(self.options)
             return self._opened
+
+
+def _transcript_turns(ui: dict[str, Any]) -> tuple[int, list[str]]:
+    """``[ui] transcript_turns``: how many turns the transcript keeps on screen, and problems with the table."""
+    from widgets.transcript import TURNS_SHOWN
+
+    problems = [f"[ui] {key}: no such setting (known: transcript_turns)" for key in sorted(set(ui) - {"transcript_turns"})]
+    value = ui.get("transcript_turns", TURNS_SHOWN)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value, problems
+    return TURNS_SHOWN, [*problems, f"[ui] transcript_turns: give a whole number of turns, 1 or more (using {TURNS_SHOWN})"]
 
 
 def _storage_setup_error(exc: Exception) -> bool:

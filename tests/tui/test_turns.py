@@ -133,3 +133,49 @@ async def test_a_long_result_is_cut_and_can_be_shown_in_full(harness):
         await pilot.pause()
         assert str(result.render()).splitlines()[-1] == "100"
         assert not more.display
+
+
+async def test_the_transcript_keeps_the_last_turns_and_says_how_many_it_hides(harness):
+    h = harness([{"text": "one"}, {"text": "two"}, {"text": "three"}])
+    app = h.app(transcript_turns=2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        for n, task in enumerate(("first", "second", "third"), start=1):
+            await type_and_send(pilot, task)
+            await wait_idle(pilot, app, h, turns=n)
+        assert [m.text for m in app.transcript.query(UserMessage)] == ["second", "third"]
+        assert [m.text for m in app.transcript.assistant_messages] == ["two", "three"]
+        assert "1 earlier turn not shown" in str(app.transcript.query_one("#earlier").render())
+        assert app.transcript.hidden_turns == 1
+
+
+async def test_a_resumed_long_conversation_shows_its_last_turns(harness):
+    h = harness([])
+    app = h.app(transcript_turns=2)
+    history = []
+    for n in range(5):
+        history += [
+            {"role": "user", "content": f"task {n}"},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": f"c{n}", "type": "function", "function": {"name": "read_file", "arguments": '{"path": "a.py"}'}}]},
+            {"role": "tool", "tool_call_id": f"c{n}", "content": "x = 1"},
+            {"role": "user", "content": "[Cockpit harness] a note for the model"},
+            {"role": "assistant", "content": f"answer {n}"},
+        ]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        await app.transcript.show_history(history)
+        await pilot.pause()
+        assert [m.text for m in app.transcript.query(UserMessage)] == ["task 3", "task 4"]
+        assert "3 earlier turns not shown" in str(app.transcript.query_one("#earlier").render())
+        blocks = list(app.transcript.query("ToolCallBlock"))
+        assert [b.tool_call_id for b in blocks] == ["c3", "c4"] and all(b.status == "ok" for b in blocks)
+
+
+def test_transcript_turns_setting_is_checked():
+    from app.tui.main import _transcript_turns
+
+    assert _transcript_turns({}) == (20, [])
+    assert _transcript_turns({"transcript_turns": 80}) == (80, [])
+    turns, problems = _transcript_turns({"transcript_turns": 0, "colour": "x"})
+    assert turns == 20 and len(problems) == 2 and "colour" in problems[0] and "transcript_turns" in problems[1]
