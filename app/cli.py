@@ -36,11 +36,29 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, help="database file (default: $COCKPIT_HOME/cockpit.db)")
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed distribution's version, looked up only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: object, values: object, option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("agent-cockpit")
+        except PackageNotFoundError:
+            number = "unknown (not installed)"
+        print(f"cockpit {number}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cockpit",
         description="A coding agent whose harness you can see: context budget, retries, honest feedback.",
     )
+    parser.add_argument("--version", action=_Version)
     add_model_options(parser)
     add_db_option(parser)
     parser.add_argument("--resume", metavar="ID", help="continue a stored session")

@@ -166,3 +166,12 @@ def test_an_empty_task_is_a_usage_error_and_stores_nothing(capsys, workspace, fi
     code, _, err = run_cli(capsys, "run", "  ", "--model", fix_script, "--workspace", str(workspace), "--db", str(db))
     assert code == 2 and "the task is empty" in err
     assert not db.exists()
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"cockpit {version('agent-cockpit')}\n"
