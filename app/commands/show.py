@@ -30,9 +30,9 @@ def run(args: argparse.Namespace) -> int:
     duration = f"{s['duration_s']:.1f}s" if s["duration_s"] is not None else "—"
     lines = [
         f"session      {s['id']}  ({s['source']})",
-        f"title        {s['title']}",
-        f"model        {s['model']}",
-        f"workspace    {s['workspace']}",
+        f"title        {s['title'] or '—'}",
+        f"model        {s['model'] or '—'}",
+        f"workspace    {s['workspace'] or '—'}",
         f"status       {s['status']}",
         f"started      {s['started_at']}   duration {duration}",
         f"model calls  {s['model_calls']} ({s['model_call_errors']} failed)",
@@ -41,5 +41,18 @@ def run(args: argparse.Namespace) -> int:
         f"cost         ${s['cost_usd']:.4f}" + (f"   (retry tax ${s['wasted_usd']:.4f}, {s['wasted_tokens']:,} tokens)" if s["wasted_tokens"] else ""),
         f"events       {s['events']}",
     ]
+    loops = _loop_hits(db, s["id"])
+    if loops:
+        lines.insert(-1, f"loops        {len(loops)}: " + "; ".join(loops))
     print("\n".join(lines))
     return 0
+
+
+def _loop_hits(db, session_id: str) -> list[str]:
+    """The loop detector's hits, e.g. ``repeated_failing_call bash ×3 (seen)``."""
+    if "resilience_loop_hits" not in db.table_names():
+        return []
+    rows = db.execute(
+        "select pattern, tool, count, action from resilience_loop_hits where session_id = ? order by seq", [session_id]
+    ).fetchall()
+    return [f"{pattern}{' ' + tool if tool else ''} ×{count} ({action})" for pattern, tool, count, action in rows]

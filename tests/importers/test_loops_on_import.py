@@ -44,6 +44,9 @@ def test_a_command_that_kept_failing_shows_as_a_loop_seen_on_import(tmp_path, ca
     assert events[position - 1]["type"] == "tool_call_finished" and events[position - 1]["status"] == "tool_error"
     assert sum(1 for e in events[:position] if e["type"] == "tool_call_finished" and e["status"] == "tool_error") == 3
 
+    assert app.cli.main(["show", hit["session_id"], "--db", str(db_path)]) == 0
+    assert "loops        1: repeated_failing_call bash ×3 (seen)" in capsys.readouterr().out
+
     from app.replay.timeline import Timeline
 
     retries = Timeline.from_stored(events).panes_at(len(events) - 1).retries_state
