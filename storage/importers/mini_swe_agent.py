@@ -52,7 +52,7 @@ def convert(path: Path, data: bytes, digest: str) -> list[dict[str, Any]]:
             raise ImportFormatError(path, 1, f"message {number} is not an object with a 'role'")
     recorder = Recorder("msa-" + digest[:12])
     recorder.start(
-        _first_created(messages),
+        _first_created(messages) or _file_time(path),
         source=SOURCE,
         source_path=str(path),
         source_hash=digest,
@@ -64,6 +64,14 @@ def convert(path: Path, data: bytes, digest: str) -> list[dict[str, Any]]:
     _replay(recorder, messages, submitted=info.get("exit_status") == "Submitted")
     status = _STATUS.get(str(info.get("exit_status")), "failed" if info.get("exit_status") else "completed")
     return recorder.finish(None, status=status, reason=str(info.get("exit_status") or ""))
+
+
+def _file_time(path: Path) -> float | None:
+    """When the trajectory has no timestamps at all: when its file was last written."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def _first_created(messages: list[dict[str, Any]]) -> float | None:

@@ -37,6 +37,8 @@ def test_a_command_that_kept_failing_shows_as_a_loop_seen_on_import(tmp_path, ca
     assert (hit["pattern"], hit["action"], hit["tool"], hit["count"]) == ("repeated_failing_call", "seen", "bash", 3)
     assert hit["message"].startswith("Cockpit would have sent the model a correction")
 
+    started = db.execute("select started_at from sessions where id = ?", [hit["session_id"]]).fetchone()[0]
+    assert not started.startswith("1970")  # no timestamps in the file: its modification time
     events = list(load_events(db, hit["session_id"]))
     seqs = [e["seq"] for e in events]
     assert seqs == list(range(1, len(events) + 1))  # dense, in order
