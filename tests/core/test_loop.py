@@ -192,14 +192,18 @@ async def test_a_session_resumes_with_its_conversation_and_model(workspace, tmp_
     assert db.execute("select count(*) from sessions").fetchone()[0] == 1
 
 
-async def test_continue_picks_the_latest_session_of_the_workspace(workspace, tmp_path, write_script):
-    from app.runtime import RunOptions, resolve_resume
-
-    model = write_script([{"text": "a"}])
-    session, _, db = make_session(model, workspace, tmp_path / "c.db")
+async def _one_finished_task(model: str, workspace, db_path):
+    session, _, db = make_session(model, workspace, db_path)
     session.start()
     await session.run_task("only task")
     session.finish()
+    return session, db
+
+
+async def test_continue_picks_the_latest_session_of_the_workspace(workspace, tmp_path, write_script):
+    from app.runtime import RunOptions, resolve_resume
+
+    session, db = await _one_finished_task(write_script([{"text": "a"}]), workspace, tmp_path / "c.db")
     options = RunOptions(workspace=workspace)
     assert resolve_resume(db, options, latest_in_workspace=True)["id"] == session.id
     assert options.resume == session.id
@@ -210,10 +214,7 @@ async def test_a_session_that_never_got_a_task_is_not_latest_continued_or_listed
     from storage.queries import list_sessions, resolve_session_id
 
     model = write_script([{"text": "a"}])
-    real, _, db = make_session(model, workspace, tmp_path / "c.db")
-    real.start()
-    await real.run_task("only task")
-    real.finish()
+    real, db = await _one_finished_task(model, workspace, tmp_path / "c.db")
     empty, _, _ = make_session(model, workspace, tmp_path / "c.db")  # the app opened, nothing was typed
     empty.start()
     assert [r["id"] for r in list_sessions(db)] == [empty.id, real.id]  # the one running now is listed

@@ -8,18 +8,11 @@ agent thread), the core's loop and events, Markdown and the syntax highlighter.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import pty
-import struct
-import subprocess
-import sys
-import termios
-import threading
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.terminal import Terminal
 
 DEFERRED = (
     "litellm",
@@ -40,31 +33,9 @@ def _first_frame_modules(tmp_path: Path) -> set[str]:
     script = tmp_path / "s.json"
     script.write_text(json.dumps([{"text": "hi"}]))
     stamp = tmp_path / "frame.json"
-    env = {**os.environ, "TERM": "xterm-256color", "COCKPIT_HOME": str(tmp_path / "home"), "COCKPIT_BENCH_FIRST_FRAME": str(stamp)}
-    env.pop("COCKPIT_CONFIG", None)
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-
-    def drain() -> None:
-        while True:
-            try:
-                if not os.read(master, 65536):
-                    return
-            except OSError:
-                return
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    argv = [sys.executable, "-m", "app", "--model", f"scripted/{script}", "--workspace", str(tmp_path)]
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True)
-    os.close(slave)
-    try:
-        assert proc.wait(timeout=60) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        reader.join(timeout=5)
-        os.close(master)
+    env = {**os.environ, "COCKPIT_HOME": str(tmp_path / "home"), "COCKPIT_BENCH_FIRST_FRAME": str(stamp)}
+    with Terminal(["--model", f"scripted/{script}", "--workspace", str(tmp_path)], env) as terminal:
+        assert terminal.wait(timeout=60) == 0
     return set(json.loads(stamp.read_text())["modules"])
 
 

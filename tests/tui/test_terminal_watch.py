@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import pty
-import struct
-import subprocess
-import sys
-import termios
 import threading
 import time
 from pathlib import Path
 
 from app.tui.terminal_watch import EXIT_HANGUP, TerminalWatch, terminal_gone
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.terminal import Terminal
 
 
 def test_the_watch_notices_a_closed_terminal():
@@ -51,38 +45,15 @@ def test_closing_the_terminal_mid_turn_stores_the_session_interrupted_and_exits(
     script = tmp_path / "slow.json"
     script.write_text(json.dumps([{"text": " ".join(f"w{i}" for i in range(5000)), "chunk_chars": 5, "chunk_delay": 0.01}]))
     home = tmp_path / "home"
-    env = {**os.environ, "TERM": "xterm-256color", "COCKPIT_HOME": str(home)}
-    env.pop("COCKPIT_CONFIG", None)
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    screen = bytearray()
-
-    def drain() -> None:
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            screen.extend(data)
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    argv = [sys.executable, "-m", "app", "--model", f"scripted/{script}", "--workspace", str(tmp_path)]
-    # Its own session, without the terminal as controlling tty: no SIGHUP will come, as under `make run`.
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True)
-    os.close(slave)
-    try:
-        db_path = home / "cockpit.db"
-        _wait(lambda: db_path.exists() and b"Ask Cockpit" in screen, "the app to be up")
-        os.write(master, b"go slowly\r")
-        _wait(lambda: _events(db_path, "text_delta") or _events(db_path, "model_call_started"), "the turn to start")
-        os.close(master)  # the terminal goes away
-        assert proc.wait(timeout=30) == EXIT_HANGUP
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    db_path = home / "cockpit.db"
+    env = {**os.environ, "COCKPIT_HOME": str(home)}
+    # Started in its own session: no SIGHUP will come when the terminal closes, as under `make run`.
+    with Terminal(["--model", f"scripted/{script}", "--workspace", str(tmp_path)], env) as terminal:
+        _wait(lambda: db_path.exists() and b"Ask Cockpit" in terminal.screen, "the app to be up")
+        terminal.type(b"go slowly\r")
+        _wait(lambda: _events(db_path, "model_call_started"), "the turn to start")
+        terminal.close()  # the terminal goes away
+        assert terminal.wait(timeout=30) == EXIT_HANGUP
     import sqlite3
 
     with sqlite3.connect(db_path) as db:
