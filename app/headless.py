@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 
 
 class JsonLinesPrinter:

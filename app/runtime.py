@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from app.agent.approvals import Approver
     from app.agent.bus import EventBus
     from app.agent.config import AgentConfig
-    from app.agent.events import Event
+    from app.agent.events.core import Event
     from app.agent.model import LiteLLMModel
     from app.agent.session import Session
 
@@ -54,7 +54,7 @@ def store_sink(store: Any):
 
 
 def agent_config(settings: Settings, options: RunOptions) -> "AgentConfig":
-    from app.agent.approvals import PermissionMode
+    from app.agent.events.approvals import PermissionMode
     from app.agent.config import AgentConfig
 
     data = dict(settings.agent)

@@ -25,9 +25,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from app.agent.approvals import ApprovalPolicy, HeadlessApprover, PermissionMode  # noqa: E402
+from app.agent.approvals import ApprovalPolicy, HeadlessApprover  # noqa: E402
+from app.agent.events.approvals import PermissionMode
 from app.agent.bus import EventBus  # noqa: E402
-from app.agent.events import Usage  # noqa: E402
+from app.agent.events.core import Usage  # noqa: E402
 from app.agent.loop import Agent  # noqa: E402
 from app.agent.model import ModelReply, RawToolCall  # noqa: E402
 from app.agent.tools.registry import default_tools  # noqa: E402
@@ -65,7 +66,7 @@ def run_session(model, steps: int, workdir: Path) -> tuple[float, list[float]]:
     from app.agent.config import AgentConfig
 
     agent.config = AgentConfig(max_steps=steps + 5)
-    from app.agent.events import SessionStarted
+    from app.agent.events.core import SessionStarted
 
     bus.emit(SessionStarted(model=model.name, workspace=str(workdir)))
     step_times: list[float] = []

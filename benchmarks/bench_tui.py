@@ -140,8 +140,8 @@ def bench_first_frame(tmp: Path) -> float:
 async def bench_streaming(tmp: Path, history_turns: int = 0, report: bool = True) -> "Stream":
     from textual import events
 
-    from app.agent import events as ev
-    from app.agent.approvals import PermissionMode
+    from app.agent.events import core as ev
+    from app.agent.events.approvals import PermissionMode
     from app.agent.offline import load_litellm, prepare_environment
     from tests.tui.helpers import Harness
 

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Input, Static
 
-from app.agent.approvals import ApprovalDecision, ApprovalRequest, command_prefix
+from app.agent.events.approvals import ApprovalDecision, ApprovalRequest, command_prefix
 from widgets.code_view import code_content
 from widgets.tool_format import PREVIEW_LINES, call_body, short_args, truncate_lines
 

@@ -2,7 +2,7 @@
 
 Live, mount it with ``app.mount_pane("context", ContextBudgetPane())``: the app
 calls ``on_agent_event`` with every event and the pane folds them into its own
-:class:`~app.agent.budget.state.BudgetState` (the reducer replay uses too). For
+:class:`~app.agent.events.budget_view.BudgetState` (the reducer replay uses too). For
 replay, hand it a folded state with ``update_state``. Bursts are coalesced: the
 pane redraws at most once per ``coalesce_seconds``. It computes nothing about
 the budget; it lays out what the state holds and posts :class:`ItemAction`
@@ -23,8 +23,8 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from app.agent.budget.state import BudgetState, Segment
-from app.agent.events import Event
+from app.agent.events.budget_view import BudgetState, Segment
+from app.agent.events.core import Event
 from widgets.relayout import refresh_keeping_layout, update_static
 
 CATEGORY_KEYS = (

@@ -1,6 +1,6 @@
 """The Retries pane: the harness's retry layer, live.
 
-It renders a :class:`~app.agent.resilience.state.RetriesState` (folded from
+It renders a :class:`~app.agent.events.retries_view.RetriesState` (folded from
 events by ``RetriesReducer``; the same state live and in replay): the retry
 budget gauge and refusals, the retry ratio against its 10 % / 20 % lines, time
 spent in backoff, the retry tax, the circuit breakers with the time until
@@ -20,7 +20,7 @@ from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Static
 
-from app.agent.resilience.state import AttemptRow, BreakerView, RetriesState
+from app.agent.events.retries_view import AttemptRow, BreakerView, RetriesState
 from widgets.relayout import update_static
 
 GAUGE_WIDTH = 20

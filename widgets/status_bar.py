@@ -17,7 +17,7 @@ from textual.widgets import Static
 from widgets.session_stats import REDUCED_TYPES, SessionStats, clock_text, compact_tokens
 
 if TYPE_CHECKING:
-    from app.agent import events as ev
+    from app.agent.events import core as ev
 
 MODE_LABELS = {"ask": "ask", "accept_edits": "accept edits", "yolo": "YOLO"}
 

@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from app.agent.approvals import ApprovalRequest
+from app.agent.events.approvals import ApprovalRequest
 from widgets.approval import ApprovalPrompt
 from widgets.notice import NoticeBlock
 from widgets.tool_call import ToolCallBlock

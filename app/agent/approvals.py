@@ -7,37 +7,16 @@ resolves a future from a widget; the headless one answers from ``--yes``.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
-EDIT_TOOLS = frozenset({"write_file", "edit_file"})
-
-
-class PermissionMode(str, enum.Enum):
-    ASK = "ask"
-    ACCEPT_EDITS = "accept_edits"
-    YOLO = "yolo"
-
-
-@dataclass
-class ApprovalRequest:
-    tool_call_id: str
-    name: str
-    arguments: dict[str, Any]
-    preview: str = ""
-
-
-@dataclass
-class ApprovalDecision:
-    decision: str  # allow | allow_always | deny
-    reason: str = ""
-    scope: str = ""  # allow_always: the tool name, or "bash:<prefix>"
-    automatic: bool = False
-
-    @property
-    def allowed(self) -> bool:
-        return self.decision in ("allow", "allow_always")
+from app.agent.events.approvals import (
+    EDIT_TOOLS,
+    ApprovalDecision,
+    ApprovalRequest,
+    PermissionMode,
+    command_prefix,
+)
 
 
 class Approver(Protocol):
@@ -59,12 +38,6 @@ class HeadlessApprover:
             "re-run with --yes to allow writes and commands",
             automatic=True,
         )
-
-
-def command_prefix(command: str) -> str:
-    """The first word of a shell command (``git status`` → ``git``)."""
-    words = command.strip().split()
-    return words[0] if words else ""
 
 
 @dataclass

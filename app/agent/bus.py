@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
-from app.agent.events import Event
+from app.agent.events.core import Event
 
 Subscriber = Callable[[Event], None]
 log = logging.getLogger("cockpit.bus")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from app.agent.approvals import PermissionMode
+from app.agent.events.approvals import PermissionMode
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.agent import events as ev
-from app.agent.approvals import ApprovalPolicy, ApprovalRequest
+from app.agent.events import core as ev
+from app.agent.approvals import ApprovalPolicy
+from app.agent.events.approvals import ApprovalRequest
 from app.agent.config import AgentConfig
 from app.agent.errors import AgentStop, LimitExceeded, LoopHalted, ModelFailed
 from app.agent.model import Model, ModelReply, RawToolCall
@@ -210,13 +211,13 @@ class Agent:
                 text=reply.text,
                 tool_calls=[c.as_message_part() for c in reply.tool_calls],
                 finish_reason=reply.finish_reason,
-                usage=ev._plain(reply.usage),
+                usage=ev.plain(reply.usage),
                 cost_usd=reply.cost_usd,
                 latency_ms=reply.latency_ms,
                 estimated_prompt_tokens=estimate,
             )
         )
-        self._last_call = (call_id, model.name, ev._plain(reply.usage))
+        self._last_call = (call_id, model.name, ev.plain(reply.usage))
         if self.budget is not None and estimate is not None and reply.usage.reported:
             self.budget.record_usage(
                 model.name,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from app.agent.events import Usage
+from app.agent.events.core import Usage
 from app.agent.offline import load_litellm
 
 

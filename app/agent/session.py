@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from app.agent.bus import EventBus
 from app.agent.loop import Agent, TurnResult
 

@@ -15,10 +15,10 @@ import json
 import random
 from typing import Any
 
-from app.agent import events as ev
-from app.agent.budget.events import CalibrationUpdated, CompactionPerformed, ContextMeasured
-from app.agent.feedback.events import FeedbackAnswered, FeedbackSampled, ImplicitSignals, task_id_for
-from app.agent.resilience.events import AttemptFailed, AttemptSucceeded, RetryTaxAccrued
+from app.agent.events import core as ev
+from app.agent.events.budget import CalibrationUpdated, CompactionPerformed, ContextMeasured
+from app.agent.events.feedback import FeedbackAnswered, FeedbackSampled, ImplicitSignals, task_id_for
+from app.agent.events.resilience import AttemptFailed, AttemptSucceeded, RetryTaxAccrued
 
 MODEL = "anthropic/claude-sonnet-4-5"
 WINDOW = 200_000

@@ -29,13 +29,13 @@ import pickle
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from app.agent import events as ev
-from app.agent.budget.events import CompactionPerformed
-from app.agent.budget.state import BudgetState
-from app.agent.feedback.state import FeedbackReducer, FeedbackState
+from app.agent.events import core as ev
+from app.agent.events.budget import CompactionPerformed
+from app.agent.events.budget_view import BudgetState
+from app.agent.events.feedback_view import FeedbackReducer, FeedbackState
 from app.agent.resilience.config import ResilienceConfig
-from app.agent.resilience.events import AttemptFailed
-from app.agent.resilience.state import RetriesReducer, RetriesState
+from app.agent.events.resilience import AttemptFailed
+from app.agent.events.retries_view import RetriesReducer, RetriesState
 from app.replay.transcript import Entry, TranscriptIndex
 
 STOP_HELP = "one stop = one recorded event"

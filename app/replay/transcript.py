@@ -22,7 +22,7 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 
 
 @dataclass(frozen=True)

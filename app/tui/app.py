@@ -53,7 +53,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Footer
 
-from app.agent.approvals import ApprovalDecision, Approver, PermissionMode
+from app.agent.approvals import Approver
+from app.agent.events.approvals import ApprovalDecision, PermissionMode
 from app.model_select import NoModelConfigured
 from app.tui.approver import TuiApprover
 from app.tui.bridge import EventBridge
@@ -69,7 +70,7 @@ from widgets.status_bar import StatusBar
 from widgets.transcript import TURNS_SHOWN, Transcript
 
 if TYPE_CHECKING:
-    from app.agent import events as ev
+    from app.agent.events import core as ev
     from app.agent.session import Session
 
 NARROW_COLUMNS = 100  # below this the side column collapses by itself

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from app.agent.approvals import ApprovalDecision, ApprovalRequest
+from app.agent.events.approvals import ApprovalDecision, ApprovalRequest
 from app.tui.messages import ApprovalNeeded
 
 

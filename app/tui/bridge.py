@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from app.tui.messages import AgentEvent, TextReady
 
 if TYPE_CHECKING:
-    from app.agent import events as ev
+    from app.agent.events import core as ev
 
 FLUSH_INTERVAL_S = 0.05
 

@@ -16,11 +16,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from app.agent import events as ev
-from app.agent.feedback.events import FeedbackAnswered, FeedbackDismissed, FeedbackSampled
-from app.agent.feedback.state import FeedbackReducer, FeedbackState
+from app.agent.events import core as ev
+from app.agent.events.feedback import FeedbackAnswered, FeedbackDismissed, FeedbackSampled
+from app.agent.events.feedback_view import FeedbackReducer, FeedbackState
 from app.agent.resilience.config import ResilienceConfig
-from app.agent.resilience.state import RetriesReducer
+from app.agent.events.retries_view import RetriesReducer
 from widgets.context_budget import ContextBudgetPane
 from widgets.feedback_prompt import FeedbackPrompt
 from widgets.retries_pane import RetriesPane

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from app.agent.approvals import ApprovalDecision, ApprovalRequest
+from app.agent.events.approvals import ApprovalDecision, ApprovalRequest
 
 if TYPE_CHECKING:
-    from app.agent.events import Event
+    from app.agent.events.core import Event
     from app.agent.loop import TurnResult
     from app.agent.session import Session
 

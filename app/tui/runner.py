@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from app.agent import events as ev
+    from app.agent.events import core as ev
     from app.agent.bus import Subscriber
     from app.agent.loop import TurnResult
     from app.agent.session import Session
@@ -129,7 +129,7 @@ class AgentRunner:
                 return
             final = status
             if self.busy:
-                from app.agent.events import SessionStatus
+                from app.agent.events.core import SessionStatus
 
                 final = final or SessionStatus.INTERRUPTED
                 await self._cancel_and_wait()
@@ -157,7 +157,7 @@ class AgentRunner:
                 result = None
             except Exception as exc:  # a bug in the core: say so, keep the app alive
                 if session is not None:
-                    from app.agent.events import Notice
+                    from app.agent.events.core import Notice
 
                     session.bus.emit(Notice(level="error", message=f"the task stopped unexpectedly: {exc!r}"))
             finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
-from app.agent.budget.state import BudgetState
+from app.agent.events.budget_view import BudgetState
 from widgets.context_budget import ContextBudgetPane
 
 

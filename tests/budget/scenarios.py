@@ -13,8 +13,8 @@ from typing import Any
 
 from app.agent.budget.budget import ContextBudget
 from app.agent.budget.config import BudgetConfig
-from app.agent.budget.state import BudgetState
-from app.agent.events import Event, SessionStarted, TurnStarted, event_from_dict
+from app.agent.events.budget_view import BudgetState
+from app.agent.events.core import Event, SessionStarted, TurnStarted, event_from_dict
 
 MODEL = "openai/gpt-4o"
 

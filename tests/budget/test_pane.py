@@ -10,7 +10,7 @@ import asyncio
 
 from textual.widgets import OptionList, Static
 
-from app.agent.budget.state import BudgetState
+from app.agent.events.budget_view import BudgetState
 from tests.budget.pane_app import PaneApp
 from tests.budget.scenarios import after_compaction_session, empty_session, near_threshold_session, state_from
 from widgets.context_budget import ContextBudgetPane, allocate_cells, tokens_text

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.agent.budget.events import CalibrationUpdated, CompactionPerformed, ContextMeasured
-from app.agent.budget.state import BudgetState
-from app.agent.events import SessionStarted, TurnStarted, event_from_dict
+from app.agent.events.budget import CalibrationUpdated, CompactionPerformed, ContextMeasured
+from app.agent.events.budget_view import BudgetState
+from app.agent.events.core import SessionStarted, TurnStarted, event_from_dict
 from tests.budget.scenarios import after_compaction_session, near_threshold_session, state_from
 
 

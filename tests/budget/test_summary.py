@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from app.agent.budget.summary import INSTRUCTIONS, fallback_summary, summarize_with, summary_request, transcript
@@ -53,13 +51,3 @@ def test_the_fallback_digest_invents_nothing() -> None:
     assert "The parser test fails on empty input" in digest
     assert "read_file(src/parser/mod_2.py)" in digest
     assert digest.rstrip().endswith("Open items: unknown; check the current state.")
-
-
-def test_importing_the_budget_does_no_work() -> None:
-    code = (
-        "import app.agent.budget.budget, app.agent.budget.state, app.agent.budget.overflow, app.agent.budget.recall, "
-        "storage.budget, widgets.context_budget\nimport sys\n"
-        "print(sorted(m for m in ('litellm', 'tiktoken', 'tokenizers') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"

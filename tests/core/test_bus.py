@@ -1,4 +1,4 @@
-from app.agent import events as ev
+from app.agent.events import core as ev
 from app.agent.bus import EventBus, EventList
 
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from tests.core.helpers import make_session
 
 
@@ -227,7 +227,7 @@ async def test_a_session_that_never_got_a_task_is_not_latest_continued_or_listed
 
 
 async def test_interrupt_while_waiting_for_approval_closes_the_call(workspace, tmp_path, write_script):
-    from app.agent.approvals import ApprovalDecision
+    from app.agent.events.approvals import ApprovalDecision
 
     class NeverAnswers:
         async def decide(self, request):

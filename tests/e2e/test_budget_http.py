@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.agent.budget.events import CalibrationUpdated, CompactionPerformed
+from app.agent.events.budget import CalibrationUpdated, CompactionPerformed
 from app.settings import Settings
 from tests.core.helpers import make_session
 from tests.support.openai_server import Fault, Reply, ToolCallSpec

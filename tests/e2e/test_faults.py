@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from app.settings import Settings
 from tests.core.helpers import make_session
 from tests.support.openai_server import DropStream, Fault, Hang, Reply

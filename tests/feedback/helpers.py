@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from app.agent.bus import EventBus
 from app.agent.feedback.collector import FeedbackCollector
 from app.agent.feedback.config import FeedbackConfig
@@ -122,7 +122,7 @@ class Harness:
         return self.end(outcome)
 
     def answer(self, task_id: str, rating: str, comment: str = "", source: str = "solicited") -> None:
-        from app.agent.feedback.events import FeedbackAnswered
+        from app.agent.events.feedback import FeedbackAnswered
 
         self.emit(FeedbackAnswered(task_id=task_id, source=source, rating=rating, comment=comment))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
 
-from app.agent.feedback.events import FeedbackAnswered, FeedbackDismissed
+from app.agent.events.feedback import FeedbackAnswered, FeedbackDismissed
 from widgets.feedback_prompt import FeedbackPrompt
 
 from .helpers import fresh_db, project

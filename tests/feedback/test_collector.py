@@ -1,9 +1,9 @@
 import math
 from types import SimpleNamespace
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from app.agent.feedback.config import FeedbackConfig
-from app.agent.feedback.events import FeedbackDismissed
+from app.agent.events.feedback import FeedbackDismissed
 
 from .helpers import Harness
 

@@ -1,7 +1,7 @@
 import pytest
 from textual.widgets import Input
 
-from app.agent.feedback.events import FeedbackSampled
+from app.agent.events.feedback import FeedbackSampled
 from widgets.feedback_prompt import FeedbackPrompt
 
 from .helpers import project

@@ -6,7 +6,7 @@ import json
 import pytest
 import sqlite_utils
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from app.agent.feedback.config import FeedbackConfig
 from app.commands import feedback as command
 from app.feedback_report import build_report, parse_since, render_report

@@ -5,7 +5,7 @@ import sqlite_utils
 from textual.app import App, ComposeResult
 from textual.widgets import Sparkline, Static
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from app.agent.feedback.config import FeedbackConfig
 from app.feedback_report import build_report
 from storage.feedback import ensure_tables

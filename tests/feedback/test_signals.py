@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from app.agent.feedback.signals import (
     TaskObserver,
     category_of,

@@ -1,8 +1,8 @@
-from app.agent import events as ev
-from app.agent.events import event_from_dict
+from app.agent.events import core as ev
+from app.agent.events.core import event_from_dict
 from app.agent.feedback.config import FeedbackConfig
-from app.agent.feedback.events import FeedbackAnswered, FeedbackDismissed, FeedbackSampled, ImplicitSignals
-from app.agent.feedback.state import FeedbackReducer
+from app.agent.events.feedback import FeedbackAnswered, FeedbackDismissed, FeedbackSampled, ImplicitSignals
+from app.agent.events.feedback_view import FeedbackReducer
 
 from .helpers import Harness
 

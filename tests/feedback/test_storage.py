@@ -1,6 +1,6 @@
 import json
 
-from app.agent.feedback.events import FeedbackAnswered, FeedbackDismissed, FeedbackSampled, ImplicitSignals
+from app.agent.events.feedback import FeedbackAnswered, FeedbackDismissed, FeedbackSampled, ImplicitSignals
 from storage.feedback import ANSWERS, MIGRATIONS, SIGNALS, TASKS, ensure_tables, task_rows
 
 from .helpers import fresh_db, project

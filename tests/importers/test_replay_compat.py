@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.agent.budget.state import BudgetState
-from app.agent.events import ModelCallFinished, ToolCallFinished, UnknownEvent, event_from_dict
-from app.agent.feedback.state import FeedbackReducer
-from app.agent.resilience.state import RetriesReducer
+from app.agent.events.budget_view import BudgetState
+from app.agent.events.core import ModelCallFinished, ToolCallFinished, UnknownEvent, event_from_dict
+from app.agent.events.feedback_view import FeedbackReducer
+from app.agent.events.retries_view import RetriesReducer
 from storage.importers import import_path
 from storage.queries import load_events
 from tests.importers.conftest import CLAUDE_MAIN, CLAUDE_SHORT, CODEX, MINI

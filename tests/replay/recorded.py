@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 
 SCRIPT = [
     {"text": "Reading.", "usage": {"prompt_tokens": 900, "completion_tokens": 10},

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.agent import events as ev
-from app.agent.feedback.events import FeedbackAnswered, task_id_for
+from app.agent.events import core as ev
+from app.agent.events.feedback import FeedbackAnswered, task_id_for
 from app.replay.synthetic import generate_session
 from storage.store import EventStore
 

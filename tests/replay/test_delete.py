@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from storage.delete import delete_session, session_tables
 from storage.importers import import_path
 from storage.queries import SessionNotFound, list_sessions

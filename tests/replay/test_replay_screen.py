@@ -9,7 +9,7 @@ import time
 import pytest
 from textual.widgets import Static
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from app.replay.timeline import Timeline
 from app.tui.replay_app import ReplayApp
 from app.tui.screens.replay import ReplayScreen

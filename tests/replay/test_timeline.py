@@ -9,11 +9,11 @@ import random
 
 import pytest
 
-from app.agent import events as ev
-from app.agent.budget.events import ContextMeasured
-from app.agent.budget.state import BudgetState
-from app.agent.feedback.state import FeedbackReducer
-from app.agent.resilience.state import RetriesReducer
+from app.agent.events import core as ev
+from app.agent.events.budget import ContextMeasured
+from app.agent.events.budget_view import BudgetState
+from app.agent.events.feedback_view import FeedbackReducer
+from app.agent.events.retries_view import RetriesReducer
 from app.replay.synthetic import generate_session
 from app.replay.timeline import Timeline, mark_of
 from storage.importers import import_path

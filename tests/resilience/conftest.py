@@ -8,7 +8,7 @@ from types import ModuleType
 import httpx
 import pytest
 
-from app.agent.events import Event
+from app.agent.events.core import Event
 from app.agent.resilience.caller import Resilience
 from app.agent.resilience.config import ResilienceConfig
 

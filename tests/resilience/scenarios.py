@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.agent.events import CallStatus, Event, ModelCallFinished, ToolCallFinished, ToolStatus
-from app.agent.resilience.events import (
+from app.agent.events.core import CallStatus, Event, ModelCallFinished, ToolCallFinished, ToolStatus
+from app.agent.events.resilience import (
     AttemptFailed,
     AttemptSucceeded,
     BreakerChanged,

@@ -15,7 +15,7 @@ from app.agent.resilience.errors import (
     RetryBudgetExhausted,
     TerminalModelError,
 )
-from app.agent.resilience.events import (
+from app.agent.events.resilience import (
     AttemptFailed,
     AttemptSucceeded,
     BreakerChanged,

@@ -162,6 +162,6 @@ def test_tool_outcomes(status, exit_code, outcome):
 
 
 def test_tool_outcome_accepts_the_enum():
-    from app.agent.events import ToolStatus
+    from app.agent.events.core import ToolStatus
 
     assert classify_tool_outcome(ToolStatus.VALIDATION_ERROR) == "validation"

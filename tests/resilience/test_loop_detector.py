@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.agent.events import event_from_dict
+from app.agent.events.core import event_from_dict
 from app.agent.resilience.config import ResilienceConfig
-from app.agent.resilience.events import LoopDetected
+from app.agent.events.resilience import LoopDetected
 from app.agent.resilience.loop_detector import (
     HALT,
     WARN,

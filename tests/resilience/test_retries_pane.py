@@ -7,7 +7,7 @@ import time
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-from app.agent.resilience.state import RetriesReducer, RetriesState
+from app.agent.events.retries_view import RetriesReducer, RetriesState
 from tests.resilience import scenarios
 from tests.resilience.scenarios import T0
 from widgets.retries_pane import RetriesPane

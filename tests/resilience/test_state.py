@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.agent.events import event_from_dict
+from app.agent.events.core import event_from_dict
 from app.agent.resilience.config import ResilienceConfig
-from app.agent.resilience.events import (
+from app.agent.events.resilience import (
     AttemptFailed,
     AttemptSucceeded,
     BreakerChanged,
@@ -15,7 +15,7 @@ from app.agent.resilience.events import (
     RetryRatioAlarm,
     RetryTaxAccrued,
 )
-from app.agent.resilience.state import RetriesReducer
+from app.agent.events.retries_view import RetriesReducer
 from tests.resilience import scenarios
 from tests.resilience.scenarios import MODEL, T0
 

@@ -38,7 +38,7 @@ def test_migrations_create_the_tables_and_can_run_twice(db):
 
 
 def test_projections_cover_every_resilience_event_type():
-    from app.agent.resilience import events
+    from app.agent.events import resilience as events
 
     types = {cls.type for cls in vars(events).values()
              if isinstance(cls, type) and issubclass(cls, events.Event) and cls is not events.Event}

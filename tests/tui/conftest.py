@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.agent.approvals import PermissionMode
+from app.agent.events.approvals import PermissionMode
 from tests.tui.helpers import Harness
 
 WAIT_S = 20.0
@@ -53,7 +53,7 @@ async def wait_open(pilot, app) -> None:
 
 async def wait_idle(pilot, app, harness: Harness, turns: int = 1) -> None:
     """Until ``turns`` turns have finished and the app took note (not busy, nothing queued)."""
-    from app.agent.events import TurnFinished
+    from app.agent.events.core import TurnFinished
 
     await wait_until(
         pilot,

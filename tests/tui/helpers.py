@@ -6,8 +6,9 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from app.agent import events as ev
-from app.agent.approvals import ApprovalPolicy, PermissionMode
+from app.agent.events import core as ev
+from app.agent.approvals import ApprovalPolicy
+from app.agent.events.approvals import PermissionMode
 from app.agent.bus import EventBus, EventList
 from app.agent.config import AgentConfig
 from app.agent.loop import Agent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
 from widgets.approval import ApprovalPrompt
 from widgets.tool_call import ToolCallBlock

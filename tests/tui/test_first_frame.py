@@ -22,7 +22,7 @@ DEFERRED = (
     "storage",
     "markdown_it",
     "pygments",
-    "app.agent.events",
+    "app.agent.events.core",
     "app.agent.loop",
     "app.agent.session",
     "app.tui.live_panes",

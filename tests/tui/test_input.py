@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
 from widgets.user_message import UserMessage
 from widgets.prompt_input import BUSY_PLACEHOLDER, IDLE_PLACEHOLDER, History

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from app.agent import events as ev
-from app.agent.approvals import PermissionMode
+from app.agent.events import core as ev
+from app.agent.events.approvals import PermissionMode
 from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
 from widgets.notice import NoticeBlock
 from widgets.tool_call import ToolCallBlock

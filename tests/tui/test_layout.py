@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from app.tui.app import PANES_WIDTH, PANES_STEP
 from app.tui.keys import APP_BINDINGS, keymap_from_settings
 from app.tui.side_column import SLOTS

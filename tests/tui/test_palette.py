@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.command import CommandList
 
-from app.agent import events as ev
-from app.agent.approvals import PermissionMode
+from app.agent.events import core as ev
+from app.agent.events.approvals import PermissionMode
 from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
 from widgets.assistant_message import AssistantMessage
 from widgets.user_message import UserMessage

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.agent.approvals import PermissionMode
+from app.agent.events.approvals import PermissionMode
 from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
 from tests.tui.helpers import FrozenClock
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.agent import events as ev
-from app.agent.approvals import PermissionMode
+from app.agent.events import core as ev
+from app.agent.events.approvals import PermissionMode
 from app.tui.messages import AgentEvent, TextReady
 from tests.tui.conftest import type_and_send, wait_idle, wait_open
 from widgets.assistant_message import AssistantMessage

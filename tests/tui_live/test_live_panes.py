@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from app.agent.bus import EventList
 from app.runtime import RunOptions, build_session
 from app.settings import Settings

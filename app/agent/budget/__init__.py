@@ -6,12 +6,11 @@ Modules, one job each:
   incrementally, per category and per message.
 * ``window`` finds the advertised window; ``calibration`` compares estimates
   with provider counts; ``snapshot`` lays it all out.
-* ``compaction`` (the ladder's rungs), ``pairing`` (tool-call pairing rules),
-  ``summary`` (what the summarising rung asks) and ``overflow`` (compact and
-  retry once on a context-exceeded error).
-* ``budget.ContextBudget`` ties them together for the loop; ``state`` is the
-  reducer the pane and replay share; ``events`` are what it all announces.
+* ``compaction`` (the ladder's rungs), ``pairing`` (tool-call pairing rules)
+  and ``summary`` (what the summarising rung asks).
+* ``budget.ContextBudget`` ties them together for the loop.
 
-This package imports nothing on import: widgets import ``state`` and ``events``
-only, and must not pull in the engine.
+What it announces (``app.agent.events.budget``) and the reducer the pane and
+replay share (``app.agent.events.budget_view``) live in the vocabulary package.
+This package imports nothing on import.
 """

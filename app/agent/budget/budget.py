@@ -15,12 +15,12 @@ from app.agent.budget import compaction
 from app.agent.budget.calibration import CalibrationBook, ModelCalibration
 from app.agent.budget.config import BudgetConfig
 from app.agent.budget.counter import ASSISTANT, REPLY_PRIMING, TOOLS, MessageCounter
-from app.agent.budget.events import CalibrationUpdated, CompactionPerformed
+from app.agent.events.budget import CalibrationUpdated, CompactionPerformed
 from app.agent.budget.snapshot import BudgetSnapshot
 from app.agent.budget.summary import fallback_summary, summary_message
 from app.agent.budget.tokenizer import Tokenizer, tokenizer_for
 from app.agent.budget.window import Window, resolve_window
-from app.agent.events import Event
+from app.agent.events.core import Event
 
 Messages = list[dict[str, Any]]
 Emit = Callable[[Event], None]

@@ -24,7 +24,7 @@ from app.agent.budget.counter import (
     USER,
     MessageCount,
 )
-from app.agent.budget.events import ContextMeasured
+from app.agent.events.budget import ContextMeasured
 
 UNATTRIBUTED = "unattributed"
 CATEGORY_LABELS = {

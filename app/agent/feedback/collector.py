@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 from app.agent.feedback.config import FeedbackConfig
-from app.agent.feedback.events import (
+from app.agent.events.feedback import (
     SOLICITED,
     FeedbackAnswered,
     FeedbackDismissed,

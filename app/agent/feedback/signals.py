@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.agent import events as ev
+from app.agent.events import core as ev
 
 RETRY_EVENT = "resilience_attempt_failed"  # counts when its decision is "retry"
 LOOP_EVENT = "resilience_loop_detected"

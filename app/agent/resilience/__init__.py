@@ -3,7 +3,8 @@ detector, idempotent side effects and the retry tax.
 
 The loop uses :class:`Resilience` (``caller.py``) for every model call and tool
 outcome, and :class:`LoopDetector` for every tool result and model reply. The
-Retries pane renders :class:`RetriesState` (``state.py``), folded from events.
+Retries pane renders ``RetriesState`` (``app.agent.events.retries_view``), folded
+from events.
 """
 
 from app.agent.resilience.caller import Resilience

@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from app.agent.events import Event
+from app.agent.events.core import Event
 from app.agent.resilience import tax
 from app.agent.resilience.backoff import retry_wait
 from app.agent.resilience.breaker import OPEN, BreakerTransition, CircuitBreaker
@@ -49,7 +49,7 @@ from app.agent.resilience.errors import (
     RetryBudgetExhausted,
     TerminalModelError,
 )
-from app.agent.resilience.events import (
+from app.agent.events.resilience import (
     AttemptFailed,
     AttemptSucceeded,
     BreakerChanged,

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.agent.resilience.config import ResilienceConfig
-from app.agent.resilience.events import LoopDetected
+from app.agent.events.resilience import LoopDetected
 
 LOOP_HALT_EXIT_CODE = 3
 

@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from app.agent.feedback.state import FeedbackState
+from app.agent.events.feedback_view import FeedbackState
 from app.replay.timeline import STOP_HELP, Timeline
 from app.replay.transcript import Entry
 from widgets.tool_format import STATUS_LABELS, format_duration, one_line, short_args, truncate_lines

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from app.agent.events import Event
+from app.agent.events.core import Event
 
 SOLICITED = "solicited"
 VOLUNTEERED = "volunteered"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.agent.budget.events import CalibrationUpdated, CompactionPerformed, ContextMeasured
-from app.agent.events import Event, ModelCallFinished, SessionStarted, TurnStarted
+from app.agent.events.budget import CalibrationUpdated, CompactionPerformed, ContextMeasured
+from app.agent.events.core import Event, ModelCallFinished, SessionStarted, TurnStarted
 
 RECENT_COMPACTIONS = 5
 

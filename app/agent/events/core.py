@@ -5,9 +5,9 @@ TUI, the headless printer, a list in tests) consume them. Each event class has a
 unique ``type`` string and round-trips through ``to_dict`` / ``event_from_dict``,
 which is how replay rebuilds the exact objects the live session produced.
 
-Feature packages (budget, resilience, feedback) define their own events in their
-own ``events.py`` by subclassing :class:`Event`; they are listed in
-``_FEATURE_EVENT_MODULES`` so that decoding finds them.
+The features' events (budget, resilience, feedback) live beside this module in
+the same package and subclass :class:`Event`; decoding imports them on first use
+(``_FEATURE_EVENT_MODULES``), so importing this module stays cheap.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from typing import Any, ClassVar
 
 _REGISTRY: dict[str, type["Event"]] = {}
 _FEATURE_EVENT_MODULES = (
-    "app.agent.budget.events",
-    "app.agent.resilience.events",
-    "app.agent.feedback.events",
+    "app.agent.events.budget",
+    "app.agent.events.resilience",
+    "app.agent.events.feedback",
 )
 
 
@@ -47,7 +47,7 @@ class Event:
             _REGISTRY[cls.type] = cls
 
     def to_dict(self) -> dict[str, Any]:
-        data = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        data = {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
         data["type"] = self.type
         return data
 
@@ -59,26 +59,22 @@ class Event:
         return data
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     return value
 
 
 def event_class(type_name: str) -> type[Event] | None:
     if type_name not in _REGISTRY:
         for module in _FEATURE_EVENT_MODULES:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError as exc:  # a feature package not present
-                if exc.name != module:
-                    raise
+            importlib.import_module(module)
     return _REGISTRY.get(type_name)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.agent import events as ev
-from app.agent.feedback.events import (
+from app.agent.events import core as ev
+from app.agent.events.feedback import (
     SOLICITED,
     FeedbackAnswered,
     FeedbackDismissed,

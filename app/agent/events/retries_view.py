@@ -8,10 +8,10 @@ session (core and resilience events; others are ignored) and render
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from app.agent.events import Event, ModelCallFinished, ToolCallFinished
-from app.agent.resilience.config import ResilienceConfig
-from app.agent.resilience.events import (
+from app.agent.events.core import Event, ModelCallFinished, ToolCallFinished
+from app.agent.events.resilience import (
     AttemptFailed,
     AttemptSucceeded,
     BreakerChanged,
@@ -110,15 +110,23 @@ class RetriesState:
         return bool(self.open_breakers) or self.ratio_level == "alarm"
 
 
+class RetryLimits(Protocol):
+    """The settings the pane draws against (the core's ``ResilienceConfig`` is one)."""
+
+    @property
+    def bucket_capacity(self) -> float: ...
+    @property
+    def ratio_warn(self) -> float: ...
+    @property
+    def ratio_alarm(self) -> float: ...
+
+
 class RetriesReducer:
-    def __init__(self, config: ResilienceConfig | None = None) -> None:
-        config = config or ResilienceConfig()
-        self.state = RetriesState(
-            bucket_capacity=config.bucket_capacity,
-            bucket_level=config.bucket_capacity,
-            ratio_warn=config.ratio_warn,
-            ratio_alarm=config.ratio_alarm,
-        )
+    def __init__(self, limits: RetryLimits | None = None) -> None:
+        self.state = RetriesState()
+        if limits is not None:
+            self.state.bucket_capacity = self.state.bucket_level = limits.bucket_capacity
+            self.state.ratio_warn, self.state.ratio_alarm = limits.ratio_warn, limits.ratio_alarm
 
     def apply(self, event: Event) -> None:
         s = self.state

@@ -1,7 +1,7 @@
 """Events of the resilience engine: every retry decision, breaker change, loop hit
 and wasted token is announced as one of these.
 
-They follow the core conventions of :mod:`app.agent.events` (``kw_only``
+They follow the core conventions of :mod:`app.agent.events.core` (``kw_only``
 dataclasses, a unique ``type`` string, JSON-friendly fields) so that they are
 stored, projected and replayed like every other event.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from app.agent.events import Event
+from app.agent.events.core import Event
 
 
 @dataclass(kw_only=True)

@@ -1,8 +1,8 @@
 """Events of the context budget: measurements, compactions, calibration.
 
-They subclass the core :class:`~app.agent.events.Event`, so they travel on the
+They subclass the core :class:`~app.agent.events.core.Event`, so they travel on the
 same bus, are stored in the same ``events`` table and replay through the same
-reducer (:mod:`app.agent.budget.state`). Every field is plain JSON.
+reducer (:mod:`app.agent.events.budget_view`). Every field is plain JSON.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from app.agent.events import Event
+from app.agent.events.core import Event
 
 
 @dataclass(kw_only=True)
