@@ -1,22 +1,82 @@
 """Opening the database: file mode, pragmas, schema checks and migrations.
 
 A database that is not SQLite, is corrupt, or was written by a newer Cockpit
-is refused with a clear :class:`DatabaseError` and left untouched.
+is refused with a clear :class:`DatabaseError` and left untouched (its bytes
+and its file mode).
+
+Many Cockpit processes share one database (the TUI, headless runs, imports,
+readers). Every write transaction starts with ``BEGIN IMMEDIATE``
+(:func:`write_transaction`): in WAL mode a deferred transaction that reads and
+then writes gets ``SQLITE_BUSY`` at once when another process committed in
+between, whatever the busy timeout. Migrations are checked and applied inside
+one such transaction, so concurrent first starts on a fresh database line up.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import sqlite_utils
 
-from storage.migrations import MIGRATIONS, known_migration_names, migrate as apply_migrations
+from storage.migrations import MIGRATIONS, known_migration_names, migrate as apply_migrations, pending
+
+BUSY_TIMEOUT_S = 10.0  # how long a writer waits for another process's transaction to end
+T = TypeVar("T")
 
 
 class DatabaseError(Exception):
     """The database cannot be used; the message says why and what to do."""
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction taking the write lock up front (nested: a savepoint)."""
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLITE_BUSY / SQLITE_LOCKED: another connection holds the lock."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+def retry_busy(fn: Callable[[], T], *, attempts: int = 5, first_delay_s: float = 0.05) -> T:
+    """Run ``fn``, again after a short pause while the database is busy (beyond the busy timeout)."""
+    delay = first_delay_s
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if attempt == attempts or not is_busy(exc):
+                raise
+        time.sleep(delay)
+        delay *= 2
+    raise AssertionError("unreachable")
 
 
 def _check_file(path: Path) -> None:
@@ -32,12 +92,15 @@ def _check_file(path: Path) -> None:
 
 
 def _check_schema(db: sqlite_utils.Database, path: Path | str) -> None:
+    """Refuse a database that has schema steps this version does not know (read-only)."""
     try:
         tables = set(db.table_names())
         if "_sqlite_migrations" not in tables:
             return
         applied = {row["name"] for row in db.query("select name from _sqlite_migrations where migration_set = ?", [MIGRATIONS.name])}
     except sqlite3.DatabaseError as exc:
+        if is_busy(exc):
+            raise
         raise DatabaseError(f"{path} cannot be read as a SQLite database: {exc}") from None
     unknown = sorted(applied - known_migration_names())
     if unknown:
@@ -45,6 +108,23 @@ def _check_schema(db: sqlite_utils.Database, path: Path | str) -> None:
             f"{path} was written by a newer version of Cockpit (schema steps this version does not know: "
             f"{', '.join(unknown)}). Upgrade Cockpit (pip install -U agent-cockpit); the database was left untouched."
         )
+
+
+def _migrate(db: sqlite_utils.Database, path: Path | str) -> None:
+    """Check and apply pending migrations under the write lock: one process migrates, the others find it done."""
+    if not pending(db):
+        return
+    with write_transaction(db):
+        _check_schema(db, path)
+        apply_migrations(db)
+
+
+def _create_private(path: Path) -> None:
+    """Create the file (mode 0600) before SQLite writes anything into it."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:  # another process was first
+        pass
 
 
 def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
@@ -55,26 +135,40 @@ def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         _check_file(path)
         if not path.exists():
-            # Create it private before SQLite writes anything into it.
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        try:
-            os.chmod(path, 0o600)
-        except OSError:
-            pass
+            _create_private(path)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0, isolation_level=None)
         db = sqlite_utils.Database(conn)
-        _check_schema(db, path)
-        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        retry_busy(lambda: _check_schema(db, path))
+        if not memory:
+            _make_private(path)
         conn.execute("PRAGMA foreign_keys = ON")
         if not memory:
-            conn.execute("PRAGMA journal_mode = WAL")
+            retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         conn.execute("PRAGMA synchronous = NORMAL")
         if migrate:
-            apply_migrations(db)
+            retry_busy(lambda: _migrate(db, path))
         result = conn.execute("PRAGMA quick_check").fetchone()
     except sqlite3.DatabaseError as exc:
+        conn.close()
+        if is_busy(exc):
+            raise DatabaseError(
+                f"{path} stayed locked by another process for too long ({exc}); try again in a moment"
+            ) from None
         raise DatabaseError(f"{path} cannot be used as a Cockpit database: {exc}") from None
+    except BaseException:
+        conn.close()
+        raise
     if result and result[0] != "ok":
+        conn.close()
         raise DatabaseError(f"{path} failed SQLite's integrity check: {result[0]}")
     return db
+
+
+def _make_private(path: Path) -> None:
+    try:
+        if os.stat(path).st_mode & 0o077:
+            os.chmod(path, 0o600)
+    except OSError:
+        pass

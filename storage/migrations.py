@@ -172,6 +172,12 @@ def feature_projections() -> dict[str, list]:
     return projections
 
 
+def pending(db: sqlite_utils.Database) -> list[str]:
+    """Names of the migrations (core and features) not yet applied; read-only."""
+    _load_features()
+    return [m.name for m in MIGRATIONS.pending(db)]
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Apply every pending migration, core and features, each in its own transaction."""
     _load_features()
