@@ -95,17 +95,13 @@ def open_store(options: RunOptions):
 
 def resolve_resume(db: Any, options: RunOptions, *, latest_in_workspace: bool = False) -> dict[str, Any] | None:
     """The stored session to continue (``--resume ID`` or ``--continue``), or None."""
-    from storage.queries import NOT_EMPTY, SessionNotFound, resolve_session_id
+    from storage.queries import SessionNotFound, latest_session_in, resolve_session_id
 
     if latest_in_workspace:
         workspace = str(resolve_workspace(options.workspace))
-        row = db.execute(
-            f"select id from sessions s where workspace = ? and source = 'cockpit' and {NOT_EMPTY} order by started_at desc limit 1",
-            [workspace],
-        ).fetchone()
-        if row is None:
+        options.resume = latest_session_in(db, workspace)
+        if options.resume is None:
             raise SessionNotFound(f"no earlier session in {workspace} to continue")
-        options.resume = row[0]
     if not options.resume:
         return None
     session_id = resolve_session_id(db, options.resume)
@@ -172,8 +168,9 @@ def build_session(
         "model_reason": choice.reason,
     }
     if previous is not None:  # the per-session cost limit counts what the session already spent
-        spent = store.db.execute("select coalesce(sum(cost_usd), 0) from model_calls where session_id = ?", [session_id])
-        agent.total_cost_usd = float(spent.fetchone()[0])
+        from storage.queries import session_cost
+
+        agent.total_cost_usd = session_cost(store.db, session_id)
     session = Session(
         bus, agent, settings=recorded, api_base=choice.api_base, resumed=previous is not None, parent_id=parent_id
     )
@@ -253,13 +250,14 @@ def _budget(settings: Settings, store: Any | None, session_id: str, model: "Lite
     budget = ContextBudget(model.name, config, recall_tool=RecallOutputTool.name)
     if store is not None:
         from storage.budget import calibration_samples
+        from storage.queries import tool_output
 
         budget.seed_calibration(model.name, calibration_samples(store.db, model.name))
 
     def original_output(tool_call_id: str) -> str | None:
         kept = budget.original_output(tool_call_id)
         if kept is None and store is not None:
-            kept = _stored_output(store.db, session_id, tool_call_id)
+            kept = tool_output(store.db, session_id, tool_call_id)
         return kept
 
     summary_model = LiteLLMModel(config.summary_model, timeout_s=model.timeout_s) if config.summary_model else model
@@ -272,18 +270,6 @@ def _budget(settings: Settings, store: Any | None, session_id: str, model: "Lite
         "summarizer": summarize,
         "tools": ToolRegistry([*default_tools(), RecallOutputTool(original_output)]),
     }
-
-
-def _stored_output(db: Any, session_id: str, tool_call_id: str) -> str | None:
-    """The complete output of an earlier tool call, from the database."""
-    row = db.execute(
-        "select t.result, b.content from tool_calls t left join blobs b on b.hash = t.output_hash "
-        "where t.session_id = ? and t.tool_call_id = ?",
-        [session_id, tool_call_id],
-    ).fetchone()
-    if row is None:
-        return None
-    return row[1] if row[1] is not None else row[0]
 
 
 def _resilience(settings: Settings, bus: "EventBus", store: Any | None, config: "AgentConfig") -> dict[str, Any]:

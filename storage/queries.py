@@ -130,3 +130,88 @@ def conversation(db: sqlite_utils.Database, session_id: str) -> list[dict[str, A
             message["tool_call_id"] = row["tool_call_id"]
         messages.append(message)
     return messages
+
+
+def latest_session_in(db: sqlite_utils.Database, workspace: str) -> str | None:
+    """The id of the newest Cockpit session in ``workspace`` that got a task (``--continue``), or None."""
+    row = db.execute(
+        f"select id from sessions s where workspace = ? and source = 'cockpit' and {NOT_EMPTY} order by started_at desc limit 1",
+        [workspace],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def session_header(db: sqlite_utils.Database, session_id: str) -> dict[str, Any]:
+    """``title``, ``source``, ``model`` and ``status`` of one session; empty if there is no such session."""
+    row = db.execute("select title, source, model, status from sessions where id = ?", [session_id]).fetchone()
+    return dict(zip(("title", "source", "model", "status"), row)) if row else {}
+
+
+def session_cost(db: sqlite_utils.Database, session_id: str) -> float:
+    """What the session's model calls cost so far, in USD (0.0 for none)."""
+    row = db.execute("select coalesce(sum(cost_usd), 0) from model_calls where session_id = ?", [session_id]).fetchone()
+    return float(row[0])
+
+
+def tool_output(db: sqlite_utils.Database, session_id: str, tool_call_id: str) -> str | None:
+    """The complete output of a stored tool call (its blob when the output was large), or None."""
+    row = db.execute(
+        "select t.result, b.content from tool_calls t left join blobs b on b.hash = t.output_hash "
+        "where t.session_id = ? and t.tool_call_id = ?",
+        [session_id, tool_call_id],
+    ).fetchone()
+    if row is None:
+        return None
+    return row[1] if row[1] is not None else row[0]
+
+
+def recorded_model_calls(db: sqlite_utils.Database, session_id: str) -> list[dict[str, Any]]:
+    """The session's successful model calls in the order they happened.
+
+    Each row has ``text``, ``prompt_tokens``, ``completion_tokens`` and ``finished``: the payload of the
+    call's ``model_call_finished`` event (tool calls with their raw arguments), ``{}`` if there is none.
+    """
+    rows = db.query(
+        """select text, tool_calls_json, prompt_tokens, completion_tokens from (
+               select m.text, (select payload from events e where e.session_id = m.session_id
+                               and e.type = 'model_call_finished' and json_extract(e.payload, '$.call_id') = m.id) as tool_calls_json,
+                      m.prompt_tokens, m.completion_tokens, m.turn, m.step, m.attempt, m.started_at
+               from model_calls m where m.session_id = ? and m.status = 'ok')
+           order by started_at, turn, step, attempt""",
+        [session_id],
+    )
+    return [
+        {
+            "text": row["text"],
+            "prompt_tokens": row["prompt_tokens"],
+            "completion_tokens": row["completion_tokens"],
+            "finished": json.loads(row["tool_calls_json"] or "{}"),
+        }
+        for row in rows
+    ]
+
+
+def feedback_counts(db: sqlite_utils.Database, session_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """session id → (thumbs up, thumbs down), from ``feedback_answers`` if the table exists."""
+    if not session_ids or "feedback_answers" not in db.table_names():
+        return {}
+    marks = ", ".join("?" * len(session_ids))
+    sql = (
+        "select session_id, sum(rating = 'up'), sum(rating = 'down') from feedback_answers "
+        f"where session_id in ({marks}) group by session_id"
+    )
+    return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in db.execute(sql, session_ids)}
+
+
+def loop_hits(db: sqlite_utils.Database, session_id: str) -> list[tuple[str, str | None, int, str]]:
+    """The loop detector's hits as ``(pattern, tool, count, action)``, in order; none if the table is missing."""
+    if "resilience_loop_hits" not in db.table_names():
+        return []
+    return db.execute(
+        "select pattern, tool, count, action from resilience_loop_hits where session_id = ? order by seq", [session_id]
+    ).fetchall()
+
+
+def database_file(db: sqlite_utils.Database) -> str:
+    """The path of the database's main file; ``""`` for an in-memory database."""
+    return db.execute("pragma database_list").fetchone()[2]

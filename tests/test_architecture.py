@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
 import tomllib
@@ -101,3 +103,39 @@ def test_a_real_run_never_reaches_for_the_network(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "cost map" not in result.stderr.lower() and "raw.githubusercontent" not in result.stderr
+
+
+# A string that reads as a statement: "select … from", "insert into", "update x set", "delete from",
+# "create table", "pragma …" (prose such as "update the README" is not one).
+SQL = re.compile(
+    r"^\s*(select\s.+\sfrom\s|insert\s+(or\s+\w+\s+)?into\s|update\s+\w+\s+set\s|delete\s+from\s"
+    r"|create\s+(table|index|view|virtual|trigger)\s|drop\s+(table|index|view)\s|alter\s+table\s|pragma\s)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _string_literals(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.lineno, node.value
+        elif isinstance(node, ast.JoinedStr):  # an f-string: its literal parts, with a blank per field
+            yield node.lineno, " ".join(v.value if isinstance(v, ast.Constant) else "" for v in node.values)
+
+
+def test_all_sql_lives_in_storage():
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {text.strip()[:60]}"
+        for folder in ("app", "widgets")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for line, text in _string_literals(ast.parse(path.read_text(encoding="utf-8")))
+        if SQL.match(text)
+    ]
+    assert found == [], "SQL outside storage/ (add a named function to storage/queries.py):\n" + "\n".join(found)
+
+
+def test_the_sql_check_sees_statements_not_prose():
+    assert SQL.match("select id from sessions where id = ?")
+    assert SQL.match("\n  insert or replace into blobs values (?)")
+    assert SQL.match("pragma database_list")
+    assert not SQL.match("update the README with the new options")
+    assert not SQL.match("Select a session, then press r to replay it")

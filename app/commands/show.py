@@ -50,9 +50,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _loop_hits(db, session_id: str) -> list[str]:
     """The loop detector's hits, e.g. ``repeated_failing_call bash ×3 (seen)``."""
-    if "resilience_loop_hits" not in db.table_names():
-        return []
-    rows = db.execute(
-        "select pattern, tool, count, action from resilience_loop_hits where session_id = ? order by seq", [session_id]
-    ).fetchall()
-    return [f"{pattern}{' ' + tool if tool else ''} ×{count} ({action})" for pattern, tool, count, action in rows]
+    from storage.queries import loop_hits
+
+    return [f"{pattern}{' ' + tool if tool else ''} ×{count} ({action})" for pattern, tool, count, action in loop_hits(db, session_id)]

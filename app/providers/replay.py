@@ -11,7 +11,6 @@ prints the comparison).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -19,24 +18,18 @@ from app.agent.providers.scripted import ScriptedLLM
 
 
 def recorded_turns(db: Any, session_id: str) -> list[dict[str, Any]]:
+    """One scripted turn per successful model call of the recorded session, in order."""
+    from storage.queries import recorded_model_calls
+
     turns = []
-    for row in db.query(
-        """select text, tool_calls_json, prompt_tokens, completion_tokens from (
-               select m.text, (select payload from events e where e.session_id = m.session_id
-                               and e.type = 'model_call_finished' and json_extract(e.payload, '$.call_id') = m.id) as tool_calls_json,
-                      m.prompt_tokens, m.completion_tokens, m.turn, m.step, m.attempt, m.started_at
-               from model_calls m where m.session_id = ? and m.status = 'ok')
-           order by started_at, turn, step, attempt""",
-        [session_id],
-    ):
-        payload = json.loads(row["tool_calls_json"] or "{}")
+    for call in recorded_model_calls(db, session_id):
         calls = [
             {"id": c.get("id"), "name": c.get("function", {}).get("name", ""), "arguments": c.get("function", {}).get("arguments", "")}
-            for c in payload.get("tool_calls") or []
+            for c in call["finished"].get("tool_calls") or []
         ]
-        turn: dict[str, Any] = {"text": row["text"] or "", "tool_calls": calls}
-        if row["prompt_tokens"] is not None:
-            turn["usage"] = {"prompt_tokens": row["prompt_tokens"], "completion_tokens": row["completion_tokens"] or 0}
+        turn: dict[str, Any] = {"text": call["text"] or "", "tool_calls": calls}
+        if call["prompt_tokens"] is not None:
+            turn["usage"] = {"prompt_tokens": call["prompt_tokens"], "completion_tokens": call["completion_tokens"] or 0}
         turns.append(turn)
     return turns
 

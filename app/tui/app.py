@@ -569,12 +569,12 @@ class CockpitApp(App[int]):
     async def _own_connection(self) -> Any:
         """A connection of the screen's own, so its reads never interleave with the store's writes."""
         from storage.db import open_db
+        from storage.queries import database_file
 
         database = self.database
 
         def connect() -> Any:
-            path = database().execute("pragma database_list").fetchone()[2]
-            return open_db(path or ":memory:")
+            return open_db(database_file(database()) or ":memory:")
 
         return await asyncio.wrap_future(self.runner.call(connect))
 

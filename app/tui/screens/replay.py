@@ -173,12 +173,9 @@ class ReplayScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="replay-load", exit_on_error=False, description="read the recorded session")
     def _load(self) -> tuple[Timeline, dict[str, Any]]:
-        from storage.queries import load_events
+        from storage.queries import load_events, session_header
 
-        row = self.db.execute(
-            "select title, source, model, status from sessions where id = ?", [self.session_id]
-        ).fetchone()
-        header = dict(zip(("title", "source", "model", "status"), row)) if row else {}
+        header = session_header(self.db, self.session_id)
         return Timeline.from_stored(load_events(self.db, self.session_id)), header
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -47,7 +47,7 @@ class SessionQuery:
 def load_sessions(db: Any, query: SessionQuery) -> list[dict[str, Any]]:
     """Summary rows (``storage.queries.list_sessions``) matching ``query``, newest first,
     each with ``feedback_up`` / ``feedback_down`` counts."""
-    from storage.queries import list_sessions
+    from storage.queries import feedback_counts, list_sessions
 
     rows = list_sessions(db, search=query.search.strip() or None, workspace=query.workspace, limit=query.limit)
     rows = [
@@ -58,18 +58,6 @@ def load_sessions(db: Any, query: SessionQuery) -> list[dict[str, Any]]:
     for row in rows:
         row["feedback_up"], row["feedback_down"] = counts.get(row["id"], (0, 0))
     return rows
-
-
-def feedback_counts(db: Any, session_ids: list[str]) -> dict[str, tuple[int, int]]:
-    """session id → (thumbs up, thumbs down), from ``feedback_answers`` if the table exists."""
-    if not session_ids or "feedback_answers" not in db.table_names():
-        return {}
-    marks = ", ".join("?" * len(session_ids))
-    sql = (
-        "select session_id, sum(rating = 'up'), sum(rating = 'down') from feedback_answers "
-        f"where session_id in ({marks}) group by session_id"
-    )
-    return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in db.execute(sql, session_ids)}
 
 
 # --- sorting ---------------------------------------------------------------------------
