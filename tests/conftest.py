@@ -1,4 +1,4 @@
-"""Shared test setup: no network, no real providers, a private COCKPIT_HOME."""
+"""Shared test setup: no network, no real providers, a private COCKPIT_HOME, an empty database."""
 
 from __future__ import annotations
 
@@ -26,6 +26,19 @@ def cockpit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COCKPIT_HOME", str(home))
     monkeypatch.delenv("COCKPIT_CONFIG", raising=False)
     return home
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    """An empty database file, opened and migrated as the app opens it; closed after the test.
+
+    Write events into it with ``tests.support.store.store_events``.
+    """
+    from storage.db import open_db
+
+    database = open_db(tmp_path / "cockpit.db")
+    yield database
+    database.close()
 
 
 @pytest.fixture

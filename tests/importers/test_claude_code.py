@@ -16,7 +16,7 @@ import pytest
 
 from storage.importers import import_path
 from storage.queries import conversation, load_events
-from tests.importers.conftest import CLAUDE_MAIN, CLAUDE_SHORT, CLAUDE_SUBAGENTS
+from tests.support.session_files import CLAUDE_MAIN, CLAUDE_SHORT, CLAUDE_SUBAGENTS
 
 # name: (model calls, prompt tokens incl. cache, output tokens, cache-read tokens, tool calls, failed tool calls)
 EXPECTED = {

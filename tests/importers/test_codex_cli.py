@@ -17,7 +17,7 @@ import json
 
 from storage.importers import import_path
 from storage.queries import conversation, load_events
-from tests.importers.conftest import CODEX
+from tests.support.session_files import CODEX
 
 
 def test_independent_reading_of_the_file():

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 import app.cli
-from tests.importers.conftest import CLAUDE_DIR, CLAUDE_SHORT, CODEX, MINI
+from tests.support.session_files import CLAUDE_DIR, CLAUDE_SHORT, CODEX, MINI
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from storage.importers import ImportFormatError, discover, import_path
-from tests.importers.conftest import CLAUDE_DIR, CLAUDE_MAIN, CLAUDE_SHORT, CLAUDE_SUBAGENTS, CODEX, MINI, table_counts
+from tests.support.session_files import CLAUDE_DIR, CLAUDE_MAIN, CLAUDE_SHORT, CLAUDE_SUBAGENTS, CODEX, MINI
+from tests.support.store import table_counts
 
 
 @pytest.mark.parametrize("path", [CLAUDE_SHORT, CODEX, MINI], ids=["claude", "codex", "mini"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import app.cli
-from tests.importers.conftest import CLAUDE_DIR, CODEX, MINI
+from tests.support.session_files import CLAUDE_DIR, CODEX, MINI
 
 
 def _trajectory(commands: list[tuple[str, int, str]]) -> dict:

@@ -16,7 +16,7 @@ import re
 
 from storage.importers import import_path
 from storage.queries import load_events
-from tests.importers.conftest import MINI
+from tests.support.session_files import MINI
 
 
 def test_independent_reading_of_the_file():

@@ -10,7 +10,7 @@ from app.agent.events.feedback_view import FeedbackReducer
 from app.agent.events.retries_view import RetriesReducer
 from storage.importers import import_path
 from storage.queries import load_events
-from tests.importers.conftest import CLAUDE_MAIN, CLAUDE_SHORT, CODEX, MINI
+from tests.support.session_files import CLAUDE_MAIN, CLAUDE_SHORT, CODEX, MINI
 
 
 @pytest.mark.parametrize("path", [CLAUDE_SHORT, CLAUDE_MAIN, CODEX, MINI], ids=["claude", "claude-main", "codex", "mini"])

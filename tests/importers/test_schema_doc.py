@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage.importers import discover, import_path
-from tests.importers.conftest import SESSIONS
+from tests.support.session_files import SESSIONS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
 QUERIES = re.findall(r"```sql\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)

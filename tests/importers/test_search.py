@@ -8,8 +8,20 @@ import pytest
 from storage import search
 from storage.importers import discover, import_path
 from storage.migrations import core_001_tables
-from storage.store import EventStore
-from tests.importers.conftest import CLAUDE_SHORT, CODEX, MINI, SESSIONS, migrate_search
+from tests.support.session_files import CLAUDE_SHORT, CODEX, MINI, SESSIONS
+from tests.support.store import store_events
+
+
+def core_only_db() -> sqlite_utils.Database:
+    """A database with the core tables and none of search's (open_db would run its steps)."""
+    db = sqlite_utils.Database(memory=True)
+    core_001_tables(db)
+    return db
+
+
+def migrate_search(db) -> None:
+    for _name, step in search.MIGRATIONS:
+        step(db)
 
 
 def _native(db, session_id="native-1"):
@@ -30,9 +42,7 @@ def _native(db, session_id="native-1"):
          "result": "FAILED test_quokka.py", "error": "exit 1", "exit_code": 1, "duration_ms": 250.0},
         {"type": "session_finished", "status": "completed"},
     ]
-    EventStore(db).append_many(
-        [{**e, "session_id": session_id, "seq": seq, "ts": 1_700_000_000.0 + seq} for seq, e in enumerate(events, start=1)]
-    )
+    store_events(db, events, session_id=session_id)
 
 
 def _session_ids(rows):
@@ -81,18 +91,16 @@ def test_index_follows_live_writes_updates_and_deletes(db):
     assert _session_ids(search.search_sessions(db, "quokka")) == ["native-1"]
     assert db.execute("select count(*) from search_fts where kind = 'tool'").fetchone() == (1,)
     # ``insert or replace`` of the same tool call does not leave a stale entry behind.
-    EventStore(db).append({"type": "tool_call_requested", "session_id": "native-1", "seq": 100, "ts": 0.0,
-                           "tool_call_id": "t1", "name": "bash", "arguments_raw": '{"command": "ls"}'})
+    store_events(db, [{"type": "tool_call_requested", "session_id": "native-1", "seq": 100, "ts": 0.0,
+                       "tool_call_id": "t1", "name": "bash", "arguments_raw": '{"command": "ls"}'}])
     assert db.execute("select count(*) from search_fts where kind = 'tool'").fetchone() == (1,)
     assert search.search_sessions(db, "quokka") == []
     db.execute("delete from sessions where id = 'native-1'")  # cascades to messages and tool_calls
     assert db.execute("select count(*) from search_fts").fetchone() == (0,)
 
 
-def test_migration_indexes_what_was_there_before(tmp_path):
-    from storage.db import open_db
-
-    plain = open_db(tmp_path / "before.db")
+def test_migration_indexes_what_was_there_before():
+    plain = core_only_db()
     import_path(plain, CODEX)
     migrate_search(plain)
     assert _session_ids(search.search_sessions(plain, "shim")) == ["cx-a4c2de66058c"]
@@ -121,8 +129,7 @@ def test_session_summary_view(db):
 
 
 def test_session_summary_without_feedback_tables():
-    db = sqlite_utils.Database(memory=True)
-    core_001_tables(db)
+    db = core_only_db()
     migrate_search(db)
     import_path(db, CODEX)
     row = next(db.query("select * from session_summary"))

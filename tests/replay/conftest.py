@@ -31,11 +31,3 @@ def recorded_db(recorded: Recorded, tmp_path: Path):
     db = open_db(copy_database(recorded.db_path, tmp_path / "copy.db"))
     yield db
     db.close()
-
-
-@pytest.fixture
-def db(tmp_path: Path):
-    """An empty, migrated database."""
-    database = open_db(tmp_path / "cockpit.db")
-    yield database
-    database.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.agent.events import core as ev
 from app.agent.events.feedback import FeedbackAnswered, task_id_for
 from app.replay.synthetic import generate_session
-from storage.store import EventStore
+from tests.support.store import store_events
 
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 WORKSPACE = "/home/dev/project"
@@ -69,10 +69,9 @@ def sample_sessions() -> list[list[ev.Event]]:
 
 
 def store_samples(db) -> None:
-    store = EventStore(db)
     for events in sample_sessions():
-        store.append_many(e.to_dict() for e in events)
+        store_events(db, events)
 
 
 def store_synthetic(db, events: int = 400) -> None:
-    EventStore(db).append_many(e.to_dict() for e in generate_session(SYNTHETIC_ID, events=events, start_ts=T0))
+    store_events(db, generate_session(SYNTHETIC_ID, events=events, start_ts=T0))

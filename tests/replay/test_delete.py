@@ -9,14 +9,14 @@ from storage.delete import delete_session, session_tables
 from storage.importers import import_path
 from storage.queries import SessionNotFound, list_sessions
 from storage.search import search_sessions
-from storage.store import EventStore
-from tests.importers.conftest import CODEX
+from tests.support.session_files import CODEX
+from tests.support.store import store_events, table_counts
 
 SHARED_OUTPUT = "shared line\n" * 500
 OWN_OUTPUT = "only in the doomed session\n" * 500
 
 
-def tiny_session(store: EventStore, session_id: str, outputs: list[str]) -> None:
+def tiny_session(db, session_id: str, outputs: list[str]) -> None:
     """A short session whose tool calls carry full outputs (stored as blobs)."""
     events: list[ev.Event] = [
         ev.SessionStarted(workspace="/w", model="m"),
@@ -27,9 +27,7 @@ def tiny_session(store: EventStore, session_id: str, outputs: list[str]) -> None
         events.append(ev.ToolCallFinished(tool_call_id=f"{session_id}-t{k}", name="bash", result=output[:40],
                                           full_output=output, truncated=True, turn=1, step=1))
     events += [ev.TurnFinished(turn=1, steps=1), ev.SessionFinished()]
-    for seq, event in enumerate(events, 1):
-        event.session_id, event.seq, event.ts = session_id, seq, 1_700_000_000.0 + seq
-    store.append_many(e.to_dict() for e in events)
+    store_events(db, events, session_id=session_id)
 
 
 def rows_of(db, session_id: str) -> dict[str, int]:
@@ -39,14 +37,10 @@ def rows_of(db, session_id: str) -> dict[str, int]:
     return counts
 
 
-def all_counts(db) -> dict[str, int]:
-    return {t: db.execute(f"select count(*) from [{t}]").fetchone()[0] for t in db.table_names()}
-
 
 def test_deleting_a_recorded_session_leaves_no_row_of_it(recorded, recorded_db):
     db = recorded_db
-    store = EventStore(db)
-    tiny_session(store, "keep-me", [SHARED_OUTPUT])
+    tiny_session(db, "keep-me", [SHARED_OUTPUT])
     import_path(db, CODEX)
     others = [s["id"] for s in list_sessions(db) if s["id"] != recorded.session_id]
     before_others = {sid: rows_of(db, sid) for sid in others}
@@ -67,9 +61,8 @@ def test_deleting_a_recorded_session_leaves_no_row_of_it(recorded, recorded_db):
 
 
 def test_blobs_go_only_when_nothing_else_points_to_them(db):
-    store = EventStore(db)
-    tiny_session(store, "doomed", [SHARED_OUTPUT, OWN_OUTPUT])
-    tiny_session(store, "keeper", [SHARED_OUTPUT])
+    tiny_session(db, "doomed", [SHARED_OUTPUT, OWN_OUTPUT])
+    tiny_session(db, "keeper", [SHARED_OUTPUT])
     assert db.execute("select count(*) from blobs").fetchone()[0] == 2
 
     deleted = delete_session(db, "doomed")
@@ -80,17 +73,17 @@ def test_blobs_go_only_when_nothing_else_points_to_them(db):
 
 
 def test_an_unknown_session_changes_nothing(db):
-    tiny_session(EventStore(db), "only", [OWN_OUTPUT])
-    before = all_counts(db)
+    tiny_session(db, "only", [OWN_OUTPUT])
+    before = table_counts(db)
     with pytest.raises(SessionNotFound):
         delete_session(db, "nope")
-    assert all_counts(db) == before
+    assert table_counts(db) == before
 
 
 def test_it_is_one_transaction(db, monkeypatch):
     """A failure half-way leaves every row in place."""
-    tiny_session(EventStore(db), "only", [OWN_OUTPUT])
-    before = all_counts(db)
+    tiny_session(db, "only", [OWN_OUTPUT])
+    before = table_counts(db)
     real_execute = db.execute
 
     def failing(sql, *args, **kwargs):
@@ -102,7 +95,7 @@ def test_it_is_one_transaction(db, monkeypatch):
     with pytest.raises(RuntimeError):
         delete_session(db, "only")
     monkeypatch.undo()
-    assert all_counts(db) == before
+    assert table_counts(db) == before
 
 
 def test_a_fresh_memory_database(tmp_path):
@@ -113,8 +106,8 @@ def test_a_fresh_memory_database(tmp_path):
 
     db = sqlite_utils.Database(memory=True)
     migrate(db)
-    tiny_session(EventStore(db), "a", [OWN_OUTPUT])
-    tiny_session(EventStore(db), "b", [SHARED_OUTPUT])
+    tiny_session(db, "a", [OWN_OUTPUT])
+    tiny_session(db, "b", [SHARED_OUTPUT])
     delete_session(db, "a")
     assert [r[0] for r in db.execute("select id from sessions")] == ["b"]
     assert rows_of(db, "a") == {table: 0 for table in rows_of(db, "a")}

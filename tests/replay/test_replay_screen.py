@@ -16,7 +16,7 @@ from app.tui.screens.replay import ReplayScreen
 from app.tui.screens.replay_parts import FeedbackSummary, ReplayTranscript, TimelineBar
 from storage.importers import import_path
 from storage.queries import load_events
-from tests.importers.conftest import CODEX
+from tests.support.session_files import CODEX
 from tests.replay.samples import SYNTHETIC_ID, store_synthetic
 from widgets.context_budget import ContextBudgetPane
 from widgets.retries_pane import RetriesPane

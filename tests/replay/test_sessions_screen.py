@@ -13,7 +13,7 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static
 from app.tui.screens.replay import ReplayScreen
 from app.tui.screens.sessions import ConfirmDelete, SessionsScreen
 from storage.importers import import_path
-from tests.importers.conftest import CODEX
+from tests.support.session_files import CODEX
 from tests.replay.samples import WORKSPACE, store_samples
 
 SIZE = (150, 32)

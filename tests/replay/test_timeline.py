@@ -19,7 +19,7 @@ from app.replay.timeline import Timeline, mark_of
 from storage.importers import import_path
 from storage.queries import load_events
 from storage.redact import Redactor
-from tests.importers.conftest import CODEX, MINI
+from tests.support.session_files import CODEX, MINI
 
 
 @pytest.fixture

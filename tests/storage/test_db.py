@@ -77,8 +77,7 @@ def test_known_migrations_include_every_registered_one():
     assert {m.name for m in MIGRATIONS._migrations} <= known_migration_names()
 
 
-def test_migrate_is_idempotent(tmp_path):
-    db = open_db(tmp_path / "c.db")
+def test_migrate_is_idempotent(db):
     before = schema(db)
     migrate(db)
     assert schema(db) == before

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -12,6 +11,7 @@ from storage.queries import conversation, list_sessions, load_events, resolve_se
 from storage.redact import Redactor
 from storage.store import EventStore, mark_abandoned_sessions
 from tests.core.helpers import make_session
+from tests.support.store import store_events
 
 
 PROJECTED = {
@@ -43,7 +43,7 @@ async def test_every_session_can_be_rebuilt_from_its_events(workspace, tmp_path,
     session, db = await run_demo(workspace, tmp_path, write_script)
     rebuilt = open_db(tmp_path / "rebuilt.db")
     rebuilt.conn.executemany("insert into blobs select * from (select ?, ?, ?)", db.execute("select hash, size, content from blobs").fetchall())
-    EventStore(rebuilt).append_many(load_events(db, session.id))
+    store_events(rebuilt, load_events(db, session.id))
     for table, sql in PROJECTED.items():
         assert list(rebuilt.execute(sql)) == list(db.execute(sql)), table
     assert conversation(rebuilt, session.id) == session.agent.messages
@@ -87,11 +87,9 @@ def test_secrets_never_reach_the_database(tmp_path):
     assert json.loads(db.execute("select payload from events where seq = 1").fetchone()[0])["settings"]["max_tokens"] == 5
 
 
-def test_sessions_left_running_by_a_dead_process_are_marked_interrupted(tmp_path):
-    db = open_db(tmp_path / "c.db")
-    store = EventStore(db)
-    store.append({"type": "session_started", "session_id": "dead", "seq": 1, "ts": 1.0})
-    store.append({"type": "session_started", "session_id": "alive", "seq": 1, "ts": 1.0})
+def test_sessions_left_running_by_a_dead_process_are_marked_interrupted(db):
+    store_events(db, [{"type": "session_started", "session_id": "dead", "seq": 1, "ts": 1.0},
+                      {"type": "session_started", "session_id": "alive", "seq": 1, "ts": 1.0}])
     db.conn.execute("update sessions set pid = 2147483000 where id = 'dead'")  # no such process
     assert mark_abandoned_sessions(db) == ["dead"]
     statuses = dict(db.execute("select id, status from sessions").fetchall())

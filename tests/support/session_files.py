@@ -1,0 +1,13 @@
+"""The real session files of other agents kept in ``tests/data/sessions`` (importer and replay tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SESSIONS = Path(__file__).resolve().parents[1] / "data" / "sessions"
+CLAUDE_SHORT = SESSIONS / "claude-code" / "short_v2.1.17_permission-errors__2b4ed4c0-b905-41de-9238-273db3ec737a.jsonl"
+CLAUDE_DIR = SESSIONS / "claude-code" / "subagents_v2.1.114__ef958aa1"
+CLAUDE_MAIN = CLAUDE_DIR / "ef958aa1-0e93-49f0-bb71-150f63befcd1.jsonl"
+CLAUDE_SUBAGENTS = CLAUDE_DIR / "ef958aa1-0e93-49f0-bb71-150f63befcd1" / "subagents"
+CODEX = SESSIONS / "codex-cli" / "short_0.66.0_exitcode-failures__rollout-2025-12-10T04-55-16-019b04ae-b1c6-7c72-a134-a4c2de66058c.jsonl"
+MINI = SESSIONS / "mini-swe-agent" / "gemini3pro__pydata__xarray-4629.traj.json"
