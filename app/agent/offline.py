@@ -48,7 +48,7 @@ def register_provider(name: str, factory: Callable[[], object]) -> None:
     litellm's ``CustomLLM``, so they cannot be imported before it)."""
     _extra_providers[name] = factory
     if _litellm is not None:
-        _install_providers(_litellm)
+        _install_providers()
 
 
 def load_litellm() -> ModuleType:
@@ -67,12 +67,15 @@ def load_litellm() -> ModuleType:
             litellm.telemetry = False
             for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
                 logging.getLogger(name).setLevel(logging.ERROR)
-            _install_providers(litellm)
+            _install_providers()
             _litellm = litellm
     return _litellm
 
 
-def _install_providers(litellm: ModuleType) -> None:
+def _install_providers() -> None:
+    """Register the handlers in litellm (already loaded: both callers made sure)."""
+    import litellm
+
     from app.agent.providers.scripted import ScriptedLLM
 
     handlers = {"scripted": ScriptedLLM(), **{name: make() for name, make in _extra_providers.items()}}

@@ -317,7 +317,7 @@ class ContextBudget:
                 overhead=stats["overhead"],
                 p95_error_pct=stats["p95_error_pct"],
                 n=calibration.n,
-                badge=str(stats["badge"]),
+                badge=stats["badge"],
             )
         )
 

@@ -18,6 +18,7 @@ import math
 import statistics
 from collections import deque
 from dataclasses import dataclass
+from typing import TypedDict
 
 _FIT_SAMPLES = 60  # pairwise slopes over the most recent calls only (60 → 1,770 pairs)
 _SLOPE_RANGE = (0.25, 4.0)
@@ -34,6 +35,19 @@ class Sample:
         return self.provider / self.estimated
 
 
+class CalibrationStats(TypedDict):
+    """The statistics of one model as events and the pane carry them."""
+
+    n: int
+    median_ratio: float
+    p95_error_pct: float | None
+    scale: float
+    overhead: float
+    badge: str
+    last_estimated: int | None
+    last_provider: int | None
+
+
 class ModelCalibration:
     """Statistics for one model; ``exact`` says whether its tokenizer is exact."""
 
@@ -43,7 +57,7 @@ class ModelCalibration:
         self._errors: deque[float] = deque(maxlen=window)
         self.scale = 1.0
         self.overhead = 0.0
-        self._summary: dict[bool, dict[str, object]] = {}
+        self._summary: dict[bool, CalibrationStats] = {}
 
     @property
     def n(self) -> int:
@@ -84,14 +98,14 @@ class ModelCalibration:
         shown = f"{p95:.1f}" if p95 < 10 else f"{p95:.0f}"
         return f"±{shown}% p95, n={self.n}"
 
-    def as_dict(self, approximate: bool = False) -> dict[str, object]:
+    def as_dict(self, approximate: bool = False) -> CalibrationStats:
         """The statistics for events and the pane (cached until the next sample)."""
         cached = self._summary.get(approximate)
         if cached is None:
             cached = self._summary[approximate] = self._as_dict(approximate)
         return cached
 
-    def _as_dict(self, approximate: bool) -> dict[str, object]:
+    def _as_dict(self, approximate: bool) -> CalibrationStats:
         last = self.samples[-1] if self.samples else None
         return {
             "n": self.n,

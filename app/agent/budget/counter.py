@@ -127,6 +127,7 @@ class MessageCounter:
             fields += self.text(name) + NAME_TOKENS
         kind = _kind(index, role, content)
         item_id = f"m{index}"
+        parts: tuple[tuple[str, int], ...]
         if role == "tool":
             item_id = str(message.get("tool_call_id") or item_id)
             label = self._call_labels.get(item_id, "tool result")
@@ -200,7 +201,9 @@ class MessageCounter:
         return sum(c.tokens for c in self.tools) + (TOOLS_FRAMING if self.tools else 0)
 
     def _count_tool(self, tool: dict[str, Any]) -> ToolCount:
-        function = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+        function = tool.get("function")
+        if not isinstance(function, dict):
+            function = tool
         name = str(function.get("name") or "?")
         key = json.dumps(function, sort_keys=True, default=str)
         tokens = self._tool_json.get(key)

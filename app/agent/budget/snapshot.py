@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from app.agent.budget.calibration import CalibrationStats
 from app.agent.budget.counter import (
     ASSISTANT,
     PREAMBLE,
@@ -59,7 +60,7 @@ class BudgetSnapshot:
     calibrated_total: int
     warn_fraction: float
     compact_fraction: float
-    calibration: dict[str, Any]
+    calibration: CalibrationStats
     tools: list[tuple[str, int]]
     records: list[MessageCount] = field(repr=False)
     tools_total: int = 0

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 Z95 = 1.959963984540054
 
@@ -53,6 +54,19 @@ class Task:
         return self.shown and self.rating in ("up", "down", "skip")
 
 
+class Stratum(TypedDict):
+    """One task category of the estimate (the Hajek rates are None where nobody rated / was asked)."""
+
+    tasks: int
+    asked: int
+    answered: int
+    n: int
+    n_eff: float
+    rate: float | None
+    worst_low: float | None
+    worst_high: float | None
+
+
 @dataclass(frozen=True)
 class Estimate:
     rate: float | None  # None when n < min_n: never a bare number
@@ -68,7 +82,7 @@ class Estimate:
     worst_high: float | None
     covered: float  # share of tasks in categories with ratings
     min_n: int
-    strata: dict[str, dict] = field(default_factory=dict)
+    strata: dict[str, Stratum] = field(default_factory=dict)
 
     @property
     def enough(self) -> bool:
@@ -114,8 +128,9 @@ def estimate(tasks: Sequence[Task], *, min_n: int = 10) -> Estimate:
         by_category.setdefault(t.category, []).append(t)
 
     strata = {name: _stratum(members) for name, members in sorted(by_category.items())}
-    rated_strata = {name: s for name, s in strata.items() if s["n"] > 0}
-    population = sum(s["tasks"] for s in rated_strata.values())
+    # the strata where someone rated (π > 0, so a rating always has weight and the rate is known)
+    rates = {name: s["rate"] for name, s in strata.items() if s["rate"] is not None}
+    population = sum(strata[name]["tasks"] for name in rates)
     asked = sum(s["asked"] for s in strata.values())
     answered = sum(s["answered"] for s in strata.values())
     n = sum(s["n"] for s in strata.values())
@@ -123,9 +138,9 @@ def estimate(tasks: Sequence[Task], *, min_n: int = 10) -> Estimate:
     rate = low = high = None
     n_eff = 0.0
     if population:
-        shares = {name: s["tasks"] / population for name, s in rated_strata.items()}
-        point = sum(shares[name] * s["rate"] for name, s in rated_strata.items())
-        n_eff = 1.0 / sum(shares[name] ** 2 / s["n_eff"] for name, s in rated_strata.items())
+        shares = {name: strata[name]["tasks"] / population for name in rates}
+        point = sum(shares[name] * stratum_rate for name, stratum_rate in rates.items())
+        n_eff = 1.0 / sum(shares[name] ** 2 / strata[name]["n_eff"] for name in rates)
         if n >= min_n:
             rate = point
             low, high = wilson(point, n_eff)
@@ -148,7 +163,7 @@ def estimate(tasks: Sequence[Task], *, min_n: int = 10) -> Estimate:
     )
 
 
-def _stratum(members: list[Task]) -> dict:
+def _stratum(members: list[Task]) -> Stratum:
     rated = [t for t in members if t.rated]
     weights = [1.0 / t.pi for t in rated]
     asked = [t for t in members if t.shown]
@@ -165,13 +180,18 @@ def _stratum(members: list[Task]) -> dict:
     }
 
 
-def _worst_case(strata: dict[str, dict]) -> tuple[float | None, float | None]:
-    asked = {name: s for name, s in strata.items() if s["asked"] > 0}
-    population = sum(s["tasks"] for s in asked.values())
+def _worst_case(strata: dict[str, Stratum]) -> tuple[float | None, float | None]:
+    # the strata where someone was asked: there both bounds are known
+    asked = [
+        (s["tasks"], low, high)
+        for s in strata.values()
+        if (low := s["worst_low"]) is not None and (high := s["worst_high"]) is not None
+    ]
+    population = sum(tasks for tasks, _, _ in asked)
     if not population:
         return None, None
-    low = sum(s["tasks"] * s["worst_low"] for s in asked.values()) / population
-    high = sum(s["tasks"] * s["worst_high"] for s in asked.values()) / population
+    low = sum(tasks * low for tasks, low, _ in asked) / population
+    high = sum(tasks * high for tasks, _, high in asked) / population
     return low, high
 
 

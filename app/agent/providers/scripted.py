@@ -31,13 +31,52 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 
+import httpx
 from litellm.llms.custom_llm import CustomLLM, CustomLLMError
 
 from app.agent.providers.script_file import ScriptError, approx_tokens, load_script
 
+if TYPE_CHECKING:
+    from litellm import ModelResponse
+
 EXHAUSTED_TEXT = "(the scripted model has no more turns)"
+
+
+# The chunk shapes litellm's custom providers stream (its ``GenericStreamingChunk``;
+# litellm.types is not analysed, see [tool.mypy] in pyproject.toml).
+class FunctionCall(TypedDict):
+    name: str
+    arguments: str
+
+
+class ToolUse(TypedDict):
+    id: str
+    type: Literal["function"]
+    function: FunctionCall
+    index: int
+
+
+class Usage(TypedDict):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class Chunk(TypedDict):
+    text: str
+    tool_use: ToolUse | None
+    is_finished: bool
+    finish_reason: str
+    usage: Usage | None
+    index: int
+
+
+class StatusError(Protocol):
+    """The constructor shared by litellm's exceptions for an HTTP status."""
+
+    def __call__(self, *, message: str, llm_provider: str, model: str, response: httpx.Response) -> Exception: ...
 
 
 class ScriptedLLM(CustomLLM):
@@ -79,7 +118,7 @@ class ScriptedLLM(CustomLLM):
 
     # --- the turn as stream chunks ---------------------------------------------
 
-    def _chunks(self, turn: dict[str, Any], messages: list[dict[str, Any]]) -> Iterator[tuple[float, dict]]:
+    def _chunks(self, turn: dict[str, Any], messages: list[dict[str, Any]]) -> Iterator[tuple[float, Chunk]]:
         error = turn.get("error")
         if error:
             raise _as_error(error)
@@ -117,14 +156,16 @@ class ScriptedLLM(CustomLLM):
 
     # --- litellm entry points --------------------------------------------------
 
-    def astreaming(self, model: str, messages: list, api_base: str, *args: Any, **kwargs: Any) -> AsyncIterator[dict]:  # type: ignore[override]
-        # A plain function (litellm does not await it), so a scripted error is
-        # raised at call time, as a provider's HTTP error would be.
+    # litellm declares astreaming ``async def`` but does not await it: a plain function, so a
+    # scripted error is raised at call time, as a provider's HTTP error would be.
+    def astreaming(  # type: ignore[override]
+        self, model: str, messages: list[dict[str, Any]], api_base: str, *args: Any, **kwargs: Any
+    ) -> AsyncIterator[Chunk]:
         turn = self._next_turn(model, api_base, messages)
         chunks = self._chunks(turn, messages)
         first = next(chunks)
 
-        async def generate() -> AsyncIterator[dict]:
+        async def generate() -> AsyncIterator[Chunk]:
             due = time.monotonic()
             for delay, chunk in (first, *chunks):
                 due += delay
@@ -134,12 +175,14 @@ class ScriptedLLM(CustomLLM):
 
         return generate()
 
-    def streaming(self, model: str, messages: list, api_base: str, *args: Any, **kwargs: Any) -> Iterator[dict]:  # type: ignore[override]
+    def streaming(
+        self, model: str, messages: list[dict[str, Any]], api_base: str, *args: Any, **kwargs: Any
+    ) -> Iterator[Chunk]:
         turn = self._next_turn(model, api_base, messages)
         chunks = self._chunks(turn, messages)
         first = next(chunks)
 
-        def generate() -> Iterator[dict]:
+        def generate() -> Iterator[Chunk]:
             due = time.monotonic()
             for delay, chunk in (first, *chunks):
                 due += delay
@@ -149,13 +192,22 @@ class ScriptedLLM(CustomLLM):
 
         return generate()
 
-    def completion(self, model: str, messages: list, api_base: str, custom_prompt_dict: dict, model_response: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def completion(
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        api_base: str,
+        custom_prompt_dict: dict[str, Any],
+        model_response: ModelResponse,
+        *args: Any,
+        **kwargs: Any,
+    ) -> ModelResponse:
         import litellm
 
         turn = self._next_turn(model, api_base, messages)
         chunks = [c for _, c in self._chunks(turn, messages)]
         text = "".join(c["text"] for c in chunks)
-        tool_calls = [c["tool_use"] for c in chunks if c.get("tool_use")]
+        tool_calls = [tool for c in chunks if (tool := c["tool_use"]) is not None]
         usage = chunks[-1]["usage"]
         message: dict[str, Any] = {"role": "assistant", "content": text or None}
         if tool_calls:
@@ -166,17 +218,17 @@ class ScriptedLLM(CustomLLM):
             usage=usage,
         )
 
-    async def acompletion(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:
         return self.completion(*args, **kwargs)
 
 
 def _chunk(
     text: str = "",
-    tool_use: dict | None = None,
+    tool_use: ToolUse | None = None,
     is_finished: bool = False,
     finish_reason: str = "",
-    usage: dict | None = None,
-) -> dict[str, Any]:
+    usage: Usage | None = None,
+) -> Chunk:
     return {
         "text": text,
         "tool_use": tool_use,
@@ -189,29 +241,25 @@ def _chunk(
 
 def _as_error(error: dict[str, Any]) -> Exception:
     """A scripted failure, raised as the litellm exception a real provider would cause."""
-    import httpx
-    import litellm
+    from litellm import exceptions
 
     status = int(error.get("status", 500))
     message = str(error.get("message", f"scripted error {status}"))
-    headers = {}
+    headers: dict[str, str] = {}
     if error.get("retry_after") is not None:
         headers["retry-after"] = str(error["retry_after"])
     response = httpx.Response(status, headers=headers, request=httpx.Request("POST", "http://scripted.invalid"))
-    kwargs = {"message": message, "llm_provider": "scripted", "model": "scripted", "response": response}
     if error.get("kind") == "context_window":
-        return litellm.ContextWindowExceededError(message=message, model="scripted", llm_provider="scripted", response=response)
+        return exceptions.ContextWindowExceededError(message=message, model="scripted", llm_provider="scripted", response=response)
     if error.get("kind") == "timeout":
-        return litellm.Timeout(message=message, model="scripted", llm_provider="scripted")
-    by_status = {
-        400: litellm.BadRequestError,
-        401: litellm.AuthenticationError,
-        403: litellm.PermissionDeniedError,
-        404: litellm.NotFoundError,
-        429: litellm.RateLimitError,
-        503: litellm.ServiceUnavailableError,
+        return exceptions.Timeout(message=message, model="scripted", llm_provider="scripted")
+    by_status: dict[int, StatusError] = {
+        400: exceptions.BadRequestError,
+        401: exceptions.AuthenticationError,
+        403: exceptions.PermissionDeniedError,
+        404: exceptions.NotFoundError,
+        429: exceptions.RateLimitError,
+        503: exceptions.ServiceUnavailableError,
     }
-    cls = by_status.get(status)
-    if cls is not None:
-        return cls(**kwargs)
-    return litellm.InternalServerError(**kwargs)
+    cls = by_status.get(status, exceptions.InternalServerError)
+    return cls(message=message, llm_provider="scripted", model="scripted", response=response)
