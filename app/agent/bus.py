@@ -12,10 +12,12 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
+from typing import TypeVar
 
 from app.agent.events.core import Event
 
 Subscriber = Callable[[Event], None]
+E = TypeVar("E", bound=Event)
 log = logging.getLogger("cockpit.bus")
 
 
@@ -64,13 +66,13 @@ class EventBus:
                 log.exception(message)
 
 
-class EventList(list):
+class EventList(list[Event]):
     """Collects events; handy in tests: ``bus.subscribe(events := EventList())``."""
 
     def __call__(self, event: Event) -> None:
         self.append(event)
 
-    def of(self, cls: type[Event]) -> list:
+    def of(self, cls: type[E]) -> list[E]:
         return [e for e in self if isinstance(e, cls)]
 
     def types(self) -> list[str]:
