@@ -150,7 +150,7 @@ def build_session(
         start_seq = store.last_seq(session_id)
     bus = EventBus(session_id, start_seq=start_seq)
     if store is not None:
-        bus.subscribe(store_sink(store))
+        bus.subscribe(store_sink(store), required=True)
     approvals = ApprovalPolicy(human=human, mode=config.permission_mode)
     features = _features(settings, bus, store, config, model)
     agent = Agent(

@@ -10,6 +10,7 @@ import sys
 from app.commands.common import EXIT_USAGE, clear_errors, run_options
 
 EXIT_CODES = {"completed": 0, "failed": 1, "limit": 3, "interrupted": 130}
+EXIT_FAILED = EXIT_CODES["failed"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,15 +44,26 @@ def run(args: argparse.Namespace) -> int:
     session = build_session(settings, options, human=HeadlessApprover(args.yes), store=store)
     if not args.json:
         print(f"cockpit: model {session.agent.model.name} ({session.settings['model_reason']})", file=sys.stderr)
-    session.bus.subscribe(JsonLinesPrinter() if args.json else ProgressPrinter())
+    # The store (subscribed by build_session) and the printer must not fail silently.
+    session.bus.subscribe(JsonLinesPrinter() if args.json else ProgressPrinter(), required=True)
     if not args.yes and not args.json and session.agent.config.permission_mode.value == "ask":
         print("cockpit: writes and commands will be refused (headless, no --yes)", file=sys.stderr)
     session.start()
-    result = asyncio.run(_run_task(session, args.task))
+    result = asyncio.run(_run_task(session, args.task)) if session.bus.failure is None else None
     session.finish()
+    if session.bus.failure is not None:
+        return _sink_failed(session.bus.failure)
     if session.parent_id and not args.json:
         _print_comparison(db, session.parent_id, session.id)
-    return EXIT_CODES.get(result.outcome, 1)
+    return EXIT_CODES.get(result.outcome, EXIT_FAILED)
+
+
+def _sink_failed(failure) -> int:
+    """The store or the output failed: the task was stopped; never exit 0 with events missing."""
+    if isinstance(failure.error, BrokenPipeError):
+        raise failure.error  # the reader went away: exit 141, as every command
+    print(f"cockpit: the session stopped: {failure.message}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _print_comparison(db, old_id: str, new_id: str) -> None:
@@ -67,6 +79,7 @@ async def _run_task(session, task: str):
     """Run the task; Ctrl+C interrupts it cleanly (the process group of a running command included)."""
     loop = asyncio.get_running_loop()
     runner = asyncio.create_task(session.run_task(task))
+    session.bus.on_failure(lambda _failure: loop.call_soon_threadsafe(runner.cancel))
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, runner.cancel)
