@@ -14,20 +14,22 @@ this function to :func:`storage.importers.import_path` as ``enrich``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 SEEN = "seen"
 _WOULD = {"warn": "Cockpit would have sent the model a correction", "halt": "Cockpit would have stopped the turn"}
 
 
-def with_loop_detections(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``events`` (one session's, as the importers build them) with the loops found in them."""
+def with_loop_detections(events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """``events`` (one session's, as the importers build them, streamed) with the loops found in them, renumbered."""
     from app.agent.resilience.loop_detector import LoopDetector
 
     detector = LoopDetector()
-    out: list[dict[str, Any]] = []
+    seq = 0
     for event in events:
-        out.append(event)
+        seq += 1
+        event["seq"] = seq
         kind = event["type"]
         verdict = None
         if kind == "turn_started":
@@ -39,11 +41,10 @@ def with_loop_detections(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 event.get("name") or "", event.get("arguments"), event.get("status") or "", event.get("result") or "",
                 event.get("error"),
             )
+        yield event
         if verdict is not None:
-            out.append(_seen(event, verdict))
-    for seq, event in enumerate(out, start=1):
-        event["seq"] = seq
-    return out
+            seq += 1
+            yield {**_seen(event, verdict), "seq": seq}
 
 
 def _seen(after: dict[str, Any], verdict: Any) -> dict[str, Any]:

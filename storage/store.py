@@ -3,6 +3,10 @@
 Each event is written with its projections in one transaction, so a process
 killed at any moment leaves a consistent database. Events arrive as plain
 dicts (``Event.to_dict()``): storage does not import the app.
+
+Writes take the write lock up front (``BEGIN IMMEDIATE``) and wait for other
+processes (the busy timeout). A write that still fails is tried again a few
+times, briefly; then :class:`StoreWriteError` says which database and why.
 """
 
 from __future__ import annotations
@@ -14,15 +18,22 @@ import os
 import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlite_utils
 
+from storage.db import write_transaction
 from storage.migrations import feature_projections
 from storage.redact import Redactor
 
 ENVELOPE = ("type", "session_id", "seq", "ts")
+WRITE_RETRY_DELAYS_S = (0.05, 0.2, 0.5)  # after the busy timeout: a few more tries, then give up
+
+
+class StoreWriteError(Exception):
+    """Events could not be stored; the message names the database and the cause."""
 
 
 def iso(ts: float | None) -> str | None:
@@ -65,13 +76,36 @@ class EventStore:
         self.append_many([event])
 
     def append_many(self, events: Iterable[dict[str, Any]]) -> int:
-        """Write events (and their projections) in one transaction."""
-        count = 0
-        with self._lock, self.db.atomic():
-            for event in events:
-                self._write(event)
-                count += 1
-        return count
+        """Write events (and their projections) in one transaction, retried briefly if it fails."""
+        batch = list(events)
+        with self._lock:
+            for delay in (*WRITE_RETRY_DELAYS_S, None):
+                try:
+                    self._write_batch(batch)
+                    return len(batch)
+                except sqlite3.Error as exc:
+                    if delay is None or self.conn.in_transaction:  # inside a caller's transaction: theirs to retry
+                        raise StoreWriteError(f"cannot store events in {self._where()}: {exc}") from exc
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _write_batch(self, batch: list[dict[str, Any]]) -> None:
+        try:
+            with write_transaction(self.db):
+                for event in batch:
+                    self._write(event)
+        except BaseException:
+            self._generation.clear()  # it may count a compaction that was rolled back
+            raise
+
+    def _where(self) -> str:
+        try:
+            for row in self.conn.execute("pragma database_list"):
+                if row[1] == "main":
+                    return row[2] or "the in-memory database"
+        except sqlite3.Error:
+            pass
+        return "the database"
 
     def _write(self, event: dict[str, Any]) -> None:
         row = {
@@ -132,7 +166,7 @@ class EventStore:
                 p.get("source_hash"),
                 iso(row["ts"]),
                 _json(p.get("settings") or {}),
-                os.getpid() if (p.get("source") or "cockpit") == "cockpit" else None,
+                os.getpid(),  # the writer, until session_finished (an import in progress too)
                 socket.gethostname(),
                 p.get("parent_id"),
             ),
@@ -312,11 +346,9 @@ class EventStore:
 
 def mark_abandoned_sessions(db: sqlite_utils.Database) -> list[str]:
     """Sessions left 'running' by a process that is gone are marked interrupted."""
-    host = socket.gethostname()
     stale: list[str] = []
     for row in db.query("select id, pid, host from sessions where status = 'running'"):
-        alive = row["host"] == host and row["pid"] and _pid_alive(int(row["pid"]))
-        if not alive:
+        if not process_alive(row["pid"], row["host"], ours=True):
             stale.append(row["id"])
     for session_id in stale:
         last = db.conn.execute("select max(ts) from events where session_id = ?", (session_id,)).fetchone()[0]
@@ -327,9 +359,12 @@ def mark_abandoned_sessions(db: sqlite_utils.Database) -> list[str]:
     return stale
 
 
-def _pid_alive(pid: int) -> bool:
+def process_alive(pid: int | None, host: str | None, *, ours: bool = False) -> bool:
+    """Is the process that wrote ``pid``/``host`` still running (this one counts when ``ours``)?"""
+    if not pid or host != socket.gethostname():
+        return False
     if pid == os.getpid():
-        return True
+        return ours
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

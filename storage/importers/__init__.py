@@ -2,15 +2,21 @@
 
 ``import_path(db, path)`` reads one file (Claude Code transcript, Codex CLI
 rollout or mini-swe-agent trajectory), converts it to Cockpit events and writes
-them through :class:`~storage.store.EventStore` in one transaction: a broken
-or unknown file raises :class:`ImportFormatError` naming the file and line and
-writes nothing. Session ids are derived from the source, so importing the same
-file again is a no-op (``status="skipped"``); a file that changed since (a
-session that went on) replaces its earlier import (``status="updated"``).
+them through :class:`~storage.store.EventStore`. The file is streamed: every
+line is checked first (a broken or unknown file raises
+:class:`ImportFormatError` naming the file and line, and nothing is written),
+then the events are written in small batches, each its own transaction, so
+other Cockpit processes never wait long for the write lock. A record that turns
+out unusable while writing removes what was written of the session. Session ids
+are derived from the source, so importing the same file again is a no-op
+(``status="skipped"``); a file that changed since (a session that went on)
+replaces its earlier import (``status="updated"``). A process killed in the
+middle of an import leaves a session without its ``session_finished`` event;
+importing the file again replaces it.
 
-``enrich`` (optional) receives the converted events and returns the list to
-store: the app passes its loop detector through it (storage knows nothing of
-the core).
+``enrich`` (optional) receives the converted events as an iterator and returns
+an iterable of the events to store: the app passes its loop detector through it
+(storage knows nothing of the core).
 
 ``discover(paths)`` expands folders into the files to import.
 """
@@ -18,7 +24,8 @@ the core).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,7 +33,12 @@ from typing import Any
 import sqlite_utils
 
 from storage.importers import claude_code, codex_cli, mini_swe_agent
-from storage.importers.common import ImportFormatError, ImportResult, sha256
+from storage.db import write_transaction
+from storage.importers.common import ImportFormatError, ImportResult, file_digest, lines
+
+Events = Iterable[dict[str, Any]]
+BATCH_EVENTS = 500  # events per transaction ...
+BATCH_CHARS = 2_000_000  # ... or about this much text, whichever comes first
 
 __all__ = ["ImportFormatError", "ImportResult", "detect", "discover", "import_path"]
 
@@ -58,11 +70,11 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     return list(unique)
 
 
-def detect(path: Path, data: bytes) -> ModuleType:
-    """The format module for this file, or :class:`ImportFormatError`."""
+def detect(path: Path) -> ModuleType:
+    """The format module for this file (from its first record), or :class:`ImportFormatError`."""
     if path.name.endswith(".json"):
         return mini_swe_agent
-    for number, line in enumerate(data.splitlines(), start=1):
+    for number, line in lines(path):
         if not line.strip():
             continue
         try:
@@ -79,35 +91,90 @@ def detect(path: Path, data: bytes) -> ModuleType:
     raise ImportFormatError(path, 1, "empty file")
 
 
-def import_path(
-    db: sqlite_utils.Database,
-    path: str | Path,
-    *,
-    enrich: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
-) -> ImportResult:
+def import_path(db: sqlite_utils.Database, path: str | Path, *, enrich: Callable[[Iterator[dict[str, Any]]], Events] | None = None) -> ImportResult:
     """Import one session file (see the module docstring)."""
+    path = Path(path)
+    digest = file_digest(path)
+    done = _imported(db, digest)
+    if done is not None:
+        return _result(db, path, *done, "skipped", "already imported")
+    events: Iterator[dict[str, Any]] = detect(path).convert(path, digest)
+    if enrich is not None:
+        events = iter(enrich(events))
+    return _write(db, path, digest, events)
+
+
+def _write(db: sqlite_utils.Database, path: Path, digest: str, events: Iterator[dict[str, Any]]) -> ImportResult:
+    """Store the events batch by batch; the first batch claims the session (or finds it taken)."""
     from storage.store import EventStore
 
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFormatError(path, 0, f"cannot read it: {exc.strerror or exc}") from None
-    digest = sha256(data)
-    same = db.execute("select id, source from sessions where source_hash = ? limit 1", [digest]).fetchone()
-    if same is not None:
-        return _result(db, path, same[0], same[1], "skipped", "already imported")
-    events = detect(path, data).convert(path, data, digest)
-    if enrich is not None:
-        events = enrich(events)
-    session_id, source = events[0]["session_id"], events[0]["source"]
-    existed = db.execute("select 1 from sessions where id = ?", [session_id]).fetchone() is not None
-    with db.atomic():
-        if existed:
+    store = EventStore(db)
+    batches = _batches(events)
+    first = next(batches)
+    session_id, source = first[0]["session_id"], first[0]["source"]
+    with write_transaction(db):  # check and claim under the write lock: concurrent imports of one file line up
+        done = _imported(db, digest) or _importing(db, digest)
+        if done is not None:
+            return _result(db, path, *done, "skipped", "already imported" if _imported(db, digest) else "being imported by another process")
+        earlier = db.execute("select source_hash from sessions where id = ?", [session_id]).fetchone()
+        if earlier is not None:
             _delete_session(db, session_id)
-        EventStore(db).append_many(events)
-    return _result(db, path, session_id, source, "updated" if existed else "imported",
-                   "the file changed since it was imported" if existed else "")
+        store.append_many(first)
+    try:
+        for batch in batches:
+            store.append_many(batch)
+    except BaseException:
+        try:  # nothing of a file that failed half-way stays
+            with write_transaction(db):
+                _delete_session(db, session_id)
+        except sqlite3.Error:
+            pass  # the database itself failed: the original error says so
+        raise
+    updated = earlier is not None and earlier[0] != digest
+    return _result(db, path, session_id, source, "updated" if updated else "imported",
+                   "the file changed since it was imported" if updated else "")
+
+
+def _batches(events: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Bounded lists of events: a transaction never holds the write lock for long."""
+    batch: list[dict[str, Any]] = []
+    chars = 0
+    for event in events:
+        batch.append(event)
+        chars += _text_size(event)
+        if len(batch) >= BATCH_EVENTS or chars >= BATCH_CHARS:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
+
+
+def _text_size(event: dict[str, Any]) -> int:
+    message = event.get("message")
+    content = message.get("content") if isinstance(message, dict) else None
+    return len(event.get("result") or "") + len(event.get("text") or "") + (len(content) if isinstance(content, str) else 0)
+
+
+_LAST_EVENT = "(select type from events e where e.session_id = s.id order by seq desc limit 1)"
+
+
+def _imported(db: sqlite_utils.Database, digest: str) -> tuple[str, str] | None:
+    """(session id, source) of a complete import of these bytes."""
+    return db.execute(
+        f"select id, source from sessions s where source_hash = ? and {_LAST_EVENT} = 'session_finished' limit 1", [digest]
+    ).fetchone()
+
+
+def _importing(db: sqlite_utils.Database, digest: str) -> tuple[str, str] | None:
+    """(session id, source) of an import of these bytes that another live process is still writing."""
+    from storage.store import process_alive
+
+    for session_id, source, pid, host in db.execute(
+        "select id, source, pid, host from sessions where source_hash = ? and pid is not null", [digest]
+    ).fetchall():
+        if process_alive(pid, host):
+            return session_id, source
+    return None
 
 
 def _delete_session(db: sqlite_utils.Database, session_id: str) -> None:

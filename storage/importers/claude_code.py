@@ -26,11 +26,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.importers.common import ImportFormatError, Recorder, ToolUse, parse_ts, read_jsonl, usage
+from storage.importers.common import (
+    ImportFormatError,
+    Recorder,
+    ToolUse,
+    parse_ts,
+    read_jsonl,
+    record_errors,
+    usage,
+)
 
 SOURCE = "claude-code"
 _RECORD_TYPES = {
@@ -52,61 +61,89 @@ def looks_like(record: dict[str, Any]) -> bool:
     return "payload" not in record and ("sessionId" in record or record.get("type") in _RECORD_TYPES)
 
 
-def session_ids(records: list[tuple[int, dict[str, Any]]], digest: str) -> tuple[str, str | None]:
-    """(session id, parent id): ``cc-`` + 12 hex of Claude's session id; sub-agents add their agent id."""
-    source_id = next((r["sessionId"] for _, r in records if isinstance(r.get("sessionId"), str)), "")
-    main = "cc-" + (source_id.replace("-", "")[:12] or digest[:12])
-    agent = next((r["agentId"] for _, r in records if isinstance(r.get("agentId"), str) and r.get("isSidechain")), None)
-    if agent:
-        return f"{main}-{agent}", main
-    return main, None
+@dataclass
+class _Header:
+    """What the session row needs, gathered in a first pass over the file (which also checks every line)."""
+
+    digest: str
+    source_id: str = ""
+    agent_id: str | None = None
+    first_ts: float | None = None
+    first_cwd: dict[str, Any] | None = None  # the first record with a working folder
+    model: str = ""
+    title: str | None = None
+    records: int = 0
+
+    def see(self, record: dict[str, Any]) -> None:
+        self.records += 1
+        if not self.source_id and isinstance(record.get("sessionId"), str):
+            self.source_id = record["sessionId"]
+        if self.agent_id is None and isinstance(record.get("agentId"), str) and record.get("isSidechain"):
+            self.agent_id = record["agentId"]
+        if self.first_ts is None:
+            self.first_ts = parse_ts(record.get("timestamp"))
+        if self.first_cwd is None and "cwd" in record:
+            self.first_cwd = record
+        kind = record.get("type")
+        message = record.get("message")
+        if not self.model and kind == "assistant" and isinstance(message, dict):
+            model = message.get("model")
+            if isinstance(model, str) and model and not model.startswith("<"):
+                self.model = model
+        if self.title is None:
+            if kind == "custom-title" and isinstance(record.get("customTitle"), str):
+                self.title = record["customTitle"]
+            elif kind == "summary" and isinstance(record.get("summary"), str):
+                self.title = record["summary"]
+
+    def session_ids(self) -> tuple[str, str | None]:
+        """(session id, parent id): ``cc-`` + 12 hex of Claude's session id; sub-agents add their agent id."""
+        main = "cc-" + (self.source_id.replace("-", "")[:12] or self.digest[:12])
+        if self.agent_id:
+            return f"{main}-{self.agent_id}", main
+        return main, None
 
 
-def convert(path: Path, data: bytes, digest: str) -> list[dict[str, Any]]:
-    records = list(read_jsonl(path, data))
-    if not records:
+def _scan(path: Path, digest: str) -> _Header:
+    header = _Header(digest)
+    for _, record in read_jsonl(path):
+        header.see(record)
+    if not header.records:
         raise ImportFormatError(path, 1, "empty file: no Claude Code records")
-    session_id, parent_id = session_ids(records, digest)
-    first = next((r for _, r in records if "cwd" in r), {})
+    return header
+
+
+def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
+    """The session's events, streamed (the file is read twice: the header first, then the records)."""
+    header = _scan(path, digest)
+    session_id, parent_id = header.session_ids()
+    first = header.first_cwd or {}
     recorder = Recorder(session_id)
     recorder.start(
-        _first_ts(records),
+        header.first_ts,
         source=SOURCE,
         source_path=str(path),
         source_hash=digest,
-        title=_title(path, records, is_subagent=parent_id is not None),
+        title=header.title if header.title is not None else _subagent_title(path, is_subagent=parent_id is not None),
         workspace=first.get("cwd"),
-        model=_first_model(records),
+        model=header.model,
         parent_id=parent_id,
         settings={"source_version": first.get("version"), "source_session_id": first.get("sessionId")},
     )
+    yield from recorder.drain()
     reader = _Reader(recorder, path, main_id=session_id if parent_id is None else None)
-    for number, record in records:
-        reader.feed(number, record)
+    for number, record in read_jsonl(path):
+        with record_errors(path, number):
+            reader.feed(number, record)
+        yield from recorder.drain()
     reader.flush()
     if reader.skipped_sidechain:
         recorder.notice(None, f"{reader.skipped_sidechain} sidechain records in the main transcript were not imported")
-    return recorder.finish(reader.previous_ts)
+    yield from recorder.finish(reader.previous_ts)
 
 
-def _first_ts(records: list[tuple[int, dict[str, Any]]]) -> float | None:
-    return next((ts for _, r in records if (ts := parse_ts(r.get("timestamp"))) is not None), None)
-
-
-def _first_model(records: list[tuple[int, dict[str, Any]]]) -> str:
-    for _, r in records:
-        model = (r.get("message") or {}).get("model") if r.get("type") == "assistant" else None
-        if isinstance(model, str) and model and not model.startswith("<"):
-            return model
-    return ""
-
-
-def _title(path: Path, records: list[tuple[int, dict[str, Any]]], *, is_subagent: bool) -> str:
-    for _, r in records:
-        if r.get("type") == "custom-title" and isinstance(r.get("customTitle"), str):
-            return r["customTitle"]
-        if r.get("type") == "summary" and isinstance(r.get("summary"), str):
-            return r["summary"]
+def _subagent_title(path: Path, *, is_subagent: bool) -> str:
+    """A sub-agent's ``<name>.meta.json`` gives its title; otherwise the first prompt becomes the title."""
     meta = path.with_suffix(".meta.json")
     if is_subagent and meta.is_file():
         try:
@@ -115,7 +152,7 @@ def _title(path: Path, records: list[tuple[int, dict[str, Any]]], *, is_subagent
             return ""
         if isinstance(info, dict):
             return " · ".join(str(info[k]) for k in ("agentType", "description") if info.get(k))
-    return ""  # the first prompt becomes the title
+    return ""
 
 
 def _block_text(block: Any) -> str:

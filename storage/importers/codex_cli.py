@@ -25,11 +25,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.importers.common import ImportFormatError, Recorder, ToolUse, parse_ts, read_jsonl, usage
+from storage.importers.common import (
+    ImportFormatError,
+    Recorder,
+    ToolUse,
+    parse_ts,
+    read_jsonl,
+    record_errors,
+    usage,
+)
 
 SOURCE = "codex-cli"
 _RECORD_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "compacted"}
@@ -44,31 +53,55 @@ def looks_like(record: dict[str, Any]) -> bool:
     return record.get("type") in _RECORD_TYPES and isinstance(record.get("payload"), dict)
 
 
-def convert(path: Path, data: bytes, digest: str) -> list[dict[str, Any]]:
-    records = list(read_jsonl(path, data))
-    if not records:
-        raise ImportFormatError(path, 1, "empty file: no Codex records")
-    for number, record in records:
+@dataclass
+class _Header:
+    """What the session row needs, gathered in a first pass over the file (which also checks every line)."""
+
+    first_ts: Any = None
+    meta: dict[str, Any] | None = None
+    model: str | None = None
+    records: int = 0
+
+    def see(self, number: int, record: dict[str, Any], path: Path) -> None:
         if not looks_like(record):
             raise ImportFormatError(path, number, "not a Codex rollout record (expected {timestamp, type, payload})")
-    meta = next((r["payload"] for _, r in records if r["type"] == "session_meta"), {})
+        if not self.records:
+            self.first_ts = record.get("timestamp")
+        self.records += 1
+        if self.meta is None and record["type"] == "session_meta":
+            self.meta = record["payload"]
+        if self.model is None and record["type"] == "turn_context":
+            self.model = record["payload"].get("model", "")
+
+
+def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
+    """The session's events, streamed (the file is read twice: the header first, then the records)."""
+    header = _Header()
+    for number, record in read_jsonl(path):
+        header.see(number, record, path)
+    if not header.records:
+        raise ImportFormatError(path, 1, "empty file: no Codex records")
+    meta = header.meta or {}
     source_id = str(meta.get("id") or "")
     recorder = Recorder("cx-" + (source_id.replace("-", "")[-12:] or digest[:12]))
     recorder.start(
-        parse_ts(records[0][1].get("timestamp")),
+        parse_ts(header.first_ts),
         source=SOURCE,
         source_path=str(path),
         source_hash=digest,
         workspace=meta.get("cwd"),
-        model=next((r["payload"].get("model", "") for _, r in records if r["type"] == "turn_context"), ""),
+        model=header.model or "",
         settings={"source_version": meta.get("cli_version"), "source_session_id": source_id or None,
                   "model_provider": meta.get("model_provider")},
     )
+    yield from recorder.drain()
     reader = _Reader(recorder)
-    for _, record in records:
-        reader.feed(record)
+    for number, record in read_jsonl(path):
+        with record_errors(path, number):
+            reader.feed(record)
+        yield from recorder.drain()
     reader.close_call(None, None)
-    return recorder.finish(reader.previous_ts, status=reader.status)
+    yield from recorder.finish(reader.previous_ts, status=reader.status)
 
 
 @dataclass

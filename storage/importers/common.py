@@ -5,6 +5,10 @@ event dicts Cockpit itself would have written (``Event.to_dict()`` shape), so
 that the store, the projections, the panes and replay treat an imported
 session like a native one. :class:`Recorder` keeps the bookkeeping (seq, turn,
 step, message index, open tool calls) so that each format module only parses.
+
+Files are streamed: :func:`read_jsonl` reads one line at a time, and a format's
+``convert`` yields events as it goes (taking them from :meth:`Recorder.drain`),
+so memory stays flat whatever the size of the file.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +67,27 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def file_digest(path: Path) -> str:
+    """The file's SHA-256, read in chunks; an unreadable file is an :class:`ImportFormatError`."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        raise ImportFormatError(path, 0, f"cannot read it: {exc.strerror or exc}") from None
+    return digest.hexdigest()
+
+
+def lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw line) for every line of the file, read one at a time."""
+    try:
+        with path.open("rb") as handle:
+            yield from enumerate(handle, start=1)
+    except OSError as exc:
+        raise ImportFormatError(path, 0, f"cannot read it: {exc.strerror or exc}") from None
+
+
 def parse_ts(value: Any) -> float | None:
     """ISO-8601 text (``...Z`` included) or epoch seconds → epoch seconds."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -77,14 +103,13 @@ def parse_ts(value: Any) -> float | None:
     return parsed.timestamp()
 
 
-def read_jsonl(path: Path, data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, record) for every non-blank line; a bad line is an :class:`ImportFormatError`."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ImportFormatError(path, line, "not UTF-8 text") from None
-    for number, line in enumerate(text.splitlines(), start=1):
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) for every non-blank line, streamed; a bad line is an :class:`ImportFormatError`."""
+    for number, raw in lines(path):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ImportFormatError(path, number, "not UTF-8 text") from None
         if not line.strip():
             continue
         try:
@@ -94,6 +119,15 @@ def read_jsonl(path: Path, data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
         if not isinstance(record, dict):
             raise ImportFormatError(path, number, "expected a JSON object on every line")
         yield number, record
+
+
+@contextmanager
+def record_errors(path: Path, number: int) -> Iterator[None]:
+    """A record of an unexpected shape (a number where an object belongs...) names its line, not a traceback."""
+    try:
+        yield
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise ImportFormatError(path, number, f"a record of an unexpected shape ({type(exc).__name__}: {exc})") from None
 
 
 def usage(prompt: int, completion: int, cached: int = 0, cache_write: int = 0) -> dict[str, Any]:
@@ -132,7 +166,8 @@ class Recorder:
     """Builds one session's events in order, the way the live loop would emit them."""
 
     session_id: str
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)  # built, not yet taken by drain()
+    seq: int = 0
     turn: int = 0
     last_ts: float = 0.0
     _turn_open: bool = field(default=False, init=False, repr=False)
@@ -148,10 +183,16 @@ class Recorder:
     def emit(self, type_name: str, ts: float | None, **payload: Any) -> dict[str, Any]:
         if ts is not None:
             self.last_ts = ts
-        event = {"type": type_name, "session_id": self.session_id, "seq": len(self.events) + 1, "ts": self.last_ts}
+        self.seq += 1
+        event = {"type": type_name, "session_id": self.session_id, "seq": self.seq, "ts": self.last_ts}
         event.update(payload)
         self.events.append(event)
         return event
+
+    def drain(self) -> list[dict[str, Any]]:
+        """The events built since the last call, in order."""
+        events, self.events = self.events, []
+        return events
 
     # --- session and turns ------------------------------------------------------------
 
@@ -258,7 +299,7 @@ class Recorder:
         self.emit("interrupted", ts, turn=self.turn, reason=reason)
 
     def finish(self, ts: float | None, status: str = "completed", reason: str = "") -> list[dict[str, Any]]:
-        """Close what the source left open and return every event."""
+        """Close what the source left open; the events not drained yet."""
         for tool_call_id in list(self._open_tools):
             self.tool_result(None, tool_call_id, status="cancelled", result="",
                              error="the source file records no result for this call", duration_ms=0.0)
@@ -266,4 +307,4 @@ class Recorder:
             self._turn_outcome = status
         self._close_turn()
         self.emit("session_finished", ts, status=status, reason=reason)
-        return self.events
+        return self.drain()

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from storage.importers.common import ImportFormatError, Recorder, ToolUse, parse_ts, usage
+from storage.importers.common import ImportFormatError, Recorder, ToolUse, parse_ts, record_errors, usage
 
 SOURCE = "mini-swe-agent"
 _ACTION = re.compile(r"```bash\s*\n(.*?)\n```", re.DOTALL)
@@ -29,10 +30,12 @@ _TIMED_OUT = re.compile(r"timed out", re.IGNORECASE)
 _STATUS = {"Submitted": "completed", "LimitsExceeded": "limit"}
 
 
-def load(path: Path, data: bytes) -> dict[str, Any]:
-    """The trajectory object; JSON errors name the line they were found on."""
+def load(path: Path) -> dict[str, Any]:
+    """The trajectory object (one JSON document, read whole); JSON errors name the line they were found on."""
     try:
-        trajectory = json.loads(data.decode("utf-8"))
+        trajectory = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ImportFormatError(path, 0, f"cannot read it: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ImportFormatError(path, 1, "not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -42,8 +45,9 @@ def load(path: Path, data: bytes) -> dict[str, Any]:
     return trajectory
 
 
-def convert(path: Path, data: bytes, digest: str) -> list[dict[str, Any]]:
-    trajectory = load(path, data)
+def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
+    """The session's events; the trajectory is one JSON document, so it is parsed whole (they are small)."""
+    trajectory = load(path)
     info = trajectory.get("info") if isinstance(trajectory.get("info"), dict) else {}
     config = info.get("config") if isinstance(info.get("config"), dict) else {}
     messages = trajectory["messages"]
@@ -61,9 +65,11 @@ def convert(path: Path, data: bytes, digest: str) -> list[dict[str, Any]]:
         model=str((config.get("model") or {}).get("model_name") or ""),
         settings={"source_version": info.get("mini_version"), "trajectory_format": trajectory.get("trajectory_format")},
     )
-    _replay(recorder, messages, submitted=info.get("exit_status") == "Submitted")
+    yield from recorder.drain()
+    with record_errors(path, 1):
+        yield from _replay(recorder, messages, submitted=info.get("exit_status") == "Submitted")
     status = _STATUS.get(str(info.get("exit_status")), "failed" if info.get("exit_status") else "completed")
-    return recorder.finish(None, status=status, reason=str(info.get("exit_status") or ""))
+    yield from recorder.finish(None, status=status, reason=str(info.get("exit_status") or ""))
 
 
 def _file_time(path: Path) -> float | None:
@@ -88,7 +94,7 @@ def _response(message: dict[str, Any]) -> dict[str, Any]:
     return response if isinstance(response, dict) else {}
 
 
-def _replay(recorder: Recorder, messages: list[dict[str, Any]], *, submitted: bool) -> None:
+def _replay(recorder: Recorder, messages: list[dict[str, Any]], *, submitted: bool) -> Iterator[dict[str, Any]]:
     waiting: str | None = None  # the id of the action whose observation comes next
     prompted = False
     for position, message in enumerate(messages):
@@ -107,6 +113,7 @@ def _replay(recorder: Recorder, messages: list[dict[str, Any]], *, submitted: bo
             recorder.notice(None, "the model's reply had no single bash action; the agent asked again", level="warning")
         else:
             recorder.message(None, {"role": str(role), "content": text})
+        yield from recorder.drain()
 
 
 def _assistant(recorder: Recorder, message: dict[str, Any], text: str, *, call_number: int) -> str | None:
