@@ -24,8 +24,9 @@ test: $(STAMP)  ## the whole suite: unit, storage, loop, e2e over loopback HTTP,
 bench: $(STAMP)  ## benchmarks; each prints ratios against a baseline measured in the same run
 	$(PY) -m benchmarks
 
-lint: $(STAMP)
+lint: $(STAMP)  ## import-linter contracts, then mypy strict on the strict set ([tool.mypy] in pyproject.toml)
 	$(VENV)/bin/lint-imports
+	$(PY) -m tests.support.typecheck
 
 lock: $(PY)  ## refresh constraints.txt from a fresh resolution
 	$(PY) -m pip install --quiet -e '.[test]'

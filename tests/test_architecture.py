@@ -139,3 +139,12 @@ def test_the_sql_check_sees_statements_not_prose():
     assert SQL.match("pragma database_list")
     assert not SQL.match("update the README with the new options")
     assert not SQL.match("Select a session, then press r to replay it")
+
+
+def test_the_strict_set_type_checks():
+    """mypy with every strict flag over the strict set named in [tool.mypy] (``make lint`` runs it too)."""
+    from tests.support.typecheck import run
+
+    result = run()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("Success")
