@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from app.agent.events.format import money
 from app.agent.feedback.config import FeedbackConfig
 from app.agent.feedback.estimator import Estimate, Task, estimate, raw_rate
 
@@ -250,7 +251,7 @@ def render_report(report: dict[str, Any]) -> Any:
         signals.add_row(item["label"], str(item["count"]), pct(item["rate"]), bar(item["rate"]))
     mean_cost = report["signals"]["mean_cost_usd"]
     if mean_cost is not None:
-        signals.caption = f"mean cost per task ${mean_cost:.4f}"
+        signals.caption = f"mean cost per task {money(mean_cost)}"
     parts.append(signals)
 
     if report["worst_tasks"]:

@@ -8,6 +8,7 @@ import time
 from typing import Any, TextIO
 
 from app.agent.events import core as ev
+from app.agent.events.format import duration, money
 
 
 class JsonLinesPrinter:
@@ -75,7 +76,7 @@ class ProgressPrinter:
         args = e.arguments if e.arguments is not None else e.arguments_raw
         summary = _one_line(json.dumps(args, ensure_ascii=False) if not isinstance(args, str) else args, 70)
         mark = "[green]✓[/green]" if ok else "[red]✗[/red]"
-        self.console.print(f"{mark} {e.name} {summary} [dim]{e.status.value} · {e.duration_ms / 1000:.2f}s[/dim]")
+        self.console.print(f"{mark} {e.name} {summary} [dim]{e.status.value} · {duration(e.duration_ms / 1000)}[/dim]")
         if not ok and e.error:
             self.console.print(f"  [dim]{_one_line(e.error, 110)}[/dim]")
 
@@ -98,7 +99,7 @@ class ProgressPrinter:
         self.console.print(
             f"[bold]{e.outcome}[/bold] · {_count(e.steps, 'step')} · {_count(self.model_calls, 'model call')} · "
             f"{_count(self.tool_calls, 'tool call')} ({self.tool_failures} failed) · "
-            f"{self.tokens_in:,} in / {self.tokens_out:,} out tokens · ${self.cost:.4f} · {elapsed:.1f}s"
+            f"{self.tokens_in:,} in / {self.tokens_out:,} out tokens · {money(self.cost)} · {duration(elapsed)}"
         )
 
 

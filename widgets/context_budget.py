@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 
 from app.agent.events.budget_view import BudgetState, Segment
 from app.agent.events.core import Event
+from app.agent.events.format import tokens as tokens_text
 from widgets.relayout import refresh_keeping_layout, update_static
 
 CATEGORY_KEYS = (
@@ -66,19 +67,6 @@ STEP_WORDS = {
     "truncate_item": "truncated",
 }
 ACTION_WORDS = {"capped": "capped", "placeholder": "replaced", "summarized": "summarised", "dropped": "dropped", "truncated": "truncated"}
-
-
-def tokens_text(tokens: int) -> str:
-    """``950``, ``41.2k``, ``128k``, ``1.05M``."""
-    sign = "-" if tokens < 0 else ""
-    n = abs(tokens)
-    if n < 1_000:
-        return f"{sign}{n}"
-    if n < 100_000:
-        return f"{sign}{n / 1000:.1f}k"
-    if n < 1_000_000:
-        return f"{sign}{n / 1000:.0f}k"
-    return f"{sign}{n / 1_000_000:.2f}M"
 
 
 def allocate_cells(weights: list[int], width: int) -> list[int]:

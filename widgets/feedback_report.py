@@ -16,6 +16,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
+from app.agent.events.format import money
+
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
@@ -119,7 +121,7 @@ class FeedbackReportView(VerticalScroll):
         for item in signals["rates"].values():
             table.add_row(item["label"], _bar(item["rate"]), _pct(item["rate"]))
         if signals["mean_cost_usd"] is not None:
-            table.add_row("mean cost per task", "", f"${signals['mean_cost_usd']:.4f}")
+            table.add_row("mean cost per task", "", money(signals["mean_cost_usd"]))
         return table
 
     @staticmethod

@@ -20,6 +20,7 @@ from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Static
 
+from app.agent.events.format import duration, money
 from app.agent.events.retries_view import AttemptRow, BreakerView, RetriesState
 from widgets.relayout import update_static
 
@@ -138,9 +139,9 @@ def render_summary(state: RetriesState) -> Content:
         f"[b]Ratio[/b]   {_ratio_bar(state)} {_ratio_text(state)}",
         f"        {state.retries} retries / {state.first_tries} first tries"
         f"  ·  lines {state.ratio_warn:.0%} / {state.ratio_alarm:.0%}",
-        f"[b]Backoff[/b] {state.backoff_s:.1f} s"
+        f"[b]Backoff[/b] {duration(state.backoff_s)}"
         + (f"  ·  short-circuited {state.short_circuited}" if state.short_circuited else ""),
-        f"[b]Tax[/b]     {state.tax_tokens:,} tok · ${state.tax_usd:.4f}{_tax_share(state)}",
+        f"[b]Tax[/b]     {state.tax_tokens:,} tok · {money(state.tax_usd)}{_tax_share(state)}",
     ]
     if state.last_stop:
         lines.append(f"[$error]Stopped[/] {escape(state.last_stop)}")
@@ -177,7 +178,7 @@ def _tax_share(state: RetriesState) -> str:
     share = state.tax_share
     if share is None:
         return ""
-    return f" ({share:.1%} of ${state.session_cost_usd:.4f})"
+    return f" ({share:.1%} of {money(state.session_cost_usd)})"
 
 
 def render_breakers(state: RetriesState, now: float) -> Content:
@@ -224,7 +225,7 @@ def render_log(rows: list[AttemptRow], format_time: Callable[[float], str]) -> C
     lines = ["[b]Attempts[/b] [$text-muted](newest first)[/]"]
     for row in rows[:LOG_ROWS]:
         attempt = f"{row.attempt}/{row.max_attempts}" if row.attempt else "—"
-        wait = f"{row.wait_s:.1f}s" if row.wait_s else ""
+        wait = duration(row.wait_s) if row.wait_s else ""
         error = row.error_class or "—"
         lines.append(
             f" {format_time(row.ts)} {_outcome(row.outcome)} {attempt:>4} {wait:>5} {error:<13} "

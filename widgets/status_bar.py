@@ -14,7 +14,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from widgets.session_stats import REDUCED_TYPES, SessionStats, clock_text, compact_tokens
+from app.agent.events.format import money, tokens
+from widgets.session_stats import REDUCED_TYPES, SessionStats, clock_text
 
 if TYPE_CHECKING:
     from app.agent.events import core as ev
@@ -87,9 +88,9 @@ class StatusBar(Static):
             session=(s.session_id or "—")[:8],
             activity=self.activity,
             steps=str(s.steps),
-            tin=compact_tokens(s.tokens_in),
-            tout=compact_tokens(s.tokens_out),
-            cost=f"${s.cost_usd:.4f}",
+            tin=tokens(s.tokens_in),
+            tout=tokens(s.tokens_out),
+            cost=money(s.cost_usd),
             elapsed=clock_text(s.elapsed(self.clock())),
         )
         # The permission mode comes first, so a narrow terminal never hides YOLO.

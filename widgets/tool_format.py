@@ -11,6 +11,8 @@ import json
 from pathlib import PurePosixPath
 from typing import Any
 
+from app.agent.events.format import duration
+
 PREVIEW_LINES = 24  # result lines shown before "show all"
 
 _LEXERS = {
@@ -103,11 +105,7 @@ def truncate_lines(text: str, max_lines: int = PREVIEW_LINES) -> tuple[str, int]
 
 
 def format_duration(ms: float | None) -> str:
+    """A tool call's time, ``""`` when it was not measured."""
     if ms is None or ms <= 0:
         return ""
-    seconds = ms / 1000
-    if seconds < 10:
-        return f"{seconds:.2f}s"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+    return duration(ms / 1000)

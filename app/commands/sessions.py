@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from app.agent.events.format import money
 from app.commands.common import clear_errors, open_database
 
 
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             r["model"] or "",
             str(r["steps"]),
             f"{r['tokens_in']:,}/{r['tokens_out']:,}",
-            f"${r['cost_usd']:.4f}",
+            money(r["cost_usd"]),
             r["title"],
         )
     console = Console()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from app.agent.events.format import duration, money
 from app.commands.common import clear_errors, open_database
 
 
@@ -27,18 +28,17 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(s, indent=2, ensure_ascii=False))
         return 0
-    duration = f"{s['duration_s']:.1f}s" if s["duration_s"] is not None else "—"
     lines = [
         f"session      {s['id']}  ({s['source']})",
         f"title        {s['title'] or '—'}",
         f"model        {s['model'] or '—'}",
         f"workspace    {s['workspace'] or '—'}",
         f"status       {s['status']}",
-        f"started      {s['started_at']}   duration {duration}",
+        f"started      {s['started_at']}   duration {duration(s['duration_s'])}",
         f"model calls  {s['model_calls']} ({s['model_call_errors']} failed)",
         f"tool calls   {s['tool_calls']} ({s['tool_calls_ok']} ok, {s['tool_calls_failed']} failed)",
         f"tokens       {s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached",
-        f"cost         ${s['cost_usd']:.4f}" + (f"   (retry tax ${s['wasted_usd']:.4f}, {s['wasted_tokens']:,} tokens)" if s["wasted_tokens"] else ""),
+        f"cost         {money(s['cost_usd'])}" + (f"   (retry tax {money(s['wasted_usd'])}, {s['wasted_tokens']:,} tokens)" if s["wasted_tokens"] else ""),
         f"events       {s['events']}",
     ]
     loops = _loop_hits(db, s["id"])

@@ -75,7 +75,7 @@ async def test_storming_pane():
         summary = text(app, "summary")
         assert "0/50" in summary and "refused 1" in summary
         assert "75.0% ALARM" in summary and "3 retries / 4 first tries" in summary
-        assert "Backoff 3.2 s" in summary and "short-circuited 1" in summary
+        assert "Backoff 3.2s" in summary and "short-circuited 1" in summary
         assert "3,000 tok · $0.0090 (45.0% of $0.0200)" in summary
         assert "Stopped anthropic/claude-sonnet-4: retry budget (server_error)" in summary
         breakers = text(app, "breakers").splitlines()
@@ -83,7 +83,7 @@ async def test_storming_pane():
         assert breakers[2].startswith(" tool  OPEN half-open in 54 s  mcp_search")
         log = text(app, "log").splitlines()
         assert log[1].split()[:5] == ["22:13:45", "stop:", "retry", "budget", "1/3"]
-        assert log[6].split()[:5] == ["22:13:27", "retry", "2/3", "0.8s", "overloaded"]
+        assert log[6].split()[:5] == ["22:13:27", "retry", "2/3", "0.80s", "overloaded"]
 
 
 async def test_the_countdown_follows_the_clock():

@@ -15,7 +15,7 @@ from app.tui.approver import TuiApprover
 from app.tui.bridge import EventBridge
 from app.tui.messages import ApprovalNeeded, TextReady
 from app.tui.runner import AgentRunner, RunnerClosed
-from widgets.session_stats import SessionStats, clock_text, compact_tokens
+from widgets.session_stats import SessionStats, clock_text
 from widgets.status_bar import display_model
 from widgets.tool_format import call_body, format_duration, result_lexer, short_args, truncate_lines
 
@@ -208,6 +208,6 @@ def test_status_numbers():
     assert stats.elapsed(15) == 5
     stats.apply(ev.TurnFinished(turn=1), 20)
     assert stats.elapsed(99) == 10 and not stats.running
-    assert compact_tokens(1500) == "1.5k" and clock_text(75) == "1:15"
+    assert clock_text(75) == "1:15"
     assert display_model("scripted//tmp/x/script-0.json") == "scripted/script-0.json"
     assert display_model("anthropic/claude-sonnet-4-5") == "anthropic/claude-sonnet-4-5"

@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from app.agent.events.feedback_view import FeedbackState
+from app.agent.events.format import duration
 from app.replay.timeline import STOP_HELP, Timeline
 from app.replay.transcript import Entry
 from widgets.tool_format import STATUS_LABELS, format_duration, one_line, short_args, truncate_lines
@@ -37,11 +38,7 @@ def clock_time(ts: float) -> str:
 
 def elapsed_text(seconds: float) -> str:
     """``+4.2s``, ``+3m07s``, ``+2h05m``."""
-    if seconds < 60:
-        return f"+{seconds:.1f}s"
-    if seconds < 3600:
-        return f"+{int(seconds // 60)}m{int(seconds % 60):02d}s"
-    return f"+{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}m"
+    return f"+{duration(seconds)}"
 
 
 def speed_text(speed: float) -> str:

@@ -31,6 +31,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
+from app.agent.events.format import duration, money
 from app.tui.screens.sessions_data import COLUMN_WIDTHS, COLUMNS, SOURCES, STATUSES, SessionQuery, cells, load_sessions, sort_rows
 
 DEBOUNCE_S = 0.3
@@ -380,18 +381,17 @@ class SessionsScreen(Screen[tuple[str, str] | None]):
 
 def render_summary(s: dict[str, Any]) -> Content:
     """The summary panel: ``storage.queries.session_summary`` laid out."""
-    duration = f"{s['duration_s']:.1f}s" if s.get("duration_s") is not None else "—"
     lines = [
         ("session", f"{s['id']} ({s['source']})"),
         ("model", s.get("model") or ""),
         ("workspace", s.get("workspace") or ""),
         ("status", s.get("status") or ""),
-        ("started", f"{(s.get('started_at') or '')[:19].replace('T', ' ')} · {duration}"),
+        ("started", f"{(s.get('started_at') or '')[:19].replace('T', ' ')} · {duration(s.get('duration_s'))}"),
         ("steps", str(s.get("steps", 0))),
         ("model calls", f"{s['model_calls']} ({s['model_call_errors']} failed)"),
         ("tool calls", f"{s['tool_calls']} ({s['tool_calls_ok']} ok, {s['tool_calls_failed']} failed)"),
         ("tokens", f"{s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached"),
-        ("cost", f"${s['cost_usd']:.4f}" + (f" (retry tax ${s['wasted_usd']:.4f})" if s.get("wasted_usd") else "")),
+        ("cost", money(s["cost_usd"]) + (f" (retry tax {money(s['wasted_usd'])})" if s.get("wasted_usd") else "")),
         ("events", f"{s['events']:,}"),
     ]
     title = Content.styled(s.get("title") or "(untitled)", "bold")

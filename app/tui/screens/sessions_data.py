@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app.agent.events.format import duration, money, tokens
+
 STATUSES = ("completed", "interrupted", "failed", "limit", "running")
 SOURCES = ("cockpit", "claude-code", "codex-cli", "mini-swe-agent")
 LIMIT = 500
@@ -92,31 +94,13 @@ def cells(row: dict[str, Any]) -> list[str]:
         _short_path(row.get("workspace") or "", COLUMN_WIDTHS["workspace"]),
         _fit(row.get("model") or "", COLUMN_WIDTHS["model"]),
         (row.get("started_at") or "")[:16].replace("T", " "),
-        duration_text(row.get("duration_s")),
+        duration(row.get("duration_s")),
         str(row.get("steps") or 0),
-        tokens_text((row.get("tokens_in") or 0) + (row.get("tokens_out") or 0)),
-        f"${row.get('cost_usd') or 0.0:.4f}",
+        tokens((row.get("tokens_in") or 0) + (row.get("tokens_out") or 0)),
+        money(row.get("cost_usd") or 0.0),
         row.get("status") or "",
         feedback_text(row.get("feedback_up", 0), row.get("feedback_down", 0)),
     ]
-
-
-def duration_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    if seconds < 60:
-        return f"{seconds:.0f}s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
-    return f"{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}m"
-
-
-def tokens_text(tokens: int) -> str:
-    if tokens < 1_000:
-        return str(tokens)
-    if tokens < 1_000_000:
-        return f"{tokens / 1000:.1f}k"
-    return f"{tokens / 1_000_000:.2f}M"
 
 
 def feedback_text(up: int, down: int) -> str:

@@ -1,0 +1,78 @@
+"""How numbers read everywhere: token counts, money and durations, and a dash for a value not known.
+
+One place rounds, so the status bar, the panes, the sessions list, ``cockpit show`` and exports agree:
+``tokens(12_345) == "12.3k"``, ``money(0.0123) == "$0.0123"``, ``duration(1.234) == "1.2s"``.
+Each rounds half up, once, and a value that rounds up to the next unit reads in that unit
+(``99_950`` tokens is ``100k``, not ``100.0k``; 59.96 s is ``1m00s``, not ``60.0s``).
+Standard library only: widgets, the core, commands and storage all use it.
+"""
+
+from __future__ import annotations
+
+import math
+
+UNKNOWN = "—"  # the value is not known (not recorded, not measured yet)
+
+# (below this many tokens, a unit of this many, shown with this many decimals, suffix)
+_TOKEN_TIERS = (
+    (1_000, 1, 0, ""),
+    (100_000, 1_000, 1, "k"),
+    (1_000_000, 1_000, 0, "k"),
+    (10_000_000, 1_000_000, 2, "M"),
+    (100_000_000, 1_000_000, 1, "M"),
+    (math.inf, 1_000_000, 0, "M"),
+)
+
+
+def _half_up(x: float) -> int:
+    return math.floor(x + 0.5)
+
+
+def _sign(value: float) -> str:
+    return "-" if value < 0 else ""
+
+
+def _fixed(steps: int, places: int) -> str:
+    """``steps`` hundredths (or tenths, or ones: ``10 ** places`` to the unit) as a decimal number."""
+    if not places:
+        return str(steps)
+    whole, part = divmod(steps, 10**places)
+    return f"{whole}.{part:0{places}d}"
+
+
+def tokens(n: float | None) -> str:
+    """``950``, ``1.0k``, ``41.2k``, ``128k``, ``1.05M``, ``12.3M``, ``123M``; ``-2.3k``; ``—`` for None."""
+    if n is None:
+        return UNKNOWN
+    count = abs(n)
+    for below, unit, places, suffix in _TOKEN_TIERS:
+        step = unit / 10**places
+        steps = _half_up(count / step)
+        if steps * step < below:
+            return f"{_sign(n) if steps else ''}{_fixed(steps, places)}{suffix}"
+    raise AssertionError("unreachable: the last tier has no bound")
+
+
+def money(usd: float | None) -> str:
+    """US dollars to a hundredth of a cent: ``$0.0123``, ``$12.5000``, ``-$0.0100``; ``—`` for None."""
+    if usd is None:
+        return UNKNOWN
+    steps = _half_up(abs(usd) * 10_000)
+    return f"{_sign(usd) if steps else ''}${_fixed(steps, 4)}"
+
+
+def duration(seconds: float | None) -> str:
+    """``0s``, ``0.01s``, ``0.25s``, ``4.2s``, ``42.1s``, ``3m07s``, ``2h05m``; ``—`` for None."""
+    if seconds is None:
+        return UNKNOWN
+    if seconds == 0:
+        return "0s"
+    sign, s = _sign(seconds), abs(seconds)
+    if (hundredths := _half_up(s * 100)) < 100:
+        return f"{sign if hundredths else ''}{_fixed(hundredths, 2)}s"
+    if (tenths := _half_up(s * 10)) < 600:
+        return f"{sign}{_fixed(tenths, 1)}s"
+    if (whole := _half_up(s)) < 3_600:
+        return f"{sign}{whole // 60}m{whole % 60:02d}s"
+    minutes = _half_up(s / 60)
+    return f"{sign}{minutes // 60}h{minutes % 60:02d}m"
