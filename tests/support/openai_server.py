@@ -25,14 +25,13 @@ Usage is computed with tiktoken ``o200k_base`` (see :func:`count_prompt_tokens`)
 plus ``server.hidden_prompt_overhead``, so budget calibration can be tested
 against a provider that adds tokens the client cannot see.
 
-Standard library only (plus tiktoken, loaded from litellm's bundled files so it
-never touches the network).
+Standard library only (plus tiktoken, loaded from litellm's bundled files, found by
+``app.agent.offline``, so it never touches the network).
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import itertools
 import json
 import os
@@ -45,7 +44,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 # --------------------------------------------------------------------------- steps
@@ -199,12 +197,10 @@ def _error_body(message: str, type_: str, code: str | None, param: str | None = 
 
 def _point_tiktoken_at_litellm_files() -> None:
     """Make tiktoken read the BPE files litellm ships instead of downloading them."""
-    spec = importlib.util.find_spec("litellm")
-    if spec is None or not spec.submodule_search_locations:
-        return
-    package_dir = Path(next(iter(spec.submodule_search_locations)))
-    tokenizers = package_dir / "litellm_core_utils" / "tokenizers"
-    if tokenizers.is_dir():
+    from app.agent.offline import litellm_tokenizer_dir
+
+    tokenizers = litellm_tokenizer_dir()
+    if tokenizers is not None:
         os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(tokenizers))
 
 
