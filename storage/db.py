@@ -79,18 +79,6 @@ def retry_busy(fn: Callable[[], T], *, attempts: int = 5, first_delay_s: float =
     raise AssertionError("unreachable")
 
 
-def _check_file(path: Path) -> None:
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    with path.open("rb") as handle:
-        header = handle.read(16)
-    if header != b"SQLite format 3\x00":
-        raise DatabaseError(
-            f"{path} is not a SQLite database (or is damaged). Move it away or set COCKPIT_HOME "
-            "to another folder; Cockpit will not touch it."
-        )
-
-
 def _check_schema(db: sqlite_utils.Database, path: Path | str) -> None:
     """Refuse a database that has schema steps this version does not know (read-only)."""
     try:
@@ -101,6 +89,11 @@ def _check_schema(db: sqlite_utils.Database, path: Path | str) -> None:
     except sqlite3.DatabaseError as exc:
         if is_busy(exc):
             raise
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+            raise DatabaseError(
+                f"{path} is not a SQLite database (or is damaged). Move it away or set COCKPIT_HOME "
+                "to another folder; Cockpit will not touch it."
+            ) from None
         raise DatabaseError(f"{path} cannot be read as a SQLite database: {exc}") from None
     unknown = sorted(applied - known_migration_names())
     if unknown:
@@ -133,7 +126,8 @@ def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
     if not memory:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _check_file(path)
+        # Never open and close the file ourselves: closing any descriptor of it drops the POSIX locks
+        # this process's SQLite connections hold, and another process may then delete the WAL under them.
         if not path.exists():
             _create_private(path)
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_S, isolation_level=None)
