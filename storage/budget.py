@@ -27,7 +27,7 @@ import sqlite_utils
 
 
 def _create_tables(db: sqlite_utils.Database) -> None:
-    db["budget_compactions"].create(
+    db.table("budget_compactions").create(
         {
             "session_id": str,
             "seq": int,
@@ -47,7 +47,7 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         not_null={"step", "reason"},
         if_not_exists=True,
     )
-    db["budget_compaction_items"].create(
+    db.table("budget_compaction_items").create(
         {
             "session_id": str,
             "seq": int,
@@ -64,7 +64,7 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         pk=("session_id", "seq", "position"),
         if_not_exists=True,
     )
-    db["budget_calibration"].create(
+    db.table("budget_calibration").create(
         {
             "session_id": str,
             "seq": int,
@@ -88,7 +88,7 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         pk=("session_id", "seq"),
         if_not_exists=True,
     )
-    db["budget_measurements"].create(
+    db.table("budget_measurements").create(
         {
             "session_id": str,
             "seq": int,
@@ -108,8 +108,8 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         pk=("session_id", "seq"),
         if_not_exists=True,
     )
-    db["budget_compaction_items"].create_index(["item_id"], if_not_exists=True)
-    db["budget_calibration"].create_index(["model", "ts"], if_not_exists=True)
+    db.table("budget_compaction_items").create_index(["item_id"], if_not_exists=True)
+    db.table("budget_calibration").create_index(["model", "ts"], if_not_exists=True)
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
@@ -125,7 +125,7 @@ def project_compaction(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     payload = row["payload"]
     before, after = int(payload.get("tokens_before") or 0), int(payload.get("tokens_after") or 0)
     items = payload.get("items") or []
-    db["budget_compactions"].upsert(
+    db.table("budget_compactions").upsert(
         {
             **_key(row),
             "ts": row.get("ts"),
@@ -142,8 +142,8 @@ def project_compaction(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
         },
         pk=("session_id", "seq"),
     )
-    db["budget_compaction_items"].delete_where("session_id = ? and seq = ?", [row["session_id"], row["seq"]])
-    db["budget_compaction_items"].insert_all(
+    db.table("budget_compaction_items").delete_where("session_id = ? and seq = ?", [row["session_id"], row["seq"]])
+    db.table("budget_compaction_items").insert_all(
         (
             {
                 **_key(row),
@@ -167,7 +167,7 @@ def project_calibration(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     payload = row["payload"]
     provider = int(payload.get("provider") or 0)
     predicted = int(payload.get("predicted") or 0)
-    db["budget_calibration"].upsert(
+    db.table("budget_calibration").upsert(
         {
             **_key(row),
             "ts": row.get("ts"),
@@ -193,7 +193,7 @@ def project_calibration(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
 
 def project_measurement(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     payload = row["payload"]
-    db["budget_measurements"].upsert(
+    db.table("budget_measurements").upsert(
         {
             **_key(row),
             "ts": row.get("ts"),
@@ -242,9 +242,9 @@ def calibration_samples(db: sqlite_utils.Database, model: str, limit: int = 200)
 def compactions(db: sqlite_utils.Database, session_id: str) -> list[dict[str, Any]]:
     """A session's compactions in order, each with its ``items``."""
     out = []
-    for row in db["budget_compactions"].rows_where("session_id = ?", [session_id], order_by="seq"):
+    for row in db.table("budget_compactions").rows_where("session_id = ?", [session_id], order_by="seq"):
         row["items"] = list(
-            db["budget_compaction_items"].rows_where(
+            db.table("budget_compaction_items").rows_where(
                 "session_id = ? and seq = ?", [session_id, row["seq"]], order_by="position"
             )
         )

@@ -25,7 +25,7 @@ def export_session(db: sqlite_utils.Database, session_id: str, fmt: str) -> str:
 
 def to_json(db: sqlite_utils.Database, session_id: str) -> str:
     data: dict[str, Any] = {
-        "session": dict(db["sessions"].get(session_id)),
+        "session": dict(db.table("sessions").get(session_id)),
         "summary": session_summary(db, session_id),
         "messages": conversation(db, session_id),
         "model_calls": list(db.query("select * from model_calls where session_id = ? order by started_at", [session_id])),

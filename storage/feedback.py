@@ -51,7 +51,7 @@ SIGNAL_COLUMNS: dict[str, type] = {
 
 
 def _create_tables(db: sqlite_utils.Database) -> None:
-    db[TASKS].create(
+    db.table(TASKS).create(
         {
             "task_id": str,
             "session_id": str,
@@ -74,7 +74,7 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         pk="task_id",
         if_not_exists=True,
     )
-    db[ANSWERS].create(
+    db.table(ANSWERS).create(
         {
             "session_id": str,
             "seq": int,
@@ -87,7 +87,7 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         pk=("session_id", "seq"),
         if_not_exists=True,
     )
-    db[SIGNALS].create(
+    db.table(SIGNALS).create(
         {
             "task_id": str,
             "session_id": str,
@@ -102,9 +102,9 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         pk="task_id",
         if_not_exists=True,
     )
-    db[TASKS].create_index(["session_id"], if_not_exists=True)
-    db[TASKS].create_index(["ts"], if_not_exists=True)
-    db[ANSWERS].create_index(["task_id"], if_not_exists=True)
+    db.table(TASKS).create_index(["session_id"], if_not_exists=True)
+    db.table(TASKS).create_index(["ts"], if_not_exists=True)
+    db.table(ANSWERS).create_index(["task_id"], if_not_exists=True)
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
@@ -123,7 +123,7 @@ def ensure_tables(db: sqlite_utils.Database) -> None:
 
 def _sampled(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     p = row["payload"]
-    db[TASKS].upsert(
+    db.table(TASKS).upsert(
         {
             "task_id": p["task_id"],
             "session_id": row["session_id"],
@@ -144,7 +144,7 @@ def _sampled(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
 
 def _answered(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     p = row["payload"]
-    db[ANSWERS].upsert(
+    db.table(ANSWERS).upsert(
         {
             "session_id": row["session_id"],
             "seq": row["seq"],
@@ -157,7 +157,7 @@ def _answered(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
         pk=("session_id", "seq"),
     )
     if p.get("source", "solicited") == "solicited":
-        db[TASKS].upsert(
+        db.table(TASKS).upsert(
             {
                 "task_id": p["task_id"],
                 "response": "answered",
@@ -196,7 +196,7 @@ def _signals(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     for name, kind in SIGNAL_COLUMNS.items():
         value = signals.get(name)
         record[name] = int(bool(value)) if isinstance(value, bool) else value
-    db[SIGNALS].upsert(record, pk="task_id")
+    db.table(SIGNALS).upsert(record, pk="task_id")
 
 
 PROJECTIONS: dict[str, Callable[[sqlite_utils.Database, dict[str, Any]], None]] = {
@@ -244,7 +244,8 @@ def task_rows(
     """One dict per task (decision, solicited answer, last volunteered rating,
     signals), oldest first; ``since`` is a Unix time, ``model`` an exact name."""
     ensure_tables(db)
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[float | str] = []
     if since is not None:
         clauses.append("ts >= ?")
         params.append(since)

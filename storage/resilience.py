@@ -35,7 +35,7 @@ _EVENT_KEYS = {"session_id": str, "seq": int, "ts": float}
 
 
 def _create_tables(db: sqlite_utils.Database) -> None:
-    db[IDEMPOTENCY].create(
+    db.table(IDEMPOTENCY).create(
         {
             "key": str,
             "session_id": str,
@@ -50,7 +50,7 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         not_null={"session_id", "tool", "args_digest", "status"},
         if_not_exists=True,
     )
-    db[ATTEMPTS].create(
+    db.table(ATTEMPTS).create(
         {
             **_EVENT_KEYS,
             "call_id": str,
@@ -73,7 +73,7 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         pk=("session_id", "seq"),
         if_not_exists=True,
     )
-    db[BREAKERS].create(
+    db.table(BREAKERS).create(
         {
             **_EVENT_KEYS,
             "scope": str,
@@ -87,17 +87,17 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         pk=("session_id", "seq"),
         if_not_exists=True,
     )
-    db[LOOP_HITS].create(
+    db.table(LOOP_HITS).create(
         {**_EVENT_KEYS, "pattern": str, "action": str, "tool": str, "count": int, "turn": int, "message": str},
         pk=("session_id", "seq"),
         if_not_exists=True,
     )
-    db[TAX].create(
+    db.table(TAX).create(
         {**_EVENT_KEYS, "call_id": str, "attempt": int, "model": str, "tokens": int, "usd": float, "reason": str},
         pk=("session_id", "seq"),
         if_not_exists=True,
     )
-    db[SESSIONS].create(
+    db.table(SESSIONS).create(
         {
             "session_id": str,
             "first_tries": int,
@@ -114,8 +114,8 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         pk="session_id",
         if_not_exists=True,
     )
-    db[ATTEMPTS].create_index(["session_id", "call_id"], if_not_exists=True)
-    db[TAX].create_index(["session_id", "call_id", "attempt"], if_not_exists=True)
+    db.table(ATTEMPTS).create_index(["session_id", "call_id"], if_not_exists=True)
+    db.table(TAX).create_index(["session_id", "call_id", "attempt"], if_not_exists=True)
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
@@ -131,7 +131,7 @@ def _envelope(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _attempt(db: sqlite_utils.Database, row: dict[str, Any], outcome: str, payload: dict[str, Any]) -> None:
-    db[ATTEMPTS].upsert(
+    db.table(ATTEMPTS).upsert(
         {
             **_envelope(row),
             "call_id": payload.get("call_id", ""),
@@ -174,7 +174,7 @@ def project_short_circuited(db: sqlite_utils.Database, row: dict[str, Any]) -> N
 
 def project_breaker_changed(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     p = row["payload"]
-    db[BREAKERS].upsert(
+    db.table(BREAKERS).upsert(
         {
             **_envelope(row),
             "scope": p.get("scope", "model"),
@@ -191,7 +191,7 @@ def project_breaker_changed(db: sqlite_utils.Database, row: dict[str, Any]) -> N
 
 def project_loop_detected(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     p = row["payload"]
-    db[LOOP_HITS].upsert(
+    db.table(LOOP_HITS).upsert(
         {
             **_envelope(row),
             "pattern": p.get("pattern", ""),
@@ -208,7 +208,7 @@ def project_loop_detected(db: sqlite_utils.Database, row: dict[str, Any]) -> Non
 
 def project_retry_tax(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     p = row["payload"]
-    db[TAX].upsert(
+    db.table(TAX).upsert(
         {
             **_envelope(row),
             "call_id": p.get("call_id", ""),
@@ -243,7 +243,7 @@ def _refresh_session(db: sqlite_utils.Database, session_id: str) -> None:
         "where session_id = ?",
         [session_id],
     ).fetchone()
-    db[SESSIONS].upsert(
+    db.table(SESSIONS).upsert(
         {
             "session_id": session_id,
             "first_tries": first,
