@@ -46,6 +46,10 @@ def load_settings(path: Path | None = None) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}. Fix the file or move it away.") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); TOML files are UTF-8. Fix the file or move it away."
+        ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration file ({exc.strerror})") from None
     unknown = sorted(set(data) - TOP_LEVEL - TABLES)
