@@ -4,6 +4,7 @@ import asyncio
 import os
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,19 +23,24 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def _live_group_members(pgid: int) -> list[int]:
-    members = []
+def _processes() -> Iterator[tuple[int, list[str]]]:
+    """Every process as ``(pid, fields of /proc/pid/stat after the name)``: state, ppid, pgrp, ..."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+                yield int(entry), f.read().rsplit(")", 1)[1].split()
         except (FileNotFoundError, ProcessLookupError):
             continue
-        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-            members.append(int(entry))
-    return members
+
+
+def _live_group_members(pgid: int) -> list[int]:
+    return [pid for pid, fields in _processes() if int(fields[2]) == pgid and fields[0] not in ("Z", "X")]
+
+
+def _children_of(parent: int) -> list[int]:
+    return [pid for pid, fields in _processes() if int(fields[1]) == parent]
 
 
 async def _all_gone(pids: list[int], pgid: int | None = None, deadline_s: float = 5.0) -> bool:
@@ -57,6 +63,16 @@ async def _wait_for_file(path: Path, deadline_s: float = 10.0) -> str:
         if path.exists() and path.read_text().strip():
             return path.read_text().strip()
         await asyncio.sleep(0.02)
+    raise AssertionError(f"{path} never appeared")
+
+
+def _wait_for_file_blocking(path: Path, deadline_s: float = 10.0) -> str:
+    """Like :func:`_wait_for_file`, without giving the event loop a turn."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if path.exists() and path.read_text().strip():
+            return path.read_text().strip()
+        time.sleep(0.005)
     raise AssertionError(f"{path} never appeared")
 
 
@@ -114,6 +130,25 @@ async def test_cancellation_kills_the_group_and_propagates(ws: Path, ctx: ToolCo
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+    assert await _all_gone([child], pgid=leader)
+
+
+async def test_cancellation_while_the_shell_starts_kills_what_it_started(ws: Path, ctx: ToolContext) -> None:
+    """The race behind the flaky test above: Esc lands before asyncio has connected the pipes.
+
+    asyncio then kills only the shell and waits for the output to close, which the commands
+    it started hold open: the cancel hung, or returned and left them running. Here the loop
+    gets no turn between the shell starting and the cancel, so the cancel always lands there.
+    """
+    command = "echo $$ > leader.pid; sh -c 'sleep 30 & echo $! > child.pid; sleep 30'"
+    task = asyncio.create_task(Bash().run({"command": command}, ctx))
+    while not _children_of(os.getpid()):
+        await asyncio.sleep(0)  # one step at a time, until the shell is spawned
+    child = int(_wait_for_file_blocking(ws / "child.pid"))
+    leader = int(_wait_for_file_blocking(ws / "leader.pid"))
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=10)  # a hang fails here, not at the suite timeout
     assert await _all_gone([child], pgid=leader)
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from asyncio.subprocess import Process
 from collections import deque
+from collections.abc import Coroutine
 from typing import Any
 
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput
@@ -42,6 +44,7 @@ class Bash:
         "additionalProperties": False,
     }
     side_effects = True
+    enforces_own_timeout = True  # kills its process group on timeout
 
     def preview(self, args: dict[str, Any], ctx: ToolContext) -> str:
         """What an approval prompt shows: the command itself."""
@@ -54,7 +57,7 @@ class Bash:
             return ToolOutput(str(exc), is_error=True)
         timeout = min(float(args.get("timeout_s", ctx.timeout_s)), ctx.timeout_s)
         try:
-            proc = await asyncio.create_subprocess_shell(
+            proc = await _spawn_uncancelled(asyncio.create_subprocess_shell(
                 args["command"],
                 cwd=ctx.workspace,
                 stdin=asyncio.subprocess.DEVNULL,
@@ -62,7 +65,7 @@ class Bash:
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
                 env={**os.environ, **_ENV},
-            )
+            ))
         except OSError as exc:
             return ToolOutput(f"could not start the shell in {ctx.workspace}: {exc}", is_error=True)
 
@@ -121,6 +124,19 @@ def _result(
         timed_out=timed_out,
         full_output=full + suffix if truncated else None,
     )
+
+
+async def _spawn_uncancelled(spawn: Coroutine[Any, Any, Process]) -> Process:
+    """The started shell. Cancelled meanwhile, it kills the shell's group before re-raising:
+    asyncio alone would kill only the leader and leave the commands it already started running."""
+    task = asyncio.ensure_future(spawn)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait({task})
+        if task.exception() is None:
+            _signal_group(task.result().pid, signal.SIGKILL)
+        raise
 
 
 async def _pump(stream: asyncio.StreamReader, output: "BoundedOutput") -> None:
