@@ -1,7 +1,8 @@
 """What every importer shares: the error, the result, and the event recorder.
 
 An importer reads one file written by another agent and turns it into the
-event dicts Cockpit itself would have written (``Event.to_dict()`` shape), so
+events Cockpit itself would have written: typed events of the vocabulary
+(:mod:`app.agent.events.core`), stored as ``Event.to_dict()``, so
 that the store, the projections, the panes and replay treat an imported
 session like a native one. :class:`Recorder` keeps the bookkeeping (seq, turn,
 step, message index, open tool calls) so that each format module only parses.
@@ -21,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from app.agent.events import core as ev
 
 
 class ImportFormatError(Exception):
@@ -180,14 +183,22 @@ class Recorder:
 
     # --- the envelope -----------------------------------------------------------
 
-    def emit(self, type_name: str, ts: float | None, **payload: Any) -> dict[str, Any]:
+    def emit(self, event: ev.Event, ts: float | None) -> dict[str, Any]:
+        """Stamp a vocabulary event (session, seq, time) and keep it as the dict the store takes."""
         if ts is not None:
             self.last_ts = ts
         self.seq += 1
-        event = {"type": type_name, "session_id": self.session_id, "seq": self.seq, "ts": self.last_ts}
-        event.update(payload)
-        self.events.append(event)
-        return event
+        event.session_id, event.seq, event.ts = self.session_id, self.seq, self.last_ts
+        data = event.to_dict()
+        self.events.append(data)
+        return data
+
+    def _emit_dict(self, type_name: str, ts: float | None, **payload: Any) -> None:
+        """An event whose import-only fields the vocabulary has no place for (``session_started``)."""
+        if ts is not None:
+            self.last_ts = ts
+        self.seq += 1
+        self.events.append({"type": type_name, "session_id": self.session_id, "seq": self.seq, "ts": self.last_ts, **payload})
 
     def drain(self) -> list[dict[str, Any]]:
         """The events built since the last call, in order."""
@@ -199,7 +210,7 @@ class Recorder:
     def start(self, ts: float | None, *, source: str, source_path: str, source_hash: str, title: str = "",
               workspace: str | None = None, model: str = "", parent_id: str | None = None,
               settings: dict[str, Any] | None = None) -> None:
-        self.emit(
+        self._emit_dict(  # source_path and source_hash are not fields of SessionStarted
             "session_started", ts, title=title, workspace=workspace, model=model, api_base=None,
             settings=settings or {}, resumed=False, source=source, source_path=source_path,
             source_hash=source_hash, parent_id=parent_id,
@@ -210,24 +221,24 @@ class Recorder:
         self._close_turn()
         self.turn += 1
         self._turn_open = True
-        self.emit("turn_started", ts, turn=self.turn, user_text=text)
+        self.emit(ev.TurnStarted(turn=self.turn, user_text=text), ts)
         self.message(ts, {"role": "user", "content": text})
 
     def message(self, ts: float | None, message: dict[str, Any]) -> None:
-        self.emit("message_appended", ts, index=self._messages, message=message, turn=self.turn)
+        self.emit(ev.MessageAppended(index=self._messages, message=message, turn=self.turn), ts)
         self._messages += 1
 
     def _ensure_turn(self, ts: float | None) -> None:
         if not self._turn_open:  # the source starts without a prompt we can see
             self.turn += 1
             self._turn_open = True
-            self.emit("turn_started", ts, turn=self.turn, user_text="")
+            self.emit(ev.TurnStarted(turn=self.turn, user_text=""), ts)
 
     def _close_turn(self) -> None:
         if not self._turn_open:
             return
-        self.emit("turn_finished", None, turn=self.turn, outcome=self._turn_outcome,
-                  steps=self._turn_steps, answer=self._turn_answer)
+        self.emit(ev.TurnFinished(turn=self.turn, outcome=self._turn_outcome, steps=self._turn_steps,
+                                  answer=self._turn_answer), None)
         self._turn_open = False
         self._turn_steps, self._turn_answer, self._turn_outcome = 0, "", "completed"
 
@@ -246,14 +257,14 @@ class Recorder:
         call_id = f"{self.session_id}:mc{self._calls:04d}"
         tool_uses = tool_uses or []
         failed = error_message is not None
-        self.emit(
-            "model_call_finished", ts, call_id=call_id, turn=self.turn, step=self._turn_steps, attempt=1,
-            model=model, status="error" if failed else "ok", text=text,
+        self.emit(ev.ModelCallFinished(
+            call_id=call_id, turn=self.turn, step=self._turn_steps, attempt=1, model=model,
+            status=ev.CallStatus.ERROR if failed else ev.CallStatus.OK, text=text,
             tool_calls=[t.as_message_part() for t in tool_uses], finish_reason=finish_reason,
             usage=usage or dict(NO_USAGE), cost_usd=cost_usd, latency_ms=latency_ms,
             error_class="ImportedError" if failed else None, error_message=error_message,
             estimated_prompt_tokens=None,
-        )
+        ), ts)
         if failed:
             return call_id
         if text:
@@ -264,8 +275,8 @@ class Recorder:
         self.message(ts, message)
         for tool in tool_uses:
             self._open_tools[tool.id] = _OpenTool(tool.name, tool.arguments_raw, self.last_ts)
-            self.emit("tool_call_requested", ts, tool_call_id=tool.id, name=tool.name,
-                      arguments_raw=tool.arguments_raw, turn=self.turn, step=self._turn_steps)
+            self.emit(ev.ToolCallRequested(tool_call_id=tool.id, name=tool.name, arguments_raw=tool.arguments_raw,
+                                           turn=self.turn, step=self._turn_steps), ts)
         return call_id
 
     def tool_result(self, ts: float | None, tool_call_id: str, *, status: str, result: str,
@@ -276,27 +287,27 @@ class Recorder:
         when = self.last_ts if ts is None else ts
         if duration_ms is None:
             duration_ms = max(0.0, (when - opened.ts) * 1000)
-        self.emit(
-            "tool_call_finished", ts, tool_call_id=tool_call_id, name=opened.name,
-            arguments_raw=opened.arguments_raw, arguments=arguments_dict(opened.arguments_raw), status=status,
-            result=result, full_output=None, truncated=False, error=error, exit_code=exit_code,
-            duration_ms=round(duration_ms, 3), turn=self.turn, step=self._turn_steps,
-        )
+        self.emit(ev.ToolCallFinished(
+            tool_call_id=tool_call_id, name=opened.name, arguments_raw=opened.arguments_raw,
+            arguments=arguments_dict(opened.arguments_raw), status=ev.ToolStatus(status), result=result,
+            full_output=None, truncated=False, error=error, exit_code=exit_code, duration_ms=round(duration_ms, 3),
+            turn=self.turn, step=self._turn_steps,
+        ), ts)
         self.message(ts, {"role": "tool", "tool_call_id": tool_call_id, "content": result})
 
     # --- the rest ----------------------------------------------------------------------------
 
     def compaction(self, ts: float | None, messages: list[dict[str, Any]], reason: str) -> None:
-        self.emit("messages_replaced", ts, messages=messages, reason=reason)
+        self.emit(ev.MessagesReplaced(messages=messages, reason=reason), ts)
         self._messages = len(messages)
 
     def notice(self, ts: float | None, message: str, *, level: str = "info", detail: str = "") -> None:
-        self.emit("notice", ts, level=level, message=message, detail=detail)
+        self.emit(ev.Notice(level=level, message=message, detail=detail), ts)
 
     def interrupted(self, ts: float | None, reason: str = "user") -> None:
         self._ensure_turn(ts)
         self._turn_outcome = "interrupted"
-        self.emit("interrupted", ts, turn=self.turn, reason=reason)
+        self.emit(ev.Interrupted(turn=self.turn, reason=reason), ts)
 
     def finish(self, ts: float | None, status: str = "completed", reason: str = "") -> list[dict[str, Any]]:
         """Close what the source left open; the events not drained yet."""
@@ -306,5 +317,5 @@ class Recorder:
         if status != "completed" and self._turn_open:
             self._turn_outcome = status
         self._close_turn()
-        self.emit("session_finished", ts, status=status, reason=reason)
+        self.emit(ev.SessionFinished(status=ev.SessionStatus(status), reason=reason), ts)
         return self.drain()
