@@ -1,0 +1,145 @@
+"""Importing a large Claude Code transcript: memory, throughput, and how long the write lock is held.
+
+A transcript of ``BENCH_IMPORT_MB`` megabytes (default 500) is generated in a
+temporary folder (deleted afterwards): turns of a prompt, an answer with a tool
+call, a tool result of a few kilobytes and a final answer. ``cockpit import``
+runs in a child process (its peak RSS is its own) while this process keeps
+trying to take the write lock (``BEGIN IMMEDIATE``) and records the longest wait.
+
+Goals: peak RSS under 300 MB, the write lock never held for more than a
+fraction of a second. The baseline, measured in the same run, is reading the
+file and parsing every line with ``json.loads``: the floor of any importer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MEGABYTES = int(os.environ.get("BENCH_IMPORT_MB", "500"))
+WORDS = [f"{stem}{n}" for stem in ("file", "line", "test", "error", "value", "path", "self", "call") for n in range(400)]
+
+
+def generate(path: Path, megabytes: int, seed: int = 1) -> int:
+    """Write a plausible transcript of about ``megabytes`` MB; returns the number of turns."""
+    rnd = random.Random(seed)
+    base = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    usage = {"input_tokens": 2, "cache_creation_input_tokens": 100, "cache_read_input_tokens": 2000, "output_tokens": 40}
+    common = {"isSidechain": False, "userType": "external", "cwd": "/src/big", "version": "2.1.17",
+              "sessionId": "5e55e55e-0000-4000-8000-000000000001"}
+
+    def words(n: int) -> str:
+        return " ".join(rnd.choices(WORDS, k=n))
+
+    def record(kind: str, n: int, second: int, message: dict) -> str:
+        when = (base + dt.timedelta(seconds=n * 10 + second)).isoformat().replace("+00:00", "Z")
+        return json.dumps({**common, "type": kind, "uuid": f"u{n}-{second}", "timestamp": when, "message": message}) + "\n"
+
+    def answer(n: int, tag: str, content: list, stop: str | None = None) -> dict:
+        return {"model": "claude-opus-4-5", "id": f"msg_{tag}{n}", "type": "message", "role": "assistant",
+                "content": content, "usage": usage, "stop_reason": stop}
+
+    size = turns = 0
+    with path.open("w", encoding="utf-8") as out:
+        while size < megabytes * 1_000_000:
+            n = turns
+            result = {"type": "tool_result", "tool_use_id": f"toolu_{n}", "content": words(500), "is_error": n % 7 == 0}
+            for line in (
+                record("user", n, 0, {"role": "user", "content": f"task {n}: {words(20)}"}),
+                record("assistant", n, 1, answer(n, "a", [{"type": "text", "text": words(30)}])),
+                record("assistant", n, 2, answer(n, "a", [{"type": "tool_use", "id": f"toolu_{n}", "name": "Bash",
+                                                           "input": {"command": f"grep -n x file{n}.py"}}])),
+                record("user", n, 3, {"role": "user", "content": [result]}),
+                record("assistant", n, 4, answer(n, "b", [{"type": "text", "text": words(40)}], "end_turn")),
+            ):
+                out.write(line)
+                size += len(line)
+            turns += 1
+    return turns
+
+
+def parse_only(path: Path) -> float:
+    started = time.perf_counter()
+    with path.open("rb") as handle:
+        for line in handle:
+            json.loads(line)
+    return time.perf_counter() - started
+
+
+class LockProbe(threading.Thread):
+    """Takes and releases the write lock over and over; the longest wait is how long someone else held it."""
+
+    def __init__(self, db_path: Path) -> None:
+        super().__init__(daemon=True)
+        self.db_path = db_path
+        self.longest = 0.0
+        self.takes = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.db_path.exists() and not self.stop.is_set():
+            time.sleep(0.01)
+        conn = sqlite3.connect(str(self.db_path), timeout=60, isolation_level=None)
+        while not self.stop.is_set():
+            started = time.perf_counter()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+            except sqlite3.OperationalError:  # the schema is being created
+                pass
+            self.longest = max(self.longest, time.perf_counter() - started)
+            self.takes += 1
+            time.sleep(0.005)
+        conn.close()
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+        folder = Path(tmp)
+        transcript = folder / "big.jsonl"
+        turns = generate(transcript, MEGABYTES)
+        megabytes = transcript.stat().st_size / 1e6
+        print(f"transcript: {megabytes:.0f} MB, {turns:,} turns")
+        baseline = parse_only(transcript)
+        print(f"baseline (read + json.loads every line): {baseline:.1f} s = {megabytes / baseline:.0f} MB/s")
+
+        db_path = folder / "cockpit.db"
+        sys.path.insert(0, str(ROOT))
+        from storage.db import open_db
+
+        open_db(db_path).conn.close()  # an existing database, as a user's would be
+        probe = LockProbe(db_path)
+        probe.start()
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "app", "import", str(transcript), "--db", str(db_path)],
+            cwd=ROOT, capture_output=True, text=True, env={**os.environ, "COCKPIT_HOME": str(folder / "home")},
+        )
+        elapsed = time.perf_counter() - started
+        probe.stop.set()
+        probe.join()
+        if done.returncode != 0:
+            print(done.stdout, done.stderr)
+            return 1
+        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(done.stdout.strip()[:200])
+        print(f"import: {elapsed:.1f} s = {megabytes / elapsed:.1f} MB/s ({elapsed / baseline:.1f}× the baseline)")
+        print(f"peak RSS of the import: {rss_mb:.0f} MB (goal < 300 MB)")
+        print(f"longest wait for the write lock meanwhile: {probe.longest * 1000:.0f} ms over {probe.takes:,} takes "
+              "(goal: a fraction of a second)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
