@@ -31,6 +31,21 @@ def harness(workspace: Path, tmp_path: Path, write_script) -> Callable[..., Harn
     return make
 
 
+@pytest.fixture(scope="session")
+def warm_imports() -> None:
+    """What the real app imports in a worker after its first frame (``CockpitApp._import_litellm``):
+    litellm, the Markdown parser and the highlighter, loaded once before the test starts.
+
+    Without it the first model call of the test imports litellm on the agent thread, which takes
+    seconds, and tens of seconds on a loaded machine: longer than ``WAIT_S``."""
+    import textual.highlight  # noqa: F401
+
+    import widgets.assistant_message  # noqa: F401
+    from app.agent.offline import load_litellm
+
+    load_litellm()
+
+
 async def wait_until(pilot, condition: Callable[[], object], timeout: float = WAIT_S, what: str = "") -> None:
     """Let the app run until ``condition()`` holds (the agent works on its own thread)."""
     import time

@@ -14,7 +14,7 @@ USAGE = {"prompt_tokens": 1200, "completion_tokens": 40}
 
 
 @pytest.fixture
-def snap_app(harness):
+def snap_app(harness, warm_imports):
     def make(turns, *, mode=PermissionMode.ASK):
         h = harness(turns, mode=mode, frozen=True, session_ids=["5e55101000000000"])
         app = h.app(clock=FrozenClock(), cursor_blink=False, theme="textual-dark")
