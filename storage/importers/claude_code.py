@@ -31,15 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.importers.common import (
-    ImportFormatError,
-    Recorder,
-    ToolUse,
-    parse_ts,
-    read_jsonl,
-    record_errors,
-    usage,
-)
+from storage.importers.common import ImportFormatError, Recorder, ToolUse, parse_ts, read_jsonl, record_errors, usage
 
 SOURCE = "claude-code"
 _RECORD_TYPES = {

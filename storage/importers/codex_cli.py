@@ -30,15 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.importers.common import (
-    ImportFormatError,
-    Recorder,
-    ToolUse,
-    parse_ts,
-    read_jsonl,
-    record_errors,
-    usage,
-)
+from storage.importers.common import ImportFormatError, Recorder, ToolUse, parse_ts, read_jsonl, record_errors, usage
 
 SOURCE = "codex-cli"
 _RECORD_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "compacted"}

@@ -18,12 +18,7 @@ from app.cli import main
 from storage.db import DatabaseError, open_db
 from storage.importers import ImportFormatError, import_path
 from storage.store import EventStore, StoreWriteError
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.test_cli import run_cli
 
 
 @pytest.fixture
