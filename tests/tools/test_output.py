@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from pathlib import Path
+
+import pytest
 
 from app.agent.tools.base import ToolError, ToolOutput
 from app.agent.tools.output import cap_output, looks_binary, run_checked
+from app.agent.tools.stop import Stop, Stopped
 
 
 def test_short_text_is_untouched() -> None:
@@ -53,14 +58,37 @@ def test_looks_binary() -> None:
 async def test_run_checked_turns_failures_into_error_results(tmp_path: Path) -> None:
     schema = {"type": "object", "properties": {}, "additionalProperties": False}
 
-    def refuse() -> ToolOutput:
+    def refuse(stop: Stop) -> ToolOutput:
         raise ToolError("no")
 
-    def missing() -> ToolOutput:
+    def missing(stop: Stop) -> ToolOutput:
         return ToolOutput((tmp_path / "nope").read_text())
 
     assert await run_checked(schema, {}, refuse) == ToolOutput("no", is_error=True)
-    bad = await run_checked(schema, {"x": 1}, lambda: ToolOutput("ran"))
+    bad = await run_checked(schema, {"x": 1}, lambda stop: ToolOutput("ran"))
     assert bad.is_error and "unknown field 'x'" in bad.text
     gone = await run_checked(schema, {}, missing)
     assert gone.is_error and "No such file" in gone.text
+
+
+async def test_run_checked_cancelled_returns_at_once_and_stops_the_thread() -> None:
+    schema = {"type": "object"}
+    started, gave_up, never = threading.Event(), threading.Event(), threading.Event()
+
+    def work(stop: Stop) -> ToolOutput:
+        started.set()
+        try:
+            for _ in range(2000):  # a long job (20 s at most) that checks its stop between steps
+                stop.check()
+                never.wait(0.01)
+        except Stopped:
+            gave_up.set()
+            raise
+        return ToolOutput("ran to the end: the stop was never set")
+
+    task = asyncio.create_task(run_checked(schema, {}, work))
+    await asyncio.to_thread(started.wait)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await asyncio.to_thread(gave_up.wait, 10)

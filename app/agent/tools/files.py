@@ -13,13 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.agent.tools.atomic import write_atomically
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput
-from app.agent.tools.output import looks_binary, run_checked
+from app.agent.tools.output import run_checked
+from app.agent.tools.stop import Stop
+from app.agent.tools.textfile import LINE_MAX_CHARS, capped_lines, is_binary, open_bytes, open_text
 from app.agent.tools.validation import require_valid
 from app.agent.tools.workspace import display_path, resolve_in_workspace
 
 LIST_MAX_ENTRIES = 1000
-_SNIFF_BYTES = 8192
 
 
 # --- read_file -----------------------------------------------------------------
@@ -29,7 +31,8 @@ class ReadFile:
     name = "read_file"
     description = (
         "Read a text file from the workspace. Lines are numbered (number, tab, text). "
-        "Use start_line/end_line (1-based, inclusive) to read part of a large file."
+        "Use start_line/end_line (1-based, inclusive) to read part of a large file. "
+        f"Lines longer than {LINE_MAX_CHARS} characters are cut."
     )
     parameters: dict[str, Any] = {
         "type": "object",
@@ -44,9 +47,9 @@ class ReadFile:
     side_effects = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
-        return await run_checked(self.parameters, args, lambda: self._read(args, ctx))
+        return await run_checked(self.parameters, args, lambda stop: self._read(args, ctx, stop))
 
-    def _read(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
+    def _read(self, args: dict[str, Any], ctx: ToolContext, stop: Stop) -> ToolOutput:
         path = resolve_in_workspace(ctx.workspace, args["path"])
         shown = display_path(ctx.workspace, path)
         _require_text_file(path, shown)
@@ -56,18 +59,20 @@ class ReadFile:
 
         lines: list[str] = []
         used, total, cut_at = 0, 0, None
-        with path.open("r", encoding="utf-8", errors="replace") as f:
-            for number, line in enumerate(f, 1):
-                total = number
+        with open_text(path, shown) as f:
+            for line in capped_lines(f, stop):
+                number = total = line.number
                 if number < start or (end is not None and number > end) or cut_at:
                     continue
-                numbered = f"{number:>6}\t{line.rstrip(chr(10))}"
-                if used + len(numbered) > ctx.output_cap_chars:
+                prefix, text = f"{number:>6}\t", line.text
+                if used + len(prefix) + len(text) > ctx.output_cap_chars:
                     if lines:
                         cut_at = number
                         continue
-                    cap = ctx.output_cap_chars
-                    numbered = numbered[:cap] + f" [line cut at {cap} characters]"
+                    text = text[: max(ctx.output_cap_chars - len(prefix), 0)]
+                numbered = prefix + text
+                if len(text) < line.length:
+                    numbered += f" [line cut at {len(text)} of {line.length} characters]"
                 lines.append(numbered)
                 used += len(numbered) + 1
 
@@ -91,7 +96,7 @@ def _require_text_file(path: Path, shown: str) -> None:
         raise ToolError(f"{shown} is a directory; use list_dir to see what is in it")
     if not path.exists():
         raise ToolError(f"{shown} does not exist; use glob or list_dir to find the right path")
-    if looks_binary(_sniff(path)):
+    if is_binary(path, shown):
         size = path.stat().st_size
         raise ToolError(f"{shown} looks like a binary file ({size} bytes); only text files can be read")
 
@@ -117,7 +122,7 @@ class WriteFile:
     side_effects = True
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
-        return await run_checked(self.parameters, args, lambda: self._write(args, ctx))
+        return await run_checked(self.parameters, args, lambda stop: self._write(args, ctx, stop))
 
     def preview(self, args: dict[str, Any], ctx: ToolContext) -> str:
         """The unified diff this call would produce, without writing anything."""
@@ -131,16 +136,16 @@ class WriteFile:
         created = not path.exists()
         if created:
             diff = unified_diff(None, args["content"], shown)
-        elif looks_binary(_sniff(path)):
+        elif is_binary(path, shown):
             diff = f"Binary file {shown} replaced by text ({_count_lines(args['content'])} lines)\n"
         else:
-            diff = unified_diff(_read_text(path), args["content"], shown)
+            diff = unified_diff(_read_bytes(path, shown).decode("utf-8", errors="replace"), args["content"], shown)
         return path, shown, diff, created
 
-    def _write(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
+    def _write(self, args: dict[str, Any], ctx: ToolContext, stop: Stop) -> ToolOutput:
         path, shown, diff, created = self._plan(args, ctx)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(args["content"], encoding="utf-8", newline="")
+        write_atomically(path, args["content"], stop)
         lines = _count_lines(args["content"])
         if created:
             text = f"created {shown} ({lines} lines)"
@@ -175,7 +180,7 @@ class EditFile:
     side_effects = True
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
-        return await run_checked(self.parameters, args, lambda: self._edit(args, ctx))
+        return await run_checked(self.parameters, args, lambda stop: self._edit(args, ctx, stop))
 
     def preview(self, args: dict[str, Any], ctx: ToolContext) -> str:
         """The unified diff this call would produce, without writing anything."""
@@ -194,7 +199,7 @@ class EditFile:
         if not path.exists():
             raise ToolError(f"{shown} does not exist; use write_file to create it")
         try:
-            text = path.read_bytes().decode("utf-8")
+            text = _read_bytes(path, shown).decode("utf-8")
         except UnicodeDecodeError:
             raise ToolError(f"{shown} is not UTF-8 text; edit_file only edits UTF-8 files") from None
 
@@ -217,9 +222,9 @@ class EditFile:
         updated = text.replace(old, new) if args.get("replace_all", False) else text.replace(old, new, 1)
         return path, shown, updated, unified_diff(text, updated, shown), count
 
-    def _edit(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
+    def _edit(self, args: dict[str, Any], ctx: ToolContext, stop: Stop) -> ToolOutput:
         path, shown, updated, diff, count = self._plan(args, ctx)
-        path.write_text(updated, encoding="utf-8", newline="")
+        write_atomically(path, updated, stop)
         noun = "occurrence" if count == 1 else "occurrences"
         text = f"edited {shown}: replaced {count} {noun} ({_diff_stat(diff)})"
         return ToolOutput(text, data={"path": shown, "diff": diff, "replacements": count})
@@ -241,7 +246,7 @@ class ListDir:
     side_effects = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
-        return await run_checked(self.parameters, args, lambda: self._list(args, ctx))
+        return await run_checked(self.parameters, args, lambda stop: self._list(args, ctx))
 
     def _list(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
         path = resolve_in_workspace(ctx.workspace, args.get("path", "."))
@@ -290,13 +295,9 @@ def _count_lines(text: str) -> int:
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
 
 
-def _sniff(path: Path) -> bytes:
-    with path.open("rb") as f:
-        return f.read(_SNIFF_BYTES + 1)
-
-
-def _read_text(path: Path) -> str:
-    return path.read_bytes().decode("utf-8", errors="replace")
+def _read_bytes(path: Path, shown: str) -> bytes:
+    with open_bytes(path, shown) as f:
+        return f.read()
 
 
 def _preview(diff_of: Callable[[], str], schema: dict[str, Any], args: dict[str, Any]) -> str:

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from app.agent.tools.base import ToolError, ToolOutput
+from app.agent.tools.stop import Stop
 from app.agent.tools.validation import require_valid
 
 HEAD_SHARE = 0.4  # the rest of the budget goes to the tail, where errors usually are
-_SNIFF_BYTES = 8192
+SNIFF_BYTES = 8192  # bytes read to tell text from binary
 
 
 def cap_output(text: str, cap_chars: int) -> tuple[str, bool]:
@@ -41,11 +42,11 @@ def cap_output(text: str, cap_chars: int) -> tuple[str, bool]:
 
 def looks_binary(data: bytes) -> bool:
     """True for data that is not text: a NUL byte, or mostly undecodable bytes."""
-    sample = data[:_SNIFF_BYTES]
+    sample = data[:SNIFF_BYTES]
     if b"\x00" in sample:
         return True
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(data) <= _SNIFF_BYTES)
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(data) <= SNIFF_BYTES)
         return False
     except UnicodeDecodeError:
         pass
@@ -67,16 +68,22 @@ def _snap_forward(text: str, pos: int) -> int:
 
 
 async def run_checked(
-    schema: dict[str, Any], args: dict[str, Any], work: Callable[[], ToolOutput]
+    schema: dict[str, Any], args: dict[str, Any], work: Callable[[Stop], ToolOutput]
 ) -> ToolOutput:
     """Validate ``args``, run blocking ``work`` in a thread, and turn expected failures into results.
 
     A :class:`ToolError` (bad input, refused path) or an :class:`OSError`
     (permission denied, disk full) becomes an error result the model can read.
+    Cancelled (Esc, or the loop's timeout), it returns at once and sets the
+    :class:`Stop` it gave ``work``, so the thread gives up at its next check.
     """
+    stop = Stop()
     try:
         require_valid(schema, args)
-        return await asyncio.to_thread(work)
+        return await asyncio.to_thread(work, stop)
+    except asyncio.CancelledError:
+        stop.set()
+        raise
     except ToolError as exc:
         return ToolOutput(str(exc), is_error=True)
     except OSError as exc:

@@ -1,9 +1,12 @@
 """Search tools: ``glob`` (find paths by pattern) and ``grep`` (find lines by regex).
 
-Pure Python, so they behave the same everywhere. Both walk the tree below a
+Python and RE2, so they behave the same everywhere. Both walk the tree below a
 directory of the workspace in sorted order, skip :data:`SKIP_DIRS`, do not
 descend into symlinked directories and ignore symlinks that lead outside the
-workspace. The blocking walk runs in a thread.
+workspace. The blocking walk runs in a thread that stops when the call is
+cancelled. Patterns are matched by RE2 (:mod:`app.agent.tools.regex`), in time
+linear in the text; grep reads files line by line, skips FIFOs, devices and
+sockets, and searches only the first :data:`LINE_MAX_CHARS` characters of a line.
 """
 
 from __future__ import annotations
@@ -15,14 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput
-from app.agent.tools.output import cap_output, looks_binary, run_checked
+from app.agent.tools.output import cap_output, run_checked
+from app.agent.tools.regex import Pattern, compile_glob, compile_linear
+from app.agent.tools.stop import Stop
+from app.agent.tools.textfile import LINE_MAX_CHARS, Line, capped_lines, is_binary, open_text, refuse_special
 from app.agent.tools.workspace import display_path, is_within, resolve_in_workspace, safe_resolve
 
 SKIP_DIRS = frozenset({".git", ".venv", "node_modules", "__pycache__"})
 GLOB_MAX_RESULTS = 500
 GREP_MAX_MATCHES = 300
-GREP_MAX_LINE_CHARS = 400
-_SNIFF_BYTES = 8192
+GREP_MAX_LINE_CHARS = 400  # of a matching line, shown
 
 
 # --- glob ------------------------------------------------------------------------
@@ -48,9 +53,9 @@ class Glob:
     side_effects = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
-        return await run_checked(self.parameters, args, lambda: self._glob(args, ctx))
+        return await run_checked(self.parameters, args, lambda stop: self._glob(args, ctx, stop))
 
-    def _glob(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
+    def _glob(self, args: dict[str, Any], ctx: ToolContext, stop: Stop) -> ToolOutput:
         pattern = args["pattern"]
         if pattern.startswith("/") or ".." in pattern.split("/"):
             raise ToolError("pattern must be relative and must not contain '..'; choose the directory with path")
@@ -58,7 +63,7 @@ class Glob:
         matcher = glob_regex(pattern)
         matches = [
             p.relative_to(root).as_posix() + ("/" if is_dir else "")
-            for p, is_dir in walk(base, root)
+            for p, is_dir in walk(base, root, stop)
             if matcher.match(p.relative_to(base).as_posix())
         ]
         matches.sort()
@@ -77,15 +82,17 @@ class Glob:
 class Grep:
     name = "grep"
     description = (
-        "Search file contents with a Python regular expression. Prints 'path:line:text' for each "
-        "matching line, files in sorted order. Optional glob filters files ('*.py' matches by file "
-        "name at any depth; a pattern with '/' matches the path below path). Skips binary files, "
-        ".git, .venv, node_modules and __pycache__."
+        "Search file contents with a regular expression in Python syntax, run by RE2: no "
+        "backreferences or lookaround; \\d, \\w and \\b are ASCII-only (\\p{L} matches any letter). "
+        "Prints 'path:line:text' for each matching line, files in sorted order. Optional glob filters "
+        "files ('*.py' matches by file name at any depth; a pattern with '/' matches the path below "
+        "path). Skips binary files, .git, .venv, node_modules and __pycache__. Only the first "
+        f"{LINE_MAX_CHARS} characters of each line are searched."
     )
     parameters: dict[str, Any] = {
         "type": "object",
         "properties": {
-            "pattern": {"type": "string", "minLength": 1, "description": "Python regular expression."},
+            "pattern": {"type": "string", "minLength": 1, "description": "Regular expression (RE2)."},
             "path": {"type": "string", "description": "File or directory to search (default '.')."},
             "glob": {"type": "string", "description": "Only search files matching this glob, e.g. '*.py'."},
             "case_insensitive": {"type": "boolean", "description": "Ignore case (default false)."},
@@ -96,54 +103,52 @@ class Grep:
     side_effects = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
-        return await run_checked(self.parameters, args, lambda: self._grep(args, ctx))
+        return await run_checked(self.parameters, args, lambda stop: self._grep(args, ctx, stop))
 
-    def _grep(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
-        regex = _compile(args["pattern"], args.get("case_insensitive", False))
+    def _grep(self, args: dict[str, Any], ctx: ToolContext, stop: Stop) -> ToolOutput:
+        regex = compile_linear(args["pattern"], args.get("case_insensitive", False))
         base, root = _search_root(ctx, args.get("path", "."), want_dir=False)
-        files = [base] if base.is_file() else _filtered_files(base, root, args.get("glob"))
+        files = [base] if base.is_file() else _filtered_files(base, root, args.get("glob"), stop)
 
         hits: list[str] = []
-        total, files_with_hits = 0, 0
+        total, files_with_hits, long_lines = 0, 0, 0
         for path in files:
             found = 0
-            for number, line in _text_lines(path):
-                if regex.search(line):
+            for line in _text_lines(path, stop):
+                long_lines += line.cut
+                if regex.search(line.text):
                     found += 1
                     if total + found <= GREP_MAX_MATCHES:
-                        hits.append(f"{path.relative_to(root).as_posix()}:{number}:{_clip(line)}")
+                        hits.append(f"{path.relative_to(root).as_posix()}:{line.number}:{_clip(line)}")
             total += found
             files_with_hits += found > 0
 
         shown = display_path(ctx.workspace, base)
         data = {"matches": total, "files": files_with_hits}
+        note = (
+            f"\n[{long_lines} lines longer than {LINE_MAX_CHARS} characters were searched in their first "
+            f"{LINE_MAX_CHARS} characters only]"
+            if long_lines
+            else ""
+        )
         if total == 0:
-            return ToolOutput(f"no matches for {args['pattern']!r} under {shown}", data=data)
+            return ToolOutput(f"no matches for {args['pattern']!r} under {shown}{note}", data=data)
         text = "\n".join(hits)
         if total > GREP_MAX_MATCHES:
             text += (
                 f"\n[... {total - GREP_MAX_MATCHES} more matches omitted ({total} in {files_with_hits} files); "
                 "narrow the pattern, path or glob]"
             )
+        text += note
         capped, truncated = cap_output(text, ctx.output_cap_chars)
         return ToolOutput(capped, full_output=text if truncated else None, data=data)
 
 
-def _compile(pattern: str, case_insensitive: bool) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern, re.IGNORECASE if case_insensitive else 0)
-    except re.error as exc:
-        raise ToolError(
-            f"invalid regular expression {pattern!r}: {exc.msg} at position {exc.pos}; "
-            "patterns are Python regular expressions, so escape special characters like ( [ . * with a backslash"
-        ) from None
-
-
-def _filtered_files(base: Path, root: Path, file_glob: str | None) -> list[Path]:
+def _filtered_files(base: Path, root: Path, file_glob: str | None, stop: Stop) -> list[Path]:
     matcher = glob_regex(file_glob) if file_glob else None
-    by_name = bool(file_glob) and "/" not in file_glob
+    by_name = file_glob is not None and "/" not in file_glob
     files = []
-    for path, is_dir in walk(base, root):
+    for path, is_dir in walk(base, root, stop):
         if is_dir:
             continue
         subject = path.name if by_name else path.relative_to(base).as_posix()
@@ -152,23 +157,21 @@ def _filtered_files(base: Path, root: Path, file_glob: str | None) -> list[Path]
     return sorted(files, key=lambda p: p.relative_to(base).as_posix())
 
 
-def _text_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Numbered lines of a text file; nothing for binary or unreadable files."""
+def _text_lines(path: Path, stop: Stop) -> Iterator[Line]:
+    """The lines of a text file; nothing for binary or unreadable files, FIFOs, devices and sockets."""
     try:
-        with path.open("rb") as f:
-            if looks_binary(f.read(_SNIFF_BYTES + 1)):
-                return
-        with path.open("r", encoding="utf-8", errors="replace") as f:
-            for number, line in enumerate(f, 1):
-                yield number, line.rstrip("\n")
-    except OSError:
+        if is_binary(path, path.name):
+            return
+        with open_text(path, path.name) as f:
+            yield from capped_lines(f, stop)
+    except (OSError, ToolError):
         return
 
 
-def _clip(line: str) -> str:
-    if len(line) <= GREP_MAX_LINE_CHARS:
-        return line
-    return line[:GREP_MAX_LINE_CHARS] + f" [... line cut, {len(line)} characters]"
+def _clip(line: Line) -> str:
+    if line.length <= GREP_MAX_LINE_CHARS:
+        return line.text
+    return line.text[:GREP_MAX_LINE_CHARS] + f" [... line cut, {line.length} characters]"
 
 
 # --- shared: the walk and glob patterns --------------------------------------------
@@ -181,16 +184,18 @@ def _search_root(ctx: ToolContext, path: str, want_dir: bool) -> tuple[Path, Pat
         raise ToolError(f"{shown} does not exist")
     if want_dir and not base.is_dir():
         raise ToolError(f"{shown} is a file; give a directory as path")
+    refuse_special(base, shown)
     return base, ctx.workspace.resolve()
 
 
-def walk(base: Path, root: Path) -> Iterator[tuple[Path, bool]]:
+def walk(base: Path, root: Path, stop: Stop) -> Iterator[tuple[Path, bool]]:
     """Every path below ``base`` as ``(path, is_dir)``, skipping :data:`SKIP_DIRS`.
 
     Symlinked directories are listed but not entered; symlinks whose target is
     outside ``root`` are left out.
     """
     for dirpath, dirnames, filenames in os.walk(base):
+        stop.check()
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
         here = Path(dirpath)
         entries = [(here / d, True) for d in dirnames] + [(here / f, False) for f in filenames]
@@ -200,9 +205,9 @@ def walk(base: Path, root: Path) -> Iterator[tuple[Path, bool]]:
             yield path, is_dir
 
 
-def glob_regex(pattern: str) -> re.Pattern[str]:
+def glob_regex(pattern: str) -> Pattern:
     """A compiled regex matching whole forward-slash paths against a glob ``pattern``."""
-    return re.compile(rf"(?s:{_translate(pattern)})\Z")
+    return compile_glob(rf"(?s:{_translate(pattern)})\z", pattern)
 
 
 def _translate(pattern: str) -> str:
