@@ -6,8 +6,10 @@ calls ``on_agent_event`` with every event and the pane folds them into its own
 replay, hand it a folded state with ``update_state``. Bursts are coalesced: the
 pane redraws at most once per ``coalesce_seconds``. It computes nothing about
 the budget; it lays out what the state holds and posts :class:`ItemAction`
-messages for the drop / truncate / open / compact-now actions. It is drawn for
-the side column (about 35 cells) and uses more room when it has it.
+messages for the drop / truncate / open / compact-now actions; ``?`` opens a
+help on every term it shows (:mod:`widgets.context_budget_help`). Every
+percentage says what it is a share of. It is drawn for the side column (about
+35 cells) and uses more room when it has it.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from app.agent.events.budget_view import BudgetState, Segment
+from app.agent.events.budget_view import BudgetState, Legend, apportion
 from app.agent.events.core import Event
 from app.agent.events.format import tokens as tokens_text
+from widgets.context_budget_help import ContextBudgetHelp, help_text
 from widgets.relayout import refresh_keeping_layout, update_static
 
 CATEGORY_KEYS = (
@@ -71,15 +74,7 @@ ACTION_WORDS = {"capped": "capped", "placeholder": "replaced", "summarized": "su
 
 def allocate_cells(weights: list[int], width: int) -> list[int]:
     """Split ``width`` cells in proportion to ``weights`` (largest remainder, deterministic)."""
-    total = sum(weights)
-    if total <= 0 or width <= 0:
-        return [0] * len(weights)
-    exact = [w * width / total for w in weights]
-    cells = [int(x) for x in exact]
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - cells[i]), i))
-    for i in order[: width - sum(cells)]:
-        cells[i] += 1
-    return cells
+    return apportion([float(w) for w in weights], width)
 
 
 class BudgetBar(Widget):
@@ -131,7 +126,7 @@ class BudgetBar(Widget):
         out.append("\n")
         out.append_text(self._marks(width, total))
         out.append("\n")
-        out.append_text(self._legend(segments, width))
+        out.append_text(self._legend(self.state.legend(), width))
         return out
 
     def _marks(self, width: int, total: int) -> Text:
@@ -146,14 +141,21 @@ class BudgetBar(Widget):
             text.append(char, self.style_of(styles[cell]) if cell in styles else Style())
         return text
 
-    def _legend(self, segments: list[Segment], width: int) -> Text:
-        """One entry per segment, never broken across lines, then the threshold key."""
+    def _legend(self, legend: Legend, width: int) -> Text:
+        """What the percentages are of, one entry per segment (never broken across lines), the threshold key."""
         m = self.state.measured
         text = Text()
+        if m is not None:
+            if legend.over_window:
+                basis = f"% of {tokens_text(legend.basis)} asked for (over the {tokens_text(m.advertised)} window)"
+            elif legend.basis == m.advertised:
+                basis = f"% of the {tokens_text(m.advertised)} window"
+            else:
+                basis = f"% of {tokens_text(legend.basis)}"
+            text.append(basis + "\n", self.style_of("muted"))
         column = 0
-        for segment in segments:
-            pct = 100 * segment.tokens / m.advertised if m and m.advertised else 0
-            entry = f"{LEGEND_NAMES.get(segment.key, segment.label)} {tokens_text(segment.tokens)} {pct:.0f}%"
+        for segment in legend.entries:
+            entry = f"{LEGEND_NAMES.get(segment.key, segment.label)} {tokens_text(segment.tokens)} {segment.pct}%"
             if column and column + len(entry) + 4 > width:
                 text.append("\n")
                 column = 0
@@ -170,6 +172,8 @@ class BudgetBar(Widget):
             text.append(f"warn {warn_pct}%  ")
             text.append("▲ ", self.style_of("compact"))
             text.append(f"compact {compact_pct}% of usable")
+            if self.state.unattributed < 0:
+                text.append("\n▪ unattributed is negative: not drawn", self.style_of("muted"))
         return text
 
 
@@ -190,6 +194,7 @@ class ContextBudgetPane(Widget):
         Binding("t", "truncate", "Truncate", id="context_budget.truncate", tooltip="Keep only head and tail of this result"),
         Binding("o", "open", "Open", id="context_budget.open", tooltip="Show this item in full"),
         Binding("c", "compact", "Compact now", id="context_budget.compact", tooltip="Run the compaction ladder now"),
+        Binding("question_mark", "help", "Help", id="context_budget.help", tooltip="What every number here means"),
     ]
 
     COMPONENT_CLASSES = {
@@ -238,7 +243,7 @@ class ContextBudgetPane(Widget):
         yield BudgetBar(id="bar")
         yield Static("Top consumers", classes="section")
         yield OptionList(id="top")
-        yield Static("d drop · t truncate · o open · c compact now", id="hint")
+        yield Static("d drop · t truncate · o open · c compact now · ? help", id="hint")
         yield Static(id="growth", classes="section")
         yield Sparkline([], id="spark")
         yield Static(id="compaction")
@@ -300,16 +305,23 @@ class ContextBudgetPane(Widget):
         source = {"litellm": "litellm", "config": "config"}.get(m.advertised_source, "ASSUMED")
         text = Text()
         text.append(f"{approx}{tokens_text(m.used)}", level)
-        text.append(f" used / {tokens_text(m.usable)} usable  ")
+        text.append(" used · ")
         text.append(f"{m.used_pct:.0f}%", level)
+        text.append(f" of {tokens_text(m.usable)} usable")
         text.append(f"\n{tokens_text(m.advertised)} advertised ({source})")
-        text.append(f"\n{state.badge or 'uncalibrated'} · {m.tokenizer}", self._style("muted"))
         text.append(f"\n{m.level}", level)
         text.append(f" · compact at {tokens_text(m.compact_at)}")
         text.append(f"\nfixed {tokens_text(m.fixed)} · reserve {tokens_text(m.reserve)} · buffer {tokens_text(m.buffer)}")
-        if m.middle_tokens:
+        text.append(f"\nprompt {approx}{tokens_text(m.local_total)} local · {tokens_text(m.calibrated_total)} calibrated")
+        text.append(f"\naccuracy {state.badge or 'uncalibrated'} · {m.tokenizer}", self._style("muted"))
+        if state.unattributed < 0:
+            text.append(f"\nlocal count is {tokens_text(-state.unattributed)} above the provider's", self._style("middle"))
+        if m.middle_warning:
             text.append("\n")
-            text.append(f"{tokens_text(m.middle_tokens)} in the middle third", self._style("middle"))
+            text.append(
+                f"{tokens_text(m.middle_tokens)} ({100 * m.middle_share:.0f}% of the conversation) in the middle third",
+                self._style("middle"),
+            )
         return text
 
     def _fill_table(self, state: BudgetState) -> None:
@@ -320,9 +332,10 @@ class ContextBudgetPane(Widget):
         options = []
         for item in self._items:
             prompt = Text(item["label"], no_wrap=True, overflow="ellipsis")
-            prompt.append(f"\n  {tokens_text(int(item['tokens']))} · {100 * float(item['share']):.0f}% · ")
+            prompt.append(f"\n  {tokens_text(int(item['tokens']))} · {100 * float(item['share']):.0f}% of prompt · ")
             position = item["position"]
-            prompt.append(position, self._style("middle") if position == "middle" else self._style("muted"))
+            warn = position == "middle" and state.measured is not None and state.measured.middle_warning
+            prompt.append(position, self._style("middle") if warn else self._style("muted"))
             options.append(Option(prompt, id=item["id"]))
         # A fixed height (two lines an item) spares the whole screen a layout pass when
         # only the numbers change; it changes, with a layout, when the number of items does.
@@ -334,7 +347,7 @@ class ContextBudgetPane(Widget):
 
     def _show_growth(self, state: BudgetState) -> None:
         series = state.series()
-        label = "Prompt tokens per turn"
+        label = f"Prompt tokens per turn ({state.per_turn_basis or 'local'} count)"
         if state.growth_last is not None and state.growth_mean is not None:
             label += f": {_signed(state.growth_last)} last, {_signed(round(state.growth_mean))} avg"
         update_static(self.query_one("#growth", Static), label)
@@ -390,6 +403,9 @@ class ContextBudgetPane(Widget):
 
     def action_compact(self) -> None:
         self.post_message(self.ItemAction("compact"))
+
+    def action_help(self) -> None:
+        self.app.push_screen(ContextBudgetHelp(help_text(self.state.measured)))
 
 
 def _signed(tokens: int) -> str:

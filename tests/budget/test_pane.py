@@ -53,7 +53,7 @@ async def test_near_the_threshold_the_pane_warns_and_lists_the_largest_items() -
         m = state.measured
         headline = text_of(app, "#headline")
         assert f"{m.used_pct:.0f}%" in headline and state.badge in headline
-        assert f"{tokens_text(m.used)} used / {tokens_text(m.usable)} usable" in headline
+        assert f"{tokens_text(m.used)} used · {m.used_pct:.0f}% of {tokens_text(m.usable)} usable" in headline
         assert f"{tokens_text(m.advertised)} advertised (config)" in headline
         top = app.query_one("#top", OptionList)
         assert top.option_count == len(m.items) == 8

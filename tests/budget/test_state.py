@@ -30,8 +30,8 @@ async def test_the_state_follows_a_session_turn_by_turn() -> None:
     assert state.model == "openai/gpt-4o" and state.turn == 4
     measured = recorder.of_type("context_measured")
     assert state.measured == measured[-1] and state.level == "warning"
-    assert state.series() == [m.calibrated_total for m in measured]
-    assert state.growth_last == measured[-1].calibrated_total - measured[-2].calibrated_total
+    assert state.series() == [m.local_total for m in measured]  # one basis: the local count
+    assert state.growth_last == measured[-1].local_total - measured[-2].local_total
     assert state.badge == recorder.of_type("calibration_updated")[-1].badge
     assert state.last_unattributed == recorder.of_type("calibration_updated")[-1].unattributed
     segments = state.segments()
@@ -47,14 +47,14 @@ async def test_after_compaction_the_last_value_of_the_turn_wins() -> None:
     state = state_from(recorder.events)
     steps = recorder.of_type("compaction_performed")
     assert state.compactions == steps and state.last_compaction == steps[-1]
-    assert state.per_turn[5] == recorder.events[-1].calibrated_total
+    assert state.per_turn[5] == recorder.events[-1].local_total
     assert state.growth_last is not None and state.growth_last < 0
     assert state.level == "calm"
 
 
 def test_turn_numbers_come_from_turn_started_when_measurements_carry_none() -> None:
     state = BudgetState()
-    for event in (SessionStarted(model="m"), TurnStarted(turn=3), ContextMeasured(calibrated_total=70)):
+    for event in (SessionStarted(model="m"), TurnStarted(turn=3), ContextMeasured(local_total=70)):
         state.apply(event)
     assert state.per_turn == {3: 70}
 

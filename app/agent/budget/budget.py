@@ -54,6 +54,7 @@ class ContextBudget:
         self._counter: MessageCounter | None = None
         self._tools: list[dict[str, Any]] = []
         self._max_output_tokens: int | None = None
+        self._turn = 0  # of the last ``prepare``: manual actions re-measure within it
         self.last_snapshot: BudgetSnapshot | None = None  # of the list ``prepare`` last settled on
 
     # --- lazily resolved parts ----------------------------------------------------------
@@ -121,6 +122,8 @@ class ContextBudget:
             records=list(counter.records),
             tools_total=counter.tools_total,
             top_n=self.config.top_items,
+            middle_warn_tokens=self.config.middle_warn_tokens,
+            middle_warn_share=self.config.middle_warn_share,
         )
 
     # --- compaction -----------------------------------------------------------------------
@@ -147,6 +150,7 @@ class ContextBudget:
         ``estimated_prompt_tokens`` is what ModelCallStarted and ``record_usage``
         should carry.
         """
+        self._turn = turn
         snapshot = self.measure(messages, tools, max_output_tokens=max_output_tokens)
         emit(snapshot.to_event(turn=turn))
         if not force and not snapshot.over_compact:
@@ -220,7 +224,7 @@ class ContextBudget:
         )
         cut = plan.turn_cut
         if plan.step_cut is not None and (cut is None or plan.step_cut > cut):
-            tail = 0 if cut is None else sum(r.tokens for r in snapshot.records[cut:]) * snapshot.scale
+            tail = 0 if cut is None else sum(r.tokens for r in snapshot.records[cut:])
             if cut is None or tail >= 0.75 * snapshot.compact_at:
                 cut = plan.step_cut
         return None if cut is None else (plan.head_end, cut)
@@ -228,7 +232,12 @@ class ContextBudget:
     # --- manual actions ---------------------------------------------------------------------
 
     def drop_item(self, messages: Messages, tool_call_id: str, *, emit: Emit | None = None) -> Messages:
-        """Replace one tool result with a short note (its call stays, so pairing stays valid)."""
+        """Replace one tool result with a short note (its call stays, so pairing stays valid).
+
+        Like ``truncate_item``, it announces the change (CompactionPerformed) and
+        re-measures at once (a ContextMeasured of the new list), so the pane shows
+        the new sizes without waiting for the next model call.
+        """
         original = _result_text(messages, tool_call_id)
         label = compaction.call_labels(messages).get(tool_call_id, "a tool call")
         note = (
@@ -253,7 +262,7 @@ class ContextBudget:
     ) -> Messages:
         before = self.measure(messages, self._tools).calibrated_total
         change = compaction.replace_result(messages, tool_call_id, text, action, self.counter.text)
-        after = self.measure(change.messages, self._tools).calibrated_total
+        self.last_snapshot = after = self.measure(change.messages, self._tools)
         for call_id, original in change.originals.items():
             self.originals.setdefault(call_id, original)
         if emit is not None:
@@ -262,12 +271,13 @@ class ContextBudget:
                     step=step,
                     reason="manual",
                     tokens_before=before,
-                    tokens_after=after,
+                    tokens_after=after.calibrated_total,
                     messages_before=len(messages),
                     messages_after=len(change.messages),
                     items=change.items,
                 )
             )
+            emit(after.to_event(turn=self._turn))
         return change.messages
 
     def original_output(self, tool_call_id: str) -> str | None:

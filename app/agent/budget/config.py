@@ -29,6 +29,10 @@ class BudgetConfig:
     tokenizer: auto, or force one of o200k_base, cl100k_base, anthropic, chars.
     top_items: how many largest items a measurement lists.
     calibration_window: how many recent calls per model calibration keeps.
+    middle_warn_tokens / middle_warn_share: the pane warns about "lost in the
+        middle" only when the prompt holds at least ``middle_warn_tokens``
+        (local count) and its middle third at least ``middle_warn_share`` of
+        the conversation's tokens.
     """
 
     advertised_window: int | None = None
@@ -47,6 +51,8 @@ class BudgetConfig:
     tokenizer: str = "auto"
     top_items: int = 8
     calibration_window: int = 200
+    middle_warn_tokens: int = 16_000
+    middle_warn_share: float = 0.5
 
     def __post_init__(self) -> None:
         _positive_ints(
@@ -56,6 +62,7 @@ class BudgetConfig:
             "summary_input_chars",
             "top_items",
             "calibration_window",
+            "middle_warn_tokens",
         )
         _non_negative_ints(
             self,
@@ -67,7 +74,7 @@ class BudgetConfig:
         )
         if self.advertised_window is not None:
             _positive_ints(self, "advertised_window")
-        for name in ("warn_at", "compact_at", "cap_head_fraction"):
+        for name in ("warn_at", "compact_at", "cap_head_fraction", "middle_warn_share"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
                 raise ValueError(f"budget.{name} must be a number in (0, 1], got {value!r}")

@@ -4,6 +4,12 @@ Built by :class:`~app.agent.budget.budget.ContextBudget` from the counter, the
 window and the calibration; turned into a :class:`ContextMeasured` event with
 ``to_event``. The per-item detail (top consumers, positions) is computed only
 when asked for, so that measuring before every model call stays cheap.
+
+One basis: every category, item and tool is its *local* count, which does not
+move while the thing counted does not change. Calibration enters in one place
+only, ``unattributed`` = calibrated total − local total (negative when the
+local count is above what the provider is expected to count); it belongs to
+the fixed part. So ``fixed + used == calibrated_total`` exactly.
 """
 
 from __future__ import annotations
@@ -65,6 +71,8 @@ class BudgetSnapshot:
     records: list[MessageCount] = field(repr=False)
     tools_total: int = 0
     top_n: int = 8
+    middle_warn_tokens: int = 16_000  # the middle-third warning needs a prompt at least this long ...
+    middle_warn_share: float = 0.5  # ... whose middle third holds at least this share of the conversation
 
     @property
     def estimated_prompt_tokens(self) -> int:
@@ -73,13 +81,14 @@ class BudgetSnapshot:
 
     @cached_property
     def shown(self) -> dict[str, int]:
-        """Calibrated tokens per category; ``unattributed`` closes the gap to the calibrated total."""
-        shown = {key: round(tokens * self.scale) for key, tokens in self.local.items()}
-        shown[UNATTRIBUTED] = self.calibrated_total - sum(shown.values())
+        """Local tokens per category; ``unattributed`` closes the gap to the calibrated total."""
+        shown = dict(self.local)
+        shown[UNATTRIBUTED] = self.calibrated_total - self.local_total
         return shown
 
     @property
     def unattributed(self) -> int:
+        """What the provider is expected to count beyond the local count (negative: below it)."""
         return self.shown[UNATTRIBUTED]
 
     @property
@@ -136,22 +145,29 @@ class BudgetSnapshot:
 
     @cached_property
     def positioned(self) -> list[dict[str, Any]]:
-        """Every message as an item, with its place in the prompt (thirds by tokens)."""
-        total = max(1, self.local_total)
-        cursor = self.tools_total  # tool definitions are rendered before the messages
+        """Every message as an item: local tokens, ``share`` of the local prompt, and its third.
+
+        Positions are thirds of the messages by cumulative tokens: an item sits
+        in the third that holds its middle token. Tool definitions are left out
+        (providers put them before or after the system prompt), and the system
+        prompt opens the prompt, so it is always ``start``.
+        """
+        prompt = max(1, self.local_total)
+        messages = max(1, sum(record.tokens for record in self.records))
+        cursor = 0
         items = []
         for record in self.records:
             middle = cursor + record.tokens / 2
             cursor += record.tokens
-            position = "start" if middle < total / 3 else ("middle" if middle < 2 * total / 3 else "end")
+            position = _third(middle / messages)
             items.append(
                 {
                     "id": record.item_id,
                     "kind": record.kind,
                     "label": record.label,
-                    "tokens": round(record.tokens * self.scale),
-                    "share": round(record.tokens / total, 4),
-                    "position": position,
+                    "tokens": record.tokens,
+                    "share": round(record.tokens / prompt, 4),
+                    "position": "start" if record.kind == SYSTEM else position,
                 }
             )
         return items
@@ -162,6 +178,17 @@ class BudgetSnapshot:
     @property
     def middle_tokens(self) -> int:
         return sum(item["tokens"] for item in self.positioned if item["position"] == "middle")
+
+    @property
+    def middle_share(self) -> float:
+        """The share of the conversation's tokens that sits in the middle third."""
+        conversation = sum(self.local.get(key, 0) for key in CONVERSATION)
+        return self.middle_tokens / conversation if conversation else 0.0
+
+    @property
+    def middle_warning(self) -> bool:
+        """"Lost in the middle" is a risk of long prompts only: a long prompt whose middle holds much."""
+        return self.local_total >= self.middle_warn_tokens and self.middle_share >= self.middle_warn_share
 
     def to_event(self, *, turn: int = 0) -> ContextMeasured:
         return ContextMeasured(
@@ -184,9 +211,17 @@ class BudgetSnapshot:
             local_total=self.local_total,
             calibrated_total=self.calibrated_total,
             categories=self.categories(),
-            tools=[{"name": name, "tokens": round(tokens * self.scale)} for name, tokens in self.tools],
+            tools=[{"name": name, "tokens": tokens} for name, tokens in self.tools],
             items=self.top_items(),
             middle_tokens=self.middle_tokens,
+            middle_share=round(self.middle_share, 4),
+            middle_warning=self.middle_warning,
+            middle_warn_tokens=self.middle_warn_tokens,
+            middle_warn_share=self.middle_warn_share,
             message_count=len(self.records),
             calibration=dict(self.calibration),
         )
+
+
+def _third(fraction: float) -> str:
+    return "start" if fraction < 1 / 3 else ("middle" if fraction < 2 / 3 else "end")

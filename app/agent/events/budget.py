@@ -17,14 +17,24 @@ from app.agent.events.core import Event
 class ContextMeasured(Event):
     """Where every token of the window goes, for the request about to be sent.
 
-    ``categories`` are dicts ``{key, label, tokens, local_tokens, pct}``:
-    ``local_tokens`` are the raw local counts (they sum to ``local_total``),
-    ``tokens`` are scaled by calibration and, with the ``unattributed`` entry,
-    sum to ``calibrated_total``; ``pct`` is a share of the advertised window.
+    One basis: every count is local (``tokens`` of a category, an item or a
+    tool does not move while what it counts does not change); calibration
+    enters only through the ``unattributed`` category, ``calibrated_total -
+    local_total``, which is negative when the local count is above what the
+    provider is expected to count. So ``fixed + used == calibrated_total``.
+
+    ``categories`` are dicts ``{key, label, tokens, local_tokens, pct}``: with
+    the ``unattributed`` entry their ``tokens`` sum to ``calibrated_total``;
+    ``pct`` is a share of the advertised window. (Sessions recorded before
+    this basis carried calibrated ``tokens``; they still sum the same way.)
     ``items`` are the largest consumers ``{id, kind, label, tokens, share,
-    position}`` with position ``start | middle | end`` (thirds of the prompt).
-    ``used`` counts the conversation (everything but the fixed part), which is
-    what the usable window and the thresholds are about.
+    position}``: ``share`` of the local prompt, position ``start | middle |
+    end`` (thirds of the messages by cumulative tokens; the system prompt is
+    always ``start``). ``used`` counts the conversation (everything but the
+    fixed part), which is what the usable window and the thresholds are about.
+    ``middle_warning`` is set when "lost in the middle" is worth a warning:
+    the prompt holds at least ``middle_warn_tokens`` and its middle third at
+    least ``middle_warn_share`` of the conversation's tokens.
     """
 
     type: ClassVar[str] = "context_measured"
@@ -38,7 +48,7 @@ class ContextMeasured(Event):
     reserve: int = 0  # reserved for the model's output (max_tokens)
     buffer: int = 0  # kept free so that compaction itself can run
     usable: int = 0  # advertised - fixed - reserve - buffer
-    used: int = 0  # conversation tokens (calibrated)
+    used: int = 0  # conversation tokens (local count)
     free: int = 0  # usable - used, never below zero
     used_pct: float = 0.0  # used / usable, in percent
     warn_at: int = 0  # thresholds, in ``used`` tokens
@@ -50,6 +60,10 @@ class ContextMeasured(Event):
     tools: list[dict[str, Any]] = field(default_factory=list)  # {name, tokens}
     items: list[dict[str, Any]] = field(default_factory=list)
     middle_tokens: int = 0  # tokens sitting in the middle third ("lost in the middle")
+    middle_share: float = 0.0  # middle_tokens / conversation tokens
+    middle_warning: bool = False  # long prompt and a large middle: see the docstring
+    middle_warn_tokens: int = 0  # the thresholds that decided ``middle_warning``
+    middle_warn_share: float = 0.0
     message_count: int = 0
     calibration: dict[str, Any] = field(default_factory=dict)  # n, median_ratio, p95_error_pct, badge, ...
 

@@ -7,6 +7,7 @@ holds no logic the engine already has: numbers come from the events.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,15 +15,50 @@ from app.agent.events.budget import CalibrationUpdated, CompactionPerformed, Con
 from app.agent.events.core import Event, ModelCallFinished, SessionStarted, TurnStarted
 
 RECENT_COMPACTIONS = 5
+FIXED_KEYS = ("system", "preamble", "tools", "unattributed")
+UNATTRIBUTED = "unattributed"
+
+
+def apportion(values: list[float], total: int) -> list[int]:
+    """Integers proportional to ``values`` that add up to exactly ``total`` (largest remainder).
+
+    Deterministic (ties go to the earlier value) and fine with negative values,
+    as long as the values do not sum to zero or less.
+    """
+    whole = sum(values)
+    if whole <= 0 or total <= 0:
+        return [0] * len(values)
+    exact = [v * total / whole for v in values]
+    out = [math.floor(x) for x in exact]
+    order = sorted(range(len(values)), key=lambda i: (-(exact[i] - out[i]), i))
+    for i in order[: total - sum(out)]:
+        out[i] += 1
+    return out
 
 
 @dataclass
 class Segment:
-    """One stretch of the window bar."""
+    """One stretch of the window bar (or one legend entry: ``pct`` of the legend's basis)."""
 
     key: str
     label: str
     tokens: int
+    pct: int = 0
+
+
+@dataclass(frozen=True)
+class Legend:
+    """The window, entry by entry; the percentages are of ``basis`` tokens and add up to 100.
+
+    ``basis`` is the sum of the entries: the advertised window, unless the
+    prompt, the reserve and the buffer together ask for more (``over_window``).
+    A negative ``unattributed`` entry is listed (with its negative share), so
+    that the fixed entries add up to the headline's ``fixed``.
+    """
+
+    entries: list[Segment]
+    basis: int
+    over_window: bool
 
 
 @dataclass
@@ -37,6 +73,7 @@ class BudgetState:
     per_turn: dict[int, int] = field(default_factory=dict)  # turn -> prompt tokens
     compactions: list[CompactionPerformed] = field(default_factory=list)
     provider_prompt_tokens: int | None = None  # the last call's reported prompt (imports have nothing else)
+    per_turn_basis: str = ""  # local (Cockpit's own count) | provider (imported sessions): never mixed
     version: int = 0  # bumped by every event that changes what is shown
 
     def apply(self, event: Event) -> None:
@@ -49,7 +86,10 @@ class BudgetState:
             self.measured = event
             self.model = event.model or self.model
             self.badge = str(event.calibration.get("badge") or self.badge)
-            self.per_turn[event.turn or self.turn] = event.calibrated_total
+            if self.per_turn_basis != "local":
+                self.per_turn, self.per_turn_basis = {}, "local"
+            # Local counts: unchanged messages keep their count, so growth is the prompt's own growth.
+            self.per_turn[event.turn or self.turn] = event.local_total
             self.version += 1
         elif isinstance(event, CalibrationUpdated):
             self.badge = event.badge
@@ -62,7 +102,8 @@ class BudgetState:
             # Sessions without local measurements (imported from other agents) still show
             # what the provider counted, turn by turn.
             self.provider_prompt_tokens = int(event.usage["prompt_tokens"])
-            if self.measured is None:
+            if self.per_turn_basis != "local":
+                self.per_turn_basis = "provider"
                 self.per_turn[event.turn or self.turn] = self.provider_prompt_tokens
             self.version += 1
 
@@ -76,28 +117,53 @@ class BudgetState:
     def level(self) -> str:
         return self.measured.level if self.measured else "calm"
 
-    def segments(self) -> list[Segment]:
-        """The window from left to right: categories, then free space, buffer and reserve."""
+    @property
+    def unattributed(self) -> int:
+        """Calibrated total minus local total (negative: the local count is above the provider's)."""
+        m = self.measured
+        if m is None:
+            return 0
+        return sum(int(c["tokens"]) for c in m.categories if c["key"] == UNATTRIBUTED)
+
+    def _entries(self) -> list[Segment]:
         m = self.measured
         if m is None:
             return []
-        parts = [Segment(c["key"], c["label"], int(c["tokens"])) for c in m.categories if c["tokens"] > 0]
+        parts = [Segment(c["key"], c["label"], int(c["tokens"])) for c in m.categories if c["tokens"]]
         parts += [
             Segment("free", "free", m.free),
             Segment("buffer", "compaction buffer", m.buffer),
             Segment("reserve", "reserved output", m.reserve),
         ]
-        return [p for p in parts if p.tokens > 0]
+        return [p for p in parts if p.tokens]
+
+    def segments(self) -> list[Segment]:
+        """The window bar from left to right: categories, then free space, buffer and reserve.
+
+        Only positive stretches can be drawn: a negative unattributed count is
+        in the legend, not in the bar.
+        """
+        return [p for p in self._entries() if p.tokens > 0]
+
+    def legend(self) -> Legend:
+        """Every entry with its whole-number share of the window; the shares add up to 100."""
+        entries = self._entries()
+        m = self.measured
+        total = sum(e.tokens for e in entries)
+        for entry, pct in zip(entries, apportion([e.tokens for e in entries], 100)):
+            entry.pct = pct
+        return Legend(entries=entries, basis=total, over_window=m is not None and total > m.advertised)
 
     def thresholds(self) -> list[tuple[str, int]]:
-        """Warn and compact thresholds as token offsets along the advertised window."""
+        """Warn and compact thresholds as token offsets along the bar (where the conversation starts + threshold)."""
         m = self.measured
         if m is None:
             return []
-        return [("warn", m.fixed + m.warn_at), ("compact", m.fixed + m.compact_at)]
+        start = m.fixed - min(0, self.unattributed)  # the drawn fixed part: a negative unattributed is not drawn
+        return [("warn", start + m.warn_at), ("compact", start + m.compact_at)]
 
     def series(self) -> list[int]:
-        """Prompt tokens per turn, in turn order."""
+        """Prompt tokens per turn, in turn order, all on ``per_turn_basis``."""
         return [self.per_turn[t] for t in sorted(self.per_turn)]
 
     @property

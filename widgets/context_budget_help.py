@@ -1,0 +1,96 @@
+"""The Context budget pane's ``?`` help: every term the pane shows, in plain words.
+
+``help_text`` is the text (the README quotes it); ``ContextBudgetHelp`` is the
+small modal the pane opens with it. The middle-third thresholds are read from
+the measurement on screen, so the help says what actually decides the warning.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from app.agent.events.budget import ContextMeasured
+from app.agent.events.format import tokens as tokens_text
+
+DEFAULT_MIDDLE_TOKENS = 16_000  # BudgetConfig's defaults, for a pane with no measurement yet
+DEFAULT_MIDDLE_SHARE = 0.5
+
+TERMS = (
+    ("used / usable",
+     "used is the conversation: your messages, the model's answers, its tool calls and their results, "
+     "compaction summaries. usable is the room the conversation has: advertised − fixed − reserve − buffer. "
+     "The percentage is used as a share of usable."),
+    ("advertised", "The model's context window: from your config, from litellm, or ASSUMED when neither knows the model."),
+    ("fixed", "What every request carries before the conversation: system prompt, harness preamble, tool definitions, "
+              "and unattributed."),
+    ("reserve", "Kept for the model's answer (its max_tokens)."),
+    ("buffer", "Kept free so that compaction itself (a summarising call) still fits."),
+    ("local / calibrated",
+     "local is Cockpit's own count with the tokenizer shown; a message that does not change keeps its count. "
+     "calibrated is what the provider is expected to count: the local total corrected by calibration "
+     "(provider ≈ scale × local + overhead, fitted on this model's past calls). Every count on the pane is local; "
+     "only the calibrated total and unattributed involve calibration."),
+    ("unattributed",
+     "calibrated total − local total: tokens the provider counts that we cannot attribute to anything (its hidden "
+     "tool prompt, message framing). Negative means the local count is that much above the provider's; it is then "
+     "listed in the legend but not drawn in the bar."),
+    ("accuracy badge",
+     "\"±3% p95, n=41\": of this model's last 41 calls, 95% were predicted (before the call) within 3% of what the "
+     "provider counted. \"uncalibrated\" until a call has been compared; ≈ marks an approximate tokenizer."),
+    ("window legend", "Each entry's share of the window (whole percents that add up to 100)."),
+    ("warn / compact ▲", "Thresholds as shares of usable: at warn the pane turns amber; at compact the compaction "
+                         "ladder runs before the next call."),
+    ("top consumers", "The largest messages: local tokens, share of the whole prompt, and their third of it."),
+    ("start / middle / end", "The third of the messages, by cumulative tokens, that holds an item's middle. The system "
+                             "prompt is always start."),
+    ("middle third",
+     "Models recall the middle of a long prompt worst (\"lost in the middle\"). The pane warns only when the prompt "
+     "holds at least {tokens} tokens (local count) and its middle third at least {share} of the conversation's "
+     "tokens. Drop (d) or truncate (t) large middle items, or compact (c)."),
+    ("prompt tokens per turn", "The local prompt size at each turn (provider counts for imported sessions, never "
+                               "mixed): change since the previous turn, and the average change per turn."),
+)
+
+
+def help_text(measured: ContextMeasured | None = None) -> str:
+    """Every term of the pane, one paragraph each (markup-free)."""
+    tokens = measured.middle_warn_tokens if measured and measured.middle_warn_tokens else DEFAULT_MIDDLE_TOKENS
+    share = measured.middle_warn_share if measured and measured.middle_warn_share else DEFAULT_MIDDLE_SHARE
+    values = {"tokens": tokens_text(tokens), "share": f"{round(100 * share)}%"}
+    return "\n\n".join(f"{term}: {text.format(**values)}" for term, text in TERMS)
+
+
+class ContextBudgetHelp(ModalScreen[None]):
+    """What the Context budget pane shows; Esc, q or ? closes it."""
+
+    DEFAULT_CSS = """
+    ContextBudgetHelp { align: center middle; }
+    ContextBudgetHelp > VerticalScroll {
+        width: 80%; max-width: 90; height: 80%;
+        padding: 1 2; border: round $primary; background: $surface;
+    }
+    ContextBudgetHelp #help-title { text-style: bold; margin: 0 0 1 0; }
+    ContextBudgetHelp #help-close { color: $text-muted; margin: 1 0 0 0; }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="context_budget_help.close", tooltip="Close the help"),
+        Binding("q", "close", "Close", show=False, id="context_budget_help.close_q"),
+        Binding("question_mark", "close", "Close", show=False, id="context_budget_help.close_help"),
+    ]
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static("Context budget: what the numbers mean", id="help-title")
+            yield Static(self.text, id="help-body", markup=False)
+            yield Static("Esc closes", id="help-close")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
