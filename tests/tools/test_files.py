@@ -1,6 +1,12 @@
 from __future__ import annotations
 
 import os
+import socket
+import stat
+import subprocess
+import sys
+import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -226,3 +232,115 @@ async def test_list_dir_errors(ws: Path, ctx: ToolContext) -> None:
     (ws / "e").mkdir()
     empty = await ListDir().run({"path": "e"}, ctx)
     assert not empty.is_error and empty.text == "(e is empty)"
+
+
+# --- what must never hang, truncate or fill memory ----------------------------------
+
+
+async def test_fifos_and_sockets_are_refused_before_they_are_opened(ws: Path, ctx: ToolContext) -> None:
+    os.mkfifo(ws / "pipe")  # opening it would block until a writer comes
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(ws / "sock"))
+        calls = [
+            (ReadFile(), {"path": "pipe"}),
+            (ReadFile(), {"path": "sock"}),
+            (WriteFile(), {"path": "pipe", "content": "x"}),
+            (EditFile(), {"path": "pipe", "old_string": "a", "new_string": "b"}),
+        ]
+        for tool, args in calls:
+            out = await tool.run(args, ctx)
+            assert out.is_error, (tool.name, args)
+            kind = "a FIFO (named pipe)" if args["path"] == "pipe" else "a socket"
+            assert f"{args['path']} is {kind}, not a regular file" in out.text
+        assert "not a regular file" in WriteFile().preview({"path": "pipe", "content": "x"}, ctx)
+    assert stat.S_ISFIFO(os.stat(ws / "pipe").st_mode)  # not replaced by a regular file
+
+
+async def test_read_a_100_mb_single_line_file_in_bounded_memory(ws: Path, ctx: ToolContext) -> None:
+    size = 100 * 1024 * 1024
+    with (ws / "one-line.txt").open("w") as f:
+        for _ in range(size // (1024 * 1024)):
+            f.write("x" * (1024 * 1024))
+    tracemalloc.start()
+    try:
+        out = await ReadFile().run({"path": "one-line.txt"}, ctx)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+    assert out.text.endswith(f" [line cut at {ctx.output_cap_chars - 7} of {size} characters]")
+    assert out.data["total_lines"] == 1
+
+
+async def test_write_and_edit_keep_the_mode_and_leave_no_temporary_file(ws: Path, ctx: ToolContext) -> None:
+    script = ws / "run.sh"
+    script.write_text("echo old\n")
+    script.chmod(0o750)
+    await WriteFile().run({"path": "run.sh", "content": "echo new\n"}, ctx)
+    assert stat.S_IMODE(script.stat().st_mode) == 0o750
+    await EditFile().run({"path": "run.sh", "old_string": "new", "new_string": "newer"}, ctx)
+    assert script.read_text() == "echo newer\n" and stat.S_IMODE(script.stat().st_mode) == 0o750
+    await WriteFile().run({"path": "fresh.txt", "content": "x"}, ctx)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((ws / "fresh.txt").stat().st_mode) == 0o666 & ~umask
+    assert sorted(p.name for p in ws.iterdir()) == ["fresh.txt", "run.sh"]
+
+
+async def test_writing_through_a_symlink_replaces_its_target_and_keeps_the_link(ws: Path, ctx: ToolContext) -> None:
+    (ws / "real.txt").write_text("old\n")
+    os.symlink("real.txt", ws / "link.txt")
+    out = await WriteFile().run({"path": "link.txt", "content": "new\n"}, ctx)
+    assert not out.is_error
+    assert (ws / "link.txt").is_symlink() and os.readlink(ws / "link.txt") == "real.txt"
+    assert (ws / "real.txt").read_text() == "new\n"
+
+
+_WRITER = """
+import asyncio, sys
+from pathlib import Path
+from app.agent.tools.base import ToolContext
+from app.agent.tools.files import WriteFile
+ctx = ToolContext(workspace=Path(sys.argv[1]))
+content = sys.argv[2] * int(sys.argv[3])
+out = asyncio.run(WriteFile().run({"path": "data.txt", "content": content}, ctx))
+print(out.text)
+"""
+
+
+@pytest.mark.parametrize("kill_at_bytes", [0, 1, 8 * 1024 * 1024, 48 * 1024 * 1024])
+async def test_a_write_killed_at_any_moment_leaves_the_old_content_or_the_new(
+    ws: Path, kill_at_bytes: int
+) -> None:
+    """SIGKILL while write_file writes 64 MB: the file is whole, old or new, never cut short."""
+    target = ws / "data.txt"
+    old = "the old content\n" * 1000
+    target.write_text(old)
+    line, count = "n" * 1023 + "\n", 64 * 1024  # 64 MB in 1 KB lines
+    new_size = len(line) * count
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(ws), line, str(count)],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while proc.poll() is None:  # wait on the write's progress, not on time
+            written = [_size(p) for p in ws.iterdir() if p.name.endswith(".tmp")]
+            changed = target.stat().st_size != len(old)  # an in-place write would show here
+            if max(written, default=-1) >= kill_at_bytes or changed:
+                break
+            assert time.monotonic() < deadline, "the write never started"
+            time.sleep(0.001)  # a polling step, to leave the writer the CPU
+    finally:
+        proc.kill()
+        proc.wait()
+    data = target.read_bytes()
+    assert data == old.encode() or (len(data) == new_size and data == (line * count).encode())
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:  # renamed meanwhile
+        return -1

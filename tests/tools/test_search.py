@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -158,3 +162,111 @@ async def test_search_survives_a_symlink_loop(tree: Path, ctx: ToolContext) -> N
     assert grep.text.splitlines() == ["README.md:2:TODO: write docs", "src/app.py:2:    # TODO fix"]
     glob = await Glob().run({"pattern": "*.md"}, ctx)
     assert glob.text == "README.md"
+
+
+# --- grep: what must never freeze or fill memory ----------------------------------
+
+
+async def test_grep_catastrophic_backtracking_pattern_runs_in_linear_time(ws: Path, ctx: ToolContext) -> None:
+    """``(a+)+b`` on 40 a's runs for hours in a backtracking engine, holding the GIL; RE2 is linear."""
+    (ws / "redos.txt").write_text("a" * 40 + "\n" + "a" * 90_000 + "\n" + "aaab\n")
+    out = await Grep().run({"pattern": "(a+)+b"}, ctx)
+    assert out.text == "redos.txt:3:aaab"
+    nested = await Grep().run({"pattern": "^(([a-z])+.)+[A-Z]([a-z])+$"}, ctx)
+    assert not nested.is_error and nested.data["matches"] == 0
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        (r"(a)\1", r"invalid escape sequence: \1"),
+        (r"foo(?=bar)", "invalid perl operator: (?="),
+        (r"(?<!x)y", "invalid perl operator: (?<!"),
+        (r"(?>ab)c", "invalid perl operator: (?>"),
+        (r"a++", "bad repetition operator: ++"),
+        (r"x\Z", r"invalid escape sequence: \Z"),
+    ],
+)
+async def test_grep_constructs_re2_lacks_get_a_clear_error_not_a_backtracking_fallback(
+    tree: Path, ctx: ToolContext, pattern: str, reason: str
+) -> None:
+    out = await Grep().run({"pattern": pattern}, ctx)
+    assert out.is_error
+    assert f"grep cannot use {pattern!r} ({reason})" in out.text
+    assert "linear-time engine" in out.text and "Rewrite the pattern without them" in out.text
+
+
+async def test_grep_skips_fifos_and_sockets_and_refuses_them_as_path(tree: Path, ctx: ToolContext) -> None:
+    os.mkfifo(tree / "src" / "pipe")  # opening it would block until a writer comes
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(tree / "src" / "sock"))
+        out = await Grep().run({"pattern": "TODO"}, ctx)
+        assert out.text.splitlines() == ["README.md:2:TODO: write docs", "src/app.py:2:    # TODO fix"]
+        direct = await Grep().run({"pattern": "x", "path": "src/pipe"}, ctx)
+        assert direct.is_error and "src/pipe is a FIFO (named pipe), not a regular file" in direct.text
+
+
+async def test_grep_searches_the_first_characters_of_a_long_line_and_says_so(
+    ws: Path, ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.agent.tools.textfile.LINE_MAX_CHARS", 1000)
+    monkeypatch.setattr("app.agent.tools.search.LINE_MAX_CHARS", 1000)
+    (ws / "min.js").write_text("early" + "x" * 5000 + "late\nearly late\n")
+    out = await Grep().run({"pattern": "late$"}, ctx)
+    assert out.text.splitlines() == [
+        "min.js:2:early late",
+        "[1 of the lines searched had more than 1000 characters; only their first 1000 were searched]",
+    ]
+    early = await Grep().run({"pattern": "^early"}, ctx)
+    assert [line.split(":")[:2] for line in early.text.splitlines()[:2]] == [["min.js", "1"], ["min.js", "2"]]
+    assert "[... line cut, 5009 characters]" in early.text
+
+
+async def test_grep_line_at_a_time_semantics_survive_the_many_lines_fast_path(ws: Path, ctx: ToolContext) -> None:
+    (ws / "a.txt").write_text("a\nab\nfoo\nxfoo\nfoo bar\n\nend")
+    cases = {
+        r"a[^z]*b": ["a.txt:2:ab"],  # joined, 'a\nab' would match across the line break
+        r"^foo$": ["a.txt:3:foo"],
+        r"\Afoo": ["a.txt:3:foo", "a.txt:5:foo bar"],  # \A is the start of each line
+        r"(?-i:foo)\s*$": ["a.txt:3:foo", "a.txt:4:xfoo"],
+        r"^$": ["a.txt:6:"],
+        r"d$": ["a.txt:7:end"],
+    }
+    for pattern, expected in cases.items():
+        assert (await Grep().run({"pattern": pattern}, ctx)).text.splitlines() == expected, pattern
+
+
+async def test_grep_times_out_at_the_tool_timeout_and_its_thread_stops(ws: Path, ctx: ToolContext) -> None:
+    """The loop's ``wait_for`` gives up at the timeout; the thread stops instead of reading on."""
+    big = ws / "big.txt"
+    with big.open("w") as f:
+        for _ in range(40):
+            f.write("every line matches\n" * 100_000)  # 4M matching lines: a long grep on any machine
+    task = asyncio.create_task(asyncio.wait_for(Grep().run({"pattern": "match"}, ctx), timeout=60))
+    await _until(lambda: _open_in_this_process(big))  # the grep is reading it
+    task.cancel()  # what the timeout does, without waiting for it
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await _until(lambda: not _open_in_this_process(big), deadline_s=5.0)  # a full grep takes far longer
+    timed_out = asyncio.wait_for(Grep().run({"pattern": "match"}, ctx), timeout=0.2)
+    with pytest.raises(asyncio.TimeoutError):
+        await timed_out
+    await _until(lambda: not _open_in_this_process(big), deadline_s=5.0)
+
+
+def _open_in_this_process(path: Path) -> bool:
+    fds = Path("/proc/self/fd")
+    targets = []
+    for fd in fds.iterdir():
+        try:
+            targets.append(os.readlink(fd))
+        except OSError:
+            continue
+    return str(path) in targets
+
+
+async def _until(condition: Callable[[], bool], deadline_s: float = 30.0) -> None:
+    end = time.monotonic() + deadline_s
+    while not condition():
+        assert time.monotonic() < end, "the condition never came true"
+        await asyncio.sleep(0.005)

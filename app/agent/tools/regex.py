@@ -30,18 +30,47 @@ class Pattern(Protocol):
     def match(self, text: str) -> object | None: ...
 
 
-def compile_linear(pattern: str, ignore_case: bool = False) -> Pattern:
+class LineMatcher:
+    """A grep pattern, matched against one line at a time.
+
+    ``may_match_any`` tests many lines at once, joined by newlines, with the
+    pattern in multi-line mode: one RE2 call instead of one per line. It can
+    say yes when no single line matches (a match across a line break), never
+    no when one does; patterns whose meaning changes in a joined text
+    (``\\A``, a scoped ``-m`` flag) skip it.
+    """
+
+    def __init__(self, line: Pattern, lines: Pattern | None) -> None:
+        self._line, self._lines = line, lines
+
+    def matches(self, line: str) -> bool:
+        return self._line.search(line) is not None
+
+    def may_match_any(self, lines: list[str]) -> bool:
+        return self._lines is None or self._lines.search("\n".join(lines)) is not None
+
+
+# Conservative: also true for an escaped backslash before an A, which only costs speed.
+_JOINED_TEXT_DIFFERS = re.compile(r"\\A|\(\?[a-zA-Z]*-")
+
+
+def compile_linear(pattern: str, ignore_case: bool = False) -> LineMatcher:
     """A grep ``pattern`` compiled by RE2; a :class:`ToolError` the model can act on if it cannot be."""
     _check_python_syntax(pattern, ignore_case)
     try:
-        return _re2(pattern, ignore_case)
+        line = _re2(pattern, ignore_case)
     except _RE2Error as exc:
         raise ToolError(
             f"grep cannot use {pattern!r} ({exc.reason}): patterns run on RE2, a linear-time engine that "
             f"cannot hang on any input, and it has no {UNSUPPORTED}. Rewrite the pattern without them: "
             "match the surrounding text itself (foo(?=bar) becomes foobar), or grep a broader pattern "
-            "and check the hits with read_file. Use \\z, not \\Z, for the end of the text."
+            "and check the hits with read_file. Each line is matched alone: use ^ and $, not \\A and \\Z."
         ) from None
+    try:
+        lines = None if _JOINED_TEXT_DIFFERS.search(pattern) else _re2("(?m)" + pattern, ignore_case)
+    except _RE2Error:
+        lines = None
+    return LineMatcher(line, lines)
 
 
 def compile_glob(regex: str, glob: str) -> Pattern:

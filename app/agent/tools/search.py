@@ -21,7 +21,7 @@ from app.agent.tools.base import ToolContext, ToolError, ToolOutput
 from app.agent.tools.output import cap_output, run_checked
 from app.agent.tools.regex import Pattern, compile_glob, compile_linear
 from app.agent.tools.stop import Stop
-from app.agent.tools.textfile import LINE_MAX_CHARS, Line, capped_lines, is_binary, open_text, refuse_special
+from app.agent.tools.textfile import LINE_MAX_CHARS, Line, Lines, is_binary, line_runs, open_text, refuse_special
 from app.agent.tools.workspace import display_path, is_within, resolve_in_workspace, safe_resolve
 
 SKIP_DIRS = frozenset({".git", ".venv", "node_modules", "__pycache__"})
@@ -114,20 +114,23 @@ class Grep:
         total, files_with_hits, long_lines = 0, 0, 0
         for path in files:
             found = 0
-            for line in _text_lines(path, stop):
-                long_lines += line.cut
-                if regex.search(line.text):
-                    found += 1
-                    if total + found <= GREP_MAX_MATCHES:
-                        hits.append(f"{path.relative_to(root).as_posix()}:{line.number}:{_clip(line)}")
+            for run in _line_runs(path, stop):
+                long_lines += len(run.cut)
+                if not regex.may_match_any(run.texts):
+                    continue
+                for line in run:
+                    if regex.matches(line.text):
+                        found += 1
+                        if total + found <= GREP_MAX_MATCHES:
+                            hits.append(f"{path.relative_to(root).as_posix()}:{line.number}:{_clip(line)}")
             total += found
             files_with_hits += found > 0
 
         shown = display_path(ctx.workspace, base)
         data = {"matches": total, "files": files_with_hits}
         note = (
-            f"\n[{long_lines} lines longer than {LINE_MAX_CHARS} characters were searched in their first "
-            f"{LINE_MAX_CHARS} characters only]"
+            f"\n[{long_lines} of the lines searched had more than {LINE_MAX_CHARS} characters; "
+            f"only their first {LINE_MAX_CHARS} were searched]"
             if long_lines
             else ""
         )
@@ -157,13 +160,13 @@ def _filtered_files(base: Path, root: Path, file_glob: str | None, stop: Stop) -
     return sorted(files, key=lambda p: p.relative_to(base).as_posix())
 
 
-def _text_lines(path: Path, stop: Stop) -> Iterator[Line]:
+def _line_runs(path: Path, stop: Stop) -> Iterator[Lines]:
     """The lines of a text file; nothing for binary or unreadable files, FIFOs, devices and sockets."""
     try:
         if is_binary(path, path.name):
             return
         with open_text(path, path.name) as f:
-            yield from capped_lines(f, stop)
+            yield from line_runs(f, stop)
     except (OSError, ToolError):
         return
 

@@ -14,14 +14,14 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from app.agent.tools.base import ToolError
 from app.agent.tools.output import SNIFF_BYTES, looks_binary
 from app.agent.tools.stop import Stop
 
 LINE_MAX_CHARS = 100_000  # longer lines are cut here by read_file and grep
-_SKIP_CHUNK = 64 * 1024
+_BLOCK_CHARS = 64 * 1024  # read at a time
 
 _KINDS = (
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
@@ -31,8 +31,7 @@ _KINDS = (
 )
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     number: int
     text: str  # without the line break, at most LINE_MAX_CHARS characters
     length: int  # of the whole line, in characters
@@ -40,6 +39,19 @@ class Line:
     @property
     def cut(self) -> bool:
         return self.length > len(self.text)
+
+
+@dataclass
+class Lines:
+    """Consecutive lines of a file: ``texts[i]`` is line ``first + i``, cut to LINE_MAX_CHARS."""
+
+    first: int
+    texts: list[str]
+    cut: dict[int, int]  # the whole length of the lines that were cut, by index in texts
+
+    def __iter__(self) -> Iterator[Line]:
+        for i, text in enumerate(self.texts):
+            yield Line(self.first + i, text, self.cut.get(i, len(text)))
 
 
 def special_kind(mode: int) -> str | None:
@@ -75,28 +87,38 @@ def is_binary(path: Path, shown: str) -> bool:
     return looks_binary(sniff(path, shown))
 
 
-def capped_lines(f: IO[str], stop: Stop, max_chars: int = LINE_MAX_CHARS) -> Iterator[Line]:
-    """The lines of ``f``, each cut to ``max_chars``; memory stays bounded however long a line is."""
-    number = 0
-    while chunk := f.readline(max_chars + 1):
-        stop.check()
-        number += 1
-        text = chunk[:-1] if chunk.endswith("\n") else chunk
-        length = len(text)
-        if length > max_chars:
-            text = text[:max_chars]
-            length += _skip_rest_of_line(f, stop)
-        yield Line(number, text, length)
+def capped_lines(f: IO[str], stop: Stop) -> Iterator[Line]:
+    """The lines of ``f``, each cut to :data:`LINE_MAX_CHARS`."""
+    for run in line_runs(f, stop):
+        yield from run
 
 
-def _skip_rest_of_line(f: IO[str], stop: Stop) -> int:
-    skipped = 0
-    while chunk := f.readline(_SKIP_CHUNK):
+def line_runs(f: IO[str], stop: Stop) -> Iterator[Lines]:
+    """The lines of ``f`` in runs of about :data:`_BLOCK_CHARS` characters; memory stays bounded
+    however long a line is, since a line is kept only up to :data:`LINE_MAX_CHARS`."""
+    max_chars = LINE_MAX_CHARS
+    block_chars = min(_BLOCK_CHARS, max_chars)
+    number, head, length = 1, "", 0  # the line still open after a block: its start, its length so far
+    while block := f.read(block_chars):
         stop.check()
-        if chunk.endswith("\n"):
-            return skipped + len(chunk) - 1
-        skipped += len(chunk)
-    return skipped
+        pieces = block.split("\n")  # none is longer than max_chars: only the open line may need cutting
+        rest = pieces.pop()
+        cut: dict[int, int] = {}
+        if pieces and length:
+            whole = length + len(pieces[0])
+            pieces[0] = (head + pieces[0])[:max_chars]
+            if whole > max_chars:
+                cut[0] = whole
+            head, length = "", 0
+        if pieces:
+            yield Lines(number, pieces, cut)
+            number += len(pieces)
+        if rest:
+            if len(head) < max_chars:
+                head = (head + rest)[:max_chars]
+            length += len(rest)
+    if length:
+        yield Lines(number, [head], {0: length} if length > max_chars else {})
 
 
 def _open_regular(path: Path, shown: str) -> int:
