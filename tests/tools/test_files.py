@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app.agent.resilience.idempotency import file_precondition
 from app.agent.tools.base import ToolContext
 from app.agent.tools.files import EditFile, ListDir, ReadFile, WriteFile
 
@@ -299,6 +300,7 @@ async def test_writing_through_a_symlink_replaces_its_target_and_keeps_the_link(
 _WRITER = """
 import asyncio, sys
 from pathlib import Path
+from app.agent.resilience.idempotency import file_precondition
 from app.agent.tools.base import ToolContext
 from app.agent.tools.files import WriteFile
 ctx = ToolContext(workspace=Path(sys.argv[1]))
@@ -344,3 +346,12 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except FileNotFoundError:  # renamed meanwhile
         return -1
+
+
+def test_the_idempotency_precondition_never_opens_a_fifo(ws: Path) -> None:
+    """write_file and edit_file go through the ledger, which fingerprints the file in the event loop."""
+    os.mkfifo(ws / "pipe")
+    (ws / "d").mkdir()
+    assert file_precondition(ws / "pipe") == "not-a-regular-file"
+    assert file_precondition(ws / "d") == "not-a-regular-file"
+    assert file_precondition(ws / "none") == "absent"

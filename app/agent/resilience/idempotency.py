@@ -49,6 +49,8 @@ def idempotency_key(session_id: str, tool: str, arguments: dict[str, Any], preco
 
 def file_precondition(path: str | Path) -> str:
     """The state an edit starts from: the file's sha256, or ``absent``."""
+    if Path(path).exists() and not Path(path).is_file():  # never open a FIFO: that blocks the event loop
+        return "not-a-regular-file"
     try:
         return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except FileNotFoundError:
