@@ -20,7 +20,8 @@ from app.agent.feedback.estimator import Estimate, Task, estimate, raw_rate
 METHOD = "Hajek (weights 1/π), post-stratified by task category; 95% Wilson interval on the effective sample size"
 WORST_TASKS = 5
 
-# implicit signal -> (label, is the task showing it)
+# implicit signal -> (label, is the task showing it). ``tests_last`` is read from the runner's summary;
+# ``unknown`` (no summary) and ``no_tests`` count neither as passing nor as failing.
 SIGNALS: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
     "denied": ("tool call denied", lambda s: s.get("denials", 0) > 0),
     "interrupted": ("interrupted", lambda s: bool(s.get("interrupted"))),

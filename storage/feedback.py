@@ -8,7 +8,11 @@ Schema (one row per task in ``feedback_tasks`` and ``feedback_signals``):
 - ``feedback_answers``: every rating as it came, solicited and volunteered,
   keyed by the event's (session_id, seq) so that re-projection is idempotent.
 - ``feedback_signals``: the implicit signals of each task, the common ones as
-  columns and the whole dict as JSON (``signals``).
+  columns and the whole dict as JSON (``signals``). ``tests_last`` is what the
+  test runner's summary said: ``passed``, ``failed``, ``no_tests`` or ``unknown``
+  (no summary in the output); only ``passed`` and ``failed`` count as either.
+  ``tests_passed`` / ``tests_failed`` count runs read as such; runs with an
+  unknown outcome are counted in the JSON only (``tests_unknown``).
 
 ``MIGRATIONS`` and ``PROJECTIONS`` follow the storage conventions; the
 ``task_rows`` reader is what the report and the export use. This module knows

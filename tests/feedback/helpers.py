@@ -13,6 +13,8 @@ from app.agent.feedback.collector import FeedbackCollector
 from app.agent.feedback.config import FeedbackConfig
 from storage.feedback import MIGRATIONS, PROJECTIONS
 
+PYTEST_FAILED = "FAILED tests/test_x.py::test_b - assert 1 == 2\n1 failed, 2 passed in 0.10s\n"  # a failing run's tail
+
 
 def fresh_db() -> sqlite_utils.Database:
     db = sqlite_utils.Database(memory=True)
@@ -94,6 +96,7 @@ class Harness:
         *,
         status: ev.ToolStatus = ev.ToolStatus.OK,
         exit_code: int | None = None,
+        result: str = "",
         approval: str | None = None,
         automatic: bool = False,
         effect: Any = None,
@@ -108,7 +111,8 @@ class Harness:
             effect()
         self.emit(
             ev.ToolCallFinished(
-                tool_call_id=call_id, name=name, arguments=arguments, status=status, exit_code=exit_code, turn=self.turn
+                tool_call_id=call_id, name=name, arguments=arguments, status=status, exit_code=exit_code,
+                result=result, turn=self.turn,
             )
         )
 

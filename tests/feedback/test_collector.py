@@ -5,7 +5,7 @@ from app.agent.events import core as ev
 from app.agent.feedback.config import FeedbackConfig
 from app.agent.events.feedback import FeedbackDismissed
 
-from .helpers import Harness
+from .helpers import PYTEST_FAILED, Harness
 
 NO_FATIGUE = dict(fatigue_window_s=0)
 
@@ -176,7 +176,7 @@ def test_tests_and_denials_reach_the_stored_signals():
     h = Harness()
     h.begin()
     h.tool("bash", {"command": "rm -rf build"}, status=ev.ToolStatus.DENIED, approval="deny")
-    h.tool("bash", {"command": "pytest -q"}, status=ev.ToolStatus.TOOL_ERROR, exit_code=1, approval="allow")
+    h.tool("bash", {"command": "pytest -q"}, status=ev.ToolStatus.TOOL_ERROR, exit_code=1, approval="allow", result=PYTEST_FAILED)
     h.emit(ev.Interrupted(turn=1))
     h.end("interrupted")
     h.finish_session()

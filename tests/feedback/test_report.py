@@ -12,7 +12,7 @@ from app.commands import feedback as command
 from app.feedback_report import build_report, parse_since, render_report
 from storage.feedback import ensure_tables
 
-from .helpers import Harness
+from .helpers import PYTEST_FAILED, Harness
 
 DAY = 86_400.0
 PROMPTS = [  # distinct requests, so that none reads as a rephrase of the one before
@@ -46,7 +46,7 @@ def fill(db: sqlite_utils.Database, store=None) -> None:
         b.begin(PROMPTS[i])
         b.model_call(model="m-b")
         if i == 0:
-            b.tool("bash", {"command": "pytest"}, status=ev.ToolStatus.TOOL_ERROR, exit_code=1)
+            b.tool("bash", {"command": "pytest"}, status=ev.ToolStatus.TOOL_ERROR, exit_code=1, result=PYTEST_FAILED)
         decision = b.end()
         if i < 4:
             b.answer(decision.task_id, "up")

@@ -11,7 +11,7 @@ from app.feedback_report import build_report
 from storage.feedback import ensure_tables
 from widgets.feedback_report import FeedbackReportView
 
-from .helpers import Harness
+from .helpers import PYTEST_FAILED, Harness
 from .test_report import PROMPTS
 
 NOON_UTC = 1_700_049_600.0  # 2023-11-15 12:00 UTC: the same date in every time zone from -11 to +11
@@ -33,7 +33,7 @@ def week_report() -> dict:
             if i % 5 == 0:
                 h.tool("write_file", {"path": f"f{i}.py"})
             if i % 7 == 3:
-                h.tool("bash", {"command": "pytest"}, status=ev.ToolStatus.TOOL_ERROR, exit_code=1)
+                h.tool("bash", {"command": "pytest"}, status=ev.ToolStatus.TOOL_ERROR, exit_code=1, result=PYTEST_FAILED)
             decision = h.end()
             if i < 12:
                 happy = rng.random() < 0.45 + day * 0.08

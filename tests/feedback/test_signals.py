@@ -81,8 +81,8 @@ def test_similarity_spots_a_rephrase_and_not_a_new_request():
     assert similarity("", "anything") == 0.0
 
 
-def _finished(name, arguments, status=ev.ToolStatus.OK, exit_code=None):
-    return ev.ToolCallFinished(name=name, arguments=arguments, status=status, exit_code=exit_code)
+def _finished(name, arguments, status=ev.ToolStatus.OK, exit_code=None, result=""):
+    return ev.ToolCallFinished(name=name, arguments=arguments, status=status, exit_code=exit_code, result=result)
 
 
 def test_observer_counts_people_not_automatic_decisions():
@@ -122,16 +122,33 @@ def test_observer_tool_errors_cost_retries_loops_and_interrupts():
     assert s.category == "explore"
 
 
-def test_observer_reads_test_results_from_exit_codes():
+def test_observer_reads_test_results_from_the_output_not_the_exit_code():
     obs = TaskObserver()
-    obs.apply(_finished("bash", {"command": "pytest -q"}, ev.ToolStatus.TOOL_ERROR, exit_code=1))
+    failing = "FAILED tests/test_x.py::test_b - assert 1 == 2\n1 failed, 2 passed in 0.10s\n"
+    obs.apply(_finished("bash", {"command": "pytest -q"}, ev.ToolStatus.TOOL_ERROR, exit_code=1, result=failing))
     obs.apply(_finished("bash", {"command": "ls"}, exit_code=0))
-    obs.apply(_finished("bash", {"command": "pytest -q"}, ev.ToolStatus.TIMEOUT))
+    obs.apply(_finished("bash", {"command": "pytest -q"}, ev.ToolStatus.TIMEOUT, result="tests/test_x.py ...."))
     obs.apply(_finished("bash", {"command": "pytest -q"}, ev.ToolStatus.DENIED))
-    obs.apply(_finished("bash", {"command": "python -m pytest"}, exit_code=0))
+    obs.apply(_finished("bash", {"command": "python -m pytest"}, exit_code=0, result="=== 3 passed in 0.2s ==="))
     s = obs.finish("completed")
-    assert (s.tests_passed, s.tests_failed, s.tests_last) == (1, 2, "passed")
+    assert (s.tests_passed, s.tests_failed, s.tests_unknown, s.tests_last) == (1, 1, 1, "passed")
+    assert s.tests_last_summary == "=== 3 passed in 0.2s ==="
     assert s.commands == 5 and s.category == "run"
+
+
+def test_a_piped_run_that_exits_0_but_failed_is_failed():
+    obs = TaskObserver()
+    tail = "F..\n=== short test summary info ===\nFAILED tests/test_x.py::test_b - assert 1 == 2\n1 failed, 2 passed in 0.10s\n"
+    obs.apply(_finished("bash", {"command": "pytest -q 2>&1 | tail -5"}, exit_code=0, result=tail))
+    s = obs.finish("completed")
+    assert (s.tests_passed, s.tests_failed, s.tests_last) == (0, 1, "failed")
+
+
+def test_a_run_without_a_summary_is_unknown_whatever_its_exit_code():
+    obs = TaskObserver()
+    obs.apply(_finished("bash", {"command": "pytest -q | grep -c PASSED"}, exit_code=0, result="0\n"))
+    s = obs.finish("completed")
+    assert (s.tests_passed, s.tests_failed, s.tests_unknown, s.tests_last) == (0, 0, 1, "unknown")
 
 
 def test_categories():

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from app.agent.events import core as ev
+from app.agent.feedback.test_results import FAILED, PASSED, read_test_output
 
 RETRY_EVENT = "resilience_attempt_failed"  # counts when its decision is "retry"
 LOOP_EVENT = "resilience_loop_detected"
@@ -157,9 +158,12 @@ class TaskSignals:
     loop_hits: int = 0
     limit_hit: str = ""  # the kind of limit hit, if any
     cost_usd: float = 0.0
-    tests_passed: int = 0  # test commands that exited 0
-    tests_failed: int = 0  # test commands that failed, timed out or were cancelled
-    tests_last: str | None = None  # "passed" | "failed": the last test run of the task
+    # Test runs, read from the runner's summary in the output (never from a pipe's exit code):
+    tests_passed: int = 0  # test commands whose summary says they passed
+    tests_failed: int = 0  # test commands whose summary reports failures or errors
+    tests_unknown: int = 0  # test commands with no summary to read, or that ran no test
+    tests_last: str | None = None  # passed | failed | no_tests | unknown: the last test run of the task
+    tests_last_summary: str = ""  # the summary line(s) ``tests_last`` was read from
     files_written: list[str] = field(default_factory=list)
     # known after the task
     rephrased: bool = False  # the next prompt is very similar to this one
@@ -304,15 +308,21 @@ class TaskObserver:
                 self._after[path] = self._digest(path)
 
     def _test_ran(self, event: ev.ToolCallFinished) -> None:
-        """Read a test run's result from its exit code (a timeout or crash is a failure)."""
+        """Read a test run's result from the runner's summary in its output (see ``test_results``).
+
+        The exit code is not used: piped (``pytest | tail -5``) it is the last
+        command's. A run whose output holds no summary (a timeout, a crash, a
+        filter that cut the summary away) is ``unknown``: neither passed nor failed.
+        """
         s = self.signals
         if event.status in (ev.ToolStatus.DENIED, ev.ToolStatus.VALIDATION_ERROR):
             return  # never ran
-        if event.status == ev.ToolStatus.OK and event.exit_code is None:
-            return  # ran, but we cannot tell how it went
-        passed = event.status == ev.ToolStatus.OK and event.exit_code == 0
-        if passed:
+        result = read_test_output(event.full_output or event.result)
+        if result.outcome == PASSED:
             s.tests_passed += 1
-        else:
+        elif result.outcome == FAILED:
             s.tests_failed += 1
-        s.tests_last = "passed" if passed else "failed"
+        else:
+            s.tests_unknown += 1
+        s.tests_last = result.outcome
+        s.tests_last_summary = result.summary
