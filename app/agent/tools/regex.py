@@ -64,7 +64,7 @@ def compile_linear(pattern: str, ignore_case: bool = False) -> LineMatcher:
             f"grep cannot use {pattern!r} ({exc.reason}): patterns run on RE2, a linear-time engine that "
             f"cannot hang on any input, and it has no {UNSUPPORTED}. Rewrite the pattern without them: "
             "match the surrounding text itself (foo(?=bar) becomes foobar), or grep a broader pattern "
-            "and check the hits with read_file. Each line is matched alone: use ^ and $, not \\A and \\Z."
+            "and check the hits with read_file. Each line is matched alone: for its end use $, not \\Z."
         ) from None
     try:
         lines = None if _JOINED_TEXT_DIFFERS.search(pattern) else _re2("(?m)" + pattern, ignore_case)
