@@ -12,6 +12,7 @@ from typing import Any
 from app.agent.events import core as ev
 from app.agent.bus import EventBus
 from app.agent.loop import Agent, TurnResult
+from app.agent.prompts import system_message
 
 OUTCOME_TO_STATUS = {
     "completed": ev.SessionStatus.COMPLETED,
@@ -55,11 +56,8 @@ class Session:
                 parent_id=self.parent_id,
             )
         )
-        if not self.resumed:
-            from app.agent.prompts import system_message
-
-            if not self.agent.messages:
-                self.agent.append_message(system_message(self.agent.workspace))
+        if not self.resumed and not self.agent.messages:
+            self.agent.append_message(system_message(self.agent.workspace))
 
     async def run_task(self, text: str) -> TurnResult:
         self.last = await self.agent.run_turn(text)

@@ -180,7 +180,7 @@ class LivePanes:
 
     def compact_now(self) -> None:
         agent = self.session.agent
-        if agent.budget is None:
+        if not agent.has_budget:
             self.app.notify("This session has no context budget.", severity="warning")
             return
         if self.app.runner.busy:
@@ -206,7 +206,7 @@ class LivePanes:
             block.collapsed = False
             block.scroll_visible()
             return
-        if action not in ("drop", "truncate") or agent.budget is None:
+        if action not in ("drop", "truncate") or not agent.has_budget:
             return
         if self.app.runner.busy:
             self.app.notify("Items can be changed between turns.")
@@ -214,13 +214,9 @@ class LivePanes:
 
         def change() -> None:
             if action == "drop":
-                messages = agent.budget.drop_item(agent.messages, item_id, emit=agent.emit)
+                agent.drop_item(item_id)
             else:
-                messages = agent.budget.truncate_item(
-                    agent.messages, item_id, agent.budget.config.tool_result_cap_chars, emit=agent.emit
-                )
-            if messages is not None and messages != agent.messages:
-                agent.replace_messages(messages, reason=f"manual {action}")
+                agent.truncate_item(item_id)
 
         self.app.runner.call(change)
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from app.agent.events.core import Event
-from app.agent.resilience.caller import Resilience
+from app.agent.resilience.facade import Resilience
 from app.agent.resilience.config import ResilienceConfig
 
 

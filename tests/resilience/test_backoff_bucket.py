@@ -7,7 +7,7 @@ import random
 import pytest
 
 from app.agent.resilience.backoff import backoff_ceiling, full_jitter, retry_wait
-from app.agent.resilience.bucket import RetryBucket
+from app.agent.resilience.retry_budget import RetryBucket
 
 
 def test_ceiling_doubles_from_base_up_to_cap():

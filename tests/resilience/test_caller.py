@@ -58,11 +58,11 @@ def server_error(litellm):
 
 async def test_first_try_success_refunds_the_bucket(make_engine, events):
     engine = make_engine()
-    engine.bucket.level = 40
+    engine.retry.bucket.level = 40
     assert await engine.call_model("openai/gpt", Endpoint(), emit=events.append, call_id="c1") == "reply"
     (ok,) = of(events, AttemptSucceeded)
     assert (ok.call_id, ok.attempt, ok.first_try, ok.bucket_level) == ("c1", 1, True, 41)
-    assert (engine.first_tries, engine.retries) == (1, 0)
+    assert (engine.retry.first_tries, engine.retry.retries) == (1, 0)
 
 
 async def test_transient_error_then_success(litellm, make_engine, events, fake_time):
@@ -76,7 +76,7 @@ async def test_transient_error_then_success(litellm, make_engine, events, fake_t
     assert fake_time.waits == [failed.wait_s] and 0 <= failed.wait_s <= 0.5
     (ok,) = of(events, AttemptSucceeded)
     assert (ok.attempt, ok.first_try, ok.bucket_level) == (2, False, 45)  # no refund for a retry
-    assert (engine.first_tries, engine.retries, engine.backoff_s) == (1, 1, failed.wait_s)
+    assert (engine.retry.first_tries, engine.retry.retries, engine.retry.backoff_s) == (1, 1, failed.wait_s)
 
 
 async def test_attempts_are_bounded(litellm, make_engine, events, fake_time):
@@ -117,7 +117,7 @@ async def test_retry_after_longer_than_the_cap_stops(litellm, make_engine, event
         await engine.call_model("openai/gpt", endpoint, emit=events.append)
     assert caught.value.retry_after_s == 120.0 and "120 s" in str(caught.value)
     assert endpoint.calls == [1] and fake_time.waits == []
-    assert engine.bucket.level == 50  # nothing spent on a retry that did not happen
+    assert engine.retry.bucket.level == 50  # nothing spent on a retry that did not happen
     assert of(events, AttemptFailed)[0].reason == "retry_after_too_long"
 
 
@@ -127,7 +127,7 @@ async def test_context_window_goes_to_compaction_never_retried(litellm, make_eng
     with pytest.raises(ContextWindowExceeded):
         await engine.call_model("openai/gpt", endpoint, emit=events.append)
     assert endpoint.calls == [1] and fake_time.waits == []
-    assert engine.model_breaker("openai/gpt").consecutive_failures == 0
+    assert engine.retry.model_breaker("openai/gpt").consecutive_failures == 0
 
 
 async def test_bad_request_is_terminal_and_leaves_the_breaker_alone(litellm, make_engine, events):
@@ -135,7 +135,7 @@ async def test_bad_request_is_terminal_and_leaves_the_breaker_alone(litellm, mak
     for _ in range(6):
         with pytest.raises(TerminalModelError, match="bad_request"):
             await engine.call_model("openai/gpt", Endpoint(litellm.BadRequestError("bad", **P)), emit=events.append)
-    assert engine.model_breaker("openai/gpt").state == "closed"
+    assert engine.retry.model_breaker("openai/gpt").state == "closed"
     assert not of(events, BreakerChanged)
 
 
@@ -182,7 +182,7 @@ async def test_breaker_probe_closes_it_again(litellm, make_engine, events, fake_
         await engine.call_model("m", Endpoint(*[server_error(litellm)] * 3), emit=events.append)
     with pytest.raises(CircuitOpen):
         await engine.call_model("m", Endpoint(*[server_error(litellm)] * 3), emit=events.append)
-    assert engine.model_breaker("m").state == "open"
+    assert engine.retry.model_breaker("m").state == "open"
     fake_time.advance(30)
     assert await engine.call_model("m", Endpoint("probe ok"), emit=events.append) == "probe ok"
     assert [(e.previous, e.state) for e in of(events, BreakerChanged)] == [
@@ -203,7 +203,7 @@ async def test_the_bucket_refuses_retries_when_empty(litellm, make_engine, event
     # 10 per 429 retry from 50: five retries were granted, the sixth refused
     assert [e.retry_cost for e in of(events, AttemptFailed) if e.decision == "retry"] == [10] * 5
     refused = [e for e in of(events, AttemptFailed) if e.reason == "retry_budget"]
-    assert len(refused) == 1 and engine.bucket.refused == 1 and engine.bucket.level == 0
+    assert len(refused) == 1 and engine.retry.bucket.refused == 1 and engine.retry.bucket.level == 0
 
 
 async def test_a_fully_failing_endpoint_cannot_storm(litellm, make_engine, events, fake_time):
@@ -217,7 +217,7 @@ async def test_a_fully_failing_endpoint_cannot_storm(litellm, make_engine, event
     retries = sum(1 for n in endpoint.calls if n > 1)
     assert retries * 10 <= 50  # never more retries than the bucket holds
     assert len(endpoint.calls) < 30  # 200 calls over 2000 s, yet only the probes reach the endpoint
-    assert engine.model_breaker("m").state == "open"
+    assert engine.retry.model_breaker("m").state == "open"
 
 
 async def test_cancellation_propagates_and_is_recorded(make_engine, events):
@@ -226,7 +226,7 @@ async def test_cancellation_propagates_and_is_recorded(make_engine, events):
         await engine.call_model("m", Endpoint(asyncio.CancelledError()), emit=events.append)
     (failed,) = of(events, AttemptFailed)
     assert (failed.error_kind, failed.decision, failed.reason) == ("cancelled", "stop", "cancelled")
-    assert engine.model_breaker("m").consecutive_failures == 0
+    assert engine.retry.model_breaker("m").consecutive_failures == 0
 
 
 async def test_retry_ratio_alarm_crosses_the_lines(litellm, make_engine, events):
@@ -247,7 +247,7 @@ async def test_tool_breaker(make_engine, events, fake_time):
         engine.record_tool_outcome("write_file", "denied")
     for name in ("bash", "read_file", "edit_file", "write_file"):
         assert engine.tool_breaker_open(name) is None
-    assert engine.semantic_errors == {"edit_file": 10}
+    assert engine.tools.semantic_errors == {"edit_file": 10}
 
     for _ in range(5):
         engine.record_tool_outcome("mcp_fetch", "tool_error", crashed=True)
@@ -269,11 +269,11 @@ async def test_tool_breaker(make_engine, events, fake_time):
 
 def test_charge_waste_accumulates_and_announces(make_engine, events):
     engine = make_engine()
-    engine.charge_waste(call_id="c1", tokens=1200, usd=0.003, reason="failed_attempt", attempt=1)
-    engine.charge_waste(call_id="c1", tokens=0, usd=0.0, reason="failed_attempt")  # nothing to say
-    engine.charge_discarded(call_id="c2", model="scripted/demo", usage={"prompt_tokens": 100,
-                            "completion_tokens": 20}, reason="malformed_tool_call", attempt=2)
+    engine.tax.charge_waste(call_id="c1", tokens=1200, usd=0.003, reason="failed_attempt", attempt=1)
+    engine.tax.charge_waste(call_id="c1", tokens=0, usd=0.0, reason="failed_attempt")  # nothing to say
+    engine.tax.charge_discarded(call_id="c2", model="scripted/demo", usage={"prompt_tokens": 100,
+                                "completion_tokens": 20}, reason="malformed_tool_call", attempt=2)
     taxes = of(events, RetryTaxAccrued)
     assert [(t.call_id, t.tokens, t.usd, t.reason, t.attempt) for t in taxes] == [
         ("c1", 1200, 0.003, "failed_attempt", 1), ("c2", 120, 0.0, "malformed_tool_call", 2)]
-    assert (engine.wasted_tokens, engine.wasted_usd) == (1320, 0.003)
+    assert (engine.tax.wasted_tokens, engine.tax.wasted_usd) == (1320, 0.003)

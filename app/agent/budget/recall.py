@@ -30,6 +30,7 @@ class RecallOutputTool:
         "required": ["tool_call_id"],
     }
     side_effects = False
+    enforces_own_timeout = False
 
     def __init__(self, lookup: Callable[[str], str | None]) -> None:
         self._lookup = lookup

@@ -323,6 +323,7 @@ class ToolCallFinished(Event):
     duration_ms: float = 0.0
     turn: int = 0
     step: int = 0
+    crashed: bool = False  # the tool raised something unexpected (not a ToolError, not a timeout)
 
 
 # --- limits, interrupts, notices -----------------------------------------------

@@ -1,13 +1,16 @@
 """Resilience: one retry layer that cannot storm, circuit breakers, a doom-loop
 detector, idempotent side effects and the retry tax.
 
-The loop uses :class:`Resilience` (``caller.py``) for every model call and tool
-outcome, and :class:`LoopDetector` for every tool result and model reply. The
+The loop uses :class:`Resilience` (``facade.py``) for every model call and tool
+outcome: the retry engine (``retry.py``) with its retry budget
+(``retry_budget.py``), the tool breakers (``tool_breakers.py``) and the retry
+tax (``tax.py``). :class:`LoopDetector` sees every tool result and model reply,
+and side effects run at most once (``idempotency.py``). The
 Retries pane renders ``RetriesState`` (``app.agent.events.retries_view``), folded
 from events.
 """
 
-from app.agent.resilience.caller import Resilience
+from app.agent.resilience.facade import Resilience
 from app.agent.resilience.classify import ErrorClass, classify_model_error, classify_tool_outcome
 from app.agent.resilience.config import ResilienceConfig
 from app.agent.resilience.errors import (

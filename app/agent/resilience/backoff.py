@@ -13,7 +13,7 @@ import random
 def backoff_ceiling(failed_attempt: int, *, base_s: float, cap_s: float) -> float:
     """The upper bound of the wait after attempt number ``failed_attempt`` (1-based) failed."""
     exponent = max(0, failed_attempt - 1)
-    return min(cap_s, base_s * (2 ** min(exponent, 64)))
+    return min(cap_s, base_s * 2.0 ** min(exponent, 64))
 
 
 def full_jitter(failed_attempt: int, *, base_s: float, cap_s: float, rng: random.Random) -> float:

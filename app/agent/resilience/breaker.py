@@ -13,7 +13,7 @@ exhausted quota or a rejected key. Outcomes that say nothing about the target's
 health (a bad request, a cancelled call) are recorded as neutral.
 
 Time comes from an injected monotonic ``clock``; every state change is returned
-as a :class:`BreakerTransition` for the caller to announce.
+as a :class:`BreakerTransition` for the caller to announce (:func:`announce`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from app.agent.events.core import Event
+from app.agent.events.resilience import BreakerChanged
 from app.agent.resilience.config import ResilienceConfig
 
 CLOSED = "closed"
@@ -145,3 +148,20 @@ class CircuitBreaker:
             open_for_s=self._open_for if state == OPEN else 0.0,
             trips=self.trips,
         )
+
+
+def announce(transition: BreakerTransition | None, emit: Callable[[Event], Any] | None) -> None:
+    """Emit a breaker's state change as a :class:`BreakerChanged` event."""
+    if transition is None or emit is None:
+        return
+    emit(
+        BreakerChanged(
+            scope=transition.scope,
+            target=transition.target,
+            state=transition.state,
+            previous=transition.previous,
+            reason=transition.reason,
+            open_for_s=transition.open_for_s,
+            trips=transition.trips,
+        )
+    )

@@ -32,7 +32,11 @@ class AttemptsExhausted(ResilienceError):
 
 
 class RetryBudgetExhausted(ResilienceError):
-    """The session's retry bucket is empty: no more automatic retries."""
+    """The session's retry budget is spent: no more automatic retries."""
+
+    def __init__(self, message: str, *, capacity: float, level: float, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.capacity, self.level = capacity, level
 
 
 class RetryAfterTooLong(ResilienceError):

@@ -11,7 +11,9 @@ silent re-run. Bash commands are never retried automatically.
 
 The ledger itself is storage: :class:`MemoryLedger` here, ``SqliteLedger`` in
 ``storage/resilience.py``. Both satisfy :class:`IdempotencyLedger`; the rules
-above live once, in :class:`IdempotencyGuard`.
+above live once, in :class:`IdempotencyGuard`. The loop runs every tool call
+through an invoker: :class:`OnceOnlyInvoker` sends side effects through a
+ledger, :class:`DirectInvoker` (no ledger configured) runs every call as is.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from typing import Any, Protocol
 
 from app.agent.resilience.errors import IdempotencyConflict, IdempotencyPending
 from app.agent.resilience.loop_detector import canonical_arguments
+from app.agent.tools.base import Tool, ToolContext, ToolError, ToolOutput, run_with_timeout
+from app.agent.tools.workspace import resolve_in_workspace
 
 PENDING = "pending"
 DONE = "done"
@@ -153,3 +157,42 @@ class IdempotencyGuard:
                 "not applying it again. Check the workspace and decide."
             )
         return dict(entry.result)
+
+
+class DirectInvoker:
+    """Runs every tool call as is: there is no ledger to remember effects."""
+
+    async def invoke(self, tool: Tool, args: dict[str, Any], ctx: ToolContext, tool_call_id: str) -> ToolOutput:
+        return await run_with_timeout(tool, args, ctx)
+
+
+class OnceOnlyInvoker:
+    """Side effects go through the idempotency ledger: the same call never applies twice."""
+
+    def __init__(self, ledger: IdempotencyLedger, session_id: str) -> None:
+        self.guard = IdempotencyGuard(ledger)
+        self.session_id = session_id
+
+    async def invoke(self, tool: Tool, args: dict[str, Any], ctx: ToolContext, tool_call_id: str) -> ToolOutput:
+        if not tool.side_effects:
+            return await run_with_timeout(tool, args, ctx)
+        precondition = tool_call_id
+        if "path" in args:
+            precondition += "|" + file_precondition(resolve_in_workspace(ctx.workspace, str(args["path"])))
+        key = idempotency_key(self.session_id, tool.name, args, precondition)
+
+        async def effect() -> dict[str, Any]:
+            out = await run_with_timeout(tool, args, ctx)
+            return {"text": out.text, "is_error": out.is_error, "exit_code": out.exit_code,
+                    "timed_out": out.timed_out, "full_output": out.full_output, "tool_call_id": tool_call_id}
+
+        try:
+            outcome = await self.guard.run_once(
+                key, session_id=self.session_id, tool=tool.name, arguments=args, effect=effect
+            )
+        except (IdempotencyConflict, IdempotencyPending) as exc:
+            raise ToolError(str(exc)) from exc
+        r = outcome.result
+        text = r["text"] if not outcome.replayed else f"[already applied; recorded result]\n{r['text']}"
+        return ToolOutput(text=text, is_error=r["is_error"], exit_code=r["exit_code"], timed_out=r["timed_out"],
+                          full_output=r.get("full_output"))

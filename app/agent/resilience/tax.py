@@ -9,12 +9,20 @@ Two kinds of waste are counted:
 
 Prices come from litellm's cost map (imported lazily); a model litellm does not
 know costs 0, and so do Cockpit's offline ``scripted/`` and ``replay/`` models.
+:class:`RetryTax` keeps the session's total and announces every charge.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from app.agent.events.core import Event
+from app.agent.events.resilience import RetryTaxAccrued
+from app.agent.offline import load_litellm  # litellm itself loads lazily, off the network
+
+Emit = Callable[[Event], None]
 
 _FREE_PREFIXES = ("scripted/", "replay/")
 
@@ -32,8 +40,6 @@ def price(model: str, *, prompt_tokens: int = 0, completion_tokens: int = 0) -> 
     """Dollars for these tokens on ``model`` (0 when litellm has no price for it)."""
     if not model or model.startswith(_FREE_PREFIXES) or (prompt_tokens <= 0 and completion_tokens <= 0):
         return 0.0
-    from app.agent.offline import load_litellm  # lazy, and keeps litellm off the network
-
     litellm = load_litellm()
     try:
         prompt_cost, completion_cost = litellm.cost_per_token(
@@ -56,3 +62,55 @@ def resent_input(model: str, prompt_tokens: int) -> Waste:
     """Waste of the prompt a retry sends again."""
     prompt = max(0, int(prompt_tokens))
     return Waste(prompt, price(model, prompt_tokens=prompt))
+
+
+class RetryTax:
+    """The session's waste so far; every charge is announced as a :class:`RetryTaxAccrued`."""
+
+    def __init__(self, *, emit: Emit | None = None) -> None:
+        self.wasted_tokens = 0
+        self.wasted_usd = 0.0
+        self._emit = emit
+
+    def charge_waste(
+        self,
+        *,
+        call_id: str,
+        tokens: int,
+        usd: float,
+        reason: str,
+        emit: Emit | None = None,
+        attempt: int = 0,
+        model: str = "",
+    ) -> None:
+        """Account tokens and dollars spent for nothing, and announce them."""
+        if tokens <= 0 and usd <= 0:
+            return
+        self.wasted_tokens += tokens
+        self.wasted_usd += usd
+        sink = emit or self._emit
+        if sink is not None:
+            sink(RetryTaxAccrued(call_id=call_id, attempt=attempt, model=model, tokens=tokens, usd=usd, reason=reason))
+
+    def charge_discarded(
+        self,
+        *,
+        call_id: str,
+        model: str,
+        usage: dict[str, Any] | None,
+        reason: str,
+        emit: Emit | None = None,
+        attempt: int = 0,
+    ) -> None:
+        """Charge the reported usage of an attempt whose output was thrown away."""
+        waste = discarded_output(model, usage)
+        self.charge_waste(call_id=call_id, tokens=waste.tokens, usd=waste.usd, reason=reason,
+                          emit=emit, attempt=attempt, model=model)
+
+    def charge_resent(
+        self, *, call_id: str, model: str, prompt_tokens: int, emit: Emit | None = None, attempt: int = 0
+    ) -> None:
+        """Charge the prompt a retry sent again."""
+        waste = resent_input(model, prompt_tokens)
+        self.charge_waste(call_id=call_id, tokens=waste.tokens, usd=waste.usd, reason="resent_input",
+                          emit=emit, attempt=attempt, model=model)

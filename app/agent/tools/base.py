@@ -7,9 +7,13 @@ arguments and an async ``run``. It never raises for bad input: it returns a
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+from app.agent.events.core import ToolCallFinished, ToolStatus
 
 
 class ToolError(Exception):
@@ -38,14 +42,56 @@ class ToolOutput:
         return self.full_output is not None
 
 
+def finished_event(
+    base: dict[str, Any],
+    status: ToolStatus,
+    text: str,
+    *,
+    output: ToolOutput | None = None,
+    started: float | None = None,
+    crashed: bool = False,
+) -> ToolCallFinished:
+    """The outcome of a call (``base``: its id, name, arguments, turn, step) that ran
+    from ``started`` (a ``time.perf_counter()`` reading) until now. Without ``output``
+    the harness refused or failed the call itself, and ``text`` is the error the model
+    will read."""
+    failed = status is not ToolStatus.OK
+    return ToolCallFinished(
+        **base,
+        status=status,
+        result=text if output is not None else f"Error: {text}",
+        full_output=output.full_output if output else None,
+        truncated=bool(output and output.truncated),
+        error=(text if output is None else text[-500:]) if failed else None,
+        exit_code=output.exit_code if output else None,
+        duration_ms=(time.perf_counter() - started) * 1000 if started is not None else 0.0,
+        crashed=crashed,
+    )
+
+
 @runtime_checkable
 class Tool(Protocol):
     name: str
     description: str
     parameters: dict[str, Any]  # JSON schema (type: object)
     side_effects: bool  # writes or executes: needs approval
+    enforces_own_timeout: bool  # True: ``run`` stops itself after ``ctx.timeout_s`` (and cleans up)
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput: ...
+
+
+@runtime_checkable
+class Previews(Protocol):
+    """A tool that can show what a call would do (e.g. the diff of an edit) before approval."""
+
+    def preview(self, args: dict[str, Any], ctx: ToolContext) -> str: ...
+
+
+async def run_with_timeout(tool: Tool, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
+    """Run ``tool``, cancelled after ``ctx.timeout_s`` unless it enforces its own timeout."""
+    if tool.enforces_own_timeout:
+        return await tool.run(args, ctx)
+    return await asyncio.wait_for(tool.run(args, ctx), timeout=ctx.timeout_s)
 
 
 def openai_schema(tool: Tool) -> dict[str, Any]:

@@ -45,6 +45,7 @@ class ReadFile:
         "additionalProperties": False,
     }
     side_effects = False
+    enforces_own_timeout = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
         return await run_checked(self.parameters, args, lambda stop: self._read(args, ctx, stop))
@@ -120,6 +121,7 @@ class WriteFile:
         "additionalProperties": False,
     }
     side_effects = True
+    enforces_own_timeout = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
         return await run_checked(self.parameters, args, lambda stop: self._write(args, ctx, stop))
@@ -178,6 +180,7 @@ class EditFile:
         "additionalProperties": False,
     }
     side_effects = True
+    enforces_own_timeout = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
         return await run_checked(self.parameters, args, lambda stop: self._edit(args, ctx, stop))
@@ -244,6 +247,7 @@ class ListDir:
         "additionalProperties": False,
     }
     side_effects = False
+    enforces_own_timeout = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
         return await run_checked(self.parameters, args, lambda stop: self._list(args, ctx))

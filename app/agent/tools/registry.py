@@ -1,4 +1,5 @@
-"""The set of tools the agent may call, by name, and their schemas for the model."""
+"""The set of tools the agent may call, by name, their schemas for the model, and the
+check of a call's name and arguments before it runs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,15 @@ from app.agent.tools.base import Tool, openai_schema
 from app.agent.tools.bash import Bash
 from app.agent.tools.files import EditFile, ListDir, ReadFile, WriteFile
 from app.agent.tools.search import Glob, Grep
+from app.agent.tools.validation import ArgumentError, parse_arguments, validate
+
+
+class InvalidCall(Exception):
+    """A call the harness refuses before running it; ``arguments`` when they parsed."""
+
+    def __init__(self, message: str, arguments: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.arguments = arguments
 
 
 class ToolRegistry:
@@ -27,6 +37,20 @@ class ToolRegistry:
 
     def names(self) -> list[str]:
         return list(self._tools)
+
+    def resolve(self, name: str, arguments_raw: str) -> tuple[Tool, dict[str, Any]]:
+        """The tool called ``name`` and its parsed, schema-checked arguments; else :class:`InvalidCall`."""
+        tool = self._tools.get(name)
+        if tool is None:
+            raise InvalidCall(f"unknown tool {name!r}; available tools: {', '.join(self._tools)}")
+        try:
+            args = parse_arguments(arguments_raw)
+        except ArgumentError as exc:
+            raise InvalidCall(f"invalid arguments for {name}: {exc}") from exc
+        problems = validate(tool.parameters, args)
+        if problems:
+            raise InvalidCall(f"invalid arguments for {name}: " + "; ".join(problems), args)
+        return tool, args
 
     def schemas(self) -> list[dict[str, Any]]:
         """The tools in OpenAI function-calling format, for ``tools=`` of a completion call."""

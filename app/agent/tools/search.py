@@ -51,6 +51,7 @@ class Glob:
         "additionalProperties": False,
     }
     side_effects = False
+    enforces_own_timeout = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
         return await run_checked(self.parameters, args, lambda stop: self._glob(args, ctx, stop))
@@ -101,6 +102,7 @@ class Grep:
         "additionalProperties": False,
     }
     side_effects = False
+    enforces_own_timeout = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
         return await run_checked(self.parameters, args, lambda stop: self._grep(args, ctx, stop))

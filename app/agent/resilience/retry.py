@@ -1,8 +1,7 @@
-"""The one retry layer of the harness: :class:`Resilience`.
+"""The retry engine: every model call goes through :meth:`RetryEngine.call_model`.
 
-The loop hands every model call to :meth:`Resilience.call_model` as an
-``attempt(n)`` coroutine factory that performs exactly one call. For each
-failure the engine classifies the error and decides, in this order:
+The loop hands it an ``attempt(n)`` coroutine factory that performs exactly one
+call. For each failure the engine classifies the error and decides, in this order:
 
 1. context window exceeded → :class:`ContextWindowExceeded` (compaction's job);
 2. terminal → :class:`TerminalModelError` (auth and quota errors also open the breaker);
@@ -10,12 +9,10 @@ failure the engine classifies the error and decides, in this order:
    open, go to the fallback model if there is one, else :class:`CircuitOpen`;
 4. out of attempts → :class:`AttemptsExhausted`;
 5. Retry-After longer than we wait unattended → :class:`RetryAfterTooLong`;
-6. the retry does not fit in the session's bucket → :class:`RetryBudgetExhausted`;
+6. the retry does not fit in the session's retry budget → :class:`RetryBudgetExhausted`;
 7. otherwise sleep (full-jitter backoff, at least Retry-After) and try again.
 
-Every attempt and decision is emitted as an event. Tools get a breaker each
-(:meth:`record_tool_outcome`, :meth:`tool_breaker_open`), and wasted tokens are
-charged with :meth:`charge_waste`.
+Every attempt and decision is emitted as an event.
 """
 
 from __future__ import annotations
@@ -23,23 +20,15 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from app.agent.events.core import Event
-from app.agent.resilience import tax
+from app.agent.events.resilience import AttemptFailed, AttemptSucceeded, CallShortCircuited, RetryRatioAlarm
 from app.agent.resilience.backoff import retry_wait
-from app.agent.resilience.breaker import OPEN, BreakerTransition, CircuitBreaker
-from app.agent.resilience.bucket import RetryBucket
-from app.agent.resilience.classify import (
-    CONTEXT_EXCEEDED,
-    TERMINAL,
-    ErrorClass,
-    classify_model_error,
-    classify_tool_outcome,
-)
+from app.agent.resilience.breaker import OPEN, CircuitBreaker, announce
+from app.agent.resilience.classify import CONTEXT_EXCEEDED, TERMINAL, ErrorClass, classify_model_error
 from app.agent.resilience.config import ResilienceConfig
 from app.agent.resilience.errors import (
     AttemptsExhausted,
@@ -49,14 +38,7 @@ from app.agent.resilience.errors import (
     RetryBudgetExhausted,
     TerminalModelError,
 )
-from app.agent.events.resilience import (
-    AttemptFailed,
-    AttemptSucceeded,
-    BreakerChanged,
-    CallShortCircuited,
-    RetryRatioAlarm,
-    RetryTaxAccrued,
-)
+from app.agent.resilience.retry_budget import RetryBucket
 
 T = TypeVar("T")
 Emit = Callable[[Event], None]
@@ -67,9 +49,9 @@ class _SwitchToFallback(Exception):
 
 
 @dataclass
-class _Route:
+class _Route(Generic[T]):
     target: str
-    attempt: Callable[[int], Awaitable[Any]]
+    attempt: Callable[[int], Awaitable[T]]
     is_fallback: bool
     next_target: str | None  # where to go when this route's breaker opens
 
@@ -80,7 +62,7 @@ class _Progress:
     attempts: int = 0  # attempts made for this call, over all routes
 
 
-class Resilience:
+class RetryEngine:
     def __init__(
         self,
         config: ResilienceConfig | None = None,
@@ -88,7 +70,6 @@ class Resilience:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
-        emit: Emit | None = None,
     ) -> None:
         self.config = config or ResilienceConfig()
         self.sleep = sleep
@@ -98,15 +79,8 @@ class Resilience:
         self.first_tries = 0
         self.retries = 0
         self.backoff_s = 0.0
-        self.wasted_tokens = 0
-        self.wasted_usd = 0.0
-        self.semantic_errors: Counter[str] = Counter()
-        self._emit = emit
         self._ratio_level = "ok"
         self._model_breakers: dict[str, CircuitBreaker] = {}
-        self._tool_breakers: dict[str, CircuitBreaker] = {}
-
-    # --- model calls ------------------------------------------------------------------
 
     @property
     def retry_ratio(self) -> float:
@@ -146,10 +120,10 @@ class Resilience:
                 continue
         raise AssertionError("the last route never switches")  # pragma: no cover
 
-    async def _call_route(self, route: _Route, progress: _Progress, emit: Emit) -> Any:
+    async def _call_route(self, route: _Route[T], progress: _Progress, emit: Emit) -> T:
         breaker = self.model_breaker(route.target)
         allowed, transition = breaker.allow()
-        self._announce(transition, emit)
+        announce(transition, emit)
         if not allowed:
             self._short_circuit(route, breaker, progress, emit)
         n = 1
@@ -168,7 +142,7 @@ class Resilience:
                 await self.sleep(wait)
                 n += 1
                 continue
-            self._announce(breaker.record_success(), emit)
+            announce(breaker.record_success(), emit)
             if progress.attempts == 1:
                 self.bucket.refund(self.config.success_refund)
             emit(
@@ -187,7 +161,7 @@ class Resilience:
 
     def _after_failure(
         self,
-        route: _Route,
+        route: _Route[Any],
         breaker: CircuitBreaker,
         progress: _Progress,
         n: int,
@@ -213,7 +187,7 @@ class Resilience:
             raise stop("terminal", TerminalModelError(_terminal_message(route.target, error),
                                                       target=route.target, error=error))
 
-        self._announce(
+        announce(
             breaker.record_failure(error.name, retry_after_s=error.retry_after_s, trip=error.trips_breaker),
             emit,
         )
@@ -247,7 +221,7 @@ class Resilience:
                 f"The retry budget is spent ({self.bucket.level:g} of {self.bucket.capacity:g} left, this retry "
                 f"costs {cost:g}): no more automatic retries in this session. Last error from "
                 f"{route.target}: {error.name}.",
-                target=route.target, error=error))
+                capacity=self.bucket.capacity, level=self.bucket.level, target=route.target, error=error))
 
         wait = retry_wait(
             n,
@@ -259,7 +233,7 @@ class Resilience:
         emit(self._failed(route, progress, n, error, "retry", "", wait_s=wait, retry_cost=cost))
         return wait
 
-    def _short_circuit(self, route: _Route, breaker: CircuitBreaker, progress: _Progress, emit: Emit) -> None:
+    def _short_circuit(self, route: _Route[Any], breaker: CircuitBreaker, progress: _Progress, emit: Emit) -> None:
         wait = breaker.half_open_in()
         message = f"{route.target} is paused by its circuit breaker ({breaker.reason}); next try in {wait:.0f} s."
         emit(
@@ -298,7 +272,7 @@ class Resilience:
 
     def _failed(
         self,
-        route: _Route,
+        route: _Route[Any],
         progress: _Progress,
         n: int,
         error: ErrorClass,
@@ -327,117 +301,6 @@ class Resilience:
             bucket_level=self.bucket.level,
             bucket_capacity=self.bucket.capacity,
         )
-
-    def _announce(self, transition: BreakerTransition | None, emit: Emit | None) -> None:
-        if transition is None or emit is None:
-            return
-        emit(
-            BreakerChanged(
-                scope=transition.scope,
-                target=transition.target,
-                state=transition.state,
-                previous=transition.previous,
-                reason=transition.reason,
-                open_for_s=transition.open_for_s,
-                trips=transition.trips,
-            )
-        )
-
-    # --- tools ------------------------------------------------------------------------
-
-    def tool_breaker(self, name: str) -> CircuitBreaker:
-        if name not in self._tool_breakers:
-            self._tool_breakers[name] = CircuitBreaker(name, config=self.config, clock=self.clock, scope="tool")
-        return self._tool_breakers[name]
-
-    def record_tool_outcome(
-        self,
-        name: str,
-        status: str,
-        *,
-        exit_code: int | None = None,
-        crashed: bool = False,
-        emit: Emit | None = None,
-    ) -> None:
-        """Count a finished tool call on its breaker and its semantic-error counter.
-
-        Only timeouts and crashes (``crashed=True``: the tool raised something
-        unexpected, e.g. its MCP server is gone) count against the breaker. A
-        command that exited non-zero or an error result such as a missing file
-        means the tool works: that output is fed back to the model. Validation
-        errors (bad JSON, schema, unknown tool) are the model's semantic errors.
-        """
-        emit = emit or self._emit
-        breaker = self.tool_breaker(name)
-        outcome = classify_tool_outcome(status, exit_code)
-        if outcome == "validation":
-            self.semantic_errors[name] += 1
-            breaker.record_neutral()
-        elif outcome == "timeout" or crashed:
-            self._announce(breaker.record_failure("crashed" if crashed else outcome), emit)
-        elif outcome in ("ok", "nonzero_exit", "tool_error"):
-            self._announce(breaker.record_success(), emit)
-        else:
-            breaker.record_neutral()
-
-    def tool_breaker_open(self, name: str, *, emit: Emit | None = None) -> str | None:
-        """Why ``name`` must not run now, or None when it may (a half-open probe included)."""
-        breaker = self._tool_breakers.get(name)
-        if breaker is None:
-            return None
-        allowed, transition = breaker.allow()
-        self._announce(transition, emit or self._emit)
-        if allowed:
-            return None
-        return (
-            f"The tool `{name}` is switched off by its circuit breaker ({breaker.reason}); "
-            f"it gets another try in {breaker.half_open_in():.0f} s."
-        )
-
-    # --- the retry tax ------------------------------------------------------------------
-
-    def charge_waste(
-        self,
-        *,
-        call_id: str,
-        tokens: int,
-        usd: float,
-        reason: str,
-        emit: Emit | None = None,
-        attempt: int = 0,
-        model: str = "",
-    ) -> None:
-        """Account tokens and dollars spent for nothing, and announce them."""
-        if tokens <= 0 and usd <= 0:
-            return
-        self.wasted_tokens += tokens
-        self.wasted_usd += usd
-        sink = emit or self._emit
-        if sink is not None:
-            sink(RetryTaxAccrued(call_id=call_id, attempt=attempt, model=model, tokens=tokens, usd=usd, reason=reason))
-
-    def charge_discarded(
-        self,
-        *,
-        call_id: str,
-        model: str,
-        usage: dict[str, Any] | None,
-        reason: str,
-        emit: Emit | None = None,
-        attempt: int = 0,
-    ) -> None:
-        """Charge the reported usage of an attempt whose output was thrown away."""
-        waste = tax.discarded_output(model, usage)
-        self.charge_waste(call_id=call_id, tokens=waste.tokens, usd=waste.usd, reason=reason,
-                          emit=emit, attempt=attempt, model=model)
-
-    def charge_resent(
-        self, *, call_id: str, model: str, prompt_tokens: int, emit: Emit | None = None, attempt: int = 0
-    ) -> None:
-        """Charge the prompt a retry sent again."""
-        waste = tax.resent_input(model, prompt_tokens)
-        self.charge_waste(call_id=call_id, tokens=waste.tokens, usd=waste.usd, reason="resent_input",
-                          emit=emit, attempt=attempt, model=model)
 
 
 def _terminal_message(target: str, error: ErrorClass) -> str:
