@@ -187,7 +187,7 @@ class BudgetSnapshot:
 
     @property
     def middle_warning(self) -> bool:
-        """"Lost in the middle" is a risk of long prompts only: a long prompt whose middle holds much."""
+        """Worth a "lost in the middle" warning: a long prompt whose middle third holds much of the conversation."""
         return self.local_total >= self.middle_warn_tokens and self.middle_share >= self.middle_warn_share
 
     def to_event(self, *, turn: int = 0) -> ContextMeasured:

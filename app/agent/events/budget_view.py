@@ -15,7 +15,6 @@ from app.agent.events.budget import CalibrationUpdated, CompactionPerformed, Con
 from app.agent.events.core import Event, ModelCallFinished, SessionStarted, TurnStarted
 
 RECENT_COMPACTIONS = 5
-FIXED_KEYS = ("system", "preamble", "tools", "unattributed")
 UNATTRIBUTED = "unattributed"
 
 
