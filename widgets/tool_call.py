@@ -8,7 +8,7 @@ the diff, the new file, syntax-highlighted) and the result, cut to
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.content import Content
 from textual.widgets import Button, Collapsible, Static
@@ -24,6 +24,9 @@ from widgets.tool_format import (
     short_args,
     truncate_lines,
 )
+
+if TYPE_CHECKING:
+    from app.agent.events.transcript_view import Entry
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 _STYLES = {
@@ -63,6 +66,8 @@ class ToolCallBlock(Collapsible):
         self.status = "requested"
         self.note = ""
         self.duration_ms: float | None = None
+        self.exit_code: int | None = None
+        self.finished = False
         self.result_text = ""
         self._frame = 0
         self._spinner: Any = None
@@ -74,7 +79,23 @@ class ToolCallBlock(Collapsible):
         super().__init__(self._body, self._note, self._result, self._more, title="", collapsed=True)
         self.title = self._title_content()  # type: ignore[assignment]
 
-    # --- updates from events ------------------------------------------------------
+    # --- updates from the transcript's entries ----------------------------------------
+
+    def show(self, entry: Entry) -> None:
+        """Follow the call's entry (see ``app/agent/events/transcript_view.py``): only what changed."""
+        if entry.parsed is not None and self.arguments is None:
+            self.set_arguments(entry.parsed)
+        if entry.preview and entry.preview != self.preview:
+            self.set_preview(entry.preview)
+        if entry.done:
+            if not self.finished:
+                self.finish(entry.status, entry.result, full_output=entry.full_output, duration_ms=entry.duration_ms,
+                            exit_code=entry.exit_code)
+            if entry.note != self.note:
+                self.set_status(self.status, note=entry.note)
+        elif (entry.status, entry.note) != (self.status, self.note):
+            self.set_status(entry.status, note=entry.note)
+
 
     def set_arguments(self, arguments: dict[str, Any]) -> None:
         self.arguments = arguments
@@ -102,12 +123,11 @@ class ToolCallBlock(Collapsible):
         *,
         full_output: str | None = None,
         duration_ms: float | None = None,
-        arguments: dict[str, Any] | None = None,
+        exit_code: int | None = None,
     ) -> None:
-        if arguments is not None and self.arguments is None:
-            self.arguments = arguments
-            self._show_body()
+        self.finished = True
         self.duration_ms = duration_ms
+        self.exit_code = exit_code
         self.result_text = full_output or result
         self.set_status(status)
         shown, hidden = truncate_lines(self.result_text, PREVIEW_LINES)
@@ -132,6 +152,8 @@ class ToolCallBlock(Collapsible):
         parts = [word]
         if self.duration_ms:
             parts.append(format_duration(self.duration_ms))
+        if self.exit_code not in (None, 0):
+            parts.append(f"exit {self.exit_code}")
         if self.note:
             parts.append(one_line(self.note, 50))
         return Content.from_markup(

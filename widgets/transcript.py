@@ -14,7 +14,7 @@ there were; the whole session stays in the database (Sessions: replay, export).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -28,6 +28,8 @@ from widgets.tool_call import ToolCallBlock
 from widgets.user_message import UserMessage
 
 if TYPE_CHECKING:
+    from app.agent.events.core import Event
+    from app.agent.events.transcript_view import Entry, TranscriptFold
     from widgets.assistant_message import AssistantMessage
 
 TURNS_SHOWN = 20
@@ -36,11 +38,6 @@ WELCOME = (
     "[b]Cockpit[/b] — a coding agent whose harness you can see.\n"
     "[dim]Type a task below and press Enter. Esc interrupts the agent · Ctrl+P commands · Ctrl+C twice quits.[/dim]"
 )
-
-
-def _is_task(message: dict[str, Any]) -> bool:
-    """A user message that starts a turn (not a note the harness added for the model)."""
-    return message.get("role") == "user" and not str(message.get("content") or "").startswith("[Cockpit harness]")
 
 
 def _assistant_message(markdown: str = "", *, call_id: str = "") -> "AssistantMessage":
@@ -69,6 +66,10 @@ class Transcript(VerticalScroll, can_focus=True):
         self._assistant: dict[str, AssistantMessage] = {}
         self._tools: dict[str, ToolCallBlock] = {}
         self._approvals: dict[str, ApprovalPrompt] = {}
+        self._fold: TranscriptFold | None = None  # created on the first event (or given on resume)
+        self._widgets: dict[int, Widget] = {}  # entry number -> its widget
+        self._floor = 0  # entries below this gave way with their turns
+        self._sent: list[UserMessage] = []  # tasks sent from the input, waiting for their turn to start
 
     def compose(self):
         yield Static(Content.from_markup(WELCOME), id="welcome")
@@ -83,18 +84,22 @@ class Transcript(VerticalScroll, can_focus=True):
         return widget
 
     async def add_user(self, text: str, *, queued: bool = False) -> UserMessage:
+        """A task typed in the input: shown at once; its turn's start adopts it (see ``_show``)."""
         message = UserMessage(text, queued=queued)
         await self.add(message)
         if not queued:
+            self._sent.append(message)
             await self.trim()
         self.anchor()  # a new task brings the view back to the bottom
         return message
 
-    async def move_to_end(self, widget: Widget) -> None:
-        """Move an entry (a queued task being sent) below everything else."""
+    async def send_queued(self, message: UserMessage) -> None:
+        """A queued task is being sent: it moves below what happened while it waited."""
         last = self.children[-1] if self.children else None
-        if last is not None and last is not widget:
-            self.move_child(widget, after=last)
+        if last is not None and last is not message:
+            self.move_child(message, after=last)
+        message.mark_sent()
+        self._sent.append(message)
         await self.trim()
         self.anchor()
 
@@ -106,13 +111,16 @@ class Transcript(VerticalScroll, can_focus=True):
         if extra <= 0:
             return
         old = [w for w in children[: starts[extra]] if w.id not in ("welcome", "earlier")]
+        first_kept = children[starts[extra]]
+        bound = [k for k, w in self._widgets.items() if w is first_kept]
+        self._floor = bound[0] if bound else len(self._fold.entries) if self._fold else 0
         self._forget(old)
         await self.remove_children(old)
         await self._count_hidden(extra)
 
     def _forget(self, widgets: list[Widget]) -> None:
         gone = set(map(id, widgets))
-        for table in (self._assistant, self._tools, self._approvals):
+        for table in (self._assistant, self._tools, self._approvals, self._widgets):
             for key in [k for k, w in table.items() if id(w) in gone]:
                 del table[key]
 
@@ -170,120 +178,108 @@ class Transcript(VerticalScroll, can_focus=True):
         self._assistant.clear()
         self._tools.clear()
         self._approvals.clear()
+        self._widgets.clear()
+        self._sent.clear()
+        self._fold, self._floor = None, 0
         await self.remove_children([w for w in self.children if w.id != "welcome"])
         self.hidden_turns = 0
         self.anchor()
 
-    async def show_history(self, messages: list[dict[str, Any]]) -> None:
-        """A resumed conversation: user tasks, answers and tool calls, already finished.
+    # --- the fold -------------------------------------------------------------------------
 
-        Only the last ``turns_shown`` turns are built, and they are mounted at once."""
-        results = {m.get("tool_call_id"): str(m.get("content") or "") for m in messages if m.get("role") == "tool"}
-        starts = [i for i, m in enumerate(messages) if _is_task(m)]
+    async def show_history(self, fold: TranscriptFold) -> None:
+        """A resumed session: ``fold`` holds its stored events; the transcript goes on from it.
+
+        Only the entries of the last ``turns_shown`` turns get widgets, mounted at once."""
+        self._fold = fold
+        entries = fold.entries
+        starts = [k for k, entry in enumerate(entries) if entry.kind == "user"]
         skipped = max(0, len(starts) - self.turns_shown)
-        shown = messages[starts[skipped]:] if skipped else messages
-        widgets: list[Widget] = []
-        for message in shown:
-            role, content = message.get("role"), message.get("content") or ""
-            if _is_task(message):
-                widgets.append(UserMessage(str(content)))
-            elif role == "assistant":
-                if content:
-                    widgets.append(_assistant_message(str(content)))
-                for call in message.get("tool_calls") or []:
-                    fn = call.get("function", {})
-                    block = ToolCallBlock(call.get("id", ""), fn.get("name", ""), fn.get("arguments", ""))
-                    result = results.get(call.get("id"), "")
-                    block.finish("tool_error" if result.startswith(("Error:", "Not run:")) else "ok", result)
-                    widgets.append(block)
+        self._floor = starts[skipped] if skipped else 0
+        widgets = []
+        for k in range(self._floor, len(entries)):
+            widget = self._new_widget(k, entries[k])
+            if widget is not None:
+                widgets.append(widget)
         if widgets:
             await self.mount_all(widgets)
         if skipped:
             await self._count_hidden(skipped)
         self.anchor()
 
-    # --- events -------------------------------------------------------------------------
+    async def apply(self, event: Event) -> None:
+        """Fold one event and redraw the entries it created or changed."""
+        from app.agent.events.core import ApprovalResolved, Interrupted
 
-    async def apply(self, event: ev.Event) -> None:
-        handler = getattr(self, f"_on_{event.type}", None)
-        if handler is not None:
-            await handler(event)
+        if self._fold is None:
+            from app.agent.events.transcript_view import TranscriptFold
+
+            self._fold = TranscriptFold()
+        fold = self._fold
+        for k in fold.apply(event):
+            await self._show(k, fold.entries[k])
+        if isinstance(event, ApprovalResolved):
+            await self.remove_approval(event.tool_call_id)
+        elif isinstance(event, Interrupted):
+            for tool_call_id in list(self._approvals):
+                await self.remove_approval(tool_call_id)
 
     async def end_streams(self) -> None:
         for message in self._assistant.values():
             await message.end()
 
-    async def _on_text_delta(self, e: ev.TextDelta) -> None:
-        message = self._assistant.get(e.call_id)
-        if message is None:
-            message = _assistant_message(call_id=e.call_id)
-            self._assistant[e.call_id] = message
-            await self.add(message)
-        await message.write(e.text)
+    async def _show(self, k: int, entry: Entry) -> None:
+        if k < self._floor:  # its turn gave way already
+            return
+        widget = self._widgets.get(k)
+        if widget is None:
+            if entry.kind == "user" and (sent := self._take_sent(entry.text)) is not None:
+                self._widgets[k] = sent  # the task the app showed when it was sent
+                return
+            widget = self._new_widget(k, entry)
+            if widget is None:
+                return
+            await self.add(widget)
+            if entry.kind == "user":
+                await self.trim()
+        elif isinstance(widget, ToolCallBlock):
+            widget.show(entry)
+        if entry.kind == "assistant":
+            await self._write_answer(widget, entry)  # type: ignore[arg-type]
 
-    async def _on_model_call_finished(self, e: ev.ModelCallFinished) -> None:
-        message = self._assistant.get(e.call_id)
-        if message is not None:
-            await message.end(failed=e.status != "ok")  # CallStatus is a str enum
-        elif e.status == "ok" and e.text:  # a provider that did not stream
-            message = _assistant_message(e.text, call_id=e.call_id)
-            self._assistant[e.call_id] = message
-            await self.add(message)
+    def _take_sent(self, text: str) -> UserMessage | None:
+        """The oldest task sent from the input and still waiting for its turn, if it is ``text``."""
+        for message in self._sent:
+            if message.text == text:
+                self._sent.remove(message)
+                return message
+        return None
 
-    async def _on_tool_call_requested(self, e: ev.ToolCallRequested) -> None:
-        block = ToolCallBlock(e.tool_call_id, e.name, e.arguments_raw)
-        self._tools[e.tool_call_id] = block
-        await self.add(block)
+    def _new_widget(self, k: int, entry: Entry) -> Widget | None:
+        """The widget an entry is drawn with; None for the kinds the live view leaves out."""
+        widget: Widget
+        if entry.kind == "user":
+            widget = UserMessage(entry.text)
+        elif entry.kind == "assistant":  # a streaming one starts empty: _show writes its text
+            widget = _assistant_message("" if entry.streaming else entry.text, call_id=entry.call_id)
+            self._assistant[entry.call_id] = widget
+        elif entry.kind == "tool":
+            widget = ToolCallBlock(entry.tool_call_id, entry.name, entry.arguments)
+            widget.show(entry)
+            self._tools[entry.tool_call_id] = widget
+        elif entry.kind == "notice":
+            widget = NoticeBlock(entry.text, level=entry.level, detail=entry.detail)
+        elif entry.kind == "turn_end":
+            steps = f"{entry.steps} step" + ("" if entry.steps == 1 else "s")
+            widget = Static(f"— {entry.status} · {steps}", classes="turn-summary")
+        else:
+            return None
+        self._widgets[k] = widget
+        return widget
 
-    async def _block(self, tool_call_id: str, name: str, raw: str = "") -> ToolCallBlock:
-        block = self._tools.get(tool_call_id)
-        if block is None:
-            block = ToolCallBlock(tool_call_id, name, raw)
-            self._tools[tool_call_id] = block
-            await self.add(block)
-        return block
-
-    async def _on_tool_call_validated(self, e: ev.ToolCallValidated) -> None:
-        (await self._block(e.tool_call_id, e.name)).set_arguments(e.arguments)
-
-    async def _on_approval_requested(self, e: ev.ApprovalRequested) -> None:
-        block = await self._block(e.tool_call_id, e.name)
-        block.set_preview(e.preview)
-        block.set_status("awaiting")
-
-    async def _on_approval_resolved(self, e: ev.ApprovalResolved) -> None:
-        block = await self._block(e.tool_call_id, e.name)
-        if e.decision == "deny":
-            block.set_status("denied", note=f"denied: {e.reason}" if e.reason else "denied")
-        elif e.decision == "allow_always" and not e.automatic:
-            block.set_status(block.status, note=f"always allowed from now on ({e.scope or e.name})")
-        await self.remove_approval(e.tool_call_id)
-
-    async def _on_tool_call_started(self, e: ev.ToolCallStarted) -> None:
-        (await self._block(e.tool_call_id, e.name)).set_status("running")
-
-    async def _on_tool_call_finished(self, e: ev.ToolCallFinished) -> None:
-        block = await self._block(e.tool_call_id, e.name, e.arguments_raw)
-        block.finish(
-            e.status.value, e.result, full_output=e.full_output, duration_ms=e.duration_ms, arguments=e.arguments
-        )
-
-    async def _on_notice(self, e: ev.Notice) -> None:
-        await self.add_notice(e.message, level=e.level, detail=e.detail)
-
-    async def _on_limit_reached(self, e: ev.LimitReached) -> None:
-        await self.add_notice(e.message or f"{e.kind} limit reached", level="warning")
-
-    async def _on_interrupted(self, e: ev.Interrupted) -> None:
-        await self.end_streams()
-        for tool_call_id in list(self._approvals):
-            await self.remove_approval(tool_call_id)
-        await self.add_notice("Interrupted. The session is still open: type the next task.", level="warning")
-
-    async def _on_messages_replaced(self, e: ev.MessagesReplaced) -> None:
-        await self.add_notice(f"The conversation was compacted ({e.reason or 'context budget'}).", level="info")
-
-    async def _on_turn_finished(self, e: ev.TurnFinished) -> None:
-        await self.end_streams()
-        steps = f"{e.steps} step" + ("" if e.steps == 1 else "s")
-        await self.add(Static(f"— {e.outcome} · {steps}", classes="turn-summary"))
+    async def _write_answer(self, widget: AssistantMessage, entry: Entry) -> None:
+        """Stream the text the widget does not have yet; a finished answer's stream ends."""
+        if entry.text.startswith(widget.text):
+            await widget.write(entry.text[len(widget.text):])
+        if not entry.streaming:
+            await widget.end(failed=entry.failed)

@@ -5,45 +5,31 @@ How the pieces talk:
 * The session is built by an injected factory, ``make_session(approver, **overrides)``
   (overrides: ``resume=<id>``, ``model=<name>``), on the :class:`AgentRunner`'s
   thread, which also runs every task. ``database`` (a callable returning the
-  sqlite-utils Database, for the palette's resume and export) is called there
-  too. The UI thread never runs the agent and never touches SQLite.
+  sqlite-utils Database, for resuming, the palette's export and the screens) is
+  called there too. The UI thread never runs the agent and never touches SQLite.
 * Core events reach the UI only as :class:`AgentEvent` messages, posted by an
   :class:`EventBridge` subscribed to the session's bus; stream deltas wait in
   the bridge and are taken, merged, shortly after a :class:`TextReady` wake-up.
-  Each event goes to the transcript, the status bar, and every pane mounted in
-  the side column.
+  Each event of the open session goes, in order, to everything that implements the
+  pane protocol ``apply(event)`` (``app/tui/panes.py``): the status bar, the
+  transcript, and every pane mounted in the side column.
+* The panes a session shows come from an injected factory,
+  ``session_panes(app, session)``, called when the session opens, before its first
+  event; it also carries the actions back into the session (compact now, rate the
+  last task, the budget pane's items, the feedback prompts).
+* A resumed session's transcript is folded from its stored events by the reducer the
+  live transcript uses (``app/agent/events/transcript_view.py``), so it looks as it did.
 * Approvals: :class:`TuiApprover` posts :class:`ApprovalNeeded`; the transcript
   shows an inline :class:`ApprovalPrompt`; its answer resolves the agent's future.
-
-The pane contract (for the context budget, retries and feedback panes):
-``app.mount_pane(slot, widget)`` with ``slot`` one of ``"context"``,
-``"retries"``, ``"feedback"`` puts ``widget`` in ``#pane-<slot>`` (replacing the
-placeholder). If the widget has a method ``on_agent_event(event)`` (sync or
-async), it is called on the UI thread with every core event, in order, after
-the transcript and status bar saw it. A pane that raises is reported once with a
-notification and otherwise ignored; it never takes the app down.
-
-Hooks for composition (all optional, set them before or after ``run``):
-
-* ``app.session_opened_hook(app, session)`` — called on the UI thread each time a
-  session opens (the first one, a new one, a resumed one, after a model change),
-  before any of its events (``session_started`` included) reaches the UI; may be
-  async. The place to mount the live panes.
-* ``app.add_event_listener(fn)`` — ``fn(event)`` (sync or async) gets every core
-  event after the panes; listeners stay across sessions until removed.
-* ``app.compaction_hook(app)`` and ``app.feedback_hook(app)`` — behind the
-  palette's "Compact now" and "Rate last task"; without them the entries say
-  "not available".
+* The palette's entries live in :mod:`app.tui.palette`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual import work
@@ -53,14 +39,15 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Footer
 
-from app.agent.approvals import Approver
-from app.agent.events.approvals import ApprovalDecision, PermissionMode
+from app.agent.events.approvals import ApprovalDecision
 from app.model_select import NoModelConfigured
 from app.tui.approver import TuiApprover
 from app.tui.bridge import EventBridge
 from app.tui.commands import CockpitCommands, PaletteCommand
 from app.tui.keys import APP_BINDINGS
 from app.tui.messages import AgentEvent, ApprovalNeeded, SessionFailed, SessionOpened, TextReady, TurnDone
+from app.tui.palette import Palette, readable
+from app.tui.panes import Broadcast, NoSessionPanes, PanesFactory, SessionPanes, no_panes
 from app.tui.runner import AgentRunner, RunnerClosed
 from app.tui.side_column import SideColumn
 from widgets.approval import ApprovalPrompt
@@ -70,6 +57,7 @@ from widgets.status_bar import StatusBar
 from widgets.transcript import TURNS_SHOWN, Transcript
 
 if TYPE_CHECKING:
+    from app.agent.approvals import Approver
     from app.agent.events import core as ev
     from app.agent.session import Session
 
@@ -97,6 +85,7 @@ class CockpitApp(App[int]):
         make_session: SessionFactory,
         *,
         database: Callable[[], Any] | None = None,
+        session_panes: PanesFactory = no_panes,
         clock: Callable[[], float] = time.monotonic,
         keymap: dict[str, str] | None = None,
         theme: str | None = None,
@@ -110,6 +99,7 @@ class CockpitApp(App[int]):
         super().__init__()
         self.make_session = make_session
         self.database = database  # called on the agent thread: it may open the file lazily
+        self.session_panes = session_panes
         self.clock = clock
         self.save_theme = save_theme
         self.load_litellm = load_litellm
@@ -117,10 +107,6 @@ class CockpitApp(App[int]):
         self.startup_notices = list(startup_notices)
         self.on_first_frame = on_first_frame
         self.transcript_turns = transcript_turns
-        self.compaction_hook: Callable[[CockpitApp], Any] | None = None
-        self.feedback_hook: Callable[[CockpitApp], Any] | None = None
-        self.session_opened_hook: Callable[[CockpitApp, Session], Any] | None = None
-        self._listeners: list[Callable[[ev.Event], Any]] = []
         self._last_drain = 0.0  # when streamed text was last taken from the bridge
         self._initial_theme = theme
         if keymap:
@@ -128,7 +114,10 @@ class CockpitApp(App[int]):
 
         self.runner = AgentRunner(on_turn_done=lambda result: self.post_message(TurnDone(result)))
         self.approver = TuiApprover(self.post_message)
+        self.palette = Palette(self)
+        self.broadcast = Broadcast(self.notify)
         self.session: Session | None = None
+        self.panes: SessionPanes = NoSessionPanes(self)
         self.busy = False
         self.queue: list[tuple[str, UserMessage]] = []
         self._resolvers: dict[str, Callable[[ApprovalDecision], None]] = {}
@@ -136,7 +125,6 @@ class CockpitApp(App[int]):
         self._quit_armed_at: float | None = None
         self._quitting = False
         self._switching = False
-        self._pane_errors: set[int] = set()
         self._no_session_reason = ""  # "no model" or "no session" after a session failed to open
         self._terminal_watch: Any = None
 
@@ -220,43 +208,10 @@ class CockpitApp(App[int]):
     def watch_panes_width(self, width: int) -> None:
         self.side.styles.width = width
 
-    # --- the pane contract ------------------------------------------------------------
-
     async def mount_pane(self, slot: str, widget: Widget) -> None:
-        """Put ``widget`` in the side column slot ``context``, ``retries`` or ``feedback``.
-
-        If it has ``on_agent_event(event)``, it receives every core event from now on.
-        """
+        """Put ``widget`` in the side column slot ``context``, ``retries`` or ``feedback``;
+        if it has ``apply(event)`` it gets every event from now on (``app/tui/panes.py``)."""
         await self.side.mount_pane(slot, widget)
-
-    def add_event_listener(self, listener: Callable[[ev.Event], Any]) -> None:
-        """``listener(event)`` (sync or async) gets every core event, after the panes."""
-        self._listeners.append(listener)
-
-    def remove_event_listener(self, listener: Callable[[ev.Event], Any]) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    async def _route_to_panes(self, event: ev.Event) -> None:
-        for pane in self.side.panes:
-            handler = getattr(pane, "on_agent_event", None)
-            if handler is not None:
-                await self._call_safely(pane, handler, event)
-        for listener in list(self._listeners):
-            await self._call_safely(listener, listener, event)
-
-    async def _call_safely(self, owner: Any, handler: Callable[..., Any], *args: Any) -> None:
-        """Call a pane, listener or hook; a failure is reported once per owner, never fatal."""
-        try:
-            result = handler(*args)
-            if inspect.isawaitable(result):
-                await result
-        except Exception as exc:
-            if id(owner) not in self._pane_errors:
-                self._pane_errors.add(id(owner))
-                name = getattr(owner, "__qualname__", type(owner).__name__)
-                what = getattr(args[0], "type", "") if args else ""
-                self.notify(f"{name} failed{' on ' + what if what else ''}: {exc!r}", severity="error", timeout=10)
 
     # --- sessions -------------------------------------------------------------------
 
@@ -269,29 +224,41 @@ class CockpitApp(App[int]):
             return self.make_session(self.approver, **overrides)
 
         def built(session: Session) -> None:  # before session.start(): the UI hears of it first
-            history = [m for m in session.agent.messages if m.get("role") != "system"] if session.resumed else []
-            self.post_message(SessionOpened(session, history))
+            history, problem = None, ""
+            if session.resumed and self.database is not None:
+                from app.tui.session_files import stored_transcript
+
+                try:
+                    history = stored_transcript(self.database(), session.id)
+                except Exception as exc:  # the session still opens; the notice says what is missing
+                    problem = f"The earlier conversation could not be shown: {readable(exc)}"
+            self.post_message(SessionOpened(session, history, problem))
 
         def failed(future: Any) -> None:
             exc = future.exception()
             if isinstance(exc, NoModelConfigured):
                 self.post_message(SessionFailed(exc.in_app(), no_model=True))
             elif exc is not None:
-                self.post_message(SessionFailed(_readable(exc)))
+                self.post_message(SessionFailed(readable(exc)))
 
         self.runner.open_session(build, [bridge], on_built=built).add_done_callback(failed)
 
     async def on_session_opened(self, message: SessionOpened) -> None:
         self.session = message.session
         self.status.permission_mode = message.session.agent.approvals.mode.value
-        if message.history:
+        if message.history is not None:
             await self.transcript.show_history(message.history)
-            await self.transcript.add_notice(f"Resumed session {message.session.id[:8]}.", level="info")
-        if self.session_opened_hook is not None:
-            await self._call_safely(self.session_opened_hook, self.session_opened_hook, self, message.session)
+        if message.problem:
+            await self.transcript.add_notice(message.problem, level="warning")
+        await self.broadcast.call(self.session_panes, self._mount_panes, message.session)
         self._set_idle()
         if self.queue:
             await self._send_next_queued()
+
+    async def _mount_panes(self, session: Session) -> None:
+        self.panes = self.session_panes(self, session)
+        for slot, widget in self.panes.widgets().items():
+            await self.mount_pane(slot, widget)
 
     async def on_session_failed(self, message: SessionFailed) -> None:
         self.session = None
@@ -316,6 +283,7 @@ class CockpitApp(App[int]):
                 self._deny_pending("the session was closed")
                 await asyncio.wrap_future(self.runner.finish_session())
                 self.session = None
+                self.panes = NoSessionPanes(self)
                 self.busy = False
                 self.queue.clear()
                 await self.transcript.clear()
@@ -340,8 +308,7 @@ class CockpitApp(App[int]):
         if widget is None:
             await self.transcript.add_user(text)
         else:  # a queued task moves below what happened while it waited
-            await self.transcript.move_to_end(widget)
-            widget.mark_sent()
+            await self.transcript.send_queued(widget)
         self.busy = True
         self.prompt.set_busy(True)
         self._show_activity()
@@ -415,11 +382,22 @@ class CockpitApp(App[int]):
         self.set_timer(max(0.001, wait), drain)  # Textual timers need a non-zero delay
 
     async def _show_event(self, event: ev.Event) -> None:
+        """Every event of the open session to everything that applies events, in order."""
         if self._quitting:  # what is left (the interrupt, the finish) is stored, not shown
+            return
+        if self.session is None or event.session_id != self.session.id:  # a closed session's last words
             return
         self.status.apply(event)
         await self.transcript.apply(event)
-        await self._route_to_panes(event)
+        await self.broadcast.send(event, self.side.panes)
+
+    def on_context_budget_pane_item_action(self, message: Any) -> None:
+        message.stop()
+        self.panes.item_action(message.action, message.item_id)
+
+    async def on_feedback_pane_prompt_changed(self, message: Any) -> None:
+        message.stop()
+        await self.panes.prompt_changed(message.task_id, message.previous)
 
     async def on_approval_needed(self, message: ApprovalNeeded) -> None:
         if self._quitting:
@@ -464,7 +442,7 @@ class CockpitApp(App[int]):
     def action_quit_twice(self) -> None:
         now = time.monotonic()
         if self._quit_armed_at is not None and now - self._quit_armed_at <= QUIT_WINDOW_S:
-            self._spawn(self.action_quit(), "quit")
+            self.run_guarded(self.action_quit(), "quit")
             return
         self._quit_armed_at = now
         self.notify("Press Ctrl+C again to quit.", title="Quit?", timeout=QUIT_WINDOW_S)
@@ -510,177 +488,22 @@ class CockpitApp(App[int]):
     def action_panes_narrower(self) -> None:
         self.panes_width = max(PANES_WIDTH[0], self.panes_width - PANES_STEP)
 
-    # --- palette entries ----------------------------------------------------------------
+    def action_open_sessions(self) -> None:
+        self.palette.open_sessions()
 
     def palette_commands(self) -> list[PaletteCommand]:
-        commands = [
-            PaletteCommand("New session", "Finish this session and start a fresh one", self.cmd_new_session),
-            PaletteCommand("Resume session…", "Continue a stored session", self.cmd_resume_session),
-            PaletteCommand("Sessions…", "Browse, search, replay, export or delete stored sessions (ctrl+o)", self.action_open_sessions),
-            PaletteCommand("Change model…", "Continue this conversation with another model", self.cmd_change_model),
-            PaletteCommand("Toggle panes", "Show or hide the context, retries and feedback panes", self.action_toggle_panes),
-            PaletteCommand("Export session", "Write this session as Markdown into the workspace", self.cmd_export),
-        ]
-        for mode, label in (("ask", "ask"), ("accept_edits", "accept edits"), ("yolo", "yolo")):
-            commands.append(
-                PaletteCommand(
-                    f"Permission mode: {label}",
-                    {
-                        "ask": "Ask before every write, edit and command",
-                        "accept_edits": "Allow file writes and edits; ask before commands",
-                        "yolo": "Allow everything without asking",
-                    }[mode],
-                    lambda mode=mode: self.set_permission_mode(mode),
-                )
-            )
-        commands += [
-            PaletteCommand("Open data folder", "Show where Cockpit keeps its database and config", self.cmd_data_folder),
-            PaletteCommand("Compact now", "Summarize the conversation to free context", self.request_compaction),
-            PaletteCommand("Rate last task", "Give feedback on the last task", self.request_feedback),
-            PaletteCommand("Feedback report", "The bias-corrected satisfaction estimate, by category and model", self.cmd_feedback_report),
-        ]
-        return commands
+        return self.palette.commands()
 
-    def _spawn(self, work: Any, group: str) -> None:
+    def run_guarded(self, work: Any, group: str) -> None:
         """Run a coroutine as a worker; a failure becomes a notification, never a crash."""
 
         async def guarded() -> None:
             try:
                 await work
             except Exception as exc:
-                self.notify(f"{group}: {_readable(exc)}", severity="error", timeout=10)
+                self.notify(f"{group}: {readable(exc)}", severity="error", timeout=10)
 
         self.run_worker(guarded(), group=group, exclusive=True)
-
-    def cmd_new_session(self) -> None:
-        self._spawn(self.switch_session(), "session")
-
-    def cmd_feedback_report(self) -> None:
-        if self.database is None:
-            self.notify("No database: there is no feedback to report.", severity="warning")
-            return
-        self._spawn(self._open_feedback_report(), "feedback")
-
-    async def _open_feedback_report(self) -> None:
-        from app.tui.screens.feedback import FeedbackScreen
-
-        self.push_screen(FeedbackScreen(await self._own_connection()))
-
-    async def _own_connection(self) -> Any:
-        """A connection of the screen's own, so its reads never interleave with the store's writes."""
-        from storage.db import open_db
-        from storage.queries import database_file
-
-        database = self.database
-
-        def connect() -> Any:
-            return open_db(database_file(database()) or ":memory:")
-
-        return await asyncio.wrap_future(self.runner.call(connect))
-
-    def action_open_sessions(self) -> None:
-        if self.database is None:
-            self.notify("No database: there are no stored sessions to show.", severity="warning")
-            return
-        self._spawn(self._open_sessions(), "sessions")
-
-    async def _open_sessions(self) -> None:
-        from app.tui.screens.sessions import SessionsScreen
-
-        db = await self._own_connection()
-
-        def chosen(result: Any) -> None:
-            if result and result[0] == "resume":
-                self._spawn(self.switch_session(resume=result[1]), "session")
-
-        current = self.session
-        self.push_screen(
-            SessionsScreen(
-                db,
-                workspace=str(current.agent.workspace) if current else None,
-                current_session_id=current.id if current else None,
-            ),
-            chosen,
-        )
-
-    def cmd_resume_session(self) -> None:
-        if self.database is None:
-            self.notify("No database: sessions cannot be resumed.", severity="warning")
-            return
-        self._spawn(self._pick_session(), "resume")
-
-    async def _pick_session(self) -> None:
-        from app.tui.session_files import resumable_sessions
-
-        exclude = self.session.id if self.session else ""
-        database = self.database
-        choices = await asyncio.wrap_future(self.runner.call(lambda: resumable_sessions(database(), exclude=exclude)))
-        if not choices:
-            self.notify("There are no other stored sessions.")
-            return
-        self.search_commands(
-            [(label, lambda sid=sid: self._spawn(self.switch_session(resume=sid), "session"), help_text)
-             for sid, label, help_text in choices],
-            placeholder="Resume which session?",
-        )
-
-    def cmd_change_model(self) -> None:
-        from app.tui.model_prompt import ModelPrompt
-
-        current = self.session.agent.model.name if self.session else ""
-
-        def chosen(model: str | None) -> None:
-            if not model:
-                return
-            overrides: dict[str, Any] = {"model": model}
-            if self.session is not None and self.database is not None:
-                overrides["resume"] = self.session.id
-            self._spawn(self.switch_session(**overrides), "session")
-
-        self.push_screen(ModelPrompt(current, first=self.session is None), chosen)
-
-    def cmd_export(self) -> None:
-        if self.database is None or self.session is None:
-            self.notify("Nothing to export yet.", severity="warning")
-            return
-        self._spawn(self._export(self.session), "export")
-
-    async def _export(self, session: Session) -> None:
-        from app.tui.session_files import export_markdown
-
-        database = self.database
-        workspace = Path(session.agent.workspace)
-        try:
-            path = await asyncio.wrap_future(self.runner.call(lambda: export_markdown(database(), session.id, workspace)))
-        except Exception as exc:
-            self.notify(f"Export failed: {_readable(exc)}", severity="error")
-            return
-        self.notify(f"Exported to {path}", title="Session exported", timeout=10)
-
-    def set_permission_mode(self, mode: str) -> None:
-        value = PermissionMode(mode)
-        session = self.session
-        if session is not None:
-            self.runner.call(setattr, session.agent.approvals, "mode", value)
-        self.status.permission_mode = value.value
-        self.notify(f"Permission mode: {value.value.replace('_', ' ')}")
-
-    def cmd_data_folder(self) -> None:
-        from app import paths
-
-        self.notify(str(paths.home()), title="Cockpit data folder", timeout=15)
-
-    def request_compaction(self) -> None:
-        if self.compaction_hook is None:
-            self.notify("Compaction is not available in this build.", severity="warning")
-            return
-        self.compaction_hook(self)
-
-    def request_feedback(self) -> None:
-        if self.feedback_hook is None:
-            self.notify("Feedback is not available in this build.", severity="warning")
-            return
-        self.feedback_hook(self)
 
     # --- theme ------------------------------------------------------------------------
 
@@ -693,8 +516,3 @@ class CockpitApp(App[int]):
                 self.save_theme(theme.name)
             except OSError as exc:
                 self.notify(f"Could not save the theme: {exc}", severity="warning")
-
-
-def _readable(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text or type(exc).__name__

@@ -1,11 +1,11 @@
 """The live panes of the side column, and the actions they lead back to the core.
 
-``install_live_panes(app, session)`` mounts the Context budget, Retries and
-Feedback panes in their slots and connects what the user does in them to the
-session: drop / truncate / compact from the budget pane, ratings from the
-inline feedback prompt. Anything that changes the session runs on the agent's
-loop (``app.runner.call``), never on the UI thread; the panes themselves only
-fold events through the same reducers replay uses.
+:class:`LivePanes` is what one session shows in the side column: the Context budget,
+Retries and Feedback panes (each fed every event by the app through ``apply(event)``,
+folding it into the same reducer replay uses), and what the user does with them:
+drop / truncate / open / compact from the budget pane, the inline feedback prompts.
+Anything that changes the session runs on the agent's loop (``app.runner.call``),
+never on the UI thread.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
+from textual.widget import Widget
 
 from app.agent.events import core as ev
-from app.agent.events.feedback import FeedbackAnswered, FeedbackDismissed, FeedbackSampled
-from app.agent.events.feedback_view import FeedbackReducer, FeedbackState
-from app.agent.resilience.config import ResilienceConfig
+from app.agent.events.feedback import FeedbackAnswered, FeedbackDismissed
 from app.agent.events.retries_view import RetriesReducer
+from app.agent.resilience.config import ResilienceConfig
+from app.tui.panes import NoSessionPanes
 from widgets.context_budget import ContextBudgetPane
+from widgets.feedback_pane import LIVE_HINT, FeedbackPane
 from widgets.feedback_prompt import FeedbackPrompt
 from widgets.retries_pane import RetriesPane
 
@@ -30,6 +31,13 @@ if TYPE_CHECKING:
     from app.tui.app import CockpitApp
 
 REDRAW_S = 0.1  # bursts of events redraw a pane at most this often
+
+
+class LiveBudgetPane(ContextBudgetPane):
+    """The Context budget pane under the app's pane protocol."""
+
+    def apply(self, event: ev.Event) -> None:
+        self.on_agent_event(event)
 
 
 class LiveRetriesPane(RetriesPane):
@@ -49,7 +57,7 @@ class LiveRetriesPane(RetriesPane):
         super().__init__(self.reducer.state, **kwargs)
         self._dirty = False
 
-    def on_agent_event(self, event: ev.Event) -> None:
+    def apply(self, event: ev.Event) -> None:
         self.reducer.apply(event)
         if not self._dirty:
             self._dirty = True
@@ -58,33 +66,6 @@ class LiveRetriesPane(RetriesPane):
     def _redraw(self) -> None:
         self._dirty = False
         self.update_state(self.reducer.state)
-
-
-def feedback_summary(state: FeedbackState) -> str:
-    """A few lines on what was asked and answered in this session."""
-    lines = [f"asked {state.asked} · answered {state.answered} · volunteered {state.volunteered}"]
-    tasks = [t for t in state.tasks.values() if t.pi is not None]
-    if tasks:
-        last = tasks[-1]
-        shown = "asked" if last.shown else "not asked"
-        lines.append(f"last task: {last.category or '—'} · π={last.pi:.2f} u={last.u:.2f} → {shown}")
-    lines.append("[dim]palette › Rate last task, any time[/dim]")
-    return "\n".join(lines)
-
-
-class FeedbackPane(Static):
-    """The feedback slot: sampling decisions of this session, from the reducer."""
-
-    DEFAULT_CSS = "FeedbackPane { height: auto; padding: 0 1; }"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__("no task finished yet", markup=True, **kwargs)
-        self.reducer = FeedbackReducer()
-
-    def on_agent_event(self, event: ev.Event) -> None:
-        self.reducer.apply(event)
-        if event.type.startswith("feedback_") or isinstance(event, ev.TurnFinished):
-            self.update(feedback_summary(self.reducer.state))
 
 
 class FeedbackSlot(Vertical):
@@ -117,54 +98,32 @@ class FeedbackSlot(Vertical):
         self.remove()
 
 
-class BudgetHost(Vertical):
-    """Hosts the Context budget pane: passes events in, and its item actions out."""
-
-    DEFAULT_CSS = "BudgetHost { height: auto; }"
-
-    def __init__(self, live: "LivePanes") -> None:
-        super().__init__()
-        self.live = live
-        self.pane = ContextBudgetPane()
-
-    def compose(self) -> ComposeResult:
-        yield self.pane
-
-    def on_agent_event(self, event: ev.Event) -> None:
-        self.pane.on_agent_event(event)
-
-    def on_context_budget_pane_item_action(self, message: ContextBudgetPane.ItemAction) -> None:
-        message.stop()
-        self.live.on_item_action(message.action, message.item_id)
-
-
-class LivePanes:
-    """What one session shows in the side column, and the hooks back into it."""
+class LivePanes(NoSessionPanes):
+    """What one session shows in the side column, and the actions that lead back into it."""
 
     def __init__(self, app: "CockpitApp", session: "Session") -> None:
-        self.app = app
+        super().__init__(app)
         self.session = session
-        self.context = BudgetHost(self)
+        self.context = LiveBudgetPane()
         self.retries = LiveRetriesPane(getattr(session.agent.resilience, "config", None))
-        self.feedback = FeedbackPane()
+        self.feedback = FeedbackPane(hint=LIVE_HINT)
 
-    async def mount(self) -> None:
-        await self.app.mount_pane("context", self.context)
-        await self.app.mount_pane("retries", self.retries)
-        await self.app.mount_pane("feedback", self.feedback)
-        self.app.compaction_hook = lambda app: self.compact_now()
-        self.app.feedback_hook = lambda app: self.app.call_later(self.ask, None, "volunteered")
+    def widgets(self) -> dict[str, Widget]:
+        return {"context": self.context, "retries": self.retries, "feedback": self.feedback}
 
     # --- feedback ---------------------------------------------------------------------
 
-    async def on_event(self, event: ev.Event) -> None:
-        """Called for every core event after the panes: prompts come and go."""
-        if isinstance(event, FeedbackSampled) and event.shown:
-            await self.ask(event.task_id, "solicited")
-        elif isinstance(event, FeedbackDismissed) and event.reason != "dismissed":
+    async def prompt_changed(self, task_id: str | None, previous: str | None) -> None:
+        """The sampled prompt on screen follows the feedback reducer's ``pending_prompt``."""
+        if previous is not None:  # answered, dismissed or given up: it goes
             for slot in self.app.query(FeedbackSlot):
-                if slot.task_id == event.task_id and slot.source == "solicited":
+                if slot.task_id == previous and slot.source == "solicited":
                     await slot.remove()
+        if task_id is not None:
+            await self.ask(task_id, "solicited")
+
+    def rate_last_task(self) -> None:
+        self.app.call_later(self.ask, None, "volunteered")
 
     async def ask(self, task_id: str | None, source: str) -> None:
         task_id = task_id or self.feedback.reducer.state.last_task_id
@@ -193,7 +152,7 @@ class LivePanes:
 
         self.app.runner.call(compact)
 
-    def on_item_action(self, action: str, item_id: str) -> None:
+    def item_action(self, action: str, item_id: str) -> None:
         agent = self.session.agent
         if action == "compact":
             self.compact_now()
@@ -219,22 +178,3 @@ class LivePanes:
                 agent.truncate_item(item_id)
 
         self.app.runner.call(change)
-
-
-
-def compose_live_panes(app: "CockpitApp") -> None:
-    """Give every session the app opens its live panes and feedback prompts."""
-    current: dict[str, LivePanes] = {}
-
-    async def opened(app: "CockpitApp", session: "Session") -> None:
-        live = LivePanes(app, session)
-        current["live"] = live
-        await live.mount()
-
-    async def listen(event: ev.Event) -> None:
-        live = current.get("live")
-        if live is not None and event.session_id == live.session.id:
-            await live.on_event(event)
-
-    app.session_opened_hook = opened
-    app.add_event_listener(listen)

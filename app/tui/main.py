@@ -78,22 +78,18 @@ def run_tui(args: argparse.Namespace) -> int:
         startup_notices=problems,
         transcript_turns=transcript_turns,
         on_first_frame=_bench_hook(),
+        session_panes=live_panes,
     )
-    _compose_live_panes_later(app)
     app.run()
     return app.return_code or 0
 
 
-def _compose_live_panes_later(app: Any) -> None:
-    """The live panes are composed when the first session opens (after the first frame)."""
+def live_panes(app: Any, session: Any) -> Any:
+    """The Context budget, Retries and Feedback panes of a session; imported when the first
+    session opens, after the first frame."""
+    from app.tui.live_panes import LivePanes
 
-    async def first_open(app: Any, session: Any) -> None:
-        from app.tui.live_panes import compose_live_panes
-
-        compose_live_panes(app)  # replaces this hook and adds the event listener
-        await app.session_opened_hook(app, session)
-
-    app.session_opened_hook = first_open
+    return LivePanes(app, session)
 
 
 class SessionMaker:

@@ -15,6 +15,7 @@ from app.agent.events.approvals import ApprovalDecision, ApprovalRequest
 
 if TYPE_CHECKING:
     from app.agent.events.core import Event
+    from app.agent.events.transcript_view import TranscriptFold
     from app.agent.loop import TurnResult
     from app.agent.session import Session
 
@@ -53,12 +54,16 @@ class TurnDone(Message):
 
 
 class SessionOpened(Message):
-    """A session was built and started on the agent thread."""
+    """A session was built on the agent thread (its first event follows).
 
-    def __init__(self, session: Session, history: list[dict]) -> None:
+    ``history``: a resumed session's transcript, folded from its stored events (None
+    for a new one); ``problem``: why that history could not be read, if it could not."""
+
+    def __init__(self, session: Session, history: TranscriptFold | None = None, problem: str = "") -> None:
         super().__init__()
         self.session = session
         self.history = history
+        self.problem = problem
 
 
 class SessionFailed(Message):

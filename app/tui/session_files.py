@@ -1,13 +1,27 @@
-"""Database reads the palette needs: exporting a session, listing sessions to resume.
+"""Database reads the TUI needs: exporting a session, listing sessions to resume,
+the transcript of a resumed session.
 
-Both run on the agent runner's thread (``runner.call``), like every other use
-of the SQLite connection, so the UI thread never waits on the database.
+They run on the agent runner's thread (``runner.call``, or while a session is
+built), like every other use of the SQLite connection, so the UI thread never
+waits on the database.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.agent.events.transcript_view import TranscriptFold
+
+
+def stored_transcript(db: Any, session_id: str) -> TranscriptFold:
+    """The session's transcript, folded from its stored events by the live transcript's reducer."""
+    from app.agent.events.core import event_from_dict
+    from app.agent.events.transcript_view import TranscriptFold
+    from storage.queries import load_events
+
+    return TranscriptFold.of(event_from_dict(row) for row in load_events(db, session_id))
 
 
 def export_markdown(db: Any, session_id: str, workspace: Path) -> Path:

@@ -13,7 +13,8 @@ from app.agent.events import core as ev
 from app.replay.timeline import Timeline
 from app.tui.replay_app import ReplayApp
 from app.tui.screens.replay import ReplayScreen
-from app.tui.screens.replay_parts import FeedbackSummary, ReplayTranscript, TimelineBar
+from app.tui.screens.replay_parts import ReplayTranscript, TimelineBar
+from widgets.feedback_pane import FeedbackPane
 from storage.importers import import_path
 from storage.queries import load_events
 from tests.support.session_files import CODEX
@@ -119,7 +120,7 @@ async def test_panes_show_the_state_at_the_cursor(synthetic_db):
 
         await pilot.press("end")
         await pilot.pause(0.05)
-        feedback = screen.query_one(FeedbackSummary)
+        feedback = screen.query_one(FeedbackPane)
         state = reference.panes_at(reference.last).feedback_state
         assert f"asked {state.asked}" in text(feedback) and state.asked > 0
 

@@ -16,7 +16,7 @@ class RecordingPane(Static):
         super().__init__("recording")
         self.seen: list[str] = []
 
-    def on_agent_event(self, event: ev.Event) -> None:
+    def apply(self, event: ev.Event) -> None:
         self.seen.append(event.type)
 
 
@@ -25,14 +25,14 @@ class AsyncPane(Static):
         super().__init__("async")
         self.seen: list[str] = []
 
-    async def on_agent_event(self, event: ev.Event) -> None:
+    async def apply(self, event: ev.Event) -> None:
         self.seen.append(event.type)
 
 
 class BrokenPane(Static):
     calls = 0
 
-    def on_agent_event(self, event: ev.Event) -> None:
+    def apply(self, event: ev.Event) -> None:
         self.calls += 1
         raise RuntimeError("pane bug")
 
@@ -138,36 +138,34 @@ async def test_an_unknown_theme_is_a_notice_not_a_crash(harness):
         assert any("no-such-theme" in str(n.message) for n in app._notifications)
 
 
-async def test_the_session_hook_mounts_panes_before_the_first_event_and_listeners_get_everything(harness):
+async def test_session_panes_are_mounted_before_the_first_event_for_every_session(harness):
+    from app.tui.panes import NoSessionPanes
+
     h = harness([{"text": "hi"}], session_ids=["aaaa000000000000", "bbbb000000000000"])
-    app = h.app()
     opened: list[str] = []
     panes: list[RecordingPane] = []
-    heard: list[str] = []
 
-    async def install(app_, session):
-        opened.append(session.id)
-        pane = RecordingPane()
-        panes.append(pane)
-        await app_.mount_pane("context", pane)
+    class Recording(NoSessionPanes):
+        def __init__(self, app_, session):
+            super().__init__(app_)
+            opened.append(session.id)
+            panes.append(RecordingPane())
 
-    async def listener(event):
-        heard.append(event.type)
+        def widgets(self):
+            return {"context": panes[-1]}
 
-    app.session_opened_hook = install
-    app.add_event_listener(listener)
+    app = h.app(session_panes=Recording)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_open(pilot, app)
         await type_and_send(pilot, "hello")
         await wait_idle(pilot, app, h)
         assert opened == ["aaaa000000000000"]
         assert panes[0].seen[0] == "session_started"  # mounted before the session's first event
-        assert heard == panes[0].seen
 
-        app.cmd_new_session()
+        app.palette.new_session()
         from tests.tui.conftest import wait_until
 
         await wait_until(pilot, lambda: opened == ["aaaa000000000000", "bbbb000000000000"] and panes[1].seen)
         assert panes[1].seen[0] == "session_started"
+        assert "session_finished" not in panes[1].seen  # the first session's last events stay with it
         assert app.query_one("#pane-context").pane is panes[1]
-        app.remove_event_listener(listener)

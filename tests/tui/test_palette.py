@@ -136,7 +136,9 @@ async def test_export_writes_markdown_into_the_workspace(harness, workspace):
         await wait_until(pilot, lambda: any(str(target) in str(n.message) for n in app._notifications))
 
 
-async def test_data_folder_and_missing_hooks_notify(harness, cockpit_home):
+async def test_data_folder_and_missing_panes_notify(harness, cockpit_home):
+    from app.tui.panes import NoSessionPanes
+
     app = harness([]).app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_open(pilot, app)
@@ -150,8 +152,15 @@ async def test_data_folder_and_missing_hooks_notify(harness, cockpit_home):
         assert "Feedback is not available in this build." in messages
 
         calls: list[str] = []
-        app.compaction_hook = lambda a: calls.append("compact")
-        app.feedback_hook = lambda a: calls.append("feedback")
+
+        class Panes(NoSessionPanes):
+            def compact_now(self):
+                calls.append("compact")
+
+            def rate_last_task(self):
+                calls.append("feedback")
+
+        app.panes = Panes(app)
         _run(app, "Compact now")
         _run(app, "Rate last task")
         assert calls == ["compact", "feedback"]

@@ -150,21 +150,22 @@ async def test_the_transcript_keeps_the_last_turns_and_says_how_many_it_hides(ha
 
 
 async def test_a_resumed_long_conversation_shows_its_last_turns(harness):
+    from app.agent.events.transcript_view import TranscriptFold
+
     h = harness([])
     app = h.app(transcript_turns=2)
-    history = []
+    events: list[ev.Event] = []
     for n in range(5):
-        history += [
-            {"role": "user", "content": f"task {n}"},
-            {"role": "assistant", "content": None, "tool_calls": [
-                {"id": f"c{n}", "type": "function", "function": {"name": "read_file", "arguments": '{"path": "a.py"}'}}]},
-            {"role": "tool", "tool_call_id": f"c{n}", "content": "x = 1"},
-            {"role": "user", "content": "[Cockpit harness] a note for the model"},
-            {"role": "assistant", "content": f"answer {n}"},
+        events += [
+            ev.TurnStarted(turn=n + 1, user_text=f"task {n}"),
+            ev.ToolCallRequested(tool_call_id=f"c{n}", name="read_file", arguments_raw='{"path": "a.py"}'),
+            ev.ToolCallFinished(tool_call_id=f"c{n}", name="read_file", result="x = 1"),
+            ev.ModelCallFinished(call_id=f"m{n}", text=f"answer {n}"),
+            ev.TurnFinished(turn=n + 1, steps=2),
         ]
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_open(pilot, app)
-        await app.transcript.show_history(history)
+        await app.transcript.show_history(TranscriptFold.of(events))
         await pilot.pause()
         assert [m.text for m in app.transcript.query(UserMessage)] == ["task 3", "task 4"]
         assert "3 earlier turns not shown" in str(app.transcript.query_one("#earlier").render())

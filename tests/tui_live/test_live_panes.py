@@ -9,7 +9,7 @@ from app.agent.bus import EventList
 from app.runtime import RunOptions, build_session
 from app.settings import Settings
 from app.tui.app import CockpitApp
-from app.tui.live_panes import FeedbackSlot, LiveRetriesPane, compose_live_panes
+from app.tui.live_panes import FeedbackSlot, LivePanes, LiveRetriesPane
 from storage.db import open_db
 from storage.store import EventStore
 from tests.tui.conftest import wait_until
@@ -38,8 +38,7 @@ def make_app(model: str, workspace: Path, db_path: Path, *, feedback_rate: float
         session.bus.subscribe(events)
         return session
 
-    app = CockpitApp(make_session, database=lambda: db, load_litellm=False)
-    compose_live_panes(app)
+    app = CockpitApp(make_session, database=lambda: db, load_litellm=False, session_panes=LivePanes)
     return app, events, db
 
 
@@ -105,7 +104,7 @@ async def test_rate_last_task_asks_for_a_volunteered_rating(workspace, tmp_path,
     async with app.run_test(size=(150, 50)) as pilot:
         await send(pilot, app, "do it", events, 1)
         assert not app.query(FeedbackSlot)  # π = 0: never asked
-        app.request_feedback()
+        app.palette.rate_last_task()
         await wait_until(pilot, lambda: app.query(FeedbackPrompt), what="the volunteered prompt")
         await pilot.pause()
         await pilot.press("n", "enter")
@@ -132,7 +131,7 @@ async def test_compact_now_runs_the_ladder(workspace, tmp_path, write_script):
     async with app.run_test(size=(150, 50)) as pilot:
         await send(pilot, app, "read the log", events, 1)
         assert not any(e.type == "compaction_performed" for e in events)
-        app.request_compaction()
+        app.palette.compact_now()
         await wait_until(pilot, lambda: any(e.type == "compaction_performed" for e in events), what="compaction")
     compactions = [e for e in events if e.type == "compaction_performed"]
     assert compactions and all(c.reason == "manual" for c in compactions)
@@ -148,7 +147,7 @@ async def test_ctrl_o_opens_the_sessions_screen_and_resumes_from_it(workspace, t
     async with app.run_test(size=(150, 50)) as pilot:
         await send(pilot, app, "the first task", events, 1)
         first = app.session.id
-        app.cmd_new_session()
+        app.palette.new_session()
         await wait_until(pilot, lambda: app.session is not None and app.session.id != first, what="a new session")
         await send(pilot, app, "the second task", events, 2)
         await pilot.press("ctrl+o")
@@ -175,7 +174,7 @@ async def test_the_feedback_report_screen_shows_the_estimate(workspace, tmp_path
         app.query_one(FeedbackPrompt).focus()
         await pilot.press("y", "enter")
         await wait_until(pilot, lambda: any(e.type == "feedback_answered" for e in events), what="the answer")
-        app.cmd_feedback_report()
+        app.palette.feedback_report()
         await wait_until(pilot, lambda: isinstance(app.screen, FeedbackScreen), what="the report screen")
         view = app.screen.query_one(FeedbackReportView)
         await wait_until(pilot, lambda: view._report is not None, what="the report")

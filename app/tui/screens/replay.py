@@ -4,8 +4,8 @@ On top, the timeline bar (position / total, the event at the cursor and its
 time, play state and speed, a strip of errors ✗, retries ↻ and compactions ⇣
 with the cursor). Below, the transcript as it was at the cursor and, beside it,
 the panes as they were: the real :class:`ContextBudgetPane` and
-:class:`RetriesPane` fed the reducers' states through ``update_state``, and a
-feedback summary. Everything comes from :class:`~app.replay.timeline.Timeline`
+:class:`RetriesPane` and :class:`FeedbackPane` fed the reducers' states through
+``update_state``. Everything comes from :class:`~app.replay.timeline.Timeline`
 (the same reducers as live); this screen only moves the cursor and draws.
 
 Give it a database and a session id (the events are read and the timeline
@@ -33,8 +33,9 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from app.replay.timeline import Timeline
-from app.tui.screens.replay_parts import FeedbackSummary, ReplayTranscript, TimelineBar, clock_time
+from app.tui.screens.replay_parts import ReplayTranscript, TimelineBar, clock_time
 from widgets.context_budget import ContextBudgetPane
+from widgets.feedback_pane import FeedbackPane
 from widgets.retries_pane import RetriesPane
 
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
@@ -143,7 +144,7 @@ class ReplayScreen(Screen[None]):
                     yield ContextBudgetPane(coalesce_seconds=0.01, id="replay-budget")
                 yield RetriesPane(clock=self._now, format_time=self._short_time, id="replay-retries")
                 with VerticalScroll(id="replay-feedback", classes="replay-slot", can_focus=False):
-                    yield FeedbackSummary(id="replay-feedback-summary")
+                    yield FeedbackPane(id="replay-feedback-summary")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -223,7 +224,7 @@ class ReplayScreen(Screen[None]):
         for pane, state in (
             (self.query_one(ContextBudgetPane), states.budget),
             (self.query_one(RetriesPane), states.retries_state),
-            (self.query_one(FeedbackSummary), states.feedback_state),
+            (self.query_one(FeedbackPane), states.feedback_state),
         ):
             fingerprint = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
             if self._shown.get(pane.id) != fingerprint:  # most events leave most panes as they were

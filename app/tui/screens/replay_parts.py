@@ -1,9 +1,10 @@
-"""The pieces of the Replay screen that are not panes: the timeline bar, the
-transcript as it was, and a feedback summary.
+"""The pieces of the Replay screen that are not panes: the timeline bar and the
+transcript as it was.
 
 They only draw what they are given (a :class:`~app.replay.timeline.Timeline`
-position, transcript entries, a ``FeedbackState``); where the data comes from
-and what it means is decided in :mod:`app.replay`.
+position, transcript entries); where the data comes from and what it means is
+decided in :mod:`app.replay` and by the transcript reducer
+(``app/agent/events/transcript_view.py``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ from collections.abc import Callable, Sequence
 
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Static
 
-from app.agent.events.feedback_view import FeedbackState
 from app.agent.events.format import duration
+from app.agent.events.transcript_view import Entry
 from app.replay.timeline import STOP_HELP, Timeline
-from app.replay.transcript import Entry
 from widgets.tool_format import STATUS_LABELS, format_duration, one_line, short_args, truncate_lines
 
 RESULT_LINES = 6  # lines of a tool result shown under the call
@@ -205,7 +204,7 @@ def _entry_lines(e: Entry) -> list[Content]:
     if e.kind == "notice":
         style = {"error": "$text-error", "warning": "$text-warning"}.get(e.level, "$text-muted")
         icon = {"error": "✗", "warning": "■"}.get(e.level, "•")
-        first, *rest = (e.text or "").splitlines() or [""]
+        first, *rest = [*(e.text or "").splitlines(), *e.detail.splitlines()] or [""]
         return [Content.styled(f"{icon} {first}", f"{style} bold")] + [Content.styled(f"  {r}", "$text-muted") for r in rest]
     if e.kind == "turn_end":
         steps = f"{e.steps} step" + ("" if e.steps == 1 else "s")
@@ -225,7 +224,7 @@ def _tool_lines(e: Entry) -> list[Content]:
         parts.append(f"exit {e.exit_code}")
     head = Content.assemble(
         (f"{icon or '⋯'} ", style), (e.name, "bold"), " ",
-        (short_args(e.name, _arguments(e.arguments), e.arguments), "$text-muted"), "  ", (" · ".join(parts), style),
+        (short_args(e.name, e.parsed if e.parsed is not None else _arguments(e.arguments), e.arguments), "$text-muted"), "  ", (" · ".join(parts), style),
     )
     lines = [head]
     if e.note:
@@ -245,39 +244,3 @@ def _arguments(raw: str) -> dict | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
-
-
-class FeedbackSummary(Static):
-    """What the feedback reducer knew at the cursor: prompts, answers, the last tasks."""
-
-    DEFAULT_CSS = """
-    FeedbackSummary { height: auto; }
-    """
-
-    TASKS_SHOWN = 5
-
-    def update_state(self, state: FeedbackState) -> None:
-        self.update(render_feedback(state, self.TASKS_SHOWN))
-
-
-def render_feedback(state: FeedbackState, last: int = 5) -> Content:
-    if not state.tasks:
-        return Content.styled("No task finished yet.", "$text-muted")
-    lines = [Content.assemble(("asked ", "$text-muted"), str(state.asked), ("  answered ", "$text-muted"),
-                              str(state.answered), ("  volunteered ", "$text-muted"), str(state.volunteered))]
-    if state.pending_prompt:
-        lines.append(Content.styled(f"prompt on screen: turn {state.tasks[state.pending_prompt].turn}"
-                                    if state.pending_prompt in state.tasks else "prompt on screen", "$text-warning"))
-    for task in sorted(state.tasks.values(), key=lambda t: t.turn)[-last:]:
-        pi = f"π {task.pi:.2f}" if task.pi is not None else "π —"
-        if task.response == "answered":
-            answer = f"→ {task.rating}"
-            style = {"up": "$text-success", "down": "$text-error"}.get(task.rating or "", "$text-muted")
-        elif task.shown:
-            answer, style = f"→ {task.response or 'pending'}", "$text-warning"
-        else:
-            answer, style = "not asked", "$text-muted"
-        if task.volunteered:
-            answer += f" · volunteered {task.volunteered}"
-        lines.append(Content.assemble(f"turn {task.turn:<4} ", (pi, "$text-muted"), "  ", (answer, style)))
-    return Content("\n").join(lines)

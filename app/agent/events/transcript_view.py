@@ -1,0 +1,226 @@
+"""The transcript reducer: live, resume and replay fold the same events into the same entries.
+
+:class:`TranscriptFold` takes events one at a time and keeps the transcript as a list
+of :class:`Entry` objects (a user's task, an answer, a failed model call, a tool call
+with its status, result, exit code and duration, a notice, the end of a turn or of a
+session). ``apply(event)`` returns the numbers of the entries the event created or
+changed, so a view redraws only those:
+
+* the live transcript (``widgets/transcript.py``) folds the events as they arrive,
+  stream deltas included;
+* on resume, the app folds the session's stored events and the transcript goes on
+  from that fold, so a resumed session looks as it did live (a failed command is a
+  failed command, whatever its output says);
+* replay (``app/replay/transcript.py``) folds a recorded session once and keeps each
+  entry's versions, to show the transcript at any position.
+
+Stream deltas are not stored: an answer that streamed live and the same answer read
+back from the store end as the same entry (the finished model call carries the whole
+text). Entries are frozen; a change makes a new version of the entry.
+
+Views choose what to draw: the live transcript leaves out two kinds replay shows,
+each failed model call (live, its stream is marked failed and a notice or the Retries
+pane says why) and the end of a session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from app.agent.events import core as ev
+
+USER = "user"
+ANSWER = "assistant"
+MODEL_ERROR = "model_error"
+TOOL = "tool"
+NOTICE = "notice"
+TURN_END = "turn_end"
+SESSION_END = "session_end"
+
+INTERRUPTED = "Interrupted."
+INTERRUPTED_DETAIL = "The session is still open: type the next task."
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One block of the transcript, as it is after event ``updated``."""
+
+    kind: str  # USER | ANSWER | MODEL_ERROR | TOOL | NOTICE | TURN_END | SESSION_END
+    index: int  # the position of the event that created it
+    updated: int  # the position of the event that last changed it
+    turn: int = 0
+    text: str = ""  # the task, the answer, the notice, the model error's message
+    detail: str = ""  # a notice's second line
+    level: str = "info"  # notices: info | warning | error
+    call_id: str = ""  # answers: the model call
+    streaming: bool = False  # answers: text is still arriving
+    failed: bool = False  # answers: the model call failed or was cancelled
+    tool_call_id: str = ""
+    name: str = ""  # the tool, or the error class of a failed model call
+    arguments: str = ""  # the raw JSON arguments of a tool call
+    parsed: dict[str, Any] | None = field(default=None, compare=False)  # the validated arguments
+    preview: str = ""  # what an approval showed (the command, the diff)
+    status: str = ""  # tool: requested | awaiting | running | ok | tool_error | ...; turn_end: the outcome
+    done: bool = False  # tool: finished
+    note: str = ""  # e.g. "denied: reason"
+    result: str = ""  # what the model saw
+    full_output: str | None = None  # the whole output when ``result`` was cut
+    duration_ms: float | None = None
+    exit_code: int | None = None
+    steps: int = 0  # turn_end
+
+
+class TranscriptFold:
+    """The transcript of one session, folded event by event (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self.position = -1  # the position of the last event folded
+        self._tools: dict[str, int] = {}  # tool_call_id -> entry number
+        self._answers: dict[str, int] = {}  # model call id -> entry number
+        self._streaming: set[int] = set()  # answers still streaming
+
+    @classmethod
+    def of(cls, events: Iterable[ev.Event]) -> TranscriptFold:
+        """The fold of ``events``, e.g. a session's stored events."""
+        fold = cls()
+        for event in events:
+            fold.apply(event)
+        return fold
+
+    def apply(self, event: ev.Event) -> list[int]:
+        """Fold one event; the numbers of the entries it created or changed, in order."""
+        self.position += 1
+        handler = _HANDLERS.get(type(event))
+        return handler(self, event, self.position) if handler is not None else []
+
+    # --- building ---------------------------------------------------------------------
+
+    def _add(self, entry: Entry) -> int:
+        self.entries.append(entry)
+        return len(self.entries) - 1
+
+    def _change(self, k: int, i: int, **changes: Any) -> int:
+        self.entries[k] = replace(self.entries[k], updated=i, **changes)
+        return k
+
+    def _tool(self, i: int, tool_call_id: str, name: str, turn: int = 0, arguments: str = "") -> int:
+        k = self._tools.get(tool_call_id)
+        if k is None:
+            k = self._tools[tool_call_id] = self._add(
+                Entry(TOOL, i, i, turn=turn, tool_call_id=tool_call_id, name=name, arguments=arguments, status="requested")
+            )
+        return k
+
+    def _end_streams(self, i: int) -> list[int]:
+        ended = sorted(self._streaming)
+        self._streaming.clear()
+        return [self._change(k, i, streaming=False) for k in ended]
+
+    # --- the events ---------------------------------------------------------------------
+
+    def _session_started(self, e: ev.SessionStarted, i: int) -> list[int]:
+        if not e.resumed:
+            return []
+        return [self._add(Entry(NOTICE, i, i, text=f"Resumed session {e.session_id[:8]}."))]
+
+    def _turn_started(self, e: ev.TurnStarted, i: int) -> list[int]:
+        return [self._add(Entry(USER, i, i, turn=e.turn, text=e.user_text))]
+
+    def _text_delta(self, e: ev.TextDelta, i: int) -> list[int]:
+        k = self._answers.get(e.call_id)
+        if k is None:
+            k = self._answers[e.call_id] = self._add(Entry(ANSWER, i, i, call_id=e.call_id, text=e.text, streaming=True))
+            self._streaming.add(k)
+            return [k]
+        return [self._change(k, i, text=self.entries[k].text + e.text)]
+
+    def _model_call_finished(self, e: ev.ModelCallFinished, i: int) -> list[int]:
+        touched = []
+        ok = e.status is ev.CallStatus.OK
+        k = self._answers.get(e.call_id)
+        if k is not None:
+            self._streaming.discard(k)
+            text = e.text if ok and e.text else self.entries[k].text
+            touched.append(self._change(k, i, turn=e.turn, text=text, streaming=False, failed=not ok))
+        elif ok and e.text:  # a provider that did not stream, or the stored events
+            touched.append(self._add(Entry(ANSWER, i, i, turn=e.turn, call_id=e.call_id, text=e.text)))
+        if e.status is ev.CallStatus.ERROR:
+            touched.append(self._add(Entry(MODEL_ERROR, i, i, turn=e.turn, name=e.error_class or "error",
+                                           text=e.error_message or "", status=f"attempt {e.attempt}")))
+        return touched
+
+    def _tool_call_requested(self, e: ev.ToolCallRequested, i: int) -> list[int]:
+        return [self._tool(i, e.tool_call_id, e.name, e.turn, e.arguments_raw)]
+
+    def _tool_call_validated(self, e: ev.ToolCallValidated, i: int) -> list[int]:
+        return [self._change(self._tool(i, e.tool_call_id, e.name), i, parsed=e.arguments)]
+
+    def _approval_requested(self, e: ev.ApprovalRequested, i: int) -> list[int]:
+        return [self._change(self._tool(i, e.tool_call_id, e.name), i, status="awaiting", preview=e.preview)]
+
+    def _approval_resolved(self, e: ev.ApprovalResolved, i: int) -> list[int]:
+        k = self._tool(i, e.tool_call_id, e.name)
+        if e.decision == "deny":
+            return [self._change(k, i, status="denied", note=f"denied: {e.reason}" if e.reason else "denied")]
+        if e.decision == "allow_always" and not e.automatic:
+            return [self._change(k, i, note=f"always allowed from now on ({e.scope or e.name})")]
+        return []
+
+    def _tool_call_started(self, e: ev.ToolCallStarted, i: int) -> list[int]:
+        return [self._change(self._tool(i, e.tool_call_id, e.name), i, status="running")]
+
+    def _tool_call_finished(self, e: ev.ToolCallFinished, i: int) -> list[int]:
+        k = self._tool(i, e.tool_call_id, e.name, e.turn, e.arguments_raw)
+        entry = self.entries[k]
+        status = e.status.value if isinstance(e.status, ev.ToolStatus) else str(e.status)
+        return [self._change(
+            k, i, status=status, done=True, result=e.result or e.error or "", full_output=e.full_output,
+            duration_ms=e.duration_ms, exit_code=e.exit_code, arguments=entry.arguments or e.arguments_raw,
+            parsed=entry.parsed if entry.parsed is not None else e.arguments,
+        )]
+
+    def _notice(self, e: ev.Notice, i: int) -> list[int]:
+        return [self._add(Entry(NOTICE, i, i, text=e.message, detail=e.detail, level=e.level))]
+
+    def _limit_reached(self, e: ev.LimitReached, i: int) -> list[int]:
+        return [self._add(Entry(NOTICE, i, i, text=e.message or f"{e.kind} limit reached", level="warning"))]
+
+    def _interrupted(self, e: ev.Interrupted, i: int) -> list[int]:
+        ended = self._end_streams(i)
+        return [*ended, self._add(Entry(NOTICE, i, i, turn=e.turn, text=INTERRUPTED, detail=INTERRUPTED_DETAIL,
+                                        level="warning"))]
+
+    def _messages_replaced(self, e: ev.MessagesReplaced, i: int) -> list[int]:
+        text = f"The conversation was compacted ({e.reason or 'context budget'})."
+        return [self._add(Entry(NOTICE, i, i, text=text))]
+
+    def _turn_finished(self, e: ev.TurnFinished, i: int) -> list[int]:
+        ended = self._end_streams(i)
+        return [*ended, self._add(Entry(TURN_END, i, i, turn=e.turn, status=e.outcome, steps=e.steps))]
+
+    def _session_finished(self, e: ev.SessionFinished, i: int) -> list[int]:
+        status = e.status.value if isinstance(e.status, ev.SessionStatus) else str(e.status)
+        return [self._add(Entry(SESSION_END, i, i, status=status, text=e.reason))]
+
+
+_HANDLERS: dict[type[ev.Event], Callable[[TranscriptFold, Any, int], list[int]]] = {
+    ev.SessionStarted: TranscriptFold._session_started,
+    ev.TurnStarted: TranscriptFold._turn_started,
+    ev.TextDelta: TranscriptFold._text_delta,
+    ev.ModelCallFinished: TranscriptFold._model_call_finished,
+    ev.ToolCallRequested: TranscriptFold._tool_call_requested,
+    ev.ToolCallValidated: TranscriptFold._tool_call_validated,
+    ev.ApprovalRequested: TranscriptFold._approval_requested,
+    ev.ApprovalResolved: TranscriptFold._approval_resolved,
+    ev.ToolCallStarted: TranscriptFold._tool_call_started,
+    ev.ToolCallFinished: TranscriptFold._tool_call_finished,
+    ev.Notice: TranscriptFold._notice,
+    ev.LimitReached: TranscriptFold._limit_reached,
+    ev.Interrupted: TranscriptFold._interrupted,
+    ev.MessagesReplaced: TranscriptFold._messages_replaced,
+    ev.TurnFinished: TranscriptFold._turn_finished,
+    ev.SessionFinished: TranscriptFold._session_finished,
+}

@@ -1,0 +1,191 @@
+"""The command palette's Cockpit entries and what each one does.
+
+:class:`Palette` lists the entries (:meth:`Palette.commands`, searched by
+:class:`~app.tui.commands.CockpitCommands`) and runs them against the app: sessions
+(new, resume, the Sessions screen, another model), export, the permission mode, the
+data folder, the feedback report, and the session's panes ("Compact now", "Rate last
+task"). Database work runs on the agent runner's thread; a failure is a
+notification, never a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.agent.events.approvals import PermissionMode
+from app.tui.commands import PaletteCommand
+
+if TYPE_CHECKING:
+    from app.agent.session import Session
+    from app.tui.app import CockpitApp
+
+PERMISSION_MODES = {
+    "ask": ("ask", "Ask before every write, edit and command"),
+    "accept_edits": ("accept edits", "Allow file writes and edits; ask before commands"),
+    "yolo": ("yolo", "Allow everything without asking"),
+}
+
+
+class Palette:
+    def __init__(self, app: CockpitApp) -> None:
+        self.app = app
+
+    def commands(self) -> list[PaletteCommand]:
+        commands = [
+            PaletteCommand("New session", "Finish this session and start a fresh one", self.new_session),
+            PaletteCommand("Resume session…", "Continue a stored session", self.resume_session),
+            PaletteCommand("Sessions…", "Browse, search, replay, export or delete stored sessions (ctrl+o)", self.open_sessions),
+            PaletteCommand("Change model…", "Continue this conversation with another model", self.change_model),
+            PaletteCommand("Toggle panes", "Show or hide the context, retries and feedback panes", self.app.action_toggle_panes),
+            PaletteCommand("Export session", "Write this session as Markdown into the workspace", self.export),
+        ]
+        for mode, (label, help_text) in PERMISSION_MODES.items():
+            commands.append(PaletteCommand(f"Permission mode: {label}", help_text, lambda mode=mode: self.set_permission_mode(mode)))
+        commands += [
+            PaletteCommand("Open data folder", "Show where Cockpit keeps its database and config", self.data_folder),
+            PaletteCommand("Compact now", "Summarize the conversation to free context", self.compact_now),
+            PaletteCommand("Rate last task", "Give feedback on the last task", self.rate_last_task),
+            PaletteCommand("Feedback report", "The bias-corrected satisfaction estimate, by category and model", self.feedback_report),
+        ]
+        return commands
+
+    # --- sessions ---------------------------------------------------------------------
+
+    def new_session(self) -> None:
+        self.app.run_guarded(self.app.switch_session(), "session")
+
+    def resume_session(self) -> None:
+        if self.app.database is None:
+            self.app.notify("No database: sessions cannot be resumed.", severity="warning")
+            return
+        self.app.run_guarded(self._pick_session(), "resume")
+
+    async def _pick_session(self) -> None:
+        from app.tui.session_files import resumable_sessions
+
+        app = self.app
+        exclude = app.session.id if app.session else ""
+        database = app.database
+        choices = await asyncio.wrap_future(app.runner.call(lambda: resumable_sessions(database(), exclude=exclude)))
+        if not choices:
+            app.notify("There are no other stored sessions.")
+            return
+        app.search_commands(
+            [(label, lambda sid=sid: app.run_guarded(app.switch_session(resume=sid), "session"), help_text)
+             for sid, label, help_text in choices],
+            placeholder="Resume which session?",
+        )
+
+    def open_sessions(self) -> None:
+        if self.app.database is None:
+            self.app.notify("No database: there are no stored sessions to show.", severity="warning")
+            return
+        self.app.run_guarded(self._open_sessions(), "sessions")
+
+    async def _open_sessions(self) -> None:
+        from app.tui.screens.sessions import SessionsScreen
+
+        app = self.app
+        db = await self._own_connection()
+
+        def chosen(result: Any) -> None:
+            if result and result[0] == "resume":
+                app.run_guarded(app.switch_session(resume=result[1]), "session")
+
+        current = app.session
+        app.push_screen(
+            SessionsScreen(
+                db,
+                workspace=str(current.agent.workspace) if current else None,
+                current_session_id=current.id if current else None,
+            ),
+            chosen,
+        )
+
+    def change_model(self) -> None:
+        from app.tui.model_prompt import ModelPrompt
+
+        app = self.app
+        current = app.session.agent.model.name if app.session else ""
+
+        def chosen(model: str | None) -> None:
+            if not model:
+                return
+            overrides: dict[str, Any] = {"model": model}
+            if app.session is not None and app.database is not None:
+                overrides["resume"] = app.session.id
+            app.run_guarded(app.switch_session(**overrides), "session")
+
+        app.push_screen(ModelPrompt(current, first=app.session is None), chosen)
+
+    # --- this session -------------------------------------------------------------------
+
+    def export(self) -> None:
+        if self.app.database is None or self.app.session is None:
+            self.app.notify("Nothing to export yet.", severity="warning")
+            return
+        self.app.run_guarded(self._export(self.app.session), "export")
+
+    async def _export(self, session: Session) -> None:
+        from app.tui.session_files import export_markdown
+
+        app = self.app
+        database = app.database
+        workspace = Path(session.agent.workspace)
+        try:
+            path = await asyncio.wrap_future(app.runner.call(lambda: export_markdown(database(), session.id, workspace)))
+        except Exception as exc:
+            app.notify(f"Export failed: {readable(exc)}", severity="error")
+            return
+        app.notify(f"Exported to {path}", title="Session exported", timeout=10)
+
+    def set_permission_mode(self, mode: str) -> None:
+        app = self.app
+        value = PermissionMode(mode)
+        if app.session is not None:
+            app.runner.call(setattr, app.session.agent.approvals, "mode", value)
+        app.status.permission_mode = value.value
+        app.notify(f"Permission mode: {value.value.replace('_', ' ')}")
+
+    def compact_now(self) -> None:
+        self.app.panes.compact_now()
+
+    def rate_last_task(self) -> None:
+        self.app.panes.rate_last_task()
+
+    # --- elsewhere --------------------------------------------------------------------
+
+    def data_folder(self) -> None:
+        from app import paths
+
+        self.app.notify(str(paths.home()), title="Cockpit data folder", timeout=15)
+
+    def feedback_report(self) -> None:
+        if self.app.database is None:
+            self.app.notify("No database: there is no feedback to report.", severity="warning")
+            return
+        self.app.run_guarded(self._open_feedback_report(), "feedback")
+
+    async def _open_feedback_report(self) -> None:
+        from app.tui.screens.feedback import FeedbackScreen
+
+        self.app.push_screen(FeedbackScreen(await self._own_connection()))
+
+    async def _own_connection(self) -> Any:
+        """A connection of the screen's own, so its reads never interleave with the store's writes."""
+        from storage.db import open_db
+        from storage.queries import database_file
+
+        database = self.app.database
+
+        def connect() -> Any:
+            return open_db(database_file(database()) or ":memory:")
+
+        return await asyncio.wrap_future(self.app.runner.call(connect))
+
+
+def readable(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text or type(exc).__name__
