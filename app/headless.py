@@ -1,4 +1,8 @@
-"""``cockpit run``: readable progress with rich, or one JSON event per line."""
+"""``cockpit run``: readable progress with rich, or one JSON event per line.
+
+Both printers write through the same redactor as the store
+(``storage.redact.Redactor``): no secret value reaches the terminal or a pipe.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +13,30 @@ from typing import Any, TextIO
 
 from app.agent.events import core as ev
 from app.agent.events.format import duration, money
+from storage.redact import Redactor
 
 
 class JsonLinesPrinter:
     """Every event (stream deltas included) as one JSON object per line."""
 
-    def __init__(self, out: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, *, redactor: Redactor | None = None) -> None:
         self.out = out or sys.stdout
+        self.redactor = redactor or Redactor.from_environment()
 
     def __call__(self, event: ev.Event) -> None:
-        self.out.write(json.dumps(event.to_dict(), ensure_ascii=False, default=str) + "\n")
+        data = self.redactor.scrub(event.to_dict())
+        self.out.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
         self.out.flush()
 
 
 class ProgressPrinter:
     """Streamed text, one line per tool call, notices, and a closing summary."""
 
-    def __init__(self, console: Any | None = None) -> None:
+    def __init__(self, console: Any | None = None, *, redactor: Redactor | None = None) -> None:
         from rich.console import Console
 
         self.console = console or Console(highlight=False)
+        self.redactor = redactor or Redactor.from_environment()
         self.streaming = False
         self.started = time.monotonic()
         self.tokens_in = self.tokens_out = 0
@@ -42,16 +50,22 @@ class ProgressPrinter:
         if handler is not None:
             handler(event)
 
+    def _clean(self, value: Any) -> str:
+        """A value for a markup line: secrets out (``[redacted:NAME]``), brackets not read as markup."""
+        from rich.markup import escape
+
+        return escape(self.redactor.scrub_text(str(value)))
+
     def _end_stream(self) -> None:
         if self.streaming:
             self.console.file.write("\n")
             self.streaming = False
 
     def on_session_started(self, e: ev.SessionStarted) -> None:
-        self.console.print(f"[dim]cockpit · session {e.session_id} · {e.model} · {e.workspace}[/dim]")
+        self.console.print(f"[dim]cockpit · session {e.session_id} · {self._clean(e.model)} · {self._clean(e.workspace)}[/dim]")
 
     def on_text_delta(self, e: ev.TextDelta) -> None:
-        self.console.file.write(e.text)
+        self.console.file.write(self.redactor.scrub_text(e.text))  # a secret split over two deltas too
         self.console.file.flush()
         self.streaming = True
 
@@ -62,11 +76,11 @@ class ProgressPrinter:
         self.tokens_out += int(e.usage.get("completion_tokens") or 0)
         self.cost += e.cost_usd
         if e.status is ev.CallStatus.ERROR:
-            self.console.print(f"[red]✗ model call failed ({e.error_class}): {e.error_message}[/red]")
+            self.console.print(f"[red]✗ model call failed ({e.error_class}): {self._clean(e.error_message)}[/red]")
 
     def on_approval_resolved(self, e: ev.ApprovalResolved) -> None:
         if e.decision == "deny":
-            self.console.print(f"[yellow]⊘ {e.name} refused: {e.reason}[/yellow]")
+            self.console.print(f"[yellow]⊘ {e.name} refused: {self._clean(e.reason)}[/yellow]")
 
     def on_tool_call_finished(self, e: ev.ToolCallFinished) -> None:
         self._end_stream()
@@ -74,20 +88,20 @@ class ProgressPrinter:
         ok = e.status is ev.ToolStatus.OK
         self.tool_failures += 0 if ok else 1
         args = e.arguments if e.arguments is not None else e.arguments_raw
-        summary = _one_line(json.dumps(args, ensure_ascii=False) if not isinstance(args, str) else args, 70)
+        summary = self._clean(_one_line(json.dumps(args, ensure_ascii=False) if not isinstance(args, str) else args, 70))
         mark = "[green]✓[/green]" if ok else "[red]✗[/red]"
         self.console.print(f"{mark} {e.name} {summary} [dim]{e.status.value} · {duration(e.duration_ms / 1000)}[/dim]")
         if not ok and e.error:
-            self.console.print(f"  [dim]{_one_line(e.error, 110)}[/dim]")
+            self.console.print(f"  [dim]{self._clean(_one_line(e.error, 110))}[/dim]")
 
     def on_notice(self, e: ev.Notice) -> None:
         self._end_stream()
         style = {"error": "red", "warning": "yellow"}.get(e.level, "cyan")
-        self.console.print(f"[{style}]{e.message}[/{style}]")
+        self.console.print(f"[{style}]{self._clean(e.message)}[/{style}]")
 
     def on_limit_reached(self, e: ev.LimitReached) -> None:
         self._end_stream()
-        self.console.print(f"[yellow]■ {e.message}[/yellow]")
+        self.console.print(f"[yellow]■ {self._clean(e.message)}[/yellow]")
 
     def on_interrupted(self, e: ev.Interrupted) -> None:
         self._end_stream()

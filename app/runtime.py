@@ -291,7 +291,8 @@ def _resilience(settings: Settings, bus: "EventBus", store: Any | None, config: 
     if store is not None:
         from storage.resilience import SqliteLedger
 
-        features["ledger"] = SqliteLedger(store.db)
+        features["ledger"] = SqliteLedger(store.db, redactor=store.redactor)
+        features["scrubber"] = store.redactor  # tool output: secrets out before it is capped
     fallback = resilience_config.fallback_model or settings.fallback_model
     if fallback:
         features["fallback_model"] = LiteLLMModel(

@@ -1,4 +1,9 @@
-"""Exporting a session: Markdown for people, JSON with everything, JSONL events."""
+"""Exporting a session: Markdown for people, JSON with everything, JSONL events.
+
+What the store wrote is redacted already; the export passes the redactor over
+its text once more, for databases written before (or by a process that did not
+know a secret this one knows).
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,21 @@ import sqlite_utils
 
 from app.agent.events.format import money
 from storage.queries import conversation, load_events, session_summary
+from storage.redact import Redactor
 
 FORMATS = ("md", "json", "jsonl")
 
 
-def export_session(db: sqlite_utils.Database, session_id: str, fmt: str) -> str:
+def export_session(db: sqlite_utils.Database, session_id: str, fmt: str, *, redactor: Redactor | None = None) -> str:
     if fmt == "md":
-        return to_markdown(db, session_id)
-    if fmt == "json":
-        return to_json(db, session_id)
-    if fmt == "jsonl":
-        return "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in load_events(db, session_id))
-    raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        text = to_markdown(db, session_id)
+    elif fmt == "json":
+        text = to_json(db, session_id)
+    elif fmt == "jsonl":
+        text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in load_events(db, session_id))
+    else:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return (redactor or Redactor.from_environment()).replace_secrets(text)
 
 
 def to_json(db: sqlite_utils.Database, session_id: str) -> str:

@@ -1,12 +1,27 @@
-"""Secrets never reach the database.
+"""Secrets never leave Cockpit: one redactor for everything it writes.
 
-Values of environment variables whose names look like credentials (*KEY*,
-*TOKEN*, *SECRET*, *PASSWORD*) are replaced wherever they appear in an event,
-and so are dictionary values under such keys (``{"api_key": ...}``).
+Which values are secrets: the value of every environment variable whose name
+contains KEY, TOKEN, SECRET, PASSWORD, PASSWD or CREDENTIAL (any case:
+``OPENAI_API_KEY``, ``GITHUB_TOKEN``, ``MY_SERVICE_SECRET``...) and is at least
+:data:`MIN_SECRET_LEN` characters long. Each occurrence becomes
+``[redacted:NAME]``; its JSON-escaped form too, so JSON text (an export, a
+``--json`` line) is scrubbed in the same single pass. In a structure, a string
+under a credential-like key (``{"api_key": ...}``) becomes ``[redacted]``.
+
+One :class:`Redactor` serves the store (event payloads, hence every
+projection, blob and the full-text index built from them), the idempotency
+ledger, the headless printers and the exports; the core's tools use it (as
+``app.agent.tools.scrub.Scrubber``) on their output before they cap it.
+:meth:`Redactor.scrub_text` also removes the part of a secret that a cut left
+at either end of a text (at least :data:`MIN_PARTIAL_LEN` characters).
+
+Out of scope: a secret transformed before it is printed (``base64``, ``rev``,
+split over lines by ``fold``) is not recognised.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -17,32 +32,92 @@ SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNO
 SECRET_KEY = re.compile(
     r"(api[_-]?key|secret|password|passwd|credential|access[_-]?token|auth[_-]?token|^token$)", re.IGNORECASE
 )
-MIN_SECRET_LEN = 6
+# Every key SECRET_KEY matches contains one of these: a JSON text without any needs no walk for keys.
+_KEY_HINTS = ("key", "secret", "passw", "credential", "access", "auth", '"token"')
+MIN_SECRET_LEN = 6  # shorter values are not treated as secrets (too many false hits)
+MIN_PARTIAL_LEN = 4  # a cut-off piece of a secret at least this long is removed at a text's ends
+KEY_REDACTED = "[redacted]"
+
+
+def _json_escaped(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)[1:-1]
 
 
 class Redactor:
     def __init__(self, secrets: Mapping[str, str]) -> None:
-        # Longest first, so a secret containing another is replaced whole.
-        self.secrets = sorted(
-            ((name, value) for name, value in secrets.items() if len(value) >= MIN_SECRET_LEN),
-            key=lambda item: -len(item[1]),
-        )
+        self.names: dict[str, str] = {}  # value (raw or JSON-escaped) → the variable it came from
+        for name, value in sorted(secrets.items()):
+            if len(value) >= MIN_SECRET_LEN:
+                self.names.setdefault(value, name)
+                self.names.setdefault(_json_escaped(value), name)
+        # One compiled alternation, longest first, so a secret containing another is replaced whole.
+        ordered = sorted(self.names, key=lambda value: (-len(value), value))
+        self.pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self.secrets = sorted(((name, value) for name, value in secrets.items() if len(value) >= MIN_SECRET_LEN),
+                              key=lambda item: -len(item[1]))
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> "Redactor":
         env = os.environ if environ is None else environ
         return cls({name: value for name, value in env.items() if SECRET_NAME.search(name) and value})
 
+    def _replace(self, match: re.Match[str]) -> str:
+        return f"[redacted:{self.names[match.group()]}]"
+
+    def replace_secrets(self, text: str) -> str:
+        """``text`` with every whole secret replaced (one regex pass)."""
+        return self.pattern.sub(self._replace, text) if self.pattern is not None else text
+
     def scrub(self, value: Any, key: str = "") -> Any:
+        """A structure (dicts, lists, strings) with secrets replaced; strings under credential keys too."""
         if isinstance(value, str):
             if key and value and SECRET_KEY.search(key):
-                return "[redacted]"
-            for name, secret in self.secrets:
-                if secret in value:
-                    value = value.replace(secret, f"[redacted:{name}]")
-            return value
+                return KEY_REDACTED
+            return self.replace_secrets(value)
         if isinstance(value, dict):
             return {k: self.scrub(v, str(k)) for k, v in value.items()}
         if isinstance(value, list):
             return [self.scrub(v) for v in value]
         return value
+
+    def scrub_json(self, value: Any) -> tuple[Any, str]:
+        """``value`` scrubbed and its JSON text; the walk runs only when the text shows it is needed."""
+        text = json.dumps(value, ensure_ascii=False)
+        lowered = text.lower()
+        if not any(hint in lowered for hint in _KEY_HINTS) and not any(secret in text for secret in self.names):
+            return value, text  # (substring tests: many times faster than any regex over the text)
+        value = self.scrub(value)
+        return value, json.dumps(value, ensure_ascii=False)
+
+    def scrub_text(self, text: str, /) -> str:
+        """``text`` without secrets, whole or cut: a secret's beginning at the very end of ``text``,
+        or its ending at the very start, is replaced too (``app.agent.tools.scrub.Scrubber``)."""
+        text = self.replace_secrets(text)
+        for name, secret in self.secrets:
+            text = _cut_end(text, secret, name)
+            text = _cut_start(text, secret, name)
+        return text
+
+
+def _cut_end(text: str, secret: str, name: str) -> str:
+    """``text`` ending in a prefix of ``secret`` (at least MIN_PARTIAL_LEN long) has it replaced."""
+    window = text[-(len(secret) - 1):] if len(secret) > 1 else ""
+    probe = secret[:MIN_PARTIAL_LEN]
+    start = window.find(probe)
+    while start >= 0:
+        if secret.startswith(window[start:]):
+            return text[: len(text) - len(window) + start] + f"[redacted:{name}…]"
+        start = window.find(probe, start + 1)
+    return text
+
+
+def _cut_start(text: str, secret: str, name: str) -> str:
+    """``text`` starting with a suffix of ``secret`` (at least MIN_PARTIAL_LEN long) has it replaced."""
+    window = text[: len(secret) - 1]
+    probe = secret[-MIN_PARTIAL_LEN:]
+    end = window.rfind(probe)
+    while end >= 0:
+        if secret.endswith(window[: end + MIN_PARTIAL_LEN]):
+            return f"[…redacted:{name}]" + text[end + MIN_PARTIAL_LEN:]
+        end = window.rfind(probe, 0, end + MIN_PARTIAL_LEN - 1)
+    return text

@@ -2,7 +2,8 @@
 
 Tables (all prefixed ``resilience_``):
 
-``resilience_idempotency``      one row per side effect key: pending → done with its result.
+``resilience_idempotency``      one row per side effect key: pending → done with its result (a
+                                reference to the stored tool call, not a copy of its output).
 ``resilience_attempts``         every model-call attempt outcome and the engine's decision.
 ``resilience_breaker_changes``  every circuit breaker transition.
 ``resilience_loop_hits``        every doom-loop detector hit.
@@ -24,12 +25,17 @@ from typing import Any
 
 import sqlite_utils
 
+from storage.redact import Redactor
+
 IDEMPOTENCY = "resilience_idempotency"
 ATTEMPTS = "resilience_attempts"
 BREAKERS = "resilience_breaker_changes"
 LOOP_HITS = "resilience_loop_hits"
 TAX = "resilience_retry_tax"
 SESSIONS = "resilience_sessions"
+
+_READ_BACK = ("text", "full_output")  # of a tool call's result: read from the stored call, not copied
+NOT_STORED = "(the effect was applied, but its output was not stored)"
 
 _EVENT_KEYS = {"session_id": str, "seq": int, "ts": float}
 
@@ -288,12 +294,18 @@ class SqliteLedger:
     """The idempotency ledger in SQLite (satisfies ``app.agent.resilience.idempotency.IdempotencyLedger``).
 
     It stores and returns entries; the rules (conflicts, pending keys) are the
-    guard's. Run :data:`MIGRATIONS` first.
+    guard's. Run :data:`MIGRATIONS` first. A result that names its
+    ``tool_call_id`` is kept as a reference: its ``text`` and ``full_output``
+    are read back from that stored tool call (``tool_calls`` and its blob),
+    never copied here. What is stored goes through the redactor.
     """
 
-    def __init__(self, db: sqlite_utils.Database, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, db: sqlite_utils.Database, *, clock: Callable[[], float] = time.time, redactor: Redactor | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.redactor = redactor or Redactor.from_environment()
 
     def reserve(self, key: str, *, session_id: str, tool: str, args_digest: str) -> LedgerRow | None:
         with self.db.conn:
@@ -307,10 +319,12 @@ class SqliteLedger:
         return self.get(key)
 
     def complete(self, key: str, result: dict[str, Any]) -> None:
+        if result.get("tool_call_id"):
+            result = {k: v for k, v in result.items() if k not in _READ_BACK}
         with self.db.conn:
             cursor = self.db.execute(
                 f"update {IDEMPOTENCY} set status = 'done', result = ?, completed_ts = ? where key = ?",
-                [json.dumps(result), self.clock(), key],
+                [self.redactor.scrub_json(result)[1], self.clock(), key],
             )
         if cursor.rowcount != 1:
             raise KeyError(key)
@@ -321,5 +335,19 @@ class SqliteLedger:
         ).fetchone()
         if found is None:
             return None
-        key, session_id, tool, digest, status, result = found
-        return LedgerRow(key, session_id, tool, digest, status, json.loads(result) if result else None)
+        key, session_id, tool, digest, status, stored = found
+        result = json.loads(stored) if stored else None
+        if result is not None and result.get("tool_call_id"):
+            result.update(self._stored_output(session_id, str(result["tool_call_id"])))
+        return LedgerRow(key, session_id, tool, digest, status, result)
+
+    def _stored_output(self, session_id: str, tool_call_id: str) -> dict[str, Any]:
+        """``text`` and ``full_output`` of the referenced tool call, as the store kept them."""
+        row = self.db.execute(
+            "select t.result, b.content from tool_calls t left join blobs b on b.hash = t.output_hash "
+            "where t.session_id = ? and t.tool_call_id = ? and t.result is not null",
+            [session_id, tool_call_id],
+        ).fetchone()
+        if row is None:  # the effect ran, but its outcome was never stored (the process died in between)
+            return {"text": NOT_STORED, "full_output": None}
+        return {"text": row[0], "full_output": row[1]}

@@ -2,19 +2,26 @@
 
 ``search_fts`` (SQLite FTS5) indexes what people look for: user prompts and
 assistant answers from ``messages``, and each tool call's name, arguments,
-result and error from ``tool_calls``. Triggers keep it in step with both
-tables, so every writer (the live store, imports, deletes) stays indexed. Its
-rowid encodes the source row: ``messages.id * 2`` or ``tool_calls.rowid * 2 + 1``.
+result and error from ``tool_calls``. Its rowid encodes the source row:
+``messages.id * 2`` or ``tool_calls.rowid * 2 + 1``. The store indexes what each
+write batch stored, once, in one ``INSERT … SELECT`` in rowid order
+(:func:`index_batch`; a tool call is indexed when its batch ends, so once for an
+import, where it is requested and finished in the same batch). Triggers drop the
+entries of deleted (or replaced) rows, whoever deletes them. FTS5 keeps new
+entries in memory only while rowids ascend: row-by-row triggers, interleaving
+messages and tool calls, flushed it to disk at almost every row.
 
 Views (see docs/schema.md): ``session_summary``, ``tool_stats``, ``model_usage``.
 
 This module follows the storage feature convention: ``MIGRATIONS`` (named,
-ordered) and ``PROJECTIONS`` (none: the triggers do the work).
+ordered) and ``PROJECTIONS`` (none: the store calls :func:`index_batch`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import sqlite3
+from collections.abc import Callable, Collection
 from typing import Any
 
 import sqlite_utils
@@ -70,6 +77,48 @@ def _create_fts(db: sqlite_utils.Database) -> None:
         f"""insert into {FTS_TABLE} (rowid, text, session_id, kind, ref)
             select rowid * 2 + 1, {_TOOL_TEXT.replace('new.', '')}, session_id, 'tool', tool_call_id from tool_calls"""
     )
+
+
+# Indexing moved from these triggers to :func:`index_batch` (search_003).
+_ROW_TRIGGERS = ("message_insert", "message_update", "tool_insert", "tool_update")
+
+
+def _index_per_batch(db: sqlite_utils.Database) -> None:
+    for name in _ROW_TRIGGERS:
+        db.execute(f"drop trigger if exists {FTS_TABLE}_{name}")
+
+
+_INDEX_BATCH = f"""
+insert into {FTS_TABLE} (rowid, text, session_id, kind, ref)
+select * from (
+  select id * 2 as fts_rowid, content, session_id, role, id from messages
+  where id > ? and role in {_INDEXED_ROLES} and coalesce(content, '') != ''
+  union all
+  select rowid * 2 + 1, {_TOOL_TEXT.replace('new.', '')}, session_id, 'tool', tool_call_id from tool_calls
+  where rowid in (select value from json_each(?))
+) order by fts_rowid
+"""
+
+
+def indexes_per_batch(conn: sqlite3.Connection) -> bool:
+    """Whether this database expects :func:`index_batch` (search_003 applied: the index, no row triggers)."""
+    names = {row[0] for row in conn.execute(
+        "select name from sqlite_master where name in (?, ?)", [FTS_TABLE, f"{FTS_TABLE}_tool_insert"]
+    )}
+    return names == {FTS_TABLE}
+
+
+def last_message_id(conn: sqlite3.Connection) -> int:
+    """Where a batch starts: its messages have larger ids."""
+    return int(conn.execute("select coalesce(max(id), 0) from messages").fetchone()[0])
+
+
+def index_batch(conn: sqlite3.Connection, after_message_id: int, tool_rowids: Collection[int]) -> None:
+    """Index the messages stored after ``after_message_id`` and the tool calls (by rowid) a batch wrote."""
+    rowids = json.dumps(sorted(tool_rowids))
+    if tool_rowids:  # indexed by an earlier batch (requested there): replaced by the text they have now
+        conn.execute(f"delete from {FTS_TABLE} where rowid in (select value * 2 + 1 from json_each(?))", [rowids])
+    conn.execute(_INDEX_BATCH, [after_message_id, rowids])
 
 
 # --- views ---------------------------------------------------------------------
@@ -186,6 +235,7 @@ def create_views(db: sqlite_utils.Database) -> None:
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("search_001_fts", _create_fts),
     ("search_002_views", create_views),
+    ("search_003_index_per_batch", _index_per_batch),
 ]
 PROJECTIONS: dict[str, Callable[[sqlite_utils.Database, dict[str, Any]], None]] = {}
 

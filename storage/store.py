@@ -4,6 +4,10 @@ Each event is written with its projections in one transaction, so a process
 killed at any moment leaves a consistent database. Events arrive as plain
 dicts (``Event.to_dict()``): storage does not import the app.
 
+Every payload goes through the :class:`~storage.redact.Redactor` before
+anything is written: the events, the projections and blobs made from them,
+and the full-text index of a batch (built from the projections at its end).
+
 Writes take the write lock up front (``BEGIN IMMEDIATE``) and wait for other
 processes (the busy timeout). A write that still fails is tried again a few
 times, briefly; then :class:`StoreWriteError` says which database and why.
@@ -24,6 +28,7 @@ from typing import Any
 
 import sqlite_utils
 
+from storage import search
 from storage.db import write_transaction
 from storage.migrations import feature_projections
 from storage.redact import Redactor
@@ -52,6 +57,8 @@ class EventStore:
         self.conn: sqlite3.Connection = db.conn
         self.redactor = redactor or Redactor.from_environment()
         self._generation: dict[str, int] = {}
+        self._tool_rowids: set[int] = set()  # tool calls the current batch wrote, indexed at its end
+        self._event_rows: list[tuple[str, int, str, float, str]] = []  # inserted at the end of the batch
         self._lock = threading.Lock()
         self._features = feature_projections()
         self._projections: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -90,10 +97,19 @@ class EventStore:
         raise AssertionError("unreachable")
 
     def _write_batch(self, batch: list[dict[str, Any]]) -> None:
+        self._tool_rowids.clear()
+        self._event_rows.clear()
         try:
             with write_transaction(self.db):
+                indexed = search.indexes_per_batch(self.conn)
+                after_message_id = search.last_message_id(self.conn) if indexed else 0
                 for event in batch:
                     self._write(event)
+                self.conn.executemany(
+                    "insert into events (session_id, seq, type, ts, payload) values (?, ?, ?, ?, ?)", self._event_rows
+                )
+                if indexed:
+                    search.index_batch(self.conn, after_message_id, self._tool_rowids)
         except BaseException:
             self._generation.clear()  # it may count a compaction that was rolled back
             raise
@@ -108,37 +124,28 @@ class EventStore:
         return "the database"
 
     def _write(self, event: dict[str, Any]) -> None:
-        row = {
-            "session_id": event["session_id"],
-            "seq": int(event["seq"]),
-            "type": event["type"],
-            "ts": float(event.get("ts") or 0.0),
-            "payload": {k: v for k, v in event.items() if k not in ENVELOPE},
-        }
-        row["payload"] = self.redactor.scrub(row["payload"])
-        if row["type"] == "tool_call_finished":
-            self._move_full_output(row["payload"])
-        if row["type"] == "session_started":
-            self._session_started(row)  # the events row references the session
-        self.conn.execute(
-            "insert into events (session_id, seq, type, ts, payload) values (?, ?, ?, ?, ?)",
-            (row["session_id"], row["seq"], row["type"], row["ts"], json.dumps(row["payload"], ensure_ascii=False)),
-        )
-        projection = self._projections.get(row["type"])
-        if projection is not None and row["type"] != "session_started":
+        kind = event["type"]
+        payload = {k: v for k, v in event.items() if k not in ENVELOPE}
+        full = payload.pop("full_output", None) if kind == "tool_call_finished" else None
+        payload, text = self.redactor.scrub_json(payload)
+        if full is not None:
+            payload["full_output_hash"] = self._store_blob(self.redactor.replace_secrets(full))
+            text = json.dumps(payload, ensure_ascii=False)
+        row = {"session_id": event["session_id"], "seq": int(event["seq"]), "type": kind,
+               "ts": float(event.get("ts") or 0.0), "payload": payload}
+        self._event_rows.append((row["session_id"], row["seq"], kind, row["ts"], text))
+        projection = self._projections.get(kind)
+        if projection is not None:
             projection(row)
-        for fn in self._features.get(row["type"], ()):
+        for fn in self._features.get(kind, ()):
             fn(self.db, row)
 
-    def _move_full_output(self, payload: dict[str, Any]) -> None:
-        full = payload.pop("full_output", None)
-        if full is None:
-            return
+    def _store_blob(self, full: str) -> str:
         digest = hashlib.sha256(full.encode("utf-8", "surrogatepass")).hexdigest()
         self.conn.execute(
             "insert or ignore into blobs (hash, size, content) values (?, ?, ?)", (digest, len(full), full)
         )
-        payload["full_output_hash"] = digest
+        return digest
 
     # --- projections ---------------------------------------------------------------
 
@@ -237,20 +244,35 @@ class EventStore:
             ),
         )
 
+    _FINISHED_COLUMNS = (
+        "ended_at", "status", "prompt_tokens", "completion_tokens", "cached_tokens", "cache_write_tokens",
+        "usage_reported", "cost_usd", "latency_ms", "error_class", "error_message", "finish_reason", "text",
+        "tool_call_count",
+    )
+    _MODEL_CALL_FINISHED = f"""
+        insert into model_calls (id, session_id, turn, step, attempt, model, started_at, estimated_prompt_tokens,
+            {", ".join(_FINISHED_COLUMNS)})
+        values (?, ?, ?, ?, ?, ?, ?, ?, {", ".join("?" for _ in _FINISHED_COLUMNS)})
+        on conflict (id) do update set {", ".join(f"{c} = excluded.{c}" for c in _FINISHED_COLUMNS)},
+            estimated_prompt_tokens = coalesce(excluded.estimated_prompt_tokens, estimated_prompt_tokens)"""
+
     def _model_call_finished(self, row: dict[str, Any]) -> None:
+        """The call's outcome; imported sessions record only the finished call, which then starts the row too."""
         p = row["payload"]
         usage = p.get("usage") or {}
-        exists = self.conn.execute("select 1 from model_calls where id = ?", (p["call_id"],)).fetchone()
-        if not exists:  # imported sessions record only the finished call
-            self._model_call_started({**row, "payload": {**p, "message_count": None}})
+        ended = iso(row["ts"])
         self.conn.execute(
-            """update model_calls set ended_at = ?, status = ?, prompt_tokens = ?, completion_tokens = ?,
-                   cached_tokens = ?, cache_write_tokens = ?, usage_reported = ?, cost_usd = ?, latency_ms = ?,
-                   error_class = ?, error_message = ?, finish_reason = ?, text = ?, tool_call_count = ?,
-                   estimated_prompt_tokens = coalesce(?, estimated_prompt_tokens)
-               where id = ?""",
+            self._MODEL_CALL_FINISHED,
             (
-                iso(row["ts"]),
+                p["call_id"],
+                row["session_id"],
+                p.get("turn"),
+                p.get("step"),
+                p.get("attempt", 1),
+                p.get("model"),
+                ended,
+                p.get("estimated_prompt_tokens"),
+                ended,
                 p.get("status", "ok"),
                 usage.get("prompt_tokens"),
                 usage.get("completion_tokens"),
@@ -264,18 +286,19 @@ class EventStore:
                 p.get("finish_reason"),
                 p.get("text"),
                 len(p.get("tool_calls") or []),
-                p.get("estimated_prompt_tokens"),
-                p["call_id"],
             ),
         )
 
-    def _tool_call_requested(self, row: dict[str, Any]) -> None:
+    def _tool_call_requested(self, row: dict[str, Any]) -> int:
         p = row["payload"]
-        self.conn.execute(
+        cursor = self.conn.execute(
             """insert or replace into tool_calls (session_id, tool_call_id, turn, step, name, arguments_raw, status, requested_at)
                values (?, ?, ?, ?, ?, ?, 'requested', ?)""",
             (row["session_id"], p["tool_call_id"], p.get("turn"), p.get("step"), p.get("name", ""), p.get("arguments_raw"), iso(row["ts"])),
         )
+        rowid = int(cursor.lastrowid or 0)
+        self._tool_rowids.add(rowid)
+        return rowid
 
     def _tool_call_validated(self, row: dict[str, Any]) -> None:
         p = row["payload"]
@@ -299,11 +322,10 @@ class EventStore:
 
     def _tool_call_finished(self, row: dict[str, Any]) -> None:
         p = row["payload"]
-        exists = self.conn.execute(
-            "select 1 from tool_calls where session_id = ? and tool_call_id = ?", (row["session_id"], p["tool_call_id"])
+        found = self.conn.execute(
+            "select rowid from tool_calls where session_id = ? and tool_call_id = ?", (row["session_id"], p["tool_call_id"])
         ).fetchone()
-        if not exists:
-            self._tool_call_requested(row)
+        self._tool_rowids.add(found[0] if found else self._tool_call_requested(row))
         self.conn.execute(
             """update tool_calls set status = ?, result = ?, truncated = ?, output_hash = ?, error = ?, exit_code = ?,
                    duration_ms = ?, finished_at = ?, arguments = coalesce(?, arguments)

@@ -29,6 +29,7 @@ from app.agent.model_call import stream_announced
 from app.agent.resilience.errors import ContextWindowExceeded, ResilienceError, RetryBudgetExhausted
 from app.agent.resilience.idempotency import DirectInvoker, IdempotencyLedger, OnceOnlyInvoker
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput, finished_event
+from app.agent.tools.scrub import NO_SCRUBBER, Scrubber
 from app.agent.tools.registry import InvalidCall, ToolRegistry, default_tools
 
 
@@ -54,6 +55,7 @@ class Agent:
         fallback_model: Model | None = None,
         ledger: IdempotencyLedger | None = None,  # side effects apply at most once
         session_id: str = "",
+        scrubber: Scrubber = NO_SCRUBBER,  # secrets out of tool output before it is capped
     ) -> None:
         self.model = model
         self.tools = tools if tools is not None else default_tools()
@@ -68,6 +70,7 @@ class Agent:
         self.loop_detector: LoopDetection = loop_detector if loop_detector is not None else NoLoopDetector()
         self.summarizer = summarizer
         self.fallback_model = fallback_model
+        self.scrubber = scrubber
         self.invoker: ToolInvoker = OnceOnlyInvoker(ledger, session_id) if ledger is not None else DirectInvoker()
         self._last_call: tuple[str, str, dict[str, Any]] | None = None  # (row id, model, usage) of the last reply
         self.turn = sum(1 for m in self.messages if m.get("role") == "user")
@@ -218,7 +221,8 @@ class Agent:
         base = {**base, "arguments": args}
         self.emit(ev.ToolCallValidated(tool_call_id=call.id, name=call.name, arguments=args))
         cfg = self.config
-        ctx = ToolContext(workspace=self.workspace, timeout_s=cfg.tool_timeout_s, output_cap_chars=cfg.output_cap_chars)
+        ctx = ToolContext(workspace=self.workspace, timeout_s=cfg.tool_timeout_s, output_cap_chars=cfg.output_cap_chars,
+                          scrubber=self.scrubber)
         reason = self.resilience.tool_breaker_open(call.name, emit=self.emit)
         if reason:
             return self._finish(base, ev.ToolStatus.TOOL_ERROR, f"{call.name} is temporarily disabled: {reason}")

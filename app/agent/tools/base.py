@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from app.agent.events.core import ToolCallFinished, ToolStatus
+from app.agent.tools.scrub import NO_SCRUBBER, Scrubber
 
 
 class ToolError(Exception):
@@ -25,6 +26,7 @@ class ToolContext:
     workspace: Path
     timeout_s: float = 120.0
     output_cap_chars: int = 30_000
+    scrubber: Scrubber = NO_SCRUBBER  # secrets out of the output, before it is capped
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput
 from app.agent.tools.output import cap_output
+from app.agent.tools.scrub import NO_SCRUBBER, Scrubber
 from app.agent.tools.validation import require_valid
 
 MAX_KEPT_BYTES = 10 * 1024 * 1024  # of output kept in memory: the first and last half
@@ -94,13 +95,13 @@ class Bash:
                 reader.cancel()
                 exited.cancel()
             raise
-        return _result(output, returncode, timed_out, stray, timeout, ctx.output_cap_chars)
+        return _result(output, returncode, timed_out, stray, timeout, ctx)
 
 
 def _result(
-    output: "BoundedOutput", returncode: int, timed_out: bool, stray: bool, timeout: float, cap: int
+    output: "BoundedOutput", returncode: int, timed_out: bool, stray: bool, timeout: float, ctx: ToolContext
 ) -> ToolOutput:
-    full = output.text().rstrip("\n")
+    full = output.text(ctx.scrubber).rstrip("\n")  # secrets out before any cut
     notes = []
     if stray:
         notes.append(
@@ -115,7 +116,7 @@ def _result(
         notes.append(f"[killed by signal {-returncode}]")
     suffix = "".join("\n" + note for note in notes)
 
-    capped, truncated = cap_output(full, cap)
+    capped, truncated = cap_output(full, ctx.output_cap_chars)
     truncated = truncated or output.dropped > 0
     return ToolOutput(
         (capped or "(no output)") + suffix,
@@ -196,12 +197,14 @@ class BoundedOutput:
             self.tail_size -= len(gone)
             self.dropped += len(gone)
 
-    def text(self) -> str:
+    def text(self, scrubber: Scrubber = NO_SCRUBBER) -> str:
+        """What was kept, secrets scrubbed (each side of a dropped middle on its own)."""
         tail = b"".join(self.tail)
         if not self.dropped:
-            return (bytes(self.head) + tail).decode("utf-8", errors="replace")
+            return scrubber.scrub_text((bytes(self.head) + tail).decode("utf-8", errors="replace"))
         marker = (
             f"\n[... {self.dropped} bytes dropped from the middle: only the first and last "
             f"{self.limit // 2} bytes of the output were kept ...]\n"
         )
-        return self.head.decode("utf-8", errors="replace") + marker + tail.decode("utf-8", errors="replace")
+        head, rest = self.head.decode("utf-8", errors="replace"), tail.decode("utf-8", errors="replace")
+        return scrubber.scrub_text(head) + marker + scrubber.scrub_text(rest)

@@ -89,7 +89,7 @@ class ReadFile:
                 f"read on with start_line={cut_at}]"
             )
         data = {"path": shown, "start_line": start, "end_line": last, "total_lines": total}
-        return ToolOutput(text, data=data)
+        return ToolOutput(ctx.scrubber.scrub_text(text), data=data)
 
 
 def _require_text_file(path: Path, shown: str) -> None:

@@ -145,6 +145,7 @@ class Grep:
                 "narrow the pattern, path or glob]"
             )
         text += note
+        text = ctx.scrubber.scrub_text(text)  # secrets out before the cut
         capped, truncated = cap_output(text, ctx.output_cap_chars)
         return ToolOutput(capped, full_output=text if truncated else None, data=data)
 
