@@ -3,20 +3,51 @@
 ``Model.stream`` performs exactly one streamed chat completion: it calls
 ``on_text`` for every text fragment and returns a :class:`ModelReply` with the
 assembled text, the tool calls (arguments kept raw, as the model sent them),
-the provider-reported usage and litellm's cost. Provider errors propagate as
-litellm's exceptions; retrying is the harness's job, never litellm's.
+the usage with where it came from, litellm's cost and what a proxy in between
+said about its own retries. Provider errors propagate as litellm's exceptions;
+retrying is the harness's job, never litellm's.
+
+What the reply reports is checked against the raw chunks, before litellm's
+stream builder fills gaps in: usage the provider never sent is ``estimated``
+(litellm counts it with its tokenizer, tools ignored), not ``provider``; a
+stream that ends without a ``finish_reason`` (a close before the end, an empty
+200) raises :class:`StreamDropped` instead of passing for a short answer.
+
+What is sent is always a valid history: tool-call arguments the model once
+produced malformed are stored verbatim but go to the provider as a JSON object
+(:func:`wire_messages`), so a strict server cannot refuse the session forever.
 """
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from app.agent.events.core import Usage
+from app.agent.events.core import USAGE_ESTIMATED, USAGE_NONE, USAGE_PROVIDER, Usage
 from app.agent.offline import load_litellm
+from app.agent.wire import upstream_retries, wire_messages
+
+CUT_OFF_REASONS = frozenset({"length", "max_tokens"})  # the answer hit the output limit
+
+
+class StreamDropped(Exception):
+    """The response ended without the provider saying it was finished.
+
+    ``reason`` is ``empty`` (a 200 with nothing in it) or ``incomplete`` (chunks
+    came, then the stream closed before a ``finish_reason``). ``partial_text`` is
+    what arrived; it is not an answer. Transient: the retry layer retries it.
+    """
+
+    def __init__(self, reason: str, *, partial_text: str = "", chunks: int = 0) -> None:
+        what = "an empty response (HTTP 200, no data)" if reason == "empty" else (
+            f"the stream closed after {chunks} chunk(s) without a finish_reason")
+        super().__init__(f"stream dropped: {what}")
+        self.reason = reason
+        self.partial_text = partial_text
 
 
 @dataclass
@@ -37,6 +68,13 @@ class ModelReply:
     cost_usd: float = 0.0
     finish_reason: str | None = None
     latency_ms: float = 0.0
+    upstream_retries: int | None = None  # retries a proxy made before answering (its header)
+    upstream_max_retries: int | None = None
+
+    @property
+    def cut_off(self) -> bool:
+        """The answer stopped at the output-token limit, not because the model was done."""
+        return self.finish_reason in CUT_OFF_REASONS
 
     def as_message(self) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": self.text or None}
@@ -65,6 +103,7 @@ class LiteLLMModel:
         *,
         api_base: str | None = None,
         api_key: str | None = None,
+        api_key_env: str | None = None,
         max_output_tokens: int | None = None,
         timeout_s: float = 600.0,
         extra: dict[str, Any] | None = None,
@@ -72,6 +111,7 @@ class LiteLLMModel:
         self.name = name
         self.api_base = api_base
         self.api_key = api_key
+        self.api_key_env = api_key_env  # read when a call is made, so the key is never stored
         self.max_output_tokens = max_output_tokens
         self.timeout_s = timeout_s
         self.extra = dict(extra or {})
@@ -88,7 +128,7 @@ class LiteLLMModel:
         litellm = load_litellm()
         kwargs: dict[str, Any] = {
             "model": self.name,
-            "messages": messages,
+            "messages": wire_messages(messages),
             "stream": True,
             "stream_options": {"include_usage": True},
             "num_retries": 0,
@@ -98,12 +138,12 @@ class LiteLLMModel:
         }
         if tools:
             kwargs["tools"] = tools
+            kwargs["tool_choice"] = "auto"  # llama-cpp-python calls no tool without it
         if self.api_base:
             kwargs["api_base"] = self.api_base
-        if self.api_key:
-            kwargs["api_key"] = self.api_key
-        elif self.api_base and self.name.startswith("openai/"):
-            kwargs["api_key"] = "sk-no-key-needed"  # local OpenAI-compatible servers
+        api_key = self._api_key()
+        if api_key:
+            kwargs["api_key"] = api_key
         if self.max_output_tokens:
             kwargs["max_tokens"] = self.max_output_tokens
 
@@ -111,11 +151,10 @@ class LiteLLMModel:
         reply = ModelReply()
         text_parts: list[str] = []
         calls: dict[int, dict[str, Any]] = {}
+        usage_seen: Any = None
         response = await litellm.acompletion(**kwargs)
         async for chunk in response:
-            usage = getattr(chunk, "usage", None)
-            if usage:
-                reply.usage = _usage(usage)
+            usage_seen = getattr(chunk, "usage", None) or usage_seen
             for choice in chunk.choices or []:
                 delta = choice.delta
                 if delta is not None:
@@ -124,19 +163,37 @@ class LiteLLMModel:
                         on_text(delta.content)
                     for tc in delta.tool_calls or []:
                         _merge_tool_call(calls, tc)
-                if choice.finish_reason:
-                    reply.finish_reason = choice.finish_reason
         reply.latency_ms = (time.perf_counter() - started) * 1000
         reply.text = "".join(text_parts)
+        raw = _RawStream(response)
+        reply.finish_reason = raw.finish_reason()
+        if reply.finish_reason is None:
+            raise StreamDropped("empty" if not raw.chunks else "incomplete", partial_text=reply.text,
+                                chunks=len(raw.chunks))
         reply.tool_calls = [
             RawToolCall(id=c["id"] or f"call_{uuid.uuid4().hex[:12]}", name=c["name"], arguments=c["arguments"])
             for _, c in sorted(calls.items())
         ]
+        provider_usage = raw.usage()
+        if provider_usage is not None:
+            reply.usage = _usage(provider_usage, USAGE_PROVIDER)
+        elif usage_seen is not None:
+            reply.usage = _usage(usage_seen, USAGE_ESTIMATED)
+        reply.upstream_retries, reply.upstream_max_retries = upstream_retries(raw.headers())
         reply.cost_usd = self.cost(reply.usage)
         return reply
 
+    def _api_key(self) -> str | None:
+        """The configured key; with an ``api_base``, the named (or OpenAI's) variable, else a placeholder."""
+        if self.api_key:
+            return self.api_key
+        if not self.api_base or not self.name.startswith("openai/"):
+            return None  # litellm reads the provider's own variable
+        return os.environ.get(self.api_key_env or "OPENAI_API_KEY") or "sk-no-key-needed"
+
     def cost(self, usage: Usage) -> float:
-        if not usage.reported or self.name.startswith(("scripted/", "replay/")):
+        """litellm's price of ``usage`` (estimated usage gives an estimated cost); 0 without usage."""
+        if usage.source == USAGE_NONE or self.name.startswith(("scripted/", "replay/")):
             return 0.0
         litellm = load_litellm()
         try:
@@ -167,7 +224,40 @@ def _merge_tool_call(calls: dict[int, dict[str, Any]], tc: Any) -> None:
             entry["arguments"] += function.arguments
 
 
-def _usage(usage: Any) -> Usage:
+class _RawStream:
+    """What the provider itself sent, read from litellm's stream wrapper.
+
+    litellm keeps every chunk it received (``chunks``) before its stream builder
+    adds the usage and ``finish_reason`` it makes up when the provider sent none.
+    """
+
+    def __init__(self, response: Any) -> None:
+        self.response = response
+        chunks = getattr(response, "chunks", None)
+        self.known = isinstance(chunks, list)
+        self.chunks: list[Any] = list(chunks) if isinstance(chunks, list) else []
+
+    def finish_reason(self) -> str | None:
+        if not self.known:  # not litellm's wrapper: take what it says
+            return getattr(self.response, "finish_reason", None) or "stop"
+        for chunk in reversed(self.chunks):
+            for choice in getattr(chunk, "choices", None) or []:
+                reason = getattr(choice, "finish_reason", None)
+                if reason:
+                    return str(reason)
+        return None
+
+    def usage(self) -> Any:
+        """The last usage a chunk from the provider carried, or None."""
+        return next((u for u in (getattr(c, "usage", None) for c in reversed(self.chunks)) if u), None)
+
+    def headers(self) -> Mapping[str, Any]:
+        hidden = getattr(self.response, "_hidden_params", None)
+        headers = hidden.get("additional_headers") if isinstance(hidden, dict) else None
+        return headers if isinstance(headers, Mapping) else {}
+
+
+def _usage(usage: Any, source: str) -> Usage:
     def get(obj: Any, name: str) -> Any:
         if obj is None:
             return None
@@ -183,5 +273,6 @@ def _usage(usage: Any) -> Usage:
         completion_tokens=int(get(usage, "completion_tokens") or 0),
         cached_tokens=int(cached),
         cache_write_tokens=int(cache_write),
-        reported=True,
+        reported=source == USAGE_PROVIDER,
+        source=source,
     )

@@ -133,7 +133,8 @@ def test_transport_errors_mid_stream():
     request = httpx.Request("POST", "http://127.0.0.1/v1")
     assert classify_model_error(httpx.RemoteProtocolError("peer closed connection")).name == "stream_dropped"
     assert classify_model_error(httpx.ReadError("reset", request=request)).name == "stream_dropped"
-    assert classify_model_error(httpx.ConnectError("refused", request=request)).name == "connection"
+    refused = classify_model_error(httpx.ConnectError("refused", request=request))
+    assert (refused.name, refused.kind, refused.request_sent) == ("connect_error", TRANSIENT, False)
     assert classify_model_error(httpx.ReadTimeout("slow", request=request)).name == "timeout"
     assert classify_model_error(ConnectionResetError()).kind == TRANSIENT
     assert classify_model_error(TimeoutError()).name == "timeout"

@@ -18,8 +18,17 @@ the server answers with the plain text "done". Steps:
 - :class:`Reply` -- a text and/or tool-call answer, streamed as SSE chunks the
   way OpenAI sends them (or one JSON body when ``stream`` is false);
 - :class:`Fault` -- an HTTP error status with an OpenAI error body and headers;
-- :class:`DropStream` -- start answering, then close the connection mid-body;
+- :class:`DropStream` -- start answering, then close the connection mid-body
+  (chunked: the body is visibly incomplete; not chunked: a clean close that only
+  the missing ``finish_reason`` and ``[DONE]`` give away);
+- :class:`EmptyReply` -- a 200 with an empty body;
 - :class:`Hang` -- accept the request and send nothing.
+
+Server-wide behaviours (attributes): ``strict_tool_arguments`` rejects a request
+whose history holds tool-call arguments that are not a JSON object, as
+llama.cpp's server does (500 "Failed to parse tool call arguments as JSON");
+``model_metadata`` adds fields (``max_model_len``, ``context_length``, ``meta``)
+to the ``GET /v1/models`` entries; ``props`` is served as llama.cpp's ``GET /props``.
 
 Usage is computed with tiktoken ``o200k_base`` (see :func:`count_prompt_tokens`)
 plus ``server.hidden_prompt_overhead``, so budget calibration can be tested
@@ -72,6 +81,9 @@ class Reply:
     ``completion_tokens``, ``total_tokens``, ``cached_tokens``); ``total_tokens``
     is recomputed unless given. ``chunk_delay`` seconds pass between stream chunks.
     ``finish_reason`` defaults to ``tool_calls`` when there are tool calls, else ``stop``.
+    ``send_usage=False`` answers without any usage (as llama-cpp-python and many
+    proxies do), even when the client asked for ``include_usage``. ``headers`` are
+    extra response headers (e.g. a proxy's ``x-litellm-attempted-retries``).
     """
 
     text: str = ""
@@ -79,6 +91,8 @@ class Reply:
     usage: dict[str, Any] | None = None
     chunk_delay: float = 0.0
     finish_reason: str | None = None
+    send_usage: bool = True
+    headers: dict[str, str] = field(default_factory=dict)
 
     def final_reason(self) -> str:
         if self.finish_reason is not None:
@@ -161,15 +175,41 @@ class Fault:
         )
         return cls(status=400, body=body)
 
+    @classmethod
+    def proxy_rate_limited(cls, retry_after: float | int = 1, attempted_retries: int = 2, max_retries: int = 2) -> Fault:
+        """429 as the LiteLLM proxy forwards it: the upstream's Retry-After arrives as
+        ``llm_provider-retry-after``, and the proxy says how often it already retried."""
+        headers = {
+            "llm_provider-retry-after": str(retry_after),
+            "x-litellm-attempted-retries": str(attempted_retries),
+            "x-litellm-max-retries": str(max_retries),
+        }
+        body = _error_body("litellm.RateLimitError: upstream rate limit. Received Model Group=test-model",
+                           "throttling_error", "429")
+        return cls(status=429, body=body, headers=headers)
+
+    @classmethod
+    def malformed_tool_arguments(cls) -> Fault:
+        """llama.cpp's server on a history whose tool-call arguments are not JSON."""
+        body = {"error": {"code": 500, "message": "Failed to parse tool call arguments as JSON: "
+                          "[json.exception.parse_error.101] parse error at line 1, column 1: syntax error",
+                          "type": "server_error"}}
+        return cls(status=500, body=body)
+
 
 @dataclass
 class DropStream:
     """Send ``after_chunks`` SSE events of ``reply`` (a long text by default),
     then close the connection without finishing the body. For a non-streaming
-    request, half of the JSON body is sent instead."""
+    request, half of the JSON body is sent instead.
+
+    ``chunked=False`` sends the stream without ``Transfer-Encoding: chunked`` or a
+    length (the body ends when the connection closes), so the close is clean at the
+    HTTP level: only the missing ``finish_reason`` and ``[DONE]`` show the cut."""
 
     after_chunks: int = 2
     reply: Reply | None = None
+    chunked: bool = True
 
     def reply_to_cut(self) -> Reply:
         if self.reply is not None:
@@ -185,7 +225,13 @@ class Hang:
     seconds: float = 60.0
 
 
-Step = Reply | Fault | DropStream | Hang
+@dataclass
+class EmptyReply:
+    """A 200 whose body is empty (``Content-Length: 0``), with the content type a
+    stream (or a JSON body) would have had."""
+
+
+Step = Reply | Fault | DropStream | EmptyReply | Hang
 
 
 def _error_body(message: str, type_: str, code: str | None, param: str | None = None) -> dict:
@@ -315,7 +361,7 @@ def stream_events(answer: _Answer, include_usage: bool) -> Iterator[dict[str, An
                 {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
             ],
         }
-        if include_usage:
+        if include_usage and reply.send_usage:
             body["usage"] = None
         return body
 
@@ -333,7 +379,7 @@ def stream_events(answer: _Answer, include_usage: bool) -> Iterator[dict[str, An
         for fragment in split_fragments(call.arguments_json()):
             yield chunk({"tool_calls": [{"index": index, "function": {"arguments": fragment}}]})
     yield chunk({}, reply.final_reason())
-    if include_usage:
+    if include_usage and reply.send_usage:
         last = chunk({})
         last["choices"] = []
         last["usage"] = answer.usage
@@ -357,7 +403,7 @@ def completion_body(answer: _Answer) -> dict[str, Any]:
             }
             for call, call_id in zip(reply.tool_calls, answer.call_ids)
         ]
-    return {
+    body: dict[str, Any] = {
         "id": answer.completion_id,
         "object": "chat.completion",
         "created": answer.created,
@@ -371,8 +417,24 @@ def completion_body(answer: _Answer) -> dict[str, Any]:
                 "finish_reason": reply.final_reason(),
             }
         ],
-        "usage": answer.usage,
     }
+    if reply.send_usage:
+        body["usage"] = answer.usage
+    return body
+
+
+def malformed_tool_arguments(messages: list[dict[str, Any]]) -> str | None:
+    """The first tool-call ``arguments`` in the history that is not a JSON object, or None."""
+    for message in messages:
+        for call in message.get("tool_calls") or []:
+            raw = (call.get("function") or {}).get("arguments")
+            try:
+                parsed = json.loads(raw) if isinstance(raw, str) else raw
+            except ValueError:
+                return str(raw)
+            if not isinstance(parsed, dict):
+                return str(raw)
+    return None
 
 
 # --------------------------------------------------------------------------- server
@@ -392,6 +454,7 @@ class RecordedRequest:
 
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
 MODEL_PATHS = ("/v1/models", "/models")
+PROPS_PATHS = ("/props",)  # llama.cpp serves it at the root, beside /v1
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -413,12 +476,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self._record(None)
-        if self.path.split("?")[0] in MODEL_PATHS:
+        owner = self.server.owner
+        path = self.path.split("?")[0]
+        if path in MODEL_PATHS:
             models = [
-                {"id": name, "object": "model", "created": 0, "owned_by": "cockpit-tests"}
-                for name in self.server.owner.models
+                {"id": name, "object": "model", "created": 0, "owned_by": "cockpit-tests",
+                 **owner.model_metadata.get(name, {})}
+                for name in owner.models
             ]
             self._send_json(200, {"object": "list", "data": models})
+        elif path in PROPS_PATHS and owner.props is not None:
+            self._send_json(200, owner.props)
         else:
             self._send_not_found()
 
@@ -438,7 +506,11 @@ class _Handler(BaseHTTPRequestHandler):
             body = _error_body("'messages' is required", "invalid_request_error", None)
             self._send_json(400, body)
             return
-        step = self.server.owner._next_step(body)
+        owner = self.server.owner
+        if owner.strict_tool_arguments and malformed_tool_arguments(body["messages"]) is not None:
+            step: Step = Fault.malformed_tool_arguments()  # the script is left as it was
+        else:
+            step = owner._next_step(body)
         record.step = step
         self._perform(step, body)
 
@@ -455,13 +527,16 @@ class _Handler(BaseHTTPRequestHandler):
         elif isinstance(step, DropStream):
             answer = self.server.owner._answer(step.reply_to_cut(), body)
             if streaming:
-                self._stream(answer, include_usage, cut_after=step.after_chunks)
+                self._stream(answer, include_usage, cut_after=step.after_chunks, chunked=step.chunked)
             else:
                 self._send_json(200, completion_body(answer), cut=True)
+        elif isinstance(step, EmptyReply):
+            self._send_empty(streaming)
         elif streaming:
             self._stream(self.server.owner._answer(step, body), include_usage)
         else:
-            self._send_json(200, completion_body(self.server.owner._answer(step, body)))
+            answer = self.server.owner._answer(step, body)
+            self._send_json(200, completion_body(answer), headers=step.headers)
 
     def _send_not_found(self) -> None:
         body = _error_body(f"Unknown path {self.path}", "invalid_request_error", None)
@@ -477,11 +552,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def _send_json(self, status: int, body: dict[str, Any], cut: bool = False) -> None:
+    def _send_empty(self, streaming: bool) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8" if streaming else "application/json")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send_json(
+        self, status: int, body: dict[str, Any], cut: bool = False, headers: dict[str, str] | None = None
+    ) -> None:
         payload = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         if cut:
             self.wfile.write(payload[: len(payload) // 2])
@@ -490,13 +575,21 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.wfile.write(payload)
 
-    def _stream(self, answer: _Answer, include_usage: bool, cut_after: int | None = None) -> None:
-        """Send SSE events with chunked transfer encoding; stop early when cutting."""
+    def _stream(self, answer: _Answer, include_usage: bool, cut_after: int | None = None, chunked: bool = True) -> None:
+        """Send SSE events (chunked transfer encoding, or delimited by the close when
+        ``chunked`` is False); stop early when cutting."""
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
-        self.send_header("Transfer-Encoding", "chunked")
+        for name, value in answer.reply.headers.items():
+            self.send_header(name, value)
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
+        write = self._write_chunk if chunked else self._write_raw
         closing = self.server.owner._closing
         events = list(stream_events(answer, include_usage))
         if cut_after is not None:
@@ -505,10 +598,11 @@ class _Handler(BaseHTTPRequestHandler):
             if sent and answer.reply.chunk_delay and closing.wait(answer.reply.chunk_delay):
                 cut_after = sent  # the server is closing: cut here
                 break
-            self._write_chunk(f"data: {json.dumps(event)}\n\n".encode())
+            write(f"data: {json.dumps(event)}\n\n".encode())
         if cut_after is None:
-            self._write_chunk(b"data: [DONE]\n\n")
-            self.wfile.write(b"0\r\n\r\n")
+            write(b"data: [DONE]\n\n")
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
             return
         # Cut short (a scripted drop, or the server is closing): end the connection
         # without the terminating chunk, so the client sees an incomplete body.
@@ -517,6 +611,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _write_chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _write_raw(self, data: bytes) -> None:
+        self.wfile.write(data)
         self.wfile.flush()
 
     def _record(self, body: Any) -> RecordedRequest:
@@ -548,13 +646,19 @@ class OpenAIServer:
 
     Attributes tests may set: ``responder`` (``callable(request_json) -> Step``,
     used when the script is empty), ``hidden_prompt_overhead`` (tokens added to
-    every reported ``prompt_tokens``), ``models`` (listed by ``GET /v1/models``).
+    every reported ``prompt_tokens``), ``models`` (listed by ``GET /v1/models``),
+    ``model_metadata`` (model id → extra fields of its ``/v1/models`` entry),
+    ``props`` (the body of ``GET /props``; None: 404, as servers other than
+    llama.cpp answer) and ``strict_tool_arguments``.
     """
 
     def __init__(self, hidden_prompt_overhead: int = 0) -> None:
         self.hidden_prompt_overhead = hidden_prompt_overhead
         self.responder: Callable[[dict[str, Any]], Step] | None = None
         self.models: list[str] = ["test-model"]
+        self.model_metadata: dict[str, dict[str, Any]] = {}
+        self.props: dict[str, Any] | None = None
+        self.strict_tool_arguments = False
         self.requests: list[RecordedRequest] = []
         self._steps: deque[Step] = deque()
         self._lock = threading.Lock()

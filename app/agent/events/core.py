@@ -206,17 +206,32 @@ class SessionFinished(Event):
 # --- model calls -----------------------------------------------------------
 
 
+USAGE_PROVIDER = "provider"  # the response carried these counts
+USAGE_ESTIMATED = "estimated"  # the provider sent none: litellm's (or Cockpit's) count
+USAGE_NONE = "none"  # no counts at all
+
+
 @dataclass(kw_only=True)
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
     cache_write_tokens: int = 0
-    reported: bool = False  # False when the provider sent no usage
+    reported: bool = False  # the provider reported these counts (source == "provider")
+    source: str = USAGE_NONE  # provider | estimated | none
 
     @property
     def total(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+
+def usage_source(usage: dict[str, Any]) -> str:
+    """Where a stored usage dict came from; events written before ``source`` existed
+    only said ``reported``."""
+    source = usage.get("source")
+    if isinstance(source, str) and source:
+        return source
+    return USAGE_PROVIDER if usage.get("reported") else USAGE_NONE
 
 
 @dataclass(kw_only=True)
@@ -257,6 +272,7 @@ class ModelCallFinished(Event):
     error_class: str | None = None
     error_message: str | None = None
     estimated_prompt_tokens: int | None = None
+    upstream_retries: int | None = None  # retries a proxy in between made first (its x-litellm-* header)
 
 
 # --- tool calls --------------------------------------------------------------

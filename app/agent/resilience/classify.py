@@ -4,18 +4,26 @@ A model-call error is one of four kinds:
 
 ``transient``
     worth retrying: 429 rate limit, 408, 5xx (529 overloaded included), timeouts,
-    dropped connections and streams.
+    dropped connections and streams (the model adapter's ``StreamDropped``: no
+    ``finish_reason``, a close before the end, an empty 200), a refused
+    connection or a failed DNS lookup (``connect_error``: the request never left,
+    so ``request_sent`` is False and no tax is charged for its prompt).
 ``terminal``
     retrying cannot help: 401/403 auth, 400 bad request, content policy, 404,
-    a quota-exhausted 429 (``insufficient_quota``), a 402.
+    a quota-exhausted 429 (``insufficient_quota``), a 402, and any 4xx/5xx whose
+    body says the request itself is malformed ("Failed to parse tool call
+    arguments as JSON": the same request would fail the same way).
 ``context_exceeded``
     the prompt is too long: compaction's job, never a blind retry.
 ``cancelled``
     the user (or the loop) cancelled the call.
 
 The classifier never imports litellm, openai or httpx: it recognises their
-exception classes by name and module along the exception's MRO, and reads the
-``status_code`` and response headers the exceptions carry.
+exception classes by name and module along the exception's MRO (and, for a
+failed connect, along its cause chain), and reads the ``status_code`` and
+response headers the exceptions carry: ``Retry-After`` (also as a proxy forwards
+it, ``llm_provider-retry-after``) and a proxy's own retries
+(``x-litellm-attempted-retries``).
 """
 
 from __future__ import annotations
@@ -26,6 +34,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from app.agent.model import StreamDropped
+from app.agent.wire import response_header, upstream_retries
 
 TRANSIENT = "transient"
 TERMINAL = "terminal"
@@ -55,6 +66,11 @@ _QUOTA_PHRASES = (
     "payment required",
 )
 _OVERLOAD_PHRASES = ("overloaded", "529")
+# The server could not read the request: sending it again cannot help.
+_MALFORMED_PHRASES = ("failed to parse", "invalid request", "malformed")
+# Failing to connect (nothing listens, no such host): the request never left.
+_CONNECT_FAILURES = frozenset({"ConnectError", "ClientConnectorError", "ClientConnectorDNSError",
+                               "ConnectionRefusedError", "gaierror"})
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,8 @@ class ErrorClass:
     status: int | None = None
     retry_after_s: float | None = None
     message: str = ""
+    request_sent: bool = True  # False when the connection never opened: no prompt was paid for
+    upstream_retries: int | None = None  # retries a proxy made before giving up (its header)
 
     @property
     def retryable(self) -> bool:
@@ -85,13 +103,20 @@ def classify_model_error(exc: BaseException, *, now: float | None = None) -> Err
     message = _short_message(exc)
     lowered = message.lower()
     status = _status_code(exc)
-    retry_after = _retry_after(exc, now=now)
+    headers = _headers(exc)
+    retry_after = next((v for v in (parse_retry_after(h, now=now) for h in headers) if v is not None), None)
+    upstream = next((n for n in (upstream_retries(h)[0] for h in headers) if n is not None), None)
 
     def make(kind: str, name: str, *, keep_status: bool = True) -> ErrorClass:
-        return ErrorClass(kind, name, status if keep_status else None, retry_after, message)
+        return ErrorClass(kind, name, status if keep_status else None, retry_after, message,
+                          upstream_retries=upstream)
 
     if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
         return make(CANCELLED, "cancelled", keep_status=False)
+    if isinstance(exc, StreamDropped):
+        return make(TRANSIENT, "stream_dropped", keep_status=False)
+    if _never_connected(exc):
+        return ErrorClass(TRANSIENT, "connect_error", None, None, message, request_sent=False)
     if "ContextWindowExceededError" in names:
         return make(CONTEXT_EXCEEDED, "context_window")
     if "ContentPolicyViolationError" in names:
@@ -124,6 +149,10 @@ def classify_model_error(exc: BaseException, *, now: float | None = None) -> Err
         return make(TRANSIENT, "overloaded")
     if "APIResponseValidationError" in names:
         return make(TRANSIENT, "invalid_response")
+    if status is not None and 400 <= status <= 599 and any(p in lowered for p in _MALFORMED_PHRASES):
+        if any(p in lowered for p in _CONTEXT_PHRASES):
+            return make(CONTEXT_EXCEEDED, "context_window")
+        return make(TERMINAL, "bad_request")
     if status is not None and 500 <= status <= 599:
         return make(TRANSIENT, "server_error")
     if (status is not None and 400 <= status <= 499) or "BadRequestError" in names:
@@ -167,35 +196,39 @@ def _status_code(exc: BaseException) -> int | None:
     return None
 
 
-def _retry_after(exc: BaseException, *, now: float | None) -> float | None:
-    """Seconds the provider asked us to wait, from whichever headers the exception carries."""
+def _headers(exc: BaseException) -> list[Mapping[str, Any]]:
+    """The response headers the exception carries, wherever its library put them."""
     candidates: list[Any] = [
         getattr(exc, "litellm_response_headers", None),
         getattr(exc, "headers", None),
+        getattr(exc, "response_headers", None),
         getattr(getattr(exc, "response", None), "headers", None),
     ]
-    for headers in candidates:
-        value = parse_retry_after(headers, now=now)
-        if value is not None:
-            return value
-    return None
+    return [h for h in candidates if isinstance(h, Mapping) or hasattr(h, "items")]
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """A connect that failed (refused, no such host) somewhere along the cause chain."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if type(current).__name__ in _CONNECT_FAILURES:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def parse_retry_after(headers: Mapping[str, Any] | None, *, now: float | None = None) -> float | None:
-    """Read ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
-    if not headers:
-        return None
-    try:
-        lowered = {str(k).lower(): v for k, v in headers.items()}
-    except AttributeError:
-        return None
-    ms = lowered.get("retry-after-ms")
+    """Read ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date), also as
+    litellm and its proxy forward them (``llm_provider-retry-after``)."""
+    ms = response_header(headers, "retry-after-ms")
     if ms is not None:
         try:
             return max(0.0, float(ms) / 1000)
         except (TypeError, ValueError):
             pass
-    value = lowered.get("retry-after")
+    value = response_header(headers, "retry-after")
     if value is None:
         return None
     try:

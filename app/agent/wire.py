@@ -1,0 +1,85 @@
+"""What goes over the wire to a provider, and what its response headers say.
+
+The history sent is always valid (:func:`wire_messages`): tool-call arguments
+that are not a JSON object -- the model once produced them malformed; the store
+keeps them verbatim -- go out as ``{"_invalid_arguments": "<raw>"}``, so a strict
+server (llama.cpp's: 500 "Failed to parse tool call arguments as JSON") cannot
+refuse the session forever, resumed or not.
+
+Headers are read as the provider sent them or as litellm forwards them
+(``llm_provider-<name>``): a proxy's own retries of the upstream call
+(:func:`upstream_retries`) and, in the classifier, its Retry-After.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+# The LiteLLM proxy's own retries of the upstream call (its default is 2): attempted, allowed.
+UPSTREAM_RETRY_HEADERS = ("x-litellm-attempted-retries", "x-litellm-max-retries")
+_FORWARDED_PREFIX = "llm_provider-"  # litellm's prefix for the response headers it forwards
+
+
+def response_header(headers: Mapping[str, Any] | None, name: str) -> Any:
+    """A header by name, case-insensitively, also as litellm forwards it (``llm_provider-<name>``)."""
+    if not headers:
+        return None
+    try:
+        lowered = {str(k).lower(): v for k, v in headers.items()}
+    except AttributeError:
+        return None
+    value = lowered.get(name)
+    return value if value is not None else lowered.get(_FORWARDED_PREFIX + name)
+
+
+def upstream_retries(headers: Mapping[str, Any] | None) -> tuple[int | None, int | None]:
+    """(retries a proxy already made, retries it allows) from its response headers."""
+    values: list[int | None] = []
+    for name in UPSTREAM_RETRY_HEADERS:
+        raw = response_header(headers, name)
+        try:
+            values.append(None if raw is None else max(0, int(str(raw).strip())))
+        except ValueError:
+            values.append(None)
+    return values[0], values[1]
+
+
+INVALID_ARGUMENTS_KEY = "_invalid_arguments"
+
+
+def wire_arguments(raw: str) -> str:
+    """Tool-call arguments as a provider accepts them: a JSON object, the raw text kept inside."""
+    try:
+        parsed = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        return raw if raw.strip() else "{}"
+    return json.dumps({INVALID_ARGUMENTS_KEY: raw})
+
+
+def wire_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The history to send: tool-call arguments that are not a JSON object are wrapped
+    (``{"_invalid_arguments": "<raw>"}``); the tool result already says what was wrong.
+    Messages that need no change are passed as they are."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        calls = message.get("tool_calls") if message.get("role") == "assistant" else None
+        if calls:
+            fixed = [_wire_call(call) for call in calls]
+            if any(a is not b for a, b in zip(fixed, calls)):
+                message = {**message, "tool_calls": fixed}
+        out.append(message)
+    return out
+
+
+def _wire_call(call: dict[str, Any]) -> dict[str, Any]:
+    function = call.get("function") or {}
+    raw = function.get("arguments")
+    raw = raw if isinstance(raw, str) else json.dumps(raw if raw is not None else {})
+    sent = wire_arguments(raw)
+    if sent == function.get("arguments"):
+        return call
+    return {**call, "function": {**function, "arguments": sent}}
