@@ -26,11 +26,16 @@ from app.agent.errors import AgentStop, LimitExceeded, LoopHalted, ModelFailed, 
 from app.agent.events import core as ev
 from app.agent.model import Model, ModelReply, RawToolCall
 from app.agent.model_call import stream_announced
+from app.agent.resilience.classify import classify_model_error
 from app.agent.resilience.errors import ContextWindowExceeded, ResilienceError, RetryBudgetExhausted
 from app.agent.resilience.idempotency import DirectInvoker, IdempotencyLedger, OnceOnlyInvoker
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput, finished_event
 from app.agent.tools.scrub import NO_SCRUBBER, Scrubber
 from app.agent.tools.registry import InvalidCall, ToolRegistry, default_tools
+
+
+MAX_CONTINUATIONS = 2  # an answer cut off at the output limit is continued at most this often
+CONTINUE = "[Cockpit harness] Your answer was cut off at the output-token limit. Continue exactly where it stopped."
 
 
 @dataclass
@@ -39,6 +44,7 @@ class TurnResult:
     answer: str = ""
     steps: int = 0
     message: str = ""
+    cut_offs: int = 0  # answers that stopped at the output-token limit
 
 
 class Agent:
@@ -96,8 +102,13 @@ class Agent:
                 self.append_message(reply.as_message())
                 self._observe_reply(reply)
                 if not reply.tool_calls:
-                    result.answer = reply.text
-                    break
+                    result.answer += reply.text
+                    if not reply.cut_off:
+                        break
+                    self._continue_cut_off(result)
+                    continue
+                if reply.cut_off:
+                    self._notice("The answer was cut off at the output-token limit; its tool calls may be incomplete.")
                 for call in reply.tool_calls:
                     await self._run_tool(call, result.steps)
         except asyncio.CancelledError:
@@ -112,6 +123,20 @@ class Agent:
             self.emit(stop.event())
         self.emit(ev.TurnFinished(turn=self.turn, outcome=result.outcome, steps=result.steps, answer=result.answer))
         return result
+
+    def _continue_cut_off(self, result: TurnResult) -> None:
+        """An answer stopped at the output-token limit: ask for the rest, at most MAX_CONTINUATIONS times."""
+        result.cut_offs += 1
+        if result.cut_offs > MAX_CONTINUATIONS:
+            raise LimitExceeded("output_tokens", MAX_CONTINUATIONS, result.cut_offs,
+                                f"the answer was still cut off at the output-token limit after {MAX_CONTINUATIONS} "
+                                "continuations; raise [agent] max_output_tokens or ask for a shorter answer")
+        self._notice(f"The answer was cut off at the output-token limit; asking the model to continue "
+                     f"({result.cut_offs} of {MAX_CONTINUATIONS}).")
+        self.append_message({"role": "user", "content": CONTINUE})
+
+    def _notice(self, message: str) -> None:
+        self.emit(ev.Notice(level="warning", message=message))
 
     def _check_limits(self, steps: int, started: float) -> None:
         cfg, cost, elapsed = self.config, self.total_cost_usd, time.monotonic() - started
@@ -156,7 +181,7 @@ class Agent:
             reply = await stream_announced(model, self.messages, self.tools.schemas(), emit=self.emit, call_id=call_id,
                                            turn=self.turn, step=step, attempt=attempt, estimate=estimate)
         except BaseException as exc:
-            if estimate and not isinstance(exc, asyncio.CancelledError):
+            if estimate and not isinstance(exc, asyncio.CancelledError) and classify_model_error(exc).request_sent:
                 # The prompt went out and was paid for nothing (as far as we can tell).
                 self.resilience.charge_resent(call_id=call_id, model=model.name, prompt_tokens=estimate, emit=self.emit)
             raise

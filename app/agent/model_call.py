@@ -41,14 +41,16 @@ async def stream_announced(
         reply = await model.stream(messages, tools, on_text)
     except BaseException as exc:
         cancelled = isinstance(exc, asyncio.CancelledError)
+        error = None if cancelled else classify_model_error(exc)
         emit(
             ev.ModelCallFinished(
                 **common,
                 status=ev.CallStatus.CANCELLED if cancelled else ev.CallStatus.ERROR,
                 latency_ms=(time.perf_counter() - started) * 1000,
-                error_class=None if cancelled else classify_model_error(exc).name,
+                error_class=None if error is None else error.name,
                 error_message=None if cancelled else describe(exc)[:4000],
                 estimated_prompt_tokens=estimate,
+                upstream_retries=None if error is None else error.upstream_retries,
             )
         )
         raise
@@ -63,6 +65,7 @@ async def stream_announced(
             cost_usd=reply.cost_usd,
             latency_ms=reply.latency_ms,
             estimated_prompt_tokens=estimate,
+            upstream_retries=reply.upstream_retries,
         )
     )
     return reply

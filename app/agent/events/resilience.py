@@ -27,6 +27,7 @@ class AttemptSucceeded(Event):
     fallback: bool = False  # the attempt went to the fallback model
     bucket_level: float = 0.0  # retry bucket after the refund (if any)
     bucket_capacity: float = 0.0
+    upstream_retries: int | None = None  # retries a proxy made before this reply (x-litellm-attempted-retries)
 
 
 @dataclass(kw_only=True)
@@ -57,6 +58,7 @@ class AttemptFailed(Event):
     retry_cost: float = 0.0  # tokens taken from the retry bucket for this retry
     bucket_level: float = 0.0
     bucket_capacity: float = 0.0
+    upstream_retries: int | None = None  # retries a proxy made before this error reached us
 
 
 @dataclass(kw_only=True)

@@ -12,7 +12,9 @@ call. For each failure the engine classifies the error and decides, in this orde
 6. the retry does not fit in the session's retry budget → :class:`RetryBudgetExhausted`;
 7. otherwise sleep (full-jitter backoff, at least Retry-After) and try again.
 
-Every attempt and decision is emitted as an event.
+Every attempt and decision is emitted as an event, with the retries a proxy in
+between already made (``upstream_retries``, from its headers); the first time a
+proxy is seen retrying, a notice says how to turn that off.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
-from app.agent.events.core import Event
+from app.agent.events.core import Event, Notice
 from app.agent.events.resilience import AttemptFailed, AttemptSucceeded, CallShortCircuited, RetryRatioAlarm
 from app.agent.resilience.backoff import retry_wait
 from app.agent.resilience.breaker import OPEN, CircuitBreaker, announce
@@ -42,6 +44,18 @@ from app.agent.resilience.retry_budget import RetryBucket
 
 T = TypeVar("T")
 Emit = Callable[[Event], None]
+PROXY_RETRIES_FIX = (
+    "a proxy between Cockpit and {target} retried the call upstream {n}× before answering: those retries are "
+    "invisible to Cockpit's retry budget and multiply its own. Set `num_retries: 0` in the proxy's config "
+    "(litellm_settings) so that Cockpit's is the only retry layer."
+)
+
+
+@runtime_checkable
+class ReportsUpstreamRetries(Protocol):
+    """A reply that says how often a proxy retried before answering (the model adapter's)."""
+
+    upstream_retries: int | None
 
 
 class _SwitchToFallback(Exception):
@@ -81,6 +95,7 @@ class RetryEngine:
         self.backoff_s = 0.0
         self._ratio_level = "ok"
         self._model_breakers: dict[str, CircuitBreaker] = {}
+        self._proxy_retries_told = False
 
     @property
     def retry_ratio(self) -> float:
@@ -137,6 +152,7 @@ class RetryEngine:
                 raise
             except Exception as exc:  # noqa: BLE001 - every provider error is classified
                 error = classify_model_error(exc)
+                self._tell_proxy_retries(route.target, error.upstream_retries, emit)
                 wait = self._after_failure(route, breaker, progress, n, error, exc, emit)
                 self.backoff_s += wait
                 await self.sleep(wait)
@@ -145,6 +161,8 @@ class RetryEngine:
             announce(breaker.record_success(), emit)
             if progress.attempts == 1:
                 self.bucket.refund(self.config.success_refund)
+            upstream = result.upstream_retries if isinstance(result, ReportsUpstreamRetries) else None
+            self._tell_proxy_retries(route.target, upstream, emit)
             emit(
                 AttemptSucceeded(
                     call_id=progress.call_id,
@@ -155,9 +173,16 @@ class RetryEngine:
                     fallback=route.is_fallback,
                     bucket_level=self.bucket.level,
                     bucket_capacity=self.bucket.capacity,
+                    upstream_retries=upstream,
                 )
             )
             return result
+
+    def _tell_proxy_retries(self, target: str, upstream: int | None, emit: Emit) -> None:
+        """Once per session: a proxy retries behind our back, and how to stop it."""
+        if upstream and not self._proxy_retries_told:
+            self._proxy_retries_told = True
+            emit(Notice(level="warning", message=PROXY_RETRIES_FIX.format(target=target, n=upstream)))
 
     def _after_failure(
         self,
@@ -300,6 +325,7 @@ class RetryEngine:
             retry_cost=retry_cost,
             bucket_level=self.bucket.level,
             bucket_capacity=self.bucket.capacity,
+            upstream_retries=error.upstream_retries,
         )
 
 
