@@ -5,7 +5,8 @@
 callable, and waits. The approval widget (through the app) calls ``resolve``
 from the UI thread, which hops back to the agent loop with
 ``call_soon_threadsafe``. If the task is interrupted while waiting, the future
-is cancelled and ``resolve`` becomes a no-op.
+is cancelled and ``resolve`` becomes a no-op. :class:`PendingApprovals` is the
+app's list of the approvals it still has to answer.
 """
 
 from __future__ import annotations
@@ -36,3 +37,25 @@ class TuiApprover:
 
         self.post(ApprovalNeeded(request, resolve))
         return await future
+
+
+class PendingApprovals:
+    """The approvals the agent is waiting for, by tool call id; each is answered exactly once."""
+
+    def __init__(self) -> None:
+        self._resolvers: dict[str, Callable[[ApprovalDecision], None]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._resolvers)
+
+    def hold(self, message: ApprovalNeeded) -> None:
+        self._resolvers[message.request.tool_call_id] = message.resolve
+
+    def answer(self, tool_call_id: str, decision: ApprovalDecision) -> None:
+        resolve = self._resolvers.pop(tool_call_id, None)
+        if resolve is not None:
+            resolve(decision)
+
+    def deny_all(self, reason: str) -> None:
+        for tool_call_id in list(self._resolvers):
+            self.answer(tool_call_id, ApprovalDecision("deny", reason=reason))

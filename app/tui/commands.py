@@ -1,7 +1,7 @@
 """The command palette's Cockpit entries (a Textual ``Provider``).
 
-The entries themselves are listed by ``CockpitApp.palette_commands()``; this
-provider only searches them.
+The entries themselves are listed by ``app.palette.commands()``
+(:mod:`app.tui.palette`); this provider only searches them.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ class PaletteCommand(NamedTuple):
 
 class CockpitCommands(Provider):
     def _commands(self) -> list[PaletteCommand]:
-        commands = getattr(self.app, "palette_commands", None)
-        return list(commands()) if commands is not None else []
+        palette = getattr(self.app, "palette", None)  # the Sessions and Replay apps have none
+        return palette.commands() if palette is not None else []
 
     async def discover(self) -> Hits:
         for command in self._commands():

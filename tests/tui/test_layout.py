@@ -5,9 +5,8 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from app.agent.events import core as ev
-from app.tui.app import PANES_WIDTH, PANES_STEP
 from app.tui.keys import APP_BINDINGS, keymap_from_settings
-from app.tui.side_column import SLOTS
+from app.tui.side_column import PANES_STEP, PANES_WIDTH, SLOTS
 from tests.tui.conftest import type_and_send, wait_idle, wait_open
 
 
@@ -86,7 +85,7 @@ async def test_panes_toggle_resize_and_collapse_on_narrow_terminals(harness):
         assert side.outer_size.width == PANES_WIDTH[1] - PANES_STEP
         for _ in range(40):
             await pilot.press("alt+right")
-        assert app.panes_width == PANES_WIDTH[0]
+        assert app.side.width_cells == PANES_WIDTH[0]
 
         await pilot.resize_terminal(90, 30)
         await pilot.pause()

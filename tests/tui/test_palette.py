@@ -23,7 +23,7 @@ def _hits(app) -> int:
 
 
 def _run(app, title: str) -> None:
-    [command] = [c for c in app.palette_commands() if c.title == title]
+    [command] = [c for c in app.palette.commands() if c.title == title]
     command.callback()
 
 
@@ -32,7 +32,7 @@ async def test_the_palette_lists_cockpit_commands_and_runs_them(harness):
     app = h.app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_open(pilot, app)
-        assert REQUIRED <= {c.title for c in app.palette_commands()}
+        assert REQUIRED <= {c.title for c in app.palette.commands()}
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Permission mode: yolo")
