@@ -14,7 +14,9 @@ so memory stays flat whatever the size of the file.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -157,6 +159,33 @@ def arguments_dict(arguments_raw: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _plain(value: Any) -> Any:
+    """``ev.plain``, with the common cases (scalars, dicts, lists) first: imports convert millions of values."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {str(k): _plain(v) for k, v in value.items()}
+    if kind is list:
+        return [_plain(v) for v in value]
+    return ev.plain(value)
+
+
+def event_dict(event: ev.Event) -> dict[str, Any]:
+    """``event.to_dict()``, the same dict, quicker."""
+    data = {name: _plain(getattr(event, name)) for name in _field_names(type(event))}
+    data["type"] = event.type
+    return data
+
+
 @dataclass
 class _OpenTool:
     name: str
@@ -189,7 +218,7 @@ class Recorder:
             self.last_ts = ts
         self.seq += 1
         event.session_id, event.seq, event.ts = self.session_id, self.seq, self.last_ts
-        data = event.to_dict()
+        data = event_dict(event)
         self.events.append(data)
         return data
 
