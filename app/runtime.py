@@ -171,6 +171,7 @@ def build_session(
         from storage.queries import session_cost
 
         agent.total_cost_usd = session_cost(store.db, session_id)
+        _restore_resilience(store.db, session_id, features)
     session = Session(
         bus, agent, settings=recorded, api_base=choice.api_base, resumed=previous is not None, parent_id=parent_id
     )
@@ -229,8 +230,19 @@ def _use_replay(choice: ModelChoice, store: Any | None, options: RunOptions) -> 
 def _features(
     settings: Settings, bus: "EventBus", store: Any | None, config: "AgentConfig", model: "LiteLLMModel"
 ) -> dict[str, Any]:
-    """The loop's collaborators: tools, the context budget, resilience."""
-    return {**_resilience(settings, bus, store, config), **_budget(settings, store, bus.session_id, model)}
+    """The loop's collaborators: tools, the context budget, resilience, the sandbox."""
+    return {**_resilience(settings, bus, store, config), **_budget(settings, store, bus.session_id, model),
+            "sandbox": _sandbox(settings)}
+
+
+def _sandbox(settings: Settings) -> Any:
+    """The OS sandbox for commands, from ``[sandbox]`` (detected once per process)."""
+    from app.agent.tools.sandbox import SandboxConfig, detect
+
+    try:
+        return detect(SandboxConfig.from_dict(settings.sandbox))
+    except ValueError as exc:
+        raise ConfigError(f"{settings.path}: [sandbox] {exc}") from None
 
 
 def _budget(settings: Settings, store: Any | None, session_id: str, model: "LiteLLMModel") -> dict[str, Any]:
@@ -270,6 +282,17 @@ def _budget(settings: Settings, store: Any | None, session_id: str, model: "Lite
         "summarizer": summarize,
         "tools": ToolRegistry([*default_tools(), RecallOutputTool(original_output)]),
     }
+
+
+def _restore_resilience(db: Any, session_id: str, features: dict[str, Any]) -> None:
+    """A resumed session keeps its retry bucket, breakers and loop history: no fresh storm per resume."""
+    from app.agent.events.core import event_from_dict
+    from app.agent.resilience.restore import RESTORED_TYPES
+    from storage.queries import events_of_types
+
+    events = [event_from_dict(row) for row in events_of_types(db, session_id, RESTORED_TYPES)]
+    features["resilience"].restore(events)
+    features["loop_detector"].restore(events)
 
 
 def _resilience(settings: Settings, bus: "EventBus", store: Any | None, config: "AgentConfig") -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
@@ -215,3 +216,15 @@ def loop_hits(db: sqlite_utils.Database, session_id: str) -> list[tuple[str, str
 def database_file(db: sqlite_utils.Database) -> str:
     """The path of the database's main file; ``""`` for an in-memory database."""
     return db.execute("pragma database_list").fetchone()[2]
+
+
+def events_of_types(db: sqlite_utils.Database, session_id: str, types: Iterable[str]) -> list[dict[str, Any]]:
+    """The session's events of these ``type``\\ s only, in order, shaped like :func:`load_events`."""
+    wanted = list(types)
+    marks = ", ".join("?" * len(wanted)) or "null"
+    rows = db.execute(
+        f"select session_id, seq, type, ts, payload from events where session_id = ? and type in ({marks}) "
+        "order by seq",
+        [session_id, *wanted],
+    )
+    return [{**json.loads(row[4]), "session_id": row[0], "seq": row[1], "type": row[2], "ts": row[3]} for row in rows]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.agent.events.core import Event
@@ -41,6 +41,22 @@ class BreakerTransition:
     reason: str
     open_for_s: float = 0.0
     trips: int = 0
+
+
+@dataclass
+class BreakerRecord:
+    """A breaker as a session's stored events left it (folded by ``restore.py``).
+
+    ``opened_at`` is the wall-clock ``ts`` of the event that last opened it.
+    """
+
+    state: str = CLOSED
+    reason: str = ""
+    trips: int = 0
+    open_for_s: float = 0.0
+    opened_at: float = 0.0
+    consecutive_failures: int = 0
+    window: list[bool] = field(default_factory=list)  # True = failed, oldest first
 
 
 class CircuitBreaker:
@@ -127,6 +143,20 @@ class CircuitBreaker:
         if seen >= self.config.breaker_window_min_calls and failed / seen >= self.config.breaker_failure_ratio:
             return self._open(f"{failed} of the last {seen} calls failed ({error})", retry_after_s)
         return None
+
+    def restore(self, record: BreakerRecord, *, wall_now: float) -> None:
+        """Carry on from ``record``: an open breaker stays open until its cool-down has passed.
+
+        ``wall_now`` is the wall-clock time this breaker's monotonic ``clock()`` stands for now.
+        A probe that was in flight when the session stopped is forgotten: the next call may probe.
+        """
+        self.state, self.reason, self.trips = record.state, record.reason, record.trips
+        self.consecutive_failures = record.consecutive_failures
+        self._window.clear()
+        self._window.extend(record.window)
+        self._open_for = record.open_for_s
+        self._opened_at = self.clock() - max(0.0, wall_now - record.opened_at)
+        self._probe_in_flight = False
 
     # --- internals ----------------------------------------------------------------
 

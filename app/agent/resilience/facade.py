@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from app.agent.events.core import Event
 from app.agent.resilience.config import ResilienceConfig
+from app.agent.resilience.restore import restore_retry_engine, restore_tool_breakers
 from app.agent.resilience.retry import RetryEngine
 from app.agent.resilience.tax import RetryTax
 from app.agent.resilience.tool_breakers import ToolBreakers
@@ -42,3 +43,11 @@ class Resilience:
         self.tool_breaker_open = self.tools.open_reason
         self.charge_discarded = self.tax.charge_discarded
         self.charge_resent = self.tax.charge_resent
+
+    def restore(self, events: Iterable[Event], *, wall_now: float | None = None) -> None:
+        """Carry on from a resumed session's stored events (``restore.py``): the retry bucket, the
+        counts and every breaker as the session left them. ``wall_now`` defaults to ``time.time()``."""
+        stored = list(events)
+        now = time.time() if wall_now is None else wall_now
+        restore_retry_engine(self.retry, stored, wall_now=now)
+        restore_tool_breakers(self.tools, stored, wall_now=now)

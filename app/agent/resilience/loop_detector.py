@@ -28,11 +28,14 @@ import hashlib
 import json
 import re
 from collections import Counter, deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from app.agent.resilience.config import ResilienceConfig
+from app.agent.events.core import Event
 from app.agent.events.resilience import LoopDetected
+from app.agent.resilience.config import ResilienceConfig
+from app.agent.resilience.restore import replay_loop_detector
 
 LOOP_HALT_EXIT_CODE = 3
 
@@ -107,6 +110,10 @@ class LoopDetector:
         self._empty_in_row = 0
         self._semantic_in_row.clear()
         self._turn_hits = 0
+
+    def restore(self, events: Iterable[Event]) -> None:
+        """Carry on from a resumed session: replay what it observed (``restore.py``)."""
+        replay_loop_detector(self, events)
 
     # --- observations -------------------------------------------------------------
 

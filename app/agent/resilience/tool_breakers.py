@@ -21,6 +21,19 @@ from app.agent.resilience.config import ResilienceConfig
 Emit = Callable[[Event], None]
 
 
+def tool_breaker_outcome(status: str, exit_code: int | None = None, crashed: bool = False) -> str:
+    """What a finished tool call means for its breaker: ``failure``, ``success``,
+    ``validation`` (the model's semantic error: neutral) or ``neutral``."""
+    outcome = classify_tool_outcome(status, exit_code)
+    if outcome == "validation":
+        return "validation"
+    if outcome == "timeout" or crashed:
+        return "failure"
+    if outcome in ("ok", "nonzero_exit", "tool_error"):
+        return "success"
+    return "neutral"
+
+
 class ToolBreakers:
     def __init__(
         self, config: ResilienceConfig, *, clock: Callable[[], float] = time.monotonic, emit: Emit | None = None
@@ -42,13 +55,13 @@ class ToolBreakers:
         """Count a finished tool call on its breaker and its semantic-error counter."""
         emit = emit or self._emit
         breaker = self.breaker(name)
-        outcome = classify_tool_outcome(status, exit_code)
+        outcome = tool_breaker_outcome(status, exit_code, crashed)
         if outcome == "validation":
             self.semantic_errors[name] += 1
             breaker.record_neutral()
-        elif outcome == "timeout" or crashed:
-            announce(breaker.record_failure("crashed" if crashed else outcome), emit)
-        elif outcome in ("ok", "nonzero_exit", "tool_error"):
+        elif outcome == "failure":
+            announce(breaker.record_failure("crashed" if crashed else "timeout"), emit)
+        elif outcome == "success":
             announce(breaker.record_success(), emit)
         else:
             breaker.record_neutral()
