@@ -133,6 +133,18 @@ def core_001_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS(name="core_002_usage_source")
+def core_002_usage_source(db: sqlite_utils.Database) -> None:
+    """Where each call's usage came from (provider | estimated | none), and a proxy's hidden retries.
+
+    Rows written before this knew only ``usage_reported``; they counted litellm's
+    estimates as reported, so they are marked ``provider`` only where that flag is set.
+    """
+    db.execute("alter table model_calls add column usage_source text not null default 'none'")
+    db.execute("update model_calls set usage_source = 'provider' where usage_reported = 1")
+    db.execute("alter table model_calls add column upstream_retries integer")
+
+
 def known_migration_names() -> set[str]:
     _load_features()
     return {m.name for m in MIGRATIONS._migrations}

@@ -10,6 +10,10 @@ tokenizer is assumed to be off by a constant and an approximate one by a factor.
 
 Accuracy is measured honestly: each call's prediction is made *before* that
 call is added, and the badge reports the 95th percentile of those errors.
+Only provider-reported counts are samples, and once a few exist, a count that
+disagrees wildly with the prediction (off by more than a factor of
+``_OUTLIER_FACTOR``) is rejected as an outlier, not averaged in -- unless
+``_REGIME_CHANGE`` such counts come in a row, which is the model, not noise.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from typing import TypedDict
 
 _FIT_SAMPLES = 60  # pairwise slopes over the most recent calls only (60 → 1,770 pairs)
 _SLOPE_RANGE = (0.25, 4.0)
+_OUTLIER_FACTOR = 2.0
+_OUTLIER_MIN_SAMPLES = 3  # fewer samples predict too little to call anything an outlier
+_REGIME_CHANGE = 3
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,8 @@ class ModelCalibration:
         self._errors: deque[float] = deque(maxlen=window)
         self.scale = 1.0
         self.overhead = 0.0
+        self.rejected = 0  # outliers left out
+        self._rejected_in_row = 0
         self._summary: dict[bool, CalibrationStats] = {}
 
     @property
@@ -68,16 +77,28 @@ class ModelCalibration:
         return max(0, round(self.scale * estimated + self.overhead))
 
     def add(self, estimated: int, provider: int) -> Sample | None:
-        """Record one call; returns the sample, or None when either count is missing."""
+        """Record one call; returns the sample, or None when either count is missing or it is an outlier."""
         if estimated <= 0 or provider <= 0:
             return None
         sample = Sample(estimated=estimated, provider=provider, predicted=self.predict(estimated))
+        if self._outlier(sample):
+            self.rejected += 1
+            self._rejected_in_row += 1
+            self._summary.clear()
+            return None
+        self._rejected_in_row = 0
         if self.samples:  # the very first prediction is a guess, not a measured error
             self._errors.append(abs(sample.predicted - provider) / provider * 100)
         self.samples.append(sample)
         self._fit()
         self._summary.clear()
         return sample
+
+    def _outlier(self, sample: Sample) -> bool:
+        if self.n < _OUTLIER_MIN_SAMPLES or sample.predicted <= 0 or self._rejected_in_row + 1 >= _REGIME_CHANGE:
+            return False
+        off = sample.provider / sample.predicted
+        return off > _OUTLIER_FACTOR or off < 1 / _OUTLIER_FACTOR
 
     @property
     def median_ratio(self) -> float:
@@ -96,7 +117,8 @@ class ModelCalibration:
         if p95 is None:
             return f"uncalibrated (n={self.n})" if self.n else ("≈ uncalibrated" if approximate else "uncalibrated")
         shown = f"{p95:.1f}" if p95 < 10 else f"{p95:.0f}"
-        return f"±{shown}% p95, n={self.n}"
+        rejected = f", {self.rejected} outlier{'' if self.rejected == 1 else 's'} left out" if self.rejected else ""
+        return f"±{shown}% p95, n={self.n}{rejected}"
 
     def as_dict(self, approximate: bool = False) -> CalibrationStats:
         """The statistics for events and the pane (cached until the next sample)."""

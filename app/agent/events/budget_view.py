@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.agent.events.budget import CalibrationUpdated, CompactionPerformed, ContextMeasured
-from app.agent.events.core import Event, ModelCallFinished, SessionStarted, TurnStarted
+from app.agent.events.core import USAGE_ESTIMATED, CallStatus, Event, ModelCallFinished, SessionStarted, TurnStarted
+
+NO_PROVIDER_COUNTS = "no provider counts"  # the server never reported usage: nothing to calibrate against
 
 RECENT_COMPACTIONS = 5
 UNATTRIBUTED = "unattributed"
@@ -60,6 +62,11 @@ class Legend:
     over_window: bool
 
 
+def _uncounted(usage: dict[str, Any]) -> bool:
+    """The provider did not count this call: litellm estimated it, or there are no counts."""
+    return usage.get("source") == USAGE_ESTIMATED or not usage.get("prompt_tokens")
+
+
 @dataclass
 class BudgetState:
     """What the Context budget pane renders."""
@@ -73,6 +80,8 @@ class BudgetState:
     compactions: list[CompactionPerformed] = field(default_factory=list)
     provider_prompt_tokens: int | None = None  # the last call's reported prompt (imports have nothing else)
     per_turn_basis: str = ""  # local (Cockpit's own count) | provider (imported sessions): never mixed
+    provider_counted_calls: int = 0  # calls whose response carried usage
+    uncounted_calls: int = 0  # calls answered without usage (estimated or none)
     version: int = 0  # bumped by every event that changes what is shown
 
     def apply(self, event: Event) -> None:
@@ -84,27 +93,39 @@ class BudgetState:
         elif isinstance(event, ContextMeasured):
             self.measured = event
             self.model = event.model or self.model
-            self.badge = str(event.calibration.get("badge") or self.badge)
+            self._set_badge(str(event.calibration.get("badge") or self.badge))
             if self.per_turn_basis != "local":
                 self.per_turn, self.per_turn_basis = {}, "local"
             # Local counts: unchanged messages keep their count, so growth is the prompt's own growth.
             self.per_turn[event.turn or self.turn] = event.local_total
             self.version += 1
         elif isinstance(event, CalibrationUpdated):
-            self.badge = event.badge
+            self._set_badge(event.badge)
             self.last_unattributed = event.unattributed
             self.version += 1
         elif isinstance(event, CompactionPerformed):
             self.compactions = [*self.compactions, event][-RECENT_COMPACTIONS:]
             self.version += 1
+        elif isinstance(event, ModelCallFinished) and event.status is CallStatus.OK and _uncounted(event.usage or {}):
+            self.uncounted_calls += 1
+            self._set_badge(self.badge)
+            self.version += 1
         elif isinstance(event, ModelCallFinished) and (event.usage or {}).get("prompt_tokens"):
             # Sessions without local measurements (imported from other agents) still show
             # what the provider counted, turn by turn.
+            self.provider_counted_calls += 1
             self.provider_prompt_tokens = int(event.usage["prompt_tokens"])
             if self.per_turn_basis != "local":
                 self.per_turn_basis = "provider"
                 self.per_turn[event.turn or self.turn] = self.provider_prompt_tokens
             self.version += 1
+
+    def _set_badge(self, badge: str) -> None:
+        """The calibration's badge, unless the server never reported usage: then say so."""
+        if not self.provider_counted_calls and self.uncounted_calls:
+            n = self.uncounted_calls
+            badge = f"{NO_PROVIDER_COUNTS} ({n} call{'' if n == 1 else 's'})"
+        self.badge = badge
 
     # --- read by the pane ---------------------------------------------------------------
 
