@@ -123,6 +123,7 @@ def build_session(
     from app.agent.loop import Agent
     from app.agent.model import LiteLLMModel
     from app.agent.session import Session, new_session_id
+    from app.permission_files import ConfigRuleFile, load_rules
 
     workspace = resolve_workspace(options.workspace)
     previous = resolve_resume(store.db, options) if (options.resume and store is not None) else None
@@ -151,7 +152,8 @@ def build_session(
     bus = EventBus(session_id, start_seq=start_seq)
     if store is not None:
         bus.subscribe(store_sink(store), required=True)
-    approvals = ApprovalPolicy(human=human, mode=config.permission_mode)
+    approvals = ApprovalPolicy(human=human, mode=config.permission_mode, rule_file=ConfigRuleFile(workspace),
+                               rules=load_rules(settings.permissions, settings.path, workspace))
     features = _features(settings, bus, store, config, model)
     agent = Agent(
         model=model,
@@ -259,7 +261,7 @@ def _budget(settings: Settings, store: Any | None, session_id: str, model: "Lite
         config = BudgetConfig.from_dict(settings.budget)
     except ValueError as exc:
         raise ConfigError(f"{settings.path}: [budget] {exc}") from None
-    budget = ContextBudget(model.name, config, recall_tool=RecallOutputTool.name)
+    budget = ContextBudget(model.name, config, recall_tool=RecallOutputTool.name, server_window=_server_window(model))
     if store is not None:
         from storage.budget import calibration_samples
         from storage.queries import tool_output
@@ -293,6 +295,16 @@ def _restore_resilience(db: Any, session_id: str, features: dict[str, Any]) -> N
     events = [event_from_dict(row) for row in events_of_types(db, session_id, RESTORED_TYPES)]
     features["resilience"].restore(events)
     features["loop_detector"].restore(events)
+
+
+def _server_window(model: "LiteLLMModel") -> Any:
+    """For an OpenAI-compatible server: ask it for the context window (once, when first needed)."""
+    api_base = model.api_base
+    if not api_base or not api_base.startswith(("http://", "https://")):
+        return None
+    from app.agent.budget.server_window import server_context_window
+
+    return lambda: server_context_window(api_base, model.name)
 
 
 def _resilience(settings: Settings, bus: "EventBus", store: Any | None, config: "AgentConfig") -> dict[str, Any]:

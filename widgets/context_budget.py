@@ -302,7 +302,7 @@ class ContextBudgetPane(Widget):
             return Text("No measurement yet: the budget appears with the first model call.", self._style("muted"))
         approx = "≈" if m.estimate_is_approximate else ""
         level = self._style(m.level)
-        source = {"litellm": "litellm", "config": "config"}.get(m.advertised_source, "ASSUMED")
+        source = {"litellm": "litellm", "config": "config", "server": "server"}.get(m.advertised_source, "ASSUMED")
         text = Text()
         text.append(f"{approx}{tokens_text(m.used)}", level)
         text.append(" used · ")

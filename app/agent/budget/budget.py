@@ -41,6 +41,7 @@ class ContextBudget:
         calibration: CalibrationBook | None = None,
         recall_tool: str | None = None,
         window_lookup: Callable[[str], dict[str, Any] | None] | None = None,
+        server_window: Callable[[], int | None] | None = None,  # asks the server, for models litellm lacks
     ) -> None:
         self.model = model
         self.config = config
@@ -49,6 +50,7 @@ class ContextBudget:
         self.originals: dict[str, str] = {}  # tool_call_id -> full text before compaction changed it
         self._override = advertised_window if advertised_window is not None else config.advertised_window
         self._window_lookup = window_lookup
+        self._server_window = server_window
         self._window: Window | None = None
         self._tokenizer: Tokenizer | None = None
         self._counter: MessageCounter | None = None
@@ -69,7 +71,8 @@ class ContextBudget:
     def window(self) -> Window:
         if self._window is None:
             self._window = resolve_window(
-                self.model, override=self._override, default=self.config.default_window, lookup=self._window_lookup
+                self.model, override=self._override, default=self.config.default_window, lookup=self._window_lookup,
+                server=self._server_window,
             )
         return self._window
 

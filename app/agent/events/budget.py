@@ -43,7 +43,7 @@ class ContextMeasured(Event):
     tokenizer: str = ""
     estimate_is_approximate: bool = True
     advertised: int = 0
-    advertised_source: str = "assumed"  # config | litellm | assumed
+    advertised_source: str = "assumed"  # config | litellm | server | assumed
     fixed: int = 0  # system + preamble + tool definitions + unattributed
     reserve: int = 0  # reserved for the model's output (max_tokens)
     buffer: int = 0  # kept free so that compaction itself can run
