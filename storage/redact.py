@@ -32,11 +32,10 @@ SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNO
 SECRET_KEY = re.compile(
     r"(api[_-]?key|secret|password|passwd|credential|access[_-]?token|auth[_-]?token|^token$)", re.IGNORECASE
 )
-# Every key SECRET_KEY matches contains one of these: a JSON text without any needs no walk for keys.
-_KEY_HINTS = ("key", "secret", "passw", "credential", "access", "auth", '"token"')
 MIN_SECRET_LEN = 6  # shorter values are not treated as secrets (too many false hits)
 MIN_PARTIAL_LEN = 4  # a cut-off piece of a secret at least this long is removed at a text's ends
 KEY_REDACTED = "[redacted]"
+_KEYS_REMEMBERED = 10_000
 
 
 def _json_escaped(value: str) -> str:
@@ -53,6 +52,7 @@ class Redactor:
         # One compiled alternation, longest first, so a secret containing another is replaced whole.
         ordered = sorted(self.names, key=lambda value: (-len(value), value))
         self.pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self._credential_keys: dict[Any, bool] = {}  # key → SECRET_KEY matches it (keys repeat a lot)
         self.secrets = sorted(((name, value) for name, value in secrets.items() if len(value) >= MIN_SECRET_LEN),
                               key=lambda item: -len(item[1]))
 
@@ -83,11 +83,25 @@ class Redactor:
     def scrub_json(self, value: Any) -> tuple[Any, str]:
         """``value`` scrubbed and its JSON text; the walk runs only when the text shows it is needed."""
         text = json.dumps(value, ensure_ascii=False)
-        lowered = text.lower()
-        if not any(hint in lowered for hint in _KEY_HINTS) and not any(secret in text for secret in self.names):
+        if not any(secret in text for secret in self.names) and not self._has_credential(value):
             return value, text  # (substring tests: many times faster than any regex over the text)
         value = self.scrub(value)
         return value, json.dumps(value, ensure_ascii=False)
+
+    def _has_credential(self, value: Any) -> bool:
+        """Is there a non-empty string under a credential key (keys only: strings are not searched)?"""
+        if isinstance(value, dict):
+            for key, item in value.items():
+                hit = self._credential_keys.get(key)
+                if hit is None:
+                    hit = bool(SECRET_KEY.search(str(key)))
+                    if len(self._credential_keys) < _KEYS_REMEMBERED:
+                        self._credential_keys[key] = hit
+                if (hit and isinstance(item, str) and item) or self._has_credential(item):
+                    return True
+        elif isinstance(value, list):
+            return any(self._has_credential(item) for item in value)
+        return False
 
     def scrub_text(self, text: str, /) -> str:
         """``text`` without secrets, whole or cut: a secret's beginning at the very end of ``text``,
