@@ -15,7 +15,7 @@ from typing import Any
 from app import paths
 
 TOP_LEVEL = {"model", "api_base", "fallback_model", "theme", "feedback_rate"}
-TABLES = {"agent", "budget", "resilience", "feedback", "keys", "ui"}
+TABLES = {"agent", "budget", "resilience", "feedback", "keys", "ui", "sandbox"}
 
 
 class ConfigError(Exception):
@@ -36,6 +36,7 @@ class Settings:
     feedback: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     ui: dict[str, Any] = field(default_factory=dict)
+    sandbox: dict[str, Any] = field(default_factory=dict)  # where commands run: app/agent/tools/sandbox.py
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -1,7 +1,8 @@
-"""The status bar: model, workspace, session, steps, tokens, cost, elapsed, permission mode.
+"""The status bar: permission mode, sandbox, model, workspace, session, steps, tokens, cost, elapsed.
 
 It is fed events through :meth:`StatusBar.apply` and reads time from an
-injected ``clock`` (so snapshots can freeze it). YOLO mode is shown loudly.
+injected ``clock`` (so snapshots can freeze it). YOLO mode is shown loudly, and
+so is a session whose commands run unsandboxed (from ``SandboxState``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from app.agent.events.core import SandboxState
 from app.agent.events.format import money, tokens
 from widgets.session_stats import REDUCED_TYPES, SessionStats, clock_text
 
@@ -51,6 +53,7 @@ class StatusBar(Static):
         super().__init__("", id=id)
         self.clock = clock
         self.stats = SessionStats()
+        self.sandbox: SandboxState | None = None  # until the session says
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh_text)
@@ -58,11 +61,14 @@ class StatusBar(Static):
 
     def apply(self, event: ev.Event) -> None:
         self.stats.apply(event, self.clock())
-        if event.type in REDUCED_TYPES:
+        if isinstance(event, SandboxState):
+            self.sandbox = event
+        if event.type in REDUCED_TYPES or isinstance(event, SandboxState):
             self.refresh_text()
 
     def reset(self) -> None:
         self.stats = SessionStats()
+        self.sandbox = None
         self.refresh_text()
 
     def watch_permission_mode(self) -> None:
@@ -93,5 +99,11 @@ class StatusBar(Static):
             cost=money(s.cost_usd),
             elapsed=clock_text(s.elapsed(self.clock())),
         )
-        # The permission mode comes first, so a narrow terminal never hides YOLO.
-        return Content.styled(f" {mode} ", mode_style) + line
+        # The permission mode and the sandbox come first, so a narrow terminal never hides YOLO or "unsandboxed".
+        return Content.styled(f" {mode} ", mode_style) + self.sandbox_badge() + line
+
+    def sandbox_badge(self) -> Content:
+        if self.sandbox is None:
+            return Content("")
+        style = "$text-success" if self.sandbox.backend else "bold $text-error on $error 30%"
+        return Content(" ") + Content.styled(f" {self.sandbox.label} ", style)

@@ -30,6 +30,8 @@ from app.agent.resilience.classify import classify_model_error
 from app.agent.resilience.errors import ContextWindowExceeded, ResilienceError, RetryBudgetExhausted
 from app.agent.resilience.idempotency import DirectInvoker, IdempotencyLedger, OnceOnlyInvoker
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput, finished_event
+from app.agent.tools.sandbox import Sandbox, default_sandbox
+from app.agent.tools.sandbox_escalation import ApprovalEscalation
 from app.agent.tools.scrub import NO_SCRUBBER, Scrubber
 from app.agent.tools.registry import InvalidCall, ToolRegistry, default_tools
 
@@ -62,6 +64,7 @@ class Agent:
         ledger: IdempotencyLedger | None = None,  # side effects apply at most once
         session_id: str = "",
         scrubber: Scrubber = NO_SCRUBBER,  # secrets out of tool output before it is capped
+        sandbox: Sandbox | None = None,  # where commands run; None: the default configuration's
     ) -> None:
         self.model = model
         self.tools = tools if tools is not None else default_tools()
@@ -77,6 +80,7 @@ class Agent:
         self.summarizer = summarizer
         self.fallback_model = fallback_model
         self.scrubber = scrubber
+        self.sandbox = sandbox if sandbox is not None else default_sandbox()
         self.invoker: ToolInvoker = OnceOnlyInvoker(ledger, session_id) if ledger is not None else DirectInvoker()
         self._last_call: tuple[str, str, dict[str, Any]] | None = None  # (row id, model, usage) of the last reply
         self.turn = sum(1 for m in self.messages if m.get("role") == "user")
@@ -247,7 +251,8 @@ class Agent:
         self.emit(ev.ToolCallValidated(tool_call_id=call.id, name=call.name, arguments=args))
         cfg = self.config
         ctx = ToolContext(workspace=self.workspace, timeout_s=cfg.tool_timeout_s, output_cap_chars=cfg.output_cap_chars,
-                          scrubber=self.scrubber)
+                          scrubber=self.scrubber, sandbox=self.sandbox,
+                          escalation=ApprovalEscalation(self.approvals.human, call.id, self.emit))
         reason = self.resilience.tool_breaker_open(call.name, emit=self.emit)
         if reason:
             return self._finish(base, ev.ToolStatus.TOOL_ERROR, f"{call.name} is temporarily disabled: {reason}")

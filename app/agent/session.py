@@ -56,8 +56,13 @@ class Session:
                 parent_id=self.parent_id,
             )
         )
+        sandbox = self.agent.sandbox
+        self.bus.emit(sandbox.state())
+        notice = sandbox.notice()
+        if notice is not None:
+            self.bus.emit(notice)
         if not self.resumed and not self.agent.messages:
-            self.agent.append_message(system_message(self.agent.workspace))
+            self.agent.append_message(system_message(self.agent.workspace, sandbox))
 
     async def run_task(self, text: str) -> TurnResult:
         self.last = await self.agent.run_turn(text)

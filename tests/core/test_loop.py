@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-
-import pytest
 
 from app.agent.events import core as ev
 from tests.core.helpers import make_session
+from tests.support.processes import all_gone, running, unique_sleep
 
 
 
@@ -111,10 +109,11 @@ async def test_cost_limit_counts_litellm_cost(workspace, tmp_path, write_script)
 
 
 async def test_interrupt_mid_bash_kills_the_command_and_keeps_the_session_usable(workspace, tmp_path, write_script):
-    marker = workspace / "pid.txt"
+    marker = workspace / "started.txt"
+    sleeper = unique_sleep()  # found by its command line: in the sandbox's PID namespace $$ means nothing here
     model = write_script(
         [
-            {"tool_calls": [{"name": "bash", "arguments": {"command": f"echo $$ > {marker}; sleep 30"}}]},
+            {"tool_calls": [{"name": "bash", "arguments": {"command": f"echo started > {marker}; {sleeper}"}}]},
             {"text": "second task answered"},
         ]
     )
@@ -125,16 +124,18 @@ async def test_interrupt_mid_bash_kills_the_command_and_keeps_the_session_usable
         if marker.exists() and marker.read_text().strip():
             break
         await asyncio.sleep(0.05)
-    pid = int(marker.read_text())
+    for _ in range(200):
+        if running(sleeper):
+            break
+        await asyncio.sleep(0.05)
+    assert running(sleeper)
     task.cancel()
     result = await task
     assert result.outcome == "interrupted"
     assert events.of(ev.Interrupted)
     cancelled = events.of(ev.ToolCallFinished)[0]
     assert cancelled.status is ev.ToolStatus.CANCELLED
-    await asyncio.sleep(0.2)
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    assert await all_gone(sleeper)
     # Every tool call has its result, so the next turn is a valid conversation.
     again = await session.run_task("next")
     assert again.outcome == "completed" and again.answer == "second task answered"

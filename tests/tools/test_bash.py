@@ -1,6 +1,10 @@
+"""The bash tool. The process-group tests read host pids (``echo $$``), so they run unsandboxed
+(``HOST``); tests/tools/test_sandbox.py kills through bubblewrap's PID namespace."""
+
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import time
@@ -11,6 +15,14 @@ import pytest
 
 from app.agent.tools.base import ToolContext
 from app.agent.tools.bash import Bash, BoundedOutput
+from app.agent.tools.sandbox import SandboxConfig, detect
+
+HOST = detect(SandboxConfig(mode="off"))
+
+
+@pytest.fixture
+def host_ctx(ctx: ToolContext) -> ToolContext:
+    return dataclasses.replace(ctx, sandbox=HOST)
 
 
 def _alive(pid: int) -> bool:
@@ -110,7 +122,7 @@ async def test_output_cap_keeps_head_and_tail_and_the_full_output(ctx: ToolConte
 
 
 async def test_timeout_kills_the_whole_process_group(ws: Path) -> None:
-    ctx = ToolContext(workspace=ws, timeout_s=1.0)  # caps the larger timeout the call asks for
+    ctx = ToolContext(workspace=ws, timeout_s=1.0, sandbox=HOST)  # caps the larger timeout the call asks for
     command = "echo leader $$; sh -c 'sleep 30 & echo child $!; sleep 30'"
     started = time.monotonic()
     out = await Bash().run({"command": command, "timeout_s": 60}, ctx)
@@ -121,9 +133,9 @@ async def test_timeout_kills_the_whole_process_group(ws: Path) -> None:
     assert await _all_gone([child], pgid=leader)
 
 
-async def test_cancellation_kills_the_group_and_propagates(ws: Path, ctx: ToolContext) -> None:
+async def test_cancellation_kills_the_group_and_propagates(ws: Path, host_ctx: ToolContext) -> None:
     command = "echo $$ > leader.pid; sh -c 'sleep 30 & echo $! > child.pid; sleep 30'"
-    task = asyncio.create_task(Bash().run({"command": command}, ctx))
+    task = asyncio.create_task(Bash().run({"command": command}, host_ctx))
     child = int(await _wait_for_file(ws / "child.pid"))
     leader = int(await _wait_for_file(ws / "leader.pid"))
     assert _alive(child)
@@ -133,7 +145,7 @@ async def test_cancellation_kills_the_group_and_propagates(ws: Path, ctx: ToolCo
     assert await _all_gone([child], pgid=leader)
 
 
-async def test_cancellation_while_the_shell_starts_kills_what_it_started(ws: Path, ctx: ToolContext) -> None:
+async def test_cancellation_while_the_shell_starts_kills_what_it_started(ws: Path, host_ctx: ToolContext) -> None:
     """The race behind the flaky test above: Esc lands before asyncio has connected the pipes.
 
     asyncio then kills only the shell and waits for the output to close, which the commands
@@ -141,7 +153,7 @@ async def test_cancellation_while_the_shell_starts_kills_what_it_started(ws: Pat
     gets no turn between the shell starting and the cancel, so the cancel always lands there.
     """
     command = "echo $$ > leader.pid; sh -c 'sleep 30 & echo $! > child.pid; sleep 30'"
-    task = asyncio.create_task(Bash().run({"command": command}, ctx))
+    task = asyncio.create_task(Bash().run({"command": command}, host_ctx))
     while not _children_of(os.getpid()):
         await asyncio.sleep(0)  # one step at a time, until the shell is spawned
     child = int(_wait_for_file_blocking(ws / "child.pid"))
@@ -153,17 +165,17 @@ async def test_cancellation_while_the_shell_starts_kills_what_it_started(ws: Pat
 
 
 async def test_background_child_holding_the_output_is_stopped(
-    ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
+    host_ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("app.agent.tools.bash.DRAIN_S", 0.2)
-    out = await Bash().run({"command": "sleep 30 & echo bg $!"}, ctx)
+    out = await Bash().run({"command": "sleep 30 & echo bg $!"}, host_ctx)
     assert out.exit_code == 0 and not out.is_error
     assert "background processes still holding the output were stopped" in out.text
     assert await _all_gone(_pids(out.text, "bg"))
 
 
-async def test_background_child_with_redirected_output_keeps_running(ctx: ToolContext) -> None:
-    out = await Bash().run({"command": "sleep 30 > /dev/null 2>&1 & echo bg $!"}, ctx)
+async def test_background_child_with_redirected_output_keeps_running(host_ctx: ToolContext) -> None:
+    out = await Bash().run({"command": "sleep 30 > /dev/null 2>&1 & echo bg $!"}, host_ctx)
     pid = _pids(out.text, "bg")[0]
     try:
         assert out.text == f"bg {pid}"

@@ -15,10 +15,16 @@ from app.agent.loop import Agent
 from app.agent.model import LiteLLMModel
 from app.agent.session import Session
 from app.agent.tools.registry import default_tools
+from app.agent.tools.sandbox import SandboxConfig, detect
 from app.runtime import store_sink
 from app.tui.app import CockpitApp
 from storage.db import open_db
 from storage.store import EventStore
+
+
+# The TUI tests are about the screen: commands run unsandboxed on every machine, so the
+# status bar (and every snapshot) says "unsandboxed" whether or not bubblewrap is installed.
+UNSANDBOXED = detect(SandboxConfig(mode="off"))
 
 
 class FrozenClock:
@@ -80,6 +86,7 @@ class Harness:
             approvals=ApprovalPolicy(human=approver, mode=self.mode),
             config=AgentConfig(permission_mode=self.mode, tool_timeout_s=60),
             messages=messages,
+            sandbox=UNSANDBOXED,
         )
         session = Session(bus, agent, resumed=bool(overrides.get("resume")))
         self.sessions.append(session)

@@ -26,6 +26,7 @@ class ApprovalRequest:
     name: str
     arguments: dict[str, Any]
     preview: str = ""
+    kind: str = "tool"  # tool | sandbox_escalation: run a command the sandbox blocked once outside it
 
 
 @dataclass

@@ -303,6 +303,7 @@ class ApprovalRequested(Event):
     name: str = ""
     arguments: dict[str, Any] = field(default_factory=dict)
     preview: str = ""  # the command or the diff to show
+    kind: str = "tool"  # tool | sandbox_escalation (run one blocked command outside the sandbox)
 
 
 @dataclass(kw_only=True)
@@ -314,6 +315,7 @@ class ApprovalResolved(Event):
     reason: str = ""
     scope: str = ""  # for allow_always: tool name or command prefix
     automatic: bool = False  # decided by the permission mode, not a person
+    kind: str = "tool"  # as in ApprovalRequested
 
 
 @dataclass(kw_only=True)
@@ -369,6 +371,24 @@ class Notice(Event):
     level: str = "info"  # info | warning | error
     message: str = ""
     detail: str = ""
+
+
+@dataclass(kw_only=True)
+class SandboxState(Event):
+    """Where this session's commands run: the OS sandbox and its network, or none and why."""
+
+    type: ClassVar[str] = "sandbox_state"
+    backend: str = ""  # bwrap | sandbox-exec | "" (unsandboxed)
+    network: bool = True  # commands can reach the network
+    reason: str = ""  # unsandboxed: why
+    required: bool = False  # [sandbox] require: commands are refused without a sandbox
+
+    @property
+    def label(self) -> str:
+        """``bwrap · net off``, ``bwrap · net on`` or ``unsandboxed``."""
+        if not self.backend:
+            return "unsandboxed"
+        return f"{self.backend} · net {'on' if self.network else 'off'}"
 
 
 @dataclass(kw_only=True)

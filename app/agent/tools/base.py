@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from app.agent.events.core import ToolCallFinished, ToolStatus
+from app.agent.tools.sandbox import NO_ESCALATION, Escalation, Sandbox, default_sandbox
 from app.agent.tools.scrub import NO_SCRUBBER, Scrubber
 
 
@@ -27,6 +28,8 @@ class ToolContext:
     timeout_s: float = 120.0
     output_cap_chars: int = 30_000
     scrubber: Scrubber = NO_SCRUBBER  # secrets out of the output, before it is capped
+    sandbox: Sandbox = field(default_factory=default_sandbox)  # where commands run (tools/sandbox.py)
+    escalation: Escalation = NO_ESCALATION  # asks whether a command the sandbox blocked may run outside it
     extra: dict[str, Any] = field(default_factory=dict)
 
 

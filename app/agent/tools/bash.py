@@ -3,6 +3,9 @@
 The command runs in its own session (so in its own process group) with stdin
 closed and stderr merged into stdout. On timeout or interrupt the whole group
 gets SIGTERM, then SIGKILL after a short grace, so background children die too.
+It runs in the context's OS sandbox (``tools/sandbox.py``); when it fails
+because of the sandbox, the context's escalation asks whether it may run once
+outside it, and the result says what happened.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ import signal
 from asyncio.subprocess import Process
 from collections import deque
 from collections.abc import Coroutine
+from dataclasses import replace
 from typing import Any
 
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput
 from app.agent.tools.output import cap_output
+from app.agent.tools.sandbox import Sandbox, SandboxDenial
 from app.agent.tools.scrub import NO_SCRUBBER, Scrubber
 from app.agent.tools.validation import require_valid
 
@@ -57,15 +62,41 @@ class Bash:
         except ToolError as exc:
             return ToolOutput(str(exc), is_error=True)
         timeout = min(float(args.get("timeout_s", ctx.timeout_s)), ctx.timeout_s)
+        refusal = ctx.sandbox.refusal()
+        if refusal:
+            return ToolOutput(refusal, is_error=True)
+        output = await self._execute(args["command"], timeout, ctx.sandbox, ctx)
+        blocked = ctx.sandbox.diagnose(output.full_output or output.text) if output.is_error else None
+        if blocked is None or output.timed_out:
+            return output
+        return await self._escalate(args, timeout, ctx, output, blocked)
+
+    async def _escalate(
+        self, args: dict[str, Any], timeout: float, ctx: ToolContext, output: ToolOutput, blocked: SandboxDenial
+    ) -> ToolOutput:
+        """A command the sandbox blocked: run once outside it if allowed, and say so either way."""
+        refused = await ctx.escalation.allow_unsandboxed(self.name, args, blocked)
+        data = {"sandbox_blocked": blocked.kind, "escalated": refused is None}
+        if refused is not None:
+            note = f"\n[sandbox: the command failed because {blocked.explanation()}; not run outside the sandbox: {refused}]"
+            full = output.full_output + note if output.full_output is not None else None
+            return replace(output, text=output.text + note, full_output=full, data=data)
+        rerun = await self._execute(args["command"], timeout, ctx.sandbox.lifted(), ctx)
+        note = (f"[sandbox: the command failed because {blocked.explanation()}; the user allowed it to run once "
+                "outside the sandbox, and this is the output of that run]\n")
+        full = note + rerun.full_output if rerun.full_output is not None else None
+        return replace(rerun, text=note + rerun.text, full_output=full, data=data)
+
+    async def _execute(self, command: str, timeout: float, sandbox: Sandbox, ctx: ToolContext) -> ToolOutput:
         try:
-            proc = await _spawn_uncancelled(asyncio.create_subprocess_shell(
-                args["command"],
+            proc = await _spawn_uncancelled(asyncio.create_subprocess_exec(
+                *sandbox.wrap(["/bin/sh", "-c", command], ctx.workspace),
                 cwd=ctx.workspace,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
-                env={**os.environ, **_ENV},
+                env={**sandbox.environment(os.environ, ctx.workspace), **_ENV},
             ))
         except OSError as exc:
             return ToolOutput(f"could not start the shell in {ctx.workspace}: {exc}", is_error=True)
@@ -103,7 +134,7 @@ def _result(
 ) -> ToolOutput:
     full = output.text(ctx.scrubber).rstrip("\n")  # secrets out before any cut
     notes = []
-    if stray:
+    if stray:  # never in the sandbox: its processes end with the command
         notes.append(
             "[background processes still holding the output were stopped; "
             "redirect their output (cmd > log 2>&1 &) to keep them running]"
