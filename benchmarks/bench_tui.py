@@ -266,24 +266,30 @@ def bench_streams(tmp: Path, history_turns: int = 0) -> tuple[float, bool]:
     return lag_ms, writes == 0
 
 
-def _history(turns: int) -> list[dict]:
-    """A long conversation: each turn a task, an answer of six paragraphs, a tool call and its result."""
-    history: list[dict] = []
+def _history(turns: int):
+    """A long session: each turn a task, an answer of six paragraphs, a tool call and its result,
+    folded as a resume folds the stored events."""
+    from app.agent.events import core as ev
+    from app.agent.events.transcript_view import TranscriptFold
+
+    events: list[ev.Event] = []
     for t in range(turns):
-        call = {"id": f"c{t}", "type": "function", "function": {"name": "read_file", "arguments": '{"path": "a.py"}'}}
-        history += [
-            {"role": "user", "content": f"question {t}"},
-            {"role": "assistant", "content": "\n\n".join(f"paragraph {p} of answer {t} " * 5 for p in range(6)), "tool_calls": [call]},
-            {"role": "tool", "tool_call_id": f"c{t}", "content": "x = 1\n" * 20},
+        answer = "\n\n".join(f"paragraph {p} of answer {t} " * 5 for p in range(6))
+        events += [
+            ev.TurnStarted(turn=t + 1, user_text=f"question {t}"),
+            ev.ModelCallFinished(call_id=f"m{t}", turn=t + 1, text=answer),
+            ev.ToolCallRequested(tool_call_id=f"c{t}", name="read_file", arguments_raw='{"path": "a.py"}'),
+            ev.ToolCallFinished(tool_call_id=f"c{t}", name="read_file", result="x = 1\n" * 20),
+            ev.TurnFinished(turn=t + 1, steps=2),
         ]
-    return history
+    return TranscriptFold.of(events)
 
 
 async def _rendered_at(app, length: int) -> float:
     """When the whole answer is in the Markdown widget, parsed, mounted and painted."""
-    while not app.transcript.assistant_messages or len(app.transcript.assistant_messages[0].source) < length:
+    while not app.transcript.assistant_messages or len(app.transcript.assistant_messages[-1].source) < length:
         await asyncio.sleep(0.002)
-    markdown = app.transcript.assistant_messages[0]
+    markdown = app.transcript.assistant_messages[-1]
     async with markdown.lock:  # the last append has been parsed and its blocks mounted
         pass
     painted = asyncio.Event()
