@@ -11,6 +11,7 @@ notification, never a crash.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,10 +58,7 @@ class Palette:
         self.app.run_guarded(self.app.switch_session(), "session")
 
     def resume_session(self) -> None:
-        if self.app.database is None:
-            self.app.notify("No database: sessions cannot be resumed.", severity="warning")
-            return
-        self.app.run_guarded(self._pick_session(), "resume")
+        self._with_database(self._pick_session, "resume", "No database: sessions cannot be resumed.")
 
     async def _pick_session(self) -> None:
         from app.tui.session_files import resumable_sessions
@@ -79,10 +77,7 @@ class Palette:
         )
 
     def open_sessions(self) -> None:
-        if self.app.database is None:
-            self.app.notify("No database: there are no stored sessions to show.", severity="warning")
-            return
-        self.app.run_guarded(self._open_sessions(), "sessions")
+        self._with_database(self._open_sessions, "sessions", "No database: there are no stored sessions to show.")
 
     async def _open_sessions(self) -> None:
         from app.tui.screens.sessions import SessionsScreen
@@ -163,15 +158,19 @@ class Palette:
         self.app.notify(str(paths.home()), title="Cockpit data folder", timeout=15)
 
     def feedback_report(self) -> None:
-        if self.app.database is None:
-            self.app.notify("No database: there is no feedback to report.", severity="warning")
-            return
-        self.app.run_guarded(self._open_feedback_report(), "feedback")
+        self._with_database(self._open_feedback_report, "feedback", "No database: there is no feedback to report.")
 
     async def _open_feedback_report(self) -> None:
         from app.tui.screens.feedback import FeedbackScreen
 
         self.app.push_screen(FeedbackScreen(await self._own_connection()))
+
+    def _with_database(self, work: Callable[[], Awaitable[None]], group: str, missing: str) -> None:
+        """Run ``work()`` as a guarded worker, or say ``missing`` when the app has no database."""
+        if self.app.database is None:
+            self.app.notify(missing, severity="warning")
+            return
+        self.app.run_guarded(work(), group)
 
     async def _own_connection(self) -> Any:
         """A connection of the screen's own, so its reads never interleave with the store's writes."""
