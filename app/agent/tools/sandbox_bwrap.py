@@ -39,12 +39,12 @@ def bwrap_argv(
     if network:
         for path in RESOLVER_DIRS:
             args += ["--ro-bind-try", path, path]
-    for path in read:
-        expanded = os.path.expanduser(path)
-        args += ["--ro-bind-try", expanded, expanded]
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"]
     if home and home != "/" and not _within(home, ws):
         args += ["--tmpfs", home]  # an empty home: caches work, the user's dotfiles stay out
+    for path in read:  # after the tmpfs mounts, which would hide them
+        expanded = os.path.expanduser(path)
+        args += ["--ro-bind-try", expanded, expanded]
     args += ["--bind", ws, ws, "--chdir", ws, "--"]
     return args + list(argv)
 
