@@ -1,8 +1,9 @@
 """No secret value anywhere Cockpit writes: a secret scan over real ``cockpit run`` sessions.
 
 Secret-looking environment variables are set; scripted bash calls print them
-(``env``, ``printenv``, one straddling the output cap, a cut-off prefix at the
-very end of an output). Then every table and column of the database (FTS shadow
+(``env``, ``printenv``; and from a ``.env`` file in the workspace, for when the
+command's sandbox does not pass them on: one straddling the output cap, a
+cut-off prefix at the very end of an output). Then every table and column of the database (FTS shadow
 tables included), every file under the data folder, the ``--json`` output and
 every export format are scanned for any 12-character piece of a secret, in any
 case (the full-text index lowercases what it stores).
@@ -93,14 +94,15 @@ def test_no_secret_reaches_the_database_the_data_folder_the_output_or_an_export(
 ):
     cockpit_home.mkdir(parents=True, exist_ok=True)
     (cockpit_home / "config.toml").write_text(f"[agent]\noutput_cap_chars = {CAP}\n", encoding="utf-8")
+    (workspace / ".env").write_text("".join(f"{k}={v}\n" for k, v in secret_env.items()), encoding="utf-8")
     bash = lambda command: {"tool_calls": [{"name": "bash", "arguments": {"command": command}}]}  # noqa: E731
     script = write_script([
         bash("env"),
-        bash("printenv OPENAI_API_KEY; echo $ANTHROPIC_API_KEY; echo token=$GITHUB_TOKEN"),
+        bash("printenv OPENAI_API_KEY; echo $ANTHROPIC_API_KEY; echo token=$GITHUB_TOKEN; cat .env"),
         # the key straddles the cut of the head (400 characters), and the output is capped
-        bash("printf '%0390d' 0; printenv OPENAI_API_KEY; printf '%03000d' 0"),
+        bash("printf '%0390d' 0; printenv OPENAI_API_KEY || sed -n 's/^OPENAI_API_KEY=//p' .env; printf '%03000d' 0"),
         # a cut-off prefix at the very end of an output
-        bash("printenv MY_SERVICE_SECRET | head -c 16"),
+        bash("sed -n 's/^MY_SERVICE_SECRET=//p' .env | head -c 16"),
         {"text": "Done."},
     ])
     outputs = []
@@ -120,7 +122,8 @@ def test_no_secret_reaches_the_database_the_data_folder_the_output_or_an_export(
     # what was there is still there, redacted
     events = [json.loads(line) for line in outputs[0].splitlines()]
     results = [e["result"] for e in events if e["type"] == "tool_call_finished"]
-    assert "[redacted:OPENAI_API_KEY]" in results[1] and "token=[redacted:GITHUB_TOKEN]" in results[1]
+    assert "OPENAI_API_KEY=[redacted:OPENAI_API_KEY]" in results[1]
+    assert "GITHUB_TOKEN=[redacted:GITHUB_TOKEN]" in results[1]
     assert "omitted from the middle" in results[2]
     assert results[3].startswith("[redacted:MY_SERVICE_SECRET…]")
     conn = sqlite3.connect(db_path)
