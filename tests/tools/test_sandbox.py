@@ -308,3 +308,46 @@ def test_the_sandbox_table_is_read_and_checked(tmp_path: Path) -> None:
                          ({"nework": True}, "unknown key(s) nework")]:
         with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
             SandboxConfig.from_dict(bad)
+
+
+# --- what the session says ---------------------------------------------------------------------
+
+
+def test_the_session_announces_its_sandbox_and_tells_the_model(workspace: Path, tmp_path: Path, write_script,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.settings import Settings
+    from tests.core.helpers import make_session
+
+    monkeypatch.setattr("app.agent.tools.sandbox.shutil.which", lambda name: None)
+    session, events, _ = make_session(write_script([{"text": "hi"}]), workspace, tmp_path / "c.db", settings=Settings())
+    session.start()
+    state, notice = events.of(ev.SandboxState), events.of(ev.Notice)
+    assert [s.label for s in state] == ["unsandboxed"] and state[0].reason == "bubblewrap (bwrap) is not installed"
+    assert [n.message for n in notice] == ["Commands run unsandboxed: bubblewrap (bwrap) is not installed."]
+    prompt = session.agent.messages[0]["content"]
+    assert "Commands run unsandboxed: bubblewrap (bwrap) is not installed." in prompt
+    assert "you cannot reach outside it" not in prompt
+
+
+@needs_bwrap
+def test_a_sandboxed_session_says_so_once_and_quietly(workspace: Path, tmp_path: Path, write_script) -> None:
+    from app.settings import Settings
+    from tests.core.helpers import make_session
+
+    session, events, _ = make_session(write_script([{"text": "hi"}]), workspace, tmp_path / "c.db", settings=Settings())
+    session.start()
+    assert [s.label for s in events.of(ev.SandboxState)] == ["bwrap · net off"] and not events.of(ev.Notice)
+    assert f"Only {workspace} is writable" in session.agent.messages[0]["content"]
+
+
+def test_the_status_bar_shows_the_sandbox_within_80_columns() -> None:
+    from widgets.status_bar import StatusBar
+
+    bar = StatusBar(clock=lambda: 0.0)
+    bar.stats.model = "openai/gpt-4o-mini"
+    assert "sandbox" not in bar.status_line().plain and "bwrap" not in bar.status_line().plain
+    for state, label in [(ev.SandboxState(backend="bwrap", network=False), "bwrap · net off"),
+                         (ev.SandboxState(backend="bwrap", network=True), "bwrap · net on"),
+                         (ev.SandboxState(backend="", reason="none"), "unsandboxed")]:
+        bar.apply(state)
+        assert bar.status_line().plain[:80].startswith(f" ask   {label}  openai/gpt-4o-mini · ")
