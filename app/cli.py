@@ -25,7 +25,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--api-base", help="base URL of an OpenAI-compatible server (with --model openai/<name>)")
     g.add_argument("--workspace", type=Path, default=Path.cwd(), help="project folder the agent works in (default: .)")
     g.add_argument("--yes", action="store_true", help="approve every write and command without asking")
-    g.add_argument("--permission-mode", choices=("ask", "accept_edits", "yolo"), help="ask (default), accept_edits or yolo")
+    g.add_argument("--permission-mode", choices=("ask", "accept_edits", "plan", "yolo"),
+                   help="ask (default), accept_edits, plan (read-only) or yolo")
     g.add_argument("--max-steps", type=int, help="model calls per task (default 50)")
     g.add_argument("--max-cost", type=float, help="USD per session (default 5.0)")
     g.add_argument("--max-time", type=float, help="seconds per task (default 1800)")

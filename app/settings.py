@@ -15,7 +15,7 @@ from typing import Any
 from app import paths
 
 TOP_LEVEL = {"model", "api_base", "fallback_model", "theme", "feedback_rate"}
-TABLES = {"agent", "budget", "resilience", "feedback", "keys", "ui", "sandbox"}
+TABLES = {"agent", "budget", "resilience", "feedback", "keys", "ui", "permissions", "sandbox"}
 
 
 class ConfigError(Exception):
@@ -36,6 +36,7 @@ class Settings:
     feedback: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     ui: dict[str, Any] = field(default_factory=dict)
+    permissions: dict[str, Any] = field(default_factory=dict)  # allow/deny rules: app/permission_files.py
     sandbox: dict[str, Any] = field(default_factory=dict)  # where commands run: app/agent/tools/sandbox.py
 
 
@@ -44,7 +45,8 @@ def load_settings(path: Path | None = None) -> Settings:
     if not path.exists():
         return Settings(path=path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}. Fix the file or move it away.") from None
     except UnicodeDecodeError as exc:
@@ -68,6 +70,10 @@ def load_settings(path: Path | None = None) -> Settings:
         if not isinstance(value, dict):
             raise ConfigError(f"{path}: [{table}] must be a table")
         setattr(settings, table, value)
+    if settings.permissions:
+        from app.permission_files import check_table
+
+        check_table(settings.permissions, path, text)
     return settings
 
 

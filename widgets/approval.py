@@ -1,10 +1,13 @@
-"""The inline approval prompt: the command or the diff, and three answers.
+"""The inline approval prompt: the command or the diff, and four answers.
 
-Allow once (``y``), always allow (``a``: this tool, or for ``bash`` this command
-prefix, scope ``"bash:<prefix>"``), deny (``n``) with an optional reason typed
-in the field (Enter there denies with it). The widget only announces the
-answer with :class:`ApprovalPrompt.Decided`; the app resolves the agent's
-future. Escape is the app's: it denies and interrupts.
+Allow once (``y``); always allow, for this session (``a``) or saved for this
+project (``p``, into ``.cockpit/config.toml``), adding the rules the core
+proposed in ``request.always`` (``bash(git diff *)``, one per command of the
+line; none when the line has something no rule can vouch for, and then the
+prompt says why); deny (``n``) with an optional reason typed in the field
+(Enter there denies with it). The widget only announces the answer with
+:class:`ApprovalPrompt.Decided`; the app resolves the agent's future. Escape is
+the app's: it denies and interrupts.
 """
 
 from __future__ import annotations
@@ -17,18 +20,9 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Input, Static
 
-from app.agent.events.approvals import ApprovalDecision, ApprovalRequest, command_prefix
+from app.agent.events.approvals import ApprovalDecision, ApprovalRequest, Remember, ToolKind
 from widgets.code_view import code_content
 from widgets.tool_format import PREVIEW_LINES, call_body, short_args, truncate_lines
-
-
-def always_scope(request: ApprovalRequest) -> tuple[str, str]:
-    """(scope, button label) for "always allow"."""
-    if request.name == "bash":
-        prefix = command_prefix(str(request.arguments.get("command", "")))
-        if prefix:
-            return f"bash:{prefix}", f"Always allow `{prefix}`"
-    return request.name, f"Always allow {request.name}"
 
 
 class ApprovalPrompt(Vertical, can_focus=True):
@@ -51,7 +45,10 @@ class ApprovalPrompt(Vertical, can_focus=True):
 
     BINDINGS = [
         Binding("y", "allow", "Allow once", id="approval.allow", tooltip="Run this call once"),
-        Binding("a", "always", "Always allow", id="approval.always", tooltip="Allow this tool (or command prefix) from now on"),
+        Binding("a", "always", "Always allow", id="approval.always",
+                tooltip="Allow calls like this one for the rest of this session (the rule is shown on the button)"),
+        Binding("p", "always_project", "Always in this project", id="approval.always_project",
+                tooltip="Allow calls like this one from now on in this project (saved in .cockpit/config.toml)"),
         Binding("n", "deny", "Deny", id="approval.deny", tooltip="Refuse this call; the model is told"),
     ]
 
@@ -70,14 +67,14 @@ class ApprovalPrompt(Vertical, can_focus=True):
     def __init__(self, request: ApprovalRequest) -> None:
         super().__init__(classes="approval")
         self.request = request
-        self.scope, self.always_label = always_scope(request)
+        self.scope = ", ".join(request.always)  # the rules an "always" answer adds
         self.decided = False
         what = short_args(request.name, request.arguments, width=70)
         self.border_title = f"{request.name} needs your approval"
         self._summary = what
 
     def compose(self) -> ComposeResult:
-        verb = "run" if self.request.name == "bash" else "change"
+        verb = "run" if self.request.tool_kind is ToolKind.COMMAND else "change"
         yield Static(
             Content.from_markup("[b]$name[/b] wants to $verb [b]$what[/b]", name=self.request.name, verb=verb, what=self._summary)
         )
@@ -90,10 +87,17 @@ class ApprovalPrompt(Vertical, can_focus=True):
             yield Static(code_content(shown, lexer), classes="approval-preview")
         with Horizontal(classes="approval-buttons"):
             yield Button("Allow once (y)", id="allow", variant="success", compact=True)
-            yield Button(f"{self.always_label} (a)", id="always", variant="primary", compact=True)
+            always = Content.from_markup("Always: [b]$rules[/b] (a)", rules=self.scope) if self.scope else "Always (a)"
+            yield Button(always, id="always", variant="primary", compact=True, disabled=not self.scope)
+            yield Button("In this project (p)", id="always_project", variant="primary", compact=True,
+                         disabled=not self.scope)
             yield Button("Deny (n)", id="deny", variant="error", compact=True)
         yield Input(placeholder="Reason for denying (optional) — Enter denies with it", classes="approval-reason", compact=True)
-        yield Static("y allow once · a always allow · n deny · Esc deny and interrupt", classes="approval-hint")
+        if not self.scope and self.request.no_always:
+            yield Static(Content.from_markup("No “always” rule for this: $why", why=self.request.no_always),
+                         classes="approval-hint")
+        yield Static("y allow once · a always (session) · p always (project) · n deny · Esc deny and interrupt",
+                     classes="approval-hint")
 
     # --- answers ------------------------------------------------------------------
 
@@ -101,7 +105,14 @@ class ApprovalPrompt(Vertical, can_focus=True):
         self.decide(ApprovalDecision("allow"))
 
     def action_always(self) -> None:
-        self.decide(ApprovalDecision("allow_always", scope=self.scope))
+        self._always(Remember.SESSION)
+
+    def action_always_project(self) -> None:
+        self._always(Remember.PROJECT)
+
+    def _always(self, remember: Remember) -> None:
+        if self.scope:  # nothing to remember: the buttons are disabled and the keys do nothing
+            self.decide(ApprovalDecision("allow_always", scope=self.scope, remember=remember))
 
     def action_deny(self) -> None:
         reason = self.query_one(".approval-reason", Input).value.strip()
@@ -117,7 +128,9 @@ class ApprovalPrompt(Vertical, can_focus=True):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        {"allow": self.action_allow, "always": self.action_always, "deny": self.action_deny}[event.button.id or "deny"]()
+        actions = {"allow": self.action_allow, "always": self.action_always,
+                   "always_project": self.action_always_project, "deny": self.action_deny}
+        actions[event.button.id or "deny"]()
 
     @on(Input.Submitted)
     def _reason_submitted(self, event: Input.Submitted) -> None:

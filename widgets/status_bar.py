@@ -22,7 +22,8 @@ from widgets.session_stats import REDUCED_TYPES, SessionStats, clock_text
 if TYPE_CHECKING:
     from app.agent.events import core as ev
 
-MODE_LABELS = {"ask": "ask", "accept_edits": "accept edits", "yolo": "YOLO"}
+MODE_LABELS = {"ask": "ask", "accept_edits": "accept edits", "plan": "plan (read-only)", "yolo": "YOLO"}
+MODE_STYLES = {"yolo": "bold $text-error on $error 30%", "plan": "bold $text-success on $success 20%"}
 
 
 def display_model(name: str) -> str:
@@ -84,7 +85,7 @@ class StatusBar(Static):
     def status_line(self) -> Content:
         s = self.stats
         mode = MODE_LABELS.get(self.permission_mode, self.permission_mode)
-        mode_style = "bold $text-error on $error 30%" if self.permission_mode == "yolo" else "$text-primary on $primary 15%"
+        mode_style = MODE_STYLES.get(self.permission_mode, "$text-primary on $primary 15%")
         workspace = PurePath(s.workspace).name if s.workspace else "—"
         line = Content.from_markup(
             " [b $text]$model[/] · $workspace · session $session · $activity · step $steps · "

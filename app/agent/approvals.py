@@ -1,9 +1,12 @@
-"""Approvals for tools with side effects.
+"""Approvals for tool calls.
 
-``ApprovalPolicy`` applies the permission mode and the "allow always" rules,
-and asks a human (an :class:`Approver`) only when it must; ``review`` is the
-whole flow the loop runs for a call with side effects. The TUI's approver
-resolves a future from a widget; the headless one answers from ``--yes``.
+``ApprovalPolicy`` applies the permission mode and the permission rules
+(:mod:`app.agent.permissions`: deny rules, plan mode, allow rules from the
+config and from "always" answers) and asks a human (an :class:`Approver`) only
+when it must; ``review`` is the whole flow the loop runs for a call. A read is
+never asked about, only refused by a deny rule. The TUI's approver resolves a
+future from a widget; the headless one answers from ``--yes``. "Always for this
+project" rules are written by a :class:`RuleFile` (the app's config file).
 """
 
 from __future__ import annotations
@@ -11,17 +14,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 from app.agent.errors import describe
 from app.agent.events import core as ev
-from app.agent.events.approvals import (
-    EDIT_TOOLS,
-    ApprovalDecision,
-    ApprovalRequest,
-    PermissionMode,
-    command_prefix,
-)
+from app.agent.events.approvals import ApprovalDecision, ApprovalRequest, PermissionMode, Remember, ToolKind
+from app.agent.permissions.decide import Action, RuleSet, Verdict, decide, suggest_rules
+from app.agent.permissions.rules import Rule, parse_rule
 from app.agent.tools.base import Previews, Tool, ToolContext
 
 
@@ -46,42 +46,103 @@ class HeadlessApprover:
         )
 
 
+@runtime_checkable
+class Gated(Protocol):
+    """A tool the permission rules know: ``bash(…)``, ``edit(…)`` or ``read(…)``."""
+
+    permission_kind: ToolKind
+
+
+class RuleFile(Protocol):
+    """Where "always for this project" rules are kept; raises OSError or ValueError when it cannot write."""
+
+    def add(self, text: str, *, deny: bool = False) -> Rule: ...
+
+    def remove(self, rule: Rule, *, deny: bool = False) -> None: ...
+
+
+class NoRuleFile:
+    """No project to write to (headless runs, tests): "always for this project" stays in the session."""
+
+    def add(self, text: str, *, deny: bool = False) -> Rule:
+        raise OSError("no project configuration file to write to")
+
+    def remove(self, rule: Rule, *, deny: bool = False) -> None:
+        raise OSError("no project configuration file to change")
+
+
+def tool_kind(tool: Tool) -> ToolKind:
+    return tool.permission_kind if isinstance(tool, Gated) else ToolKind.OTHER
+
+
+def subject_of(kind: ToolKind, args: dict[str, Any]) -> str:
+    """What a rule is matched against: the command line, or the path."""
+    if kind is ToolKind.COMMAND:
+        return str(args.get("command", ""))
+    return str(args.get("path", "."))
+
+
 @dataclass
 class ApprovalPolicy:
     human: Approver
     mode: PermissionMode = PermissionMode.ASK
-    always_tools: set[str] = field(default_factory=set)
-    always_prefixes: set[str] = field(default_factory=set)
+    rules: RuleSet = field(default_factory=RuleSet)
+    rule_file: RuleFile = field(default_factory=NoRuleFile)
 
-    def automatic(self, request: ApprovalRequest) -> ApprovalDecision | None:
-        if self.mode is PermissionMode.YOLO:
-            return ApprovalDecision("allow", reason="permission mode: yolo", automatic=True)
-        if self.mode is PermissionMode.ACCEPT_EDITS and request.name in EDIT_TOOLS:
-            return ApprovalDecision("allow", reason="permission mode: accept edits", automatic=True)
-        if request.name in self.always_tools:
-            return ApprovalDecision("allow", reason=f"always allowed: {request.name}", automatic=True)
-        if request.name == "bash":
-            prefix = command_prefix(str(request.arguments.get("command", "")))
-            if prefix and prefix in self.always_prefixes:
-                return ApprovalDecision("allow", reason=f"always allowed: bash {prefix}", automatic=True)
-        return None
+    def automatic(self, request: ApprovalRequest, workspace: Path) -> ApprovalDecision | None:
+        """The decision the mode or a rule makes without asking, or None to ask."""
+        verdict = decide(self.mode, self.rules, request.tool_kind, subject_of(request.tool_kind, request.arguments),
+                         workspace)
+        return _decision(verdict)
 
     async def ask(self, request: ApprovalRequest) -> ApprovalDecision:
         decision = await self.human.decide(request)
         if decision.decision == "allow_always":
-            if request.name == "bash" and decision.scope.startswith("bash:"):
-                self.always_prefixes.add(decision.scope.split(":", 1)[1])
+            if not request.always:  # nothing a rule could cover: this once
+                decision.decision = "allow"
             else:
-                self.always_tools.add(request.name)
-                decision.scope = decision.scope or request.name
+                decision.scope = ", ".join(self.remember(request.always, decision.remember, decision))
         return decision
+
+    def remember(self, texts: tuple[str, ...], remember: Remember, decision: ApprovalDecision) -> list[str]:
+        """Add "always" rules for the session, or write them for the project; the rules' texts."""
+        added: list[str] = []
+        for text in texts:
+            rule = parse_rule(text)
+            if remember is Remember.PROJECT:
+                try:
+                    rule = self.rule_file.add(text)
+                except (OSError, ValueError) as exc:
+                    decision.reason = f"not saved for the project ({describe(exc)}); allowed for this session"
+            self.rules.allow.append(rule)
+            added.append(rule.text)
+        return added
+
+    def remove_rule(self, rule: Rule, *, deny: bool = False) -> None:
+        """Forget a rule (the palette's "Permission rules…"); a rule from a config file is removed there too."""
+        kept = self.rules.deny if deny else self.rules.allow
+        if rule.source.scope != "session":
+            self.rule_file.remove(rule, deny=deny)
+        kept.remove(rule)
+
+    def reviews(self, tool: Tool) -> bool:
+        """Whether the loop must call :meth:`review`: side effects, or a read a deny rule may refuse."""
+        return tool.side_effects or (tool_kind(tool) is ToolKind.READ and bool(self.rules.of(ToolKind.READ, deny=True)))
+
+    def request_for(self, tool: Tool, args: dict[str, Any], ctx: ToolContext, tool_call_id: str) -> ApprovalRequest:
+        kind = tool_kind(tool)
+        always, no_always = suggest_rules(kind, subject_of(kind, args), ctx.workspace)
+        return ApprovalRequest(tool_call_id=tool_call_id, name=tool.name, arguments=args,
+                               preview=_preview(tool, args, ctx), tool_kind=kind, always=always, no_always=no_always)
 
     async def review(
         self, tool: Tool, args: dict[str, Any], ctx: ToolContext, *, tool_call_id: str, emit: Callable[[ev.Event], Any]
     ) -> str | None:
         """Decide on one call, announced as events: None when allowed, else the message for the model."""
-        request = ApprovalRequest(tool_call_id=tool_call_id, name=tool.name, arguments=args, preview=_preview(tool, args, ctx))
-        decision = self.automatic(request)
+        if not tool.side_effects:
+            return self._check_read(tool, args, ctx, tool_call_id=tool_call_id, emit=emit)
+        request = self.request_for(tool, args, ctx, tool_call_id)
+        decision = self.automatic(request, ctx.workspace)
         if decision is None:
             emit(ev.ApprovalRequested(tool_call_id=tool_call_id, name=tool.name, arguments=args, preview=request.preview))
             try:
@@ -90,19 +151,36 @@ class ApprovalPolicy:
                 emit(ev.ApprovalResolved(tool_call_id=tool_call_id, name=tool.name, decision="deny",
                                          reason="interrupted before an answer"))
                 raise
-        emit(
-            ev.ApprovalResolved(
-                tool_call_id=tool_call_id,
-                name=tool.name,
-                decision=decision.decision,
-                reason=decision.reason,
-                scope=decision.scope,
-                automatic=decision.automatic,
-            )
-        )
+        _announce(decision, tool_call_id, tool.name, emit)
         if decision.allowed:
             return None
+        if decision.by_rule:
+            return decision.reason
         return "The user denied this tool call." + (f" Reason: {decision.reason}" if decision.reason else "")
+
+    def _check_read(self, tool: Tool, args: dict[str, Any], ctx: ToolContext, *, tool_call_id: str,
+                    emit: Callable[[ev.Event], Any]) -> str | None:
+        """A call without side effects runs unasked, unless a deny rule refuses it."""
+        kind = tool_kind(tool)
+        if kind is not ToolKind.READ:
+            return None
+        decision = _decision(decide(self.mode, self.rules, kind, subject_of(kind, args), ctx.workspace))
+        if decision is None or decision.allowed:
+            return None
+        _announce(decision, tool_call_id, tool.name, emit)
+        return decision.reason
+
+
+def _decision(verdict: Verdict) -> ApprovalDecision | None:
+    if verdict.action is Action.ASK:
+        return None
+    return ApprovalDecision(verdict.action.value, reason=verdict.reason, scope=verdict.rule, automatic=True,
+                            by_rule=bool(verdict.rule))
+
+
+def _announce(decision: ApprovalDecision, tool_call_id: str, name: str, emit: Callable[[ev.Event], Any]) -> None:
+    emit(ev.ApprovalResolved(tool_call_id=tool_call_id, name=name, decision=decision.decision, reason=decision.reason,
+                             scope=decision.scope, automatic=decision.automatic))
 
 
 def _preview(tool: Tool, args: dict[str, Any], ctx: ToolContext) -> str:

@@ -31,7 +31,7 @@ class AgentConfig:
                     kwargs[key] = PermissionMode(str(value).replace("-", "_"))
                 except ValueError:
                     raise ValueError(
-                        f"permission_mode must be one of ask, accept_edits, yolo (got {value!r})"
+                        f"permission_mode must be one of {', '.join(m.value for m in PermissionMode)} (got {value!r})"
                     ) from None
                 continue
             default = getattr(cls, key)

@@ -256,7 +256,7 @@ class Agent:
         reason = self.resilience.tool_breaker_open(call.name, emit=self.emit)
         if reason:
             return self._finish(base, ev.ToolStatus.TOOL_ERROR, f"{call.name} is temporarily disabled: {reason}")
-        if tool.side_effects:
+        if self.approvals.reviews(tool):
             try:
                 denied = await self.approvals.review(tool, args, ctx, tool_call_id=call.id, emit=self.emit)
             except asyncio.CancelledError:  # interrupted while the user was being asked

@@ -384,6 +384,9 @@ class CockpitApp(App[int]):
     def action_open_sessions(self) -> None:
         self.palette.open_sessions()
 
+    def action_cycle_permission_mode(self) -> None:
+        self.palette.cycle_permission_mode()
+
     def run_guarded(self, work: Any, group: str) -> None:
         """Run a coroutine as a worker; a failure becomes a notification, never a crash."""
 

@@ -8,8 +8,8 @@ Remap in the config file's ``[keys]`` table, binding id → key(s)::
     "prompt.newline" = "ctrl+j,shift+enter"
 
 The ids are those below (app-wide), ``prompt.send`` / ``prompt.newline`` (the
-input) and ``approval.allow`` / ``approval.always`` / ``approval.deny`` (the
-approval prompt).
+input) and ``approval.allow`` / ``approval.always`` / ``approval.always_project`` /
+``approval.deny`` (the approval prompt).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ APP_BINDINGS = [
             tooltip="Browse, search, resume, replay, export or delete stored sessions"),
     Binding("ctrl+b", "toggle_panes", "Panes", id="toggle-panes",
             tooltip="Show or hide the side column (context budget, retries, feedback)"),
+    Binding("shift+tab", "cycle_permission_mode", "Mode", id="permission-mode", priority=True, show=False,
+            tooltip="Cycle the permission mode: ask → accept edits → plan (read-only) → ask"),
     Binding("alt+left", "panes_wider", "Wider panes", id="panes-wider", show=False,
             tooltip="Make the side column wider"),
     Binding("alt+right", "panes_narrower", "Narrower panes", id="panes-narrower", show=False,
@@ -38,7 +40,7 @@ APP_BINDINGS = [
 ]
 
 WIDGET_BINDING_IDS = (
-    "prompt.send", "prompt.newline", "approval.allow", "approval.always", "approval.deny",
+    "prompt.send", "prompt.newline", "approval.allow", "approval.always", "approval.always_project", "approval.deny",
     # the Sessions and Replay screens
     "sessions.open", "sessions.resume", "sessions.replay", "sessions.export", "sessions.delete", "sessions.search",
     "sessions.sort", "sessions.sort_reverse", "sessions.here", "sessions.close", "sessions.confirm_delete",

@@ -15,8 +15,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.agent.events.approvals import PermissionMode
+from app.agent.events.approvals import PermissionMode, next_mode
 from app.tui.commands import PaletteCommand
+from app.tui.permission_rules import show_rules
 
 if TYPE_CHECKING:
     from app.agent.session import Session
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 PERMISSION_MODES = {
     "ask": ("ask", "Ask before every write, edit and command"),
     "accept_edits": ("accept edits", "Allow file writes and edits; ask before commands"),
+    "plan": ("plan", "Read-only: reads and read-only commands run; writes and other commands are refused (shift+tab)"),
     "yolo": ("yolo", "Allow everything without asking"),
 }
 
@@ -45,6 +47,8 @@ class Palette:
         for mode, (label, help_text) in PERMISSION_MODES.items():
             commands.append(PaletteCommand(f"Permission mode: {label}", help_text, lambda mode=mode: self.set_permission_mode(mode)))
         commands += [
+            PaletteCommand("Permission rules…", "The allow and deny rules, where each comes from; remove one",
+                           lambda: show_rules(self.app)),
             PaletteCommand("Open data folder", "Show where Cockpit keeps its database and config", self.data_folder),
             PaletteCommand("Compact now", "Summarize the conversation to free context", self.compact_now),
             PaletteCommand("Rate last task", "Give feedback on the last task", self.rate_last_task),
@@ -143,6 +147,9 @@ class Palette:
             app.runner.call(setattr, app.session.agent.approvals, "mode", value)
         app.status.permission_mode = value.value
         app.notify(f"Permission mode: {value.value.replace('_', ' ')}")
+
+    def cycle_permission_mode(self) -> None:
+        self.set_permission_mode(next_mode(PermissionMode(self.app.status.permission_mode)).value)
 
     def compact_now(self) -> None:
         self.app.panes.compact_now()

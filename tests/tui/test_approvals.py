@@ -94,14 +94,14 @@ async def test_always_allow_a_command_prefix_skips_the_next_prompt(harness, work
         await wait_open(pilot, app)
         await type_and_send(pilot, "echo things")
         prompt = await _until_prompt(pilot, app)
-        assert prompt.scope == "bash:echo"
+        assert prompt.scope == "bash(echo *)"
         await pilot.press("a")
         # b2 (echo …) runs without asking; b3 (touch …) asks again.
         await wait_until(pilot, lambda: app.transcript.pending_approvals and _pending(app).request.tool_call_id == "b3")
         assert (workspace / "two.txt").exists()
         await pilot.press("n")
         await wait_idle(pilot, app, h)
-        assert app.session.agent.approvals.always_prefixes == {"echo"}
+        assert [r.text for r in app.session.agent.approvals.rules.allow] == ["bash(echo *)"]
     resolved = {e.tool_call_id: (e.decision, e.automatic) for e in h.events.of(ev.ApprovalResolved)}
     assert resolved == {"b1": ("allow_always", False), "b2": ("allow", True), "b3": ("deny", False)}
     assert not (workspace / "three.txt").exists()

@@ -167,6 +167,8 @@ class TranscriptFold:
             return [self._change(k, i, status="denied", note=f"denied: {e.reason}" if e.reason else "denied")]
         if e.decision == "allow_always" and not e.automatic:
             return [self._change(k, i, note=f"always allowed from now on ({e.scope or e.name})")]
+        if e.automatic and e.scope and e.reason:  # a permission rule decided: say which
+            return [self._change(k, i, note=e.reason)]
         return []
 
     def _tool_call_started(self, e: ev.ToolCallStarted, i: int) -> list[int]:

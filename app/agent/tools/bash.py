@@ -19,6 +19,7 @@ from collections.abc import Coroutine
 from dataclasses import replace
 from typing import Any
 
+from app.agent.events.approvals import ToolKind
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput
 from app.agent.tools.output import cap_output
 from app.agent.tools.sandbox import Sandbox, SandboxDenial
@@ -50,6 +51,7 @@ class Bash:
         "additionalProperties": False,
     }
     side_effects = True
+    permission_kind = ToolKind.COMMAND  # bash(…) rules match its command line
     enforces_own_timeout = True  # kills its process group on timeout
 
     def preview(self, args: dict[str, Any], ctx: ToolContext) -> str:

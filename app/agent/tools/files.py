@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.agent.events.approvals import ToolKind
 from app.agent.tools.atomic import write_atomically
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput
 from app.agent.tools.output import run_checked
@@ -45,6 +46,7 @@ class ReadFile:
         "additionalProperties": False,
     }
     side_effects = False
+    permission_kind = ToolKind.READ
     enforces_own_timeout = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
@@ -121,6 +123,7 @@ class WriteFile:
         "additionalProperties": False,
     }
     side_effects = True
+    permission_kind = ToolKind.EDIT
     enforces_own_timeout = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
@@ -180,6 +183,7 @@ class EditFile:
         "additionalProperties": False,
     }
     side_effects = True
+    permission_kind = ToolKind.EDIT
     enforces_own_timeout = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
@@ -247,6 +251,7 @@ class ListDir:
         "additionalProperties": False,
     }
     side_effects = False
+    permission_kind = ToolKind.READ
     enforces_own_timeout = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:

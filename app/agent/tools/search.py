@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from app.agent.events.approvals import ToolKind
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput
 from app.agent.tools.output import cap_output, run_checked
 from app.agent.tools.regex import Pattern, compile_glob, compile_linear
@@ -51,6 +52,7 @@ class Glob:
         "additionalProperties": False,
     }
     side_effects = False
+    permission_kind = ToolKind.READ
     enforces_own_timeout = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
@@ -102,6 +104,7 @@ class Grep:
         "additionalProperties": False,
     }
     side_effects = False
+    permission_kind = ToolKind.READ
     enforces_own_timeout = False
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
