@@ -2,8 +2,9 @@
 
 Tables (all prefixed ``resilience_``):
 
-``resilience_idempotency``      one row per side effect key: pending → done with its result (a
-                                reference to the stored tool call, not a copy of its output).
+``resilience_idempotency``      one row per side effect key and the tool call that reserved it:
+                                pending → done with its result (a reference to the stored tool
+                                call, not a copy of its output).
 ``resilience_attempts``         every model-call attempt outcome and the engine's decision.
 ``resilience_breaker_changes``  every circuit breaker transition.
 ``resilience_loop_hits``        every doom-loop detector hit.
@@ -124,8 +125,16 @@ def _create_tables(db: sqlite_utils.Database) -> None:
     db.table(TAX).create_index(["session_id", "call_id", "attempt"], if_not_exists=True)
 
 
+def _idempotency_calls(db: sqlite_utils.Database) -> None:
+    """Each key names the tool call that reserved it: a resume finds what a killed call left behind."""
+    if "tool_call_id" not in db.table(IDEMPOTENCY).columns_dict:
+        db.table(IDEMPOTENCY).add_column("tool_call_id", str)
+    db.table(IDEMPOTENCY).create_index(["session_id", "tool_call_id"], if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("resilience_001_tables", _create_tables),
+    ("resilience_002_idempotency_calls", _idempotency_calls),
 ]
 
 
@@ -307,12 +316,14 @@ class SqliteLedger:
         self.clock = clock
         self.redactor = redactor or Redactor.from_environment()
 
-    def reserve(self, key: str, *, session_id: str, tool: str, args_digest: str) -> LedgerRow | None:
+    def reserve(
+        self, key: str, *, session_id: str, tool: str, args_digest: str, tool_call_id: str = ""
+    ) -> LedgerRow | None:
         with self.db.conn:
             cursor = self.db.execute(
-                f"insert or ignore into {IDEMPOTENCY} (key, session_id, tool, args_digest, status, created_ts) "
-                "values (?, ?, ?, ?, 'pending', ?)",
-                [key, session_id, tool, args_digest, self.clock()],
+                f"insert or ignore into {IDEMPOTENCY} (key, session_id, tool, args_digest, status, created_ts, "
+                "tool_call_id) values (?, ?, ?, ?, 'pending', ?, ?)",
+                [key, session_id, tool, args_digest, self.clock(), tool_call_id or None],
             )
         if cursor.rowcount == 1:
             return None
@@ -340,6 +351,15 @@ class SqliteLedger:
         if result is not None and result.get("tool_call_id"):
             result.update(self._stored_output(session_id, str(result["tool_call_id"])))
         return LedgerRow(key, session_id, tool, digest, status, result)
+
+    def for_call(self, session_id: str, tool_call_id: str) -> LedgerRow | None:
+        """The entry the tool call ``tool_call_id`` reserved (its latest), or None if it reserved none."""
+        found = self.db.execute(
+            f"select key from {IDEMPOTENCY} where session_id = ? and tool_call_id = ? "
+            "order by created_ts desc, rowid desc limit 1",
+            [session_id, tool_call_id],
+        ).fetchone()
+        return None if found is None else self.get(found[0])
 
     def _stored_output(self, session_id: str, tool_call_id: str) -> dict[str, Any]:
         """``text`` and ``full_output`` of the referenced tool call, as the store kept them."""

@@ -21,6 +21,7 @@ from app.agent.budget.config import BudgetConfig
 from app.agent.errors import ModelFailed, describe
 from app.agent.events.core import Event
 from app.agent.model import ModelReply
+from app.agent.resilience.idempotency import LedgerEntry
 from app.agent.tools.base import Tool, ToolContext, ToolOutput
 
 Messages = list[dict[str, Any]]
@@ -147,6 +148,10 @@ class ToolInvoker(Protocol):
     """Runs one validated, approved tool call."""
 
     async def invoke(self, tool: Tool, args: dict[str, Any], ctx: ToolContext, tool_call_id: str) -> ToolOutput: ...
+
+    def recorded_effect(self, tool_call_id: str) -> LedgerEntry | None:
+        """What the idempotency ledger knows of the call's effect (None: it never started)."""
+        ...
 
 
 class NoBudget(Budget):

@@ -29,6 +29,7 @@ from app.agent.model_call import stream_announced
 from app.agent.resilience.classify import classify_model_error
 from app.agent.resilience.errors import ContextWindowExceeded, ResilienceError, RetryBudgetExhausted
 from app.agent.resilience.idempotency import DirectInvoker, IdempotencyLedger, OnceOnlyInvoker
+from app.agent.resilience.unanswered_calls import close_unanswered
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput, finished_event
 from app.agent.tools.sandbox import Sandbox, default_sandbox
 from app.agent.tools.sandbox_escalation import ApprovalEscalation
@@ -93,7 +94,7 @@ class Agent:
         self.turn += 1
         started = time.monotonic()
         self.emit(ev.TurnStarted(turn=self.turn, user_text=user_text))
-        self._close_open_tool_calls("Cockpit stopped before this call ran")  # e.g. a resumed crash
+        self._close_open_tool_calls("Cockpit stopped before the turn finished")  # a resumed crash
         self.append_message({"role": "user", "content": user_text})
         self.loop_detector.start_turn()
         result = TurnResult(outcome="completed")
@@ -326,9 +327,8 @@ class Agent:
         self.emit(ev.MessagesReplaced(messages=list(self.messages), reason=reason))
 
     def _close_open_tool_calls(self, why: str) -> None:
-        """Give every unanswered tool call a result so the conversation stays valid."""
-        answered = {m.get("tool_call_id") for m in self.messages if m.get("role") == "tool"}
-        last = next((m for m in reversed(self.messages) if m.get("role") == "assistant"), {})
-        for call in last.get("tool_calls") or []:
-            if call["id"] not in answered:
-                self.append_message({"role": "tool", "tool_call_id": call["id"], "content": f"Not run: {why}."})
+        """Give every unanswered tool call a result, honest about what it may have done (``unanswered_calls``)."""
+        for closing in close_unanswered(self.messages, why, self.invoker.recorded_effect):
+            self.append_message({"role": "tool", "tool_call_id": closing.tool_call_id, "content": closing.text})
+            for notice in closing.notices:
+                self.emit(notice)

@@ -73,8 +73,11 @@ class LedgerEntry(Protocol):
 class IdempotencyLedger(Protocol):
     """Plain storage of keys; it enforces nothing (see :class:`IdempotencyGuard`)."""
 
-    def reserve(self, key: str, *, session_id: str, tool: str, args_digest: str) -> LedgerEntry | None:
-        """Record ``key`` as pending and return None; if the key exists, return its entry unchanged."""
+    def reserve(
+        self, key: str, *, session_id: str, tool: str, args_digest: str, tool_call_id: str = ""
+    ) -> LedgerEntry | None:
+        """Record ``key`` as pending (reserved by ``tool_call_id``) and return None; if the key
+        exists, return its entry unchanged."""
         ...
 
     def complete(self, key: str, result: dict[str, Any]) -> None:
@@ -82,6 +85,10 @@ class IdempotencyLedger(Protocol):
         ...
 
     def get(self, key: str) -> LedgerEntry | None: ...
+
+    def for_call(self, session_id: str, tool_call_id: str) -> LedgerEntry | None:
+        """The entry the tool call reserved (its latest), or None: the call never started its effect."""
+        ...
 
 
 @dataclass
@@ -92,6 +99,7 @@ class MemoryEntry:
     args_digest: str
     status: str = PENDING
     result: dict[str, Any] | None = None
+    tool_call_id: str = ""
 
 
 class MemoryLedger:
@@ -100,11 +108,14 @@ class MemoryLedger:
     def __init__(self) -> None:
         self._entries: dict[str, MemoryEntry] = {}
 
-    def reserve(self, key: str, *, session_id: str, tool: str, args_digest: str) -> MemoryEntry | None:
+    def reserve(
+        self, key: str, *, session_id: str, tool: str, args_digest: str, tool_call_id: str = ""
+    ) -> MemoryEntry | None:
         existing = self._entries.get(key)
         if existing is not None:
             return existing
-        self._entries[key] = MemoryEntry(key=key, session_id=session_id, tool=tool, args_digest=args_digest)
+        self._entries[key] = MemoryEntry(key=key, session_id=session_id, tool=tool, args_digest=args_digest,
+                                         tool_call_id=tool_call_id)
         return None
 
     def complete(self, key: str, result: dict[str, Any]) -> None:
@@ -114,6 +125,10 @@ class MemoryLedger:
 
     def get(self, key: str) -> MemoryEntry | None:
         return self._entries.get(key)
+
+    def for_call(self, session_id: str, tool_call_id: str) -> MemoryEntry | None:
+        found = [e for e in self._entries.values() if (e.session_id, e.tool_call_id) == (session_id, tool_call_id)]
+        return found[-1] if found else None
 
 
 @dataclass(frozen=True)
@@ -136,9 +151,11 @@ class IdempotencyGuard:
         tool: str,
         arguments: dict[str, Any],
         effect: Callable[[], Awaitable[dict[str, Any]]],
+        tool_call_id: str = "",
     ) -> Outcome:
         digest = arguments_digest(arguments)
-        existing = self.ledger.reserve(key, session_id=session_id, tool=tool, args_digest=digest)
+        existing = self.ledger.reserve(key, session_id=session_id, tool=tool, args_digest=digest,
+                                       tool_call_id=tool_call_id)
         if existing is not None:
             return Outcome(result=self._replay(existing, tool=tool, digest=digest), replayed=True)
         result = await effect()
@@ -165,6 +182,10 @@ class DirectInvoker:
     async def invoke(self, tool: Tool, args: dict[str, Any], ctx: ToolContext, tool_call_id: str) -> ToolOutput:
         return await run_with_timeout(tool, args, ctx)
 
+    def recorded_effect(self, tool_call_id: str) -> LedgerEntry | None:
+        """Nothing is remembered without a ledger."""
+        return None
+
 
 class OnceOnlyInvoker:
     """Side effects go through the idempotency ledger: the same call never applies twice."""
@@ -188,7 +209,8 @@ class OnceOnlyInvoker:
 
         try:
             outcome = await self.guard.run_once(
-                key, session_id=self.session_id, tool=tool.name, arguments=args, effect=effect
+                key, session_id=self.session_id, tool=tool.name, arguments=args, effect=effect,
+                tool_call_id=tool_call_id,
             )
         except (IdempotencyConflict, IdempotencyPending) as exc:
             raise ToolError(str(exc)) from exc
@@ -196,3 +218,7 @@ class OnceOnlyInvoker:
         text = r["text"] if not outcome.replayed else f"[already applied; recorded result]\n{r['text']}"
         return ToolOutput(text=text, is_error=r["is_error"], exit_code=r["exit_code"], timed_out=r["timed_out"],
                           full_output=r.get("full_output"))
+
+    def recorded_effect(self, tool_call_id: str) -> LedgerEntry | None:
+        """What the ledger knows of this call's effect: None (never started), pending or done."""
+        return self.guard.ledger.for_call(self.session_id, tool_call_id)
