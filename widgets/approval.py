@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Input, Static
 
+from app.agent.events.approvals import SANDBOX_ESCALATION
 from app.agent.events.approvals import ApprovalDecision, ApprovalRequest, Remember, ToolKind
 from widgets.code_view import code_content
 from widgets.tool_format import PREVIEW_LINES, call_body, short_args, truncate_lines
@@ -70,7 +71,8 @@ class ApprovalPrompt(Vertical, can_focus=True):
         self.scope = ", ".join(request.always)  # the rules an "always" answer adds
         self.decided = False
         what = short_args(request.name, request.arguments, width=70)
-        self.border_title = f"{request.name} needs your approval"
+        escalation = request.kind == SANDBOX_ESCALATION
+        self.border_title = f"{request.name} was blocked by the sandbox" if escalation else f"{request.name} needs your approval"
         self._summary = what
 
     def compose(self) -> ComposeResult:
@@ -78,6 +80,8 @@ class ApprovalPrompt(Vertical, can_focus=True):
         yield Static(
             Content.from_markup("[b]$name[/b] wants to $verb [b]$what[/b]", name=self.request.name, verb=verb, what=self._summary)
         )
+        if self.request.kind == SANDBOX_ESCALATION:  # why it asks: the command itself follows
+            yield Static(Content(self.request.preview))
         body = call_body(self.request.name, self.request.arguments, self.request.preview)
         code, lexer = body if body else (self.request.preview, "text")
         if code.strip():

@@ -29,6 +29,9 @@ def next_mode(mode: PermissionMode) -> PermissionMode:
     return MODE_CYCLE[(MODE_CYCLE.index(mode) + 1) % len(MODE_CYCLE)]
 
 
+SANDBOX_ESCALATION = "sandbox_escalation"  # an ApprovalRequest's kind: run a command the sandbox blocked outside it
+
+
 class ToolKind(str, enum.Enum):
     """What a tool does, for the permission rules (``bash(…)``, ``edit(…)``, ``read(…)``)."""
 

@@ -16,10 +16,9 @@ from typing import Any
 
 from app.agent.approvals import Approver
 from app.agent.events import core as ev
-from app.agent.events.approvals import ApprovalDecision, ApprovalRequest
+from app.agent.events.approvals import SANDBOX_ESCALATION as KIND
+from app.agent.events.approvals import ApprovalDecision, ApprovalRequest, ToolKind
 from app.agent.tools.sandbox import SandboxDenial
-
-KIND = "sandbox_escalation"
 
 
 class ApprovalEscalation:
@@ -32,7 +31,8 @@ class ApprovalEscalation:
         preview = (f"The sandbox blocked this command: {denial.explanation()}.\n"
                    "Allow it to run once WITHOUT the sandbox (the whole machine, the network)?")
         request = ApprovalRequest(tool_call_id=self.tool_call_id, name=tool, arguments=arguments, preview=preview,
-                                  kind=KIND)
+                                  kind=KIND, tool_kind=ToolKind.COMMAND,  # only processes are sandboxed
+                                  no_always="leaving the sandbox is decided command by command")
         self.emit(ev.ApprovalRequested(tool_call_id=self.tool_call_id, name=tool, arguments=arguments,
                                        preview=preview, kind=KIND))
         try:
