@@ -138,7 +138,8 @@ def build_session(
         parent_id = _use_replay(choice, store, options)
     config = agent_config(settings, options)
     model = LiteLLMModel(
-        choice.model, api_base=choice.api_base, max_output_tokens=config.max_output_tokens, timeout_s=config.request_timeout_s
+        choice.model, api_base=choice.api_base, api_key_env=settings.api_key_env,
+        max_output_tokens=config.max_output_tokens, timeout_s=config.request_timeout_s,
     )
     messages: list[dict[str, Any]] = []
     session_id = new_session_id()

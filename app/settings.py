@@ -14,7 +14,7 @@ from typing import Any
 
 from app import paths
 
-TOP_LEVEL = {"model", "api_base", "fallback_model", "theme", "feedback_rate"}
+TOP_LEVEL = {"model", "api_base", "api_key_env", "fallback_model", "theme", "feedback_rate"}
 TABLES = {"agent", "budget", "resilience", "feedback", "keys", "ui", "permissions", "sandbox"}
 
 
@@ -27,6 +27,7 @@ class Settings:
     path: Path | None = None
     model: str | None = None
     api_base: str | None = None
+    api_key_env: str | None = None  # the variable holding the key for api_base (default OPENAI_API_KEY)
     fallback_model: str | None = None
     theme: str | None = None
     feedback_rate: float | None = None

@@ -213,6 +213,23 @@ def loop_hits(db: sqlite_utils.Database, session_id: str) -> list[tuple[str, str
     ).fetchall()
 
 
+def usage_provenance(db: sqlite_utils.Database, session_id: str) -> dict[str, Any]:
+    """Where the session's successful calls got their token counts (``provider`` / ``estimated`` /
+    ``none`` → calls, tokens in and out), and the retries a proxy made upstream (``upstream_retries``)."""
+    rows = db.execute(
+        """select usage_source, count(*), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0)
+           from model_calls where session_id = ? and status = 'ok' group by usage_source""",
+        [session_id],
+    ).fetchall()
+    upstream = db.execute(
+        "select coalesce(sum(upstream_retries), 0) from model_calls where session_id = ?", [session_id]
+    ).fetchone()[0]
+    return {
+        "sources": {source: {"calls": calls, "tokens_in": tin, "tokens_out": tout} for source, calls, tin, tout in rows},
+        "upstream_retries": upstream,
+    }
+
+
 def database_file(db: sqlite_utils.Database) -> str:
     """The path of the database's main file; ``""`` for an in-memory database."""
     return db.execute("pragma database_list").fetchone()[2]

@@ -28,6 +28,7 @@ from typing import Any
 
 import sqlite_utils
 
+from app.agent.events.core import usage_source
 from storage import search
 from storage.db import write_transaction
 from storage.migrations import feature_projections
@@ -247,7 +248,7 @@ class EventStore:
     _FINISHED_COLUMNS = (
         "ended_at", "status", "prompt_tokens", "completion_tokens", "cached_tokens", "cache_write_tokens",
         "usage_reported", "cost_usd", "latency_ms", "error_class", "error_message", "finish_reason", "text",
-        "tool_call_count",
+        "tool_call_count", "usage_source", "upstream_retries",
     )
     _MODEL_CALL_FINISHED = f"""
         insert into model_calls (id, session_id, turn, step, attempt, model, started_at, estimated_prompt_tokens,
@@ -286,6 +287,8 @@ class EventStore:
                 p.get("finish_reason"),
                 p.get("text"),
                 len(p.get("tool_calls") or []),
+                usage_source(usage),
+                p.get("upstream_retries"),
             ),
         )
 

@@ -143,6 +143,9 @@ def render_summary(state: RetriesState) -> Content:
         + (f"  ·  short-circuited {state.short_circuited}" if state.short_circuited else ""),
         f"[b]Tax[/b]     {state.tax_tokens:,} tok · {money(state.tax_usd)}{_tax_share(state)}",
     ]
+    if state.upstream_retries:
+        lines.append(f"[$warning]Proxy[/]   retried upstream {state.upstream_retries}× unseen"
+                     "  ·  set num_retries: 0 in its config")
     if state.last_stop:
         lines.append(f"[$error]Stopped[/] {escape(state.last_stop)}")
     return Content.from_markup("\n".join(lines))

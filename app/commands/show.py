@@ -21,11 +21,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @clear_errors
 def run(args: argparse.Namespace) -> int:
-    from storage.queries import resolve_session_id, session_summary
+    from storage.queries import resolve_session_id, session_summary, usage_provenance
 
     db = open_database(args)
     s = session_summary(db, resolve_session_id(db, args.id))
+    provenance = usage_provenance(db, s["id"])
     if args.json:
+        s = {**s, "usage": provenance}
         print(json.dumps(s, indent=2, ensure_ascii=False))
         return 0
     lines = [
@@ -38,14 +40,33 @@ def run(args: argparse.Namespace) -> int:
         f"model calls  {s['model_calls']} ({s['model_call_errors']} failed)",
         f"tool calls   {s['tool_calls']} ({s['tool_calls_ok']} ok, {s['tool_calls_failed']} failed)",
         f"tokens       {s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached",
+        f"usage        {_provenance(provenance['sources'])}",
         f"cost         {money(s['cost_usd'])}" + (f"   (retry tax {money(s['wasted_usd'])}, {s['wasted_tokens']:,} tokens)" if s["wasted_tokens"] else ""),
         f"events       {s['events']}",
     ]
+    if provenance["upstream_retries"]:
+        lines.insert(-1, f"proxy        retried upstream {provenance['upstream_retries']}× (hidden from the retry "
+                         "budget; set num_retries: 0 in the proxy's config)")
     loops = _loop_hits(db, s["id"])
     if loops:
         lines.insert(-1, f"loops        {len(loops)}: " + "; ".join(loops))
     print("\n".join(lines))
     return 0
+
+
+_SOURCES = (("provider", "reported by the provider"), ("estimated", "estimated (the provider sent none)"),
+            ("none", "without counts"))
+
+
+def _provenance(sources: dict[str, dict[str, int]]) -> str:
+    """``3 calls reported by the provider; 1 estimated (the provider sent none): 812 in / 40 out``."""
+    parts = []
+    for source, meaning in _SOURCES:
+        row = sources.get(source)
+        if row:
+            counts = f": {row['tokens_in']:,} in / {row['tokens_out']:,} out" if source == "estimated" else ""
+            parts.append(f"{row['calls']} call{'' if row['calls'] == 1 else 's'} {meaning}{counts}")
+    return "; ".join(parts) or "—"
 
 
 def _loop_hits(db, session_id: str) -> list[str]:

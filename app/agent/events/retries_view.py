@@ -81,6 +81,7 @@ class RetriesState:
     tax_usd: float = 0.0
     session_cost_usd: float = 0.0
     last_stop: str = ""  # the message of the last call the engine gave up on
+    upstream_retries: int = 0  # retries a proxy in between made that no attempt row shows
 
     @property
     def retry_ratio(self) -> float:
@@ -135,8 +136,10 @@ class RetriesReducer:
             self._bucket(event.bucket_level, event.bucket_capacity)
             self._row(AttemptRow(event.ts, event.target, "", event.attempt, event.max_attempts, 0.0, "ok",
                                  event.fallback))
+            s.upstream_retries += event.upstream_retries or 0
         elif isinstance(event, AttemptFailed):
             self._count(event.first_try)
+            s.upstream_retries += event.upstream_retries or 0
             self._bucket(event.bucket_level, event.bucket_capacity)
             outcome = event.decision if event.decision in ("retry", "fallback") else f"stop:{event.reason}"
             if event.decision == "retry":
