@@ -52,3 +52,26 @@ async def test_the_guard_records_which_call_reserved_a_key(ledger):
                                                 effect=effect, tool_call_id="c9")
     entry = ledger.for_call("s", "c9")
     assert entry is not None and entry.status == "pending" and ledger.for_call("s", "c8") is None
+
+
+async def test_a_bash_call_interrupted_mid_run_may_have_run(workspace, tmp_path, write_script):
+    import asyncio
+
+    from app.agent.events import core as ev
+    from tests.core.helpers import make_session
+
+    marker = workspace / "started.txt"
+    command = f"echo go > {marker}; sleep 30"
+    model = write_script([{"tool_calls": [{"name": "bash", "arguments": {"command": command}}]}])
+    session, events, _ = make_session(model, workspace, tmp_path / "c.db")
+    session.start()
+    task = asyncio.create_task(session.run_task("sleep"))
+    while not (marker.exists() and marker.read_text().strip()):  # the command is running
+        assert not task.done()
+        await asyncio.sleep(0.02)
+    task.cancel()
+    assert (await task).outcome == "interrupted"
+    (result,) = [e.message for e in events.of(ev.MessageAppended) if e.message["role"] == "tool"]
+    assert result["content"].startswith("May have run; outcome unknown")
+    assert "interrupted by the user" in result["content"]
+    assert any(n.level == "warning" and "`bash` may have run" in n.message for n in events.of(ev.Notice))

@@ -52,12 +52,12 @@ def _closing(call_id: str, name: str, why: str, entry: LedgerEntry | None) -> Cl
         return Closing(call_id, NOT_RUN, f"Not run: {why}.")
     if entry.status == DONE and entry.result is not None:
         text = str(entry.result.get("text", ""))
-        return Closing(call_id, RAN, f"[it ran; Cockpit stopped ({why}) before this result was delivered]\n{text}")
+        return Closing(call_id, RAN, f"[it ran, but its result was not delivered ({why})]\n{text}")
     return Closing(
         call_id,
         UNKNOWN,
-        f"May have run; outcome unknown: `{entry.tool}` started, but Cockpit stopped ({why}) before its "
-        "result was recorded. No output was captured. Check its effects before running it again.",
-        (Notice(level="warning", message=f"`{entry.tool}` may have run before Cockpit stopped; its outcome is "
-                                        "unknown. Check the workspace.", detail=f"tool call {call_id}: {why}"),),
+        f"May have run; outcome unknown: `{entry.tool}` started, but its result was never recorded ({why}). "
+        "No output was captured. Check its effects before running it again.",
+        (Notice(level="warning", message=f"`{entry.tool}` may have run; its outcome is unknown ({why}). "
+                                        "Check the workspace.", detail=f"tool call {call_id}"),),
     )
