@@ -21,6 +21,7 @@ import pytest
 
 from tests.support.openai_server import (
     DropStream,
+    EmptyReply,
     Fault,
     Hang,
     OpenAIServer,
@@ -217,6 +218,66 @@ def test_dropped_stream_leaves_the_chunked_body_incomplete(openai_server: OpenAI
     with pytest.raises(http.client.IncompleteRead) as caught:
         response.read()
     assert len(sse_events(caught.value.partial)) == 2
+
+
+STREAM = {"model": "test-model", "messages": MESSAGES, "stream": True, "stream_options": {"include_usage": True}}
+
+
+def get(server: OpenAIServer, path: str) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request("GET", path)
+    return connection.getresponse()
+
+
+def test_a_reply_without_usage_sends_none_even_when_asked(openai_server: OpenAIServer) -> None:
+    openai_server.script([Reply(text="no counts", send_usage=False)])
+    events = sse_events(post(openai_server, "/v1/chat/completions", STREAM).read())
+    assert events[-1] == "[DONE]" and events[-2]["choices"][0]["finish_reason"] == "stop"
+    assert all("usage" not in e for e in events[:-1])
+
+
+def test_an_unchunked_drop_closes_cleanly_before_finish_reason_and_done(openai_server: OpenAIServer) -> None:
+    openai_server.script([DropStream(after_chunks=3, chunked=False)])
+    response = post(openai_server, "/v1/chat/completions", STREAM)
+    assert response.getheader("Transfer-Encoding") is None and response.getheader("Content-Length") is None
+    events = sse_events(response.read())  # no IncompleteRead: the close ends the body
+    assert len(events) == 3 and all(e["choices"][0]["finish_reason"] is None for e in events)
+
+
+def test_an_empty_reply_is_a_200_with_no_body(openai_server: OpenAIServer) -> None:
+    openai_server.script([EmptyReply()])
+    response = post(openai_server, "/v1/chat/completions", STREAM)
+    assert (response.status, response.getheader("Content-Type").split(";")[0], response.read()) == (
+        200, "text/event-stream", b"")
+
+
+def test_reply_headers_and_proxy_faults_carry_the_proxy_headers(openai_server: OpenAIServer) -> None:
+    openai_server.script([Reply(text="hi", headers={"x-litellm-attempted-retries": "1"}), Fault.proxy_rate_limited()])
+    assert post(openai_server, "/v1/chat/completions", STREAM).getheader("x-litellm-attempted-retries") == "1"
+    fault = post(openai_server, "/v1/chat/completions", STREAM)
+    assert fault.status == 429 and fault.getheader("Retry-After") is None
+    assert (fault.getheader("llm_provider-retry-after"), fault.getheader("x-litellm-attempted-retries")) == ("1", "2")
+
+
+def test_a_strict_server_refuses_malformed_history_and_keeps_its_script(openai_server: OpenAIServer) -> None:
+    openai_server.strict_tool_arguments = True
+    openai_server.script([Reply(text="after")])
+    bad = {"role": "assistant", "content": None,
+           "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "read_file", "arguments": "{"}}]}
+    refused = post(openai_server, "/v1/chat/completions", {"model": "test-model", "messages": [*MESSAGES, bad]})
+    assert refused.status == 500 and "Failed to parse tool call arguments as JSON" in refused.read().decode()
+    assert openai_server.pending == 1
+    fine = {**bad, "tool_calls": [{**bad["tool_calls"][0], "function": {"name": "read_file", "arguments": "{}"}}]}
+    answer = json.loads(post(openai_server, "/v1/chat/completions", {"model": "test-model", "messages": [*MESSAGES, fine]}).read())
+    assert answer["choices"][0]["message"]["content"] == "after"
+
+
+def test_models_metadata_and_props(openai_server: OpenAIServer) -> None:
+    assert get(openai_server, "/props").status == 404  # only llama.cpp has it
+    openai_server.model_metadata = {"test-model": {"max_model_len": 8192}}
+    openai_server.props = {"default_generation_settings": {"n_ctx": 4096}}
+    assert json.loads(get(openai_server, "/v1/models").read())["data"][0]["max_model_len"] == 8192
+    assert json.loads(get(openai_server, "/props").read())["default_generation_settings"]["n_ctx"] == 4096
 
 
 def test_close_releases_a_hanging_request(openai_server: OpenAIServer) -> None:
