@@ -23,13 +23,13 @@ def test_cockpit_run_fixes_a_bug_over_http(capsys, openai_server, workspace, tmp
     make_project(workspace)
     openai_server.script(
         [
-            Reply(text="Let me run the tests first.", tool_calls=[ToolCallSpec("bash", {"command": f"{sys.executable} test_calc.py"})]),
+            Reply(text="Let me run the tests first.", tool_calls=[ToolCallSpec("bash", {"command": "python3 test_calc.py"})]),
             Reply(tool_calls=[ToolCallSpec("read_file", {"path": "calc.py"})]),
             Reply(
                 text="The denominator is off by one.",
                 tool_calls=[ToolCallSpec("edit_file", {"path": "calc.py", "old_string": "(len(values) + 1)", "new_string": "len(values)"})],
             ),
-            Reply(tool_calls=[ToolCallSpec("bash", {"command": f"{sys.executable} test_calc.py"})]),
+            Reply(tool_calls=[ToolCallSpec("bash", {"command": "python3 test_calc.py"})]),
             Reply(text="Fixed `mean`: it divided by len + 1. The tests pass now."),
         ]
     )
