@@ -109,7 +109,7 @@ def _denied(rules: RuleSet, kind: ToolKind, subject: str, parsed: ParsedCommand 
         rule = next((r for r in rules.of(kind, deny=True) if r.matches_path(subject, workspace)), None)
         return _refused_by(rule, f"{kind.value} {subject}") if rule else None
     for command in parsed.commands:
-        rule = next((r for r in rules.of(ToolKind.COMMAND, deny=True) if r.matches_command(command)), None)
+        rule = next((r for r in rules.of(ToolKind.COMMAND, deny=True) if _deny_matches(r, command)), None)
         if rule is not None:
             return _refused_by(rule, " ".join(command.words))
         for target in command.writes:
@@ -117,6 +117,14 @@ def _denied(rules: RuleSet, kind: ToolKind, subject: str, parsed: ParsedCommand 
             if rule is not None:
                 return _refused_by(rule, f"a write to {target}")
     return None
+
+
+def _deny_matches(rule: Rule, command: SimpleCommand) -> bool:
+    """A deny rule for ``rm`` also refuses ``/bin/rm`` (an allow rule for ``ls`` never allows ``./ls``)."""
+    if rule.matches_command(command):
+        return True
+    base = posixpath.basename(command.name)
+    return base != command.name and rule.matches_command(SimpleCommand((base, *command.words[1:])))
 
 
 def _plan(kind: ToolKind, subject: str, parsed: ParsedCommand | None, workspace: Path) -> Verdict:
