@@ -28,7 +28,7 @@ from typing import Any
 
 import sqlite_utils
 
-from app.agent.events.core import usage_source
+from app.agent.events.core import usage_source, well_formed
 from storage import search
 from storage.db import write_transaction
 from storage.migrations import feature_projections
@@ -129,8 +129,11 @@ class EventStore:
         payload = {k: v for k, v in event.items() if k not in ENVELOPE}
         full = payload.pop("full_output", None) if kind == "tool_call_finished" else None
         payload, text = self.redactor.scrub_json(payload)
+        if well_formed(text) is not text:  # a lone surrogate: SQLite takes valid UTF-8 only, in every column
+            payload = well_formed(payload)
+            text = json.dumps(payload, ensure_ascii=False)
         if full is not None:
-            payload["full_output_hash"] = self._store_blob(self.redactor.replace_secrets(full))
+            payload["full_output_hash"] = self._store_blob(well_formed(self.redactor.replace_secrets(full)))
             text = json.dumps(payload, ensure_ascii=False)
         row = {"session_id": event["session_id"], "seq": int(event["seq"]), "type": kind,
                "ts": float(event.get("ts") or 0.0), "payload": payload}

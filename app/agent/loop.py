@@ -14,7 +14,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +24,14 @@ from app.agent.collaborators import ResilienceLayer, Summarizer, ToolInvoker, Ve
 from app.agent.config import AgentConfig
 from app.agent.errors import AgentStop, LimitExceeded, LoopHalted, ModelFailed, describe
 from app.agent.events import core as ev
+from app.agent.limits import TurnLimits
 from app.agent.model import Model, ModelReply, RawToolCall
 from app.agent.model_call import stream_announced
 from app.agent.resilience.classify import classify_model_error
 from app.agent.resilience.errors import ContextWindowExceeded, ResilienceError, RetryBudgetExhausted
 from app.agent.resilience.idempotency import DirectInvoker, IdempotencyLedger, OnceOnlyInvoker
 from app.agent.resilience.unanswered_calls import close_unanswered
+from app.agent.tool_ids import ToolCallIds
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput, finished_event
 from app.agent.tools.sandbox import Sandbox, default_sandbox
 from app.agent.tools.sandbox_escalation import ApprovalEscalation
@@ -85,6 +87,7 @@ class Agent:
         self.invoker: ToolInvoker = OnceOnlyInvoker(ledger, session_id) if ledger is not None else DirectInvoker()
         self._last_call: tuple[str, str, dict[str, Any]] | None = None  # (row id, model, usage) of the last reply
         self.turn = sum(1 for m in self.messages if m.get("role") == "user")
+        self.tool_ids = ToolCallIds(self.messages)  # one per call, even when the model reuses an id
         self.total_cost_usd = 0.0
         self.step = 0
 
@@ -92,30 +95,32 @@ class Agent:
 
     async def run_turn(self, user_text: str) -> TurnResult:
         self.turn += 1
-        started = time.monotonic()
+        self.limits = TurnLimits(self.config)  # --max-time cancels whatever runs when it expires
         self.emit(ev.TurnStarted(turn=self.turn, user_text=user_text))
         self._close_open_tool_calls("Cockpit stopped before the turn finished")  # a resumed crash
         self.append_message({"role": "user", "content": user_text})
         self.loop_detector.start_turn()
         result = TurnResult(outcome="completed")
         try:
-            while True:
-                self._check_limits(result.steps, started)
-                result.steps += 1
-                self.step += 1
-                reply = await self._call_model(result.steps)
-                self.append_message(reply.as_message())
-                self._observe_reply(reply)
-                if not reply.tool_calls:
-                    result.answer += reply.text
-                    if not reply.cut_off:
-                        break
-                    self._continue_cut_off(result)
-                    continue
-                if reply.cut_off:
-                    self._notice("The answer was cut off at the output-token limit; its tool calls may be incomplete.")
-                for call in reply.tool_calls:
-                    await self._run_tool(call, result.steps)
+            async with self.limits:
+                while True:
+                    self.limits.check(result.steps, self.total_cost_usd)
+                    result.steps += 1
+                    self.step += 1
+                    reply = await self._call_model(result.steps)
+                    self.append_message(reply.as_message())
+                    self._observe_reply(reply)
+                    if not reply.tool_calls:
+                        result.answer += reply.text
+                        if not reply.cut_off:
+                            break
+                        self._continue_cut_off(result)
+                        continue
+                    if reply.cut_off:
+                        self._notice("The answer was cut off at the output-token limit; "
+                                     "its tool calls may be incomplete.")
+                    for call in reply.tool_calls:
+                        await self._run_tool(call, result.steps)
         except asyncio.CancelledError:
             result.outcome = "interrupted"
             self._close_open_tool_calls("interrupted by the user")
@@ -142,16 +147,6 @@ class Agent:
 
     def _notice(self, message: str) -> None:
         self.emit(ev.Notice(level="warning", message=message))
-
-    def _check_limits(self, steps: int, started: float) -> None:
-        cfg, cost, elapsed = self.config, self.total_cost_usd, time.monotonic() - started
-        if cfg.max_steps and steps >= cfg.max_steps:
-            raise LimitExceeded("steps", cfg.max_steps, steps, f"step limit reached ({cfg.max_steps} model calls)")
-        if cfg.max_cost_usd and cost >= cfg.max_cost_usd:
-            message = f"cost limit reached (${cost:.4f} of ${cfg.max_cost_usd:.2f})"
-            raise LimitExceeded("cost", cfg.max_cost_usd, cost, message)
-        if cfg.max_wall_s and elapsed >= cfg.max_wall_s:
-            raise LimitExceeded("time", cfg.max_wall_s, elapsed, f"time limit reached ({cfg.max_wall_s:.0f} s)")
 
     # --- the model -------------------------------------------------------------
 
@@ -229,12 +224,13 @@ class Agent:
 
     # --- tools -------------------------------------------------------------------
 
-    async def _run_tool(self, call: RawToolCall, step: int) -> None:
+    async def _run_tool(self, sent: RawToolCall, step: int) -> None:
+        call = replace(sent, id=self.tool_ids.claim(sent.id))  # the conversation keeps the model's id
         base: dict[str, Any] = dict(tool_call_id=call.id, name=call.name, arguments_raw=call.arguments, turn=self.turn,
                                     step=step)
-        self.emit(ev.ToolCallRequested(**base))
+        self.emit(ev.ToolCallRequested(**base, id_from_model=sent.id if call.id != sent.id else None))
         finished = await self._execute_tool(call, base)
-        self.append_message({"role": "tool", "tool_call_id": call.id, "content": finished.result})
+        self.append_message({"role": "tool", "tool_call_id": sent.id, "content": finished.result})
         status = finished.status.value
         self.resilience.record_tool_outcome(call.name, status, exit_code=finished.exit_code, crashed=finished.crashed,
                                             emit=self.emit)
@@ -261,7 +257,8 @@ class Agent:
             try:
                 denied = await self.approvals.review(tool, args, ctx, tool_call_id=call.id, emit=self.emit)
             except asyncio.CancelledError:  # interrupted while the user was being asked
-                self._finish(base, ev.ToolStatus.CANCELLED, "interrupted while waiting for approval")
+                why = self.limits.reason("interrupted while waiting for approval")
+                self._finish(base, ev.ToolStatus.CANCELLED, why)
                 raise
             if denied is not None:
                 return self._finish(base, ev.ToolStatus.DENIED, denied)
@@ -270,7 +267,7 @@ class Agent:
         try:
             output = await self.invoker.invoke(tool, args, ctx, call.id)
         except asyncio.CancelledError:
-            self._finish(base, ev.ToolStatus.CANCELLED, "cancelled by the user", started=started)
+            self._finish(base, ev.ToolStatus.CANCELLED, self.limits.reason("cancelled by the user"), started=started)
             raise
         except ToolError as exc:
             return self._finish(base, ev.ToolStatus.TOOL_ERROR, str(exc), started=started)

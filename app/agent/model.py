@@ -16,6 +16,8 @@ stream that ends without a ``finish_reason`` (a close before the end, an empty
 What is sent is always a valid history: tool-call arguments the model once
 produced malformed are stored verbatim but go to the provider as a JSON object
 (:func:`wire_messages`), so a strict server cannot refuse the session forever.
+Lone surrogates (invalid Unicode, which no UTF-8 body carries) become U+FFFD
+both ways: in what is sent and in the reply (:func:`~app.agent.events.core.well_formed`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from app.agent.events.core import USAGE_ESTIMATED, USAGE_NONE, USAGE_PROVIDER, Usage
+from app.agent.events.core import USAGE_ESTIMATED, USAGE_NONE, USAGE_PROVIDER, Usage, well_formed
 from app.agent.offline import load_litellm
 from app.agent.wire import upstream_retries, wire_messages
 
@@ -128,7 +130,7 @@ class LiteLLMModel:
         litellm = load_litellm()
         kwargs: dict[str, Any] = {
             "model": self.name,
-            "messages": wire_messages(messages),
+            "messages": well_formed(wire_messages(messages)),
             "stream": True,
             "stream_options": {"include_usage": True},
             "num_retries": 0,
@@ -160,11 +162,11 @@ class LiteLLMModel:
                 if delta is not None:
                     if delta.content:
                         text_parts.append(delta.content)
-                        on_text(delta.content)
+                        on_text(well_formed(delta.content))
                     for tc in delta.tool_calls or []:
                         _merge_tool_call(calls, tc)
         reply.latency_ms = (time.perf_counter() - started) * 1000
-        reply.text = "".join(text_parts)
+        reply.text = well_formed("".join(text_parts))
         raw = _RawStream(response)
         reply.finish_reason = raw.finish_reason()
         if reply.finish_reason is None:
@@ -172,7 +174,7 @@ class LiteLLMModel:
                                 chunks=len(raw.chunks))
         reply.tool_calls = [
             RawToolCall(id=c["id"] or f"call_{uuid.uuid4().hex[:12]}", name=c["name"], arguments=c["arguments"])
-            for _, c in sorted(calls.items())
+            for _, c in sorted(well_formed(calls).items())
         ]
         provider_usage = raw.usage()
         if provider_usage is not None:

@@ -53,7 +53,7 @@ def wire_arguments(raw: str) -> str:
     """Tool-call arguments as a provider accepts them: a JSON object, the raw text kept inside."""
     try:
         parsed = json.loads(raw) if raw.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # malformed, or nested too deep to parse
         parsed = None
     if isinstance(parsed, dict):
         return raw if raw.strip() else "{}"

@@ -232,7 +232,7 @@ def call_label(function: dict[str, Any]) -> str:
     arguments = function.get("arguments")
     try:
         parsed = json.loads(arguments) if isinstance(arguments, str) else arguments
-    except (json.JSONDecodeError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # malformed, or hostile (nested too deep)
         parsed = None
     if isinstance(parsed, dict) and parsed:
         first = next(iter(parsed.values()))

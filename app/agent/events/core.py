@@ -71,6 +71,31 @@ def plain(value: Any) -> Any:
     return value
 
 
+def well_formed(value: Any) -> Any:
+    """``value`` with every string valid Unicode, which UTF-8 (SQLite, a terminal, an HTTP
+    body) can encode: a surrogate pair split in two is joined, a lone surrogate (a model's
+    JSON may say ``"\\ud800"``) becomes U+FFFD. A value that needs no change comes back as it is."""
+    if isinstance(value, str):
+        if value.isascii() or _encodes(value):
+            return value
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if isinstance(value, list):
+        items = [well_formed(v) for v in value]
+        return value if all(a is b for a, b in zip(items, value)) else items
+    if isinstance(value, dict):
+        pairs = [(well_formed(k), well_formed(v)) for k, v in value.items()]
+        return value if all(k is a and v is b for (k, v), (a, b) in zip(pairs, value.items())) else dict(pairs)
+    return value
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def event_class(type_name: str) -> type[Event] | None:
     if type_name not in _REGISTRY:
         for module in _FEATURE_EVENT_MODULES:
@@ -286,6 +311,7 @@ class ToolCallRequested(Event):
     arguments_raw: str = ""
     turn: int = 0
     step: int = 0
+    id_from_model: str | None = None  # set when the model reused an id: tool_call_id is then the harness's own
 
 
 @dataclass(kw_only=True)

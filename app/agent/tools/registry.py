@@ -39,10 +39,12 @@ class ToolRegistry:
         return list(self._tools)
 
     def resolve(self, name: str, arguments_raw: str) -> tuple[Tool, dict[str, Any]]:
-        """The tool called ``name`` and its parsed, schema-checked arguments; else :class:`InvalidCall`."""
+        """The tool called ``name`` and its parsed, sane, schema-checked arguments; else :class:`InvalidCall`
+        (whatever the model sent: see :func:`~app.agent.tools.validation.check_sane`)."""
         tool = self._tools.get(name)
         if tool is None:
-            raise InvalidCall(f"unknown tool {name!r}; available tools: {', '.join(self._tools)}")
+            shown = repr(name) if len(name) <= 60 else repr(name[:57]) + "..."
+            raise InvalidCall(f"unknown tool {shown}; available tools: {', '.join(self._tools)}")
         try:
             args = parse_arguments(arguments_raw)
         except ArgumentError as exc:

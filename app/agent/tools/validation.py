@@ -5,16 +5,24 @@ Only the small JSON-schema subset our tools use is understood: ``type``
 ``properties``, ``required``, ``additionalProperties: false``, ``enum``,
 ``minimum`` / ``maximum``, ``minLength`` and ``items``. Every message names
 the field, so the model can fix its call.
+
+Before any schema, the arguments must be sane (:func:`check_sane`): at most
+:data:`MAX_ARGUMENT_CHARS` of JSON, nested at most :data:`MAX_DEPTH` deep, every
+string valid Unicode without NUL characters, every number finite. What a broken
+or hostile model sends is then an error it can read, never a crash of the loop.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from app.agent.tools.base import ToolError
 
 _EXCERPT = 40
+MAX_ARGUMENT_CHARS = 1_000_000  # more than any model writes in one reply
+MAX_DEPTH = 32  # our tools take flat objects; JSON nested deeper than this is not a call
 
 
 class ArgumentError(ToolError):
@@ -26,11 +34,13 @@ def parse_arguments(raw: str | dict[str, Any] | None) -> dict[str, Any]:
     if raw is None:
         return {}
     if isinstance(raw, dict):
-        return dict(raw)
+        return check_sane(dict(raw))
     if not isinstance(raw, str):
         raise ArgumentError(f"arguments must be a JSON object, got {_json_type(raw)}")
     if not raw.strip():
         return {}
+    if len(raw) > MAX_ARGUMENT_CHARS:
+        raise ArgumentError(f"arguments are too large: {len(raw):,} characters of JSON (at most {MAX_ARGUMENT_CHARS:,})")
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -38,9 +48,46 @@ def parse_arguments(raw: str | dict[str, Any] | None) -> dict[str, Any]:
             f"arguments are not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} "
             f"(character {exc.pos}), near {_excerpt(raw, exc.pos)}"
         ) from None
+    except RecursionError:
+        raise ArgumentError(f"arguments are nested too deeply (at most {MAX_DEPTH} levels)") from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts
+        raise ArgumentError(f"arguments are not valid JSON: {exc}") from None
     if not isinstance(value, dict):
-        raise ArgumentError(f"arguments must be a JSON object, got {_json_type(value)}: {_clip(raw.strip())}")
-    return value
+        raise ArgumentError(f"arguments must be a JSON object, got {_json_type(value)}: {_clip(_printable(raw.strip()))}")
+    return check_sane(value)
+
+
+def check_sane(args: dict[str, Any]) -> dict[str, Any]:
+    """``args`` if no value is nested too deeply, no string holds a lone surrogate or a NUL
+    and no number is infinite or NaN; else :class:`ArgumentError` naming the first such field.
+    Iterative, so hostile nesting cannot exhaust the stack."""
+    stack: list[tuple[Any, str, int]] = [(args, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ArgumentError(f"arguments are nested too deeply (at most {MAX_DEPTH} levels)")
+        if isinstance(value, str):
+            _check_text(value, _name(where))
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ArgumentError(f"{_clip(_name(where))} must be a finite number, got {value}")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(str(key), f"the field name {ascii(str(key))}")
+                stack.append((item, _join(where, str(key)), depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value))
+    return args
+
+
+def _check_text(text: str, what: str) -> None:
+    if "\x00" in text:
+        raise ArgumentError(f"{_clip(what)} contains a NUL character (\\u0000)")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            bad = ascii(text[exc.start : exc.start + 1])
+            raise ArgumentError(f"{_clip(what)} contains a lone surrogate {bad}, which is not valid Unicode") from None
 
 
 def validate(schema: dict[str, Any], args: Any) -> list[str]:
@@ -156,6 +203,11 @@ def _short(value: Any) -> str:
     except (TypeError, ValueError):
         text = repr(value)
     return _clip(text)
+
+
+def _printable(text: str) -> str:
+    """``text`` with lone surrogates written as escapes (``\\ud800``), so any sink can encode it."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _clip(text: str) -> str:
