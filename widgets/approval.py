@@ -46,9 +46,9 @@ class ApprovalPrompt(Vertical, can_focus=True):
 
     BINDINGS = [
         Binding("y", "allow", "Allow once", id="approval.allow", tooltip="Run this call once"),
-        Binding("a", "always", "Always allow", id="approval.always",
+        Binding("a", "always", "Always", id="approval.always",
                 tooltip="Allow calls like this one for the rest of this session (the rule is shown on the button)"),
-        Binding("p", "always_project", "Always in this project", id="approval.always_project",
+        Binding("p", "always_project", "Always in project", id="approval.always_project",
                 tooltip="Allow calls like this one from now on in this project (saved in .cockpit/config.toml)"),
         Binding("n", "deny", "Deny", id="approval.deny", tooltip="Refuse this call; the model is told"),
     ]
@@ -91,16 +91,17 @@ class ApprovalPrompt(Vertical, can_focus=True):
             yield Static(code_content(shown, lexer), classes="approval-preview")
         with Horizontal(classes="approval-buttons"):
             yield Button("Allow once (y)", id="allow", variant="success", compact=True)
-            always = Content.from_markup("Always: [b]$rules[/b] (a)", rules=self.scope) if self.scope else "Always (a)"
-            yield Button(always, id="always", variant="primary", compact=True, disabled=not self.scope)
-            yield Button("In this project (p)", id="always_project", variant="primary", compact=True,
+            yield Button("Always (a)", id="always", variant="primary", compact=True, disabled=not self.scope)
+            yield Button("Always in project (p)", id="always_project", variant="primary", compact=True,
                          disabled=not self.scope)
             yield Button("Deny (n)", id="deny", variant="error", compact=True)
         yield Input(placeholder="Reason for denying (optional) — Enter denies with it", classes="approval-reason", compact=True)
-        if not self.scope and self.request.no_always:
-            yield Static(Content.from_markup("No “always” rule for this: $why", why=self.request.no_always),
+        if self.scope:
+            yield Static(Content.from_markup("“Always” allows [b]$rules[/b]", rules=self.scope), classes="approval-hint")
+        elif self.request.no_always:
+            yield Static(Content.from_markup("No “always” rule: $why", why=self.request.no_always),
                          classes="approval-hint")
-        yield Static("y allow once · a always (session) · p always (project) · n deny · Esc deny and interrupt",
+        yield Static("y once · a always · p project · n deny · Esc deny and interrupt",
                      classes="approval-hint")
 
     # --- answers ------------------------------------------------------------------
