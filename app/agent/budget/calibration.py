@@ -27,7 +27,7 @@ from typing import TypedDict
 _FIT_SAMPLES = 60  # pairwise slopes over the most recent calls only (60 → 1,770 pairs)
 _SLOPE_RANGE = (0.25, 4.0)
 _OUTLIER_FACTOR = 2.0
-_OUTLIER_MIN_SAMPLES = 3  # fewer samples predict too little to call anything an outlier
+_OUTLIER_MIN_SAMPLES = 5  # fewer samples predict too little (a fit over small prompts extrapolates badly)
 _REGIME_CHANGE = 3
 
 
