@@ -16,7 +16,7 @@ from app.agent.permissions.decide import Action, RuleSet, decide, suggest_rules
 from app.agent.permissions.rules import RuleError, parse_rule
 
 ALLOW = ["bash(git diff *)", "bash(ls *)", "bash(cat *)", "bash(echo *)", "bash(pytest *)", "bash(grep *)",
-         "bash(wc *)", "bash(python3 -V)", "edit(src/**)"]
+         "bash(wc *)", "bash(python3 -V)", "bash(cd *)", "edit(src/**)"]
 DENY = ["bash(rm *)", "bash(git push:*)", "edit(secrets/**)", "read(.env)"]
 A, Q, D = Action.ALLOW, Action.ASK, Action.DENY
 
@@ -83,6 +83,13 @@ COMMANDS = [
     ("ls > ~/x", Q),
     ("echo x > $HOME/y", Q),
     ("echo x > secrets/key", D),
+    ("echo x > .cockpit/config.toml", Q),  # the model may not write its own rules
+    ("echo x > .git/hooks/pre-commit", Q),
+    ("cd sub && ls", A),
+    ("cd / && echo x > etc/passwd", Q),  # after cd, a relative target is not where it seems
+    ("(ls; cat a.txt) > out.txt", A),
+    ("(ls) > /tmp/x", Q),
+    ("{ ls; } > .git/config", Q),
     ("cat a &> out.txt", Q),  # /bin/sh (dash) reads it as "cat a &" then "> out.txt"
     # wrappers
     ("sh -c 'ls'", Q),
@@ -161,7 +168,7 @@ PLAN = [
     ("ls 2>/dev/null", A), ("grep -rn x . | sort | head", A),
     ("git diff --output=x.patch", D), ("git commit -m x", D), ("git -C x status", D), ("find . -delete", D),
     ("find . -exec rm {} ;", D), ("rg --pre sh foo", D), ("sort -o out.txt in.txt", D), ("sort -uo out in", D),
-    ("cat a > b", D), ("echo x >> notes.md", D), ("pytest", D), ("echo $(rm x)", D), ("sed -i s/a/b/ f", D),
+    ("cat a > b", D), ("(ls) > x", D), ("echo x >> notes.md", D), ("pytest", D), ("echo $(rm x)", D), ("sed -i s/a/b/ f", D),
     ("ls && touch x", D), ("ls &", D), ("tree -o out.txt", D), ("FOO=1 ls", D),
 ]
 
@@ -192,6 +199,8 @@ PATHS = [
     (PermissionMode.ASK, ToolKind.EDIT, "secrets/key.pem", D),
     (PermissionMode.ACCEPT_EDITS, ToolKind.EDIT, "README.md", A),
     (PermissionMode.ACCEPT_EDITS, ToolKind.EDIT, "secrets/key.pem", D),
+    (PermissionMode.ACCEPT_EDITS, ToolKind.EDIT, ".cockpit/config.toml", Q),
+    (PermissionMode.ACCEPT_EDITS, ToolKind.EDIT, ".git/hooks/pre-commit", Q),
     (PermissionMode.YOLO, ToolKind.EDIT, "secrets/key.pem", D),
     (PermissionMode.ASK, ToolKind.READ, "src/a.py", A),
     (PermissionMode.ASK, ToolKind.READ, ".env", D),

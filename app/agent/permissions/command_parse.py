@@ -33,7 +33,8 @@ _FIND_RUNS = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
 
 @dataclass(frozen=True)
 class SimpleCommand:
-    words: tuple[str, ...]  # the command name and its arguments, quotes removed
+    words: tuple[str, ...]  # the command name and its arguments, quotes removed; none: a bare assignment,
+    # or the redirections of a subshell or group
     assignments: tuple[str, ...] = ()  # NAME=value before the name (or alone), as written
     writes: tuple[str, ...] = ()  # targets of output redirections, as written
 
@@ -116,8 +117,11 @@ class _Walk:
                 self.flag(f"a compound command ({first.kind})")
             for part in node.list:
                 self.node(part)
+            writes: list[str] = []
             for redirect in getattr(node, "redirects", None) or ():
-                self.redirect(redirect, [])
+                self.redirect(redirect, writes)
+            if writes:  # "(…) > file": a command without words that only writes
+                self.commands.append(SimpleCommand((), (), tuple(writes)))
         elif kind in ("if", "for", "while", "until", "function"):
             self.flag(f"a compound command ({kind})")
             for part in node.parts:

@@ -8,12 +8,15 @@ In this order:
 2. a line a deny rule cannot be checked against (unparseable, or with a
    construct that hides commands) asks, even in YOLO, when there are bash deny rules;
 3. plan mode allows reads and read-only commands and refuses everything else;
-4. YOLO allows; accept-edits allows edits;
-5. allow rules allow a call they cover: an edit whose path matches, a command
+4. YOLO allows;
+5. an edit of ``.cockpit/`` or ``.git/`` (these rules, git hooks) asks; otherwise
+   accept-edits allows edits;
+6. allow rules allow a call they cover: an edit whose path matches, a command
    line only when it is checkable (no substitution, backgrounding, several
-   lines, wrapper, compound command, unknown variable prefix, or redirection
-   outside the workspace) and EVERY simple command in it matches an allow rule;
-6. anything else asks.
+   lines, wrapper, compound command, unknown variable prefix, redirection
+   outside the workspace or into ``.cockpit/``/``.git/``, or a write after
+   ``cd``) and EVERY simple command in it matches an allow rule;
+7. anything else asks.
 
 Reads never ask; only deny rules stop them.
 """
@@ -32,6 +35,9 @@ from app.agent.permissions.command_parse import ParsedCommand, SimpleCommand, pa
 from app.agent.permissions.rules import Rule, workspace_relative
 
 HARMLESS_WRITES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr"})
+# Writing here changes what runs or what is allowed later (git hooks, these very rules): never automatic.
+PROTECTED_FOLDERS = (".cockpit", ".git")
+DIRECTORY_CHANGES = frozenset({"cd", "pushd", "popd"})
 
 
 class Action(str, enum.Enum):
@@ -77,13 +83,16 @@ def decide(mode: PermissionMode, rules: RuleSet, kind: ToolKind, subject: str, w
         return _plan(kind, subject, parsed, workspace)
     if mode is PermissionMode.YOLO:
         return Verdict(Action.ALLOW, "permission mode: yolo")
+    if kind is ToolKind.EDIT and _protected(subject, workspace):
+        return Verdict(Action.ASK, f"{subject} is Cockpit's or git's own: an edit there always asks")
     if mode is PermissionMode.ACCEPT_EDITS and kind is ToolKind.EDIT:
         return Verdict(Action.ALLOW, "permission mode: accept edits")
     if kind is ToolKind.EDIT:
         rule = next((r for r in rules.of(kind, deny=False) if r.matches_path(subject, workspace)), None)
         return _allowed_by([rule]) if rule else ASK
     if parsed is not None and not line_problems(parsed, workspace):
-        covering = [next((r for r in rules.of(kind, deny=False) if r.matches_command(c)), None) for c in parsed.commands]
+        commands = [c for c in parsed.commands if c.words]  # the others only assign or redirect: checked above
+        covering = [next((r for r in rules.of(kind, deny=False) if r.matches_command(c)), None) for c in commands]
         if covering and all(covering):
             return _allowed_by([r for r in covering if r is not None])
     return ASK
@@ -100,6 +109,10 @@ def line_problems(parsed: ParsedCommand, workspace: Path) -> list[str]:
         for target in command.writes:
             if not _write_inside(target, workspace):
                 problems.append(f"it writes outside the workspace ({target})")
+            elif _protected(target, workspace):
+                problems.append(f"it writes into Cockpit's or git's own files ({target})")
+    if any(c.name in DIRECTORY_CHANGES for c in parsed.commands) and any(c.writes for c in parsed.commands):
+        problems.append("it changes directory, so where it writes cannot be checked")
     return list(dict.fromkeys(problems))
 
 
@@ -156,6 +169,11 @@ def plan_problem(kind: ToolKind, parsed: ParsedCommand | None, workspace: Path) 
         if problem:
             return problem
     return None
+
+
+def _protected(path: str, workspace: Path) -> bool:
+    where = workspace_relative(path, workspace)
+    return where is not None and where.split("/", 1)[0] in PROTECTED_FOLDERS
 
 
 def _write_inside(target: str, workspace: Path) -> bool:
