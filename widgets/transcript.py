@@ -1,10 +1,14 @@
 """The transcript: the conversation as it happens, built from core events.
 
-:meth:`Transcript.apply` takes one event and updates the widgets: streamed
-assistant text (one :class:`AssistantMessage` per model call), one
-:class:`ToolCallBlock` per tool call followed through its life, notices for
-errors, limits and interrupts. The scroll stays anchored to the bottom unless
-the user scrolls up (Textual's ``anchor``). It never calls the core.
+:meth:`Transcript.apply` folds one event with the transcript reducer
+(``app/agent/events/transcript_view.py``, the one resume and replay use) and draws the
+entries it created or changed: streamed assistant text (one :class:`AssistantMessage`
+per model call), one :class:`ToolCallBlock` per tool call followed through its life,
+notices for errors, limits and interrupts, a line at the end of each turn. A task typed
+in the input is shown at once and adopted by its turn's entry. A resumed session hands
+:meth:`Transcript.show_history` the fold of its stored events, and the transcript goes
+on from it. The scroll stays anchored to the bottom unless the user scrolls up
+(Textual's ``anchor``). It never calls the core.
 
 It shows the last ``turns_shown`` turns (20 by default; ``[ui] transcript_turns``).
 Each widget costs every layout pass, and a streamed answer lays the screen out

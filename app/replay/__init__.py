@@ -3,7 +3,8 @@
 Modules, one job each:
 
 * ``transcript`` — what the transcript showed after each event (messages, tool
-  calls with their status and result, notices), indexed once, read at any
+  calls with their status and result, notices), folded once by the live
+  transcript's reducer (``app.agent.events.transcript_view``) and read at any
   position with a binary search.
 * ``timeline`` — the stops, the marks (errors, retries, compactions), turns,
   and the state of every pane at any position, folded by the same reducers
