@@ -122,9 +122,9 @@ def _create_private(path: Path) -> None:
 
 def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) the Cockpit database at ``path``."""
+    path = Path(path)
     memory = str(path) == ":memory:"
     if not memory:
-        path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Never open and close the file ourselves: closing any descriptor of it drops the POSIX locks
         # this process's SQLite connections hold, and another process may then delete the WAL under them.

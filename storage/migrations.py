@@ -8,11 +8,15 @@ Never edit a migration that has shipped: add a new one. Feature modules
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 MIGRATIONS = Migrations("cockpit")
+# What a feature module's ``PROJECTIONS`` maps an event type to: called with the row the store writes.
+Projection = Callable[[sqlite_utils.Database, dict[str, Any]], None]
 # Feature modules whose MIGRATIONS / PROJECTIONS are part of the schema, in order.
 FEATURE_MODULES = ("storage.budget", "storage.resilience", "storage.feedback", "storage.search")
 
@@ -170,10 +174,10 @@ def _load_features() -> None:
             MIGRATIONS(name=name)(fn)
 
 
-def feature_projections() -> dict[str, list]:
+def feature_projections() -> dict[str, list[Projection]]:
     """event type → projection functions contributed by feature modules."""
     _load_features()
-    projections: dict[str, list] = {}
+    projections: dict[str, list[Projection]] = {}
     for module_name in FEATURE_MODULES:
         try:
             module = importlib.import_module(module_name)

@@ -25,9 +25,10 @@ def resolve_session_id(db: sqlite_utils.Database, ref: str) -> str:
         row = db.execute(f"select id from sessions s where {NOT_EMPTY} order by started_at desc limit 1").fetchone()
         if row is None:
             raise SessionNotFound("there are no sessions yet")
-        return row[0]
+        latest: str = row[0]
+        return latest
     rows = db.execute("select id from sessions where id = ? or id like ? limit 3", [ref, ref + "%"]).fetchall()
-    ids = [r[0] for r in rows]
+    ids: list[str] = [r[0] for r in rows]
     if ref in ids:
         return ref
     if not ids:
@@ -163,7 +164,8 @@ def tool_output(db: sqlite_utils.Database, session_id: str, tool_call_id: str) -
     ).fetchone()
     if row is None:
         return None
-    return row[1] if row[1] is not None else row[0]
+    output: str | None = row[1] if row[1] is not None else row[0]
+    return output
 
 
 def recorded_model_calls(db: sqlite_utils.Database, session_id: str) -> list[dict[str, Any]]:
@@ -232,7 +234,8 @@ def usage_provenance(db: sqlite_utils.Database, session_id: str) -> dict[str, An
 
 def database_file(db: sqlite_utils.Database) -> str:
     """The path of the database's main file; ``""`` for an in-memory database."""
-    return db.execute("pragma database_list").fetchone()[2]
+    name: str = db.execute("pragma database_list").fetchone()[2]
+    return name
 
 
 def events_of_types(db: sqlite_utils.Database, session_id: str, types: Iterable[str]) -> list[dict[str, Any]]:

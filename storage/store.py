@@ -62,7 +62,7 @@ class EventStore:
         self._event_rows: list[tuple[str, int, str, float, str]] = []  # inserted at the end of the batch
         self._lock = threading.Lock()
         self._features = feature_projections()
-        self._projections: dict[str, Callable[[dict[str, Any]], None]] = {
+        self._projections: dict[str, Callable[[dict[str, Any]], object]] = {
             "session_started": self._session_started,
             "turn_started": self._turn_started,
             "message_appended": self._message_appended,
@@ -197,7 +197,7 @@ class EventStore:
             self._generation[session_id] = found or 0
         return self._generation[session_id]
 
-    def _insert_message(self, session_id: str, generation: int, index: int, message: dict, turn: Any, seq: int) -> None:
+    def _insert_message(self, session_id: str, generation: int, index: int, message: dict[str, Any], turn: Any, seq: int) -> None:
         content = message.get("content")
         if content is not None and not isinstance(content, str):
             content = json.dumps(content, ensure_ascii=False)

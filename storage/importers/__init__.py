@@ -160,9 +160,10 @@ _LAST_EVENT = "(select type from events e where e.session_id = s.id order by seq
 
 def _imported(db: sqlite_utils.Database, digest: str) -> tuple[str, str] | None:
     """(session id, source) of a complete import of these bytes."""
-    return db.execute(
+    found: tuple[str, str] | None = db.execute(
         f"select id, source from sessions s where source_hash = ? and {_LAST_EVENT} = 'session_finished' limit 1", [digest]
     ).fetchone()
+    return found
 
 
 def _importing(db: sqlite_utils.Database, digest: str) -> tuple[str, str] | None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.importers.common import ImportFormatError, Recorder, ToolUse, parse_ts, read_jsonl, record_errors, usage
+from storage.importers.common import ImportFormatError, Recorder, ToolUse, json_object, parse_ts, read_jsonl, record_errors, usage
 
 SOURCE = "claude-code"
 _RECORD_TYPES = {
@@ -327,7 +327,7 @@ class _Reader:
         subtype = record.get("subtype")
         if subtype == "compact_boundary":
             self.flush()
-            meta = record.get("compactMetadata") if isinstance(record.get("compactMetadata"), dict) else {}
+            meta = json_object(record.get("compactMetadata"))
             trigger, before = meta.get("trigger", ""), meta.get("preTokens")
             self.compaction_reason = f"compaction ({trigger})" if trigger else "compaction"
             detail = f"{before} tokens before" if before is not None else ""

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.importers.common import ImportFormatError, Recorder, ToolUse, parse_ts, read_jsonl, record_errors, usage
+from storage.importers.common import ImportFormatError, Recorder, ToolUse, json_object, parse_ts, read_jsonl, record_errors, usage
 
 SOURCE = "codex-cli"
 _RECORD_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "compacted"}
@@ -239,7 +239,7 @@ def _parse_output(output: Any) -> tuple[str, int | None, float | None]:
     except ValueError:
         data = None
     if isinstance(data, dict) and "output" in data:
-        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        meta = json_object(data.get("metadata"))
         code, seconds = meta.get("exit_code"), meta.get("duration_seconds")
         return (str(data["output"]), int(code) if isinstance(code, int) else None,
                 float(seconds) if isinstance(seconds, (int, float)) else None)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -93,6 +92,11 @@ def lines(path: Path) -> Iterator[tuple[int, bytes]]:
         raise ImportFormatError(path, 0, f"cannot read it: {exc.strerror or exc}") from None
 
 
+def json_object(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one: for optional parts of a record."""
+    return value if isinstance(value, dict) else {}
+
+
 def parse_ts(value: Any) -> float | None:
     """ISO-8601 text (``...Z`` included) or epoch seconds → epoch seconds."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -162,9 +166,14 @@ def arguments_dict(arguments_raw: str) -> dict[str, Any] | None:
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
-@functools.cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+_FIELD_NAMES: dict[type[ev.Event], tuple[str, ...]] = {}
+
+
+def _field_names(cls: type[ev.Event]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 def _plain(value: Any) -> Any:

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from storage.importers.common import ImportFormatError, Recorder, ToolUse, parse_ts, record_errors, usage
+from storage.importers.common import ImportFormatError, Recorder, ToolUse, json_object, parse_ts, record_errors, usage
 
 SOURCE = "mini-swe-agent"
 _ACTION = re.compile(r"```bash\s*\n(.*?)\n```", re.DOTALL)
@@ -48,8 +48,8 @@ def load(path: Path) -> dict[str, Any]:
 def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
     """The session's events; the trajectory is one JSON document, so it is parsed whole (they are small)."""
     trajectory = load(path)
-    info = trajectory.get("info") if isinstance(trajectory.get("info"), dict) else {}
-    config = info.get("config") if isinstance(info.get("config"), dict) else {}
+    info = json_object(trajectory.get("info"))
+    config = json_object(info.get("config"))
     messages = trajectory["messages"]
     for number, message in enumerate(messages, start=1):
         if not isinstance(message, dict) or "role" not in message:
@@ -61,8 +61,8 @@ def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
         source_path=str(path),
         source_hash=digest,
         title=str(trajectory.get("instance_id") or ""),
-        workspace=(config.get("environment") or {}).get("cwd"),
-        model=str((config.get("model") or {}).get("model_name") or ""),
+        workspace=json_object(config.get("environment")).get("cwd"),
+        model=str(json_object(config.get("model")).get("model_name") or ""),
         settings={"source_version": info.get("mini_version"), "trajectory_format": trajectory.get("trajectory_format")},
     )
     yield from recorder.drain()
@@ -89,9 +89,7 @@ def _first_created(messages: list[dict[str, Any]]) -> float | None:
 
 
 def _response(message: dict[str, Any]) -> dict[str, Any]:
-    extra = message.get("extra")
-    response = extra.get("response") if isinstance(extra, dict) else None
-    return response if isinstance(response, dict) else {}
+    return json_object(json_object(message.get("extra")).get("response"))
 
 
 def _replay(recorder: Recorder, messages: list[dict[str, Any]], *, submitted: bool) -> Iterator[dict[str, Any]]:
@@ -122,7 +120,7 @@ def _assistant(recorder: Recorder, message: dict[str, Any], text: str, *, call_n
     reported = None
     cost = 0.0
     if raw is not None:
-        details = raw.get("prompt_tokens_details") if isinstance(raw.get("prompt_tokens_details"), dict) else {}
+        details = json_object(raw.get("prompt_tokens_details"))
         reported = usage(int(raw.get("prompt_tokens") or 0), int(raw.get("completion_tokens") or 0),
                          cached=int(details.get("cached_tokens") or 0))
         cost = float(raw.get("cost") or 0.0)
