@@ -166,3 +166,26 @@ def test_tool_outcome_accepts_the_enum():
     from app.agent.events.core import ToolStatus
 
     assert classify_tool_outcome(ToolStatus.VALIDATION_ERROR) == "validation"
+
+
+def test_a_proxys_forwarded_headers_are_read():
+    forwarded = {"llm_provider-retry-after": "3", "x-litellm-attempted-retries": "2"}
+    assert parse_retry_after(forwarded) == 3.0
+    assert parse_retry_after({"llm_provider-retry-after-ms": "1500"}) == 1.5
+    assert parse_retry_after({"Retry-After": "1", "llm_provider-retry-after": "9"}) == 1.0  # the direct one wins
+
+
+def test_a_request_the_server_cannot_parse_is_terminal_even_as_a_500():
+    class Strict(Exception):
+        status_code = 500
+
+    error = classify_model_error(Strict("Failed to parse tool call arguments as JSON: parse error"))
+    assert (error.kind, error.name) == (TERMINAL, "bad_request")
+    assert classify_model_error(Strict("The server had an error")).kind == TRANSIENT
+
+
+def test_a_refused_connect_is_found_along_the_cause_chain():
+    outer = RuntimeError("Connection error.")
+    outer.__cause__ = ConnectionRefusedError(111, "Connection refused")
+    error = classify_model_error(outer)
+    assert (error.name, error.status, error.request_sent) == ("connect_error", None, False)
