@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from app.agent.events.core import SandboxState
 from app.agent.events.format import money, tokens
 from widgets.session_stats import REDUCED_TYPES, SessionStats, clock_text
 
 if TYPE_CHECKING:
     from app.agent.events import core as ev
+    from app.agent.events.core import SandboxState
 
 MODE_LABELS = {"ask": "ask", "accept_edits": "accept edits", "plan": "plan (read-only)", "yolo": "YOLO"}
 MODE_STYLES = {"yolo": "bold $text-error on $error 30%", "plan": "bold $text-success on $success 20%"}
@@ -62,9 +62,10 @@ class StatusBar(Static):
 
     def apply(self, event: ev.Event) -> None:
         self.stats.apply(event, self.clock())
-        if isinstance(event, SandboxState):
-            self.sandbox = event
-        if event.type in REDUCED_TYPES or isinstance(event, SandboxState):
+        # Matched by type name: the events module is not imported before the first frame.
+        if event.type == "sandbox_state":
+            self.sandbox = cast("SandboxState", event)
+        if event.type in REDUCED_TYPES or event.type == "sandbox_state":
             self.refresh_text()
 
     def reset(self) -> None:
