@@ -1,7 +1,7 @@
 """The Context budget pane: where every token of the window goes, and how sure we are.
 
-Live, mount it with ``app.mount_pane("context", ContextBudgetPane())``: the app
-calls ``on_agent_event`` with every event and the pane folds them into its own
+Live, the app calls ``apply`` with every event (the pane protocol of
+``app/tui/panes.py``) and the pane folds them into its own
 :class:`~app.agent.events.budget_view.BudgetState` (the reducer replay uses too). For
 replay, hand it a folded state with ``update_state``. Bursts are coalesced: the
 pane redraws at most once per ``coalesce_seconds``. It computes nothing about
@@ -231,7 +231,7 @@ class ContextBudgetPane(Widget):
     def __init__(self, *, coalesce_seconds: float = 0.1, id: str | None = None) -> None:
         super().__init__(id=id)
         self.coalesce_seconds = coalesce_seconds
-        self.reducer = BudgetState()  # what on_agent_event folds into
+        self.reducer = BudgetState()  # what apply folds into
         self.state = self.reducer  # what is shown
         self.renders = 0  # how many times the pane redrew (coalescing is tested on it)
         self._timer: Timer | None = None
@@ -257,7 +257,7 @@ class ContextBudgetPane(Widget):
 
     # --- feeding -------------------------------------------------------------------------------
 
-    def on_agent_event(self, event: Event) -> None:
+    def apply(self, event: Event) -> None:
         """The app's pane contract: every event, in order, on the UI thread."""
         self.reducer.apply(event)
         self.update_state(self.reducer)

@@ -33,13 +33,6 @@ if TYPE_CHECKING:
 REDRAW_S = 0.1  # bursts of events redraw a pane at most this often
 
 
-class LiveBudgetPane(ContextBudgetPane):
-    """The Context budget pane under the app's pane protocol."""
-
-    def apply(self, event: ev.Event) -> None:
-        self.on_agent_event(event)
-
-
 class LiveRetriesPane(RetriesPane):
     """The Retries pane fed live: events fold into its reducer, redraws are coalesced.
 
@@ -104,7 +97,7 @@ class LivePanes(NoSessionPanes):
     def __init__(self, app: "CockpitApp", session: "Session") -> None:
         super().__init__(app)
         self.session = session
-        self.context = LiveBudgetPane()
+        self.context = ContextBudgetPane()
         self.retries = LiveRetriesPane(getattr(session.agent.resilience, "config", None))
         self.feedback = FeedbackPane(hint=LIVE_HINT)
 

@@ -118,14 +118,14 @@ async def test_a_burst_of_updates_costs_one_redraw() -> None:
 
 
 async def test_live_events_through_the_app_pane_contract() -> None:
-    """``on_agent_event`` folds events into the pane's own reducer, like replay does."""
+    """``apply`` folds events into the pane's own reducer, like replay does."""
     recorder = await after_compaction_session()
     app = PaneApp()
     async with app.run_test(size=SIZE) as pilot:
         pane = app.query_one(ContextBudgetPane)
         pane.coalesce_seconds = 0.01
         for event in recorder.events:
-            pane.on_agent_event(event)
+            pane.apply(event)
         await pilot.pause(0.2)
         assert pane.state is pane.reducer
         assert pane.state.series() == state_from(recorder.events).series()

@@ -216,11 +216,11 @@ async def test_the_pane_shows_the_new_size_right_after_truncate() -> None:
     async with app.run_test(size=SIZE) as pilot:
         pane = app.query_one(ContextBudgetPane)
         for event in recorder.events:
-            pane.on_agent_event(event)
+            pane.apply(event)
         pane.flush()
         old = tokens_text(largest["tokens"])
         assert str(app.query_one("#top", OptionList).get_option_at_index(0).prompt).split("\n")[1].strip().startswith(old)
-        b.truncate_item(messages, largest["id"], 400, emit=pane.on_agent_event)
+        b.truncate_item(messages, largest["id"], 400, emit=pane.apply)
         pane.flush()
         await pilot.pause()
         prompts = [str(app.query_one("#top", OptionList).get_option_at_index(i).prompt) for i in range(8)]
