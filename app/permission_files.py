@@ -8,8 +8,11 @@ project rules in ``<workspace>/.cockpit/config.toml``; both hold::
     deny = ["bash(git push *)", "read(.env)"]
 
 A bad rule is a :class:`~app.settings.ConfigError` naming the file and the
-line. :class:`ConfigRuleFile` writes "always for this project" rules into the
-project file and removes rules from either file; it rewrites the
+line. The project file's allow rules apply only once the user trusts the file
+(:mod:`app.project_trust`; its deny rules always apply): until then they are
+:attr:`RuleSet.untrusted`. :class:`ConfigRuleFile` writes "always for this
+project" rules into the project file (trusted: Cockpit wrote them), removes
+rules from either file and trusts the project file; it rewrites the
 ``[permissions]`` table only (comments inside that table are not kept) and
 leaves the rest of the file as it was.
 """
@@ -17,16 +20,16 @@ leaves the rest of the file as it was.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.project_trust import ProjectTrust, permissions_digest
 from app.settings import ConfigError
 
 if TYPE_CHECKING:
+    from app.agent.events.core import Notice
     from app.agent.permissions.decide import RuleSet
     from app.agent.permissions.rules import Rule, RuleSource
 
@@ -72,8 +75,13 @@ def rules_from_table(table: Any, path: Path, text: str, source: RuleSource) -> R
     return rules
 
 
-def load_rules(user_table: dict[str, Any], user_path: Path | None, workspace: Path) -> RuleSet:
-    """The user's rules (already checked when the settings were read), then the project's."""
+def load_rules(user_table: dict[str, Any], user_path: Path | None, workspace: Path, *,
+               trust: ProjectTrust | None = None, trust_all: bool = False) -> RuleSet:
+    """The user's rules (already checked when the settings were read), then the project's.
+
+    The project's allow rules are untrusted unless the user trusted this very
+    table, Cockpit wrote them, or ``trust_all`` (``cockpit run --trust-project``).
+    """
     from app.agent.permissions.rules import RuleSource
 
     user = user_path or Path("config.toml")
@@ -84,38 +92,92 @@ def load_rules(user_table: dict[str, Any], user_path: Path | None, workspace: Pa
     if other:
         raise ConfigError(f"{project}: a project configuration holds only [permissions] (found {', '.join(other)}); "
                           "put other settings in the user configuration file")
-    found = rules_from_table(data.get("permissions", {}), project, text, RuleSource("project", str(project)))
-    rules.allow += found.allow
+    table = data.get("permissions", {})
+    found = rules_from_table(table, project, text, RuleSource("project", str(project)))
+    trust = trust or ProjectTrust(workspace)
+    if trust_all or trust.trusts(permissions_digest(table)):
+        rules.allow += found.allow
+    else:
+        approved = trust.approved()
+        rules.allow += [r for r in found.allow if r.text in approved]
+        rules.untrusted += [r for r in found.allow if r.text not in approved]
     rules.deny += found.deny
     return rules
+
+
+def untrusted_summary(rules: RuleSet) -> str:
+    """"<path> has N allow rules that are not trusted" ("" when every rule is trusted)."""
+    if not rules.untrusted:
+        return ""
+    count = len(rules.untrusted)
+    return f"{rules.untrusted[0].source.path} has {count} allow rule{'s' if count > 1 else ''} that " \
+           f"{'are' if count > 1 else 'is'} not trusted"
+
+
+def trust_notices(rules: RuleSet) -> tuple[Notice, ...]:
+    """What a session in the TUI says at start about untrusted project rules (nothing when all are trusted)."""
+    summary = untrusted_summary(rules)
+    if not summary:
+        return ()
+    from app.agent.events.core import Notice
+
+    return (Notice(level="warning", message=f"{summary}: Ctrl+P › Trust project rules",
+                   detail=f"Until you trust them they allow nothing (the file's deny rules apply): "
+                          f"{', '.join(r.text for r in rules.untrusted)}. Trust again after the file changes."),)
 
 
 class ConfigRuleFile:
     """Writes "always for this project" rules to the project file; removes rules from the file they came from."""
 
-    def __init__(self, workspace: Path) -> None:
+    def __init__(self, workspace: Path, trust: ProjectTrust | None = None) -> None:
         self.path = project_config(workspace)
+        self.trust = trust or ProjectTrust(workspace)
 
     def add(self, text: str, *, deny: bool = False) -> Rule:
         from app.agent.permissions.rules import RuleSource, parse_rule
 
         rule = parse_rule(text, RuleSource("project", str(self.path)))
         lists = self._lists(self.path)
+        before = permissions_digest(lists)
         key = "deny" if deny else "allow"
         if rule.text not in lists[key]:
             lists[key].append(rule.text)
             _write_table(self.path, lists)
+        self.trust.wrote(before, permissions_digest(lists), added="" if deny else rule.text)
         return rule
 
     def remove(self, rule: Rule, *, deny: bool = False) -> None:
         path = Path(rule.source.path)
         lists = self._lists(path)
+        before = permissions_digest(lists)
         key = "deny" if deny else "allow"
         kept = [t for t in lists[key] if not _same_rule(t, rule)]
         if len(kept) == len(lists[key]):
             raise ValueError(f"{rule.text} is no longer in {path}")
         lists[key] = kept
         _write_table(path, lists)
+        if path == self.path:
+            self.trust.wrote(before, permissions_digest(lists), removed="" if deny else rule.text)
+
+    def trust_rules(self, rules: RuleSet) -> list[Rule]:
+        """Trust the project file: its untrusted allow rules join the session's; the rules now trusted.
+
+        ValueError when the file no longer holds what the session shows (it changed since it was read):
+        the user trusts what they were shown, nothing else.
+        """
+        from app.agent.permissions.rules import RuleSource
+
+        data, text = _read(self.path)
+        table = data.get("permissions", {})
+        found = rules_from_table(table, self.path, text, RuleSource("project", str(self.path)))
+        approved = self.trust.approved()
+        waiting = sorted({r.text for r in found.allow if r.text not in approved})
+        if waiting != sorted({r.text for r in rules.untrusted}):
+            raise ValueError(f"{self.path} changed since this session read it; start a new session to see its rules")
+        self.trust.trust(permissions_digest(table))
+        trusted, rules.untrusted = rules.untrusted, []
+        rules.allow += trusted
+        return trusted
 
     def _lists(self, path: Path) -> dict[str, list[str]]:
         """The file's allow and deny lists; ValueError for a file Cockpit must not rewrite."""
@@ -169,15 +231,11 @@ def _write_table(path: Path, lists: dict[str, list[str]]) -> None:
     else:
         end = next((i for i in range(start + 1, len(lines)) if _ANY_HEADER.match(lines[i])), len(lines))
         lines[start:end] = table + ([""] if end < len(lines) else [])
+    from app.agent.tools.atomic import write_atomically
+    from app.agent.tools.stop import Stop
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".config.", suffix=".toml")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write("\n".join(lines) + "\n")
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
+    write_atomically(path, "\n".join(lines) + "\n", Stop())
 
 
 def _line_of(text: str, needle: str) -> int:

@@ -41,6 +41,7 @@ class RunOptions:
     resume: str | None = None
     feedback_rate: float | None = None
     headless: bool = False  # nobody to ask for feedback: π is 0 (decisions are still logged)
+    trust_project: bool = False  # the project file's allow rules apply for this run, trusted or not
 
 
 def store_sink(store: Any):
@@ -123,7 +124,7 @@ def build_session(
     from app.agent.loop import Agent
     from app.agent.model import LiteLLMModel
     from app.agent.session import Session, new_session_id
-    from app.permission_files import ConfigRuleFile, load_rules
+    from app.permission_files import ConfigRuleFile, load_rules, trust_notices
 
     workspace = resolve_workspace(options.workspace)
     previous = resolve_resume(store.db, options) if (options.resume and store is not None) else None
@@ -153,8 +154,9 @@ def build_session(
     bus = EventBus(session_id, start_seq=start_seq)
     if store is not None:
         bus.subscribe(store_sink(store), required=True)
+    rules = load_rules(settings.permissions, settings.path, workspace, trust_all=options.trust_project)
     approvals = ApprovalPolicy(human=human, mode=config.permission_mode, rule_file=ConfigRuleFile(workspace),
-                               rules=load_rules(settings.permissions, settings.path, workspace))
+                               rules=rules)
     features = _features(settings, bus, store, config, model)
     agent = Agent(
         model=model,
@@ -176,7 +178,8 @@ def build_session(
         agent.total_cost_usd = session_cost(store.db, session_id)
         _restore_resilience(store.db, session_id, features)
     session = Session(
-        bus, agent, settings=recorded, api_base=choice.api_base, resumed=previous is not None, parent_id=parent_id
+        bus, agent, settings=recorded, api_base=choice.api_base, resumed=previous is not None, parent_id=parent_id,
+        notices=() if options.headless else trust_notices(rules),
     )
     session.feedback = feedback_collector(settings, options, bus, workspace)
     return session

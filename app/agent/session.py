@@ -28,7 +28,8 @@ def new_session_id() -> str:
 
 class Session:
     def __init__(self, bus: EventBus, agent: Agent, *, title: str = "", settings: dict[str, Any] | None = None,
-                 api_base: str | None = None, resumed: bool = False, parent_id: str | None = None) -> None:
+                 api_base: str | None = None, resumed: bool = False, parent_id: str | None = None,
+                 notices: tuple[ev.Notice, ...] = ()) -> None:
         self.bus = bus
         self.agent = agent
         self.title = title
@@ -39,6 +40,7 @@ class Session:
         self.last: TurnResult | None = None
         self.feedback: Any | None = None  # the FeedbackCollector, when composed with one
         self.finished = False
+        self.notices = notices  # said at every start, after the sandbox's (e.g. untrusted project rules)
 
     @property
     def id(self) -> str:
@@ -58,9 +60,9 @@ class Session:
         )
         sandbox = self.agent.sandbox
         self.bus.emit(sandbox.state())
-        notice = sandbox.notice()
-        if notice is not None:
-            self.bus.emit(notice)
+        for notice in (sandbox.notice(), *self.notices):
+            if notice is not None:
+                self.bus.emit(notice)
         if not self.resumed and not self.agent.messages:
             self.agent.append_message(system_message(self.agent.workspace, sandbox))
 

@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON event per line on stdout")
     parser.add_argument("--resume", metavar="ID", help="continue a stored session with this task")
     parser.add_argument("--continue", dest="continue_", action="store_true", help="continue the latest session of this workspace")
+    parser.add_argument("--trust-project", action="store_true",
+                        help="apply the allow rules of .cockpit/config.toml for this run, even if not trusted yet")
     parser.set_defaults(func=run)
 
 
@@ -30,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from app.agent.approvals import HeadlessApprover
     from app.headless import JsonLinesPrinter, ProgressPrinter
+    from app.permission_files import untrusted_summary
     from app.runtime import build_session, open_store, resolve_resume
     from app.settings import load_settings
 
@@ -38,12 +41,16 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     settings = load_settings()
     options = run_options(args)
+    options.trust_project = args.trust_project
     db, store = open_store(options)
     if args.continue_:
         resolve_resume(db, options, latest_in_workspace=True)
     session = build_session(settings, options, human=HeadlessApprover(args.yes), store=store)
     if not args.json:
         print(f"cockpit: model {session.agent.model.name} ({session.settings['model_reason']})", file=sys.stderr)
+    untrusted = untrusted_summary(session.agent.approvals.rules)
+    if untrusted:
+        print(f"cockpit: {untrusted}; they are ignored (--trust-project applies them for this run)", file=sys.stderr)
     # The store (subscribed by build_session) and the printer must not fail silently.
     session.bus.subscribe(JsonLinesPrinter() if args.json else ProgressPrinter(), required=True)
     if not args.yes and not args.json and session.agent.config.permission_mode.value == "ask":

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.agent.events.approvals import PermissionMode, next_mode
 from app.tui.commands import PaletteCommand
-from app.tui.permission_rules import show_rules
+from app.tui.permission_rules import show_rules, trust_rules
 
 if TYPE_CHECKING:
     from app.agent.session import Session
@@ -49,6 +49,8 @@ class Palette:
         commands += [
             PaletteCommand("Permission rules…", "The allow and deny rules, where each comes from; remove one",
                            lambda: show_rules(self.app)),
+            PaletteCommand("Trust project rules", "Let the allow rules of .cockpit/config.toml apply (asked again "
+                           "when the file changes)", lambda: trust_rules(self.app)),
             PaletteCommand("Open data folder", "Show where Cockpit keeps its database and config", self.data_folder),
             PaletteCommand("Compact now", "Summarize the conversation to free context", self.compact_now),
             PaletteCommand("Rate last task", "Give feedback on the last task", self.rate_last_task),

@@ -11,6 +11,7 @@ from app.agent.events import core as ev
 from app.agent.events.approvals import ApprovalDecision, ApprovalRequest, PermissionMode, Remember
 from app.agent.events.transcript_view import TranscriptFold
 from app.permission_files import ConfigRuleFile, load_rules, project_config
+from app.project_trust import ProjectTrust, permissions_digest
 from app.settings import ConfigError, Settings, load_settings
 from tests.core.helpers import make_session
 
@@ -25,6 +26,12 @@ class Answers:
     async def decide(self, request: ApprovalRequest) -> ApprovalDecision:
         self.asked.append(request)
         return self.decisions.pop(0)
+
+
+def trust_as_is(workspace: Path) -> None:
+    """The user trusted the project's rules as the file holds them now (tests/core/test_permissions_trust.py)."""
+    table = tomllib.loads(project_config(workspace).read_text())["permissions"]
+    ProjectTrust(workspace).trust(permissions_digest(table))
 
 
 def bash(call_id: str, command: str) -> dict:
@@ -117,6 +124,9 @@ def test_user_and_project_rules_load_with_their_source(workspace, tmp_path):
     settings = load_settings(user)
     project_config(workspace).parent.mkdir()
     project_config(workspace).write_text('[permissions]\nallow = ["edit(src/**)", "read(**)"]\n')
+    assert [r.text for r in load_rules(settings.permissions, settings.path, workspace).untrusted] == [
+        "edit(src/**)", "read(**)"]
+    trust_as_is(workspace)
     rules = load_rules(settings.permissions, settings.path, workspace)
     assert [(a, r.text, r.source.scope) for a, r in rules.all()] == [
         ("allow", "bash(git diff *)", "user"), ("allow", "edit(src/**)", "project"), ("allow", "read(**)", "project"),
@@ -188,6 +198,7 @@ async def test_always_for_this_project_writes_the_rule_and_the_next_session_uses
 async def test_removing_a_rule_forgets_it_in_the_session_and_the_file(workspace, tmp_path, write_script):
     project_config(workspace).parent.mkdir()
     project_config(workspace).write_text('[permissions]\nallow = ["bash(ls *)"]\n')
+    trust_as_is(workspace)
     session, _, _ = make_session(write_script([]), workspace, tmp_path / "c.db", yes=False)
     policy = session.agent.approvals
     [(action, rule)] = policy.rules.all()

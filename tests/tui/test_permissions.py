@@ -1,4 +1,5 @@
-"""Permission rules in the TUI: "always for this project", the rules list in the palette, Shift+Tab's modes."""
+"""Permission rules in the TUI: "always for this project", the rules list in the palette, trusting a project's
+rules, Shift+Tab's modes."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from textual.widgets import Button
 
 from app.agent.events import core as ev
 from app.agent.events.approvals import PermissionMode
-from app.permission_files import ConfigRuleFile, load_rules, project_config
+from app.permission_files import ConfigRuleFile, load_rules, project_config, trust_notices
+from tests.core.test_permissions_policy import trust_as_is
 from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
+from widgets.notice import NoticeBlock
 
 
 def _with_project_rules(h):
@@ -21,6 +24,7 @@ def _with_project_rules(h):
         session = make(approver, **overrides)
         session.agent.approvals.rule_file = ConfigRuleFile(h.workspace)
         session.agent.approvals.rules = load_rules({}, None, h.workspace)
+        session.notices = trust_notices(session.agent.approvals.rules)
         return session
 
     h.make_session = make_session
@@ -89,6 +93,7 @@ def _hits(app) -> list[str]:
 async def test_the_palette_lists_the_rules_with_their_source_and_removes_one(harness, workspace):
     project_config(workspace).parent.mkdir()
     project_config(workspace).write_text('[permissions]\nallow = ["bash(git diff *)"]\ndeny = ["bash(rm *)"]\n')
+    trust_as_is(workspace)
     h = _with_project_rules(harness([]))
     app = h.app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -104,6 +109,34 @@ async def test_the_palette_lists_the_rules_with_their_source_and_removes_one(har
         await wait_until(pilot, lambda: not policy.rules.deny, what="the rule to go")
         assert [r.text for r in policy.rules.allow] == ["bash(git diff *)"]
     assert _project_rules(workspace) == {"allow": ["bash(git diff *)"], "deny": []}
+
+
+async def test_untrusted_project_rules_are_marked_and_trusting_them_from_the_palette_lets_them_apply(harness,
+                                                                                                   workspace):
+    project_config(workspace).parent.mkdir()
+    project_config(workspace).write_text('[permissions]\nallow = ["bash(ls *)"]\n')
+    h = _with_project_rules(harness([{"tool_calls": [_bash("b1", "ls -a")]}, {"text": "done"}]))
+    app = h.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        await wait_until(pilot, lambda: app.transcript.query(NoticeBlock), what="the untrusted notice")
+        assert [n.message for n in app.transcript.query(NoticeBlock)] == [
+            f"{project_config(workspace)} has 1 allow rule that is not trusted: Ctrl+P › Trust project rules"]
+        policy = app.session.agent.approvals
+        [rules] = [c for c in app.palette.commands() if c.title == "Permission rules…"]
+        rules.callback()
+        await wait_until(pilot, lambda: len(_hits(app)) == 1, what="the rules list")
+        assert "allow bash(ls *) (untrusted)" in _hits(app)[0] and "Trust project rules" in _hits(app)[0]
+        await pilot.press("escape")
+        [trust] = [c for c in app.palette.commands() if c.title == "Trust project rules"]
+        trust.callback()
+        await wait_until(pilot, lambda: [r.text for r in policy.rules.allow] == ["bash(ls *)"], what="the trust")
+        assert not policy.rules.untrusted
+        await type_and_send(pilot, "look")
+        await wait_idle(pilot, app, h)
+        assert not app.transcript.pending_approvals
+        assert app.transcript.tool_block("b1").note == f"allowed by bash(ls *) (project config {project_config(workspace)})"
+    assert load_rules({}, None, workspace).untrusted == []  # and in later sessions
 
 
 async def test_shift_tab_cycles_ask_accept_edits_plan_and_back(harness):

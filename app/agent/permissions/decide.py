@@ -58,10 +58,15 @@ ASK = Verdict(Action.ASK)
 
 @dataclass
 class RuleSet:
-    """Allow and deny rules from every source, in the order they were read."""
+    """Allow and deny rules from every source, in the order they were read.
+
+    ``untrusted`` holds the project file's allow rules the user has not trusted
+    yet (:mod:`app.project_trust`): they are shown, and allow nothing.
+    """
 
     allow: list[Rule] = field(default_factory=list)
     deny: list[Rule] = field(default_factory=list)
+    untrusted: list[Rule] = field(default_factory=list)
 
     def all(self) -> list[tuple[str, Rule]]:
         return [("allow", r) for r in self.allow] + [("deny", r) for r in self.deny]
