@@ -242,11 +242,13 @@ def _features(
 
 
 def _sandbox(settings: Settings) -> Any:
-    """The OS sandbox for commands, from ``[sandbox]`` (detected once per process)."""
+    """The OS sandbox for commands, from ``[sandbox]`` (detected once per process); the data folder stays hidden."""
+    from dataclasses import replace
+
     from app.agent.tools.sandbox import SandboxConfig, detect
 
     try:
-        return detect(SandboxConfig.from_dict(settings.sandbox))
+        return replace(detect(SandboxConfig.from_dict(settings.sandbox)), hidden=(str(paths.home()),))
     except ValueError as exc:
         raise ConfigError(f"{settings.path}: [sandbox] {exc}") from None
 

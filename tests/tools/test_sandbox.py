@@ -70,7 +70,9 @@ async def test_other_folders_are_not_there_and_the_workspace_is_writable(ws: Pat
 
 @needs_bwrap
 async def test_tmp_and_home_are_private_and_empty(ws: Path, sandboxed: ToolContext, tmp_path: Path) -> None:
-    out = await run(sandboxed, 'echo inside > /tmp/cockpit-private; ls -A /tmp | grep -v pytest-of; ls -A "$HOME" | wc -l')
+    """(With ``toolchains = false``: the toolchains under home are tests/tools/test_sandbox_home.py's.)"""
+    bare = dataclasses.replace(BWRAP, config=SandboxConfig(toolchains=False))
+    out = await run(dataclasses.replace(sandboxed, sandbox=bare), 'echo inside > /tmp/cockpit-private; ls -A /tmp | grep -v pytest-of; ls -A "$HOME" | wc -l')
     assert out.text.splitlines() == ["cockpit-private", "0"]  # (the workspace's own path is under /tmp here)
     assert not Path("/tmp/cockpit-private").exists()
 
@@ -299,11 +301,14 @@ def test_labels_and_the_prompt_say_what_is_confined(ws: Path) -> None:
 
 def test_the_sandbox_table_is_read_and_checked(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('[sandbox]\nmode = "bwrap"\nnetwork = true\nenv = ["GH_TOKEN"]\nread = ["~/.gitconfig"]\n')
+    path.write_text('[sandbox]\nmode = "bwrap"\nnetwork = true\nenv = ["GH_TOKEN"]\nread = ["~/.npmrc"]\n'
+                    'toolchains = false\n')
     config = SandboxConfig.from_dict(load_settings(path).sandbox)
-    assert config == SandboxConfig(mode="bwrap", network=True, env=("GH_TOKEN",), read=("~/.gitconfig",))
+    assert config == SandboxConfig(mode="bwrap", network=True, env=("GH_TOKEN",), read=("~/.npmrc",), toolchains=False)
+    assert SandboxConfig().toolchains
     for bad, message in [({"mode": "docker"}, "mode must be one of auto, bwrap, off"),
                          ({"network": "yes"}, "network must be true or false"),
+                         ({"toolchains": 1}, "toolchains must be true or false"),
                          ({"env": "GH_TOKEN"}, "env must be a list of names"),
                          ({"nework": True}, "unknown key(s) nework")]:
         with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -10,8 +10,10 @@ once when it is missing (a :class:`Notice`), and to the model (the system prompt
 
 What is confined under bubblewrap (``sandbox_bwrap``): the workspace is the only
 writable place besides a private /tmp and an empty home; /usr, /bin, /lib*, /opt
-and /etc (secrets masked) are read-only; everything else (other projects, the
-home folder with its keys and configs) is not there; /proc shows only the
+and /etc (secrets masked) are read-only, and so are the toolchains under home
+(``sandbox_home``: PATH entries, ~/.pyenv, ~/.cargo…, never keys or Cockpit's
+data; ``[sandbox] toolchains = false`` hides them); everything else (other
+projects, the rest of the home folder with its keys and configs) is not there; /proc shows only the
 sandbox's processes, /dev only the basic devices; no network unless configured.
 """
 
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.agent.events.core import Notice, SandboxState
+from app.agent.tools.sandbox_home import TOOLCHAIN_ENV, HomeView, home_view
 
 MODES = ("auto", "bwrap", "off")
 ENV_ALLOWED = ("PATH", "HOME", "LANG", "LANGUAGE", "TERM", "COLORTERM", "USER", "LOGNAME", "SHELL", "TZ",
@@ -45,17 +48,18 @@ class SandboxConfig:
     require: bool = False  # refuse to run commands when there is no sandbox
     env: tuple[str, ...] = ()  # more environment variables passed through, by name
     read: tuple[str, ...] = ()  # more folders or files visible (read-only) in the sandbox
+    toolchains: bool = True  # the toolchains under home (PATH entries, ~/.pyenv, ~/.cargo…) visible, read-only
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SandboxConfig:
-        known = {"mode", "network", "require", "env", "read"}
+        known = {"mode", "network", "require", "env", "read", "toolchains"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         mode = data.get("mode", cls.mode)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)} (got {mode!r})")
-        flags = {key: data.get(key, getattr(cls, key)) for key in ("network", "require")}
+        flags = {key: data.get(key, getattr(cls, key)) for key in ("network", "require", "toolchains")}
         for key, value in flags.items():
             if not isinstance(value, bool):
                 raise ValueError(f"{key} must be true or false (got {value!r})")
@@ -64,7 +68,7 @@ class SandboxConfig:
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
                 raise ValueError(f"{key} must be a list of names (got {value!r})")
         return cls(mode=mode, network=flags["network"], require=flags["require"],
-                   env=tuple(lists["env"]), read=tuple(lists["read"]))
+                   env=tuple(lists["env"]), read=tuple(lists["read"]), toolchains=flags["toolchains"])
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class Sandbox:
     reason: str = ""  # without a backend: why
     executable: str = ""  # the backend's program
     scrub_env: bool = True  # pass only allow-listed variables (off only with mode = "off")
+    hidden: tuple[str, ...] = ()  # never visible, even under a toolchain folder: Cockpit's data folder
 
     @property
     def active(self) -> bool:
@@ -129,18 +134,24 @@ class Sandbox:
             from app.agent.tools.sandbox_bwrap import bwrap_argv
 
             return bwrap_argv(self.executable, argv, workspace, network=self.config.network,
-                              home=os.environ.get("HOME", ""), read=self.config.read)
+                              home=os.environ.get("HOME", ""), read=self.config.read, view=self.home_view())
         if self.backend == "sandbox-exec":
             from app.agent.tools.sandbox_seatbelt import seatbelt_argv
 
             return seatbelt_argv(self.executable, argv, workspace, network=self.config.network)
         return list(argv)
 
+    def home_view(self) -> HomeView:
+        """What of the home folder commands see (the toolchains, read-only), as of now."""
+        if not self.config.toolchains:
+            return HomeView()
+        return home_view(os.environ.get("HOME", ""), os.environ.get("PATH", ""), os.environ, self.hidden)
+
     def environment(self, parent: Mapping[str, str], workspace: Path) -> dict[str, str]:
         """The environment a command gets: the allow-list (and ``[sandbox] env``), or everything with mode off."""
         if not self.scrub_env:
             return dict(parent)
-        named = set(ENV_ALLOWED) | set(self.config.env)
+        named = set(ENV_ALLOWED) | set(self.config.env) | (set(TOOLCHAIN_ENV) if self.config.toolchains else set())
         env = {k: v for k, v in parent.items() if k in named or k.startswith(ENV_ALLOWED_PREFIXES)}
         env["PWD"] = str(workspace)
         return env
@@ -168,8 +179,11 @@ class Sandbox:
         if self.backend == "sandbox-exec":
             where = f"Only {workspace} and the temporary folders are writable; the rest of the disk is read-only."
         else:
+            toolchains = (" and so are the toolchains under the home folder (pyenv, cargo, nvm, ~/.local/bin…)"
+                          if self.config.toolchains else "")
             where = (f"Only {workspace} is writable (plus a private, empty /tmp and home folder); /usr, /bin, /lib, "
-                     "/opt and /etc are read-only; other folders (other projects, the user's home) are not there.")
+                     f"/opt and /etc are read-only{toolchains}; other folders (other projects, the rest of the "
+                     "user's home) are not there.")
         return (f"Commands (bash) run in an OS sandbox ({self.backend}). {where} {net} Only basic environment "
                 "variables are set (no API keys). Background processes end with their command. If a command fails "
                 "because of the sandbox, the user is asked whether it may run once outside it.")

@@ -1,7 +1,9 @@
 """The bubblewrap command line: what a sandboxed command can see and change.
 
 Read-only: /usr, /bin, /sbin, /lib*, /opt and /etc (with the password hashes
-and the SSH host keys masked), plus ``[sandbox] read``. Writable: the workspace,
+and the SSH host keys masked), the toolchains under home
+(:mod:`~app.agent.tools.sandbox_home`, secrets in them masked), plus
+``[sandbox] read``. Writable: the workspace,
 bound on itself, so it is its own mount (a hard link from it to a file outside
 fails with EXDEV, a symlink out leads to a read-only or absent file), a private
 tmpfs /tmp, and an empty tmpfs home. Nothing else of the host is there (no other
@@ -21,6 +23,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from app.agent.tools.sandbox_home import HomeView
+
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/etc")
 SECRET_FILES = ("/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/sudoers",
                 "/etc/ssh/ssh_host_*key")
@@ -29,7 +33,8 @@ PROBE_TIMEOUT_S = 10.0
 
 
 def bwrap_argv(
-    exe: str, argv: list[str], workspace: Path, *, network: bool, home: str = "", read: tuple[str, ...] = ()
+    exe: str, argv: list[str], workspace: Path, *, network: bool, home: str = "", read: tuple[str, ...] = (),
+    view: HomeView = HomeView(),
 ) -> list[str]:
     ws = str(workspace)
     args = [exe, "--die-with-parent", "--unshare-all", "--cap-drop", "ALL"]
@@ -42,6 +47,12 @@ def bwrap_argv(
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"]
     if home and home != "/" and not _within(home, ws):
         args += ["--tmpfs", home]  # an empty home: caches work, the user's dotfiles stay out
+    for source, target in view.binds:
+        args += ["--ro-bind", source, target]
+    for path in view.masked_dirs:  # a key inside a toolchain folder: an empty folder or file over it
+        args += ["--tmpfs", path]
+    for path in view.masked_files:
+        args += ["--ro-bind", "/dev/null", path]
     for path in read:  # after the tmpfs mounts, which would hide them
         expanded = os.path.expanduser(path)
         args += ["--ro-bind-try", expanded, expanded]
