@@ -121,6 +121,7 @@ def build_session(
     """Create (or resume) a session; the store, when given, is subscribed first."""
     from app.agent.approvals import ApprovalPolicy
     from app.agent.bus import EventBus
+    from app.agent.events.core import SessionStatus
     from app.agent.loop import Agent
     from app.agent.model import LiteLLMModel
     from app.agent.session import Session, new_session_id
@@ -179,6 +180,7 @@ def build_session(
         _restore_resilience(store.db, session_id, features)
     session = Session(
         bus, agent, settings=recorded, api_base=choice.api_base, resumed=previous is not None, parent_id=parent_id,
+        previous_status=SessionStatus(previous["status"]) if previous is not None else None,
         notices=() if options.headless else trust_notices(rules),
     )
     session.feedback = feedback_collector(settings, options, bus, workspace)

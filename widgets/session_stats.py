@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,19 @@ class SessionStats:
             if self.turn_started is not None:
                 self.last_turn_s = max(0.0, now - self.turn_started)
             self.running, self.turn_started = False, None
+
+    @classmethod
+    def restored(cls, events: Iterable[Any]) -> SessionStats:
+        """A resumed session's totals, folded from its stored events at their own times (so the
+        last turn's duration is the stored one); a turn left running by a crash counts as ended."""
+        stats, last = cls(), 0.0
+        for event in events:
+            last = event.ts
+            stats.apply(event, last)
+        if stats.running and stats.turn_started is not None:
+            stats.last_turn_s = max(0.0, last - stats.turn_started)
+        stats.running, stats.turn_started = False, None
+        return stats
 
     def elapsed(self, now: float) -> float:
         """Seconds of the running turn, or of the last one."""

@@ -7,7 +7,7 @@ so is a session whose commands run unsandboxed (from ``SandboxState``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import PurePath
 from typing import TYPE_CHECKING, cast
 
@@ -67,6 +67,11 @@ class StatusBar(Static):
             self.sandbox = cast("SandboxState", event)
         if event.type in REDUCED_TYPES or event.type == "sandbox_state":
             self.refresh_text()
+
+    def restore(self, events: Iterable[ev.Event]) -> None:
+        """A resumed session: its totals so far, from its stored events."""
+        self.stats = SessionStats.restored(events)
+        self.refresh_text()
 
     def reset(self) -> None:
         self.stats = SessionStats()

@@ -2,6 +2,10 @@
 
 Headless runs and the TUI both drive the core through this class; sinks are
 subscribed to ``session.bus`` by whoever composes it.
+
+A resumed session measures its restored conversation as it starts (a fresh
+``ContextMeasured`` before any new task), and keeps the outcome it was stored with
+(``previous_status``) unless a task runs in it: opening and closing it changes nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ def new_session_id() -> str:
 class Session:
     def __init__(self, bus: EventBus, agent: Agent, *, title: str = "", settings: dict[str, Any] | None = None,
                  api_base: str | None = None, resumed: bool = False, parent_id: str | None = None,
+                 previous_status: ev.SessionStatus | None = None,
                  notices: tuple[ev.Notice, ...] = ()) -> None:
         self.bus = bus
         self.agent = agent
@@ -39,6 +44,8 @@ class Session:
         self.parent_id = parent_id
         self.last: TurnResult | None = None
         self.feedback: Any | None = None  # the FeedbackCollector, when composed with one
+        # A resumed session's stored outcome, kept if no task runs (never "running": that one is being replaced).
+        self.kept_status = previous_status if previous_status is not ev.SessionStatus.RUNNING else None
         self.finished = False
         self.notices = notices  # said at every start, after the sandbox's (e.g. untrusted project rules)
 
@@ -65,8 +72,25 @@ class Session:
                 self.bus.emit(notice)
         if not self.resumed and not self.agent.messages:
             self.agent.append_message(system_message(self.agent.workspace, sandbox))
+        if self.resumed:
+            self._measure_context()
+
+    def _measure_context(self) -> None:
+        """The restored conversation, measured now: the Context budget shows what it carries."""
+        from app.agent.budget.snapshot import BudgetSnapshot
+
+        agent = self.agent
+        try:
+            snapshot = agent.budget.measure(agent.messages, agent.tools.schemas(),
+                                            max_output_tokens=agent.config.max_output_tokens)
+        except Exception as exc:  # the first model call measures again; opening goes on
+            self.bus.emit(ev.Notice(level="warning", message=f"The restored conversation could not be measured: {exc}"))
+            return
+        if isinstance(snapshot, BudgetSnapshot):  # None without a context budget
+            self.bus.emit(snapshot.to_event(turn=agent.turn))
 
     async def run_task(self, text: str) -> TurnResult:
+        self.kept_status = None  # a task runs: the stored outcome becomes this one's
         self.last = await self.agent.run_turn(text)
         return self.last
 
@@ -75,6 +99,6 @@ class Session:
             return
         self.finished = True
         if status is None:
-            status = OUTCOME_TO_STATUS[self.last.outcome] if self.last else ev.SessionStatus.COMPLETED
+            status = OUTCOME_TO_STATUS[self.last.outcome] if self.last else self.kept_status or ev.SessionStatus.COMPLETED
         self.bus.emit(ev.SessionEnding(status=status))
         self.bus.emit(ev.SessionFinished(status=status, reason=reason))

@@ -18,7 +18,10 @@ How the pieces talk:
   event; it also carries the actions back into the session (compact now, rate the
   last task, the budget pane's items, the feedback prompts).
 * A resumed session's transcript is folded from its stored events by the reducer the
-  live transcript uses (``app/agent/events/transcript_view.py``), so it looks as it did.
+  live transcript uses (``app/agent/events/transcript_view.py``), so it looks as it did;
+  the same events (read once) rebuild the side-column panes and the status bar's totals.
+* A store that fails stops the running turn and the session (``SessionStopped``): a
+  modal says why, and no task runs in it any more (``stopped``).
 * Approvals: :class:`TuiApprover` posts :class:`ApprovalNeeded`; the transcript
   shows an inline :class:`ApprovalPrompt`; its answer resolves the agent's future.
 * The palette's entries live in :mod:`app.tui.palette`.
@@ -41,7 +44,7 @@ from app.agent.events.approvals import ApprovalDecision
 from app.tui.approver import PendingApprovals, TuiApprover
 from app.tui.commands import CockpitCommands
 from app.tui.keys import APP_BINDINGS
-from app.tui.messages import AgentEvent, ApprovalNeeded, SessionFailed, SessionOpened, TextReady, TurnDone
+from app.tui.messages import AgentEvent, ApprovalNeeded, SessionFailed, SessionOpened, SessionStopped, TextReady, TurnDone
 from app.tui.palette import Palette, readable
 from app.tui.panes import Broadcast, NoSessionPanes, PanesFactory, SessionPanes, no_panes
 from app.tui.quitting import Quitting
@@ -114,6 +117,7 @@ class CockpitApp(App[int]):
         self.switching = False  # a session is being finished and another opened
         self.approvals = PendingApprovals()
         self._no_session_reason = ""  # "no model" or "no session" after a session failed to open
+        self.stopped = ""  # why the open session stopped (its store failed); no task runs while set
         self._terminal_watch: Any = None
 
     # --- layout -------------------------------------------------------------------
@@ -192,6 +196,7 @@ class CockpitApp(App[int]):
 
     def _open_session(self, **overrides: Any) -> None:
         self._no_session_reason = ""
+        self.stopped = ""
         self.status.activity = "starting"
         open_session(self, **overrides)
 
@@ -203,6 +208,9 @@ class CockpitApp(App[int]):
         if message.problem:
             await self.transcript.add_notice(message.problem, level="warning")
         await self.broadcast.call(self.session_panes, self._mount_panes, message.session)
+        if message.stored:  # a resumed session carries on from what it had: totals and panes
+            self.status.restore(message.stored)
+            await self.broadcast.call(self.panes, self.panes.restore, message.stored)
         self._set_idle()
         await self.tasks.send_next()
 
@@ -223,6 +231,17 @@ class CockpitApp(App[int]):
             level="error",
             detail="Fix the problem, then open the command palette (Ctrl+P) and choose “New session”.",
         )
+
+    async def on_session_stopped(self, message: SessionStopped) -> None:
+        """The store failed: the agent side has interrupted the turn; say so where it cannot be missed."""
+        if self.session is None or message.session_id != self.session.id or self.quitting.under_way:
+            return
+        from app.tui.screens.session_stopped import SessionStoppedScreen
+
+        self.stopped = message.cause
+        await self.release_approvals("the session stopped: its events cannot be stored")
+        self.show_activity()
+        await self.push_screen(SessionStoppedScreen(message.cause))
 
     async def switch_session(self, **overrides: Any) -> None:
         """Finish the current session and open another (new, resumed, or with another model)."""
@@ -274,6 +293,8 @@ class CockpitApp(App[int]):
             activity = "saving…"
         elif self.session is None:
             activity = self._no_session_reason or "starting"
+        elif self.stopped:
+            activity = "stopped: not stored"
         elif self.approvals:
             activity = "awaiting approval"
         elif self.busy:

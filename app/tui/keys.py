@@ -47,7 +47,7 @@ WIDGET_BINDING_IDS = (
     "sessions.cancel_delete", "replay.back", "replay.forward", "replay.start", "replay.end", "replay.play",
     "replay.faster", "replay.slower", "replay.next_turn", "replay.prev_turn", "replay.next_error", "replay.prev_error",
     "replay.next_retry", "replay.prev_retry", "replay.next_compaction", "replay.prev_compaction", "replay.page_up",
-    "replay.page_down", "replay.close",
+    "replay.page_down", "replay.close", "session_stopped.close",
 )
 
 

@@ -5,11 +5,13 @@ Retries and Feedback panes (each fed every event by the app through ``apply(even
 folding it into the same reducer replay uses), and what the user does with them:
 drop / truncate / open / compact from the budget pane, the inline feedback prompts.
 Anything that changes the session runs on the agent's loop (``app.runner.call``),
-never on the UI thread.
+never on the UI thread. A resumed session's panes start from its stored events
+(:meth:`LivePanes.restore`), folded into the same reducers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
@@ -60,6 +62,12 @@ class LiveRetriesPane(RetriesPane):
         self._dirty = False
         self.update_state(self.reducer.state)
 
+    def restore(self, events: Sequence[ev.Event]) -> None:
+        """Fold a resumed session's stored events, then redraw once."""
+        for event in events:
+            self.reducer.apply(event)
+        self._redraw()
+
 
 class FeedbackSlot(Vertical):
     """Holds an inline feedback prompt in the transcript and turns its answer into an event."""
@@ -103,6 +111,18 @@ class LivePanes(NoSessionPanes):
 
     def widgets(self) -> dict[str, Widget]:
         return {"context": self.context, "retries": self.retries, "feedback": self.feedback}
+
+    async def restore(self, events: Sequence[ev.Event]) -> None:
+        """A resumed session: its stored events folded into each pane's reducer, one redraw each
+        (no inline prompt is asked for on the way)."""
+        context, feedback = self.context.reducer, self.feedback.reducer
+        for event in events:
+            context.apply(event)
+            feedback.apply(event)
+        feedback.state.pending_prompt = None  # a prompt of the earlier run is not on screen (it may have crashed)
+        self.context.update_state(context)
+        self.feedback.update_state(feedback.state)
+        self.retries.restore(events)
 
     # --- feedback ---------------------------------------------------------------------
 

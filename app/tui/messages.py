@@ -6,7 +6,7 @@ The agent thread never touches a widget: it posts one of these to the app
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -57,13 +57,26 @@ class SessionOpened(Message):
     """A session was built on the agent thread (its first event follows).
 
     ``history``: a resumed session's transcript, folded from its stored events (None
-    for a new one); ``problem``: why that history could not be read, if it could not."""
+    for a new one); ``stored``: those events, for the panes and the status bar to
+    fold (empty for a new one); ``problem``: why they could not be read, if they could not."""
 
-    def __init__(self, session: Session, history: TranscriptFold | None = None, problem: str = "") -> None:
+    def __init__(self, session: Session, history: TranscriptFold | None = None, problem: str = "",
+                 stored: Sequence[Event] = ()) -> None:
         super().__init__()
         self.session = session
         self.history = history
         self.problem = problem
+        self.stored = stored
+
+
+class SessionStopped(Message):
+    """The store failed (a required subscriber of the bus): the running turn is being stopped
+    and no task may run in this session, whose events are no longer stored."""
+
+    def __init__(self, session_id: str, cause: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.cause = cause
 
 
 class SessionFailed(Message):

@@ -14,12 +14,17 @@ events reaches the UI. What it returns names a widget per side-column slot
 the session: the palette's "Compact now" and "Rate last task", the budget pane's
 item actions, the feedback prompt the Feedback pane asks for. :class:`NoSessionPanes`
 is the null object: no panes, and the palette entries say they are not available.
+
+**A resumed session** (``restore(events)``): once its panes are mounted, and before
+any new event, they are given the session's stored events, so they show what they
+showed when it was left. By default every pane's ``apply`` gets each stored event;
+:class:`~app.tui.live_panes.LivePanes` folds them into its reducers and redraws once.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -41,6 +46,7 @@ class SessionPanes(Protocol):
     def rate_last_task(self) -> None: ...
     def item_action(self, action: str, item_id: str) -> None: ...
     async def prompt_changed(self, task_id: str | None, previous: str | None) -> None: ...
+    async def restore(self, events: Sequence[Event]) -> None: ...
 
 
 class PanesFactory(Protocol):
@@ -67,6 +73,14 @@ class NoSessionPanes:
 
     async def prompt_changed(self, task_id: str | None, previous: str | None) -> None:
         pass
+
+    async def restore(self, events: Sequence[Event]) -> None:
+        """A resumed session's stored events, to every pane's ``apply``, in order."""
+        panes = list(self.widgets().values())
+        if panes:
+            broadcast = Broadcast(self.app.notify)
+            for event in events:
+                await broadcast.send(event, panes)
 
 
 def no_panes(app: Any, session: Session) -> SessionPanes:

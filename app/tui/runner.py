@@ -34,6 +34,10 @@ class RunnerClosed(RuntimeError):
     """The runner was closed; no more work can be scheduled."""
 
 
+class SessionStoppedError(RuntimeError):
+    """The session's store failed (``bus.failure``): no task may run while its events are not stored."""
+
+
 class AgentRunner:
     """Runs one :class:`Session` at a time on a private thread and event loop."""
 
@@ -149,6 +153,8 @@ class AgentRunner:
                 raise RunnerClosed("no session is open")
             if self.busy:
                 raise RuntimeError("a task is already running")
+            if session.bus.failure is not None:
+                raise SessionStoppedError(f"the session stopped: {session.bus.failure.message}")
             result: TurnResult | None = None
             try:
                 self._task = asyncio.ensure_future(session.run_task(text))

@@ -1,5 +1,5 @@
 """Database reads the TUI needs: exporting a session, listing sessions to resume,
-the transcript of a resumed session.
+the stored events of a resumed session (its transcript, panes and status bar are folded from them).
 
 They run on the agent runner's thread (``runner.call``, or while a session is
 built), like every other use of the SQLite connection, so the UI thread never
@@ -12,16 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from app.agent.events.transcript_view import TranscriptFold
+    from app.agent.events.core import Event
 
 
-def stored_transcript(db: Any, session_id: str) -> TranscriptFold:
-    """The session's transcript, folded from its stored events by the live transcript's reducer."""
+def stored_events(db: Any, session_id: str) -> list[Event]:
+    """The session's stored events, in order, decoded: one read for the transcript, the panes and the status bar."""
     from app.agent.events.core import event_from_dict
-    from app.agent.events.transcript_view import TranscriptFold
     from storage.queries import load_events
 
-    return TranscriptFold.of(event_from_dict(row) for row in load_events(db, session_id))
+    return [event_from_dict(row) for row in load_events(db, session_id)]
 
 
 def export_markdown(db: Any, session_id: str, workspace: Path) -> Path:

@@ -3,9 +3,14 @@
 ``open_session(app, **overrides)`` calls ``app.make_session(approver, **overrides)``
 on the :class:`~app.tui.runner.AgentRunner`'s thread. Before the session starts,
 the UI gets :class:`~app.tui.messages.SessionOpened`; for a resumed session it
-carries the transcript folded from the session's stored events (read there too,
-never on the UI thread). A session that cannot be built becomes
+carries the session's stored events (read there too, never on the UI thread, once)
+and the transcript folded from them; the app folds the same events into the panes
+and the status bar. A session that cannot be built becomes
 :class:`~app.tui.messages.SessionFailed` (``no_model`` when no model is configured).
+
+If the store fails (the bus's required subscriber, ``bus.on_failure``), the running
+turn is interrupted at once, on the agent's side, and the UI gets
+:class:`~app.tui.messages.SessionStopped`: nothing runs while events are not stored.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from app.model_select import NoModelConfigured
 from app.tui.bridge import EventBridge
-from app.tui.messages import SessionFailed, SessionOpened
+from app.tui.messages import SessionFailed, SessionOpened, SessionStopped
 from app.tui.palette import readable
 
 if TYPE_CHECKING:
+    from app.agent.bus import SinkFailure
     from app.agent.session import Session
     from app.tui.app import CockpitApp
 
@@ -29,15 +35,23 @@ def open_session(app: CockpitApp, **overrides: Any) -> None:
         return app.make_session(app.approver, **overrides)
 
     def built(session: Session) -> None:  # before session.start(): the UI hears of it first
-        history, problem = None, ""
+        history, problem, stored = None, "", []
         if session.resumed and app.database is not None:
-            from app.tui.session_files import stored_transcript
+            from app.agent.events.transcript_view import TranscriptFold
+            from app.tui.session_files import stored_events
 
             try:
-                history = stored_transcript(app.database(), session.id)
+                stored = stored_events(app.database(), session.id)
+                history = TranscriptFold.of(stored)
             except Exception as exc:  # the session still opens; the notice says what is missing
-                problem = f"The earlier conversation could not be shown: {readable(exc)}"
-        app.post_message(SessionOpened(session, history, problem))
+                stored, problem = [], f"The earlier conversation could not be shown: {readable(exc)}"
+        app.post_message(SessionOpened(session, history, problem, stored))
+
+        def store_failed(failure: SinkFailure) -> None:  # on the agent thread, inside the failing emit
+            app.runner.interrupt()
+            app.post_message(SessionStopped(session.id, failure.message))
+
+        session.bus.on_failure(store_failed)
 
     def failed(future: Any) -> None:
         exc = future.exception()

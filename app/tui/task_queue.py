@@ -4,6 +4,8 @@ A task typed while a turn runs, while no session is open (none yet, no model, a
 switch under way) waits in :attr:`TaskQueue.waiting`, shown as queued in the
 transcript; each turn's end (or a session opening) sends the next one. The agent
 runs them on the runner's thread; the queue only decides what is sent when.
+A session that stopped (its store failed, ``app.stopped``) takes no task: what is
+typed is refused with a notice, what waits keeps waiting for the next session.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ class TaskQueue:
 
     async def submit(self, text: str) -> None:
         app = self.app
+        if app.stopped and not app.switching:
+            app.notify(f"The session stopped: {app.stopped}. Nothing runs while its events cannot be stored; "
+                       "start a new session (Ctrl+P › New session) or quit.", severity="error", timeout=10)
+            app.prompt.text = text  # nothing typed is lost
+            return
         if self.busy or app.session is None or app.switching:
             widget = await app.transcript.add_user(text, queued=True)
             self.waiting.append((text, widget))
@@ -35,7 +42,7 @@ class TaskQueue:
 
     async def send_next(self) -> None:
         """Send the oldest waiting task, if there is one and the agent can take it."""
-        if self.waiting and not self.busy and self.app.session is not None:
+        if self.waiting and not self.busy and self.app.session is not None and not self.app.stopped:
             text, widget = self.waiting.pop(0)
             await self._send(text, widget)
 

@@ -65,17 +65,17 @@ class Harness:
 
     def make_session(self, approver: Any, **overrides: Any) -> Session:
         session_id = self.session_ids.pop(0) if self.session_ids else f"sess{len(self.sessions):012d}"
-        bus = EventBus(session_id)
-        bus.subscribe(store_sink(self.store))
-        bus.subscribe(self.events)
         messages: list[dict] = []
-        if overrides.get("resume"):
+        previous_status = None
+        if overrides.get("resume"):  # as app.runtime.build_session resumes
             from storage.queries import conversation
 
-            messages = conversation(self.db, overrides["resume"])
-            bus = EventBus(overrides["resume"], start_seq=self.store.last_seq(overrides["resume"]))
-            bus.subscribe(store_sink(self.store))
-            bus.subscribe(self.events)
+            session_id = overrides["resume"]
+            messages = conversation(self.db, session_id)
+            previous_status = ev.SessionStatus(self.session_row(session_id)["status"])
+        bus = EventBus(session_id, start_seq=self.store.last_seq(session_id))
+        bus.subscribe(store_sink(self.store), required=True)
+        bus.subscribe(self.events)
         model = LiteLLMModel(overrides.get("model") or self.model)
         emit = (lambda e: bus.emit(freeze(e))) if self.frozen else bus.emit
         agent = Agent(
@@ -88,7 +88,7 @@ class Harness:
             messages=messages,
             sandbox=UNSANDBOXED,
         )
-        session = Session(bus, agent, resumed=bool(overrides.get("resume")))
+        session = Session(bus, agent, resumed=bool(overrides.get("resume")), previous_status=previous_status)
         self.sessions.append(session)
         return session
 

@@ -19,13 +19,18 @@ from widgets.feedback_prompt import FeedbackPrompt
 FAST = {"backoff_base_s": 0.01, "backoff_cap_s": 0.02}
 
 
-def make_app(model: str, workspace: Path, db_path: Path, *, feedback_rate: float = 0.0, settings: Settings | None = None):
+def make_app(model: str, workspace: Path, db_path: Path, *, feedback_rate: float = 0.0, settings: Settings | None = None,
+             resume: str | None = None):
+    """The app as `cockpit` composes it; with ``resume``, its first session resumes that one (``--resume``)."""
     db = open_db(db_path)
     store = EventStore(db)
     events = EventList()
     settings = settings or Settings(resilience=FAST)
+    first = {"resume": resume} if resume else {}
 
     def make_session(approver, **overrides):
+        overrides = overrides or dict(first)
+        first.clear()
         options = RunOptions(
             model=overrides.get("model") or (None if overrides.get("resume") else model),
             resume=overrides.get("resume"),
