@@ -262,7 +262,6 @@ def _budget(settings: Settings, store: Any | None, session_id: str, model: "Lite
     from app.agent.budget.budget import ContextBudget
     from app.agent.budget.config import BudgetConfig
     from app.agent.budget.recall import RecallOutputTool
-    from app.agent.budget.summary import summarize_with
     from app.agent.tools.registry import ToolRegistry, default_tools
 
     try:
@@ -282,14 +281,11 @@ def _budget(settings: Settings, store: Any | None, session_id: str, model: "Lite
             kept = tool_output(store.db, session_id, tool_call_id)
         return kept
 
+    # The agent asks it for compaction summaries through its own call path (retried, announced, paid for).
     summary_model = LiteLLMModel(config.summary_model, timeout_s=model.timeout_s) if config.summary_model else model
-
-    async def summarize(messages: list[dict[str, Any]]) -> str:
-        return await summarize_with(summary_model, messages, config.summary_input_chars)
-
     return {
         "budget": budget,
-        "summarizer": summarize,
+        "summary_model": summary_model,
         "tools": ToolRegistry([*default_tools(), RecallOutputTool(original_output)]),
     }
 

@@ -6,41 +6,39 @@ until the model answers without tool calls, a limit is hit, or the user
 interrupts. Every step is announced as an event; the loop knows no sink.
 Collaborators (``app.agent.collaborators``) are Protocols; one not configured is
 a null object that does nothing, so the loop never asks whether it is there.
+Each job of its own lives beside this file: every model call goes through
+``model_call`` (retried, announced, with its role), one tool call through
+``tool_pipeline``, a cut-off answer's continuation is ``continuation``'s policy,
+and the tool calls a stopped turn left open are answered by ``unanswered_calls``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.agent.approvals import ApprovalPolicy
+from app.agent.budget.summary import summary_request
 from app.agent.collaborators import Budget, Emit, LoopDetection, Messages, NoBudget, NoLoopDetector, NoResilience
 from app.agent.collaborators import ResilienceLayer, Summarizer, ToolInvoker, Verdict
 from app.agent.config import AgentConfig
-from app.agent.errors import AgentStop, LimitExceeded, LoopHalted, ModelFailed, describe
+from app.agent.continuation import CONTINUE, CUT_OFF_TOOL_CALLS, continuation_notice
+from app.agent.errors import AgentStop, LimitExceeded, LoopHalted, ModelFailed
 from app.agent.events import core as ev
 from app.agent.limits import TurnLimits
-from app.agent.model import Model, ModelReply, RawToolCall
-from app.agent.model_call import stream_announced
-from app.agent.resilience.classify import classify_model_error
+from app.agent.model import Model, ModelReply
+from app.agent.model_call import ModelCalls, ModelRequest
+from app.agent.providers.script_file import approx_tokens
 from app.agent.resilience.errors import ContextWindowExceeded, ResilienceError, RetryBudgetExhausted
 from app.agent.resilience.idempotency import DirectInvoker, IdempotencyLedger, OnceOnlyInvoker
 from app.agent.resilience.unanswered_calls import close_unanswered
-from app.agent.tool_ids import ToolCallIds
-from app.agent.tools.base import ToolContext, ToolError, ToolOutput, finished_event
+from app.agent.tool_ids import OpenCall, ToolCallIds
+from app.agent.tool_pipeline import ToolPipeline
 from app.agent.tools.sandbox import Sandbox, default_sandbox
-from app.agent.tools.sandbox_escalation import ApprovalEscalation
 from app.agent.tools.scrub import NO_SCRUBBER, Scrubber
-from app.agent.tools.registry import InvalidCall, ToolRegistry, default_tools
-
-
-MAX_CONTINUATIONS = 2  # an answer cut off at the output limit is continued at most this often
-CONTINUE = "[Cockpit harness] Your answer was cut off at the output-token limit. Continue exactly where it stopped."
+from app.agent.tools.registry import ToolRegistry, default_tools
 
 
 @dataclass
@@ -62,7 +60,7 @@ class Agent:
         messages: Messages | None = None,  # a resumed conversation
         budget: Budget | None = None, resilience: ResilienceLayer | None = None,
         loop_detector: LoopDetection | None = None,
-        summarizer: Summarizer | None = None,  # for compaction; None: the budget's fallback summary
+        summary_model: Model | None = None,  # writes compaction summaries; None: the budget's mechanical digest
         fallback_model: Model | None = None,
         ledger: IdempotencyLedger | None = None,  # side effects apply at most once
         session_id: str = "",
@@ -80,16 +78,20 @@ class Agent:
         self.budget: Budget = budget if budget is not None else NoBudget()
         self.resilience: ResilienceLayer = resilience if resilience is not None else NoResilience()
         self.loop_detector: LoopDetection = loop_detector if loop_detector is not None else NoLoopDetector()
-        self.summarizer = summarizer
+        self.summary_model = summary_model or model
+        self.summarizer: Summarizer | None = self._summarize if summary_model is not None else None
         self.fallback_model = fallback_model
         self.scrubber = scrubber
         self.sandbox = sandbox if sandbox is not None else default_sandbox()
         self.invoker: ToolInvoker = OnceOnlyInvoker(ledger, session_id) if ledger is not None else DirectInvoker()
-        self._last_call: tuple[str, str, dict[str, Any]] | None = None  # (row id, model, usage) of the last reply
+        self.calls = ModelCalls(resilience=self.resilience, budget=self.budget, emit=emit)
+        self.pipeline = ToolPipeline(self.tools, approvals, self.resilience, self.invoker, emit, workspace, scrubber,
+                                     self.sandbox)
         self.turn = sum(1 for m in self.messages if m.get("role") == "user")
         self.tool_ids = ToolCallIds(self.messages)  # one per call, even when the model reuses an id
-        self.total_cost_usd = 0.0
-        self.step = 0
+        self.open_calls: list[OpenCall] = self.tool_ids.unanswered(self.messages, turn=self.turn)  # a crash's
+        self.total_cost_usd = 0.0  # every model call's: the conversation's, summaries, the fallback's
+        self.step = 0  # the current turn's model call (a summary made before it shares its step)
 
     # --- one task ------------------------------------------------------------
 
@@ -106,7 +108,7 @@ class Agent:
                 while True:
                     self.limits.check(result.steps, self.total_cost_usd)
                     result.steps += 1
-                    self.step += 1
+                    self.step = result.steps
                     reply = await self._call_model(result.steps)
                     self.append_message(reply.as_message())
                     self._observe_reply(reply)
@@ -114,36 +116,27 @@ class Agent:
                         result.answer += reply.text
                         if not reply.cut_off:
                             break
-                        self._continue_cut_off(result)
+                        result.cut_offs += 1
+                        self._notice(continuation_notice(result.cut_offs))  # or the output_tokens limit
+                        self.append_message({"role": "user", "content": CONTINUE})
                         continue
                     if reply.cut_off:
-                        self._notice("The answer was cut off at the output-token limit; "
-                                     "its tool calls may be incomplete.")
-                    for call in reply.tool_calls:
-                        await self._run_tool(call, result.steps)
+                        self._notice(CUT_OFF_TOOL_CALLS)
+                    self.open_calls = self.tool_ids.open(reply.tool_calls, turn=self.turn, step=result.steps)
+                    for call in list(self.open_calls):
+                        await self._run_tool(call)
         except asyncio.CancelledError:
             result.outcome = "interrupted"
             self._close_open_tool_calls("interrupted by the user")
             self.emit(ev.Interrupted(turn=self.turn))
         except AgentStop as stop:  # a limit, a halted loop, a failed model call
             if isinstance(stop, LoopHalted):
-                self._charge_last("loop_killed")
+                self.calls.charge_last("loop_killed")
             result.outcome, result.message = stop.outcome, str(stop)
             self._close_open_tool_calls(str(stop))
             self.emit(stop.event())
         self.emit(ev.TurnFinished(turn=self.turn, outcome=result.outcome, steps=result.steps, answer=result.answer))
         return result
-
-    def _continue_cut_off(self, result: TurnResult) -> None:
-        """An answer stopped at the output-token limit: ask for the rest, at most MAX_CONTINUATIONS times."""
-        result.cut_offs += 1
-        if result.cut_offs > MAX_CONTINUATIONS:
-            raise LimitExceeded("output_tokens", MAX_CONTINUATIONS, result.cut_offs,
-                                f"the answer was still cut off at the output-token limit after {MAX_CONTINUATIONS} "
-                                "continuations; raise [agent] max_output_tokens or ask for a shorter answer")
-        self._notice(f"The answer was cut off at the output-token limit; asking the model to continue "
-                     f"({result.cut_offs} of {MAX_CONTINUATIONS}).")
-        self.append_message({"role": "user", "content": CONTINUE})
 
     def _notice(self, message: str) -> None:
         self.emit(ev.Notice(level="warning", message=message))
@@ -151,20 +144,13 @@ class Agent:
     # --- the model -------------------------------------------------------------
 
     async def _call_model(self, step: int) -> ModelReply:
-        await self._prepare_context(force=False, reason="threshold")
-        logical_id = f"mc_{uuid.uuid4().hex[:12]}"
-
-        def attempt_with(model: Model, tag: str) -> Callable[[int], Awaitable[ModelReply]]:
-            return lambda n: self._attempt(model, step, n, f"{logical_id}.{tag}{n}")
-
-        backup = self.fallback_model
+        if await self._prepare_context(force=False, reason="threshold"):
+            self.limits.check(step - 1, self.total_cost_usd)  # again: a summary costs too
         for context_retry in range(2):
+            request = ModelRequest(self.model, self.messages, self.tools.schemas(), turn=self.turn, step=step,
+                                   estimate=self._estimate(), fallback=self.fallback_model)
             try:
-                return await self.resilience.call_model(
-                    self.model.name, attempt_with(self.model, ""), emit=self.emit, call_id=logical_id,
-                    fallback=attempt_with(backup, "f") if backup else None,
-                    fallback_target=backup.name if backup else None,
-                )
+                return await self._ask(request)
             except ContextWindowExceeded as exc:
                 # Never a blind retry: compact, then try once more.
                 if context_retry == 1 or not await self._prepare_context(force=True, reason="context_exceeded"):
@@ -175,29 +161,19 @@ class Agent:
                 raise ModelFailed(str(exc)) from exc
         raise AssertionError("unreachable")
 
-    async def _attempt(self, model: Model, step: int, attempt: int, call_id: str) -> ModelReply:
-        estimate = self._estimate()
-        try:
-            reply = await stream_announced(model, self.messages, self.tools.schemas(), emit=self.emit, call_id=call_id,
-                                           turn=self.turn, step=step, attempt=attempt, estimate=estimate)
-        except BaseException as exc:
-            if estimate and not isinstance(exc, asyncio.CancelledError) and classify_model_error(exc).request_sent:
-                # The prompt went out and was paid for nothing (as far as we can tell).
-                self.resilience.charge_resent(call_id=call_id, model=model.name, prompt_tokens=estimate, emit=self.emit)
-            raise
-        self.total_cost_usd += reply.cost_usd
-        self._last_call = (call_id, model.name, ev.plain(reply.usage))
-        usage = reply.usage
-        if estimate is not None and usage.reported:
-            self.budget.record_usage(model.name, estimate, usage.prompt_tokens, usage.cached_tokens,
-                                     usage.cache_write_tokens, emit=self.emit, call_id=call_id)
+    async def _ask(self, request: ModelRequest) -> ModelReply:
+        """Every model call, whatever its role: through the retry layer, and paid for."""
+        reply = await self.calls.call(request)
+        self.total_cost_usd += reply.cost_usd or 0.0
         return reply
 
-    def _charge_last(self, reason: str) -> None:
-        """The retry tax: the last reply's tokens were thrown away."""
-        if self._last_call is not None:
-            call_id, model, usage = self._last_call
-            self.resilience.charge_discarded(call_id=call_id, model=model, usage=usage, reason=reason, emit=self.emit)
+    async def _summarize(self, messages: Messages) -> str:
+        """The compaction summary: a model call of its own (role ``summary``); when it fails for
+        good, the budget falls back to its mechanical digest."""
+        prompt = summary_request(messages, self.budget.config.summary_input_chars)
+        request = ModelRequest(self.summary_model, prompt, role=ev.ROLE_SUMMARY, turn=self.turn, step=self.step,
+                               estimate=approx_tokens(prompt))
+        return (await self._ask(request)).text.strip()
 
     def _estimate(self) -> int | None:
         tools, max_output = self.tools.schemas(), self.config.max_output_tokens
@@ -224,68 +200,16 @@ class Agent:
 
     # --- tools -------------------------------------------------------------------
 
-    async def _run_tool(self, sent: RawToolCall, step: int) -> None:
-        call = replace(sent, id=self.tool_ids.claim(sent.id))  # the conversation keeps the model's id
-        base: dict[str, Any] = dict(tool_call_id=call.id, name=call.name, arguments_raw=call.arguments, turn=self.turn,
-                                    step=step)
-        self.emit(ev.ToolCallRequested(**base, id_from_model=sent.id if call.id != sent.id else None))
-        finished = await self._execute_tool(call, base)
-        self.append_message({"role": "tool", "tool_call_id": sent.id, "content": finished.result})
+    async def _run_tool(self, call: OpenCall) -> None:
+        finished = await self.pipeline.run(call, self.config, self.limits)
+        self._answer(call, finished.result)
         status = finished.status.value
         self.resilience.record_tool_outcome(call.name, status, exit_code=finished.exit_code, crashed=finished.crashed,
                                             emit=self.emit)
         if finished.status is ev.ToolStatus.VALIDATION_ERROR and finished.arguments is None:
-            self._charge_last("malformed_tool_call")
+            self.calls.charge_last("malformed_tool_call")
         arguments = finished.arguments or {"_raw": call.arguments}
         self._act_on(self.loop_detector.observe_tool(call.name, arguments, status, finished.result, finished.error))
-
-    async def _execute_tool(self, call: RawToolCall, base: dict[str, Any]) -> ev.ToolCallFinished:
-        try:
-            tool, args = self.tools.resolve(call.name, call.arguments)
-        except InvalidCall as exc:
-            return self._finish({**base, "arguments": exc.arguments}, ev.ToolStatus.VALIDATION_ERROR, str(exc))
-        base = {**base, "arguments": args}
-        self.emit(ev.ToolCallValidated(tool_call_id=call.id, name=call.name, arguments=args))
-        cfg = self.config
-        ctx = ToolContext(workspace=self.workspace, timeout_s=cfg.tool_timeout_s, output_cap_chars=cfg.output_cap_chars,
-                          scrubber=self.scrubber, sandbox=self.sandbox,
-                          escalation=ApprovalEscalation(self.approvals.human, call.id, self.emit))
-        reason = self.resilience.tool_breaker_open(call.name, emit=self.emit)
-        if reason:
-            return self._finish(base, ev.ToolStatus.TOOL_ERROR, f"{call.name} is temporarily disabled: {reason}")
-        if self.approvals.reviews(tool):
-            try:
-                denied = await self.approvals.review(tool, args, ctx, tool_call_id=call.id, emit=self.emit)
-            except asyncio.CancelledError:  # interrupted while the user was being asked
-                why = self.limits.reason("interrupted while waiting for approval")
-                self._finish(base, ev.ToolStatus.CANCELLED, why)
-                raise
-            if denied is not None:
-                return self._finish(base, ev.ToolStatus.DENIED, denied)
-        self.emit(ev.ToolCallStarted(tool_call_id=call.id, name=call.name))
-        started = time.perf_counter()
-        try:
-            output = await self.invoker.invoke(tool, args, ctx, call.id)
-        except asyncio.CancelledError:
-            self._finish(base, ev.ToolStatus.CANCELLED, self.limits.reason("cancelled by the user"), started=started)
-            raise
-        except ToolError as exc:
-            return self._finish(base, ev.ToolStatus.TOOL_ERROR, str(exc), started=started)
-        except asyncio.TimeoutError:
-            message = f"{call.name} timed out after {ctx.timeout_s:.0f} s"
-            return self._finish(base, ev.ToolStatus.TIMEOUT, message, started=started)
-        except Exception as exc:  # a tool crash is a result for the model, never a crash of the loop
-            message = f"{call.name} crashed: {describe(exc)}"
-            return self._finish(base, ev.ToolStatus.TOOL_ERROR, message, started=started, crashed=True)
-        status = ev.ToolStatus.TOOL_ERROR if output.is_error else ev.ToolStatus.OK
-        status = ev.ToolStatus.TIMEOUT if output.timed_out else status
-        return self._finish(base, status, output.text, output=output, started=started)
-
-    def _finish(self, base: dict[str, Any], status: ev.ToolStatus, text: str, *, output: ToolOutput | None = None,
-                started: float | None = None, crashed: bool = False) -> ev.ToolCallFinished:
-        event = finished_event(base, status, text, output=output, started=started, crashed=crashed)
-        self.emit(event)
-        return event
 
     def _act_on(self, verdict: Verdict | None) -> None:
         """The loop detector's verdict: warn the model, or halt the turn."""
@@ -295,6 +219,20 @@ class Agent:
         if verdict.action == "halt":
             raise LoopHalted("loop", 0, 0, f"stopped a loop: {verdict.message}")
         self.append_message({"role": "user", "content": f"[Cockpit harness] {verdict.message}"})
+
+    def _close_open_tool_calls(self, why: str) -> None:
+        """Every call left open gets a result and a finished row, honest about what it may have
+        done (``unanswered_calls``): the rest of a halted reply, an interrupted call, a crash's."""
+        for closing in close_unanswered(self.open_calls, why, self.invoker.recorded_effect):
+            for event in closing.events():
+                self.emit(event)
+            self._answer(closing.call, closing.text)
+            for notice in closing.notices:
+                self.emit(notice)
+
+    def _answer(self, call: OpenCall, text: str) -> None:
+        self.open_calls.remove(call)
+        self.append_message({"role": "tool", "tool_call_id": call.model_id, "content": text})
 
     # --- the conversation ------------------------------------------------------------
 
@@ -322,10 +260,3 @@ class Agent:
         self.messages = list(messages)
         # The event gets its own list: the conversation keeps growing after this.
         self.emit(ev.MessagesReplaced(messages=list(self.messages), reason=reason))
-
-    def _close_open_tool_calls(self, why: str) -> None:
-        """Give every unanswered tool call a result, honest about what it may have done (``unanswered_calls``)."""
-        for closing in close_unanswered(self.messages, why, self.invoker.recorded_effect):
-            self.append_message({"role": "tool", "tool_call_id": closing.tool_call_id, "content": closing.text})
-            for notice in closing.notices:
-                self.emit(notice)

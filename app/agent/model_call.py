@@ -1,21 +1,95 @@
-"""One attempt at a model call, announced: ModelCallStarted, the text as it streams,
-then ModelCallFinished (ok, error or cancelled).
+"""Every model call of the agent, whatever it is for: the conversation's next reply
+(role ``main``, or ``fallback`` when it goes to the fallback model) or a compaction
+summary (role ``summary``).
 
-Whether a failed attempt is retried is the retry engine's decision; what a reply
-costs and what it teaches the budget is the loop's.
+:class:`ModelCalls` sends each :class:`ModelRequest` through the one retry layer
+(the resilience facade's ``call_model``); each attempt is announced by
+:func:`stream_announced`: ModelCallStarted, the text as it streams (not for a
+summary: it is not an answer), then ModelCallFinished (ok, error or cancelled), all
+with the call's role. Whether a failed attempt is retried is the retry engine's
+decision; a failed attempt whose prompt went out is charged to the retry tax here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from app.agent.collaborators import Budget, Emit, ResilienceLayer
 from app.agent.errors import describe
 from app.agent.events import core as ev
 from app.agent.model import Model, ModelReply
 from app.agent.resilience.classify import classify_model_error
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    model: Model
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    role: str = ev.ROLE_MAIN  # main | summary (fallback: set for the attempts that go to ``fallback``)
+    turn: int = 0
+    step: int = 0
+    estimate: int | None = None  # the estimated prompt tokens (the budget's, for the conversation)
+    fallback: Model | None = None  # used while ``model``'s breaker is open
+
+    @property
+    def for_the_conversation(self) -> bool:
+        """The reply continues the conversation (not a summary made on the side): its text streams,
+        its prompt calibrates the budget, and the retry tax may charge it when it is thrown away."""
+        return self.role != ev.ROLE_SUMMARY
+
+
+class ModelCalls:
+    """The agent's one path to a model: retried, announced, calibrated."""
+
+    def __init__(self, *, resilience: ResilienceLayer, budget: Budget, emit: Emit) -> None:
+        self.resilience, self.budget, self.emit = resilience, budget, emit
+        self.last: tuple[str, str, dict[str, Any]] | None = None  # (attempt id, model, usage) of the last reply
+
+    async def call(self, request: ModelRequest) -> ModelReply:
+        """One logical call: attempts until one succeeds or the retry layer gives up (it raises)."""
+        logical_id = f"mc_{uuid.uuid4().hex[:12]}"
+
+        def route(attempted: ModelRequest, tag: str) -> Callable[[int], Awaitable[ModelReply]]:
+            return lambda n: self._attempt(attempted, n, f"{logical_id}.{tag}{n}")
+
+        backup = request.fallback
+        fallback = replace(request, model=backup, role=ev.ROLE_FALLBACK) if backup is not None else None
+        return await self.resilience.call_model(
+            request.model.name, route(request, ""), emit=self.emit, call_id=logical_id,
+            fallback=route(fallback, "f") if fallback is not None else None,
+            fallback_target=backup.name if backup is not None else None,
+        )
+
+    async def _attempt(self, request: ModelRequest, attempt: int, call_id: str) -> ModelReply:
+        model, estimate = request.model, request.estimate
+        try:
+            reply = await stream_announced(model, request.messages, request.tools, emit=self.emit, call_id=call_id,
+                                           turn=request.turn, step=request.step, attempt=attempt, estimate=estimate,
+                                           role=request.role, stream_text=request.for_the_conversation)
+        except BaseException as exc:
+            if estimate and not isinstance(exc, asyncio.CancelledError) and classify_model_error(exc).request_sent:
+                # The prompt went out and was paid for nothing (as far as we can tell).
+                self.resilience.charge_resent(call_id=call_id, model=model.name, prompt_tokens=estimate, emit=self.emit)
+            raise
+        usage = reply.usage
+        if request.for_the_conversation:
+            self.last = (call_id, model.name, ev.plain(usage))
+            if estimate is not None and usage.reported:
+                self.budget.record_usage(model.name, estimate, usage.prompt_tokens, usage.cached_tokens,
+                                         usage.cache_write_tokens, emit=self.emit, call_id=call_id)
+        return reply
+
+    def charge_last(self, reason: str) -> None:
+        """The retry tax: the last reply's tokens were thrown away."""
+        if self.last is not None:
+            call_id, model, usage = self.last
+            self.resilience.charge_discarded(call_id=call_id, model=model, usage=usage, reason=reason, emit=self.emit)
 
 
 async def stream_announced(
@@ -29,13 +103,16 @@ async def stream_announced(
     step: int,
     attempt: int,
     estimate: int | None,
+    role: str = ev.ROLE_MAIN,
+    stream_text: bool = True,  # announce the text as it streams (TextDelta)
 ) -> ModelReply:
-    common: dict[str, Any] = dict(call_id=call_id, turn=turn, step=step, attempt=attempt, model=model.name)
+    common: dict[str, Any] = dict(call_id=call_id, turn=turn, step=step, attempt=attempt, model=model.name, role=role)
     emit(ev.ModelCallStarted(**common, message_count=len(messages), estimated_prompt_tokens=estimate))
     started = time.perf_counter()
 
     def on_text(text: str) -> None:
-        emit(ev.TextDelta(call_id=call_id, text=text))
+        if stream_text:
+            emit(ev.TextDelta(call_id=call_id, text=text))
 
     try:
         reply = await model.stream(messages, tools, on_text)

@@ -16,7 +16,7 @@ from app.agent.events.budget import CalibrationUpdated, ContextMeasured
 from app.agent.events.budget_view import BudgetState
 from app.agent.events.resilience import AttemptFailed, AttemptSucceeded, RetryTaxAccrued
 from app.agent.events.retries_view import RetriesReducer
-from app.agent.loop import CONTINUE, MAX_CONTINUATIONS
+from app.agent.continuation import CONTINUE, MAX_CONTINUATIONS
 from app.agent.model import StreamDropped
 from app.cli import main
 from app.settings import Settings

@@ -6,6 +6,7 @@ import pytest
 
 from app.agent.resilience.idempotency import IdempotencyGuard, MemoryLedger
 from app.agent.resilience.unanswered_calls import NOT_RUN, RAN, UNKNOWN, close_unanswered
+from app.agent.tool_ids import ToolCallIds
 from storage.db import open_db
 from storage.resilience import SqliteLedger
 
@@ -13,6 +14,11 @@ from storage.resilience import SqliteLedger
 def assistant(*calls: tuple[str, str]) -> dict:
     return {"role": "assistant", "content": "",
             "tool_calls": [{"id": i, "type": "function", "function": {"name": n, "arguments": "{}"}} for i, n in calls]}
+
+
+def open_calls(messages: list[dict]) -> list:
+    """The calls a crash left open in ``messages``, as a resumed agent finds them."""
+    return ToolCallIds(messages).unanswered(messages, turn=1)
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -26,7 +32,7 @@ def test_each_unanswered_call_says_what_the_ledger_knows(ledger):
     ledger.complete("k-done", {"text": "wrote a.txt", "is_error": False})
     messages = [assistant(("c0", "read_file"), ("c1", "bash"), ("c2", "write_file"), ("c3", "bash")),
                 {"role": "tool", "tool_call_id": "c0", "content": "…"}]
-    closings = close_unanswered(messages, "why", lambda call_id: ledger.for_call("s", call_id))
+    closings = close_unanswered(open_calls(messages), "why", lambda call_id: ledger.for_call("s", call_id))
     assert [(c.tool_call_id, c.outcome) for c in closings] == [("c1", UNKNOWN), ("c2", RAN), ("c3", NOT_RUN)]
     unknown, ran, not_run = closings
     assert unknown.text.startswith("May have run; outcome unknown") and "Not run" not in unknown.text
@@ -38,7 +44,7 @@ def test_each_unanswered_call_says_what_the_ledger_knows(ledger):
 def test_an_entry_of_another_session_or_tool_is_not_this_call(ledger):
     ledger.reserve("k", session_id="other", tool="bash", args_digest="d", tool_call_id="c1")
     ledger.reserve("k2", session_id="s", tool="write_file", args_digest="d", tool_call_id="c2")
-    closings = close_unanswered([assistant(("c1", "bash"), ("c2", "bash"))], "why",
+    closings = close_unanswered(open_calls([assistant(("c1", "bash"), ("c2", "bash"))]), "why",
                                 lambda call_id: ledger.for_call("s", call_id))
     assert [c.outcome for c in closings] == [NOT_RUN, NOT_RUN]
 

@@ -146,6 +146,7 @@ class ToolStatus(str, enum.Enum):
     DENIED = "denied"
     TIMEOUT = "timeout"
     CANCELLED = "cancelled"
+    UNKNOWN = "unknown"  # it started and its outcome was never recorded (Cockpit died mid-call): it may have run
 
 
 class CallStatus(str, enum.Enum):
@@ -259,6 +260,14 @@ def usage_source(usage: dict[str, Any]) -> str:
     return USAGE_PROVIDER if usage.get("reported") else USAGE_NONE
 
 
+# What a model call was for: the conversation's next reply, a compaction summary, or the
+# conversation's next reply from the fallback model (the main model's breaker is open).
+ROLE_MAIN = "main"
+ROLE_SUMMARY = "summary"
+ROLE_FALLBACK = "fallback"
+ROLES = (ROLE_MAIN, ROLE_SUMMARY, ROLE_FALLBACK)
+
+
 @dataclass(kw_only=True)
 class ModelCallStarted(Event):
     type: ClassVar[str] = "model_call_started"
@@ -267,6 +276,7 @@ class ModelCallStarted(Event):
     step: int = 0
     attempt: int = 1
     model: str = ""
+    role: str = ROLE_MAIN  # one of ROLES
     message_count: int = 0
     estimated_prompt_tokens: int | None = None
 
@@ -287,6 +297,7 @@ class ModelCallFinished(Event):
     step: int = 0
     attempt: int = 1
     model: str = ""
+    role: str = ROLE_MAIN  # one of ROLES
     status: CallStatus = CallStatus.OK
     text: str = ""
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
