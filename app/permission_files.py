@@ -86,14 +86,7 @@ def load_rules(user_table: dict[str, Any], user_path: Path | None, workspace: Pa
 
     user = user_path or Path("config.toml")
     rules = rules_from_table(user_table, user, "", RuleSource("user", str(user)))
-    project = project_config(workspace)
-    data, text = _read(project)
-    other = sorted(set(data) - {"permissions"})
-    if other:
-        raise ConfigError(f"{project}: a project configuration holds only [permissions] (found {', '.join(other)}); "
-                          "put other settings in the user configuration file")
-    table = data.get("permissions", {})
-    found = rules_from_table(table, project, text, RuleSource("project", str(project)))
+    table, found = _project_rules(project_config(workspace))
     trust = trust or ProjectTrust(workspace)
     if trust_all or trust.trusts(permissions_digest(table)):
         rules.allow += found.allow
@@ -165,11 +158,7 @@ class ConfigRuleFile:
         ValueError when the file no longer holds what the session shows (it changed since it was read):
         the user trusts what they were shown, nothing else.
         """
-        from app.agent.permissions.rules import RuleSource
-
-        data, text = _read(self.path)
-        table = data.get("permissions", {})
-        found = rules_from_table(table, self.path, text, RuleSource("project", str(self.path)))
+        table, found = _project_rules(self.path)
         approved = self.trust.approved()
         waiting = sorted({r.text for r in found.allow if r.text not in approved})
         if waiting != sorted({r.text for r in rules.untrusted}):
@@ -192,6 +181,19 @@ class ConfigRuleFile:
         if "permissions" in data and not any(_HEADER.fullmatch(line) for line in text.splitlines()):
             raise ValueError(f"{path}: write the rules as a [permissions] table so Cockpit can change them")
         return {key: list(table.get(key, [])) for key in KEYS}
+
+
+def _project_rules(project: Path) -> tuple[dict[str, Any], RuleSet]:
+    """The project file's ``[permissions]`` table and its rules; a ConfigError when the file holds anything else."""
+    from app.agent.permissions.rules import RuleSource
+
+    data, text = _read(project)
+    other = sorted(set(data) - {"permissions"})
+    if other:
+        raise ConfigError(f"{project}: a project configuration holds only [permissions] (found {', '.join(other)}); "
+                          "put other settings in the user configuration file")
+    table = data.get("permissions", {})
+    return table, rules_from_table(table, project, text, RuleSource("project", str(project)))
 
 
 def _same_rule(text: str, rule: Rule) -> bool:

@@ -32,7 +32,7 @@ def show_rules(app: CockpitApp) -> None:
 
 
 async def _show(app: CockpitApp, policy: ApprovalPolicy) -> None:
-    rules, untrusted = await asyncio.wrap_future(app.runner.call(lambda: (policy.rules.all(), policy.rules.untrusted)))
+    rules, untrusted = await asyncio.wrap_future(app.runner.call(lambda: (policy.rules.all(), list(policy.rules.untrusted))))
     if not rules and not untrusted:
         app.notify(NO_RULES, title="Permission rules", timeout=10)
         return

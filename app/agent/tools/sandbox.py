@@ -13,8 +13,9 @@ writable place besides a private /tmp and an empty home; /usr, /bin, /lib*, /opt
 and /etc (secrets masked) are read-only, and so are the toolchains under home
 (``sandbox_home``: PATH entries, ~/.pyenv, ~/.cargo…, never keys or Cockpit's
 data; ``[sandbox] toolchains = false`` hides them); everything else (other
-projects, the rest of the home folder with its keys and configs) is not there; /proc shows only the
-sandbox's processes, /dev only the basic devices; no network unless configured.
+projects, the rest of the home folder with its keys and configs) is not there;
+/proc shows only the sandbox's processes, /dev only the basic devices; no
+network unless configured.
 """
 
 from __future__ import annotations

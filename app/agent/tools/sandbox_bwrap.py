@@ -47,8 +47,8 @@ def bwrap_argv(
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"]
     if home and home != "/" and not _within(home, ws):
         args += ["--tmpfs", home]  # an empty home: caches work, the user's dotfiles stay out
-    for source, target in view.binds:
-        args += ["--ro-bind", source, target]
+    for source, target in view.binds:  # -try: a toolchain removed since it was looked at
+        args += ["--ro-bind-try", source, target]
     for path in view.masked_dirs:  # a key inside a toolchain folder: an empty folder or file over it
         args += ["--tmpfs", path]
     for path in view.masked_files:
