@@ -30,7 +30,10 @@ class JsonLinesPrinter:
 
 
 class ProgressPrinter:
-    """Streamed text, one line per tool call, notices, and a closing summary."""
+    """Streamed text, one line per tool call, notices, and a closing summary.
+
+    The summary counts this run; a resumed session's says so ("this run: …") and
+    :meth:`session_totals` prints what the whole session has used so far."""
 
     def __init__(self, console: Any | None = None, *, redactor: Redactor | None = None) -> None:
         from rich.console import Console
@@ -44,6 +47,7 @@ class ProgressPrinter:
         self.model_calls = 0
         self.tool_calls = 0
         self.tool_failures = 0
+        self.resumed = False
 
     def __call__(self, event: ev.Event) -> None:
         handler = getattr(self, f"on_{event.type}", None)
@@ -62,6 +66,7 @@ class ProgressPrinter:
             self.streaming = False
 
     def on_session_started(self, e: ev.SessionStarted) -> None:
+        self.resumed = e.resumed
         self.console.print(f"[dim]cockpit · session {e.session_id} · {self._clean(e.model)} · {self._clean(e.workspace)}[/dim]")
 
     def on_text_delta(self, e: ev.TextDelta) -> None:
@@ -110,10 +115,21 @@ class ProgressPrinter:
     def on_turn_finished(self, e: ev.TurnFinished) -> None:
         self._end_stream()
         elapsed = time.monotonic() - self.started
+        run = "this run: " if self.resumed else ""  # a resumed session's totals follow (session_totals)
         self.console.print(
-            f"[bold]{e.outcome}[/bold] · {_count(e.steps, 'step')} · {_count(self.model_calls, 'model call')} · "
+            f"{run}[bold]{e.outcome}[/bold] · {_count(e.steps, 'step')} · {_count(self.model_calls, 'model call')} · "
             f"{_count(self.tool_calls, 'tool call')} ({self.tool_failures} failed) · "
             f"{self.tokens_in:,} in / {self.tokens_out:,} out tokens · {money(self.cost)} · {duration(elapsed)}"
+        )
+
+    def session_totals(self, summary: dict[str, Any]) -> None:
+        """A resumed session's totals over every run (``storage.queries.session_summary``)."""
+        self.console.print(
+            f"session {summary['id'][:8]}, all runs: {_count(summary['steps'], 'step')} · "
+            f"{_count(summary['model_calls'], 'model call')} · {_count(summary['tool_calls'], 'tool call')} "
+            f"({summary['tool_calls_failed']} failed) · {summary['tokens_in']:,} in / {summary['tokens_out']:,} out tokens · "
+            f"{money(summary['cost_usd'])}",
+            soft_wrap=True,  # one line, whatever the width: scripts read it
         )
 
 

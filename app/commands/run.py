@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     if untrusted:
         print(f"cockpit: {untrusted}; they are ignored (--trust-project applies them for this run)", file=sys.stderr)
     # The store (subscribed by build_session) and the printer must not fail silently.
-    session.bus.subscribe(JsonLinesPrinter() if args.json else ProgressPrinter(), required=True)
+    printer = JsonLinesPrinter() if args.json else ProgressPrinter()
+    session.bus.subscribe(printer, required=True)
     if not args.yes and not args.json and session.agent.config.permission_mode.value == "ask":
         print("cockpit: writes and commands will be refused (headless, no --yes)", file=sys.stderr)
     session.start()
@@ -60,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
     session.finish()
     if session.bus.failure is not None:
         return _sink_failed(session.bus.failure)
+    if session.resumed and isinstance(printer, ProgressPrinter):  # the line above counted this run only
+        from storage.queries import session_summary
+
+        printer.session_totals(session_summary(db, session.id))
     if session.parent_id and not args.json:
         _print_comparison(db, session.parent_id, session.id)
     return EXIT_CODES.get(result.outcome, EXIT_FAILED)
