@@ -12,7 +12,7 @@ import time
 from typing import Any, TextIO
 
 from app.agent.events import core as ev
-from app.agent.events.format import duration, money
+from app.agent.events.format import CostTally, cost, duration
 from storage.redact import Redactor
 
 
@@ -43,7 +43,7 @@ class ProgressPrinter:
         self.streaming = False
         self.started = time.monotonic()
         self.tokens_in = self.tokens_out = 0
-        self.cost = 0.0
+        self.cost = CostTally()
         self.model_calls = 0
         self.tool_calls = 0
         self.tool_failures = 0
@@ -79,7 +79,7 @@ class ProgressPrinter:
         self.model_calls += 1
         self.tokens_in += int(e.usage.get("prompt_tokens") or 0)
         self.tokens_out += int(e.usage.get("completion_tokens") or 0)
-        self.cost += e.cost_usd
+        self.cost.add(e.cost_usd, ok=e.status is ev.CallStatus.OK)
         if e.status is ev.CallStatus.ERROR:
             self.console.print(f"[red]✗ model call failed ({e.error_class}): {self._clean(e.error_message)}[/red]")
 
@@ -119,7 +119,7 @@ class ProgressPrinter:
         self.console.print(
             f"{run}[bold]{e.outcome}[/bold] · {_count(e.steps, 'step')} · {_count(self.model_calls, 'model call')} · "
             f"{_count(self.tool_calls, 'tool call')} ({self.tool_failures} failed) · "
-            f"{self.tokens_in:,} in / {self.tokens_out:,} out tokens · {money(self.cost)} · {duration(elapsed)}"
+            f"{self.tokens_in:,} in / {self.tokens_out:,} out tokens · {self.cost.text()} · {duration(elapsed)}"
         )
 
     def session_totals(self, summary: dict[str, Any]) -> None:
@@ -128,7 +128,7 @@ class ProgressPrinter:
             f"session {summary['id'][:8]}, all runs: {_count(summary['steps'], 'step')} · "
             f"{_count(summary['model_calls'], 'model call')} · {_count(summary['tool_calls'], 'tool call')} "
             f"({summary['tool_calls_failed']} failed) · {summary['tokens_in']:,} in / {summary['tokens_out']:,} out tokens · "
-            f"{money(summary['cost_usd'])}",
+            f"{cost(summary['cost_usd'], unpriced=summary.get('unpriced_calls') or 0)}",
             soft_wrap=True,  # one line, whatever the width: scripts read it
         )
 

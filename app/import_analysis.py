@@ -8,8 +8,13 @@ nothing was sent to that agent and nothing was stopped, but the Retries pane,
 replay, the ``resilience_loop_hits`` table and the feedback signals now show where it went
 round in circles. The message says what Cockpit would have done there.
 
-The importers (in ``storage``) stay free of the core; ``cockpit import`` passes
-this function to :func:`storage.importers.import_path` as ``enrich``.
+An imported call the other agent recorded no cost for is priced by
+:func:`with_prices` from its model name with litellm's cost map (``cost_source``
+``model_name``: "priced by Cockpit from the model name"); one litellm has no price
+for stays unpriced (``cost_usd`` None), never $0.
+
+The importers (in ``storage``) stay free of the core and of litellm; ``cockpit import``
+passes :func:`enrich` (both steps) to :func:`storage.importers.import_path`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,30 @@ from typing import Any
 
 SEEN = "seen"
 _WOULD = {"warn": "Cockpit would have sent the model a correction", "halt": "Cockpit would have stopped the turn"}
+
+
+def enrich(events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """What ``cockpit import`` adds to an imported session: prices, then the loops found in it."""
+    return with_loop_detections(with_prices(events))
+
+
+def with_prices(events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """``events`` with every successful model call that has no recorded cost priced from its model name."""
+    from app.agent.events.core import COST_MODEL_NAME
+    from app.agent.pricing import LITELLM_PRICING
+
+    for event in events:
+        if event["type"] == "model_call_finished" and event.get("status") == "ok" and event.get("cost_usd") is None:
+            usage = event.get("usage") or {}
+            price = LITELLM_PRICING.price(
+                event.get("model") or "", prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                completion_tokens=int(usage.get("completion_tokens") or 0),
+                cached_tokens=int(usage.get("cached_tokens") or 0),
+                cache_write_tokens=int(usage.get("cache_write_tokens") or 0),
+            )
+            if price.known:
+                event = {**event, "cost_usd": price.usd, "cost_source": COST_MODEL_NAME}
+        yield event
 
 
 def with_loop_detections(events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:

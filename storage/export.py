@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
-from app.agent.events.format import money
+from app.agent.events.format import cost_with_source
 from storage.queries import conversation, load_events, session_summary
 from storage.redact import Redactor
 
@@ -60,7 +60,7 @@ def to_markdown(db: sqlite_utils.Database, session_id: str) -> str:
         f"- Workspace: {s['workspace']}",
         f"- Started: {s['started_at']} · Status: **{s['status']}**",
         f"- Model calls: {s['model_calls']} · Tool calls: {s['tool_calls']} ({s['tool_calls_ok']} ok, {s['tool_calls_failed']} failed)",
-        f"- Tokens: {s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached · Cost: {money(s['cost_usd'])}",
+        f"- Tokens: {s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached · Cost: {cost_with_source(s['cost_usd'], unpriced=s['unpriced_calls'], sources=s['cost_sources'])}",
         "",
     ]
     tool_rows = {

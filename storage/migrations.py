@@ -149,6 +149,23 @@ def core_002_usage_source(db: sqlite_utils.Database) -> None:
     db.execute("alter table model_calls add column upstream_retries integer")
 
 
+@MIGRATIONS(name="core_003_unpriced_cost")
+def core_003_unpriced_cost(db: sqlite_utils.Database) -> None:
+    """A cost nobody had a price for is null, not 0; ``cost_source`` says who priced the others.
+
+    Rows written before this stored 0 for a model litellm did not price (and for Cockpit's
+    offline models): a 0 becomes null. A positive cost was litellm's for Cockpit's own calls
+    and the other agent's own figure for an imported session.
+    """
+    db.table("model_calls").transform(not_null={"cost_usd": False}, defaults={"cost_usd": None})
+    db.execute("alter table model_calls add column cost_source text")
+    db.execute("update model_calls set cost_usd = null where cost_usd = 0")
+    db.execute(
+        """update model_calls set cost_source = case when (select source from sessions s where s.id = session_id)
+               = 'cockpit' then 'litellm' else 'recorded' end where cost_usd is not null"""
+    )
+
+
 def known_migration_names() -> set[str]:
     _load_features()
     return {m.name for m in MIGRATIONS._migrations}

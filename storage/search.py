@@ -167,7 +167,8 @@ select coalesce(model, '') as model,
   coalesce(sum(cached_tokens), 0) as tokens_cached,
   coalesce(sum(cache_write_tokens), 0) as tokens_cache_write,
   sum(usage_reported = 0) as calls_without_usage,
-  round(coalesce(sum(cost_usd), 0), 6) as cost_usd,
+  round(sum(cost_usd), 6) as cost_usd,
+  sum(status = 'ok' and cost_usd is null) as unpriced_calls,
   round(avg(latency_ms), 1) as avg_latency_ms
 from model_calls
 group by coalesce(model, '')
@@ -199,7 +200,8 @@ select s.id as session_id, s.title, s.source, s.model, s.workspace, s.status, s.
   coalesce(m.tokens_in, 0) as tokens_in,
   coalesce(m.tokens_out, 0) as tokens_out,
   coalesce(m.tokens_cached, 0) as tokens_cached,
-  round(coalesce(m.cost_usd, 0), 6) as cost_usd,
+  case when m.cost_usd is null and m.unpriced_calls > 0 then null else round(coalesce(m.cost_usd, 0), 6) end as cost_usd,
+  coalesce(m.unpriced_calls, 0) as unpriced_calls,
   round(coalesce(m.wasted_usd, 0), 6) as retry_tax_usd,
   f.thumbs_up, f.thumbs_down
 from sessions s
@@ -207,7 +209,7 @@ left join (
   select session_id, count(*) as model_calls, count(distinct turn || ':' || step) as steps,
     sum(attempt > 1) as retries, sum(status = 'error') as model_errors,
     sum(prompt_tokens) as tokens_in, sum(completion_tokens) as tokens_out, sum(cached_tokens) as tokens_cached,
-    sum(cost_usd) as cost_usd, sum(wasted_usd) as wasted_usd
+    sum(cost_usd) as cost_usd, sum(status = 'ok' and cost_usd is null) as unpriced_calls, sum(wasted_usd) as wasted_usd
   from model_calls group by session_id
 ) m on m.session_id = s.id
 left join (
@@ -236,6 +238,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("search_001_fts", _create_fts),
     ("search_002_views", create_views),
     ("search_003_index_per_batch", _index_per_batch),
+    ("search_004_unpriced_views", create_views),  # cost_usd null when no call had a price; unpriced_calls
 ]
 PROJECTIONS: dict[str, Callable[[sqlite_utils.Database, dict[str, Any]], None]] = {}
 

@@ -251,7 +251,7 @@ class EventStore:
     _FINISHED_COLUMNS = (
         "ended_at", "status", "prompt_tokens", "completion_tokens", "cached_tokens", "cache_write_tokens",
         "usage_reported", "cost_usd", "latency_ms", "error_class", "error_message", "finish_reason", "text",
-        "tool_call_count", "usage_source", "upstream_retries",
+        "tool_call_count", "usage_source", "upstream_retries", "cost_source",
     )
     _MODEL_CALL_FINISHED = f"""
         insert into model_calls (id, session_id, turn, step, attempt, model, started_at, estimated_prompt_tokens,
@@ -283,7 +283,7 @@ class EventStore:
                 usage.get("cached_tokens"),
                 usage.get("cache_write_tokens"),
                 1 if usage.get("reported") else 0,
-                p.get("cost_usd") or 0.0,
+                p.get("cost_usd"),  # None: unpriced
                 p.get("latency_ms"),
                 p.get("error_class"),
                 p.get("error_message"),
@@ -292,6 +292,7 @@ class EventStore:
                 len(p.get("tool_calls") or []),
                 usage_source(usage),
                 p.get("upstream_retries"),
+                p.get("cost_source") if p.get("cost_usd") is not None else None,
             ),
         )
 

@@ -20,7 +20,7 @@ from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Static
 
-from app.agent.events.format import duration, money
+from app.agent.events.format import cost, duration, money
 from app.agent.events.retries_view import AttemptRow, BreakerView, RetriesState
 from widgets.relayout import update_static
 
@@ -141,7 +141,7 @@ def render_summary(state: RetriesState) -> Content:
         f"  ·  lines {state.ratio_warn:.0%} / {state.ratio_alarm:.0%}",
         f"[b]Backoff[/b] {duration(state.backoff_s)}"
         + (f"  ·  short-circuited {state.short_circuited}" if state.short_circuited else ""),
-        f"[b]Tax[/b]     {state.tax_tokens:,} tok · {money(state.tax_usd)}{_tax_share(state)}",
+        f"[b]Tax[/b]     {state.tax_tokens:,} tok · {_tax(state)}{_tax_share(state)}",
     ]
     if state.upstream_retries:
         lines.append(f"[$warning]Proxy[/]   retried upstream {state.upstream_retries}× unseen"
@@ -175,6 +175,12 @@ def _ratio_text(state: RetriesState) -> str:
     if state.ratio_level == "warning":
         return f"[$warning]{text} warn[/]"
     return text
+
+
+def _tax(state: RetriesState) -> str:
+    """The tax in dollars; ``unpriced`` when no charge had a price, ``$x + N unpriced`` when some had none."""
+    all_unpriced = state.tax_unpriced and not state.tax_usd
+    return cost(None if all_unpriced else state.tax_usd, unpriced=state.tax_unpriced)
 
 
 def _tax_share(state: RetriesState) -> str:

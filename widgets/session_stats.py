@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from app.agent.events.format import CostTally
 
 # Events are matched by their ``type`` string (their stored name), so the status bar
 # never imports the events module before the first frame.
@@ -19,7 +21,7 @@ class SessionStats:
     steps: int = 0  # model calls started as first attempts, over the session
     tokens_in: int = 0
     tokens_out: int = 0
-    cost_usd: float = 0.0
+    cost: CostTally = field(default_factory=CostTally)  # priced calls summed, unpriced ones counted
     running: bool = False
     turn_started: float | None = None  # clock value when the running turn began
     last_turn_s: float = 0.0
@@ -37,7 +39,7 @@ class SessionStats:
         elif kind == "model_call_finished":
             self.tokens_in += int(event.usage.get("prompt_tokens") or 0)
             self.tokens_out += int(event.usage.get("completion_tokens") or 0)
-            self.cost_usd += event.cost_usd or 0.0
+            self.cost.add(event.cost_usd, ok=event.status == "ok")  # a str enum, matched by its value
         elif kind == "turn_finished":
             if self.turn_started is not None:
                 self.last_turn_s = max(0.0, now - self.turn_started)

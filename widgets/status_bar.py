@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from app.agent.events.format import money, tokens
+from app.agent.events.format import tokens
 from widgets.session_stats import REDUCED_TYPES, SessionStats, clock_text
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class StatusBar(Static):
             steps=str(s.steps),
             tin=tokens(s.tokens_in),
             tout=tokens(s.tokens_out),
-            cost=money(s.cost_usd),
+            cost=s.cost.text(),
             elapsed=clock_text(s.elapsed(self.clock())),
         )
         # The permission mode and the sandbox come first, so a narrow terminal never hides YOLO or "unsandboxed".

@@ -1,6 +1,9 @@
 """The limits of one task: steps and cost, checked between model calls, and the
 wall-clock deadline (``--max-time``, ``AgentConfig.max_wall_s``), which is a real one.
 
+The cost limit counts priced calls only: a model nobody has a price for cannot be
+held to it, and :func:`cost_limit_notice` says so once, as the session starts.
+
 Used as ``async with limits:`` around the turn, the deadline cancels whatever is
 running when it expires -- a model call waiting on a hung provider, a tool (bash
 kills its process group when cancelled) -- and the turn ends with
@@ -15,6 +18,19 @@ from types import TracebackType
 
 from app.agent.config import AgentConfig
 from app.agent.errors import LimitExceeded
+from app.agent.events.core import Notice
+from app.agent.events.format import money
+from app.agent.model import Model
+from app.agent.pricing import is_offline
+
+
+def cost_limit_notice(config: AgentConfig, model: Model) -> Notice | None:
+    """A warning when ``--max-cost`` is set but ``model``'s calls have no price to count."""
+    if not config.max_cost_usd or model.priced_by() is not None or is_offline(model.name):
+        return None  # Cockpit's offline models cost nothing: no limit goes unenforced
+    return Notice(level="warning", message=(
+        f"The cost limit cannot be enforced: {model.name} has no price in litellm's cost map; "
+        f'set [pricing."{model.name}"] input_per_mtok / output_per_mtok in the config or use --max-steps.'))
 
 
 class TurnLimits:
@@ -30,7 +46,7 @@ class TurnLimits:
         if cfg.max_steps and steps >= cfg.max_steps:
             raise LimitExceeded("steps", cfg.max_steps, steps, f"step limit reached ({cfg.max_steps} model calls)")
         if cfg.max_cost_usd and cost >= cfg.max_cost_usd:
-            message = f"cost limit reached (${cost:.4f} of ${cfg.max_cost_usd:.2f})"
+            message = f"cost limit reached ({money(cost)} of {money(cfg.max_cost_usd)})"
             raise LimitExceeded("cost", cfg.max_cost_usd, cost, message)
         if cfg.max_wall_s and self.elapsed() >= cfg.max_wall_s:
             raise self._time_limit()

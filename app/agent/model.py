@@ -3,8 +3,9 @@
 ``Model.stream`` performs exactly one streamed chat completion: it calls
 ``on_text`` for every text fragment and returns a :class:`ModelReply` with the
 assembled text, the tool calls (arguments kept raw, as the model sent them),
-the usage with where it came from, litellm's cost and what a proxy in between
-said about its own retries. Provider errors propagate as litellm's exceptions;
+the usage with where it came from, its price and who gave it (``cost_usd`` is
+None for a model nobody has a price for: :mod:`app.agent.pricing`) and what a
+proxy in between said about its own retries. Provider errors propagate as litellm's exceptions;
 retrying is the harness's job, never litellm's.
 
 What the reply reports is checked against the raw chunks, before litellm's
@@ -31,6 +32,7 @@ from typing import Any, Protocol
 
 from app.agent.events.core import USAGE_ESTIMATED, USAGE_NONE, USAGE_PROVIDER, Usage, well_formed
 from app.agent.offline import load_litellm
+from app.agent.pricing import LITELLM_PRICING, UNPRICED, Price, Pricing
 from app.agent.wire import upstream_retries, wire_messages
 
 CUT_OFF_REASONS = frozenset({"length", "max_tokens"})  # the answer hit the output limit
@@ -67,7 +69,8 @@ class ModelReply:
     text: str = ""
     tool_calls: list[RawToolCall] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
-    cost_usd: float = 0.0
+    cost_usd: float | None = None  # None: unpriced
+    cost_source: str | None = None  # litellm | configured; None when unpriced
     finish_reason: str | None = None
     latency_ms: float = 0.0
     upstream_retries: int | None = None  # retries a proxy made before answering (its header)
@@ -95,6 +98,10 @@ class Model(Protocol):
         on_text: Callable[[str], None],
     ) -> ModelReply: ...
 
+    def priced_by(self) -> str | None:
+        """Who prices this model's calls (``litellm``, ``configured``), or None: they are unpriced."""
+        ...
+
 
 class LiteLLMModel:
     """Any litellm model string: ``anthropic/...``, ``openai/...``, ``ollama/...``, ``scripted/...``."""
@@ -109,8 +116,10 @@ class LiteLLMModel:
         max_output_tokens: int | None = None,
         timeout_s: float = 600.0,
         extra: dict[str, Any] | None = None,
+        pricing: Pricing = LITELLM_PRICING,
     ) -> None:
         self.name = name
+        self.pricing = pricing
         self.api_base = api_base
         self.api_key = api_key
         self.api_key_env = api_key_env  # read when a call is made, so the key is never stored
@@ -182,7 +191,8 @@ class LiteLLMModel:
         elif usage_seen is not None:
             reply.usage = _usage(usage_seen, USAGE_ESTIMATED)
         reply.upstream_retries, reply.upstream_max_retries = upstream_retries(raw.headers())
-        reply.cost_usd = self.cost(reply.usage)
+        price = self.cost(reply.usage)
+        reply.cost_usd, reply.cost_source = price.usd, price.source
         return reply
 
     def _api_key(self) -> str | None:
@@ -193,22 +203,16 @@ class LiteLLMModel:
             return None  # litellm reads the provider's own variable
         return os.environ.get(self.api_key_env or "OPENAI_API_KEY") or "sk-no-key-needed"
 
-    def cost(self, usage: Usage) -> float:
-        """litellm's price of ``usage`` (estimated usage gives an estimated cost); 0 without usage."""
-        if usage.source == USAGE_NONE or self.name.startswith(("scripted/", "replay/")):
-            return 0.0
-        litellm = load_litellm()
-        try:
-            prompt_cost, completion_cost = litellm.cost_per_token(
-                model=self.name,
-                prompt_tokens=usage.prompt_tokens,
-                completion_tokens=usage.completion_tokens,
-                cache_read_input_tokens=usage.cached_tokens,
-                cache_creation_input_tokens=usage.cache_write_tokens,
-            )
-        except Exception:  # unknown model: litellm has no price for it
-            return 0.0
-        return float(prompt_cost + completion_cost)
+    def priced_by(self) -> str | None:
+        return self.pricing.source_for(self.name)
+
+    def cost(self, usage: Usage) -> Price:
+        """The price of ``usage`` (estimated usage gives an estimated cost); unpriced without usage."""
+        if usage.source == USAGE_NONE:
+            return UNPRICED
+        return self.pricing.price(self.name, prompt_tokens=usage.prompt_tokens,
+                                  completion_tokens=usage.completion_tokens, cached_tokens=usage.cached_tokens,
+                                  cache_write_tokens=usage.cache_write_tokens)
 
 
 def _merge_tool_call(calls: dict[int, dict[str, Any]], tc: Any) -> None:

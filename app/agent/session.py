@@ -15,6 +15,7 @@ from typing import Any
 
 from app.agent.events import core as ev
 from app.agent.bus import EventBus
+from app.agent.limits import cost_limit_notice
 from app.agent.loop import Agent, TurnResult
 from app.agent.prompts import system_message
 
@@ -67,7 +68,7 @@ class Session:
         )
         sandbox = self.agent.sandbox
         self.bus.emit(sandbox.state())
-        for notice in (sandbox.notice(), *self.notices):
+        for notice in (sandbox.notice(), cost_limit_notice(self.agent.config, self.agent.model), *self.notices):
             if notice is not None:
                 self.bus.emit(notice)
         if not self.resumed and not self.agent.messages:

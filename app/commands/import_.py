@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @clear_errors
 def run(args: argparse.Namespace) -> int:
-    from app.import_analysis import with_loop_detections
+    from app.import_analysis import enrich
     from storage.importers import ImportFormatError, discover, import_path
 
     missing = [p for p in args.paths if not p.exists()]
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     failed = bool(missing)
     for path in files:
         try:
-            result = import_path(db, path, enrich=with_loop_detections)
+            result = import_path(db, path, enrich=enrich)
         except ImportFormatError as exc:
             print(f"cockpit: cannot import {exc}", file=sys.stderr)
             failed = True

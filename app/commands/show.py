@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from app.agent.events.format import duration, money
+from app.agent.events.format import cost, cost_with_source, duration
 from app.commands.common import clear_errors, open_database
 
 
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         f"tool calls   {s['tool_calls']} ({s['tool_calls_ok']} ok, {s['tool_calls_failed']} failed)",
         f"tokens       {s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached",
         f"usage        {_provenance(provenance['sources'])}",
-        f"cost         {money(s['cost_usd'])}" + (f"   (retry tax {money(s['wasted_usd'])}, {s['wasted_tokens']:,} tokens)" if s["wasted_tokens"] else ""),
+        f"cost         {_cost(s)}" + (f"   (retry tax {_tax(s)}, {s['wasted_tokens']:,} tokens)" if s["wasted_tokens"] else ""),
         f"events       {s['events']}",
     ]
     if provenance["upstream_retries"]:
@@ -52,6 +52,20 @@ def run(args: argparse.Namespace) -> int:
         lines.insert(-1, f"loops        {len(loops)}: " + "; ".join(loops))
     print("\n".join(lines))
     return 0
+
+
+def _cost(s: dict) -> str:
+    """``$0.0123 (litellm's cost map)``, ``$0.0100 + 2 unpriced (…)``; ``unpriced (no price for M: …)``."""
+    text = cost_with_source(s["cost_usd"], unpriced=s["unpriced_calls"], sources=s["cost_sources"])
+    if s["cost_usd"] is None:
+        text += (f" ({s['model'] or 'the model'} has no price in litellm's cost map or [pricing]; "
+                 f"{s['tokens_in']:,} in / {s['tokens_out']:,} out tokens)")
+    return text
+
+
+def _tax(s: dict) -> str:
+    """The retry tax in dollars where the session's calls had a price, else tokens only."""
+    return cost(None if s["cost_usd"] is None else s["wasted_usd"])
 
 
 _SOURCES = (("provider", "reported by the provider"), ("estimated", "estimated (the provider sent none)"),

@@ -283,11 +283,13 @@ class Recorder:
     # --- model calls and tools -------------------------------------------------------------
 
     def model_call(self, ts: float | None, *, model: str, text: str = "", tool_uses: list[ToolUse] | None = None,
-                   usage: dict[str, Any] | None = None, finish_reason: str | None = None, cost_usd: float = 0.0,
+                   usage: dict[str, Any] | None = None, finish_reason: str | None = None, cost_usd: float | None = None,
                    latency_ms: float = 0.0, error_message: str | None = None) -> str:
         """One API response: ``model_call_finished``, the assistant message, the tool calls it asked for.
 
-        With ``error_message`` the call failed: no assistant message is appended.
+        With ``error_message`` the call failed: no assistant message is appended. ``cost_usd`` is the
+        figure the other agent recorded (``recorded``); None when it recorded none (Cockpit may price
+        the call from its model name: ``app.import_analysis``).
         """
         self._ensure_turn(ts)
         self._calls += 1
@@ -299,7 +301,8 @@ class Recorder:
             call_id=call_id, turn=self.turn, step=self._turn_steps, attempt=1, model=model,
             status=ev.CallStatus.ERROR if failed else ev.CallStatus.OK, text=text,
             tool_calls=[t.as_message_part() for t in tool_uses], finish_reason=finish_reason,
-            usage=usage or dict(NO_USAGE), cost_usd=cost_usd, latency_ms=latency_ms,
+            usage=usage or dict(NO_USAGE), cost_usd=cost_usd,
+            cost_source=None if cost_usd is None else ev.COST_RECORDED, latency_ms=latency_ms,
             error_class="ImportedError" if failed else None, error_message=error_message,
             estimated_prompt_tokens=None,
         ), ts)

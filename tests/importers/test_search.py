@@ -7,7 +7,7 @@ import pytest
 
 from storage import search
 from storage.importers import discover, import_path
-from storage.migrations import core_001_tables, core_002_usage_source
+from storage.migrations import core_001_tables, core_002_usage_source, core_003_unpriced_cost
 from tests.support.session_files import CLAUDE_SHORT, CODEX, MINI, SESSIONS
 from tests.support.store import store_events
 
@@ -17,6 +17,7 @@ def core_only_db() -> sqlite_utils.Database:
     db = sqlite_utils.Database(memory=True)
     core_001_tables(db)
     core_002_usage_source(db)
+    core_003_unpriced_cost(db)
     return db
 
 

@@ -275,5 +275,5 @@ def test_charge_waste_accumulates_and_announces(make_engine, events):
                                 "completion_tokens": 20}, reason="malformed_tool_call", attempt=2)
     taxes = of(events, RetryTaxAccrued)
     assert [(t.call_id, t.tokens, t.usd, t.reason, t.attempt) for t in taxes] == [
-        ("c1", 1200, 0.003, "failed_attempt", 1), ("c2", 120, 0.0, "malformed_tool_call", 2)]
-    assert (engine.tax.wasted_tokens, engine.tax.wasted_usd) == (1320, 0.003)
+        ("c1", 1200, 0.003, "failed_attempt", 1), ("c2", 120, None, "malformed_tool_call", 2)]  # unpriced: tokens only
+    assert (engine.tax.wasted_tokens, engine.tax.wasted_usd, engine.tax.unpriced_tokens) == (1320, 0.003, 120)

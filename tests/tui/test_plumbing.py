@@ -204,7 +204,7 @@ def test_status_numbers():
     stats.apply(ev.ModelCallStarted(attempt=1, model="m"), 10)
     stats.apply(ev.ModelCallStarted(attempt=2, model="m"), 11)  # a retry is not a step
     stats.apply(ev.ModelCallFinished(usage={"prompt_tokens": 1500, "completion_tokens": 20}, cost_usd=0.01), 12)
-    assert (stats.steps, stats.tokens_in, stats.tokens_out, stats.cost_usd) == (1, 1500, 20, 0.01)
+    assert (stats.steps, stats.tokens_in, stats.tokens_out, stats.cost.total) == (1, 1500, 20, 0.01)
     assert stats.elapsed(15) == 5
     stats.apply(ev.TurnFinished(turn=1), 20)
     assert stats.elapsed(99) == 10 and not stats.running

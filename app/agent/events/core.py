@@ -289,6 +289,15 @@ class TextDelta(Event):
     text: str = ""
 
 
+# Who says what a model call cost. A call nobody has a price for has ``cost_usd=None``:
+# it is shown as "unpriced" beside its tokens, never as $0.
+COST_LITELLM = "litellm"  # litellm's cost map, for the model Cockpit called
+COST_CONFIGURED = "configured"  # the user's [pricing."model"] table
+COST_RECORDED = "recorded"  # imports: the figure the other agent recorded itself
+COST_MODEL_NAME = "model_name"  # imports: priced by Cockpit (litellm's cost map) from the recorded model name
+COST_SOURCES = (COST_LITELLM, COST_CONFIGURED, COST_RECORDED, COST_MODEL_NAME)
+
+
 @dataclass(kw_only=True)
 class ModelCallFinished(Event):
     type: ClassVar[str] = "model_call_finished"
@@ -303,7 +312,8 @@ class ModelCallFinished(Event):
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     finish_reason: str | None = None
     usage: dict[str, Any] = field(default_factory=dict)  # a Usage as dict
-    cost_usd: float = 0.0
+    cost_usd: float | None = None  # None: unpriced (nobody has a price for this model), never 0
+    cost_source: str | None = None  # who priced it: one of COST_SOURCES; None when unpriced
     latency_ms: float = 0.0
     error_class: str | None = None
     error_message: str | None = None

@@ -2,6 +2,7 @@
 
 One place rounds, so the status bar, the panes, the sessions list, ``cockpit show`` and exports agree:
 ``tokens(12_345) == "12.3k"``, ``money(0.0123) == "$0.0123"``, ``duration(1.234) == "1.2s"``.
+A cost nobody has a price for reads ``unpriced`` (:func:`cost`), never ``$0.0000``.
 Each rounds half up, once, and a value that rounds up to the next unit reads in that unit
 (``99_950`` tokens is ``100k``, not ``100.0k``; 59.96 s is ``1m00s``, not ``60.0s``).
 Standard library only: widgets, the core, commands and storage all use it.
@@ -10,6 +11,7 @@ Standard library only: widgets, the core, commands and storage all use it.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 UNKNOWN = "—"  # the value is not known (not recorded, not measured yet)
 
@@ -59,6 +61,63 @@ def money(usd: float | None) -> str:
         return UNKNOWN
     steps = _half_up(abs(usd) * 10_000)
     return f"{_sign(usd) if steps else ''}${_fixed(steps, 4)}"
+
+
+UNPRICED = "unpriced"  # a cost nobody has a price for (litellm's cost map, the [pricing] table)
+
+# Who priced a cost, as ``cockpit show`` and exports say it (``COST_*`` in app.agent.events.core).
+COST_SOURCE_LABELS = {
+    "litellm": "litellm's cost map",
+    "configured": "configured in [pricing]",
+    "recorded": "as the other agent recorded it",
+    "model_name": "priced by Cockpit from the model name",
+}
+
+
+def cost(usd: float | None, *, unpriced: int = 0) -> str:
+    """A cost that may be unknown: ``money(usd)``; ``unpriced`` for None (no price: never ``$0``);
+    ``$0.0123 + 2 unpriced`` for a known partial sum beside calls that have no price."""
+    if usd is None:
+        return UNPRICED
+    return money(usd) + (f" + {unpriced} {UNPRICED}" if unpriced else "")
+
+
+@dataclass
+class CostTally:
+    """A running cost over model calls: the priced calls' sum and how many succeeded without a price."""
+
+    usd: float = 0.0
+    priced: int = 0
+    unpriced: int = 0
+
+    def add(self, usd: float | None, *, ok: bool) -> None:
+        """One finished call: its cost (None: unpriced); a failed call without a cost counts for nothing."""
+        if usd is not None:
+            self.usd += usd
+            self.priced += 1
+        elif ok:
+            self.unpriced += 1
+
+    @property
+    def total(self) -> float | None:
+        """The sum; None while every call that cost something was unpriced."""
+        return None if self.unpriced and not self.priced else self.usd
+
+    def text(self) -> str:
+        return cost(self.total, unpriced=self.unpriced)
+
+
+def cost_sources(sources: str | None) -> str:
+    """``litellm,model_name`` (as stored, comma-separated) in words; "" for none."""
+    names = [n for n in (sources or "").split(",") if n]
+    return "; ".join(COST_SOURCE_LABELS.get(n, n) for n in names)
+
+
+def cost_with_source(usd: float | None, *, unpriced: int = 0, sources: str | None = None) -> str:
+    """:func:`cost` and who priced it: ``$0.0123 (litellm's cost map)``, ``$0.0100 + 1 unpriced (…)``,
+    ``unpriced``. Where a line has room: ``cockpit show``, exports, the session summary."""
+    note = cost_sources(sources) if usd is not None else ""
+    return cost(usd, unpriced=unpriced) + (f" ({note})" if note else "")
 
 
 def duration(seconds: float | None) -> str:

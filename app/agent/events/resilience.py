@@ -115,7 +115,7 @@ class RetryTaxAccrued(Event):
     attempt: int = 0
     model: str = ""
     tokens: int = 0
-    usd: float = 0.0
+    usd: float | None = 0.0  # None: unpriced (the model has no price), the waste is tokens only
     reason: str = ""  # failed_attempt | dropped_stream | malformed_tool_call | loop_killed | resent_input
 
 

@@ -78,7 +78,8 @@ class RetriesState:
     tool_failures: dict[str, int] = field(default_factory=dict)  # tool -> tool_error / timeout count
     loop_hits: list[LoopHit] = field(default_factory=list)  # newest first
     tax_tokens: int = 0
-    tax_usd: float = 0.0
+    tax_usd: float = 0.0  # the priced part
+    tax_unpriced: int = 0  # charges on a model nobody has a price for (tokens only)
     session_cost_usd: float = 0.0
     last_stop: str = ""  # the message of the last call the engine gave up on
     upstream_retries: int = 0  # retries a proxy in between made that no attempt row shows
@@ -165,7 +166,8 @@ class RetriesReducer:
             )
         elif isinstance(event, RetryTaxAccrued):
             s.tax_tokens += event.tokens
-            s.tax_usd += event.usd
+            s.tax_usd += event.usd or 0.0
+            s.tax_unpriced += event.usd is None
         elif isinstance(event, LoopDetected):
             s.loop_hits.insert(0, LoopHit(event.ts, event.pattern, event.action, event.tool, event.message,
                                           event.turn, event.count))

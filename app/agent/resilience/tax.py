@@ -7,9 +7,11 @@ Two kinds of waste are counted:
   loop detector killed): its prompt and completion tokens;
 * **re-sent input** — the prompt a retry sends again.
 
-Prices come from litellm's cost map (imported lazily); a model litellm does not
-know costs 0, and so do Cockpit's offline ``scripted/`` and ``replay/`` models.
-:class:`RetryTax` keeps the session's total and announces every charge.
+Prices come from :mod:`app.agent.pricing` (litellm's cost map, imported lazily,
+or the configured rates). Waste on a model nobody has a price for (one litellm
+does not know, Cockpit's offline ``scripted/`` and ``replay/`` models) is tokens
+only: its ``usd`` is None, never 0. :class:`RetryTax` keeps the session's total
+(the priced part in dollars, all of it in tokens) and announces every charge.
 """
 
 from __future__ import annotations
@@ -20,56 +22,55 @@ from typing import Any
 
 from app.agent.events.core import Event
 from app.agent.events.resilience import RetryTaxAccrued
-from app.agent.offline import load_litellm  # litellm itself loads lazily, off the network
+from app.agent.pricing import LITELLM_PRICING, Pricing
 
 Emit = Callable[[Event], None]
-
-_FREE_PREFIXES = ("scripted/", "replay/")
 
 
 @dataclass(frozen=True)
 class Waste:
     tokens: int = 0
-    usd: float = 0.0
+    usd: float | None = None  # None: unpriced (tokens only)
 
     def __add__(self, other: Waste) -> Waste:
-        return Waste(self.tokens + other.tokens, self.usd + other.usd)
+        if self.usd is None and other.usd is None:
+            return Waste(self.tokens + other.tokens)
+        return Waste(self.tokens + other.tokens, (self.usd or 0.0) + (other.usd or 0.0))
 
 
-def price(model: str, *, prompt_tokens: int = 0, completion_tokens: int = 0) -> float:
-    """Dollars for these tokens on ``model`` (0 when litellm has no price for it)."""
-    if not model or model.startswith(_FREE_PREFIXES) or (prompt_tokens <= 0 and completion_tokens <= 0):
-        return 0.0
-    litellm = load_litellm()
-    try:
-        prompt_cost, completion_cost = litellm.cost_per_token(
-            model=model, prompt_tokens=max(0, prompt_tokens), completion_tokens=max(0, completion_tokens)
-        )
-    except Exception:  # litellm raises for models missing from its cost map
-        return 0.0
-    return float(prompt_cost) + float(completion_cost)
+def price(model: str, *, prompt_tokens: int = 0, completion_tokens: int = 0,
+          pricing: Pricing = LITELLM_PRICING) -> float | None:
+    """Dollars for these tokens on ``model``; None when nobody has a price for it."""
+    return pricing.price(model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens).usd
 
 
-def discarded_output(model: str, usage: dict[str, Any] | None) -> Waste:
+def discarded_output(model: str, usage: dict[str, Any] | None, *, pricing: Pricing = LITELLM_PRICING) -> Waste:
     """Waste of an attempt whose output was thrown away, from its reported usage."""
     usage = usage or {}
     prompt = int(usage.get("prompt_tokens") or 0)
     completion = int(usage.get("completion_tokens") or 0)
-    return Waste(prompt + completion, price(model, prompt_tokens=prompt, completion_tokens=completion))
+    if prompt + completion <= 0:
+        return Waste()
+    return Waste(prompt + completion, price(model, prompt_tokens=prompt, completion_tokens=completion,
+                                            pricing=pricing))
 
 
-def resent_input(model: str, prompt_tokens: int) -> Waste:
+def resent_input(model: str, prompt_tokens: int, *, pricing: Pricing = LITELLM_PRICING) -> Waste:
     """Waste of the prompt a retry sends again."""
     prompt = max(0, int(prompt_tokens))
-    return Waste(prompt, price(model, prompt_tokens=prompt))
+    if prompt <= 0:
+        return Waste()
+    return Waste(prompt, price(model, prompt_tokens=prompt, pricing=pricing))
 
 
 class RetryTax:
     """The session's waste so far; every charge is announced as a :class:`RetryTaxAccrued`."""
 
-    def __init__(self, *, emit: Emit | None = None) -> None:
+    def __init__(self, *, emit: Emit | None = None, pricing: Pricing = LITELLM_PRICING) -> None:
         self.wasted_tokens = 0
-        self.wasted_usd = 0.0
+        self.wasted_usd = 0.0  # the priced part
+        self.unpriced_tokens = 0  # waste nobody has a price for
+        self.pricing = pricing
         self._emit = emit
 
     def charge_waste(
@@ -77,17 +78,20 @@ class RetryTax:
         *,
         call_id: str,
         tokens: int,
-        usd: float,
+        usd: float | None,
         reason: str,
         emit: Emit | None = None,
         attempt: int = 0,
         model: str = "",
     ) -> None:
-        """Account tokens and dollars spent for nothing, and announce them."""
-        if tokens <= 0 and usd <= 0:
+        """Account tokens and dollars spent for nothing (``usd`` None: unpriced), and announce them."""
+        if tokens <= 0 and not usd:
             return
         self.wasted_tokens += tokens
-        self.wasted_usd += usd
+        if usd is None:
+            self.unpriced_tokens += tokens
+        else:
+            self.wasted_usd += usd
         sink = emit or self._emit
         if sink is not None:
             sink(RetryTaxAccrued(call_id=call_id, attempt=attempt, model=model, tokens=tokens, usd=usd, reason=reason))
@@ -103,7 +107,7 @@ class RetryTax:
         attempt: int = 0,
     ) -> None:
         """Charge the reported usage of an attempt whose output was thrown away."""
-        waste = discarded_output(model, usage)
+        waste = discarded_output(model, usage, pricing=self.pricing)
         self.charge_waste(call_id=call_id, tokens=waste.tokens, usd=waste.usd, reason=reason,
                           emit=emit, attempt=attempt, model=model)
 
@@ -111,6 +115,6 @@ class RetryTax:
         self, *, call_id: str, model: str, prompt_tokens: int, emit: Emit | None = None, attempt: int = 0
     ) -> None:
         """Charge the prompt a retry sent again."""
-        waste = resent_input(model, prompt_tokens)
+        waste = resent_input(model, prompt_tokens, pricing=self.pricing)
         self.charge_waste(call_id=call_id, tokens=waste.tokens, usd=waste.usd, reason="resent_input",
                           emit=emit, attempt=attempt, model=model)

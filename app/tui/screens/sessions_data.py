@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.agent.events.format import duration, money, tokens
+from app.agent.events.format import cost, duration, tokens
 
 STATUSES = ("completed", "interrupted", "failed", "limit", "running")
 SOURCES = ("cockpit", "claude-code", "codex-cli", "mini-swe-agent")
@@ -72,7 +72,7 @@ SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "duration": lambda r: r.get("duration_s") if r.get("duration_s") is not None else -1.0,
     "steps": lambda r: r.get("steps") or 0,
     "tokens": lambda r: (r.get("tokens_in") or 0) + (r.get("tokens_out") or 0),
-    "cost": lambda r: r.get("cost_usd") or 0.0,
+    "cost": lambda r: r.get("cost_usd") if r.get("cost_usd") is not None else -1.0,  # unpriced below $0
     "outcome": lambda r: r.get("status") or "",
     "feedback": lambda r: (r.get("feedback_up", 0) - r.get("feedback_down", 0), r.get("feedback_up", 0)),
 }
@@ -97,7 +97,7 @@ def cells(row: dict[str, Any]) -> list[str]:
         duration(row.get("duration_s")),
         str(row.get("steps") or 0),
         tokens((row.get("tokens_in") or 0) + (row.get("tokens_out") or 0)),
-        money(row.get("cost_usd") or 0.0),
+        cost(row.get("cost_usd"), unpriced=row.get("unpriced_calls") or 0),
         row.get("status") or "",
         feedback_text(row.get("feedback_up", 0), row.get("feedback_down", 0)),
     ]

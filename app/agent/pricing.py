@@ -1,0 +1,131 @@
+"""What a model call costs, and who says so.
+
+A call is priced by the user's ``[pricing."model"]`` table (``configured``) or by
+litellm's cost map (``litellm``), or not at all: then its cost is ``None``,
+shown as "unpriced" beside its tokens, never as $0. Unpriced are: a model
+litellm's map does not list (``openai/<name>`` behind an ``api_base``, most local
+models), one it lists at $0 for input and output (its placeholder for local
+models such as ``ollama/...``), and Cockpit's offline ``scripted/`` and
+``replay/`` models, which are not real models.
+
+litellm is imported lazily, on the first price asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.agent.events.core import COST_CONFIGURED, COST_LITELLM
+from app.agent.offline import load_litellm
+
+OFFLINE_PREFIXES = ("scripted/", "replay/")
+PER_MTOK = 1_000_000
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A configured price: US dollars per million input (prompt) and output (completion) tokens."""
+
+    input_per_mtok: float
+    output_per_mtok: float
+
+    @classmethod
+    def from_dict(cls, model: str, data: Mapping[str, Any]) -> Rate:
+        unknown = sorted(set(data) - {"input_per_mtok", "output_per_mtok"})
+        if unknown:
+            raise ValueError(f"[pricing.{model!r}]: unknown key(s) {', '.join(unknown)}; "
+                             "known: input_per_mtok, output_per_mtok")
+        try:
+            rate = cls(float(data["input_per_mtok"]), float(data["output_per_mtok"]))
+        except KeyError as exc:
+            raise ValueError(f"[pricing.{model!r}]: {exc.args[0]} is missing") from None
+        except (TypeError, ValueError):
+            raise ValueError(f"[pricing.{model!r}]: prices must be numbers of dollars per million tokens") from None
+        if rate.input_per_mtok < 0 or rate.output_per_mtok < 0:
+            raise ValueError(f"[pricing.{model!r}]: prices must not be negative")
+        return rate
+
+
+@dataclass(frozen=True)
+class Price:
+    """A cost and who gave it; ``usd`` and ``source`` are None when nobody has a price."""
+
+    usd: float | None = None
+    source: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.usd is not None
+
+
+UNPRICED = Price()
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """The configured rates first, then litellm's cost map."""
+
+    configured: Mapping[str, Rate] = field(default_factory=dict)
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> Pricing:
+        """The ``[pricing]`` table of the config file: ``{"model": {input_per_mtok, output_per_mtok}}``."""
+        rates: dict[str, Rate] = {}
+        for model, data in table.items():
+            if not isinstance(data, Mapping):
+                raise ValueError(f"[pricing.{model!r}] must be a table with input_per_mtok and output_per_mtok")
+            rates[model] = Rate.from_dict(model, data)
+        return cls(rates)
+
+    def source_for(self, model: str) -> str | None:
+        """Who would price a call of ``model``: ``configured``, ``litellm``, or None (unpriced)."""
+        if model in self.configured:
+            return COST_CONFIGURED
+        return COST_LITELLM if litellm_knows(model) else None
+
+    def price(self, model: str, *, prompt_tokens: int = 0, completion_tokens: int = 0,
+              cached_tokens: int = 0, cache_write_tokens: int = 0) -> Price:
+        """The price of these tokens on ``model`` (:data:`UNPRICED` when nobody has one)."""
+        prompt, completion = max(0, prompt_tokens), max(0, completion_tokens)
+        rate = self.configured.get(model)
+        if rate is not None:
+            usd = (prompt * rate.input_per_mtok + completion * rate.output_per_mtok) / PER_MTOK
+            return Price(usd, COST_CONFIGURED)
+        if not litellm_knows(model):
+            return UNPRICED
+        try:
+            prompt_cost, completion_cost = load_litellm().cost_per_token(
+                model=model, prompt_tokens=prompt, completion_tokens=completion,
+                cache_read_input_tokens=max(0, cached_tokens), cache_creation_input_tokens=max(0, cache_write_tokens),
+            )
+        except Exception:  # litellm raises for names it cannot map
+            return UNPRICED
+        return Price(float(prompt_cost) + float(completion_cost), COST_LITELLM)
+
+
+LITELLM_PRICING = Pricing()
+
+
+def is_offline(model: str) -> bool:
+    """One of Cockpit's offline models (``scripted/``, ``replay/``): not a real model, no price."""
+    return model.startswith(OFFLINE_PREFIXES)
+
+
+def litellm_knows(model: str) -> bool:
+    """Does litellm's cost map list ``model`` with a price above $0?"""
+    if not model or is_offline(model):
+        return False
+    if model not in _known:
+        try:
+            info = load_litellm().get_model_info(model)
+        except Exception:  # not in the map
+            _known[model] = False
+        else:
+            rates = (info.get("input_cost_per_token"), info.get("output_cost_per_token"))
+            _known[model] = any(float(r or 0) > 0 for r in rates)
+    return _known[model]
+
+
+_known: dict[str, bool] = {}  # model name -> listed with a price (the map does not change while we run)
