@@ -82,3 +82,18 @@ def test_migrate_is_idempotent(db):
     migrate(db)
     assert schema(db) == before
     assert isinstance(db.conn, sqlite3.Connection)
+
+
+def test_costs_stored_as_0_before_unpriced_existed_become_unknown(tmp_path):
+    """Before core_003 an unpriced call was stored at $0: it becomes null (unpriced); a positive cost
+    is litellm's for Cockpit's own sessions and the other agent's own figure for an import."""
+    path = tmp_path / "old.db"
+    old = open_db(path, migrate=False)
+    MIGRATIONS.apply(old, stop_before="core_003_unpriced_cost")
+    old.execute("insert into sessions (id, source, started_at) values ('native', 'cockpit', ''), ('imported', 'mini-swe-agent', '')")
+    old.execute("""insert into model_calls (id, session_id, status, cost_usd) values
+                   ('a', 'native', 'ok', 0), ('b', 'native', 'ok', 0.25), ('c', 'imported', 'ok', 0.5)""")
+    old.conn.close()
+    db = open_db(path)
+    rows = db.execute("select id, cost_usd, cost_source from model_calls order by id").fetchall()
+    assert rows == [("a", None, None), ("b", 0.25, "litellm"), ("c", 0.5, "recorded")]
