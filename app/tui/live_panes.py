@@ -121,6 +121,7 @@ class LivePanes(NoSessionPanes):
             feedback.apply(event)
         feedback.state.pending_prompt = None  # a prompt of the earlier run is not on screen (it may have crashed)
         self.context.update_state(context)
+        self.context.flush()  # now, not after the coalescing delay: the resumed session shows at once
         self.feedback.update_state(feedback.state)
         self.retries.restore(events)
 

@@ -56,6 +56,7 @@ class Harness:
     mode: PermissionMode = PermissionMode.ASK
     session_ids: list[str] = dataclasses.field(default_factory=list)
     frozen: bool = False
+    resume: str | None = None  # the first session resumes this stored one (as ``--resume``)
     events: EventList = dataclasses.field(default_factory=EventList)
     sessions: list[Session] = dataclasses.field(default_factory=list)
 
@@ -64,6 +65,8 @@ class Harness:
         self.store = EventStore(self.db)
 
     def make_session(self, approver: Any, **overrides: Any) -> Session:
+        if self.resume and not overrides:
+            overrides, self.resume = {"resume": self.resume}, None
         session_id = self.session_ids.pop(0) if self.session_ids else f"sess{len(self.sessions):012d}"
         messages: list[dict] = []
         previous_status = None

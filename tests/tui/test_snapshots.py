@@ -84,3 +84,32 @@ def test_an_error_notice(snap_app, snap_compare):
         await wait_idle(pilot, app, h)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_a_resumed_session(harness, warm_imports, snap_compare, monkeypatch):
+    """A stored session opened again: the transcript, the three panes and the status bar as it was left."""
+    import time
+
+    from app.replay.synthetic import generate_session
+    from app.tui.live_panes import LivePanes
+    from widgets.context_budget import ContextBudgetPane
+
+    monkeypatch.setenv("TZ", "UTC")  # the Retries pane shows attempt times in local time
+    time.tzset()
+    h = harness([], frozen=True)
+    stored = generate_session("5e55101000000000", events=420, workspace=str(h.workspace))
+    h.store.append_many(e.to_dict() for e in stored)
+    h.resume = "5e55101000000000"
+    app = h.app(clock=FrozenClock(), cursor_blink=False, theme="textual-dark", session_panes=LivePanes)
+
+    async def run_before(pilot):
+        await wait_open(pilot, app)
+        await wait_until(pilot, lambda: app.side.panes and app.status.stats.steps, what="the restored panes")
+        app.query_one(ContextBudgetPane).flush()  # the new session's first events, drawn now (not after the coalescing)
+        await pilot.pause()
+
+    try:
+        assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
