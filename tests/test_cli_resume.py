@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import json
 
-from app.cli import main
 from storage.db import open_db
 from storage.queries import session_summary
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.test_cli import run_cli
 
 
 def test_a_resumed_run_says_this_run_and_the_session_totals(capsys, workspace, write_script, tmp_path):
