@@ -36,6 +36,7 @@ MIN_SECRET_LEN = 6  # shorter values are not treated as secrets (too many false 
 MIN_PARTIAL_LEN = 4  # a cut-off piece of a secret at least this long is removed at a text's ends
 KEY_REDACTED = "[redacted]"
 _KEYS_REMEMBERED = 10_000
+_CONTAINERS = (dict, list)
 
 
 def _json_escaped(value: str) -> str:
@@ -89,7 +90,10 @@ class Redactor:
         return value, json.dumps(value, ensure_ascii=False)
 
     def _has_credential(self, value: Any) -> bool:
-        """Is there a non-empty string under a credential key (keys only: strings are not searched)?"""
+        """Is there a non-empty string under a credential key (keys only: strings are not searched)?
+
+        Only dicts and lists are walked into: a payload holds many more strings and numbers than containers.
+        """
         if isinstance(value, dict):
             for key, item in value.items():
                 hit = self._credential_keys.get(key)
@@ -97,10 +101,13 @@ class Redactor:
                     hit = bool(SECRET_KEY.search(str(key)))
                     if len(self._credential_keys) < _KEYS_REMEMBERED:
                         self._credential_keys[key] = hit
-                if (hit and isinstance(item, str) and item) or self._has_credential(item):
+                if isinstance(item, str):
+                    if hit and item:
+                        return True
+                elif isinstance(item, _CONTAINERS) and self._has_credential(item):
                     return True
         elif isinstance(value, list):
-            return any(self._has_credential(item) for item in value)
+            return any(isinstance(item, _CONTAINERS) and self._has_credential(item) for item in value)
         return False
 
     def scrub_text(self, text: str, /) -> str:

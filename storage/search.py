@@ -27,6 +27,7 @@ from typing import Any
 import sqlite_utils
 
 FTS_TABLE = "search_fts"
+AUTOMERGE = 16  # segments of one level that FTS5 lets wait before it merges them
 
 _MESSAGE_TEXT = "new.content"
 _TOOL_TEXT = (
@@ -234,11 +235,18 @@ def create_views(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
+def _merge_less_often(db: sqlite_utils.Database) -> None:
+    """FTS5 merges the segments of a level once 16 wait, not 4 (its default): an import writes one segment
+    per batch, and merging them four by four cost it about a tenth of its time; queries barely notice."""
+    db.execute(f"insert into {FTS_TABLE} ({FTS_TABLE}, rank) values ('automerge', {AUTOMERGE})")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("search_001_fts", _create_fts),
     ("search_002_views", create_views),
     ("search_003_index_per_batch", _index_per_batch),
     ("search_004_unpriced_views", create_views),  # cost_usd null when no call had a price; unpriced_calls
+    ("search_005_automerge", _merge_less_often),
 ]
 PROJECTIONS: dict[str, Callable[[sqlite_utils.Database, dict[str, Any]], None]] = {}
 
