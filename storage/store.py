@@ -24,7 +24,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
@@ -50,6 +50,42 @@ def iso(ts: float | None) -> str | None:
 
 def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+class PreparedEvent(NamedTuple):
+    """An event as it will be written: its row (envelope and redacted payload), the payload's JSON text,
+    and the (hash, text) of its full output when it has one (stored in ``blobs``)."""
+
+    row: dict[str, Any]
+    text: str
+    blob: tuple[str, str] | None
+
+
+def prepare(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[PreparedEvent]:
+    """Events redacted and encoded, ready for :meth:`EventStore.append_prepared`.
+
+    Touches no database, so an import can prepare its next batches in another process.
+    """
+    return [_prepare(event, redactor) for event in events]
+
+
+def _prepare(event: dict[str, Any], redactor: Redactor) -> PreparedEvent:
+    kind = event["type"]
+    payload = {k: v for k, v in event.items() if k not in ENVELOPE}
+    full = payload.pop("full_output", None) if kind == "tool_call_finished" else None
+    payload, text = redactor.scrub_json(payload)
+    if well_formed(text) is not text:  # a lone surrogate: SQLite takes valid UTF-8 only, in every column
+        payload = well_formed(payload)
+        text = json.dumps(payload, ensure_ascii=False)
+    blob = None
+    if full is not None:
+        content = well_formed(redactor.replace_secrets(full))
+        blob = (hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest(), content)
+        payload["full_output_hash"] = blob[0]
+        text = json.dumps(payload, ensure_ascii=False)
+    row = {"session_id": event["session_id"], "seq": int(event["seq"]), "type": kind,
+           "ts": float(event.get("ts") or 0.0), "payload": payload}
+    return PreparedEvent(row, text, blob)
 
 
 class EventStore:
@@ -85,7 +121,10 @@ class EventStore:
 
     def append_many(self, events: Iterable[dict[str, Any]]) -> int:
         """Write events (and their projections) in one transaction, retried briefly if it fails."""
-        batch = list(events)
+        return self.append_prepared(prepare(events, self.redactor))
+
+    def append_prepared(self, batch: list[PreparedEvent]) -> int:
+        """Write events made by :func:`prepare` (with this store's redactor) in one transaction."""
         with self._lock:
             for delay in (*WRITE_RETRY_DELAYS_S, None):
                 try:
@@ -97,7 +136,7 @@ class EventStore:
                 time.sleep(delay)
         raise AssertionError("unreachable")
 
-    def _write_batch(self, batch: list[dict[str, Any]]) -> None:
+    def _write_batch(self, batch: list[PreparedEvent]) -> None:
         self._tool_rowids.clear()
         self._event_rows.clear()
         try:
@@ -124,32 +163,19 @@ class EventStore:
             pass
         return "the database"
 
-    def _write(self, event: dict[str, Any]) -> None:
-        kind = event["type"]
-        payload = {k: v for k, v in event.items() if k not in ENVELOPE}
-        full = payload.pop("full_output", None) if kind == "tool_call_finished" else None
-        payload, text = self.redactor.scrub_json(payload)
-        if well_formed(text) is not text:  # a lone surrogate: SQLite takes valid UTF-8 only, in every column
-            payload = well_formed(payload)
-            text = json.dumps(payload, ensure_ascii=False)
-        if full is not None:
-            payload["full_output_hash"] = self._store_blob(well_formed(self.redactor.replace_secrets(full)))
-            text = json.dumps(payload, ensure_ascii=False)
-        row = {"session_id": event["session_id"], "seq": int(event["seq"]), "type": kind,
-               "ts": float(event.get("ts") or 0.0), "payload": payload}
-        self._event_rows.append((row["session_id"], row["seq"], kind, row["ts"], text))
+    def _write(self, prepared: PreparedEvent) -> None:
+        row, kind = prepared.row, prepared.row["type"]
+        if prepared.blob is not None:
+            digest, content = prepared.blob
+            self.conn.execute(
+                "insert or ignore into blobs (hash, size, content) values (?, ?, ?)", (digest, len(content), content)
+            )
+        self._event_rows.append((row["session_id"], row["seq"], kind, row["ts"], prepared.text))
         projection = self._projections.get(kind)
         if projection is not None:
             projection(row)
         for fn in self._features.get(kind, ()):
             fn(self.db, row)
-
-    def _store_blob(self, full: str) -> str:
-        digest = hashlib.sha256(full.encode("utf-8", "surrogatepass")).hexdigest()
-        self.conn.execute(
-            "insert or ignore into blobs (hash, size, content) values (?, ?, ?)", (digest, len(full), full)
-        )
-        return digest
 
     # --- projections ---------------------------------------------------------------
 

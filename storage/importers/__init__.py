@@ -6,7 +6,9 @@ them through :class:`~storage.store.EventStore`. The file is streamed: every
 line is checked first (a broken or unknown file raises
 :class:`ImportFormatError` naming the file and line, and nothing is written),
 then the events are written in small batches, each its own transaction, so
-other Cockpit processes never wait long for the write lock. A record that turns
+other Cockpit processes never wait long for the write lock. A large file is read
+(parsed, converted, prepared) in a child process meanwhile
+(:mod:`storage.importers.reader_process`). A record that turns
 out unusable while writing removes what was written of the session. Session ids
 are derived from the source, so importing the same file again is a no-op
 (``status="skipped"``); a file that changed since (a session that went on)
@@ -28,17 +30,21 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from storage.importers import claude_code, codex_cli, mini_swe_agent
+from storage.importers import claude_code, codex_cli, mini_swe_agent, reader_process
 from storage.db import write_transaction
 from storage.importers.common import ImportFormatError, ImportResult, file_digest, lines
 
 Events = Iterable[dict[str, Any]]
 BATCH_EVENTS = 500  # events per transaction ...
 BATCH_CHARS = 2_000_000  # ... or about this much text, whichever comes first
+
+if TYPE_CHECKING:
+    from storage.redact import Redactor
+    from storage.store import EventStore, PreparedEvent
 
 __all__ = ["ImportFormatError", "ImportResult", "detect", "discover", "import_path"]
 
@@ -98,20 +104,34 @@ def import_path(db: sqlite_utils.Database, path: str | Path, *, enrich: Callable
     done = _imported(db, digest)
     if done is not None:
         return _result(db, path, *done, "skipped", "already imported")
-    events: Iterator[dict[str, Any]] = detect(path).convert(path, digest)
-    if enrich is not None:
-        events = iter(enrich(events))
-    return _write(db, path, digest, events)
-
-
-def _write(db: sqlite_utils.Database, path: Path, digest: str, events: Iterator[dict[str, Any]]) -> ImportResult:
-    """Store the events batch by batch; the first batch claims the session (or finds it taken)."""
     from storage.store import EventStore
 
     store = EventStore(db)
-    batches = _batches(events)
+    if reader_process.worth_it(path, enrich):  # a large file: read in a child process while this one writes
+        with reader_process.ReaderProcess(path, digest, enrich) as batches:
+            return _write(db, store, path, digest, batches)
+    return _write(db, store, path, digest, prepared_batches(path, digest, enrich, store.redactor))
+
+
+def prepared_batches(path: Path, digest: str, enrich: Callable[[Iterator[dict[str, Any]]], Events] | None,
+                     redactor: Redactor | None = None) -> Iterator[list[PreparedEvent]]:
+    """The file's events, converted, enriched, in batches prepared for the store (touches no database)."""
+    from storage.redact import Redactor
+    from storage.store import prepare
+
+    events: Iterator[dict[str, Any]] = detect(path).convert(path, digest)
+    if enrich is not None:
+        events = iter(enrich(events))
+    redactor = redactor or Redactor.from_environment()
+    for batch in _batches(events):
+        yield prepare(batch, redactor)
+
+
+def _write(db: sqlite_utils.Database, store: EventStore, path: Path, digest: str,
+           batches: Iterator[list[PreparedEvent]]) -> ImportResult:
+    """Store the batches one by one; the first claims the session (or finds it taken)."""
     first = next(batches)
-    session_id, source = first[0]["session_id"], first[0]["source"]
+    session_id, source = first[0].row["session_id"], first[0].row["payload"]["source"]
     with write_transaction(db):  # check and claim under the write lock: concurrent imports of one file line up
         done = _imported(db, digest) or _importing(db, digest)
         if done is not None:
@@ -119,10 +139,10 @@ def _write(db: sqlite_utils.Database, path: Path, digest: str, events: Iterator[
         earlier = db.execute("select source_hash from sessions where id = ?", [session_id]).fetchone()
         if earlier is not None:
             _delete_session(db, session_id)
-        store.append_many(first)
+        store.append_prepared(first)
     try:
         for batch in batches:
-            store.append_many(batch)
+            store.append_prepared(batch)
     except BaseException:
         try:  # nothing of a file that failed half-way stays
             with write_transaction(db):

@@ -36,6 +36,9 @@ class ImportFormatError(Exception):
         self.reason = reason
         super().__init__(f"{self.path}:{line}: {reason}")
 
+    def __reduce__(self) -> tuple[type[ImportFormatError], tuple[str, int, str]]:  # raised again by the importer
+        return ImportFormatError, (self.path, self.line, self.reason)
+
 
 @dataclass
 class ImportResult:

@@ -1,0 +1,112 @@
+"""A large file is read in a second process while this one writes.
+
+Parsing the file, converting its records to events, the ``enrich`` step and
+preparing the events for the store (redacting and encoding them) are pure
+Python; writing them is SQLite's. Threads would share one interpreter lock (the
+writer's many short SQLite calls wait behind the parser each time), so a child
+process does the reading: on a machine with two free cores the two halves overlap.
+
+The child (``python -c``, handed this process's ``sys.path``, so it never runs
+the caller's main module again) never opens the database: it sends prepared
+batches, pickled, through a pipe, in order, about one ahead of the writer (a
+full pipe makes it wait). An error in the child (a line that is not JSON...) is
+raised here, where the import handles it; when this side stops early (a write
+failed, Ctrl+C), the child is killed. Files under :data:`MIN_BYTES` are read in
+this process: starting a child costs more than it saves there. ``enrich`` must
+be importable by name (a module-level function) to be sent to the child;
+otherwise the file is read here.
+
+The price: pickling the batches costs CPU time (about a tenth more in all), and
+a machine whose cores are all busy gains nothing from the overlap.
+"""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storage.store import PreparedEvent
+
+MIN_BYTES = 16_000_000
+
+Enrich = Callable[[Iterator[dict[str, Any]]], Any]
+_CHILD = "import sys, pickle; sys.path[:] = pickle.load(sys.stdin.buffer); import storage.importers.reader_process as r; r.child()"
+
+
+def worth_it(path: Path, enrich: Enrich | None) -> bool:
+    """Is this file large enough for a reading process, and can ``enrich`` be sent to one?"""
+    try:
+        if not sys.executable or path.stat().st_size < MIN_BYTES:
+            return False
+        pickle.dumps(enrich)
+    except (OSError, pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True
+
+
+class ReaderProcess:
+    """The file's prepared batches, read by a child process; use as a context manager."""
+
+    def __init__(self, path: Path, digest: str, enrich: Enrich | None) -> None:
+        self._job = (str(path), digest, enrich)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._said_all = False  # the child sent its last message: it is exiting on its own
+
+    def __enter__(self) -> Iterator[list[PreparedEvent]]:
+        process = self._process = subprocess.Popen(
+            [sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert process.stdin is not None and process.stdout is not None
+        with process.stdin:
+            pickle.dump(sys.path, process.stdin)
+            pickle.dump(self._job, process.stdin)
+        return self._batches(process, process.stdout)
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        if self._process is None:
+            return
+        if not self._said_all:  # stopped early: the rest of the file is not needed
+            self._process.kill()
+        self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+
+    def _batches(self, process: subprocess.Popen[bytes], stream: IO[bytes]) -> Iterator[list[PreparedEvent]]:
+        while True:
+            try:
+                kind, value = pickle.load(stream)
+            except EOFError:
+                raise RuntimeError(
+                    f"the import's reading process ended unexpectedly (exit code {process.wait()})"
+                ) from None
+            self._said_all = kind != "batch"
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+
+
+def child() -> None:
+    """The reading process: every batch of the file, prepared, sent in order; then ``done`` (or the error)."""
+    from storage.importers import prepared_batches
+
+    path, digest, enrich = pickle.load(sys.stdin.buffer)
+    out = sys.stdout.buffer
+    try:
+        for batch in prepared_batches(Path(path), digest, enrich):
+            pickle.dump(("batch", batch), out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(("done", None), out)
+    except BaseException as exc:
+        try:
+            data = pickle.dumps(("error", exc))
+        except Exception:  # an error that cannot be pickled: its text still says what happened
+            data = pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        out.write(data)
+    out.flush()
