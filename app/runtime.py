@@ -141,7 +141,7 @@ def build_session(
     config = agent_config(settings, options)
     model = LiteLLMModel(
         choice.model, api_base=choice.api_base, api_key_env=settings.api_key_env,
-        max_output_tokens=config.max_output_tokens, timeout_s=config.request_timeout_s,
+        max_output_tokens=config.max_output_tokens, timeout_s=config.request_timeout_s, pricing=_pricing(settings),
     )
     messages: list[dict[str, Any]] = []
     session_id = new_session_id()
@@ -185,6 +185,16 @@ def build_session(
     )
     session.feedback = feedback_collector(settings, options, bus, workspace)
     return session
+
+
+def _pricing(settings: Settings) -> Any:
+    """The ``[pricing]`` table's rates, before litellm's cost map."""
+    from app.agent.pricing import Pricing
+
+    try:
+        return Pricing.from_table(settings.pricing)
+    except ValueError as exc:
+        raise ConfigError(f"{settings.path}: {exc}") from None
 
 
 def feedback_collector(settings: Settings, options: RunOptions, bus: "EventBus", workspace: Path) -> Any:

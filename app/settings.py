@@ -15,7 +15,7 @@ from typing import Any
 from app import paths
 
 TOP_LEVEL = {"model", "api_base", "api_key_env", "fallback_model", "theme", "feedback_rate"}
-TABLES = {"agent", "budget", "resilience", "feedback", "keys", "ui", "permissions", "sandbox"}
+TABLES = {"agent", "budget", "resilience", "feedback", "keys", "ui", "permissions", "sandbox", "pricing"}
 
 
 class ConfigError(Exception):
@@ -39,6 +39,7 @@ class Settings:
     ui: dict[str, Any] = field(default_factory=dict)
     permissions: dict[str, Any] = field(default_factory=dict)  # allow/deny rules: app/permission_files.py
     sandbox: dict[str, Any] = field(default_factory=dict)  # where commands run: app/agent/tools/sandbox.py
+    pricing: dict[str, Any] = field(default_factory=dict)  # [pricing."model"] rates: app/agent/pricing.py
 
 
 def load_settings(path: Path | None = None) -> Settings:

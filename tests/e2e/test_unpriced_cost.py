@@ -15,6 +15,7 @@ from app.agent.events import core as ev
 from app.agent.events.format import cost
 from app.agent.pricing import LITELLM_PRICING, Pricing, Rate
 from app.cli import main
+from app.settings import Settings
 from app.import_analysis import enrich
 from storage.importers import import_path
 from storage.queries import session_summary
@@ -28,8 +29,8 @@ PRICED_MODEL = "openai/gpt-4o-mini"  # litellm's cost map knows it, even behind 
 WARNING = "The cost limit cannot be enforced: openai/my-local-qwen has no price in litellm's cost map"
 
 
-async def run(model, server_url, workspace, db_path):
-    session, events, db = make_session(model, workspace, db_path, api_base=server_url)
+async def run(model, server_url, workspace, db_path, settings=None):
+    session, events, db = make_session(model, workspace, db_path, api_base=server_url, settings=settings)
     session.start()
     result = await session.run_task("hello")
     session.finish()
@@ -126,6 +127,19 @@ def test_an_imported_session_of_a_model_litellm_does_not_know_stays_unpriced(db,
     result = import_path(db, tmp_path / "renamed.jsonl", enrich=enrich)
     s = session_summary(db, result.session_id)
     assert s["cost_usd"] is None and s["unpriced_calls"] == s["model_calls"] - s["model_call_errors"] > 0
+
+
+async def test_a_pricing_table_in_the_config_prices_a_local_model_and_says_so(capsys, openai_server, workspace, tmp_path):
+    openai_server.script([Reply(text="Hi.")])
+    settings = Settings(pricing={UNKNOWN_MODEL: {"input_per_mtok": 1.0, "output_per_mtok": 2.0}})
+    _, events, _ = await run(UNKNOWN_MODEL, openai_server.url, workspace, tmp_path / "c.db", settings)
+    [call] = events.of(ev.ModelCallFinished)
+    prompt, completion = call.usage["prompt_tokens"], call.usage["completion_tokens"]
+    assert call.cost_source == ev.COST_CONFIGURED
+    assert call.cost_usd == pytest.approx((prompt * 1.0 + completion * 2.0) / 1_000_000)
+    assert not [n for n in events.of(ev.Notice) if "cost limit" in n.message]  # the limit can count it now
+    cost_line = next(line for line in show(capsys, tmp_path / "c.db").splitlines() if line.startswith("cost "))
+    assert "(configured in [pricing])" in cost_line
 
 
 def test_configured_rates_price_a_local_model_and_say_so():
