@@ -35,16 +35,16 @@ class Rate:
     def from_dict(cls, model: str, data: Mapping[str, Any]) -> Rate:
         unknown = sorted(set(data) - {"input_per_mtok", "output_per_mtok"})
         if unknown:
-            raise ValueError(f"[pricing.{model!r}]: unknown key(s) {', '.join(unknown)}; "
+            raise ValueError(f"[pricing.\"{model}\"]: unknown key(s) {', '.join(unknown)}; "
                              "known: input_per_mtok, output_per_mtok")
         try:
             rate = cls(float(data["input_per_mtok"]), float(data["output_per_mtok"]))
         except KeyError as exc:
-            raise ValueError(f"[pricing.{model!r}]: {exc.args[0]} is missing") from None
+            raise ValueError(f"[pricing.\"{model}\"]: {exc.args[0]} is missing") from None
         except (TypeError, ValueError):
-            raise ValueError(f"[pricing.{model!r}]: prices must be numbers of dollars per million tokens") from None
+            raise ValueError(f"[pricing.\"{model}\"]: prices must be numbers of dollars per million tokens") from None
         if rate.input_per_mtok < 0 or rate.output_per_mtok < 0:
-            raise ValueError(f"[pricing.{model!r}]: prices must not be negative")
+            raise ValueError(f"[pricing.\"{model}\"]: prices must not be negative")
         return rate
 
 
@@ -75,7 +75,7 @@ class Pricing:
         rates: dict[str, Rate] = {}
         for model, data in table.items():
             if not isinstance(data, Mapping):
-                raise ValueError(f"[pricing.{model!r}] must be a table with input_per_mtok and output_per_mtok")
+                raise ValueError(f"[pricing.\"{model}\"] must be a table with input_per_mtok and output_per_mtok")
             rates[model] = Rate.from_dict(model, data)
         return cls(rates)
 
