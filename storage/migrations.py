@@ -166,6 +166,17 @@ def core_003_unpriced_cost(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS(name="core_004_model_call_role")
+def core_004_model_call_role(db: sqlite_utils.Database) -> None:
+    """What each model call was for: ``main`` (the conversation's next reply), ``summary`` (a
+    compaction summary) or ``fallback`` (the next reply, from the fallback model).
+
+    Rows written before this were all the conversation's (summaries made no model_calls row);
+    an attempt that went to the fallback model is known by its call id (``mc_….f<n>``).
+    """
+    db.execute("alter table model_calls add column role text not null default 'main'")
+    db.execute("update model_calls set role = 'fallback' where id glob 'mc_*.f[0-9]*'")
+
 def known_migration_names() -> set[str]:
     _load_features()
     return {m.name for m in MIGRATIONS._migrations}

@@ -8,6 +8,8 @@ from typing import Any
 
 import sqlite_utils
 
+from app.agent.events.core import ROLES
+
 
 class SessionNotFound(LookupError):
     pass
@@ -49,7 +51,8 @@ select s.id, s.title, s.workspace, s.model, s.status, s.source, s.started_at, s.
   (select count(distinct m.turn || ':' || m.step) from model_calls m where m.session_id = s.id) as steps,
   (select count(*) from tool_calls t where t.session_id = s.id) as tool_calls,
   (select count(*) from tool_calls t where t.session_id = s.id and t.status = 'ok') as tool_calls_ok,
-  (select count(*) from tool_calls t where t.session_id = s.id and t.status not in ('ok', 'requested', 'validated', 'running')) as tool_calls_failed,
+  (select count(*) from tool_calls t where t.session_id = s.id and t.status not in ('ok', 'requested', 'validated', 'running', 'unknown')) as tool_calls_failed,
+  (select count(*) from tool_calls t where t.session_id = s.id and t.status = 'unknown') as tool_calls_unknown,
   (select coalesce(sum(m.prompt_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_in,
   (select coalesce(sum(m.completion_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_out,
   (select coalesce(sum(m.cached_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_cached,
@@ -237,6 +240,19 @@ def usage_provenance(db: sqlite_utils.Database, session_id: str) -> dict[str, An
         "upstream_retries": upstream,
     }
 
+
+def usage_by_role(db: sqlite_utils.Database, session_id: str) -> dict[str, dict[str, Any]]:
+    """The session's model calls by role (``main``, ``summary``, ``fallback``; the order of
+    ``app.agent.events.core.ROLES``) → ``calls`` (attempts), ``tokens_in``, ``tokens_out``, ``cost_usd``
+    (None when none of them had a price) and ``wasted_usd`` (their retry tax)."""
+    rows = db.execute(
+        """select role, count(*), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),
+                  sum(cost_usd), coalesce(sum(wasted_usd), 0)
+           from model_calls where session_id = ? group by role""",
+        [session_id],
+    ).fetchall()
+    found = {row[0]: dict(zip(("calls", "tokens_in", "tokens_out", "cost_usd", "wasted_usd"), row[1:])) for row in rows}
+    return {role: found[role] for role in (*ROLES, *sorted(set(found) - set(ROLES))) if role in found}
 
 def database_file(db: sqlite_utils.Database) -> str:
     """The path of the database's main file; ``""`` for an in-memory database."""

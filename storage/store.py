@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 import sqlite_utils
 
-from app.agent.events.core import usage_source, well_formed
+from app.agent.events.core import ROLE_MAIN, usage_source, well_formed
 from storage import search
 from storage.db import write_transaction
 from storage.migrations import feature_projections
@@ -258,9 +258,9 @@ class EventStore:
     def _model_call_started(self, row: dict[str, Any]) -> None:
         p = row["payload"]
         self.conn.execute(
-            """insert or replace into model_calls (id, session_id, turn, step, attempt, model, started_at,
+            """insert or replace into model_calls (id, session_id, turn, step, attempt, model, role, started_at,
                    request_message_count, estimated_prompt_tokens, status)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')""",
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')""",
             (
                 p["call_id"],
                 row["session_id"],
@@ -268,6 +268,7 @@ class EventStore:
                 p.get("step"),
                 p.get("attempt", 1),
                 p.get("model"),
+                p.get("role") or ROLE_MAIN,  # events written before roles: the conversation's calls
                 iso(row["ts"]),
                 p.get("message_count"),
                 p.get("estimated_prompt_tokens"),
@@ -280,9 +281,9 @@ class EventStore:
         "tool_call_count", "usage_source", "upstream_retries", "cost_source",
     )
     _MODEL_CALL_FINISHED = f"""
-        insert into model_calls (id, session_id, turn, step, attempt, model, started_at, estimated_prompt_tokens,
+        insert into model_calls (id, session_id, turn, step, attempt, model, role, started_at, estimated_prompt_tokens,
             {", ".join(_FINISHED_COLUMNS)})
-        values (?, ?, ?, ?, ?, ?, ?, ?, {", ".join("?" for _ in _FINISHED_COLUMNS)})
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, {", ".join("?" for _ in _FINISHED_COLUMNS)})
         on conflict (id) do update set {", ".join(f"{c} = excluded.{c}" for c in _FINISHED_COLUMNS)},
             estimated_prompt_tokens = coalesce(excluded.estimated_prompt_tokens, estimated_prompt_tokens)"""
 
@@ -300,6 +301,7 @@ class EventStore:
                 p.get("step"),
                 p.get("attempt", 1),
                 p.get("model"),
+                p.get("role") or ROLE_MAIN,
                 ended,
                 p.get("estimated_prompt_tokens"),
                 ended,

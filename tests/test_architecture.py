@@ -148,3 +148,9 @@ def test_the_strict_set_type_checks():
     result = run()
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("Success")
+
+
+def test_the_agent_loop_reads_in_one_sitting():
+    """STYLE.md (mini-swe-agent): the loop stays short; a job of its own goes into a module beside it."""
+    lines = (ROOT / "app" / "agent" / "loop.py").read_text().count("\n")
+    assert lines <= 300, f"app/agent/loop.py has {lines} lines (at most 300)"

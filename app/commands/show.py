@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from app.agent.events.format import cost, cost_with_source, duration
 from app.commands.common import clear_errors, open_database
@@ -21,13 +22,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @clear_errors
 def run(args: argparse.Namespace) -> int:
-    from storage.queries import resolve_session_id, session_summary, usage_provenance
+    from storage.queries import resolve_session_id, session_summary, usage_by_role, usage_provenance
 
     db = open_database(args)
     s = session_summary(db, resolve_session_id(db, args.id))
     provenance = usage_provenance(db, s["id"])
+    roles = usage_by_role(db, s["id"])
     if args.json:
-        s = {**s, "usage": provenance}
+        s = {**s, "usage": provenance, "roles": roles}
         print(json.dumps(s, indent=2, ensure_ascii=False))
         return 0
     lines = [
@@ -38,10 +40,12 @@ def run(args: argparse.Namespace) -> int:
         f"status       {s['status']}",
         f"started      {s['started_at']}   duration {duration(s['duration_s'])}",
         f"model calls  {s['model_calls']} ({s['model_call_errors']} failed)",
-        f"tool calls   {s['tool_calls']} ({s['tool_calls_ok']} ok, {s['tool_calls_failed']} failed)",
+        f"tool calls   {s['tool_calls']} ({s['tool_calls_ok']} ok, {s['tool_calls_failed']} failed"
+        + (f", {s['tool_calls_unknown']} outcome unknown)" if s["tool_calls_unknown"] else ")"),
         f"tokens       {s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached",
         f"usage        {_provenance(provenance['sources'])}",
         f"cost         {_cost(s)}" + (f"   (retry tax {_tax(s)}, {s['wasted_tokens']:,} tokens)" if s["wasted_tokens"] else ""),
+        f"by role      {_by_role(roles)}",
         f"events       {s['events']}",
     ]
     if provenance["upstream_retries"]:
@@ -66,6 +70,15 @@ def _cost(s: dict) -> str:
 def _tax(s: dict) -> str:
     """The retry tax in dollars where the session's calls had a price, else tokens only."""
     return cost(None if s["cost_usd"] is None else s["wasted_usd"])
+
+
+def _by_role(roles: dict[str, dict[str, Any]]) -> str:
+    """``main 4 calls: 3,210 in / 120 out, $0.0123; summary 1 call: 900 in / 80 out, $0.0011``."""
+    return "; ".join(
+        f"{role} {row['calls']} call{'' if row['calls'] == 1 else 's'}: {row['tokens_in']:,} in / "
+        f"{row['tokens_out']:,} out, {cost(row['cost_usd'])}"
+        for role, row in roles.items()
+    ) or "—"
 
 
 _SOURCES = (("provider", "reported by the provider"), ("estimated", "estimated (the provider sent none)"),

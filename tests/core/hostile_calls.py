@@ -58,6 +58,7 @@ scripts = st.lists(st.lists(tool_call, min_size=1, max_size=3).map(lambda calls:
 @dataclass
 class Outcome:
     attempted: int = 0  # tool calls the loop was asked to handle (ToolCallRequested)
+    sent: int = 0  # tool calls in the replies the model sent
     complete: int = 0  # tool_calls rows with a final status
     rows: int = 0
     crashed: str = ""  # why the run did not end cleanly; empty when it did
@@ -89,6 +90,7 @@ async def _run(turns: list[dict[str, Any]], tmp: Path) -> Outcome:
         out.crashed = f"{type(exc).__name__}: {exc}"[:300]
     try:
         out.attempted = len(events.of(ev.ToolCallRequested))
+        out.sent = sum(len(e.tool_calls) for e in events.of(ev.ModelCallFinished) if e.status is ev.CallStatus.OK)
         statuses = [r[0] for r in db.execute("select status from tool_calls")]
         out.rows, out.complete = len(statuses), sum(1 for s in statuses if s in FINAL)
         seqs = [r[0] for r in db.execute("select seq from events order by seq")]

@@ -97,3 +97,7 @@ def test_a_command_killed_with_cockpit_may_have_run(openai_server, workspace, tm
     assert appended[0]["content"] == results["call_bash"]
     notices = [p for kind, p in payloads if kind == "notice" and p["level"] == "warning"]
     assert any("`bash` may have run" in n["message"] for n in notices)
+    # Each call has one finished row: the killed one's outcome is unknown, the other was not run.
+    statuses = db.execute("select tool_call_id, status from tool_calls where session_id = ? order by rowid",
+                          [session_id]).fetchall()
+    assert statuses == [("call_bash", "unknown"), ("call_write", "cancelled")]

@@ -39,6 +39,8 @@ NOTICE = "notice"
 TURN_END = "turn_end"
 SESSION_END = "session_end"
 
+OUTCOME_UNKNOWN = "outcome unknown"  # the note of a call that may have run (ToolStatus.UNKNOWN)
+
 INTERRUPTED = "Interrupted."
 INTERRUPTED_DETAIL = "The session is still open: type the next task."
 
@@ -138,6 +140,8 @@ class TranscriptFold:
         return [self._change(k, i, text=self.entries[k].text + e.text)]
 
     def _model_call_finished(self, e: ev.ModelCallFinished, i: int) -> list[int]:
+        if e.role == ev.ROLE_SUMMARY:  # a compaction's summary is no answer: the compaction notice says it
+            return []
         touched = []
         ok = e.status is ev.CallStatus.OK
         k = self._answers.get(e.call_id)
@@ -178,8 +182,9 @@ class TranscriptFold:
         k = self._tool(i, e.tool_call_id, e.name, e.turn, e.arguments_raw)
         entry = self.entries[k]
         status = e.status.value if isinstance(e.status, ev.ToolStatus) else str(e.status)
+        note = OUTCOME_UNKNOWN if e.status is ev.ToolStatus.UNKNOWN else entry.note
         return [self._change(
-            k, i, status=status, done=True, result=e.result or e.error or "", full_output=e.full_output,
+            k, i, status=status, done=True, note=note, result=e.result or e.error or "", full_output=e.full_output,
             duration_ms=e.duration_ms, exit_code=e.exit_code, arguments=entry.arguments or e.arguments_raw,
             parsed=entry.parsed if entry.parsed is not None else e.arguments,
         )]

@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from app.agent.events.core import CallStatus, Event, ModelCallFinished, ToolCallFinished, ToolStatus, TurnStarted
+from app.agent.events.core import ROLE_SUMMARY, CallStatus, Event, ModelCallFinished, ToolCallFinished, ToolStatus
+from app.agent.events.core import TurnStarted
 from app.agent.events.resilience import AttemptFailed, AttemptSucceeded, BreakerChanged, RetryRatioAlarm
 from app.agent.events.retries_view import RetriesReducer
 from app.agent.resilience.breaker import CLOSED, OPEN, BreakerRecord
@@ -120,9 +121,9 @@ def replay_loop_detector(detector: LoopDetector, events: Iterable[Event]) -> Non
     for event in events:
         if isinstance(event, TurnStarted):
             detector.start_turn()
-        elif isinstance(event, ModelCallFinished) and event.status is CallStatus.OK:
+        elif isinstance(event, ModelCallFinished) and event.status is CallStatus.OK and event.role != ROLE_SUMMARY:
             detector.observe_model_response(event.text, event.tool_calls)
-        elif isinstance(event, ToolCallFinished) and event.status is not ToolStatus.CANCELLED:
+        elif isinstance(event, ToolCallFinished) and event.status not in (ToolStatus.CANCELLED, ToolStatus.UNKNOWN):
             arguments = event.arguments or {"_raw": event.arguments_raw}
             detector.observe_tool(event.name, arguments, event.status.value, event.result, event.error)
 
