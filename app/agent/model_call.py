@@ -140,6 +140,7 @@ async def stream_announced(
             finish_reason=reply.finish_reason,
             usage=ev.plain(reply.usage),
             cost_usd=reply.cost_usd,
+            cost_source=reply.cost_source,
             latency_ms=reply.latency_ms,
             estimated_prompt_tokens=estimate,
             upstream_retries=reply.upstream_retries,
