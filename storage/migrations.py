@@ -177,6 +177,11 @@ def core_004_model_call_role(db: sqlite_utils.Database) -> None:
     db.execute("alter table model_calls add column role text not null default 'main'")
     db.execute("update model_calls set role = 'fallback' where id glob 'mc_*.f[0-9]*'")
 
+def core_steps() -> list[Callable[[sqlite_utils.Database], None]]:
+    """The core schema's steps in order, without the features' (for tests of a core-only database)."""
+    return [m.fn for m in MIGRATIONS._migrations if m.name.startswith("core_")]
+
+
 def known_migration_names() -> set[str]:
     _load_features()
     return {m.name for m in MIGRATIONS._migrations}

@@ -7,7 +7,7 @@ import pytest
 
 from storage import search
 from storage.importers import discover, import_path
-from storage.migrations import core_001_tables, core_002_usage_source, core_003_unpriced_cost
+from storage.migrations import core_steps
 from tests.support.session_files import CLAUDE_SHORT, CODEX, MINI, SESSIONS
 from tests.support.store import store_events
 
@@ -15,9 +15,8 @@ from tests.support.store import store_events
 def core_only_db() -> sqlite_utils.Database:
     """A database with the core tables and none of search's (open_db would run its steps)."""
     db = sqlite_utils.Database(memory=True)
-    core_001_tables(db)
-    core_002_usage_source(db)
-    core_003_unpriced_cost(db)
+    for step in core_steps():
+        step(db)
     return db
 
 
