@@ -27,7 +27,7 @@ from typing import Any
 import sqlite_utils
 
 FTS_TABLE = "search_fts"
-AUTOMERGE = 16  # segments of one level that FTS5 lets wait before it merges them
+AUTOMERGE_DEFAULT = 4  # FTS5's own: merges a level's segments a little at each write once 4 wait
 
 _MESSAGE_TEXT = "new.content"
 _TOOL_TEXT = (
@@ -236,9 +236,15 @@ def create_views(db: sqlite_utils.Database) -> None:
 
 
 def _merge_less_often(db: sqlite_utils.Database) -> None:
-    """FTS5 merges the segments of a level once 16 wait, not 4 (its default): an import writes one segment
-    per batch, and merging them four by four cost it about a tenth of its time; queries barely notice."""
-    db.execute(f"insert into {FTS_TABLE} ({FTS_TABLE}, rank) values ('automerge', {AUTOMERGE})")
+    """Superseded by search_006: it let 16 segments of a level wait (automerge 16)."""
+    db.execute(f"insert into {FTS_TABLE} ({FTS_TABLE}, rank) values ('automerge', 16)")
+
+
+def _merge_as_fts5_does(db: sqlite_utils.Database) -> None:
+    """Back to FTS5's default automerge. With 16 (search_005) the crisis merge (also 16) came first and
+    merged a whole level in one write transaction: it saved an import about 6 % of its time, but its
+    longest batch grew from 44 to 77 ms over 60 MB, and such merges grow with the index."""
+    db.execute(f"insert into {FTS_TABLE} ({FTS_TABLE}, rank) values ('automerge', {AUTOMERGE_DEFAULT})")
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
@@ -247,6 +253,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("search_003_index_per_batch", _index_per_batch),
     ("search_004_unpriced_views", create_views),  # cost_usd null when no call had a price; unpriced_calls
     ("search_005_automerge", _merge_less_often),
+    ("search_006_automerge_default", _merge_as_fts5_does),
 ]
 PROJECTIONS: dict[str, Callable[[sqlite_utils.Database, dict[str, Any]], None]] = {}
 
