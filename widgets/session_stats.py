@@ -33,7 +33,7 @@ class SessionStats:
         elif kind == "turn_started":
             self.running, self.turn_started = True, now
         elif kind == "model_call_started":
-            if event.attempt == 1:
+            if event.attempt == 1 and getattr(event, "role", "main") != "summary":  # a summary is not a step
                 self.steps += 1
             self.model = event.model or self.model
         elif kind == "model_call_finished":

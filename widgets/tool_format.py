@@ -34,6 +34,7 @@ STATUS_LABELS = {
     "denied": ("⊘", "denied", "denied"),
     "timeout": ("⏱", "timeout", "error"),
     "cancelled": ("■", "cancelled", "denied"),
+    "unknown": ("?", "outcome unknown", "error"),
 }
 
 

@@ -106,6 +106,8 @@ class BudgetState:
         elif isinstance(event, CompactionPerformed):
             self.compactions = [*self.compactions, event][-RECENT_COMPACTIONS:]
             self.version += 1
+        elif isinstance(event, ModelCallFinished) and event.role == "summary":
+            pass  # a summary's prompt is not the conversation's
         elif isinstance(event, ModelCallFinished) and event.status is CallStatus.OK and _uncounted(event.usage or {}):
             self.uncounted_calls += 1
             self._set_badge(self.badge)
