@@ -24,7 +24,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, Protocol, TypedDict, TypeVar, runtime_checkable
 
 from app.agent.events.core import Event, Notice
 from app.agent.events.resilience import AttemptFailed, AttemptSucceeded, CallShortCircuited, RetryRatioAlarm
@@ -49,6 +49,17 @@ PROXY_RETRIES_FIX = (
     "invisible to Cockpit's retry budget and multiply its own. Set `num_retries: 0` in the proxy's config "
     "(litellm_settings) so that Cockpit's is the only retry layer."
 )
+
+
+class _AttemptFields(TypedDict):
+    call_id: str
+    target: str
+    attempt: int
+    max_attempts: int
+    first_try: bool
+    fallback: bool
+    bucket_level: float
+    bucket_capacity: float
 
 
 @runtime_checkable
@@ -163,19 +174,7 @@ class RetryEngine:
                 self.bucket.refund(self.config.success_refund)
             upstream = result.upstream_retries if isinstance(result, ReportsUpstreamRetries) else None
             self._tell_proxy_retries(route.target, upstream, emit)
-            emit(
-                AttemptSucceeded(
-                    call_id=progress.call_id,
-                    target=route.target,
-                    attempt=n,
-                    max_attempts=self.config.max_attempts,
-                    first_try=progress.attempts == 1,
-                    fallback=route.is_fallback,
-                    bucket_level=self.bucket.level,
-                    bucket_capacity=self.bucket.capacity,
-                    upstream_retries=upstream,
-                )
-            )
+            emit(AttemptSucceeded(**self._attempt_fields(route, progress, n), upstream_retries=upstream))
             return result
 
     def _tell_proxy_retries(self, target: str, upstream: int | None, emit: Emit) -> None:
@@ -308,12 +307,7 @@ class RetryEngine:
         retry_cost: float = 0.0,
     ) -> AttemptFailed:
         return AttemptFailed(
-            call_id=progress.call_id,
-            target=route.target,
-            attempt=n,
-            max_attempts=self.config.max_attempts,
-            first_try=progress.attempts == 1,
-            fallback=route.is_fallback,
+            **self._attempt_fields(route, progress, n),
             error_kind=error.kind,
             error_class=error.name,
             status=error.status,
@@ -323,10 +317,21 @@ class RetryEngine:
             reason=reason,
             wait_s=wait_s,
             retry_cost=retry_cost,
-            bucket_level=self.bucket.level,
-            bucket_capacity=self.bucket.capacity,
             upstream_retries=error.upstream_retries,
         )
+
+    def _attempt_fields(self, route: _Route[Any], progress: _Progress, n: int) -> _AttemptFields:
+        """What every attempt event says: which call, where, which try, and the bucket after it."""
+        return {
+            "call_id": progress.call_id,
+            "target": route.target,
+            "attempt": n,
+            "max_attempts": self.config.max_attempts,
+            "first_try": progress.attempts == 1,
+            "fallback": route.is_fallback,
+            "bucket_level": self.bucket.level,
+            "bucket_capacity": self.bucket.capacity,
+        }
 
 
 def _terminal_message(target: str, error: ErrorClass) -> str:
