@@ -12,7 +12,8 @@ import time
 from typing import Any, TextIO
 
 from app.agent.events import core as ev
-from app.agent.events.format import CostTally, cost, duration
+from app.agent.events.approvals import SANDBOX_ESCALATION
+from app.agent.events.format import CostTally, cost_total, duration
 from storage.redact import Redactor
 
 
@@ -39,6 +40,9 @@ class ProgressPrinter:
         from rich.console import Console
 
         self.console = console or Console(highlight=False)
+        # rich answers a closed pipe with SystemExit(1), past the bus: say it as it is, so the run
+        # stops as a failed output and exits 141 like every command whose reader went away.
+        self.console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
         self.redactor = redactor or Redactor.from_environment()
         self.streaming = False
         self.started = time.monotonic()
@@ -48,6 +52,7 @@ class ProgressPrinter:
         self.tool_calls = 0
         self.tool_failures = 0
         self.resumed = False
+        self.unsandboxed: set[str] = set()  # calls allowed to run once outside the sandbox
 
     def __call__(self, event: ev.Event) -> None:
         handler = getattr(self, f"on_{event.type}", None)
@@ -86,6 +91,8 @@ class ProgressPrinter:
     def on_approval_resolved(self, e: ev.ApprovalResolved) -> None:
         if e.decision == "deny":
             self.console.print(f"[yellow]⊘ {e.name} refused: {self._clean(e.reason)}[/yellow]")
+        elif e.kind == SANDBOX_ESCALATION:
+            self.unsandboxed.add(e.tool_call_id)
 
     def on_tool_call_finished(self, e: ev.ToolCallFinished) -> None:
         self._end_stream()
@@ -95,7 +102,8 @@ class ProgressPrinter:
         args = e.arguments if e.arguments is not None else e.arguments_raw
         summary = self._clean(_one_line(json.dumps(args, ensure_ascii=False) if not isinstance(args, str) else args, 70))
         mark = "[green]✓[/green]" if ok else "[red]✗[/red]"
-        self.console.print(f"{mark} {e.name} {summary} [dim]{e.status.value} · {duration(e.duration_ms / 1000)}[/dim]")
+        where = " [bold yellow]unsandboxed[/bold yellow]" if e.tool_call_id in self.unsandboxed else ""
+        self.console.print(f"{mark} {e.name} {summary}{where} [dim]{e.status.value} · {duration(e.duration_ms / 1000)}[/dim]")
         if not ok and e.error:
             self.console.print(f"  [dim]{self._clean(_one_line(e.error, 110))}[/dim]")
 
@@ -128,7 +136,7 @@ class ProgressPrinter:
             f"session {summary['id'][:8]}, all runs: {_count(summary['steps'], 'step')} · "
             f"{_count(summary['model_calls'], 'model call')} · {_count(summary['tool_calls'], 'tool call')} "
             f"({summary['tool_calls_failed']} failed) · {summary['tokens_in']:,} in / {summary['tokens_out']:,} out tokens · "
-            f"{cost(summary['cost_usd'], unpriced=summary.get('unpriced_calls') or 0)}",
+            f"{cost_total(summary['cost_usd'], unpriced=summary.get('unpriced_calls') or 0)}",
             soft_wrap=True,  # one line, whatever the width: scripts read it
         )
 
@@ -140,3 +148,7 @@ def _count(n: int, noun: str) -> str:
 def _one_line(text: str, width: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _broken_pipe() -> None:
+    raise BrokenPipeError(32, "Broken pipe")

@@ -161,6 +161,29 @@ def test_a_reader_that_closes_the_pipe_early_gets_no_traceback(capsys, workspace
     assert result.stderr == ""
 
 
+@pytest.mark.parametrize("json_flag", [["--json"], []], ids=["json", "progress"])
+def test_a_run_whose_reader_goes_away_gets_no_traceback(json_flag, workspace, fix_script, tmp_path):
+    """`cockpit run … --json | head`: exit 141, nothing on stderr (the printer is a required sink)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (workspace / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    args = ["run", "fix add", "--model", fix_script, "--workspace", str(workspace), "--yes",
+            "--db", str(tmp_path / "c.db"), *json_flag]
+    code = (
+        "import os, sys\n"
+        "read, write = os.pipe(); os.close(read); os.dup2(write, 1)\n"  # nobody reads stdout
+        "from app.cli import main\n"
+        f"sys.exit(main({args!r}))\n"
+    )
+    env = {**__import__("os").environ, "COCKPIT_HOME": str(tmp_path / "home")}
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], capture_output=True,
+                            text=True, timeout=120, env=env)
+    assert result.returncode == 141
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+
+
 def test_an_empty_task_is_a_usage_error_and_stores_nothing(capsys, workspace, fix_script, tmp_path):
     db = tmp_path / "c.db"
     code, _, err = run_cli(capsys, "run", "  ", "--model", fix_script, "--workspace", str(workspace), "--db", str(db))

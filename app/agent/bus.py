@@ -97,9 +97,13 @@ class EventBus:
                 name = getattr(subscriber, "__qualname__", type(subscriber).__qualname__)
                 message = f"event sink {name!r} failed on {event.type}: {exc!r}"
                 self.errors.append(message)
-                log.exception(message)
                 if id(subscriber) in self._required:
+                    # Said once, clearly, by whoever runs the session (exit 1, or 141 for a closed pipe):
+                    # no traceback on the terminal.
+                    log.debug(message, exc_info=True)
                     self._fail(subscriber, SinkFailure(name, event.type, exc))
+                else:
+                    log.exception(message)
 
     def _fail(self, subscriber: Subscriber, failure: SinkFailure) -> None:
         self.unsubscribe(subscriber)  # it would fail again on every event
