@@ -40,8 +40,8 @@ def resolve_session_id(db: sqlite_utils.Database, ref: str) -> str:
     return ids[0]
 
 
-# ``cost_usd`` is the sum of the priced calls; null when calls succeeded and none of them had a
-# price ("unpriced", never $0). ``unpriced_calls`` counts the successful calls without a price,
+# ``cost_usd`` is the sum of the priced calls; null when none had a price ("unpriced" or "—", never
+# $0: a failed or cancelled call has no cost of its own). ``unpriced_calls`` counts the successful calls without a price,
 # ``cost_sources`` who priced the others (``litellm,model_name``: app.agent.events.core COST_*).
 SUMMARY_SQL = """
 select s.id, s.title, s.workspace, s.model, s.status, s.source, s.started_at, s.ended_at,
@@ -56,8 +56,7 @@ select s.id, s.title, s.workspace, s.model, s.status, s.source, s.started_at, s.
   (select coalesce(sum(m.prompt_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_in,
   (select coalesce(sum(m.completion_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_out,
   (select coalesce(sum(m.cached_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_cached,
-  (select case when count(m.cost_usd) = 0 and sum(m.status = 'ok') > 0 then null else coalesce(sum(m.cost_usd), 0) end
-     from model_calls m where m.session_id = s.id) as cost_usd,
+  (select sum(m.cost_usd) from model_calls m where m.session_id = s.id) as cost_usd,
   (select count(*) from model_calls m where m.session_id = s.id and m.status = 'ok' and m.cost_usd is null) as unpriced_calls,
   (select group_concat(distinct m.cost_source) from model_calls m where m.session_id = s.id) as cost_sources,
   (select coalesce(sum(m.wasted_tokens), 0) from model_calls m where m.session_id = s.id) as wasted_tokens,

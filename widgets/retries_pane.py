@@ -141,7 +141,7 @@ def render_summary(state: RetriesState) -> Content:
         f"  ·  lines {state.ratio_warn:.0%} / {state.ratio_alarm:.0%}",
         f"[b]Backoff[/b] {duration(state.backoff_s)}"
         + (f"  ·  short-circuited {state.short_circuited}" if state.short_circuited else ""),
-        f"[b]Tax[/b]     {state.tax_tokens:,} tok · {_tax(state)}{_tax_share(state)}",
+        f"[b]Tax[/b]     {state.tax_tokens:,} tok{_tax(state)}",
     ]
     if state.upstream_retries:
         lines.append(f"[$warning]Proxy[/]   retried upstream {state.upstream_retries}× unseen"
@@ -178,16 +178,13 @@ def _ratio_text(state: RetriesState) -> str:
 
 
 def _tax(state: RetriesState) -> str:
-    """The tax in dollars; ``unpriced`` when no charge had a price, ``$x + N unpriced`` when some had none."""
-    all_unpriced = state.tax_unpriced and not state.tax_usd
-    return cost(None if all_unpriced else state.tax_usd, unpriced=state.tax_unpriced)
-
-
-def _tax_share(state: RetriesState) -> str:
+    """`` · $x (1.2% of $y)``, `` · $x + N unpriced``; `` · unpriced`` when no charge had a price;
+    nothing (tokens only) when nothing was wasted."""
+    if not state.tax_priced:
+        return " · unpriced" if state.tax_unpriced else ""
     share = state.tax_share
-    if share is None:
-        return ""
-    return f" ({share:.1%} of {money(state.session_cost_usd)})"
+    return f" · {cost(state.tax_usd, unpriced=state.tax_unpriced)}" + (
+        "" if share is None else f" ({share:.1%} of {money(state.session_cost_usd)})")
 
 
 def render_breakers(state: RetriesState, now: float) -> Content:

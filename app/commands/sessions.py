@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from app.agent.events.format import cost
+from app.agent.events.format import cost_total
 from app.commands.common import clear_errors, open_database
 
 
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             r["model"] or "",
             str(r["steps"]),
             f"{r['tokens_in']:,}/{r['tokens_out']:,}",
-            cost(r["cost_usd"], unpriced=r["unpriced_calls"]),
+            cost_total(r["cost_usd"], unpriced=r["unpriced_calls"]),
             r["title"],
         )
     console = Console()

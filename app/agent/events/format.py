@@ -82,6 +82,12 @@ def cost(usd: float | None, *, unpriced: int = 0) -> str:
     return money(usd) + (f" + {unpriced} {UNPRICED}" if unpriced else "")
 
 
+def cost_total(usd: float | None, *, unpriced: int = 0) -> str:
+    """A sum over model calls (``usd`` None: no call had a price): :func:`cost`, but ``—`` when no call
+    cost anything we know of (none made, or every one failed or was cancelled: no cost of its own)."""
+    return UNKNOWN if usd is None and not unpriced else cost(usd, unpriced=unpriced)
+
+
 @dataclass
 class CostTally:
     """A running cost over model calls: the priced calls' sum and how many succeeded without a price."""
@@ -100,11 +106,11 @@ class CostTally:
 
     @property
     def total(self) -> float | None:
-        """The sum; None while every call that cost something was unpriced."""
-        return None if self.unpriced and not self.priced else self.usd
+        """The priced calls' sum; None while no call had a price (a failed call adds nothing, not $0)."""
+        return self.usd if self.priced else None
 
     def text(self) -> str:
-        return cost(self.total, unpriced=self.unpriced)
+        return cost_total(self.total, unpriced=self.unpriced)
 
 
 def cost_sources(sources: str | None) -> str:
@@ -115,9 +121,17 @@ def cost_sources(sources: str | None) -> str:
 
 def cost_with_source(usd: float | None, *, unpriced: int = 0, sources: str | None = None) -> str:
     """:func:`cost` and who priced it: ``$0.0123 (litellm's cost map)``, ``$0.0100 + 1 unpriced (…)``,
-    ``unpriced``. Where a line has room: ``cockpit show``, exports, the session summary."""
+    ``unpriced``, ``—`` (:func:`cost_total`). Where a line has room: ``cockpit show``, exports, the session summary."""
     note = cost_sources(sources) if usd is not None else ""
-    return cost(usd, unpriced=unpriced) + (f" ({note})" if note else "")
+    return cost_total(usd, unpriced=unpriced) + (f" ({note})" if note else "")
+
+
+def retry_tax(usd: float | None, tokens: int) -> str:
+    """The retry tax: ``$0.0012, 1,498 tokens``; tokens only where nobody has a price
+    (``usd`` None): ``1,498 tokens, unpriced``; ``none`` when nothing was wasted."""
+    if tokens <= 0 and not usd:
+        return "none"
+    return f"{tokens:,} tokens, {UNPRICED}" if usd is None else f"{money(usd)}, {tokens:,} tokens"
 
 
 def duration(seconds: float | None) -> str:

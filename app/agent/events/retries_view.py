@@ -79,6 +79,7 @@ class RetriesState:
     loop_hits: list[LoopHit] = field(default_factory=list)  # newest first
     tax_tokens: int = 0
     tax_usd: float = 0.0  # the priced part
+    tax_priced: int = 0  # charges that had a price (none: the tax is tokens only, no dollars)
     tax_unpriced: int = 0  # charges on a model nobody has a price for (tokens only)
     session_cost_usd: float = 0.0
     last_stop: str = ""  # the message of the last call the engine gave up on
@@ -167,6 +168,7 @@ class RetriesReducer:
         elif isinstance(event, RetryTaxAccrued):
             s.tax_tokens += event.tokens
             s.tax_usd += event.usd or 0.0
+            s.tax_priced += event.usd is not None
             s.tax_unpriced += event.usd is None
         elif isinstance(event, LoopDetected):
             s.loop_hits.insert(0, LoopHit(event.ts, event.pattern, event.action, event.tool, event.message,

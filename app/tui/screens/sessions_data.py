@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.agent.events.format import cost, duration, tokens
+from app.agent.events.format import cost_total, duration, tokens
 
 STATUSES = ("completed", "interrupted", "failed", "limit", "running")
 SOURCES = ("cockpit", "claude-code", "codex-cli", "mini-swe-agent")
@@ -97,7 +97,7 @@ def cells(row: dict[str, Any]) -> list[str]:
         duration(row.get("duration_s")),
         str(row.get("steps") or 0),
         tokens((row.get("tokens_in") or 0) + (row.get("tokens_out") or 0)),
-        cost(row.get("cost_usd"), unpriced=row.get("unpriced_calls") or 0),
+        cost_total(row.get("cost_usd"), unpriced=row.get("unpriced_calls") or 0),
         row.get("status") or "",
         feedback_text(row.get("feedback_up", 0), row.get("feedback_down", 0)),
     ]
