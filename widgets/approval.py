@@ -5,14 +5,18 @@ project (``p``, into ``.cockpit/config.toml``), adding the rules the core
 proposed in ``request.always`` (``bash(git diff *)``, one per command of the
 line; none when the line has something no rule can vouch for, and then the
 prompt says why); deny (``n``) with an optional reason typed in the field
-(Enter there denies with it). The widget only announces the answer with
+(Enter there denies with it). ``a`` and ``p`` grant a lasting permission, so a
+key needs pressing twice (the first press arms it and the prompt says what the
+second does; any other key disarms it): typing "please" or "because" grants
+nothing. A click on their buttons is deliberate and acts at once. A sandbox
+escalation offers neither (leaving the sandbox is decided command by command). The widget only announces the answer with
 :class:`ApprovalPrompt.Decided`; the app resolves the agent's future. Escape is
 the app's: it denies and interrupts.
 """
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -74,6 +78,7 @@ class ApprovalPrompt(Vertical, can_focus=True):
         escalation = request.kind == SANDBOX_ESCALATION
         self.border_title = f"{request.name} was blocked by the sandbox" if escalation else f"{request.name} needs your approval"
         self._summary = what
+        self._armed: Remember | None = None  # the lasting answer the same key pressed again gives
 
     def compose(self) -> ComposeResult:
         verb = "run" if self.request.tool_kind is ToolKind.COMMAND else "change"
@@ -97,12 +102,41 @@ class ApprovalPrompt(Vertical, can_focus=True):
             yield Button("Deny (n)", id="deny", variant="error", compact=True)
         yield Input(placeholder="Reason for denying (optional) — Enter denies with it", classes="approval-reason", compact=True)
         if self.scope:
-            yield Static(Content.from_markup("“Always” allows [b]$rules[/b]", rules=self.scope), classes="approval-hint")
+            yield Static(self._scope_hint(), classes="approval-hint approval-scope")
         elif self.request.no_always:
             yield Static(Content.from_markup("No “always” rule: $why", why=self.request.no_always),
                          classes="approval-hint")
-        yield Static("y once · a always · p project · n deny · Esc deny and interrupt",
-                     classes="approval-hint")
+        keys = "y once · n deny" if self._escalation else "y once · a always · p project · n deny"
+        yield Static(f"{keys} · Esc deny and interrupt", classes="approval-hint")
+
+    @property
+    def _escalation(self) -> bool:
+        return self.request.kind == SANDBOX_ESCALATION
+
+    def _scope_hint(self) -> Content:
+        if self._armed is Remember.PROJECT:
+            return Content.from_markup("Press [b]p[/b] again to save [b]$rules[/b] to .cockpit/config.toml",
+                                       rules=self.scope)
+        if self._armed is Remember.SESSION:
+            return Content.from_markup("Press [b]a[/b] again to allow [b]$rules[/b] for this session", rules=self.scope)
+        return Content.from_markup("“Always” allows [b]$rules[/b]", rules=self.scope)
+
+    def _arm(self, remember: Remember | None) -> None:
+        if remember is self._armed:
+            return
+        self._armed = remember
+        if self.scope:
+            self.query_one(".approval-scope", Static).update(self._scope_hint())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Nothing lasting to grant at an escalation: the keys are not offered (nor shown in the footer).
+        return not (self._escalation and action in ("always", "always_project"))
+
+    def on_key(self, event: events.Key) -> None:
+        """Any key but the armed one disarms it (the armed one, pressed again, is the binding's)."""
+        armed_key = {Remember.SESSION: "a", Remember.PROJECT: "p"}.get(self._armed) if self._armed else None
+        if event.key != armed_key:
+            self._arm(None)
 
     # --- answers ------------------------------------------------------------------
 
@@ -110,10 +144,17 @@ class ApprovalPrompt(Vertical, can_focus=True):
         self.decide(ApprovalDecision("allow"))
 
     def action_always(self) -> None:
-        self._always(Remember.SESSION)
+        self._confirm(Remember.SESSION)
 
     def action_always_project(self) -> None:
-        self._always(Remember.PROJECT)
+        self._confirm(Remember.PROJECT)
+
+    def _confirm(self, remember: Remember) -> None:
+        """A key: the first press arms the lasting answer, the second gives it."""
+        if self._armed is remember:
+            self._always(remember)
+        elif self.scope:
+            self._arm(remember)
 
     def _always(self, remember: Remember) -> None:
         if self.scope:  # nothing to remember: the buttons are disabled and the keys do nothing
@@ -133,8 +174,8 @@ class ApprovalPrompt(Vertical, can_focus=True):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        actions = {"allow": self.action_allow, "always": self.action_always,
-                   "always_project": self.action_always_project, "deny": self.action_deny}
+        actions = {"allow": self.action_allow, "always": lambda: self._always(Remember.SESSION),
+                   "always_project": lambda: self._always(Remember.PROJECT), "deny": self.action_deny}
         actions[event.button.id or "deny"]()
 
     @on(Input.Submitted)

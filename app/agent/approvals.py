@@ -19,10 +19,15 @@ from typing import Any, Protocol, runtime_checkable
 
 from app.agent.errors import describe
 from app.agent.events import core as ev
+from app.agent.events.approvals import SANDBOX_ESCALATION
 from app.agent.events.approvals import ApprovalDecision, ApprovalRequest, PermissionMode, Remember, ToolKind
 from app.agent.permissions.decide import Action, RuleSet, Verdict, decide, suggest_rules
 from app.agent.permissions.rules import Rule, parse_rule
 from app.agent.tools.base import Previews, Tool, ToolContext
+
+
+HEADLESS_STAYS_SANDBOXED = ('blocked by the sandbox; a headless run never leaves it: set [sandbox] mode = "off" '
+                            "to run commands unsandboxed")
 
 
 class Approver(Protocol):
@@ -30,12 +35,17 @@ class Approver(Protocol):
 
 
 class HeadlessApprover:
-    """No person to ask: allow everything with ``--yes``, refuse clearly otherwise."""
+    """No person to ask: allow everything with ``--yes``, refuse clearly otherwise.
+
+    Never a sandbox escalation, not even with ``--yes``: only a person in the TUI lets one command out.
+    """
 
     def __init__(self, yes: bool) -> None:
         self.yes = yes
 
     async def decide(self, request: ApprovalRequest) -> ApprovalDecision:
+        if request.kind == SANDBOX_ESCALATION:
+            return ApprovalDecision("deny", reason=HEADLESS_STAYS_SANDBOXED, automatic=True)
         if self.yes:
             return ApprovalDecision("allow", automatic=True)
         return ApprovalDecision(

@@ -227,7 +227,7 @@ async def test_headless_without_yes_refuses_the_escalation_as_events(sandboxed: 
     events: list[ev.Event] = []
     ctx = dataclasses.replace(sandboxed, escalation=ApprovalEscalation(HeadlessApprover(False), "call-1", events.append))
     out = await run(ctx, "touch /etc/cockpit-escape")
-    assert out.is_error and "not approved:" in out.text and "--yes" in out.text
+    assert out.is_error and "not approved:" in out.text and "a headless run never leaves it" in out.text
     requested, resolved = events
     assert isinstance(requested, ev.ApprovalRequested) and requested.kind == "sandbox_escalation"
     assert "The sandbox blocked this command" in requested.preview
@@ -236,12 +236,13 @@ async def test_headless_without_yes_refuses_the_escalation_as_events(sandboxed: 
 
 
 @needs_bwrap
-async def test_headless_with_yes_allows_the_escalation(ws: Path, sandboxed: ToolContext, tmp_path: Path) -> None:
+async def test_headless_with_yes_refuses_the_escalation(ws: Path, sandboxed: ToolContext, tmp_path: Path) -> None:
     events: list[ev.Event] = []
     escalation = ApprovalEscalation(HeadlessApprover(True), "call-1", events.append)
     ctx = dataclasses.replace(_reading(sandboxed, tmp_path / "outside"), escalation=escalation)
     out = await run(ctx, "echo yes > ../outside/yes.txt")
-    assert (tmp_path / "outside" / "yes.txt").exists() and out.data["escalated"]
+    assert not (tmp_path / "outside" / "yes.txt").exists() and not out.data["escalated"]
+    assert "a headless run never leaves it" in out.text
     assert [type(e).__name__ for e in events] == ["ApprovalRequested", "ApprovalResolved"]
 
 

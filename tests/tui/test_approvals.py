@@ -95,7 +95,7 @@ async def test_always_allow_a_command_prefix_skips_the_next_prompt(harness, work
         await type_and_send(pilot, "echo things")
         prompt = await _until_prompt(pilot, app)
         assert prompt.scope == "bash(echo *)"
-        await pilot.press("a")
+        await pilot.press("a", "a")  # a lasting answer: pressed twice
         # b2 (echo …) runs without asking; b3 (touch …) asks again.
         await wait_until(pilot, lambda: app.transcript.pending_approvals and _pending(app).request.tool_call_id == "b3")
         assert (workspace / "two.txt").exists()

@@ -58,12 +58,53 @@ async def test_always_for_this_project_writes_the_rule_and_the_next_call_runs_un
         assert prompt.request.always == ("bash(ls *)",)
         assert "bash(ls *)" in str(prompt.query(".approval-hint").first().render())
         await pilot.press("p")
+        assert not prompt.decided  # armed only: the prompt says what the second press does
+        hint = str(prompt.query(".approval-hint").first().render())
+        assert "Press p again to save bash(ls *) to .cockpit/config.toml" in hint
+        await pilot.press("p")
         await wait_idle(pilot, app, h)
         assert not app.transcript.pending_approvals
         assert app.transcript.tool_block("b2").note == f"allowed by bash(ls *) (project config {project_config(workspace)})"
     assert _project_rules(workspace) == {"allow": ["bash(ls *)"], "deny": []}
     resolved = {e.tool_call_id: (e.decision, e.automatic, e.scope) for e in h.events.of(ev.ApprovalResolved)}
     assert resolved == {"b1": ("allow_always", False, "bash(ls *)"), "b2": ("allow", True, "bash(ls *)")}
+
+
+async def test_typing_a_word_at_the_prompt_grants_nothing(harness, workspace):
+    """Issue 14: "please" holds a p, "because" an a; one press only arms them, the next letter disarms."""
+    h = _with_project_rules(harness([{"tool_calls": [_bash("b1", "touch x")]}, {"text": "done"}]))
+    app = h.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "go")
+        prompt = await _prompt(pilot, app)
+        assert prompt.scope == "bash(touch *)"
+        await pilot.press("tab")  # focus on "Allow once": the letters reach the prompt's keys
+        await pilot.press(*"please", *"because")
+        assert not prompt.decided and app.transcript.pending_approvals == [prompt]
+        assert not project_config(workspace).exists() and not app.session.agent.approvals.rules.allow
+        hint = str(prompt.query(".approval-hint").first().render())
+        assert hint == "“Always” allows bash(touch *)"  # disarmed again
+        await pilot.press("a")
+        assert "Press a again to allow bash(touch *) for this session" in str(prompt.query(".approval-hint").first().render())
+        await pilot.press("escape")
+        await wait_idle(pilot, app, h)
+    assert not project_config(workspace).exists()
+    assert not (workspace / "x").exists()
+
+
+async def test_a_pressed_twice_allows_always_for_the_session(harness, workspace):
+    h = _with_project_rules(harness([{"tool_calls": [_bash("b1", "touch x"), _bash("b2", "touch y")]}, {"text": "ok"}]))
+    app = h.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "go")
+        await _prompt(pilot, app)
+        await pilot.press("a", "a")
+        await wait_idle(pilot, app, h)
+        assert [r.text for r in app.session.agent.approvals.rules.allow] == ["bash(touch *)"]
+    assert (workspace / "x").exists() and (workspace / "y").exists()
+    assert not project_config(workspace).exists()
 
 
 async def test_no_always_for_a_line_no_rule_can_vouch_for(harness, workspace):
@@ -75,7 +116,7 @@ async def test_no_always_for_a_line_no_rule_can_vouch_for(harness, workspace):
         prompt = await _prompt(pilot, app)
         assert prompt.query_one("#always", Button).disabled and prompt.query_one("#always_project", Button).disabled
         assert "command substitution" in str(prompt.query(".approval-hint").first().render())
-        await pilot.press("a", "p")  # nothing to remember: the keys do nothing
+        await pilot.press("a", "a", "p", "p")  # nothing to remember: the keys do nothing
         assert not prompt.decided
         await pilot.press("n")
         await wait_idle(pilot, app, h)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.agent.events import core as ev
+from app.agent.events.approvals import SANDBOX_ESCALATION
 
 USER = "user"
 ANSWER = "assistant"
@@ -38,6 +39,7 @@ TOOL = "tool"
 NOTICE = "notice"
 TURN_END = "turn_end"
 SESSION_END = "session_end"
+UNSANDBOXED = "unsandboxed (allowed once outside the sandbox)"  # the note of a call that left the sandbox
 
 OUTCOME_UNKNOWN = "outcome unknown"  # the note of a call that may have run (ToolStatus.UNKNOWN)
 
@@ -169,6 +171,8 @@ class TranscriptFold:
         k = self._tool(i, e.tool_call_id, e.name)
         if e.decision == "deny":
             return [self._change(k, i, status="denied", note=f"denied: {e.reason}" if e.reason else "denied")]
+        if e.kind == SANDBOX_ESCALATION:  # allowed: the command runs again outside the sandbox
+            return [self._change(k, i, note=UNSANDBOXED)]
         if e.decision == "allow_always" and not e.automatic:
             return [self._change(k, i, note=f"always allowed from now on ({e.scope or e.name})")]
         if e.automatic and e.scope and e.reason:  # a permission rule decided: say which

@@ -3,8 +3,8 @@
 The loop gives each tool call an :class:`ApprovalEscalation` bound to the call's
 id. It asks the session's :class:`~app.agent.approvals.Approver` directly,
 never the permission mode or the "always allow" rules: those approve running a
-command, not leaving the sandbox. (The headless approver allows it with
-``--yes`` and refuses it, with the reason, without.) The question and the answer
+command, not leaving the sandbox. (The headless approver always refuses it, with
+the reason, even with ``--yes``.) The question and the answer
 are events like every approval, with ``kind="sandbox_escalation"``.
 """
 
