@@ -21,12 +21,20 @@ _litellm: ModuleType | None = None
 _extra_providers: dict[str, Callable[[], object]] = {}
 
 
-def litellm_tokenizer_dir() -> Path | None:
-    """Directory of the tokenizer files bundled with litellm (no import of litellm)."""
+def litellm_package_dir() -> Path | None:
+    """Directory of the installed litellm package (found without importing it)."""
     spec = importlib.util.find_spec("litellm")
     if spec is None or not spec.submodule_search_locations:
         return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def litellm_tokenizer_dir() -> Path | None:
+    """Directory of the tokenizer files bundled with litellm (no import of litellm)."""
+    package = litellm_package_dir()
+    if package is None:
+        return None
+    path = package / "litellm_core_utils" / "tokenizers"
     return path if path.is_dir() else None
 
 

@@ -8,7 +8,9 @@ models), one it lists at $0 for input and output (its placeholder for local
 models such as ``ollama/...``), and Cockpit's offline ``scripted/`` and
 ``replay/`` models, which are not real models.
 
-litellm is imported lazily, on the first price asked for.
+litellm is imported lazily, on the first price asked for that :mod:`app.agent.cost_map`
+cannot give (it reads litellm's own cost map for the common models and applies
+litellm's formula, giving the same figure without importing litellm).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.agent import cost_map
 from app.agent.events.core import COST_CONFIGURED, COST_LITELLM
 from app.agent.offline import load_litellm
 
@@ -95,6 +98,10 @@ class Pricing:
             return Price(usd, COST_CONFIGURED)
         if not litellm_knows(model):
             return UNPRICED
+        fast = cost_map.rates(model)
+        if fast is not None:  # litellm's formula on its own map, without litellm (see cost_map)
+            usd = fast.cost(prompt, completion, max(0, cached_tokens), max(0, cache_write_tokens))
+            return Price(usd, COST_LITELLM)
         try:
             prompt_cost, completion_cost = load_litellm().cost_per_token(
                 model=model, prompt_tokens=prompt, completion_tokens=completion,
@@ -118,6 +125,10 @@ def litellm_knows(model: str) -> bool:
     if not model or is_offline(model):
         return False
     if model not in _known:
+        fast = cost_map.rates(model)
+        if fast is not None:
+            _known[model] = fast.priced
+            return fast.priced
         try:
             info = load_litellm().get_model_info(model)
         except Exception:  # not in the map
