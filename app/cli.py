@@ -3,6 +3,12 @@
 ``cockpit`` opens the TUI; ``cockpit run "task"`` runs headless; the other
 subcommands live in ``app/commands/<name>.py`` (each with ``register`` and
 ``run``). Heavy imports happen inside the commands, never here.
+
+The options of ``cockpit`` itself (model, limits, workspace, database, resume)
+mean the same before and after a subcommand that takes them: ``cockpit
+--workspace W run hi`` is ``cockpit run hi --workspace W`` (given both ways, the
+one after the subcommand wins). Before a subcommand that does not take one, the
+option is a usage error, never silently dropped.
 """
 
 from __future__ import annotations
@@ -11,30 +17,116 @@ import argparse
 import importlib
 import sys
 from pathlib import Path
+from typing import Any
 
 COMMANDS = ("run", "sessions", "show", "export", "import_", "replay", "feedback")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LIMIT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report a reader that closed the pipe
 
+BEFORE = "before_"  # the namespace key of an option given before the subcommand
+TAKES = "takes_"  # set (as a parser default) by each subcommand that takes a shared option
+
+
+def _bounded(bound: Any) -> Any:
+    """An argparse type that checks the setting's range (``--max-steps -3`` → "must be ≥ 1")."""
+
+    def parse(text: str) -> Any:
+        try:
+            return bound.check(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def _limits() -> dict[str, Any]:
+    from app.agent.config import BOUNDS, PROBABILITY
+
+    return {"max_steps": BOUNDS["max_steps"], "max_cost": BOUNDS["max_cost_usd"],
+            "max_time": BOUNDS["max_wall_s"], "feedback_rate": PROBABILITY}
+
+
+def model_options() -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    """The options shared by the TUI and ``cockpit run``: (flags, add_argument keywords)."""
+    limits = _limits()
+    return [
+        (("--model",), {"help": "any litellm model string (anthropic/…, openai/…, ollama_chat/…, scripted/<file.json>)"}),
+        (("--api-base",), {"help": "base URL of an OpenAI-compatible server (with --model openai/<name>)"}),
+        (("--workspace",), {"type": Path, "default": Path.cwd(), "help": "project folder the agent works in (default: .)"}),
+        (("--yes",), {"action": "store_true", "default": False, "help": "approve every write and command without asking"}),
+        (("--permission-mode",), {"choices": ("ask", "accept_edits", "plan", "yolo"),
+                                  "help": "ask (default), accept_edits, plan (read-only) or yolo"}),
+        (("--max-steps",), {"type": _bounded(limits["max_steps"]), "metavar": "N",
+                            "help": "model calls per task, 1 or more (default 50)"}),
+        (("--max-cost",), {"type": _bounded(limits["max_cost"]), "metavar": "USD",
+                           "help": "USD per session, above 0 (default 5.0)"}),
+        (("--max-time",), {"type": _bounded(limits["max_time"]), "metavar": "S",
+                           "help": "seconds per task, above 0 (default 1800)"}),
+        (("--feedback-rate",), {"type": _bounded(limits["feedback_rate"]), "metavar": "P",
+                                "help": "probability of asking for feedback after a task (0 to 1)"}),
+    ]
+
+
+def session_options(continue_help: str) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    return [
+        (("--resume",), {"metavar": "ID", "help": "continue a stored session"}),
+        (("--continue",), {"dest": "continue_", "action": "store_true", "default": False, "help": continue_help}),
+    ]
+
+
+DB_OPTION = (("--db",), {"type": Path, "help": "database file (default: $COCKPIT_HOME/cockpit.db)"})
+
+
+def _dest(flags: tuple[str, ...], options: dict[str, Any]) -> str:
+    return options.get("dest") or flags[0].lstrip("-").replace("-", "_")
+
+
+def add_shared(parser: argparse.ArgumentParser, specs: list[tuple[tuple[str, ...], dict[str, Any]]],
+               group: Any = None) -> None:
+    """Add shared options to a subcommand: unset unless given, so they never hide one given before it."""
+    for flags, options in specs:
+        (group or parser).add_argument(*flags, **{**options, "default": argparse.SUPPRESS})
+    parser.set_defaults(**{TAKES + _dest(flags, options): True for flags, options in specs})
+
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by the TUI and ``cockpit run``."""
-    g = parser.add_argument_group("model and limits")
-    g.add_argument("--model", help="any litellm model string (anthropic/…, openai/…, ollama_chat/…, scripted/<file.json>)")
-    g.add_argument("--api-base", help="base URL of an OpenAI-compatible server (with --model openai/<name>)")
-    g.add_argument("--workspace", type=Path, default=Path.cwd(), help="project folder the agent works in (default: .)")
-    g.add_argument("--yes", action="store_true", help="approve every write and command without asking")
-    g.add_argument("--permission-mode", choices=("ask", "accept_edits", "plan", "yolo"),
-                   help="ask (default), accept_edits, plan (read-only) or yolo")
-    g.add_argument("--max-steps", type=int, help="model calls per task (default 50)")
-    g.add_argument("--max-cost", type=float, help="USD per session (default 5.0)")
-    g.add_argument("--max-time", type=float, help="seconds per task (default 1800)")
-    g.add_argument("--feedback-rate", type=float, help="probability of asking for feedback after a task (0 to 1)")
+    add_shared(parser, model_options(), parser.add_argument_group("model and limits"))
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, help="database file (default: $COCKPIT_HOME/cockpit.db)")
+    add_shared(parser, [DB_OPTION])
+
+
+def _global_specs() -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    return [*model_options(), DB_OPTION, *session_options("continue the latest session in this workspace")]
+
+
+def _add_globals(parser: argparse.ArgumentParser) -> None:
+    """The options of ``cockpit`` itself, kept apart (``before_<dest>``) until the subcommand is known."""
+    group = parser.add_argument_group("model and limits (before or after run)")
+    for flags, options in _global_specs():
+        dest = _dest(flags, options)
+        named = {} if options.get("action") or options.get("choices") else {"metavar": options.get("metavar", dest.upper())}
+        group.add_argument(*flags, **{**options, **named, "dest": BEFORE + dest, "default": argparse.SUPPRESS})
+
+
+def merge_globals(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
+    """Give each option given before the subcommand to it, or refuse it; then the defaults."""
+    command = getattr(args, "command", None)
+    for flags, options in _global_specs():
+        dest = _dest(flags, options)
+        given = vars(args).pop(BEFORE + dest, argparse.SUPPRESS)
+        if given is not argparse.SUPPRESS:
+            if command is not None and not getattr(args, TAKES + dest, False):
+                parser.error(f"{flags[0]} is not an option of 'cockpit {command}'; "
+                             f"it goes with cockpit (the TUI) or cockpit run")
+            if not hasattr(args, dest):  # given both ways: the one after the subcommand wins
+                setattr(args, dest, given)
+        if not hasattr(args, dest):
+            setattr(args, dest, options.get("default"))
+    return args
 
 
 class _Version(argparse.Action):
@@ -60,10 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A coding agent whose harness you can see: context budget, retries, honest feedback.",
     )
     parser.add_argument("--version", action=_Version)
-    add_model_options(parser)
-    add_db_option(parser)
-    parser.add_argument("--resume", metavar="ID", help="continue a stored session")
-    parser.add_argument("--continue", dest="continue_", action="store_true", help="continue the latest session in this workspace")
+    _add_globals(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"app.commands.{name}")
@@ -73,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = merge_globals(parser, parser.parse_args(argv))
     if args.command is None:
         from app.tui.main import run_tui
 

@@ -48,18 +48,22 @@ class NoModelConfigured(ConfigError):
         return IN_APP_HOW_TO.format(config=self.config_path or "the config file")
 
 
+FROM_FLAG, FROM_CONFIG = "flag", "config"  # ModelChoice.source; "" for the environment, a session, the picker
+
+
 @dataclass
 class ModelChoice:
     model: str
     api_base: str | None
     reason: str
+    source: str = ""  # FROM_FLAG | FROM_CONFIG | "": who named the model (an invalid one is blamed on it)
 
 
 def choose_model(flag: str | None, api_base: str | None, configured: str | None, config_path: str) -> ModelChoice:
     if flag:
-        return ModelChoice(flag, api_base, "from --model")
+        return ModelChoice(flag, api_base, "from --model", FROM_FLAG)
     if configured:
-        return ModelChoice(configured, api_base, f"from {config_path}")
+        return ModelChoice(configured, api_base, f"from {config_path}", FROM_CONFIG)
     if api_base:
         raise ConfigError(f"--api-base needs a --model too, e.g. --model openai/<name> --api-base {api_base}")
     for variable, model in ENV_MODELS:

@@ -125,6 +125,7 @@ def build_session(
     from app.agent.loop import Agent
     from app.agent.model import LiteLLMModel
     from app.agent.session import Session, new_session_id
+    from app.model_check import check_choice
     from app.permission_files import ConfigRuleFile, load_rules, trust_notices
 
     workspace = resolve_workspace(options.workspace)
@@ -133,6 +134,7 @@ def build_session(
         # Continue with the model the session used, unless told otherwise.
         choice = ModelChoice(previous["model"], options.api_base or previous["api_base"], f"as recorded in session {previous['id']}")
     choice = choice or pick_model(settings, options)
+    check_choice(choice, settings)  # a model litellm cannot call is refused here, blamed on who named it
     parent_id = None
     if choice.model.startswith("scripted/"):
         _check_script(choice.model.split("/", 1)[1])

@@ -16,6 +16,7 @@ from app import paths
 
 TOP_LEVEL = {"model", "api_base", "api_key_env", "fallback_model", "theme", "feedback_rate"}
 TABLES = {"agent", "budget", "resilience", "feedback", "keys", "ui", "permissions", "sandbox", "pricing"}
+TOP = ""  # the table name of a top-level key in Settings.lines
 
 
 class ConfigError(Exception):
@@ -40,6 +41,19 @@ class Settings:
     permissions: dict[str, Any] = field(default_factory=dict)  # allow/deny rules: app/permission_files.py
     sandbox: dict[str, Any] = field(default_factory=dict)  # where commands run: app/agent/tools/sandbox.py
     pricing: dict[str, Any] = field(default_factory=dict)  # [pricing."model"] rates: app/agent/pricing.py
+    unknown: list[str] = field(default_factory=list)  # top-level keys that are no setting (app/config_check.py warns)
+    lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (table, key) -> line; (table, "") its header
+
+    def where(self, table: str = TOP, key: str = "") -> str:
+        """``path:line`` of ``key`` in ``[table]`` (or of the table), as near as the file says; the path alone
+        when the key is not in the file."""
+        line = self.lines.get((table, key)) or self.lines.get((table, ""))
+        return f"{self.path}:{line}" if line else str(self.path)
+
+    def locate(self, table: str = TOP, key: str = "") -> str:
+        """``path:line: [table] key`` — where a problem with a setting is, for a message."""
+        what = " ".join(part for part in (f"[{table}]" if table else "", key) if part)
+        return f"{self.where(table, key)}: {what}"
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -57,20 +71,14 @@ def load_settings(path: Path | None = None) -> Settings:
         ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration file ({exc.strerror})") from None
-    unknown = sorted(set(data) - TOP_LEVEL - TABLES)
-    if unknown:
-        raise ConfigError(
-            f"{path}: unknown setting(s) {', '.join(unknown)}. Known: "
-            f"{', '.join(sorted(TOP_LEVEL))} and the tables [{'], ['.join(sorted(TABLES))}]"
-        )
-    settings = Settings(path=path)
+    settings = Settings(path=path, lines=key_lines(text), unknown=sorted(set(data) - TOP_LEVEL - TABLES))
     for key in TOP_LEVEL:
         if key in data:
             setattr(settings, key, data[key])
     for table in TABLES:
         value = data.get(table, {})
         if not isinstance(value, dict):
-            raise ConfigError(f"{path}: [{table}] must be a table")
+            raise ConfigError(f"{settings.where(TOP, table)}: {table} must be a table ([{table}] with keys under it)")
         setattr(settings, table, value)
     if settings.permissions:
         from app.permission_files import check_table
@@ -103,3 +111,50 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def key_lines(text: str) -> dict[tuple[str, str], int]:
+    """The line of each key of a TOML file, by (table, key): tomllib gives values, not lines.
+
+    Scans the text: a ``[table]`` (or ``[table."sub"]``) header starts a table, ``key = value``
+    names a key in it, ``table.key = value`` at the top level too. The first line wins; lines
+    inside a multi-line string or array may be taken for keys (the first line still wins).
+    """
+    lines: dict[tuple[str, str], int] = {}
+    table = TOP
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("["):
+            parts = _key_parts(line.strip("[]").strip())
+            table = parts[0] if parts else TOP
+            lines.setdefault((table, ""), number)
+            if len(parts) > 1:
+                lines.setdefault((table, parts[1]), number)
+        elif "=" in line and not line.startswith("#"):
+            parts = _key_parts(line.split("=", 1)[0].strip())
+            if table == TOP and len(parts) > 1:
+                lines.setdefault((TOP, parts[0]), number)
+                lines.setdefault((parts[0], parts[1]), number)
+            elif parts:
+                lines.setdefault((table, parts[0]), number)
+    return lines
+
+
+def _key_parts(key: str) -> list[str]:
+    """``a."b.c".d`` → ``["a", "b.c", "d"]`` (TOML dotted keys, bare or quoted)."""
+    parts, current, quote = [], "", ""
+    for char in key:
+        if quote:
+            if char == quote:
+                quote = ""
+            else:
+                current += char
+        elif char in "\"'":
+            quote = char
+        elif char == ".":
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    return [part for part in parts if part]

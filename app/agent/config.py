@@ -1,11 +1,60 @@
-"""Settings of the agent loop, with documented defaults."""
+"""Settings of the agent loop, with documented defaults and the range each one takes."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from typing import Any
 
 from app.agent.events.approvals import PermissionMode
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The values a numeric setting takes: a whole number or not, the lowest (and highest) allowed."""
+
+    whole: bool
+    low: float
+    above: bool = False  # strictly above ``low`` (a duration or a price of 0 would stop everything)
+    high: float | None = None
+
+    def check(self, value: Any) -> int | float:
+        """``value`` as the setting's type; ``ValueError`` with a short reason ("must be ≥ 1 (got -3)")."""
+        kind = "a whole number" if self.whole else "a number"
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"must be {kind} (got {value!r})")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"must be {kind} (got {value!r})") from None
+        if not math.isfinite(number) or (self.whole and not number.is_integer()):
+            raise ValueError(f"must be {kind} (got {value!r})")
+        too_low = number <= self.low if self.above else number < self.low
+        if too_low or (self.high is not None and number > self.high):
+            raise ValueError(f"{self.describe()} (got {value!r})")
+        return int(number) if self.whole else number
+
+    def describe(self) -> str:
+        if self.high is not None:
+            return f"must be between {_plain(self.low)} and {_plain(self.high)}"
+        return f"must be {'>' if self.above else '≥'} {_plain(self.low)}"
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+PROBABILITY = Bound(whole=False, low=0.0, high=1.0)  # e.g. feedback_rate
+
+BOUNDS = {
+    "max_steps": Bound(whole=True, low=1),
+    "max_cost_usd": Bound(whole=False, low=0, above=True),
+    "max_wall_s": Bound(whole=False, low=0, above=True),
+    "tool_timeout_s": Bound(whole=False, low=0, above=True),
+    "output_cap_chars": Bound(whole=True, low=1),
+    "max_output_tokens": Bound(whole=True, low=1),
+    "request_timeout_s": Bound(whole=False, low=0, above=True),
+}
 
 
 @dataclass(frozen=True)
@@ -20,26 +69,30 @@ class AgentConfig:
     permission_mode: PermissionMode = PermissionMode.ASK
 
     @classmethod
+    def known_keys(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AgentConfig":
-        known = {f.name: f for f in fields(cls)}
+        """Build from the ``[agent]`` table; unknown keys are ignored (the settings loader warns of them)."""
         kwargs: dict[str, Any] = {}
         for key, value in data.items():
-            if key not in known or value is None:
+            if value is None:
                 continue
             if key == "permission_mode":
+                kwargs[key] = parse_permission_mode(value)
+            elif key in BOUNDS:
                 try:
-                    kwargs[key] = PermissionMode(str(value).replace("-", "_"))
-                except ValueError:
-                    raise ValueError(
-                        f"permission_mode must be one of {', '.join(m.value for m in PermissionMode)} (got {value!r})"
-                    ) from None
-                continue
-            default = getattr(cls, key)
-            kind = type(default) if default is not None else int
-            try:
-                kwargs[key] = kind(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"{key} must be a {kind.__name__} (got {value!r})") from None
-            if isinstance(kwargs[key], (int, float)) and kwargs[key] < 0:
-                raise ValueError(f"{key} must not be negative (got {value!r})")
+                    kwargs[key] = BOUNDS[key].check(value)
+                except ValueError as exc:
+                    raise ValueError(f"{key} {exc}") from None
         return cls(**kwargs)
+
+
+def parse_permission_mode(value: Any) -> PermissionMode:
+    try:
+        return PermissionMode(str(value).replace("-", "_"))
+    except ValueError:
+        raise ValueError(
+            f"permission_mode must be one of {', '.join(m.value for m in PermissionMode)} (got {value!r})"
+        ) from None

@@ -14,15 +14,14 @@ EXIT_FAILED = EXIT_CODES["failed"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from app.cli import add_db_option, add_model_options
+    from app.cli import add_db_option, add_model_options, add_shared, session_options
 
     parser = subparsers.add_parser("run", help="run one task headless", description="Run one task without the TUI.")
     parser.add_argument("task", help="what the agent should do")
     add_model_options(parser)
     add_db_option(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON event per line on stdout")
-    parser.add_argument("--resume", metavar="ID", help="continue a stored session with this task")
-    parser.add_argument("--continue", dest="continue_", action="store_true", help="continue the latest session of this workspace")
+    add_shared(parser, session_options("continue the latest session of this workspace"))
     parser.add_argument("--trust-project", action="store_true",
                         help="apply the allow rules of .cockpit/config.toml for this run, even if not trusted yet")
     parser.set_defaults(func=run)
@@ -31,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 @clear_errors
 def run(args: argparse.Namespace) -> int:
     from app.agent.approvals import HeadlessApprover
+    from app.config_check import check_settings
     from app.headless import JsonLinesPrinter, ProgressPrinter
     from app.permission_files import untrusted_summary
     from app.runtime import build_session, open_store, resolve_resume
@@ -40,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
         print('cockpit: the task is empty; say what to do, e.g. cockpit run "fix the failing test"', file=sys.stderr)
         return EXIT_USAGE
     settings = load_settings()
+    for warning in check_settings(settings):
+        print(f"cockpit: warning: {warning}", file=sys.stderr)
     options = run_options(args)
     options.trust_project = args.trust_project
     db, store = open_store(options)
