@@ -3,14 +3,25 @@
 Keys: Enter sends; Shift+Enter or Ctrl+J inserts a newline; Up on the first
 line and Down on the last line walk the history. While the agent works, what
 you send is queued by the app (the placeholder says so).
+
+Completion (``attach_completion``): as you type, a :class:`Completer` is asked on a
+worker thread what may replace the token at the cursor (``/com`` → ``/compact``); its
+answer opens the :class:`CompletionMenu` if the text has not changed meanwhile. While
+the menu is open, Up/Down move in it, Tab accepts, Enter accepts (or sends, when the
+highlighted candidate is already typed out), Esc closes it (and interrupts nothing).
 """
 
 from __future__ import annotations
 
-from textual import events
+from functools import partial
+
+from textual import events, on
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
+from textual.worker import get_current_worker
+
+from widgets.completion_menu import Completer, Completion, CompletionMenu
 
 IDLE_PLACEHOLDER = "Ask Cockpit to do something…  (Enter sends · Shift+Enter or Ctrl+J: new line · ↑↓ history)"
 BUSY_PLACEHOLDER = "The agent is working — Enter queues your message for when it finishes · Esc interrupts"
@@ -94,6 +105,9 @@ class PromptInput(TextArea):
         )
         self.sent_history = sent_history or History()
         self.busy = False
+        self.completer: Completer | None = None
+        self.menu: CompletionMenu | None = None
+        self._dismissed: str | None = None  # the text Esc closed the menu on: closed until it changes
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -109,6 +123,10 @@ class PromptInput(TextArea):
         return True
 
     async def _on_key(self, event: events.Key) -> None:
+        if self._completion_key(event.key):
+            event.stop()
+            event.prevent_default()
+            return
         if event.key == "enter":
             event.stop()
             event.prevent_default()
@@ -126,6 +144,7 @@ class PromptInput(TextArea):
         if not text:
             return
         self.sent_history.add(text)
+        self._close_completion()
         self.clear()
         self.post_message(self.Submitted(self, text))
 
@@ -154,3 +173,78 @@ class PromptInput(TextArea):
     def _show(self, text: str, *, at_end: bool) -> None:
         self.text = text
         self.move_cursor(self.document.end if at_end else (0, len(self.document.get_line(0))))
+
+    # --- completion -------------------------------------------------------------------
+
+    def attach_completion(self, menu: CompletionMenu, completer: Completer) -> None:
+        self.menu, self.completer = menu, completer
+
+    def _completion_key(self, key: str) -> bool:
+        """A key the open menu takes (True), or one for the prompt (False)."""
+        menu = self.menu
+        if menu is None or not menu.is_open:
+            return False
+        if key in ("up", "down"):
+            menu.move(-1 if key == "up" else 1)
+        elif key == "tab":
+            self._accept_completion()
+        elif key == "enter":
+            return self._accept_completion()
+        elif key == "escape":
+            self._dismissed = self.text
+            menu.close()
+        else:
+            return False
+        return True
+
+    def _accept_completion(self) -> bool:
+        """Replace the token by the highlighted candidate; False when it is already typed out
+        (the menu closes and Enter sends)."""
+        assert self.menu is not None and self.menu.completion is not None
+        completion, candidate = self.menu.completion, self.menu.highlighted
+        if candidate is None:
+            return False
+        self.menu.close()
+        if self.text[completion.start: completion.end] == candidate.insert.rstrip():
+            return False
+        where = self.document.get_location_from_index
+        self.replace(candidate.insert, where(completion.start), where(completion.end))
+        return True
+
+    def _close_completion(self) -> None:
+        if self.menu is not None:
+            self.menu.close()
+
+    @on(TextArea.Changed)
+    def _completion_text_changed(self) -> None:
+        self._ask_completion()
+
+    @on(TextArea.SelectionChanged)
+    def _completion_cursor_moved(self) -> None:
+        if self.menu is not None and self.menu.is_open:
+            self._ask_completion()
+
+    def _ask_completion(self) -> None:
+        if self.completer is None or self.menu is None:
+            return
+        text = self.text
+        if text == self._dismissed:
+            return
+        self._dismissed = None
+        cursor = self.document.get_index_from_location(self.cursor_location)
+        self.run_worker(partial(self._look_up, self.completer, text, cursor), thread=True, exclusive=True,
+                        group="completion", description="completion", exit_on_error=False)
+
+    def _look_up(self, completer: Completer, text: str, cursor: int) -> None:
+        """On a worker thread: ask, then show the answer on the UI thread."""
+        completion = completer.complete(text, cursor)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_completion, text, cursor, completion)
+
+    def _show_completion(self, text: str, cursor: int, completion: Completion | None) -> None:
+        if self.menu is None or text != self.text or cursor != self.document.get_index_from_location(self.cursor_location):
+            return  # typed on meanwhile: a newer answer is coming
+        if completion is None:
+            self.menu.close()
+        else:
+            self.menu.show(completion)

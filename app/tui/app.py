@@ -50,10 +50,13 @@ from app.tui.panes import Broadcast, NoSessionPanes, PanesFactory, SessionPanes,
 from app.tui.quitting import Quitting
 from app.tui.runner import AgentRunner
 from app.tui.session_open import open_session
+from app.tui.completion import SourceCompleter, completion_sources
+from app.tui.slash.catalog import slash_router
 from app.tui.side_column import PANES_STEP, SideColumn
 from app.tui.task_queue import TaskQueue
 from app.tui.theme import SavedTheme
 from widgets.approval import ApprovalPrompt
+from widgets.completion_menu import CompletionMenu
 from widgets.user_message import UserMessage
 from widgets.prompt_input import PromptInput
 from widgets.status_bar import StatusBar
@@ -109,6 +112,7 @@ class CockpitApp(App[int]):
         self.runner = AgentRunner(on_turn_done=lambda result: self.post_message(TurnDone(result)))
         self.approver = TuiApprover(self.post_message)
         self.palette = Palette(self)
+        self.slash = slash_router(self)
         self.broadcast = Broadcast(self.notify)
         self.session: Session | None = None
         self.panes: SessionPanes = NoSessionPanes(self)
@@ -126,6 +130,7 @@ class CockpitApp(App[int]):
         with Horizontal(id="body"):
             with Vertical(id="main"):
                 yield Transcript(id="transcript", turns_shown=self.transcript_turns)
+                yield CompletionMenu(id="completion")
                 yield PromptInput(id="prompt")
             yield SideColumn(id="side")
         yield StatusBar(clock=self.clock, id="status")
@@ -152,6 +157,7 @@ class CockpitApp(App[int]):
         if problem := self.saved_theme.start():
             self.startup_notices.append(problem)
         self.prompt.cursor_blink = self.cursor_blink
+        self.prompt.attach_completion(self.query_one(CompletionMenu), SourceCompleter(completion_sources(self)))
         self.prompt.focus()
         for notice in self.startup_notices:
             self.notify(notice, severity="warning", timeout=8)
@@ -272,8 +278,11 @@ class CockpitApp(App[int]):
         return self.tasks.waiting
 
     async def on_prompt_input_submitted(self, message: PromptInput.Submitted) -> None:
-        if not self.quitting.under_way:
-            await self.tasks.submit(message.text)
+        if self.quitting.under_way:
+            return
+        text = await self.slash.route(message.text)  # a slash command runs here and sends nothing
+        if text is not None:
+            await self.tasks.submit(text)
 
     async def on_turn_done(self, message: TurnDone) -> None:
         if self.quitting.under_way:

@@ -112,14 +112,18 @@ class Palette:
         current = app.session.agent.model.name if app.session else ""
 
         def chosen(model: str | None) -> None:
-            if not model:
-                return
-            overrides: dict[str, Any] = {"model": model}
-            if app.session is not None and app.database is not None:
-                overrides["resume"] = app.session.id
-            app.run_guarded(app.switch_session(**overrides), "session")
+            if model:
+                self.switch_model(model)
 
         app.push_screen(ModelPrompt(current, first=app.session is None), chosen)
+
+    def switch_model(self, model: str) -> None:
+        """Continue this conversation with ``model`` (the picker's choice, or ``/model <name>``)."""
+        app = self.app
+        overrides: dict[str, Any] = {"model": model}
+        if app.session is not None and app.database is not None:
+            overrides["resume"] = app.session.id
+        app.run_guarded(app.switch_session(**overrides), "session")
 
     # --- this session -------------------------------------------------------------------
 

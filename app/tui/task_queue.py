@@ -26,7 +26,8 @@ class TaskQueue:
         self.waiting: list[tuple[str, UserMessage]] = []
         self.busy = False  # a task was sent and its turn has not ended
 
-    async def submit(self, text: str) -> None:
+    async def submit(self, text: str, *, shown: str = "") -> None:
+        """Send ``text`` (shown in the transcript as ``shown``, when given: a custom command's name)."""
         app = self.app
         if app.stopped and not app.switching:
             app.notify(f"The session stopped: {app.stopped}. Nothing runs while its events cannot be stored; "
@@ -34,11 +35,11 @@ class TaskQueue:
             app.prompt.text = text  # nothing typed is lost
             return
         if self.busy or app.session is None or app.switching:
-            widget = await app.transcript.add_user(text, queued=True)
+            widget = await app.transcript.add_user(shown or text, queued=True)
             self.waiting.append((text, widget))
             app.show_activity()
             return
-        await self._send(text)
+        await self._send(text, shown=shown)
 
     async def send_next(self) -> None:
         """Send the oldest waiting task, if there is one and the agent can take it."""
@@ -50,10 +51,10 @@ class TaskQueue:
         self.waiting.clear()
         self.busy = False
 
-    async def _send(self, text: str, widget: UserMessage | None = None) -> None:
+    async def _send(self, text: str, widget: UserMessage | None = None, shown: str = "") -> None:
         app = self.app
         if widget is None:
-            await app.transcript.add_user(text)
+            await app.transcript.add_user(shown or text)
         else:  # a queued task moves below what happened while it waited
             await app.transcript.send_queued(widget)
         self.busy = True

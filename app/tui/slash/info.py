@@ -1,0 +1,107 @@
+"""What-is-going-on commands: /help, /cost, /context. Their answer is a notice in the
+transcript (never a message to or from the model)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.agent.events.format import UNKNOWN, tokens
+from app.tui.slash.registry import BUILTIN, Builtin, Command
+
+if TYPE_CHECKING:
+    from app.agent.events.budget_view import BudgetState
+    from app.tui.app import CockpitApp
+
+TOP_ITEMS = 8
+PRECEDENCE = ("A builtin wins over a custom command of the same name; a project command (.cockpit/commands, "
+              ".claude/commands) wins over a user one (the config folder's commands/, ~/.claude/commands). "
+              "Start a message with // to send it with a leading /.")
+
+
+def usage(command: Command) -> str:
+    names = " ".join(f"/{n}" for n in (command.name, *command.aliases))
+    return f"{names} {command.argument_hint}".rstrip()
+
+
+async def help_text(app: CockpitApp, args: str) -> None:
+    commands = app.slash.commands
+    everything = commands.commands()
+    width = max(len(usage(c)) for c in everything)
+    lines = [f"{usage(c).ljust(width)}  {c.description}" for c in everything if c.source == BUILTIN]
+    custom = [c for c in everything if c.source != BUILTIN]
+    lines.append("")
+    if custom:
+        lines.append("Custom commands:")
+        lines += [f"{usage(c).ljust(width)}  ({c.source}) {c.description}" for c in custom]
+    else:
+        lines.append("No custom commands: put Markdown files in .cockpit/commands/ (this project) or in the "
+                     "config folder's commands/ (every project); $ARGUMENTS is what follows the name.")
+    lines += [f"/{c.name} ({c.source}: {c.path}) is hidden by the builtin /{c.name}" for c in commands.hidden()]
+    lines += ["", PRECEDENCE]
+    await app.transcript.add_notice("Commands", level="info", detail="\n".join(lines))
+
+
+def _budget(app: CockpitApp) -> BudgetState | None:
+    """The Context budget pane's state: what the side column shows."""
+    from widgets.context_budget import ContextBudgetPane
+
+    panes = app.query(ContextBudgetPane)
+    return panes.first().reducer if panes else None
+
+
+async def cost(app: CockpitApp, args: str) -> None:
+    stats = app.status.stats
+    budget = _budget(app)
+    calls = stats.cost.priced + stats.cost.unpriced
+    lines = [
+        f"cost: {stats.cost.text()}" + (f" over {calls} call{'' if calls == 1 else 's'}" if calls else ""),
+        f"tokens: {_known(stats.tokens_in)} in · {_known(stats.tokens_out)} out",
+    ]
+    if budget is not None:
+        lines.append(f"counted by the provider: {budget.provider_counted_calls} call(s) · "
+                     f"estimated or not counted: {budget.uncounted_calls} call(s)")
+    else:
+        lines.append(f"counted by the provider: {UNKNOWN} (no Context budget pane)")
+    await app.transcript.add_notice("Cost of this session", level="info", detail="\n".join(lines))
+
+
+def _known(n: int) -> str:
+    return f"{n:,}" if n else UNKNOWN
+
+
+async def context(app: CockpitApp, args: str) -> None:
+    budget = _budget(app)
+    if budget is None or budget.measured is None:
+        await app.transcript.add_notice("Context budget", level="info",
+                                        detail="No measurement yet: the budget appears with the first model call.")
+        return
+    await app.transcript.add_notice("Context budget", level="info", detail=context_text(budget))
+
+
+def context_text(budget: BudgetState) -> str:
+    m = budget.measured
+    assert m is not None
+    approx = "≈" if m.estimate_is_approximate else ""
+    lines = [
+        f"{approx}{tokens(m.used)} used · {m.used_pct:.0f}% of {tokens(m.usable)} usable · "
+        f"{tokens(m.advertised)} window ({m.advertised_source}) · {m.level}, compact at {tokens(m.compact_at)}",
+        "",
+        "window:",
+    ]
+    legend = budget.legend()
+    width = max((len(e.label) for e in legend.entries), default=0)
+    lines += [f"  {e.label.ljust(width)}  {tokens(e.tokens):>7}  {e.pct:>3}%" for e in legend.entries]
+    items = budget.top_items()[:TOP_ITEMS]
+    if items:
+        lines += ["", "largest items:"]
+        lines += [f"  {tokens(int(i.get('tokens') or 0)):>7}  {100 * float(i.get('share') or 0):>3.0f}%  "
+                  f"{i.get('kind', '')}: {i.get('label', '')}" for i in items]
+    lines += ["", f"accuracy {budget.badge or 'uncalibrated'} · {m.tokenizer}"]
+    return "\n".join(lines)
+
+
+COMMANDS = [
+    Builtin("help", "The commands, builtin and custom", help_text),
+    Builtin("cost", "This session's cost and tokens", cost),
+    Builtin("context", "The Context budget as text: where the window's tokens go", context),
+]
