@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from app.cli import add_db_option, add_model_options, add_shared, session_options
 
     parser = subparsers.add_parser("run", help="run one task headless", description="Run one task without the TUI.")
-    parser.add_argument("task", help="what the agent should do")
+    parser.add_argument("task", help='what the agent should do; "-" reads it from standard input '
+                        "(git diff | cockpit run - --json)")
     add_model_options(parser)
     add_db_option(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON event per line on stdout")
@@ -36,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from app.runtime import build_session, open_store, resolve_resume
     from app.settings import load_settings
 
-    if not args.task.strip():
-        print('cockpit: the task is empty; say what to do, e.g. cockpit run "fix the failing test"', file=sys.stderr)
+    task = read_task(args.task)
+    if task is None:
         return EXIT_USAGE
     settings = load_settings()
     for warning in check_settings(settings):
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.yes and not args.json and session.agent.config.permission_mode.value == "ask":
         print("cockpit: writes and commands will be refused (headless, no --yes)", file=sys.stderr)
     session.start()
-    result = asyncio.run(_run_task(session, args.task)) if session.bus.failure is None else None
+    result = asyncio.run(_run_task(session, task)) if session.bus.failure is None else None
     session.finish()
     if session.bus.failure is not None:
         return _sink_failed(session.bus.failure)
@@ -70,6 +71,26 @@ def run(args: argparse.Namespace) -> int:
     if session.parent_id and not args.json:
         _print_comparison(db, session.parent_id, session.id)
     return EXIT_CODES.get(result.outcome, EXIT_FAILED)
+
+
+STDIN = "-"
+
+
+def read_task(given: str) -> str | None:
+    """The task: as given, or read from standard input for ``-``; None (said on stderr) when there is none."""
+    if given == STDIN:
+        if sys.stdin is None or sys.stdin.isatty():
+            print("cockpit: 'run -' reads the task from standard input; pipe something into it, "
+                  "e.g. git diff | cockpit run - --json", file=sys.stderr)
+            return None
+        given = sys.stdin.buffer.read().decode("utf-8", errors="replace")
+        if not given.strip():
+            print("cockpit: standard input was empty: no task to run", file=sys.stderr)
+            return None
+    elif not given.strip():
+        print('cockpit: the task is empty; say what to do, e.g. cockpit run "fix the failing test"', file=sys.stderr)
+        return None
+    return given
 
 
 def _sink_failed(failure) -> int:
