@@ -184,9 +184,21 @@ def build_session(
         bus, agent, settings=recorded, api_base=choice.api_base, resumed=previous is not None, parent_id=parent_id,
         previous_status=SessionStatus(previous["status"]) if previous is not None else None,
         notices=() if options.headless else trust_notices(rules),
+        instructions=project_instructions(workspace, features.get("budget")),
     )
     session.feedback = feedback_collector(settings, options, bus, workspace)
     return session
+
+
+def project_instructions(workspace: Path, budget: Any | None) -> Any:
+    """AGENTS.md / CLAUDE.md from the config folder and the project, counted by the budget's tokenizer."""
+    from app.agent.instructions.project import ProjectInstructions
+
+    user_dir = paths.config_path().parent
+    if budget is None:
+        return ProjectInstructions(workspace, user_dir=user_dir)
+    return ProjectInstructions(workspace, user_dir=user_dir, layouts=budget.layouts,
+                               count=lambda text: budget.counter.text(text))
 
 
 def _pricing(settings: Settings) -> Any:

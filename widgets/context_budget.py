@@ -33,6 +33,7 @@ from widgets.relayout import refresh_keeping_layout, update_static
 
 CATEGORY_KEYS = (
     "system",
+    "instructions",
     "preamble",
     "tools",
     "unattributed",
@@ -48,6 +49,7 @@ CATEGORY_KEYS = (
 BLOCKS = {"free": "░", "buffer": "·", "reserve": "▒"}
 LEGEND_NAMES = {
     "system": "system",
+    "instructions": "instructions",
     "preamble": "preamble",
     "tools": "tool defs",
     "unattributed": "unattributed",
@@ -89,6 +91,7 @@ class BudgetBar(Widget):
     DEFAULT_CSS = """
     BudgetBar { height: auto; }
     BudgetBar > .budget-bar--system { color: $primary; }
+    BudgetBar > .budget-bar--instructions { color: $primary-darken-2; }
     BudgetBar > .budget-bar--preamble { color: $primary-lighten-2; }
     BudgetBar > .budget-bar--tools { color: $secondary; }
     BudgetBar > .budget-bar--unattributed { color: $error-darken-1; }

@@ -3,6 +3,10 @@
 Headless runs and the TUI both drive the core through this class; sinks are
 subscribed to ``session.bus`` by whoever composes it.
 
+The system message is built by ``instructions`` (prompt, environment, project
+instruction files); a resumed session's is rebuilt as it starts, and between
+tasks the files are read again: a change reaches the next model call.
+
 A resumed session measures its restored conversation as it starts (a fresh
 ``ContextMeasured`` before any new task), and keeps the outcome it was stored with
 (``previous_status``) unless a task runs in it: opening and closing it changes nothing.
@@ -15,9 +19,9 @@ from typing import Any
 
 from app.agent.events import core as ev
 from app.agent.bus import EventBus
+from app.agent.instructions.project import ProjectInstructions
 from app.agent.limits import cost_limit_notice
 from app.agent.loop import Agent, TurnResult
-from app.agent.prompts import system_message
 
 OUTCOME_TO_STATUS = {
     "completed": ev.SessionStatus.COMPLETED,
@@ -35,7 +39,7 @@ class Session:
     def __init__(self, bus: EventBus, agent: Agent, *, title: str = "", settings: dict[str, Any] | None = None,
                  api_base: str | None = None, resumed: bool = False, parent_id: str | None = None,
                  previous_status: ev.SessionStatus | None = None,
-                 notices: tuple[ev.Notice, ...] = ()) -> None:
+                 notices: tuple[ev.Notice, ...] = (), instructions: ProjectInstructions | None = None) -> None:
         self.bus = bus
         self.agent = agent
         self.title = title
@@ -49,6 +53,7 @@ class Session:
         self.kept_status = previous_status if previous_status is not ev.SessionStatus.RUNNING else None
         self.finished = False
         self.notices = notices  # said at every start, after the sandbox's (e.g. untrusted project rules)
+        self.instructions = instructions or ProjectInstructions(agent.workspace)
 
     @property
     def id(self) -> str:
@@ -72,9 +77,33 @@ class Session:
             if notice is not None:
                 self.bus.emit(notice)
         if not self.resumed and not self.agent.messages:
-            self.agent.append_message(system_message(self.agent.workspace, sandbox))
+            self.agent.append_message(self.instructions.start(sandbox))
+            self._say_instructions("start")
         if self.resumed:
+            self._set_system_message(self.instructions.start(sandbox), "resume")
             self._measure_context()
+
+    def _say_instructions(self, reason: str, changes: list[dict[str, str]] | None = None) -> None:
+        if changes or self.instructions.worth_saying:
+            self.bus.emit(self.instructions.event(reason, changes or []))
+
+    def _set_system_message(self, message: dict[str, str], reason: str,
+                            changes: list[dict[str, str]] | None = None) -> None:
+        """The conversation's system message becomes ``message`` (a conversation without one is left alone)."""
+        messages = self.agent.messages
+        if not messages or messages[0].get("role") != "system":
+            return
+        if messages[0].get("content") != message["content"]:
+            self.agent.messages = [message, *messages[1:]]
+            self.bus.emit(ev.MessagesReplaced(messages=list(self.agent.messages), reason=f"instructions {reason}",
+                                              compaction=False))
+        self._say_instructions(reason, changes)
+
+    def reload_instructions(self) -> None:
+        """Between tasks: the instruction files read again; a change goes into the system message."""
+        changes = self.instructions.reload()
+        if changes:
+            self._set_system_message(self.instructions.message(), "reload", changes)
 
     def _measure_context(self) -> None:
         """The restored conversation, measured now: the Context budget shows what it carries."""
@@ -92,6 +121,7 @@ class Session:
 
     async def run_task(self, text: str) -> TurnResult:
         self.kept_status = None  # a task runs: the stored outcome becomes this one's
+        self.reload_instructions()
         self.last = await self.agent.run_turn(text)
         return self.last
 

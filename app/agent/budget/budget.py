@@ -16,6 +16,7 @@ from app.agent.budget.calibration import CalibrationBook, ModelCalibration
 from app.agent.budget.config import BudgetConfig
 from app.agent.budget.counter import ASSISTANT, REPLY_PRIMING, TOOLS, MessageCounter
 from app.agent.events.budget import CalibrationUpdated, CompactionPerformed
+from app.agent.budget.layouts import SystemLayouts
 from app.agent.budget.snapshot import BudgetSnapshot
 from app.agent.budget.summary import fallback_summary, summary_message
 from app.agent.budget.tokenizer import Tokenizer, tokenizer_for
@@ -58,6 +59,7 @@ class ContextBudget:
         self._max_output_tokens: int | None = None
         self._turn = 0  # of the last ``prepare``: manual actions re-measure within it
         self.last_snapshot: BudgetSnapshot | None = None  # of the list ``prepare`` last settled on
+        self.layouts = SystemLayouts()  # the system messages' sections (prompt, environment, instruction files)
 
     # --- lazily resolved parts ----------------------------------------------------------
 
@@ -79,7 +81,7 @@ class ContextBudget:
     @property
     def counter(self) -> MessageCounter:
         if self._counter is None:
-            self._counter = MessageCounter(self.tokenizer.count)
+            self._counter = MessageCounter(self.tokenizer.count, self.layouts.sections)
         return self._counter
 
     def model_calibration(self, model: str | None = None) -> ModelCalibration:

@@ -25,8 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app.agent.budget.layouts import Section
+
 # Category keys, in the order the pane draws them.
 SYSTEM = "system"
+INSTRUCTIONS = "instructions"  # project instruction files (AGENTS.md, CLAUDE.md) in the system message
 PREAMBLE = "preamble"
 TOOLS = "tools"
 USER = "user"
@@ -34,7 +37,7 @@ ASSISTANT = "assistant"
 TOOL_CALLS = "tool_calls"
 TOOL_RESULTS = "tool_results"
 SUMMARIES = "summaries"
-MESSAGE_CATEGORIES = (SYSTEM, PREAMBLE, USER, ASSISTANT, TOOL_CALLS, TOOL_RESULTS, SUMMARIES)
+MESSAGE_CATEGORIES = (SYSTEM, INSTRUCTIONS, PREAMBLE, USER, ASSISTANT, TOOL_CALLS, TOOL_RESULTS, SUMMARIES)
 
 MESSAGE_FRAMING = 3
 NAME_TOKENS = 1
@@ -47,6 +50,18 @@ IMAGE_TOKENS = 765  # a high-detail image tile set; images are rare in a coding 
 SUMMARY_MARKER = "[cockpit: summary of earlier conversation]"
 
 _TEXT_CACHE_LIMIT = 50_000
+
+Sections = Callable[[str], "tuple[Section, ...] | None"]  # a system message's sections, if known
+
+
+@dataclass(frozen=True, slots=True)
+class SubItem:
+    """A part of one message shown as an item of its own (a section of the system message)."""
+
+    item_id: str
+    kind: str
+    label: str
+    tokens: int
 
 
 @dataclass(slots=True)
@@ -61,6 +76,7 @@ class MessageCount:
     label: str
     parts: tuple[tuple[str, int], ...]  # (category, tokens)
     tokens: int
+    items: tuple[SubItem, ...] = ()  # its sections, when it is a system message Cockpit built (sum = tokens)
 
 
 @dataclass(slots=True)
@@ -72,8 +88,9 @@ class ToolCount:
 class MessageCounter:
     """Keeps the counts of the last measured conversation up to date."""
 
-    def __init__(self, count_text: Callable[[str], int]) -> None:
+    def __init__(self, count_text: Callable[[str], int], sections: Sections | None = None) -> None:
         self._count_text = count_text
+        self._sections = sections
         self._texts: dict[str, int] = {}
         self.records: list[MessageCount] = []
         self.totals: dict[str, int] = dict.fromkeys(MESSAGE_CATEGORIES, 0)
@@ -128,6 +145,9 @@ class MessageCounter:
         kind = _kind(index, role, content)
         item_id = f"m{index}"
         parts: tuple[tuple[str, int], ...]
+        sections = self._sections(content) if kind == SYSTEM and isinstance(content, str) and self._sections else None
+        if sections:
+            return self._count_sections(message, item_id, fields, sections)
         if role == "tool":
             item_id = str(message.get("tool_call_id") or item_id)
             label = self._call_labels.get(item_id, "tool result")
@@ -159,6 +179,27 @@ class MessageCounter:
             label=label,
             parts=tuple(p for p in parts if p[1]),
             tokens=sum(p[1] for p in parts),
+        )
+
+    def _count_sections(
+        self, message: dict[str, Any], item_id: str, fields: int, sections: tuple[Section, ...]
+    ) -> MessageCount:
+        """A system message Cockpit built: each section is counted and is an item; the framing goes to the first."""
+        items = [SubItem(s.item_id, s.kind, s.label, self.text(s.text)) for s in sections]
+        items[0] = SubItem(items[0].item_id, items[0].kind, items[0].label, items[0].tokens + fields)
+        totals: dict[str, int] = {}
+        for section, item in zip(sections, items):
+            totals[section.category] = totals.get(section.category, 0) + item.tokens
+        return MessageCount(
+            message=message,
+            content=message.get("content"),
+            tool_calls=message.get("tool_calls"),
+            kind=SYSTEM,
+            item_id=item_id,
+            label="system prompt",
+            parts=tuple((category, tokens) for category, tokens in totals.items() if tokens),
+            tokens=sum(item.tokens for item in items),
+            items=tuple(items),
         )
 
     def _content_tokens(self, content: Any) -> int:

@@ -22,6 +22,7 @@ from typing import Any
 from app.agent.budget.calibration import CalibrationStats
 from app.agent.budget.counter import (
     ASSISTANT,
+    INSTRUCTIONS,
     PREAMBLE,
     SUMMARIES,
     SYSTEM,
@@ -30,12 +31,14 @@ from app.agent.budget.counter import (
     TOOLS,
     USER,
     MessageCount,
+    SubItem,
 )
 from app.agent.events.budget import ContextMeasured
 
 UNATTRIBUTED = "unattributed"
 CATEGORY_LABELS = {
     SYSTEM: "system prompt",
+    INSTRUCTIONS: "project instructions",
     PREAMBLE: "harness preamble",
     TOOLS: "tool definitions",
     UNATTRIBUTED: "unattributed",
@@ -45,7 +48,8 @@ CATEGORY_LABELS = {
     TOOL_RESULTS: "tool results",
     SUMMARIES: "compaction summaries",
 }
-FIXED = (SYSTEM, PREAMBLE, TOOLS)
+FIXED = (SYSTEM, INSTRUCTIONS, PREAMBLE, TOOLS)
+OMITTED_WHEN_ZERO = (UNATTRIBUTED, INSTRUCTIONS)  # no calibration gap, no instruction files: not listed
 CONVERSATION = (USER, ASSISTANT, TOOL_CALLS, TOOL_RESULTS, SUMMARIES)
 
 
@@ -130,7 +134,7 @@ class BudgetSnapshot:
         out = []
         for key in (*FIXED, UNATTRIBUTED, *CONVERSATION):
             tokens = self.shown[key]
-            if key == UNATTRIBUTED and tokens == 0:
+            if key in OMITTED_WHEN_ZERO and tokens == 0:
                 continue
             out.append(
                 {
@@ -147,6 +151,9 @@ class BudgetSnapshot:
     def positioned(self) -> list[dict[str, Any]]:
         """Every message as an item: local tokens, ``share`` of the local prompt, and its third.
 
+        A system message Cockpit built is one item per section (the prompt, the
+        environment, each project instruction file), all at the ``start``.
+
         Positions are thirds of the messages by cumulative tokens: an item sits
         in the third that holds its middle token. Tool definitions are left out
         (providers put them before or after the system prompt), and the system
@@ -155,21 +162,13 @@ class BudgetSnapshot:
         prompt = max(1, self.local_total)
         messages = max(1, sum(record.tokens for record in self.records))
         cursor = 0
-        items = []
+        items: list[dict[str, Any]] = []
         for record in self.records:
             middle = cursor + record.tokens / 2
             cursor += record.tokens
-            position = _third(middle / messages)
-            items.append(
-                {
-                    "id": record.item_id,
-                    "kind": record.kind,
-                    "label": record.label,
-                    "tokens": record.tokens,
-                    "share": round(record.tokens / prompt, 4),
-                    "position": "start" if record.kind == SYSTEM else position,
-                }
-            )
+            position = "start" if record.kind == SYSTEM else _third(middle / messages)
+            parts = record.items or (SubItem(record.item_id, record.kind, record.label, record.tokens),)
+            items.extend(_item(part, prompt, position) for part in parts)  # a system message: one per section
         return items
 
     def top_items(self, n: int | None = None) -> list[dict[str, Any]]:
@@ -221,6 +220,11 @@ class BudgetSnapshot:
             message_count=len(self.records),
             calibration=dict(self.calibration),
         )
+
+
+def _item(part: SubItem, prompt: int, position: str) -> dict[str, Any]:
+    return {"id": part.item_id, "kind": part.kind, "label": part.label, "tokens": part.tokens,
+            "share": round(part.tokens / prompt, 4), "position": position}
 
 
 def _third(fraction: float) -> str:

@@ -197,11 +197,16 @@ class MessageAppended(Event):
 
 @dataclass(kw_only=True)
 class MessagesReplaced(Event):
-    """The whole conversation was rewritten (compaction); ``messages`` is the new list."""
+    """The whole conversation was rewritten (compaction); ``messages`` is the new list.
+
+    ``compaction`` is False when it was rewritten for another reason that an event
+    of its own tells (the project instructions were reloaded: ``InstructionsLoaded``).
+    """
 
     type: ClassVar[str] = "messages_replaced"
     messages: list[dict[str, Any]] = field(default_factory=list)
     reason: str = ""
+    compaction: bool = True
 
 
 @dataclass(kw_only=True)
@@ -418,6 +423,28 @@ class Notice(Event):
     level: str = "info"  # info | warning | error
     message: str = ""
     detail: str = ""
+
+
+@dataclass(kw_only=True)
+class InstructionsLoaded(Event):
+    """The project instruction files the system message holds: at the start, or reloaded between turns.
+
+    ``files`` are ``{path, label, scope, tokens, chars, truncated, imported_by}``
+    in the order they appear (``scope``: user | project | import; ``tokens`` is
+    the budget's count of the file's section, header included, or None without a
+    budget). ``changes`` say what a reload found: ``{label, change}`` with
+    ``change`` added | removed | changed. ``notes``: imports refused or missing,
+    files cut or left out.
+    """
+
+    type: ClassVar[str] = "instructions_loaded"
+    reason: str = "start"  # start | resume | reload
+    files: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    tokens: int | None = None  # all the files' tokens (the budget's ``instructions`` category)
+    environment: str = ""  # the environment preamble the system message carries
+    environment_tokens: int | None = None
 
 
 @dataclass(kw_only=True)

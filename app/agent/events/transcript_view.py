@@ -31,6 +31,7 @@ from typing import Any
 
 from app.agent.events import core as ev
 from app.agent.events.approvals import SANDBOX_ESCALATION
+from app.agent.events.format import tokens as tokens_text
 
 USER = "user"
 ANSWER = "assistant"
@@ -204,7 +205,13 @@ class TranscriptFold:
         return [*ended, self._add(Entry(NOTICE, i, i, turn=e.turn, text=INTERRUPTED, detail=INTERRUPTED_DETAIL,
                                         level="warning"))]
 
+    def _instructions_loaded(self, e: ev.InstructionsLoaded, i: int) -> list[int]:
+        return [self._add(Entry(NOTICE, i, i, text=instructions_line(e), detail="; ".join(e.notes),
+                                level="warning" if e.notes else "info"))]
+
     def _messages_replaced(self, e: ev.MessagesReplaced, i: int) -> list[int]:
+        if not e.compaction:  # rewritten for a reason its own event tells (instructions reloaded)
+            return []
         text = f"The conversation was compacted ({e.reason or 'context budget'})."
         return [self._add(Entry(NOTICE, i, i, text=text))]
 
@@ -232,6 +239,22 @@ _HANDLERS: dict[type[ev.Event], Callable[[TranscriptFold, Any, int], list[int]]]
     ev.LimitReached: TranscriptFold._limit_reached,
     ev.Interrupted: TranscriptFold._interrupted,
     ev.MessagesReplaced: TranscriptFold._messages_replaced,
+    ev.InstructionsLoaded: TranscriptFold._instructions_loaded,
     ev.TurnFinished: TranscriptFold._turn_finished,
     ev.SessionFinished: TranscriptFold._session_finished,
 }
+
+
+def instructions_line(e: ev.InstructionsLoaded) -> str:
+    """``Instructions: AGENTS.md 1.2k tok, docs/style.md 300 tok (imported) · 1.5k tok on every call``."""
+    if e.reason == "reload":
+        what = ", ".join(f"{c['label']} {c['change']}" for c in e.changes)
+        return f"Instructions reloaded: {what} · {tokens_text(e.tokens)} tok on every call"
+    if not e.files:
+        return "Instructions: none loaded"
+    files = ", ".join(
+        f"{f['label']} {tokens_text(f.get('tokens'))} tok" + (" (imported)" if f.get("imported_by") else "")
+        + (" (cut)" if f.get("truncated") else "")
+        for f in e.files
+    )
+    return f"Instructions: {files} · {tokens_text(e.tokens)} tok on every call"
