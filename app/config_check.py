@@ -8,7 +8,8 @@ warnings for keys that are no setting, with the closest one
 Each table is checked by the class that reads it (``AgentConfig``, ``BudgetConfig``…),
 so the ranges live in one place. The line is that of the key at fault: the one without
 which the table reads, else the first that fails alone, else the table's header. ``[keys]``, ``[permissions]`` and ``[pricing]`` are checked
-where they are read (``app/tui/keys.py``, ``app/permission_files.py``, ``app/agent/pricing.py``).
+where they are read (``app/tui/keys.py``, ``app/permission_files.py``, ``app/agent/pricing.py``),
+``[ui]`` by the TUI (``app/tui/main.py``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ def _readers() -> dict[str, tuple[Callable[[dict[str, Any]], Any], set[str]]]:
         "resilience": (ResilienceConfig.from_dict, names(ResilienceConfig)),
         "feedback": (FeedbackConfig.from_dict, names(FeedbackConfig)),
         "sandbox": (SandboxConfig.from_dict, names(SandboxConfig)),
-        "ui": (lambda table: None, {"transcript_turns"}),  # its value: app/tui/main.py
     }
 
 
@@ -99,10 +99,13 @@ def _unknown(settings: Settings, table: str, key: str, known: set[str]) -> str:
 
 
 def _unknown_top_level(settings: Settings, key: str, readers: dict[str, Any]) -> str:
-    """A top-level key that is no setting: the closest top-level key, table, or key of a table."""
-    candidates = {name: name for name in TOP_LEVEL} | {name: f"[{name}]" for name in TABLES}
-    for table, (_, known) in readers.items():
-        candidates.update({name: f"{name} under [{table}]" for name in known if name not in candidates})
-    close = difflib.get_close_matches(key, sorted(candidates), n=1)
-    hint = f"did you mean {candidates[close[0]]}?" if close else "see the README's Configuration section"
+    """A top-level key that is no setting: the closest top-level key or table, else key of a table."""
+    top = {name: name for name in TOP_LEVEL} | {name: f"[{name}]" for name in TABLES}
+    nested = {name: f"{name} under [{table}]" for table, (_, known) in readers.items() for name in known}
+    hint = "see the README's Configuration section"
+    for candidates in (top, nested):
+        close = difflib.get_close_matches(key, sorted(candidates), n=1)
+        if close:
+            hint = f"did you mean {candidates[close[0]]}?"
+            break
     return f"{settings.locate(TOP, key)} is not a setting (ignored); {hint}"

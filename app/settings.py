@@ -45,9 +45,9 @@ class Settings:
     lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (table, key) -> line; (table, "") its header
 
     def where(self, table: str = TOP, key: str = "") -> str:
-        """``path:line`` of ``key`` in ``[table]`` (or of the table), as near as the file says; the path alone
-        when the key is not in the file."""
-        line = self.lines.get((table, key)) or self.lines.get((table, ""))
+        """``path:line`` of ``key`` in ``[table]`` (a top-level ``key`` may be a table's header), else of the
+        table; the path alone when neither is in the file."""
+        line = self.lines.get((table, key)) or self.lines.get((key, "") if table == TOP else (table, ""))
         return f"{self.path}:{line}" if line else str(self.path)
 
     def locate(self, table: str = TOP, key: str = "") -> str:

@@ -15,6 +15,8 @@ input) and ``approval.allow`` / ``approval.always`` / ``approval.always_project`
 from __future__ import annotations
 
 from typing import Any
+import difflib
+from collections.abc import Callable
 
 from textual.binding import Binding
 
@@ -55,16 +57,24 @@ def known_binding_ids() -> set[str]:
     return {b.id for b in APP_BINDINGS if b.id} | set(WIDGET_BINDING_IDS)
 
 
-def keymap_from_settings(keys: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
-    """The ``[keys]`` table as a keymap, and readable problems with it."""
+def keymap_from_settings(
+    keys: dict[str, Any], locate: Callable[[str], str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """The ``[keys]`` table as a keymap, and short problems with it, each naming where it is.
+
+    ``locate(binding_id)`` says where the entry is (``config.toml:12: [keys] toggle-pane``,
+    :meth:`app.settings.Settings.locate`); without it, ``[keys] <id>``."""
+    where = locate or (lambda binding_id: f"[keys] {binding_id}")
     keymap: dict[str, str] = {}
     problems: list[str] = []
     known = known_binding_ids()
     for binding_id, value in keys.items():
         if binding_id not in known:
-            problems.append(f"[keys] {binding_id}: no such binding (known: {', '.join(sorted(known))})")
+            close = difflib.get_close_matches(binding_id, sorted(known), n=1)
+            hint = f"did you mean {close[0]}?" if close else "the README's Keys section lists them"
+            problems.append(f"{where(binding_id)} is no binding (ignored); {hint}")
         elif not isinstance(value, str) or not value.strip():
-            problems.append(f"[keys] {binding_id}: give the key as a string, e.g. \"ctrl+b\"")
+            problems.append(f"{where(binding_id)}: give the key as a string, e.g. \"ctrl+b\" (ignored)")
         else:
             keymap[binding_id] = value.strip()
     if "prompt.send" in keymap:  # Enter queues while the agent works: the same key does both

@@ -62,7 +62,7 @@ def run_tui(args: argparse.Namespace) -> int:
 
     from app.tui.keys import keymap_from_settings
 
-    keymap, problems = keymap_from_settings(settings.keys)
+    keymap, problems = keymap_from_settings(settings.keys, lambda key: settings.locate("keys", key))
     transcript_turns, ui_problems = _transcript_turns(settings.ui)
     problems += ui_problems
     make_session = SessionMaker(settings, options, choice, stores)
@@ -80,6 +80,7 @@ def run_tui(args: argparse.Namespace) -> int:
         on_first_frame=_bench_hook(),
         session_panes=live_panes,
     )
+    app.saved_theme.origin = settings.locate("", "theme")
     app.run()
     return app.return_code or 0
 
@@ -108,11 +109,15 @@ class SessionMaker:
         self.stores = stores
         self.first_resume = options.resume
         self.unconfigured = choice is None and not options.resume
+        self.warnings: list[str] | None = None  # the config file's unknown keys, said by the first session
 
     def __call__(self, approver: Any, **overrides: Any) -> Any:
+        from app.config_check import check_settings
         from app.runtime import build_session
         from app.settings import save_setting
 
+        if self.warnings is None:  # a bad value is a ConfigError naming file and line: the session fails, saying it
+            self.warnings = check_settings(self.settings)
         if self.first_resume and not overrides:
             overrides, self.first_resume = {"resume": self.first_resume}, None
         model, resume = overrides.get("model"), overrides.get("resume")
@@ -120,6 +125,11 @@ class SessionMaker:
         choice = self.choice if not (model or resume) else None
         _, store = self.stores.get()
         session = build_session(self.settings, opts, human=approver, store=store, choice=choice)
+        if self.warnings:
+            from app.agent.events.core import Notice
+
+            session.notices = (*(Notice(level="warning", message=w) for w in self.warnings), *session.notices)
+            self.warnings = []
         if model and self.unconfigured:
             save_setting("model", model)
             self.settings.model, self.unconfigured = model, False

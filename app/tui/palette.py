@@ -118,12 +118,28 @@ class Palette:
         app.push_screen(ModelPrompt(current, first=app.session is None), chosen)
 
     def switch_model(self, model: str) -> None:
-        """Continue this conversation with ``model`` (the picker's choice, or ``/model <name>``)."""
+        """Continue this conversation with ``model`` (the picker's choice, or ``/model <name>``).
+
+        The model is checked first (on the runner's thread: litellm is imported there): one that
+        cannot be called is a notification, and the session goes on with the old model."""
         app = self.app
         overrides: dict[str, Any] = {"model": model}
         if app.session is not None and app.database is not None:
             overrides["resume"] = app.session.id
-        app.run_guarded(app.switch_session(**overrides), "session")
+        app.run_guarded(self._switch_model(model, overrides), "session")
+
+    async def _switch_model(self, model: str, overrides: dict[str, Any]) -> None:
+        from app.model_check import InvalidModel, check_model
+
+        app = self.app
+        session = app.session
+        try:
+            await asyncio.wrap_future(app.runner.call(check_model, model, session.api_base if session else None, "Model"))
+        except InvalidModel as exc:
+            kept = f"Still using {session.agent.model.name}." if session else "No model is in use yet."
+            app.notify(f"{exc}\n{kept}", title="Model not changed", severity="error", timeout=15)
+            return
+        await app.switch_session(**overrides)
 
     # --- this session -------------------------------------------------------------------
 

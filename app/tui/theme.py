@@ -6,6 +6,7 @@ be saved is a warning, never a crash.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ class SavedTheme:
         self.app = app
         self.initial = initial
         self.save = save
+        self.origin = ""  # where the configured name is: ``config.toml:2: theme`` (Settings.locate)
         self._saved = ""
 
     def start(self) -> str:
@@ -25,7 +27,9 @@ class SavedTheme:
         if self.initial and self.initial in app.available_themes:
             app.theme = self.initial
         elif self.initial:
-            problem = f"theme {self.initial!r} is not a Textual theme; using {app.theme}"
+            close = difflib.get_close_matches(self.initial, sorted(app.available_themes), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problem = f"{self.origin or 'theme'} {self.initial!r} is not a Textual theme{hint}; using {app.theme}"
         self._saved = app.theme
         app.theme_changed_signal.subscribe(app, self._changed)
         return problem

@@ -1,0 +1,34 @@
+"""A bad [keys] entry or theme is a short notice that says the file and line."""
+
+from __future__ import annotations
+
+from app.settings import load_settings
+from app.tui.keys import keymap_from_settings
+
+
+def test_a_bad_keys_entry_names_the_file_and_line(cockpit_home):
+    cockpit_home.mkdir(parents=True, exist_ok=True)
+    path = cockpit_home / "config.toml"
+    path.write_text('theme = "nord"\n\n[keys]\ntoggle-pane = "f5"\ninterrupt = 3\n"prompt.send" = "ctrl+s"\n')
+    settings = load_settings(path)
+    keymap, problems = keymap_from_settings(settings.keys, lambda key: settings.locate("keys", key))
+    assert keymap == {"prompt.send": "ctrl+s", "prompt.queue": "ctrl+s"}
+    assert problems == [
+        f"{path}:4: [keys] toggle-pane is no binding (ignored); did you mean toggle-panes?",
+        f'{path}:5: [keys] interrupt: give the key as a string, e.g. "ctrl+b" (ignored)',
+    ]
+    assert all(len(problem) - len(str(path)) < 90 for problem in problems)  # short: no list of every binding
+
+
+async def test_an_unknown_theme_names_the_file_and_line(harness, cockpit_home):
+    cockpit_home.mkdir(parents=True, exist_ok=True)
+    path = cockpit_home / "config.toml"
+    path.write_text('model = "x"\ntheme = "nordd"\n')
+    settings = load_settings(path)
+    app = harness([]).app(theme=settings.theme)
+    app.saved_theme.origin = settings.locate("", "theme")  # as app/tui/main.py does
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        expected = f"{path}:2: theme 'nordd' is not a Textual theme (did you mean nord?); using textual-dark"
+        assert expected in messages
