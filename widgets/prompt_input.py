@@ -1,7 +1,8 @@
 """The prompt: a multi-line input where Enter sends.
 
 Keys: Enter sends; Shift+Enter or Ctrl+J inserts a newline; Up on the first
-line and Down on the last line walk the history. While the agent works, what
+line and Down on the last line walk the history, Ctrl+R searches it (a modal,
+``widgets/history_search.py``). While the agent works, what
 you send is queued by the app (the placeholder says so).
 
 Completion (``attach_completion``): as you type, a :class:`Completer` is asked on a
@@ -13,6 +14,7 @@ highlighted candidate is already typed out), Esc closes it (and interrupts nothi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from textual import events, on
@@ -36,11 +38,19 @@ class History:
         self.limit = limit
         self._index: int | None = None
         self._draft = ""
+        self.sink: Callable[[str], None] | None = None  # told of each prompt added (it keeps them on disk)
 
     def add(self, text: str) -> None:
         if text and (not self.entries or self.entries[-1] != text):
             self.entries.append(text)
             del self.entries[: -self.limit]
+            if self.sink is not None:
+                self.sink(text)
+        self.reset()
+
+    def prepend(self, older: list[str]) -> None:
+        """Prompts sent before this run (a stored history), oldest first, go before these."""
+        self.entries = [*older, *self.entries][-self.limit:]
         self.reset()
 
     def reset(self) -> None:
@@ -86,6 +96,8 @@ class PromptInput(TextArea):
         Binding("enter", "queue", "Queue", id="prompt.queue",
                 tooltip="The agent is working: the task waits and is sent when the turn ends"),
         Binding("shift+enter,ctrl+j", "newline", "New line", id="prompt.newline", tooltip="Insert a line break"),
+        Binding("ctrl+r", "history_search", "History", id="prompt.history_search", show=False,
+                tooltip="Search the prompts sent in this workspace (newest first); Enter puts one here"),
     ]
 
     class Submitted(Message):
@@ -173,6 +185,19 @@ class PromptInput(TextArea):
     def _show(self, text: str, *, at_end: bool) -> None:
         self.text = text
         self.move_cursor(self.document.end if at_end else (0, len(self.document.get_line(0))))
+
+    # --- history search (Ctrl+R) ------------------------------------------------------
+
+    def action_history_search(self) -> None:
+        from widgets.history_search import HistorySearch
+
+        self.app.push_screen(HistorySearch(self.sent_history.entries), self._history_chosen)
+
+    def _history_chosen(self, text: str | None) -> None:
+        if text is not None:
+            self.sent_history.reset()
+            self._show(text, at_end=True)
+        self.focus()
 
     # --- completion -------------------------------------------------------------------
 

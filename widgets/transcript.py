@@ -176,6 +176,11 @@ class Transcript(VerticalScroll, can_focus=True):
     def assistant_messages(self) -> list[AssistantMessage]:
         return list(self._assistant.values())
 
+    @property
+    def entries(self) -> list[Entry]:
+        """The open session's transcript as folded so far (``transcript_view``), oldest first."""
+        return list(self._fold.entries) if self._fold is not None else []
+
     async def clear(self) -> None:
         """Empty the transcript (a new or resumed session)."""
         await self.end_streams()

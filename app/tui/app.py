@@ -43,6 +43,8 @@ from textual.widgets import Footer
 from app.agent.events.approvals import ApprovalDecision
 from app.tui.approver import PendingApprovals, TuiApprover
 from app.tui.commands import CockpitCommands
+from app.tui.copy import Copier
+from app.tui.history_store import PromptHistory
 from app.tui.keys import APP_BINDINGS
 from app.tui.messages import AgentEvent, ApprovalNeeded, SessionFailed, SessionOpened, SessionStopped, TextReady, TurnDone
 from app.tui.palette import Palette, readable
@@ -112,6 +114,8 @@ class CockpitApp(App[int]):
         self.runner = AgentRunner(on_turn_done=lambda result: self.post_message(TurnDone(result)))
         self.approver = TuiApprover(self.post_message)
         self.palette = Palette(self)
+        self.copier = Copier(self, lambda: self.transcript.entries)
+        self.prompt_history = PromptHistory.for_app(self)
         self.slash = slash_router(self)
         self.broadcast = Broadcast(self.notify)
         self.session: Session | None = None
@@ -209,6 +213,7 @@ class CockpitApp(App[int]):
     async def on_session_opened(self, message: SessionOpened) -> None:
         self.session = message.session
         self.status.permission_mode = message.session.agent.approvals.mode.value
+        self.prompt_history.open(message.session.agent.workspace, self.prompt.sent_history)
         if message.history is not None:
             await self.transcript.show_history(message.history)
         if message.problem:
@@ -416,6 +421,9 @@ class CockpitApp(App[int]):
 
     def action_cycle_permission_mode(self) -> None:
         self.palette.cycle_permission_mode()
+
+    def action_copy_last_answer(self) -> None:
+        self.copier.copy_last_answer()
 
     def run_guarded(self, work: Any, group: str) -> None:
         """Run a coroutine as a worker; a failure becomes a notification, never a crash."""

@@ -7,9 +7,10 @@ Remap in the config file's ``[keys]`` table, binding id → key(s)::
     toggle-panes = "f2"
     "prompt.newline" = "ctrl+j,shift+enter"
 
-The ids are those below (app-wide), ``prompt.send`` / ``prompt.newline`` (the
-input) and ``approval.allow`` / ``approval.always`` / ``approval.always_project`` /
-``approval.deny`` (the approval prompt).
+The ids are those below (app-wide), ``prompt.send`` / ``prompt.newline`` /
+``prompt.history_search`` (the input) and ``approval.allow`` / ``approval.always`` /
+``approval.always_project`` / ``approval.deny`` / ``approval.deny_reason`` (the
+approval prompt).
 """
 
 from __future__ import annotations
@@ -39,10 +40,14 @@ APP_BINDINGS = [
             tooltip="Make the side column wider"),
     Binding("alt+right", "panes_narrower", "Narrower panes", id="panes-narrower", show=False,
             tooltip="Make the side column narrower"),
+    # priority: the prompt's TextArea would take ctrl+y as redo
+    Binding("ctrl+y", "copy_last_answer", "Copy answer", id="copy-answer", priority=True, show=False,
+            tooltip="Copy the last answer to the clipboard (OSC 52; the palette copies one of its code blocks)"),
 ]
 
 WIDGET_BINDING_IDS = (
     "prompt.send", "prompt.newline", "approval.allow", "approval.always", "approval.always_project", "approval.deny",
+    "prompt.history_search", "approval.deny_reason",
     # the Sessions and Replay screens
     "sessions.open", "sessions.resume", "sessions.replay", "sessions.export", "sessions.delete", "sessions.search",
     "sessions.sort", "sessions.sort_reverse", "sessions.here", "sessions.close", "sessions.confirm_delete",

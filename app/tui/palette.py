@@ -54,6 +54,10 @@ class Palette:
             PaletteCommand("Open data folder", "Show where Cockpit keeps its database and config", self.data_folder),
             PaletteCommand("Compact now", "Summarize the conversation to free context", self.compact_now),
             PaletteCommand("Rate last task", "Give feedback on the last task", self.rate_last_task),
+            PaletteCommand("Copy last answer", "Put the last answer on the clipboard (OSC 52)",
+                           self.app.copier.copy_last_answer),
+            PaletteCommand("Copy code block…", "Put one fenced code block of the last answer on the clipboard",
+                           self.app.copier.choose_code_block),
             PaletteCommand("Feedback report", "The bias-corrected satisfaction estimate, by category and model", self.feedback_report),
         ]
         return commands
