@@ -15,6 +15,7 @@ and the tool calls a stopped turn left open are answered by ``unanswered_calls``
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from app.agent.continuation import CONTINUE, CUT_OFF_TOOL_CALLS, continuation_no
 from app.agent.errors import AgentStop, LimitExceeded, LoopHalted, ModelFailed
 from app.agent.events import core as ev
 from app.agent.limits import TurnLimits
+from app.agent.mentions import Attachment, message_item
 from app.agent.model import Model, ModelReply
 from app.agent.model_call import ModelCalls, ModelRequest
 from app.agent.providers.script_file import approx_tokens
@@ -95,12 +97,13 @@ class Agent:
 
     # --- one task ------------------------------------------------------------
 
-    async def run_turn(self, user_text: str) -> TurnResult:
+    async def run_turn(self, user_text: str, attachments: Sequence[Attachment] = ()) -> TurnResult:
         self.turn += 1
         self.limits = TurnLimits(self.config)  # --max-time cancels whatever runs when it expires
         self.emit(ev.TurnStarted(turn=self.turn, user_text=user_text))
         self._close_open_tool_calls("Cockpit stopped before the turn finished")  # a resumed crash
         self.append_message({"role": "user", "content": user_text})
+        self._attach(attachments)
         self.loop_detector.start_turn()
         result = TurnResult(outcome="completed")
         try:
@@ -137,6 +140,20 @@ class Agent:
             self.emit(stop.event())
         self.emit(ev.TurnFinished(turn=self.turn, outcome=result.outcome, steps=result.steps, answer=result.answer))
         return result
+
+    def _attach(self, attachments: Sequence[Attachment]) -> None:
+        """The task's ``@path`` mentions (``mentions``): each file a message after the task, announced
+        with its Context budget item and the tokens the budget counts for it (None without one)."""
+        if not attachments:
+            return
+        indexes = []
+        for attachment in attachments:
+            if attachment.message is not None:
+                self.append_message(attachment.message)
+            indexes.append(len(self.messages) - 1 if attachment.attached else None)
+        measured = self.budget.measure(self.messages, self.tools.schemas(), max_output_tokens=self.config.max_output_tokens)
+        for attachment, index in zip(attachments, indexes):
+            self.emit(attachment.event(turn=self.turn, **message_item(measured, index)))
 
     def _notice(self, message: str) -> None:
         self.emit(ev.Notice(level="warning", message=message))

@@ -22,6 +22,8 @@ from app.agent.bus import EventBus
 from app.agent.instructions.project import ProjectInstructions
 from app.agent.limits import cost_limit_notice
 from app.agent.loop import Agent, TurnResult
+from app.agent.mentions import attachments
+from app.agent.user_command import command_of, run_user_command
 
 OUTCOME_TO_STATUS = {
     "completed": ev.SessionStatus.COMPLETED,
@@ -120,10 +122,25 @@ class Session:
             self.bus.emit(snapshot.to_event(turn=agent.turn))
 
     async def run_task(self, text: str) -> TurnResult:
+        """One task; the files its ``@path`` mentions are attached to it (``app.agent.mentions``)."""
         self.kept_status = None  # a task runs: the stored outcome becomes this one's
         self.reload_instructions()
-        self.last = await self.agent.run_turn(text)
+        attached = attachments(text, self.agent.workspace, scrubber=self.agent.scrubber)
+        self.last = await self.agent.run_turn(text, attached)
         return self.last
+
+    async def run_input(self, text: str) -> TurnResult:
+        """What the prompt sends: ``!command`` runs that command as the user's (``app.agent.user_command``:
+        no model call; the session's outcome stays the last task's), anything else is a task."""
+        command = command_of(text)
+        if command is None:
+            return await self.run_task(text)
+        finished = await run_user_command(self.agent, command)
+        if finished is None:
+            self.bus.emit(ev.Notice(level="error", message="No command tool is configured: !command cannot run."))
+            return TurnResult(outcome="failed", message="no command tool")
+        return TurnResult(outcome="completed" if finished.status is ev.ToolStatus.OK else "failed",
+                          message=finished.error or "")
 
     def finish(self, status: ev.SessionStatus | None = None, reason: str = "") -> None:
         if self.finished:

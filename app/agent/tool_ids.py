@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from app.agent.events.core import STARTED_BY_MODEL
 from app.agent.model import RawToolCall
 
 # What the events already said of an open call.
@@ -37,6 +38,7 @@ class OpenCall:
     turn: int = 0
     step: int = 0
     announced: int = UNANNOUNCED
+    started_by: str = STARTED_BY_MODEL  # or STARTED_BY_USER: a ``!command`` typed in the prompt
 
     @property
     def reused_id(self) -> str | None:

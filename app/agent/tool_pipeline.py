@@ -44,7 +44,7 @@ class ToolPipeline:
     async def run(self, call: OpenCall, config: AgentConfig, limits: TurnLimits) -> ev.ToolCallFinished:
         base: dict[str, Any] = dict(tool_call_id=call.id, name=call.name, arguments_raw=call.arguments,
                                     turn=call.turn, step=call.step)
-        self.emit(ev.ToolCallRequested(**base, id_from_model=call.reused_id))
+        self.emit(ev.ToolCallRequested(**base, id_from_model=call.reused_id, started_by=call.started_by))
         call.announced = REQUESTED
         try:
             finished = await self._execute(call, base, config, limits)

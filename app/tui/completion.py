@@ -32,10 +32,12 @@ class CompletionSource(Protocol):
 
 
 def completion_sources(app: CockpitApp) -> list[CompletionSource]:
+    from app.tui.mention_completion import MentionSource
     from app.tui.slash.source import SlashSource
 
     return [
         SlashSource(app.slash.commands),
+        MentionSource(lambda: app.session.agent.workspace if app.session is not None else None),
     ]
 
 

@@ -145,7 +145,7 @@ class AgentRunner:
     # --- tasks ----------------------------------------------------------------------
 
     def submit(self, text: str) -> concurrent.futures.Future[TurnResult | None]:
-        """Run ``session.run_task(text)`` on the runner; ``on_turn_done`` fires when it ends."""
+        """Run ``session.run_input(text)`` (a task, or a ``!command``) on the runner; ``on_turn_done`` fires when it ends."""
 
         async def run() -> TurnResult | None:
             session = self.session
@@ -157,7 +157,7 @@ class AgentRunner:
                 raise SessionStoppedError(f"the session stopped: {session.bus.failure.message}")
             result: TurnResult | None = None
             try:
-                self._task = asyncio.ensure_future(session.run_task(text))
+                self._task = asyncio.ensure_future(session.run_input(text))
                 result = await self._task
             except asyncio.CancelledError:
                 result = None

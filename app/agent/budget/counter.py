@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.agent.budget.layouts import Section
+from app.agent.events.mentions import MENTION, attachment_label
 
 # Category keys, in the order the pane draws them.
 SYSTEM = "system"
@@ -168,7 +169,7 @@ class MessageCounter:
             category = {SYSTEM: SYSTEM, PREAMBLE: PREAMBLE, "summary": SUMMARIES}.get(kind, USER)
             label = {SYSTEM: "system prompt", PREAMBLE: "harness preamble", "summary": "compaction summary"}.get(
                 kind
-            ) or _text_label(role or "message", content)
+            ) or attachment_label(content) or _text_label(role or "message", content)  # an @mention: "@path"
             parts = ((category, fields + text_tokens),)
         return MessageCount(
             message=message,
@@ -264,7 +265,7 @@ def _kind(index: int, role: str, content: Any) -> str:
         return "tool_result"
     if role == "assistant":
         return "assistant"
-    return "user"
+    return MENTION if role == "user" and attachment_label(content) else "user"  # an @mention's file: a user message
 
 
 def call_label(function: dict[str, Any]) -> str:

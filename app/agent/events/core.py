@@ -24,6 +24,7 @@ _FEATURE_EVENT_MODULES = (
     "app.agent.events.budget",
     "app.agent.events.resilience",
     "app.agent.events.feedback",
+    "app.agent.events.mentions",
 )
 
 
@@ -328,6 +329,10 @@ class ModelCallFinished(Event):
 
 # --- tool calls --------------------------------------------------------------
 
+# Who asked for a tool call: the model, or the user typing ``!command`` in the prompt.
+STARTED_BY_MODEL = "model"
+STARTED_BY_USER = "user"
+
 
 @dataclass(kw_only=True)
 class ToolCallRequested(Event):
@@ -338,6 +343,7 @@ class ToolCallRequested(Event):
     turn: int = 0
     step: int = 0
     id_from_model: str | None = None  # set when the model reused an id: tool_call_id is then the harness's own
+    started_by: str = STARTED_BY_MODEL  # model | user (``!command``: same approvals and sandbox, no model call)
 
 
 @dataclass(kw_only=True)

@@ -25,12 +25,14 @@ pane says why) and the end of a session.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.agent.events import core as ev
 from app.agent.events.approvals import SANDBOX_ESCALATION
+from app.agent.events.mentions import FileAttached
 from app.agent.events.format import tokens as tokens_text
 
 USER = "user"
@@ -42,6 +44,8 @@ TURN_END = "turn_end"
 SESSION_END = "session_end"
 UNSANDBOXED = "unsandboxed (allowed once outside the sandbox)"  # the note of a call that left the sandbox
 
+RUN_BY_USER = "run by you (!)"  # the note of a ``!command``'s call
+COMMAND_PREFIX = "!"  # what a ``!command`` line starts with
 OUTCOME_UNKNOWN = "outcome unknown"  # the note of a call that may have run (ToolStatus.UNKNOWN)
 
 INTERRUPTED = "Interrupted."
@@ -160,6 +164,10 @@ class TranscriptFold:
         return touched
 
     def _tool_call_requested(self, e: ev.ToolCallRequested, i: int) -> list[int]:
+        if e.started_by == ev.STARTED_BY_USER:  # ``!command``: the line the user typed, then its call
+            typed = self._add(Entry(USER, i, i, turn=e.turn, text=COMMAND_PREFIX + typed_command(e.arguments_raw)))
+            k = self._tool(i, e.tool_call_id, e.name, e.turn, e.arguments_raw)
+            return [typed, self._change(k, i, note=RUN_BY_USER)]
         return [self._tool(i, e.tool_call_id, e.name, e.turn, e.arguments_raw)]
 
     def _tool_call_validated(self, e: ev.ToolCallValidated, i: int) -> list[int]:
@@ -193,6 +201,10 @@ class TranscriptFold:
             duration_ms=e.duration_ms, exit_code=e.exit_code, arguments=entry.arguments or e.arguments_raw,
             parsed=entry.parsed if entry.parsed is not None else e.arguments,
         )]
+
+    def _file_attached(self, e: FileAttached, i: int) -> list[int]:
+        return [self._add(Entry(NOTICE, i, i, turn=e.turn, text=attachment_line(e), detail=e.note,
+                                level="info" if e.attached and not e.truncated else "warning"))]
 
     def _notice(self, e: ev.Notice, i: int) -> list[int]:
         return [self._add(Entry(NOTICE, i, i, text=e.message, detail=e.detail, level=e.level))]
@@ -236,6 +248,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[TranscriptFold, Any, int], list[int]]]
     ev.ToolCallStarted: TranscriptFold._tool_call_started,
     ev.ToolCallFinished: TranscriptFold._tool_call_finished,
     ev.Notice: TranscriptFold._notice,
+    FileAttached: TranscriptFold._file_attached,
     ev.LimitReached: TranscriptFold._limit_reached,
     ev.Interrupted: TranscriptFold._interrupted,
     ev.MessagesReplaced: TranscriptFold._messages_replaced,
@@ -258,3 +271,21 @@ def instructions_line(e: ev.InstructionsLoaded) -> str:
         for f in e.files
     )
     return f"Instructions: {files} · {tokens_text(e.tokens)} tok on every call"
+
+
+def attachment_line(e: FileAttached) -> str:
+    """``@src/app.py attached · 1.2k tok`` (``—`` without a budget), or ``@logo.png not attached``."""
+    if not e.attached:
+        return f"@{e.path} not attached"
+    what = "folder listing attached" if e.kind == "folder" else "attached"
+    return f"@{e.path} {what} · {tokens_text(e.tokens)} tok"
+
+
+def typed_command(arguments_raw: str) -> str:
+    """The command of a ``!command`` call, from its arguments (``{"command": ...}``)."""
+    try:
+        arguments = json.loads(arguments_raw)
+    except ValueError:
+        return arguments_raw
+    command = arguments.get("command") if isinstance(arguments, dict) else None
+    return command if isinstance(command, str) else arguments_raw

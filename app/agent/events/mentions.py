@@ -1,0 +1,45 @@
+"""Events of the prompt's own inputs: files attached by ``@path`` mentions.
+
+A task that mentions ``@path`` gets the file (or a folder's listing) as a message of
+its own after the task; :class:`FileAttached` says so, with the tokens the Context
+budget counts for that message, or why the file was refused. The transcript fold
+shows one line per mention under the task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from app.agent.events.core import Event
+
+KIND_FILE = "file"
+KIND_FOLDER = "folder"
+MENTION = "mention"  # the Context budget's kind of an attachment's message
+
+# An attachment's message opens with this, then ``file] @path`` or ``folder] @path/``.
+ATTACHMENT_MARKER = "[cockpit: attached "
+
+
+def attachment_label(content: Any) -> str | None:
+    """``@path`` when ``content`` is an attachment's message (see ``app.agent.mentions``), else None."""
+    if not isinstance(content, str) or not content.startswith(ATTACHMENT_MARKER):
+        return None
+    head = content[len(ATTACHMENT_MARKER):].split("\n", 1)[0]
+    return head.split("] ", 1)[1] if "] " in head else None
+
+
+@dataclass(kw_only=True)
+class FileAttached(Event):
+    """One ``@path`` of a task: attached (``attached``), or refused with ``note`` saying why."""
+
+    type: ClassVar[str] = "file_attached"
+    turn: int = 0
+    path: str = ""  # as the workspace names it, "/"-separated; a folder ends with "/"
+    kind: str = KIND_FILE  # file | folder
+    attached: bool = True  # False: refused (binary, outside the workspace, unreadable)
+    tokens: int | None = None  # the Context budget's count of its message; None: no budget measured it
+    item_id: str = ""  # the Context budget item (the message) it is
+    chars: int = 0  # characters attached
+    truncated: bool = False  # cut to the attachment limit (``note`` says how much)
+    note: str = ""  # why it was refused, or how it was cut
