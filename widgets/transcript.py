@@ -87,9 +87,10 @@ class Transcript(VerticalScroll, can_focus=True):
         await self.mount(widget)
         return widget
 
-    async def add_user(self, text: str, *, queued: bool = False) -> UserMessage:
-        """A task typed in the input: shown at once; its turn's start adopts it (see ``_show``)."""
-        message = UserMessage(text, queued=queued)
+    async def add_user(self, text: str, *, queued: bool = False, sent: str | None = None) -> UserMessage:
+        """A task typed in the input: shown at once; its turn's start adopts it (see ``_show``).
+        ``sent``: what the model gets, when it is not ``text`` (a custom command's text)."""
+        message = UserMessage(text, queued=queued, sent=sent)
         await self.add(message)
         if not queued:
             self._sent.append(message)
@@ -259,7 +260,7 @@ class Transcript(VerticalScroll, can_focus=True):
     def _take_sent(self, text: str) -> UserMessage | None:
         """The oldest task sent from the input and still waiting for its turn, if it is ``text``."""
         for message in self._sent:
-            if message.text == text:
+            if message.sent == text:
                 self._sent.remove(message)
                 return message
         return None

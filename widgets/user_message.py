@@ -20,15 +20,19 @@ class UserMessage(Static):
     }
     """
 
-    def __init__(self, text: str, *, queued: bool = False) -> None:
+    def __init__(self, text: str, *, queued: bool = False, sent: str | None = None) -> None:
         self.text = text
+        self.sent = text if sent is None else sent  # what the model gets (a custom command's text)
         super().__init__(self._content(queued))
         self.set_class(queued, "-queued")
         self.queued = queued
 
     def _content(self, queued: bool) -> Content:
         label = "queued — sent when the agent finishes" if queued else "you"
-        return Content("\n").join([Content.styled(label, "dim"), Content(self.text)])
+        parts = [Content.styled(label, "dim"), Content(self.text)]
+        if self.sent != self.text:
+            parts.append(Content.styled(f"sent as:\n{self.sent}", "$text-muted"))
+        return Content("\n").join(parts)
 
     def mark_sent(self) -> None:
         self.queued = False

@@ -35,7 +35,7 @@ class TaskQueue:
             app.prompt.text = text  # nothing typed is lost
             return
         if self.busy or app.session is None or app.switching:
-            widget = await app.transcript.add_user(shown or text, queued=True)
+            widget = await app.transcript.add_user(shown or text, queued=True, sent=text)
             self.waiting.append((text, widget))
             app.show_activity()
             return
@@ -54,7 +54,7 @@ class TaskQueue:
     async def _send(self, text: str, widget: UserMessage | None = None, shown: str = "") -> None:
         app = self.app
         if widget is None:
-            await app.transcript.add_user(shown or text)
+            await app.transcript.add_user(shown or text, sent=text)
         else:  # a queued task moves below what happened while it waited
             await app.transcript.send_queued(widget)
         self.busy = True

@@ -153,8 +153,5 @@ def _markdown_files(root: Path) -> list[Path]:
 
 async def send_custom(app: CockpitApp, command: CustomCommand, args: str) -> None:
     """Send the expanded text as the user's message; the transcript shows ``/name args``
-    and, below it, what was sent."""
-    typed = f"/{command.name} {args}".rstrip()
-    await app.tasks.submit(command.expand(args), shown=typed)
-    await app.transcript.add_notice(f"{typed}: the custom command {command.path} ({command.source}) sent this",
-                                    level="info", detail=command.expand(args))
+    with what was sent below it."""
+    await app.tasks.submit(command.expand(args), shown=f"/{command.name} {args}".rstrip())

@@ -20,7 +20,7 @@ from app.tui.slash.registry import Builtin, SlashCommands
 if TYPE_CHECKING:
     from app.tui.app import CockpitApp
 
-NAME = re.compile(r"[A-Za-z][\w.:-]*")
+COMMAND = re.compile(r"/([A-Za-z][\w.:-]*)(?:\s+(.*))?", re.DOTALL)  # the name, then what follows
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,10 @@ def parse(text: str) -> Invocation | str:
     """The command typed, or the text to send to the model."""
     if text.startswith("//"):
         return text[1:]
-    if not text.startswith("/"):
+    typed = COMMAND.fullmatch(text)
+    if typed is None:
         return text
-    word, _, args = text[1:].partition(" ")
-    word, newline, rest = word.partition("\n")  # "/help\nmore" is still /help
-    if not NAME.fullmatch(word):
-        return text
-    return Invocation(word, (rest if newline else args).strip())
+    return Invocation(typed.group(1), (typed.group(2) or "").strip())
 
 
 class SlashRouter:
