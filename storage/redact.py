@@ -39,8 +39,16 @@ _KEYS_REMEMBERED = 10_000
 _CONTAINERS = (dict, list)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
+def json_text(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False)``, the same text, without building an encoder each time."""
+    return _ENCODER.encode(value)
+
+
 def _json_escaped(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)[1:-1]
+    return json_text(value)[1:-1]
 
 
 class Redactor:
@@ -83,11 +91,11 @@ class Redactor:
 
     def scrub_json(self, value: Any) -> tuple[Any, str]:
         """``value`` scrubbed and its JSON text; the walk runs only when the text shows it is needed."""
-        text = json.dumps(value, ensure_ascii=False)
+        text = json_text(value)
         if not any(secret in text for secret in self.names) and not self._has_credential(value):
             return value, text  # (substring tests: many times faster than any regex over the text)
         value = self.scrub(value)
-        return value, json.dumps(value, ensure_ascii=False)
+        return value, json_text(value)
 
     def _has_credential(self, value: Any) -> bool:
         """Is there a non-empty string under a credential key (keys only: strings are not searched)?

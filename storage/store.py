@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import socket
 import sqlite3
@@ -32,7 +31,7 @@ from app.agent.events.core import ROLE_MAIN, usage_source, well_formed
 from storage import search
 from storage.db import write_transaction
 from storage.migrations import feature_projections
-from storage.redact import Redactor
+from storage.redact import Redactor, json_text
 
 ENVELOPE = ("type", "session_id", "seq", "ts")
 WRITE_RETRY_DELAYS_S = (0.05, 0.2, 0.5)  # after the busy timeout: a few more tries, then give up
@@ -49,7 +48,7 @@ def iso(ts: float | None) -> str | None:
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    return None if value is None else json_text(value)
 
 
 class PreparedEvent(NamedTuple):
@@ -71,18 +70,20 @@ def prepare(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[Prepar
 
 def _prepare(event: dict[str, Any], redactor: Redactor) -> PreparedEvent:
     kind = event["type"]
-    payload = {k: v for k, v in event.items() if k not in ENVELOPE}
+    payload = dict(event)  # the event without its envelope, in its order
+    for key in ENVELOPE:
+        payload.pop(key, None)
     full = payload.pop("full_output", None) if kind == "tool_call_finished" else None
     payload, text = redactor.scrub_json(payload)
     if well_formed(text) is not text:  # a lone surrogate: SQLite takes valid UTF-8 only, in every column
         payload = well_formed(payload)
-        text = json.dumps(payload, ensure_ascii=False)
+        text = json_text(payload)
     blob = None
     if full is not None:
         content = well_formed(redactor.replace_secrets(full))
         blob = (hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest(), content)
         payload["full_output_hash"] = blob[0]
-        text = json.dumps(payload, ensure_ascii=False)
+        text = json_text(payload)
     row = {"session_id": event["session_id"], "seq": int(event["seq"]), "type": kind,
            "ts": float(event.get("ts") or 0.0), "payload": payload}
     return PreparedEvent(row, text, blob)
@@ -226,7 +227,7 @@ class EventStore:
     def _insert_message(self, session_id: str, generation: int, index: int, message: dict[str, Any], turn: Any, seq: int) -> None:
         content = message.get("content")
         if content is not None and not isinstance(content, str):
-            content = json.dumps(content, ensure_ascii=False)
+            content = json_text(content)
         self.conn.execute(
             """insert into messages (session_id, generation, idx, role, content, tool_calls, tool_call_id, turn, seq)
                values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
