@@ -22,3 +22,8 @@ def db_path() -> Path:
 def config_path() -> Path:
     env = os.environ.get("COCKPIT_CONFIG")
     return Path(env).expanduser() if env else home() / "config.toml"
+
+
+def exports_dir() -> Path:
+    """Where the TUI writes exported sessions (not the workspace: no stray files in the user's repository)."""
+    return home() / "exports"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.agent.events.approvals import PermissionMode, next_mode
@@ -42,7 +41,7 @@ class Palette:
             PaletteCommand("Sessions…", "Browse, search, replay, export or delete stored sessions (ctrl+o)", self.open_sessions),
             PaletteCommand("Change model…", "Continue this conversation with another model", self.change_model),
             PaletteCommand("Toggle panes", "Show or hide the context, retries and feedback panes", self.app.action_toggle_panes),
-            PaletteCommand("Export session", "Write this session as Markdown into the workspace", self.export),
+            PaletteCommand("Export session", "Write this session as Markdown into Cockpit's data folder", self.export),
         ]
         for mode, (label, help_text) in PERMISSION_MODES.items():
             commands.append(PaletteCommand(f"Permission mode: {label}", help_text, lambda mode=mode: self.set_permission_mode(mode)))
@@ -158,9 +157,8 @@ class Palette:
 
         app = self.app
         database = app.database
-        workspace = Path(session.agent.workspace)
         try:
-            path = await asyncio.wrap_future(app.runner.call(lambda: export_markdown(database(), session.id, workspace)))
+            path = await asyncio.wrap_future(app.runner.call(lambda: export_markdown(database(), session.id)))
         except Exception as exc:
             app.notify(f"Export failed: {readable(exc)}", severity="error")
             return

@@ -1,4 +1,4 @@
-"""Database reads the TUI needs: exporting a session, listing sessions to resume,
+"""Database reads the TUI needs: exporting a session (into the data folder), listing sessions to resume,
 the stored events of a resumed session (its transcript, panes and status bar are folded from them).
 
 They run on the agent runner's thread (``runner.call``, or while a session is
@@ -23,12 +23,16 @@ def stored_events(db: Any, session_id: str) -> list[Event]:
     return [event_from_dict(row) for row in load_events(db, session_id)]
 
 
-def export_markdown(db: Any, session_id: str, workspace: Path) -> Path:
-    """Write the session as Markdown into the workspace; returns the file."""
+def export_markdown(db: Any, session_id: str, folder: Path | None = None) -> Path:
+    """Write the session as Markdown into ``folder`` (default: ``exports/`` in Cockpit's data folder, never the
+    user's repository); returns the file."""
+    from app.paths import exports_dir
     from storage.export import export_session
 
     text = export_session(db, session_id, "md")
-    path = workspace / f"cockpit-session-{session_id[:8]}.md"
+    target = folder or exports_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"cockpit-session-{session_id[:8]}.md"
     path.write_text(text, encoding="utf-8")
     return path
 

@@ -121,7 +121,7 @@ async def test_change_model_continues_the_conversation_with_the_new_model(harnes
         assert app.transcript.assistant_messages[-1].text == "from the other model"
 
 
-async def test_export_writes_markdown_into_the_workspace(harness, workspace):
+async def test_export_writes_markdown_into_the_data_folder_not_the_workspace(harness, workspace, cockpit_home):
     h = harness([{"text": "exported answer"}], session_ids=["cafe000000000000"])
     app = h.app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -129,11 +129,12 @@ async def test_export_writes_markdown_into_the_workspace(harness, workspace):
         await type_and_send(pilot, "something to export")
         await wait_idle(pilot, app, h)
         _run(app, "Export session")
-        target = workspace / "cockpit-session-cafe0000.md"
+        target = cockpit_home / "exports" / "cockpit-session-cafe0000.md"
         await wait_until(pilot, target.exists, what="the export")
         text = target.read_text()
         assert "something to export" in text and "exported answer" in text
         await wait_until(pilot, lambda: any(str(target) in str(n.message) for n in app._notifications))
+        assert list(workspace.iterdir()) == []  # nothing new in the user's repository
 
 
 async def test_data_folder_and_missing_panes_notify(harness, cockpit_home):

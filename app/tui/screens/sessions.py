@@ -349,7 +349,7 @@ class SessionsScreen(Screen[tuple[str, str] | None]):
     def _export(self, session_id: str) -> Path:
         from app.tui.session_files import export_markdown
 
-        return export_markdown(self.db, session_id, self.export_dir or Path.cwd())
+        return export_markdown(self.db, session_id, self.export_dir)  # None: the data folder
 
     def action_delete(self) -> None:
         row = self._highlighted()
