@@ -62,3 +62,42 @@ def test_the_picker_never_saves_a_model_that_cannot_be_called(cockpit_home, work
     assert session.agent.model.name == good
     assert config.read_text().strip() == f'model = "{good}"'
     stores.get()[0].close()
+
+
+def _maker(tmp_path, workspace, choice=None):
+    from app.runtime import RunOptions
+    from app.settings import load_settings
+    from app.tui.main import LazyStore, SessionMaker
+
+    options = RunOptions(workspace=workspace, db_path=tmp_path / "c.db")
+    stores = LazyStore()
+    stores.options = options
+    return SessionMaker(load_settings(), options, choice, stores), stores
+
+
+def test_a_configured_model_that_cannot_be_called_fails_the_session_naming_file_and_key(cockpit_home, workspace,
+                                                                                         tmp_path):
+    from app.agent.approvals import HeadlessApprover
+    from app.model_check import InvalidModel
+
+    cockpit_home.mkdir(parents=True, exist_ok=True)
+    config = cockpit_home / "config.toml"
+    config.write_text('theme = "nord"\nmodel = "nonsense-model"\n')
+    maker, stores = _maker(tmp_path, workspace)
+    with pytest.raises(InvalidModel, match=f"^{config}:2: model 'nonsense-model': litellm knows no provider"):
+        maker(HeadlessApprover(False))
+    stores.get()[0].close()
+
+
+def test_unknown_config_keys_are_notices_of_the_first_session(cockpit_home, workspace, tmp_path, write_script):
+    from app.agent.approvals import HeadlessApprover
+
+    cockpit_home.mkdir(parents=True, exist_ok=True)
+    config = cockpit_home / "config.toml"
+    config.write_text(f'model = "{write_script([])}"\n\n[agent]\nmax_stepz = 3\n')
+    maker, stores = _maker(tmp_path, workspace)
+    first = maker(HeadlessApprover(False))
+    assert [(n.level, n.message) for n in first.notices] == [
+        ("warning", f"{config}:4: [agent] max_stepz is not a setting (ignored); did you mean max_steps?")]
+    assert maker(HeadlessApprover(False)).notices == ()  # said once
+    stores.get()[0].close()
