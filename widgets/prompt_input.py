@@ -232,8 +232,7 @@ class PromptInput(TextArea):
         self.menu.close()
         if self.text[completion.start: completion.end] == candidate.insert.rstrip():
             return False
-        where = self.document.get_location_from_index
-        self.replace(candidate.insert, where(completion.start), where(completion.end))
+        self.replace(candidate.insert, self._location(completion.start), self._location(completion.end))
         return True
 
     def _close_completion(self) -> None:
@@ -256,7 +255,7 @@ class PromptInput(TextArea):
         if text == self._dismissed:
             return
         self._dismissed = None
-        cursor = self.document.get_index_from_location(self.cursor_location)
+        cursor = self._cursor_index()
         self.run_worker(partial(self._look_up, self.completer, text, cursor), thread=True, exclusive=True,
                         group="completion", description="completion", exit_on_error=False)
 
@@ -267,9 +266,19 @@ class PromptInput(TextArea):
             self.app.call_from_thread(self._show_completion, text, cursor, completion)
 
     def _show_completion(self, text: str, cursor: int, completion: Completion | None) -> None:
-        if self.menu is None or text != self.text or cursor != self.document.get_index_from_location(self.cursor_location):
+        if self.menu is None or text != self.text or cursor != self._cursor_index():
             return  # typed on meanwhile: a newer answer is coming
         if completion is None:
             self.menu.close()
         else:
             self.menu.show(completion)
+
+    def _cursor_index(self) -> int:
+        """The cursor as an index into ``self.text``."""
+        return len(self.get_text_range((0, 0), self.cursor_location))
+
+    def _location(self, index: int) -> tuple[int, int]:
+        """An index into ``self.text`` as a (row, column) location."""
+        newline, before = self.document.newline, self.text[:index]
+        row = before.count(newline)
+        return row, len(before) - (before.rfind(newline) + len(newline) if row else 0)

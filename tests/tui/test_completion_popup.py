@@ -110,3 +110,23 @@ def test_the_first_source_with_candidates_answers_with_the_token_span():
     completion = SourceCompleter([Mentions()]).complete("read @app now", 8)
     assert (completion.start, completion.end) == (5, 9)  # the whole word, the cursor sits inside it
     assert completion.candidates[0].insert == "@ap.py "
+
+
+async def test_a_mention_on_a_later_line_is_replaced_where_it_is(harness):
+    class Files:
+        trigger = "@"
+
+        def candidates(self, token: str, limit: int) -> list[Candidate]:
+            return [Candidate("@app/main.py", "@app/main.py ", "file")] if "app".startswith(token) else []
+
+    h = harness([])
+    app = h.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_open(pilot, app)
+        app.prompt.attach_completion(menu(app), SourceCompleter([Files()]))
+        app.prompt.focus()
+        await pilot.press(*"first line", "ctrl+j", *"see @ap")
+        await wait_until(pilot, lambda: menu(app).is_open, what="the menu")
+        await pilot.press("tab")
+        assert app.prompt.text == "first line\nsee @app/main.py "
+        assert app.prompt.cursor_location == (1, len("see @app/main.py "))

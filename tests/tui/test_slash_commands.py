@@ -185,3 +185,31 @@ async def test_commands_go_through_the_palettes_actions(harness, typed, method, 
         await wait_until(pilot, lambda: calls, what=f"palette.{method}")
         assert calls == [args]
         assert h.events.of(ev.TurnStarted) == []
+
+
+async def test_context_shows_the_budget_panes_categories_and_top_items(harness, warm_imports):
+    """A resumed session whose stored events carry measurements: /context reads the Context
+    budget pane's state (the same fold the pane draws) as text."""
+    from app.replay.synthetic import generate_session
+    from app.tui.live_panes import LivePanes
+    from widgets.context_budget import ContextBudgetPane
+
+    h = harness([])
+    stored = generate_session("5e55101000000000", events=420, workspace=str(h.workspace))
+    h.store.append_many(e.to_dict() for e in stored)
+    h.resume = "5e55101000000000"
+    app = h.app(session_panes=LivePanes)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        await wait_until(pilot, lambda: app.side.panes and app.status.stats.steps, what="the restored panes")
+        state = app.query_one(ContextBudgetPane).reducer
+        measured = state.measured
+        context = await run(pilot, "/context", "Context budget")
+        assert f"{measured.used_pct:.0f}% of" in context.detail
+        for entry in state.legend().entries:
+            assert entry.label in context.detail and f"{entry.pct}%" in context.detail
+        top = state.top_items()[0]
+        assert str(top["label"]) in context.detail
+        cost = await run(pilot, "/cost", "Cost of this session")
+        assert f"counted by the provider: {state.provider_counted_calls} call(s)" in cost.detail
+        assert h.events.of(ev.TurnStarted) == []

@@ -85,15 +85,14 @@ def context_text(budget: BudgetState) -> str:
     lines = [
         f"{approx}{tokens(m.used)} used · {m.used_pct:.0f}% of {tokens(m.usable)} usable · "
         f"{tokens(m.advertised)} window ({m.advertised_source}) · {m.level}, compact at {tokens(m.compact_at)}",
-        "",
-        "window:",
     ]
     legend = budget.legend()
+    lines += ["", f"where the window goes (% of {tokens(legend.basis)}):"]
     width = max((len(e.label) for e in legend.entries), default=0)
     lines += [f"  {e.label.ljust(width)}  {tokens(e.tokens):>7}  {e.pct:>3}%" for e in legend.entries]
     items = budget.top_items()[:TOP_ITEMS]
     if items:
-        lines += ["", "largest items:"]
+        lines += ["", "largest items (% of the prompt):"]
         lines += [f"  {tokens(int(i.get('tokens') or 0)):>7}  {100 * float(i.get('share') or 0):>3.0f}%  "
                   f"{i.get('kind', '')}: {i.get('label', '')}" for i in items]
     lines += ["", f"accuracy {budget.badge or 'uncalibrated'} · {m.tokenizer}"]

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from app.tui.slash.custom import CustomCommand, send_custom
 from app.tui.slash.registry import Builtin, SlashCommands
 
 if TYPE_CHECKING:
@@ -57,10 +58,8 @@ class SlashRouter:
             result = command.run(self.app, typed.args)
             if inspect.isawaitable(result):
                 await result
-            return None
-        from app.tui.slash.custom import send_custom
-
-        await send_custom(self.app, command, typed.args)
+        elif isinstance(command, CustomCommand):
+            await send_custom(self.app, command, typed.args)
         return None
 
     async def unknown(self, name: str) -> None:

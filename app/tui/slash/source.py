@@ -1,5 +1,5 @@
-"""The popup's "/" source: the commands whose name (or alias) starts with what is typed,
-then those that contain it; each alphabetically."""
+"""The popup's "/" source: the commands whose name (or an alias) starts with what is typed,
+then those whose name contains it; each alphabetically, one row per command."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ class SlashSource:
         word = token.lower()
         first: list[Candidate] = []
         then: list[Candidate] = []
-        for command in self.commands.commands():
-            for name in (command.name, *command.aliases):
-                if name.lower().startswith(word):
-                    first.append(candidate(command, name))
-                elif word in name.lower():
-                    then.append(candidate(command, name))
+        for command in self.commands.commands():  # one row each: its name, or the alias typed
+            names = [n for n in (command.name, *command.aliases) if n.lower().startswith(word)]
+            if names:
+                first.append(candidate(command, names[0]))
+            elif word in command.name.lower():
+                then.append(candidate(command, command.name))
         return [*sorted(first, key=_label), *sorted(then, key=_label)][:limit]
 
 
