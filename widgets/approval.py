@@ -1,17 +1,23 @@
-"""The inline approval prompt: the command or the diff, and four answers.
+"""The inline approval prompt: the command or the diff, and the answers.
 
 Allow once (``y``); always allow, for this session (``a``) or saved for this
 project (``p``, into ``.cockpit/config.toml``), adding the rules the core
 proposed in ``request.always`` (``bash(git diff *)``, one per command of the
 line; none when the line has something no rule can vouch for, and then the
-prompt says why); deny (``n``) with an optional reason typed in the field
-(Enter there denies with it). ``a`` and ``p`` grant a lasting permission, so a
-key needs pressing twice (the first press arms it and the prompt says what the
-second does; any other key disarms it): typing "please" or "because" grants
-nothing. A click on their buttons is deliberate and acts at once. A sandbox
-escalation offers neither (leaving the sandbox is decided command by command). The widget only announces the answer with
-:class:`ApprovalPrompt.Decided`; the app resolves the agent's future. Escape is
-the app's: it denies and interrupts.
+prompt says why); deny at once (``n``), or deny with a reason (``r`` goes
+straight to the reason field; Enter there denies with it). ``a`` and ``p``
+grant a lasting permission, so a key needs pressing twice (the first press arms
+it and the prompt says what the second does; any other key, and typing into
+the reason field, disarms it): typing "please" or "because" grants nothing. A
+click on their buttons is deliberate and acts at once. A sandbox escalation
+offers neither (leaving the sandbox is decided command by command).
+
+The buttons sit in two rows (allow once / deny, then the two lasting answers)
+with no padding beyond one column, so every label is whole at 80 columns and
+beside the side column at 100. A command is shown once, in the preview (the
+header line names it only when there is no preview). The widget only announces
+the answer with :class:`ApprovalPrompt.Decided`; the app resolves the agent's
+future. Escape is the app's: it denies and interrupts.
 """
 
 from __future__ import annotations
@@ -42,8 +48,8 @@ class ApprovalPrompt(Vertical, can_focus=True):
         &:focus-within { border: round $warning; background: $warning 12%; }
         .approval-preview { background: $boost; padding: 0 1; margin: 0 0 1 0; max-height: 30; }
         .approval-buttons { height: auto; }
-        .approval-buttons Button { margin: 0 1 0 0; }
-        .approval-reason { margin: 1 0 0 0; background: $surface; }
+        .approval-buttons Button { margin: 0 1 0 0; min-width: 0; padding: 0; }
+        .approval-reason { background: $surface; }
         .approval-hint { color: $text-muted; }
     }
     """
@@ -54,7 +60,9 @@ class ApprovalPrompt(Vertical, can_focus=True):
                 tooltip="Allow calls like this one for the rest of this session (the rule is shown on the button)"),
         Binding("p", "always_project", "Always in project", id="approval.always_project",
                 tooltip="Allow calls like this one from now on in this project (saved in .cockpit/config.toml)"),
-        Binding("n", "deny", "Deny", id="approval.deny", tooltip="Refuse this call; the model is told"),
+        Binding("n", "deny", "Deny", id="approval.deny", tooltip="Refuse this call at once; the model is told"),
+        Binding("r", "deny_reason", "Deny with reason", id="approval.deny_reason",
+                tooltip="Type why (the model is told): the reason field takes the keys, Enter denies"),
     ]
 
     class Decided(Message):
@@ -74,40 +82,58 @@ class ApprovalPrompt(Vertical, can_focus=True):
         self.request = request
         self.scope = ", ".join(request.always)  # the rules an "always" answer adds
         self.decided = False
-        what = short_args(request.name, request.arguments, width=70)
         escalation = request.kind == SANDBOX_ESCALATION
         self.border_title = f"{request.name} was blocked by the sandbox" if escalation else f"{request.name} needs your approval"
-        self._summary = what
+        self._summary = short_args(request.name, request.arguments, width=70)
         self._armed: Remember | None = None  # the lasting answer the same key pressed again gives
 
     def compose(self) -> ComposeResult:
-        verb = "run" if self.request.tool_kind is ToolKind.COMMAND else "change"
-        yield Static(
-            Content.from_markup("[b]$name[/b] wants to $verb [b]$what[/b]", name=self.request.name, verb=verb, what=self._summary)
-        )
+        body = self._body()
+        yield Static(self._header(shown_below=body is not None))
         if self.request.kind == SANDBOX_ESCALATION:  # why it asks: the command itself follows
             yield Static(Content(self.request.preview))
-        body = call_body(self.request.name, self.request.arguments, self.request.preview)
-        code, lexer = body if body else (self.request.preview, "text")
-        if code.strip():
-            shown, hidden = truncate_lines(code, PREVIEW_LINES * 2)
-            if hidden:
-                shown += f"\n… {hidden} more lines"
-            yield Static(code_content(shown, lexer), classes="approval-preview")
+        if body is not None:
+            yield Static(body, classes="approval-preview")
         with Horizontal(classes="approval-buttons"):
             yield Button("Allow once (y)", id="allow", variant="success", compact=True)
+            yield Button("Deny (n)", id="deny", variant="error", compact=True)
+        with Horizontal(classes="approval-buttons"):
             yield Button("Always (a)", id="always", variant="primary", compact=True, disabled=not self.scope)
             yield Button("Always in project (p)", id="always_project", variant="primary", compact=True,
                          disabled=not self.scope)
-            yield Button("Deny (n)", id="deny", variant="error", compact=True)
-        yield Input(placeholder="Reason for denying (optional) — Enter denies with it", classes="approval-reason", compact=True)
+        yield Input(placeholder="r: reason for denying — Enter denies with it", classes="approval-reason",
+                    compact=True)
         if self.scope:
             yield Static(self._scope_hint(), classes="approval-hint approval-scope")
         elif self.request.no_always:
             yield Static(Content.from_markup("No “always” rule: $why", why=self.request.no_always),
                          classes="approval-hint")
-        keys = "y once · n deny" if self._escalation else "y once · a always · p project · n deny"
-        yield Static(f"{keys} · Esc deny and interrupt", classes="approval-hint")
+        yield Static("Esc denies and interrupts the turn", classes="approval-hint")
+
+    def _header(self, *, shown_below: bool) -> Content:
+        """Who wants to do what; a command shown in the preview below is not repeated here."""
+        if self.request.tool_kind is ToolKind.COMMAND:
+            if shown_below:
+                return Content.from_markup("[b]$name[/b] wants to run:", name=self.request.name)
+            return Content.from_markup("[b]$name[/b] wants to run [b]$what[/b]", name=self.request.name,
+                                       what=self._summary)
+        return Content.from_markup("[b]$name[/b] wants to change [b]$what[/b]", name=self.request.name,
+                                   what=self._summary)
+
+    def _body(self) -> Content | None:
+        """The command, the diff or the new content, highlighted (None when there is nothing to show)."""
+        body = call_body(self.request.name, self.request.arguments, self.request.preview)
+        code, lexer = body if body else (self.request.preview, "text")
+        if not code.strip():
+            return None
+        shown, hidden = truncate_lines(code, PREVIEW_LINES * 2)
+        if hidden:
+            shown += f"\n… {hidden} more lines"
+        return code_content(shown, lexer)
+
+    @property
+    def reason_field(self) -> Input:
+        return self.query_one(".approval-reason", Input)
 
     @property
     def _escalation(self) -> bool:
@@ -161,8 +187,17 @@ class ApprovalPrompt(Vertical, can_focus=True):
             self.decide(ApprovalDecision("allow_always", scope=self.scope, remember=remember))
 
     def action_deny(self) -> None:
-        reason = self.query_one(".approval-reason", Input).value.strip()
-        self.decide(ApprovalDecision("deny", reason=reason))
+        self.decide(ApprovalDecision("deny", reason=self.reason_field.value.strip()))
+
+    def action_deny_reason(self) -> None:
+        self._arm(None)
+        self.reason_field.focus()
+
+    @on(Input.Changed, ".approval-reason")
+    def _reason_typed(self, event: Input.Changed) -> None:
+        """Typing a reason disarms an armed ``a`` / ``p`` (the keys went into the field, not to us)."""
+        event.stop()
+        self._arm(None)
 
     def decide(self, decision: ApprovalDecision) -> None:
         if self.decided:

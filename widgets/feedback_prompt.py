@@ -6,6 +6,11 @@ bindings), then offers an optional one-line comment (Enter sends, Esc sends
 without one; leaving the comment field sends what was typed). ``s`` (skip) is an
 answer too. ``Esc`` before answering dismisses it, which counts as no response.
 
+A solicited prompt does not take the focus (what you were typing stays yours);
+its hint names the key that goes there: the app's binding
+:data:`ANSWER_BINDING_ID` (Ctrl+F unless remapped), whose action calls
+:meth:`FeedbackPrompt.focus_newest`. A click focuses it too.
+
 The same widget serves the "rate the last task" command: create it with
 ``source="volunteered"`` (and focus it); its answer carries that source.
 
@@ -21,16 +26,24 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.message import Message
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+ANSWER_BINDING_ID = "answer-feedback"  # the app's key that focuses the newest prompt (app/tui/keys.py)
 _QUESTIONS = {"solicited": "How did this task go?", "volunteered": "Rate the last task:"}
 _KEYS = "[b]y[/b] good · [b]n[/b] not good · [b]s[/b] skip · [b]esc[/b] dismiss"
 _CHOSEN = {
     "up": "[b]good[/b] · add a comment if you like: [b]enter[/b] sends, [b]esc[/b] sends without",
     "down": "[b]not good[/b] · what went wrong? [b]enter[/b] sends, [b]esc[/b] sends without",
 }
+
+
+def _readable(key: str) -> str:
+    """``ctrl+f`` → ``Ctrl+F``."""
+    return "+".join(part.upper() if len(part) == 1 else part.capitalize() for part in key.split("+"))
 
 
 class FeedbackPrompt(Widget, can_focus=True):
@@ -47,8 +60,8 @@ class FeedbackPrompt(Widget, can_focus=True):
     }
     FeedbackPrompt .feedback-prompt--row { height: auto; }
     FeedbackPrompt .feedback-prompt--question { width: auto; color: $text; text-style: bold; padding-right: 2; }
-    FeedbackPrompt .feedback-prompt--keys { width: 1fr; color: $text-muted; }
-    FeedbackPrompt .feedback-prompt--hint { color: $text-muted; text-style: italic; }
+    FeedbackPrompt .feedback-prompt--keys { color: $text-muted; }
+    FeedbackPrompt .feedback-prompt--hint { width: 1fr; color: $text-accent; }
     FeedbackPrompt:focus .feedback-prompt--hint { display: none; }
     FeedbackPrompt Input.feedback-prompt--comment,
     FeedbackPrompt Input.feedback-prompt--comment:focus {
@@ -113,17 +126,39 @@ class FeedbackPrompt(Widget, can_focus=True):
         self.source = source
         self.rating: str | None = None  # chosen, waiting for the comment
         self.done = False
+        self._came_from: Widget | None = None  # what had the focus before the answer key brought it here
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="feedback-prompt--row"):
             yield Static(_QUESTIONS[self.source], classes="feedback-prompt--question")
-            yield Static(_KEYS, classes="feedback-prompt--keys")
-        yield Static("Tab here to answer", classes="feedback-prompt--hint")
+            yield Static(self._hint(), classes="feedback-prompt--hint")
+        yield Static(_KEYS, classes="feedback-prompt--keys")
         yield Input(
             placeholder="Optional one-line comment",
             max_length=300,
             classes="feedback-prompt--comment",
         )
+
+    def _hint(self) -> Content:
+        """How to get here: the app's key when it has one (as remapped), else a click."""
+        for key, active in self.app.active_bindings.items():
+            if active.binding.id == ANSWER_BINDING_ID:
+                return Content.from_markup("[b]$key[/b] to answer", key=active.binding.key_display or _readable(key))
+        return Content("Click here to answer")
+
+    @classmethod
+    def focus_newest(cls, screen: Screen[object]) -> bool:
+        """Focus the newest prompt still waiting on ``screen`` (answered, it gives the focus back
+        to where it was); False when there is none."""
+        waiting = [prompt for prompt in screen.query(cls) if not prompt.done]
+        if waiting:
+            waiting[-1]._came_from = screen.focused
+            waiting[-1].focus()
+        return bool(waiting)
+
+    def _give_focus_back(self) -> None:
+        if self._came_from is not None and self._came_from.is_mounted and self.has_focus_within:
+            self._came_from.focus()
 
     @property
     def comment_input(self) -> Input:
@@ -150,6 +185,7 @@ class FeedbackPrompt(Widget, can_focus=True):
             return
         self.done = True
         self.post_message(self.Dismissed(self, self.task_id))
+        self._give_focus_back()
         self.remove()
 
     @on(Input.Submitted, ".feedback-prompt--comment")
@@ -165,4 +201,5 @@ class FeedbackPrompt(Widget, can_focus=True):
     def _answer(self, rating: str, comment: str) -> None:
         self.done = True
         self.post_message(self.Answered(self, self.task_id, rating, comment.strip(), self.source))
+        self._give_focus_back()
         self.remove()

@@ -18,10 +18,9 @@ from widgets.tool_format import (
     PREVIEW_LINES,
     STATUS_LABELS,
     call_body,
-    format_duration,
-    one_line,
     result_lexer,
     short_args,
+    status_text,
     truncate_lines,
 )
 
@@ -145,23 +144,16 @@ class ToolCallBlock(Collapsible):
         return STATUS_LABELS.get(self.status, ("", self.status, "pending"))[2]
 
     def _title_content(self) -> Content:
-        icon, word, kind = STATUS_LABELS.get(self.status, ("•", self.status, "pending"))
+        icon, _, kind = STATUS_LABELS.get(self.status, ("•", self.status, "pending"))
         if self.status == "running":
             icon = SPINNER[self._frame % len(SPINNER)]
         args = short_args(self.tool_name, self.arguments, self.arguments_raw)
-        parts = [word]
-        if self.duration_ms:
-            parts.append(format_duration(self.duration_ms))
-        if self.exit_code not in (None, 0):
-            parts.append(f"exit {self.exit_code}")
-        if self.note:
-            parts.append(one_line(self.note, 50))
         return Content.from_markup(
             f"[{_STYLES[kind]}]$icon[/] [b]$name[/b] [dim]$args[/dim]  [{_STYLES[kind]}]$status[/]",
             icon=icon,
             name=self.tool_name,
             args=args,
-            status=" · ".join(parts),
+            status=status_text(self.status, self.note, self.duration_ms, self.exit_code),
         )
 
     def _refresh_title(self) -> None:

@@ -38,6 +38,24 @@ STATUS_LABELS = {
 }
 
 
+# Statuses whose note already says the status: the transcript fold writes a denied call's note as
+# "denied" or "denied: <reason>", so the title shows that note instead of the word ("denied · denied").
+NOTE_SAYS_STATUS = frozenset({"denied"})
+
+
+def status_text(status: str, note: str = "", duration_ms: float | None = None, exit_code: int | None = None) -> str:
+    """A tool call title's status part: ``ok · 12ms``, ``error · exit 2``, ``denied: use src/``."""
+    word = STATUS_LABELS.get(status, ("", status, ""))[1]
+    parts = [] if note and status in NOTE_SAYS_STATUS else [word]
+    if duration_ms:
+        parts.append(format_duration(duration_ms))
+    if exit_code not in (None, 0):
+        parts.append(f"exit {exit_code}")
+    if note:
+        parts.append(one_line(note, 50))
+    return " · ".join(parts)
+
+
 def lexer_for_path(path: str | None) -> str:
     if not path:
         return "text"

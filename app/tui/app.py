@@ -58,6 +58,7 @@ from app.tui.side_column import PANES_STEP, SideColumn
 from app.tui.task_queue import TaskQueue
 from app.tui.theme import SavedTheme
 from widgets.approval import ApprovalPrompt
+from widgets.feedback_prompt import FeedbackPrompt
 from widgets.completion_menu import CompletionMenu
 from widgets.user_message import UserMessage
 from widgets.prompt_input import PromptInput
@@ -424,6 +425,10 @@ class CockpitApp(App[int]):
 
     def action_copy_last_answer(self) -> None:
         self.copier.copy_last_answer()
+
+    def action_answer_feedback(self) -> None:
+        if not FeedbackPrompt.focus_newest(self.screen):
+            self.notify("No feedback prompt is waiting (palette › Rate last task asks for one).", timeout=4)
 
     def run_guarded(self, work: Any, group: str) -> None:
         """Run a coroutine as a worker; a failure becomes a notification, never a crash."""

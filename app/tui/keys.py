@@ -43,6 +43,8 @@ APP_BINDINGS = [
     # priority: the prompt's TextArea would take ctrl+y as redo
     Binding("ctrl+y", "copy_last_answer", "Copy answer", id="copy-answer", priority=True, show=False,
             tooltip="Copy the last answer to the clipboard (OSC 52; the palette copies one of its code blocks)"),
+    Binding("ctrl+f", "answer_feedback", "Feedback", id="answer-feedback", show=False,
+            tooltip="Go to the feedback prompt on screen, to answer it with y / n / s"),
 ]
 
 WIDGET_BINDING_IDS = (
