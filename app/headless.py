@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from app.agent.events import core as ev
 from app.agent.events.approvals import SANDBOX_ESCALATION
 from app.agent.events.format import CostTally, cost_total, duration
+from app.agent.events.mentions import FileAttached
 from storage.redact import Redactor
 
 
@@ -106,6 +107,14 @@ class ProgressPrinter:
         self.console.print(f"{mark} {e.name} {summary}{where} [dim]{e.status.value} · {duration(e.duration_ms / 1000)}[/dim]")
         if not ok and e.error:
             self.console.print(f"  [dim]{self._clean(_one_line(e.error, 110))}[/dim]")
+
+    def on_file_attached(self, e: FileAttached) -> None:
+        """An ``@path`` of the task: the transcript's line (attached, tokens; or refused, why)."""
+        from app.agent.events.transcript_view import attachment_line
+
+        style = "dim" if e.attached and not e.truncated else "yellow"
+        note = f" ({self._clean(e.note)})" if e.note else ""
+        self.console.print(f"[{style}]{self._clean(attachment_line(e))}{note}[/{style}]")
 
     def on_notice(self, e: ev.Notice) -> None:
         self._end_stream()

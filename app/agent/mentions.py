@@ -96,7 +96,7 @@ def attach(written: str, workspace: Path, *, scrubber: Scrubber = NO_SCRUBBER) -
     try:
         resolved = resolve_in_workspace(workspace, path)
     except ToolError as exc:
-        return Attachment(path=path, kind=KIND_FILE, message=None, note=f"not attached: {exc}")
+        return Attachment(path=path, kind=KIND_FILE, message=None, note=str(exc))
     shown = display_path(workspace, resolved)
     if resolved.is_dir():
         return _folder(workspace, "" if shown == "." else shown.rstrip("/") + "/")
@@ -117,12 +117,12 @@ def _file(path: Path, shown: str, scrubber: Scrubber) -> Attachment:
     try:
         if is_binary(path, shown):
             return Attachment(path=shown, kind=KIND_FILE, message=None,
-                              note=f"not attached: a binary file ({path.stat().st_size:,} bytes); only text is attached")
+                              note=f"a binary file ({path.stat().st_size:,} bytes); only text is attached")
         with open_text(path, shown) as handle:
             text = handle.read(MAX_ATTACH_CHARS + 1)
         size = path.stat().st_size
     except (ToolError, OSError) as exc:
-        return Attachment(path=shown, kind=KIND_FILE, message=None, note=f"not attached: {exc}")
+        return Attachment(path=shown, kind=KIND_FILE, message=None, note=str(exc))
     truncated = len(text) > MAX_ATTACH_CHARS
     note = ""
     if truncated:
@@ -147,7 +147,7 @@ def _folder(workspace: Path, shown: str) -> Attachment:
     try:
         listed, _ = list_workspace(workspace)
     except OSError as exc:
-        return Attachment(path=shown or "./", kind=KIND_FOLDER, message=None, note=f"not attached: {exc}")
+        return Attachment(path=shown or "./", kind=KIND_FOLDER, message=None, note=str(exc))
     files = [p[len(shown):] for p in listed if p.startswith(shown)]
     entries = sorted([*folders_of(files), *files])
     listing = entries[:MAX_LISTING]

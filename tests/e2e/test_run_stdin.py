@@ -56,3 +56,14 @@ def test_a_terminal_on_standard_input_is_told_to_pipe_something(run_args: list[s
     assert done.returncode == 2
     assert "pipe something into it" in done.stderr.decode()
     assert not (tmp_path / "c.db").exists()
+
+
+def test_a_headless_run_says_what_its_mentions_attached(workspace: Path, write_script, tmp_path: Path) -> None:
+    (workspace / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    (workspace / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    model = write_script([{"text": "It subtracts."}])
+    done = cockpit(["run", "why does @calc.py subtract? @logo.png", "--model", model, "--workspace", str(workspace),
+                    "--db", str(tmp_path / "c.db")], input=b"", home=tmp_path / "home")
+    assert done.returncode == 0, done.stderr.decode()
+    out = done.stdout.decode()
+    assert "@calc.py attached · " in out and "@logo.png not attached (a binary file" in out
