@@ -32,7 +32,7 @@ MAX_LISTING = 500  # entries of a folder's listing
 TRAILING = ".,;:!?)]}>'"  # punctuation after a mention, not part of its path
 
 # "@" not inside a word or an e-mail address; a quoted path, or one without spaces.
-_MENTION = re.compile(r'(?<![\w@./\\-])@(?:"([^"\n]+)"|([^\s"]+))')
+_MENTION = re.compile(r'(?<![\w@./\\-])@(?:"([^"\n]+)"|([^\s"@][^\s"]*))')
 
 
 @dataclass(frozen=True)
