@@ -105,3 +105,28 @@ async def test_instructions_reach_the_server_in_order_with_true_figures_and_relo
     assert lines[1].startswith("Instructions reloaded: AGENTS.md changed, docs/testing.md removed")
     assert not any("compacted" in e.text for e in live)
     assert "and lint" in conversation(db, session.id)[0]["content"]  # a resumed session starts from the new text
+
+
+async def test_a_resumed_session_starts_from_the_instructions_as_they_are_now(openai_server, workspace, tmp_path,
+                                                                              cockpit_home):
+    app_dir = repository(workspace, cockpit_home)
+    openai_server.script([Reply(text="First."), Reply(text="Resumed.")])
+    first, _, db = make_session("openai/gpt-4o", app_dir, tmp_path / "r.db", api_base=openai_server.url)
+    first.start()
+    await first.run_task("hello")
+    first.finish()
+    db.close()
+    (workspace / "app" / "CLAUDE.md").write_text("The app package is headless and typed.\n")
+
+    resumed, events, db = make_session("openai/gpt-4o", app_dir, tmp_path / "r.db", api_base=openai_server.url,
+                                       resume=first.id)
+    resumed.start()
+    (loaded,) = events.of(InstructionsLoaded)
+    assert loaded.reason == "resume" and loaded.files[-1]["label"] == "app/CLAUDE.md"
+    assert "headless and typed" in resumed.agent.messages[0]["content"]
+    await resumed.run_task("and now?")
+    resumed.finish()
+    sent = openai_server.chat_requests[-1].body["messages"]
+    assert "headless and typed" in sent[0]["content"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+    assert len(events.of(InstructionsLoaded)) == 1  # nothing changed between the resume and the task
