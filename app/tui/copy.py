@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from app.agent.events.transcript_view import ANSWER, Entry
@@ -103,7 +104,7 @@ class Copier:
             self.copy_block(1, blocks[0])
         else:
             self.app.search_commands(
-                [(block_label(n, block), lambda n=n, block=block: self.copy_block(n, block), size(block.code))
+                [(block_label(n, block), partial(self.copy_block, n, block), size(block.code))
                  for n, block in enumerate(blocks, 1)],
                 placeholder="Copy which code block of the last answer?",
             )

@@ -3,6 +3,8 @@ every button label whole at 80 and 100 columns."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from textual.widgets import Button, Static
 
@@ -20,17 +22,23 @@ async def _until_prompt(pilot, app) -> ApprovalPrompt:
     return app.transcript.pending_approvals[0]
 
 
+@contextlib.asynccontextmanager
+async def _asked(harness, size=(100, 30), **app_options):
+    """An app whose model asks to run ``COMMAND``: (harness, app, pilot, the approval prompt)."""
+    h = harness([{"tool_calls": [BASH]}, {"text": "ok"}])
+    app = h.app(**app_options)
+    async with app.run_test(size=size) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "clean and build")
+        yield h, app, pilot, await _until_prompt(pilot, app)
+
+
 def _title(app) -> str:
     return app.transcript.tool_block("b1").title.plain
 
 
 async def test_r_goes_to_the_reason_and_enter_denies_with_it(harness, workspace):
-    h = harness([{"tool_calls": [BASH]}, {"text": "Understood."}])
-    app = h.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_open(pilot, app)
-        await type_and_send(pilot, "clean and build")
-        prompt = await _until_prompt(pilot, app)
+    async with _asked(harness) as (h, app, pilot, prompt):
         await pilot.press("r")  # one key: the reason field has the keys
         assert app.focused is prompt.reason_field
         await pilot.press(*"keep the build folder", "enter")
@@ -42,12 +50,7 @@ async def test_r_goes_to_the_reason_and_enter_denies_with_it(harness, workspace)
 
 
 async def test_n_denies_at_once_and_the_title_says_denied_once(harness, workspace):
-    h = harness([{"tool_calls": [BASH]}, {"text": "ok"}])
-    app = h.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_open(pilot, app)
-        await type_and_send(pilot, "clean and build")
-        await _until_prompt(pilot, app)
+    async with _asked(harness) as (h, app, pilot, prompt):
         await pilot.press("n")
         await wait_idle(pilot, app, h)
         assert _title(app).count("denied") == 1
@@ -55,12 +58,7 @@ async def test_n_denies_at_once_and_the_title_says_denied_once(harness, workspac
 
 
 async def test_typing_a_reason_disarms_an_armed_always(harness, workspace):
-    h = harness([{"tool_calls": [BASH]}, {"text": "ok"}])
-    app = h.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_open(pilot, app)
-        await type_and_send(pilot, "clean and build")
-        prompt = await _until_prompt(pilot, app)
+    async with _asked(harness) as (h, app, pilot, prompt):
         scope = prompt.query_one(".approval-scope", Static)
         await pilot.press("a")
         assert "Press a again" in str(scope.render())
@@ -77,12 +75,7 @@ async def test_typing_a_reason_disarms_an_armed_always(harness, workspace):
 
 
 async def test_the_command_is_shown_once(harness, workspace):
-    h = harness([{"tool_calls": [BASH]}, {"text": "ok"}])
-    app = h.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_open(pilot, app)
-        await type_and_send(pilot, "clean and build")
-        prompt = await _until_prompt(pilot, app)
+    async with _asked(harness) as (h, app, pilot, prompt):
         shown = " ".join(str(s.render()) for s in prompt.query(Static))
         assert shown.count(COMMAND) == 1
         assert "bash wants to run:" in shown
@@ -92,12 +85,7 @@ async def test_the_command_is_shown_once(harness, workspace):
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 30)])
 async def test_every_button_label_is_whole(harness, workspace, size):
-    h = harness([{"tool_calls": [BASH]}, {"text": "ok"}])
-    app = h.app()
-    async with app.run_test(size=size) as pilot:
-        await wait_open(pilot, app)
-        await type_and_send(pilot, "clean and build")
-        prompt = await _until_prompt(pilot, app)
+    async with _asked(harness, size=size) as (h, app, pilot, prompt):
         inside = prompt.content_region
         for button in prompt.query(Button):
             label = str(button.label)
@@ -118,12 +106,7 @@ def test_the_status_part_of_a_title():
 
 
 async def test_deny_with_reason_is_remappable(harness, workspace):
-    h = harness([{"tool_calls": [BASH]}, {"text": "ok"}])
-    app = h.app(keymap={"approval.deny_reason": "N"})
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_open(pilot, app)
-        await type_and_send(pilot, "clean and build")
-        prompt = await _until_prompt(pilot, app)
+    async with _asked(harness, keymap={"approval.deny_reason": "N"}) as (h, app, pilot, prompt):
         await pilot.press("N")
         assert app.focused is prompt.reason_field
         await pilot.press("enter")  # an empty reason: denied without one

@@ -14,13 +14,18 @@ def _hint(prompt: FeedbackPrompt) -> str:
     return str(prompt.query_one(".feedback-prompt--hint", Static).render())
 
 
+async def _asked(pilot, app, events) -> FeedbackPrompt:
+    """One task done; until its sampled feedback prompt is on screen."""
+    await send(pilot, app, "do it", events, 1)
+    await wait_until(pilot, lambda: app.query(FeedbackSlot), what="the feedback prompt")
+    return app.query_one(FeedbackPrompt)
+
+
 async def test_the_named_key_goes_to_the_prompt_and_answers_it(workspace, tmp_path, write_script):
     model = write_script([{"text": "All done."}])
     app, events, db = make_app(model, workspace, tmp_path / "c.db", feedback_rate=1.0)
     async with app.run_test(size=(100, 30)) as pilot:
-        await send(pilot, app, "do it", events, 1)
-        await wait_until(pilot, lambda: app.query(FeedbackSlot), what="the feedback prompt")
-        prompt = app.query_one(FeedbackPrompt)
+        prompt = await _asked(pilot, app, events)
         assert _hint(prompt) == "Ctrl+F to answer"
         assert app.focused is app.prompt  # it never takes the keys by itself
         await pilot.press("ctrl+f")
@@ -40,9 +45,7 @@ async def test_a_remapped_key_is_the_one_the_hint_names(workspace, tmp_path, wri
     app, events, db = make_app(model, workspace, tmp_path / "c.db", feedback_rate=1.0)
     app.set_keymap({"answer-feedback": "f9"})
     async with app.run_test(size=(80, 24)) as pilot:
-        await send(pilot, app, "do it", events, 1)
-        await wait_until(pilot, lambda: app.query(FeedbackSlot), what="the feedback prompt")
-        prompt = app.query_one(FeedbackPrompt)
+        prompt = await _asked(pilot, app, events)
         assert _hint(prompt) == "F9 to answer"
         await pilot.press("f9")
         assert app.focused is prompt
