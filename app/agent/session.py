@@ -80,9 +80,9 @@ class Session:
                 self.bus.emit(notice)
         if not self.resumed and not self.agent.messages:
             self.agent.append_message(self.instructions.start(sandbox))
-            self._say_instructions("start")
+            self._say_instructions(ev.INSTRUCTIONS_START)
         if self.resumed:
-            self._set_system_message(self.instructions.start(sandbox), "resume")
+            self._set_system_message(self.instructions.start(sandbox), ev.INSTRUCTIONS_RESUME)
             self._measure_context()
 
     def _say_instructions(self, reason: str, changes: list[dict[str, str]] | None = None) -> None:
@@ -105,7 +105,7 @@ class Session:
         """Between tasks: the instruction files read again; a change goes into the system message."""
         changes = self.instructions.reload()
         if changes:
-            self._set_system_message(self.instructions.message(), "reload", changes)
+            self._set_system_message(self.instructions.message(), ev.INSTRUCTIONS_RELOAD, changes)
 
     def _measure_context(self) -> None:
         """The restored conversation, measured now: the Context budget shows what it carries."""

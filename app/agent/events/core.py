@@ -431,6 +431,9 @@ class Notice(Event):
     detail: str = ""
 
 
+INSTRUCTIONS_START, INSTRUCTIONS_RESUME, INSTRUCTIONS_RELOAD = "start", "resume", "reload"
+
+
 @dataclass(kw_only=True)
 class InstructionsLoaded(Event):
     """The project instruction files the system message holds: at the start, or reloaded between turns.
@@ -444,7 +447,7 @@ class InstructionsLoaded(Event):
     """
 
     type: ClassVar[str] = "instructions_loaded"
-    reason: str = "start"  # start | resume | reload
+    reason: str = "start"  # INSTRUCTIONS_START | INSTRUCTIONS_RESUME | INSTRUCTIONS_RELOAD
     files: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

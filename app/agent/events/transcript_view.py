@@ -260,7 +260,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[TranscriptFold, Any, int], list[int]]]
 
 def instructions_line(e: ev.InstructionsLoaded) -> str:
     """``Instructions: AGENTS.md 1.2k tok, docs/style.md 300 tok (imported) · 1.5k tok on every call``."""
-    if e.reason == "reload":
+    if e.reason == ev.INSTRUCTIONS_RELOAD:
         what = ", ".join(f"{c['label']} {c['change']}" for c in e.changes)
         return f"Instructions reloaded: {what} · {tokens_text(e.tokens)} tok on every call"
     if not e.files:
