@@ -6,6 +6,10 @@ budget gauge and refusals, the retry ratio against its 10 % / 20 % lines, time
 spent in backoff, the retry tax, the circuit breakers with the time until
 half-open, loop-detector hits, semantic errors per tool, and the attempt log,
 newest first. It computes nothing of its own beyond formatting.
+
+Narrower than ``WIDE_CELLS`` (the side column) its lines are laid out for the
+width: shorter gauges, phrases moved to the next line whole (never broken in
+the middle), and each attempt on two lines with its error class first.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -27,6 +32,8 @@ from widgets.relayout import update_static
 GAUGE_WIDTH = 20
 RATIO_SCALE = 0.30  # the ratio bar spans 0 % .. 30 %
 LOG_ROWS = 50
+WIDE_CELLS = 54  # from this many cells inside the frame, every line is laid out in full
+INDENT = 8  # where the values start, after "Budget  ", "Ratio   "...
 
 
 def _clock_time(ts: float) -> str:
@@ -81,6 +88,7 @@ class RetriesPane(Widget):
         self.state = state or RetriesState()
         self.clock = clock
         self.format_time = format_time
+        self._width: int | None = None  # cells inside the frame, as last laid out
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -94,6 +102,17 @@ class RetriesPane(Widget):
         self._countdown = self.set_interval(1.0, self.refresh_countdown, pause=True)
         self._show_all()
 
+    def on_resize(self, event: events.Resize) -> None:
+        width = self.content_size.width - 1  # the scrollbar's column
+        if width != self._width:
+            self._width = width
+            self._show_all()
+
+    @property
+    def narrow_width(self) -> int | None:
+        """The width to lay the lines out for, or None: wide enough for every line in full."""
+        return self._width if self._width is not None and self._width < WIDE_CELLS else None
+
     def update_state(self, state: RetriesState) -> None:
         """Show ``state`` (the reducer's state object, possibly the same one mutated)."""
         self.state = state
@@ -106,10 +125,11 @@ class RetriesPane(Widget):
         state = self.state
         self.set_class(state.storming, "-storming")
         self.set_class(not state.storming and any(h.action == "halt" for h in state.loop_hits), "-looping")
-        update_static(self.query_one("#retries-summary", Static), render_summary(state))
+        width = self.narrow_width
+        update_static(self.query_one("#retries-summary", Static), render_summary(state, width))
         self.refresh_countdown()
         update_static(self.query_one("#retries-loops", Static), render_loops(state))
-        update_static(self.query_one("#retries-log", Static), render_log(state.attempts, self.format_time))
+        update_static(self.query_one("#retries-log", Static), render_log(state.attempts, self.format_time, width))
 
     def refresh_countdown(self) -> None:
         """Redraw the breakers (their time until half-open); runs every second while one is open."""
@@ -128,31 +148,84 @@ def _bar(fraction: float, width: int) -> tuple[int, int]:
     return filled, width - filled
 
 
-def render_summary(state: RetriesState) -> Content:
+def render_summary(state: RetriesState, width: int | None = None) -> Content:
+    """The budget, ratio, backoff and tax lines; laid out for ``width`` cells (None: in full)."""
+    if width is not None:
+        return _narrow_summary(state, width)
     level, capacity = state.bucket_level, state.bucket_capacity
-    filled, empty = _bar(level / capacity if capacity else 0.0, GAUGE_WIDTH)
-    budget_style = "$error" if level < capacity * 0.2 else "$warning" if level < capacity * 0.5 else "$success"
-    refused = f"[$error]refused {state.refused_by_budget}[/]" if state.refused_by_budget else "refused 0"
     lines = [
-        f"[b]Budget[/b]  [{budget_style}]{'█' * filled}[/][$text-muted]{'░' * empty}[/] "
-        f"{level:g}/{capacity:g}  {refused}",
+        f"[b]Budget[/b]  {_budget_bar(state, GAUGE_WIDTH)} {level:g}/{capacity:g}  {_refused(state)}",
         f"[b]Ratio[/b]   {_ratio_bar(state)} {_ratio_text(state)}",
-        f"        {state.retries} retries / {state.first_tries} first tries"
-        f"  ·  lines {state.ratio_warn:.0%} / {state.ratio_alarm:.0%}",
+        f"        {_tries(state)}  ·  {_lines(state)}",
         f"[b]Backoff[/b] {duration(state.backoff_s)}"
         + (f"  ·  short-circuited {state.short_circuited}" if state.short_circuited else ""),
         f"[b]Tax[/b]     {state.tax_tokens:,} tok{_tax(state)}",
     ]
+    return Content.from_markup("\n".join(lines + _notes(state)))
+
+
+def _narrow_summary(state: RetriesState, width: int) -> Content:
+    """The same lines for a side column: gauges that fit, phrases moved whole to the next line."""
+    level, capacity = state.bucket_level, state.bucket_capacity
+    amount = f" {level:g}/{capacity:g}"
+    refused = f"refused {state.refused_by_budget}"  # kept on the gauge's line while the gauge keeps 10 cells
+    gauge = max(6, min(GAUGE_WIDTH, width - INDENT - len(amount), max(10, width - INDENT - len(amount) - 2 - len(refused))))
+    backoff = [duration(state.backoff_s)] + ([f"short-circuited {state.short_circuited}"] if state.short_circuited else [])
+    tax = _tax(state).removeprefix(" · ")
+    lines = [
+        *_flow("[b]Budget[/b]  ", [_budget_bar(state, gauge) + amount, _refused(state)], width, separator="  "),
+        *_flow("[b]Ratio[/b]   ", [_ratio_bar(state, gauge), _ratio_text(state)], width, separator=" "),
+        *_flow(" " * INDENT, [_tries(state), _lines(state)], width),
+        *_flow("[b]Backoff[/b] ", backoff, width),
+        *_flow("[b]Tax[/b]     ", [f"{state.tax_tokens:,} tok"] + ([tax] if tax else []), width, separator=" · "),
+    ]
+    return Content.from_markup("\n".join(lines + _notes(state)))
+
+
+def _flow(label: str, pieces: list[str], width: int, separator: str = "  ·  ") -> list[str]:
+    """``label`` then the markup ``pieces`` on as few lines as ``width`` allows; a piece that does not
+    fit goes whole to the next line, under the first."""
+    lines = [label + pieces[0]]
+    for piece in pieces[1:]:
+        joined = lines[-1] + separator + piece
+        if Content.from_markup(joined).cell_length <= width:
+            lines[-1] = joined
+        else:
+            lines.append(" " * INDENT + piece)
+    return lines
+
+
+def _budget_bar(state: RetriesState, width: int) -> str:
+    level, capacity = state.bucket_level, state.bucket_capacity
+    filled, empty = _bar(level / capacity if capacity else 0.0, width)
+    budget_style = "$error" if level < capacity * 0.2 else "$warning" if level < capacity * 0.5 else "$success"
+    return f"[{budget_style}]{'█' * filled}[/][$text-muted]{'░' * empty}[/]"
+
+
+def _refused(state: RetriesState) -> str:
+    return f"[$error]refused {state.refused_by_budget}[/]" if state.refused_by_budget else "refused 0"
+
+
+def _tries(state: RetriesState) -> str:
+    return f"{state.retries} retries / {state.first_tries} first tries"
+
+
+def _lines(state: RetriesState) -> str:
+    return f"lines {state.ratio_warn:.0%} / {state.ratio_alarm:.0%}"
+
+
+def _notes(state: RetriesState) -> list[str]:
+    """A proxy that retries on its own, and why the last call stopped."""
+    lines = []
     if state.upstream_retries:
         lines.append(f"[$warning]Proxy[/]   retried upstream {state.upstream_retries}× unseen"
                      "  ·  set num_retries: 0 in its config")
     if state.last_stop:
         lines.append(f"[$error]Stopped[/] {escape(state.last_stop)}")
-    return Content.from_markup("\n".join(lines))
+    return lines
 
 
-def _ratio_bar(state: RetriesState) -> str:
-    width = GAUGE_WIDTH
+def _ratio_bar(state: RetriesState, width: int = GAUGE_WIDTH) -> str:
     filled, _ = _bar(min(state.retry_ratio, RATIO_SCALE) / RATIO_SCALE, width)
     warn_at = round(state.ratio_warn / RATIO_SCALE * width)
     alarm_at = round(state.ratio_alarm / RATIO_SCALE * width)
@@ -225,7 +298,9 @@ def render_loops(state: RetriesState) -> Content:
     return Content.from_markup("\n".join(lines))
 
 
-def render_log(rows: list[AttemptRow], format_time: Callable[[float], str]) -> Content:
+def render_log(rows: list[AttemptRow], format_time: Callable[[float], str], width: int | None = None) -> Content:
+    """Newest first, one line an attempt; narrower than ``WIDE_CELLS`` (``width`` given), two lines:
+    time, outcome, attempt and wait, then the error class and the target (only the target is cut)."""
     if not rows:
         return Content.from_markup("[b]Attempts[/b]  [$text-muted]no attempts yet[/]")
     lines = ["[b]Attempts[/b] [$text-muted](newest first)[/]"]
@@ -233,6 +308,11 @@ def render_log(rows: list[AttemptRow], format_time: Callable[[float], str]) -> C
         attempt = f"{row.attempt}/{row.max_attempts}" if row.attempt else "—"
         wait = duration(row.wait_s) if row.wait_s else ""
         error = row.error_class or "—"
+        if width is not None:
+            lines.append(f" {format_time(row.ts)} {_outcome(row.outcome, pad=False)} {attempt}"
+                         + (f" · wait {wait}" if wait else ""))
+            lines.append(f"   {escape(error)} [$text-muted]{escape(row.target)}[/]")
+            continue
         lines.append(
             f" {format_time(row.ts)} {_outcome(row.outcome)} {attempt:>4} {wait:>5} {error:<13} "
             f"[$text-muted]{escape(row.target)}[/]"
@@ -240,10 +320,10 @@ def render_log(rows: list[AttemptRow], format_time: Callable[[float], str]) -> C
     return Content.from_markup("\n".join(lines))
 
 
-def _outcome(outcome: str) -> str:
-    """The outcome, padded to a fixed width, in its colour."""
+def _outcome(outcome: str, *, pad: bool = True) -> str:
+    """The outcome, padded to a fixed width (unless ``pad`` is False), in its colour."""
     plain = outcome.replace("stop:", "stop: ").replace("_", " ")
-    padded = escape(f"{_fit(plain, 18):<18}")
+    padded = escape(f"{_fit(plain, 18):<18}" if pad else plain)
     if outcome == "ok":
         return f"[$success]{padded}[/]"
     if outcome in ("retry", "fallback"):

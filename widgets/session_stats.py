@@ -10,7 +10,33 @@ from app.agent.events.format import CostTally
 
 # Events are matched by their ``type`` string (their stored name), so the status bar
 # never imports the events module before the first frame.
-REDUCED_TYPES = frozenset({"session_started", "turn_started", "model_call_started", "model_call_finished", "turn_finished"})
+REDUCED_TYPES = frozenset(
+    {"session_started", "turn_started", "model_call_started", "model_call_finished", "turn_finished", "context_measured"}
+)
+
+
+@dataclass(frozen=True)
+class ContextReading:
+    """The context meter: the conversation's tokens against the usable window, from the last
+    ``ContextMeasured``; or only what the provider counted (``usable`` None: not known)."""
+
+    used: int
+    usable: int | None = None  # None: no measurement, the window is not known
+    pct: float | None = None  # used / usable, in percent
+    level: str = "calm"  # calm | warning (past warn_at) | critical (past compact_at)
+    approximate: bool = False  # a local estimate, not the provider's count
+    assumed_window: bool = False  # the model's window is not known: a default was assumed
+
+    @classmethod
+    def measured(cls, event: Any) -> ContextReading:  # an ev.ContextMeasured
+        return cls(
+            used=event.used,
+            usable=event.usable or None,
+            pct=event.used_pct if event.usable else None,
+            level=event.level,
+            approximate=event.estimate_is_approximate,
+            assumed_window=event.advertised_source == "assumed",
+        )
 
 
 @dataclass
@@ -25,6 +51,7 @@ class SessionStats:
     running: bool = False
     turn_started: float | None = None  # clock value when the running turn began
     last_turn_s: float = 0.0
+    context: ContextReading | None = None  # None until measured or counted by the provider
 
     def apply(self, event: Any, now: float) -> None:  # an ev.Event of one of REDUCED_TYPES
         kind = event.type
@@ -40,6 +67,12 @@ class SessionStats:
             self.tokens_in += int(event.usage.get("prompt_tokens") or 0)
             self.tokens_out += int(event.usage.get("completion_tokens") or 0)
             self.cost.add(event.cost_usd, ok=event.status == "ok")  # a str enum, matched by its value
+            prompt = int(event.usage.get("prompt_tokens") or 0)
+            unmeasured = self.context is None or self.context.usable is None
+            if prompt and unmeasured and getattr(event, "role", "main") != "summary":
+                self.context = ContextReading(used=prompt)  # an imported session: the provider's prompt count
+        elif kind == "context_measured":
+            self.context = ContextReading.measured(event)
         elif kind == "turn_finished":
             if self.turn_started is not None:
                 self.last_turn_s = max(0.0, now - self.turn_started)

@@ -1,8 +1,14 @@
-"""The status bar: permission mode, sandbox, model, workspace, session, steps, tokens, cost, elapsed.
+"""The status bar: permission mode, sandbox, model, context meter, cost, activity, elapsed, steps,
+tokens, workspace, session.
 
 It is fed events through :meth:`StatusBar.apply` and reads time from an
 injected ``clock`` (so snapshots can freeze it). YOLO mode is shown loudly, and
 so is a session whose commands run unsandboxed (from ``SandboxState``).
+
+It fits any width (:mod:`widgets.status_parts`): the parts of lowest priority
+shorten, then go, first (:data:`PRIORITY`); a number is never cut. The context
+meter (``ctx ≈41.2k/128k 32%``: the conversation's tokens, the usable window, the
+share used) is coloured at the budget's warn and compact thresholds.
 """
 
 from __future__ import annotations
@@ -13,17 +19,29 @@ from typing import TYPE_CHECKING, cast
 
 from textual.content import Content
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.widget import Widget
 
-from app.agent.events.format import tokens
-from widgets.session_stats import REDUCED_TYPES, SessionStats, clock_text
+from app.agent.events.format import UNKNOWN, tokens
+from widgets.session_stats import REDUCED_TYPES, ContextReading, SessionStats, clock_text
+from widgets.status_parts import Part, fit
 
 if TYPE_CHECKING:
     from app.agent.events import core as ev
     from app.agent.events.core import SandboxState
 
 MODE_LABELS = {"ask": "ask", "accept_edits": "accept edits", "plan": "plan (read-only)", "yolo": "YOLO"}
+MODE_SHORT = {"accept_edits": "edits", "plan": "plan"}
 MODE_STYLES = {"yolo": "bold $text-error on $error 30%", "plan": "bold $text-success on $success 20%"}
+CONTEXT_STYLES = {"warning": "bold $text-warning", "critical": "bold $text-error on $error 20%"}
+
+# What gives way, in order, when the line is too narrow: each key takes its part to its next shorter
+# form, or drops it when it has none. The permission mode and "unsandboxed" never go; the model, the
+# context % and the cost are the last to.
+GIVE_WAY = ("session", "workspace", "tokens", "step", "elapsed", "sandbox", "activity", "activity", "model",
+            "context", "mode", "model", "model", "context", "cost")
+TOOLTIP = ("ctx: the conversation's tokens / the usable window (after the fixed part, the output reserve and the "
+           "compaction buffer) and the share used; ≈ a local estimate, ? an assumed window (the model's is not "
+           "known), / ? no window known (the provider's prompt count)")
 
 
 def display_model(name: str) -> str:
@@ -36,7 +54,28 @@ def display_model(name: str) -> str:
     return name if len(name) <= 48 else name[:47] + "…"
 
 
-class StatusBar(Static):
+def model_forms(name: str) -> tuple[str, ...]:
+    """The model, then without its provider, then cut to 16 cells with an ellipsis."""
+    full = display_model(name)
+    bare = full.partition("/")[2] or full
+    return full, bare, bare if len(bare) <= 16 else bare[:15] + "…"  # a repeated form: that step changes nothing
+
+
+def context_forms(reading: ContextReading | None) -> tuple[Content, ...]:
+    """``ctx ≈41.2k/128k 32%`` then ``ctx 32%``; ``ctx 41.2k/?`` with no window; ``ctx —`` before any count."""
+    if reading is None:
+        return (Content(f"ctx {UNKNOWN}"),)
+    approx = "≈" if reading.approximate else ""
+    if reading.usable is None or reading.pct is None:
+        return (Content(f"ctx {approx}{tokens(reading.used)}/?"),)
+    assumed = "?" if reading.assumed_window else ""
+    style = CONTEXT_STYLES.get(reading.level, "")
+    pct = Content.styled(f"{reading.pct:.0f}%{assumed}", style)
+    full = Content(f"ctx {approx}{tokens(reading.used)}/{tokens(reading.usable)}{assumed} ") + pct
+    return full, Content("ctx ") + pct
+
+
+class StatusBar(Widget):
     DEFAULT_CSS = """
     StatusBar {
         height: 1;
@@ -51,7 +90,7 @@ class StatusBar(Static):
     activity: reactive[str] = reactive("starting")
 
     def __init__(self, *, clock: Callable[[], float], id: str | None = None) -> None:
-        super().__init__("", id=id)
+        super().__init__(id=id)
         self.clock = clock
         self.stats = SessionStats()
         self.sandbox: SandboxState | None = None  # until the session says
@@ -85,32 +124,42 @@ class StatusBar(Static):
         self.refresh_text()
 
     def refresh_text(self) -> None:
-        self.update(self.status_line())
-        self.tooltip = self.stats.workspace or None
+        self.refresh()  # one line whatever it says: no layout pass
+        workspace = self.stats.workspace
+        self.tooltip = f"{workspace}\n{TOOLTIP}" if workspace else TOOLTIP
 
-    def status_line(self) -> Content:
+    def render(self) -> Content:
+        return self.status_line(self.content_size.width or None)
+
+    def status_line(self, width: int | None = None) -> Content:
+        """The line within ``width`` cells; every part in full when ``width`` is None."""
+        return fit(self.parts(), width, GIVE_WAY)
+
+    def parts(self) -> list[Part]:
         s = self.stats
         mode = MODE_LABELS.get(self.permission_mode, self.permission_mode)
+        short = MODE_SHORT.get(self.permission_mode, mode)
         mode_style = MODE_STYLES.get(self.permission_mode, "$text-primary on $primary 15%")
-        workspace = PurePath(s.workspace).name if s.workspace else "—"
-        line = Content.from_markup(
-            " [b $text]$model[/] · $workspace · session $session · $activity · step $steps · "
-            "$tin in / $tout out · $cost · ⏱ $elapsed",
-            model=display_model(s.model),
-            workspace=workspace,
-            session=(s.session_id or "—")[:8],
-            activity=self.activity,
-            steps=str(s.steps),
-            tin=tokens(s.tokens_in),
-            tout=tokens(s.tokens_out),
-            cost=s.cost.text(),
-            elapsed=clock_text(s.elapsed(self.clock())),
-        )
-        # The permission mode and the sandbox come first, so a narrow terminal never hides YOLO or "unsandboxed".
-        return Content.styled(f" {mode} ", mode_style) + self.sandbox_badge() + line
-
-    def sandbox_badge(self) -> Content:
-        if self.sandbox is None:
-            return Content("")
-        style = "$text-success" if self.sandbox.backend else "bold $text-error on $error 30%"
-        return Content(" ") + Content.styled(f" {self.sandbox.label} ", style)
+        activity = self.activity
+        texts = {
+            "model": tuple(Content.styled(m, "b $text") for m in model_forms(s.model)),
+            "context": context_forms(s.context),
+            "cost": (Content(s.cost.text()),),
+            "activity": (Content(activity), Content(activity.split(" · ")[0])),
+            "elapsed": (Content(f"⏱ {clock_text(s.elapsed(self.clock()))}"),),
+            "step": (Content(f"step {s.steps}"),),
+            "tokens": (Content(f"{tokens(s.tokens_in)} in / {tokens(s.tokens_out)} out"),),
+            "workspace": (Content(PurePath(s.workspace).name if s.workspace else UNKNOWN),),
+            "session": (Content(f"session {(s.session_id or UNKNOWN)[:8]}"),),
+        }
+        # The permission mode and an unsandboxed session come first and stay: a narrow terminal never hides
+        # YOLO or "unsandboxed".
+        parts = [Part("mode", tuple(Content.styled(f" {m} ", mode_style) for m in (mode, short)),
+                      badge=True, keep=True)]
+        if self.sandbox is not None:
+            unsandboxed = not self.sandbox.backend
+            style = "bold $text-error on $error 30%" if unsandboxed else "$text-success"
+            key = "unsandboxed" if unsandboxed else "sandbox"
+            parts.append(Part(key, (Content.styled(f" {self.sandbox.label} ", style),), badge=True, keep=unsandboxed))
+        order = ("model", "context", "cost", "activity", "elapsed", "step", "tokens", "workspace", "session")
+        return parts + [Part(key, texts[key]) for key in order]

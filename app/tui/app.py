@@ -417,6 +417,13 @@ class CockpitApp(App[int]):
     def action_panes_narrower(self) -> None:
         self.side.resize(-PANES_STEP)
 
+    def action_focus_budget(self) -> None:
+        """Ctrl+T: the Context budget list (showing the side column), or back to the prompt from it."""
+        if self.side.has_focus_in("context"):
+            self.prompt.focus()
+        elif not self.side.focus_pane("context"):
+            self.notify("The Context budget has nothing to select yet.", timeout=4)
+
     def action_open_sessions(self) -> None:
         self.palette.open_sessions()
 

@@ -15,9 +15,9 @@ approval prompt).
 
 from __future__ import annotations
 
-from typing import Any
 import difflib
 from collections.abc import Callable
+from typing import Any
 
 from textual.binding import Binding
 
@@ -40,6 +40,10 @@ APP_BINDINGS = [
             tooltip="Make the side column wider"),
     Binding("alt+right", "panes_narrower", "Narrower panes", id="panes-narrower", show=False,
             tooltip="Make the side column narrower"),
+    Binding("ctrl+t", "focus_budget", "Budget", id="focus-budget", show=False,
+            tooltip="Focus the Context budget list (d drop, t truncate, o open, c compact); again: back to the prompt"),
+    Binding("ctrl+g", "focus('prompt')", "Prompt", id="focus-prompt", show=False,
+            tooltip="Back to the prompt, from the panes or the transcript"),
     # priority: the prompt's TextArea would take ctrl+y as redo
     Binding("ctrl+y", "copy_last_answer", "Copy answer", id="copy-answer", priority=True, show=False,
             tooltip="Copy the last answer to the clipboard (OSC 52; the palette copies one of its code blocks)"),

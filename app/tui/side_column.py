@@ -2,7 +2,11 @@
 
 It folds away by itself on terminals narrower than ``NARROW_COLUMNS`` and comes back
 when the terminal is wide again; Ctrl+B toggles it and Alt+←/→ resize it
-(:meth:`SideColumn.toggle`, :meth:`SideColumn.resize`).
+(:meth:`SideColumn.toggle`, :meth:`SideColumn.resize`). Its width follows the
+terminal (:func:`default_width`: wide enough that the panes' own lines do not
+wrap) until the user resizes it. The three slots share the height (the budget
+and the retries scroll inside theirs), so every pane's title is on screen.
+:meth:`SideColumn.focus_pane` brings a pane's list into focus (showing the column).
 
 Each slot is a container with a fixed id (``#pane-context``, ``#pane-retries``,
 ``#pane-feedback``), a title and a placeholder line until a pane is mounted
@@ -19,8 +23,24 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 NARROW_COLUMNS = 100  # below this the side column collapses by itself
-PANES_WIDTH = (24, 38, 80)  # min, default, max
+PANES_WIDTH = (24, 42, 80)  # min, default, max
+WIDE_COLUMNS = 140  # from this terminal width on, the default is WIDE_PANES_WIDTH
+WIDE_PANES_WIDTH = 48
 PANES_STEP = 4
+
+
+NARROW_PANES_WIDTH = 32  # a replay below NARROW_COLUMNS keeps its panes (they are what it replays), this narrow
+
+
+def replay_width(terminal_width: int) -> int:
+    """The replay's side column: the main screen's width, and narrow (not folded) on a narrow terminal."""
+    return NARROW_PANES_WIDTH if terminal_width < NARROW_COLUMNS else default_width(terminal_width)
+
+
+def default_width(terminal_width: int) -> int:
+    """The column's width before the user resizes it: the panes' lines fit at 42 cells (38 inside a
+    pane's frame); wide terminals give them more."""
+    return WIDE_PANES_WIDTH if terminal_width >= WIDE_COLUMNS else PANES_WIDTH[1]
 
 SLOTS: dict[str, tuple[str, str]] = {
     "context": ("Context budget", "waiting for the first model call"),
@@ -37,9 +57,14 @@ class PaneSlot(Vertical):
         border-title-color: $text-accent;
         padding: 0 1;
         margin: 0 0 1 0;
+        scrollbar-size-vertical: 1;
         .pane-placeholder { color: $text-muted; text-style: italic; }
         &.-framed { border: none; padding: 0; }
     }
+    /* Once they hold panes, the slots share the height: the budget and the retries scroll inside theirs. */
+    PaneSlot#pane-context.-filled { height: 3fr; min-height: 8; overflow-y: auto; }
+    PaneSlot#pane-retries.-filled { height: 2fr; min-height: 7; }
+    PaneSlot#pane-feedback.-filled { height: auto; max-height: 12; overflow-y: auto; margin: 0; }
     """
 
     def __init__(self, slot: str) -> None:
@@ -58,13 +83,14 @@ class PaneSlot(Vertical):
         await self.remove_children()
         self.pane = widget
         self.set_class(getattr(widget, "FRAMED", False), "-framed")
+        self.add_class("-filled")
         await self.mount(widget)
 
 
 class SideColumn(VerticalScroll):
     DEFAULT_CSS = """
     SideColumn {
-        width: 38;
+        width: 42;
         height: 1fr;
         padding: 0 1 0 0;
         scrollbar-size-vertical: 1;
@@ -74,6 +100,7 @@ class SideColumn(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.width_cells = PANES_WIDTH[1]
+        self.resized = False  # by the user: the width no longer follows the terminal
         self._narrow: bool | None = None
 
     def compose(self) -> ComposeResult:
@@ -86,6 +113,9 @@ class SideColumn(VerticalScroll):
         if narrow != self._narrow:
             self._narrow = narrow
             self.display = not narrow
+        if not self.resized and self.width_cells != default_width(terminal_width):
+            self.width_cells = default_width(terminal_width)
+            self.styles.width = self.width_cells
 
     def toggle(self) -> None:
         self.display = not self.display
@@ -94,8 +124,22 @@ class SideColumn(VerticalScroll):
         """Wider (``cells`` > 0, showing the column) or narrower, within ``PANES_WIDTH``."""
         if cells > 0:
             self.display = True
+        self.resized = True
         self.width_cells = min(PANES_WIDTH[2], max(PANES_WIDTH[0], self.width_cells + cells))
         self.styles.width = self.width_cells
+
+    def focus_pane(self, slot: str) -> bool:
+        """Focus the first focusable widget of the pane in ``slot`` (showing the column); False if it has none."""
+        target = next((w for w in self.slot(slot).query("*") if w.can_focus and not w.disabled), None)
+        if target is None:
+            return False
+        self.display = True
+        self.call_after_refresh(target.focus)  # once shown: a hidden widget takes no focus
+        return True
+
+    def has_focus_in(self, slot: str) -> bool:
+        focused = self.screen.focused
+        return focused is not None and self.slot(slot) in focused.ancestors_with_self
 
     def slot(self, name: str) -> PaneSlot:
         name = name.removeprefix("#").removeprefix("pane-")

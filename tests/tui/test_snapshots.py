@@ -113,3 +113,34 @@ def test_a_resumed_session(harness, warm_imports, snap_compare, monkeypatch):
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 45)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_main_screen_at_every_width(harness, warm_imports, snap_compare, monkeypatch, size):
+    """A session with cost and context numbers: the status bar keeps the mode, the model, the
+    context meter and the cost at 80 and 100 columns; at 160 the three panes' titles are all on screen."""
+    import time
+
+    from app.replay.synthetic import generate_session
+    from app.tui.live_panes import LivePanes
+    from widgets.context_budget import ContextBudgetPane
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    h = harness([], frozen=True)
+    stored = generate_session("5e55101000000000", events=420, workspace=str(h.workspace))
+    h.store.append_many(e.to_dict() for e in stored)
+    h.resume = "5e55101000000000"
+    app = h.app(clock=FrozenClock(), cursor_blink=False, theme="textual-dark", session_panes=LivePanes)
+
+    async def run_before(pilot):
+        await wait_open(pilot, app)
+        await wait_until(pilot, lambda: app.side.panes and app.status.stats.steps, what="the restored panes")
+        app.query_one(ContextBudgetPane).flush()
+        await pilot.pause()
+
+    try:
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

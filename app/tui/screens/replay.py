@@ -21,7 +21,7 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -33,6 +33,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from app.replay.timeline import Timeline
+from app.tui.side_column import replay_width
 from app.tui.screens.replay_parts import ReplayTranscript, TimelineBar, clock_time
 from widgets.context_budget import ContextBudgetPane
 from widgets.feedback_pane import FeedbackPane
@@ -52,7 +53,7 @@ class ReplayScreen(Screen[None]):
     ReplayScreen { layout: vertical; }
     ReplayScreen #replay-title { height: 1; padding: 0 1; color: $text-muted; }
     ReplayScreen #replay-body { height: 1fr; }
-    ReplayScreen #replay-side { width: 46; height: 1fr; padding: 0 1 0 0; }
+    ReplayScreen #replay-side { width: 42; height: 1fr; padding: 0 1 0 0; }
     ReplayScreen .replay-slot {
         height: 1fr; border: round $panel-lighten-2; border-title-color: $text-accent;
         padding: 0 0 0 1; scrollbar-size-vertical: 1;
@@ -155,6 +156,10 @@ class ReplayScreen(Screen[None]):
             self._loaded(self.timeline)
         else:
             self._load()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The side column follows the terminal's width as the main screen's does (narrow below 100 columns)."""
+        self.query_one("#replay-side").styles.width = replay_width(event.size.width)
 
     def _read_only_panes(self) -> None:
         """Nothing in the side column takes focus: the panes' own keys (drop, compact…) stay asleep."""

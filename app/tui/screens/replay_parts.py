@@ -22,7 +22,6 @@ from app.replay.timeline import STOP_HELP, Timeline
 from widgets.tool_format import STATUS_LABELS, format_duration, one_line, short_args, truncate_lines
 
 RESULT_LINES = 6  # lines of a tool result shown under the call
-ANSWER_LINES = 30
 MARK_GLYPHS = {"error": ("✗", "$text-error"), "retry": ("↻", "$text-warning"), "compaction": ("⇣", "$text-accent")}
 KIND_STYLES = {"ok": "$text-success", "error": "$text-error", "denied": "$text-warning",
                "pending": "$text-muted", "awaiting": "$text-warning", "running": "$text-accent"}
@@ -178,7 +177,11 @@ class ReplayTranscript(Widget, can_focus=False):
             indent = INDENTS.get(entry.kind, 0)
             gutter = Content.styled("▌", "$accent") if current else Content(" ")
             gutter += Content(" " * (self.GUTTER - 1 + indent))
-            wrapped = [part for line in _entry_lines(entry) for part in line.wrap(width - self.GUTTER - indent) or [Content("")]]
+            room = width - self.GUTTER - indent
+            if entry.kind == "assistant":  # Markdown, as the live transcript shows it; every line (the view scrolls)
+                wrapped = markdown_lines(entry.text, room)
+            else:
+                wrapped = [part for line in _entry_lines(entry) for part in line.wrap(room) or [Content("")]]
             lines = [gutter + part for part in wrapped]
             if entry.kind == "user":
                 lines.insert(0, Content(""))
@@ -191,12 +194,6 @@ class ReplayTranscript(Widget, can_focus=False):
 def _entry_lines(e: Entry) -> list[Content]:
     if e.kind == "user":
         return [Content.styled("› you", "$text-primary bold")] + [Content.styled(line, "bold") for line in e.text.splitlines() or [""]]
-    if e.kind == "assistant":
-        shown, hidden = truncate_lines(e.text.rstrip("\n"), ANSWER_LINES)
-        lines = [Content(line) for line in shown.splitlines()]
-        if hidden:
-            lines.append(Content.styled(f"… {hidden} more lines", "$text-muted"))
-        return lines
     if e.kind == "model_error":
         return [Content.styled(f"✗ model call failed ({e.name}, {e.status}): {one_line(e.text, 200)}", "$text-error")]
     if e.kind == "tool":
@@ -212,6 +209,20 @@ def _entry_lines(e: Entry) -> list[Content]:
     if e.kind == "session_end":
         return [Content.styled(f"■ session {e.status}" + (f": {e.text}" if e.text else ""), "$text-muted bold")]
     return [Content(e.text)]
+
+
+def markdown_lines(text: str, width: int) -> list[Content]:
+    """``text`` rendered as Markdown (Rich's renderer: headings, lists, emphasis, highlighted code) in
+    ``width`` cells, one Content a line. The parser is imported on the first answer drawn."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+    from rich.text import Text
+
+    console = Console(width=max(10, width), color_system="truecolor", force_terminal=True, legacy_windows=False)
+    rendered = console.render_lines(Markdown(text.rstrip("\n")), console.options, pad=False)
+    lines = [Content.from_rich_text(Text.assemble(*((seg.text, seg.style) for seg in line if not seg.control)))
+             for line in rendered]
+    return [line.rstrip() for line in lines] or [Content("")]
 
 
 def _tool_lines(e: Entry) -> list[Content]:

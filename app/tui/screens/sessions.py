@@ -1,7 +1,8 @@
 """The Sessions screen: browse, search, filter and sort stored sessions; act on one.
 
 A table of sessions (title, workspace, model, started, duration, steps, tokens,
-cost, outcome, feedback). Above it: a search box (full-text over prompts,
+cost, outcome, feedback); a narrow screen keeps the columns that matter most
+(title, outcome, cost, started, model…: ``column_widths``), long titles cut with …. Above it: a search box (full-text over prompts,
 answers and tool output, debounced), status and source filters, and "this
 workspace only". Sort by clicking a header or with ``s`` (next column) / ``S``
 (reverse). On the highlighted row: Enter or ``o`` opens a summary, ``r``
@@ -32,9 +33,12 @@ from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Select, 
 from textual.worker import Worker, WorkerState
 
 from app.agent.events.format import cost_with_source, duration, retry_tax
-from app.tui.screens.sessions_data import COLUMN_WIDTHS, COLUMNS, SOURCES, STATUSES, SessionQuery, cells, load_sessions, sort_rows
+from app.tui.screens.sessions_data import (
+    COLUMNS, SOURCES, STATUSES, SessionQuery, cells, column_widths, load_sessions, sort_rows,
+)
 
 DEBOUNCE_S = 0.3
+SUMMARY_WIDTH = 46  # the summary beside the table (#sessions-summary)
 SORTABLE = tuple(COLUMNS)
 
 
@@ -148,6 +152,7 @@ class SessionsScreen(Screen[tuple[str, str] | None]):
         self.sort_reverse = True
         self._debounce: Timer | None = None
         self._summary_for: str | None = None
+        self._widths: dict[str, int] = {}  # the columns shown and their widths
 
     # --- layout ------------------------------------------------------------------
 
@@ -221,11 +226,12 @@ class SessionsScreen(Screen[tuple[str, str] | None]):
         keep = self.highlighted_id()
         self.rows = sort_rows(rows, self.sort_column, self.sort_reverse)
         table.clear(columns=True)
-        for key, label in COLUMNS.items():
-            arrow = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_column else ""
-            table.add_column(label + arrow, key=key, width=COLUMN_WIDTHS.get(key))
+        headers = self._headers()
+        self._widths = column_widths(self.rows, headers, self._table_width())
+        for key, width in self._widths.items():
+            table.add_column(headers[key], key=key, width=width)
         for row in self.rows:
-            table.add_row(*cells(row), key=row["id"])
+            table.add_row(*cells(row, self._widths), key=row["id"])
         ids = [r["id"] for r in self.rows]
         if keep in ids:
             table.move_cursor(row=ids.index(keep), animate=False)
@@ -233,6 +239,27 @@ class SessionsScreen(Screen[tuple[str, str] | None]):
         by = f"sorted by {COLUMNS[self.sort_column].lower()} {'↓' if self.sort_reverse else '↑'}"
         self.query_one("#sessions-count", Static).update(f"{count} · {by}")
         self.post_message(self.Loaded(len(rows)))
+
+    def _headers(self) -> dict[str, str]:
+        arrow = " ▼" if self.sort_reverse else " ▲"
+        return {key: label + (arrow if key == self.sort_column else "") for key, label in COLUMNS.items()}
+
+    def _table_width(self) -> int:
+        """Cells the table has: its width once laid out (before: the screen's, less the summary when it is
+        open), less its scrollbar when the rows do not all fit."""
+        table = self.table
+        summary_open = self.query_one("#sessions-summary", Static).has_class("-open")
+        width = self.app.size.width - (SUMMARY_WIDTH if summary_open else 0)
+        scrollbar = 1 if len(self.rows) + 1 > (table.size.height or self.app.size.height) else 0
+        return width - scrollbar
+
+    def _refit(self) -> None:
+        """Choose the columns again when the room for them changed."""
+        if self.rows and column_widths(self.rows, self._headers(), self._table_width()) != self._widths:
+            self._fill(self.rows)
+
+    def on_resize(self) -> None:
+        self._refit()
 
     def highlighted_id(self) -> str | None:
         table = self.table
@@ -319,10 +346,12 @@ class SessionsScreen(Screen[tuple[str, str] | None]):
         panel = self.query_one("#sessions-summary", Static)
         panel.update(render_summary(s))
         panel.add_class("-open")
+        self._refit()
 
     def _close_summary(self) -> None:
         self._summary_for = None
         self.query_one("#sessions-summary", Static).remove_class("-open")
+        self._refit()
 
     def action_resume(self) -> None:
         row = self._highlighted()

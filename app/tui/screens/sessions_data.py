@@ -32,7 +32,12 @@ COLUMNS: dict[str, str] = {
     "feedback": "Feedback",
 }
 
-COLUMN_WIDTHS: dict[str, int] = {"title": 40, "workspace": 24, "model": 24}
+COLUMN_WIDTHS: dict[str, int] = {"title": 40, "workspace": 24, "model": 24}  # at most; cut with …
+
+# The columns a narrow table keeps, most important first; the others go from the end of this list.
+COLUMN_PRIORITY = ("title", "outcome", "cost", "started", "model", "tokens", "steps", "duration", "feedback", "workspace")
+TITLE_MIN = 20  # the title gives up cells down to this before a column goes
+CELL_PADDING = 2  # DataTable's padding around each cell
 
 
 @dataclass(frozen=True)
@@ -87,20 +92,55 @@ def sort_rows(rows: list[dict[str, Any]], column: str, reverse: bool) -> list[di
 # --- cells -------------------------------------------------------------------------------
 
 
-def cells(row: dict[str, Any]) -> list[str]:
-    """The row as the table shows it, in ``COLUMNS`` order."""
+def cells(row: dict[str, Any], widths: dict[str, int] | None = None) -> list[str]:
+    """The row as the table shows it: every column in ``COLUMNS`` order, or those of ``widths``
+    (key → cells; text longer than that is cut with …, numbers never are)."""
+    widths = widths or {key: COLUMN_WIDTHS.get(key, 0) for key in COLUMNS}
+    texts = full_cells(row)
     return [
-        _fit(" ".join((row.get("title") or "(untitled)").split()), COLUMN_WIDTHS["title"]),
-        _short_path(row.get("workspace") or "", COLUMN_WIDTHS["workspace"]),
-        _fit(row.get("model") or "", COLUMN_WIDTHS["model"]),
-        (row.get("started_at") or "")[:16].replace("T", " "),
-        duration(row.get("duration_s")),
-        str(row.get("steps") or 0),
-        tokens((row.get("tokens_in") or 0) + (row.get("tokens_out") or 0)),
-        cost_total(row.get("cost_usd"), unpriced=row.get("unpriced_calls") or 0),
-        row.get("status") or "",
-        feedback_text(row.get("feedback_up", 0), row.get("feedback_down", 0)),
+        _short_path(texts[key], widths[key]) if key == "workspace" else _fit(texts[key], widths[key]) if key in COLUMN_WIDTHS
+        else texts[key]
+        for key in COLUMNS if key in widths
     ]
+
+
+def full_cells(row: dict[str, Any]) -> dict[str, str]:
+    """Every column's text, uncut."""
+    return {
+        "title": " ".join((row.get("title") or "(untitled)").split()),
+        "workspace": row.get("workspace") or "",
+        "model": row.get("model") or "",
+        "started": (row.get("started_at") or "")[:16].replace("T", " "),
+        "duration": duration(row.get("duration_s")),
+        "steps": str(row.get("steps") or 0),
+        "tokens": tokens((row.get("tokens_in") or 0) + (row.get("tokens_out") or 0)),
+        "cost": cost_total(row.get("cost_usd"), unpriced=row.get("unpriced_calls") or 0),
+        "outcome": row.get("status") or "",
+        "feedback": feedback_text(row.get("feedback_up", 0), row.get("feedback_down", 0)),
+    }
+
+
+def column_widths(rows: list[dict[str, Any]], headers: dict[str, str], width: int) -> dict[str, int]:
+    """The columns that fit in ``width`` cells and each one's width (in ``COLUMNS`` order).
+
+    Each column is as wide as its widest cell or header (at most ``COLUMN_WIDTHS``); while the
+    table is too wide the title narrows down to ``TITLE_MIN``, then the columns go from the end
+    of ``COLUMN_PRIORITY``. The title takes what is left over, up to its own widest cell.
+    """
+    texts = [full_cells(row) for row in rows]
+    natural = {
+        key: min(COLUMN_WIDTHS.get(key, 10**6), max([len(headers[key])] + [len(t[key]) for t in texts]))
+        for key in COLUMNS
+    }
+    shown = list(COLUMN_PRIORITY)
+
+    def others() -> int:
+        return sum(natural[k] + CELL_PADDING for k in shown if k != "title") + CELL_PADDING
+
+    while len(shown) > 1 and others() + min(TITLE_MIN, natural["title"]) > width:
+        shown.pop()
+    title = max(min(TITLE_MIN, natural["title"]), min(natural["title"], width - others()))
+    return {key: title if key == "title" else natural[key] for key in COLUMNS if key in shown}
 
 
 def feedback_text(up: int, down: int) -> str:
