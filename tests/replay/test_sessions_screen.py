@@ -220,3 +220,20 @@ async def test_export_writes_markdown_into_the_folder(make_app, tmp_path):
     path = tmp_path / "cockpit-session-dddd-els.md"
     assert path.is_file()
     assert path.read_text().startswith("# tidy the notes")
+
+
+@pytest.mark.parametrize(("width", "gone"), [(80, {"workspace", "model", "duration", "steps", "tokens", "feedback"}),
+                                             (100, {"workspace", "duration", "steps", "feedback"}), (160, set())])
+async def test_columns_are_chosen_by_width(make_app, width, gone):
+    """Outcome and cost stay on screen at every width; the less important columns go first."""
+    from app.tui.screens.sessions_data import COLUMNS
+
+    app = make_app()
+    async with app.run_test(size=(width, 30)) as pilot:
+        screen = await settled(pilot, app)
+        table = screen.query_one(DataTable)
+        shown_keys = {str(key.value) for key in table.columns}
+        assert shown_keys == set(COLUMNS) - gone
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= width
+        titles = [table.get_row(key)[0] for key in table.rows]
+        assert all(len(t) <= table.columns["title"].width for t in titles)
