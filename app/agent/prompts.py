@@ -58,7 +58,8 @@ def system_sections(environment: str, files: Sequence[InstructionFile]) -> list[
         Section(SYSTEM, SYSTEM_ITEM, SYSTEM, "system prompt", prompt),
         Section(SYSTEM, ENVIRONMENT_ITEM, "environment", "environment", environment),
     ]
-    sections += [Section(INSTRUCTIONS, instruction_item(f), INSTRUCTIONS, f.label, instruction_text(f)) for f in files]
+    sections += [Section(INSTRUCTIONS, instruction_item(f), INSTRUCTIONS, f"instructions: {f.label}", instruction_text(f))
+                 for f in files]
     return [
         Section(s.category, s.item_id, s.kind, s.label, s.text + SEPARATOR if i < len(sections) - 1 else s.text)
         for i, s in enumerate(sections)

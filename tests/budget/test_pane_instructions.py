@@ -47,14 +47,15 @@ async def test_the_pane_lists_the_instructions_category_and_each_file() -> None:
     m = state.measured
     category = next(c for c in m.categories if c["key"] == "instructions")
     files = [item for item in m.items if item["kind"] == "instructions"]
-    assert sorted(item["label"] for item in files) == ["AGENTS.md", "api/CLAUDE.md", "docs/conventions.md"]
+    assert sorted(item["label"] for item in files) == [
+        "instructions: AGENTS.md", "instructions: api/CLAUDE.md", "instructions: docs/conventions.md"]
     assert category["tokens"] == sum(item["tokens"] for item in files)
     app = PaneApp(state)
     async with app.run_test(size=SIZE):
         assert f"instructions {tokens_text(category['tokens'])}" in str(app.query_one(BudgetBar).render())
         top = app.query_one("#top", OptionList)
         prompts = [str(top.get_option_at_index(i).prompt) for i in range(top.option_count)]
-        assert any(p.startswith("AGENTS.md") for p in prompts)
+        assert any(p.startswith("instructions: AGENTS.md") for p in prompts)
 
 
 def test_snapshot_with_project_instructions(snap_compare) -> None:

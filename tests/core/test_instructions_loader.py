@@ -124,8 +124,29 @@ def test_a_missing_or_binary_import_is_noted_not_fatal(repo: Path) -> None:
     assert loaded.notes == (
         "@gone.md in AGENTS.md: no such file",
         "blob.bin left out: not a text file",
-        "@folder in AGENTS.md: no such file",
+        "@folder in AGENTS.md: not a file",
     )
+
+
+def test_a_project_imports_only_text_files_from_outside_it_but_the_user_file_anything(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    write(home / ".aws" / "credentials", "secret")
+    write(home / "mine.md", "my notes")
+    write(repo / "AGENTS.md", "@~/.aws/credentials @~/mine.md")
+    loaded = load_instructions(repo, None)
+    assert [f.label for f in loaded.files] == ["AGENTS.md", "~/mine.md"]
+    assert loaded.notes == ("@~/.aws/credentials in AGENTS.md not imported: outside the project, "
+                            "only .md, .markdown, .txt files are",)
+    user = tmp_path / "config"
+    write(user / "AGENTS.md", "@~/.aws/credentials")
+    (repo / "AGENTS.md").unlink()
+    mine = load_instructions(repo, user)
+    assert [(f.label, f.text) for f in mine.files] == [(str(user.resolve() / "AGENTS.md"), "@~/.aws/credentials"),
+                                                      ("~/.aws/credentials", "secret")]
+    assert mine.notes == ()
 
 
 def test_a_huge_file_is_cut_at_a_line_end_with_a_note(repo: Path) -> None:

@@ -8,6 +8,11 @@ to the importing file (``~/`` and absolute paths allowed), at most
 loaded twice, and a missing or unreadable file is noted, never fatal. A file
 longer than ``max_file_chars`` is cut (at a line end) with a note saying so in
 the text itself; once ``max_total_chars`` are loaded, the rest is left out, noted.
+
+A cloned repository's instructions must not pull the user's secrets into the
+prompt (``@~/.aws/credentials``): what the project's files import from outside
+the project root must be a Markdown or text file (``@~/.claude/my-notes.md``
+is fine). The user's own file, in the config folder, may import anything.
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.agent.instructions.discovery import display_path, instruction_files, project_root
+from app.agent.instructions.discovery import USER, display_path, instruction_files, project_root
 from app.agent.instructions.imports import TRAILING_PUNCTUATION, import_paths
 
 MAX_IMPORT_DEPTH = 5
 MAX_FILE_CHARS = 40_000  # Claude Code warns about a CLAUDE.md above 40k characters
 MAX_TOTAL_CHARS = 120_000
 IMPORT = "import"
+OUTSIDE_SUFFIXES = (".md", ".markdown", ".txt")  # what a project's file may import from outside the project
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ def load_instructions(
 ) -> LoadedInstructions:
     loader = _Loader(project_root(workspace), max_file_chars, max_total_chars)
     for candidate in instruction_files(workspace, user_dir):
-        loader.load(candidate.path, candidate.label, candidate.scope, "", ())
+        loader.load(candidate.path, candidate.label, candidate.scope, "", (), candidate.scope)
     return LoadedInstructions(tuple(loader.files), tuple(loader.notes))
 
 
@@ -64,7 +70,9 @@ class _Loader:
         self.notes: list[str] = []
         self.loaded: set[Path] = set()
 
-    def load(self, path: Path, label: str, scope: str, imported_by: str, chain: tuple[Path, ...]) -> None:
+    def load(self, path: Path, label: str, scope: str, imported_by: str, chain: tuple[Path, ...],
+             origin: str) -> None:
+        """Read one file, then its imports; ``origin`` is the scope of the file the chain started from."""
         if path in self.loaded:
             return
         text = self._read(path, label)
@@ -82,19 +90,24 @@ class _Loader:
         self.room -= len(included)
         self.files.append(InstructionFile(path, label, scope, included, len(text), imported_by, truncated))
         for written in import_paths(included if truncated else text):
-            self._import(written, path, label, (*chain, path))
+            self._import(written, path, label, (*chain, path), origin)
 
-    def _import(self, written: str, importer: Path, importer_label: str, chain: tuple[Path, ...]) -> None:
+    def _import(self, written: str, importer: Path, importer_label: str, chain: tuple[Path, ...], origin: str) -> None:
         target = _resolve(written, importer.parent)
         if target in chain:
             cycle = " → ".join(display_path(p, self.root) for p in (*chain[chain.index(target):], target))
             self.notes.append(f"import cycle refused: {cycle}")
         elif len(chain) > MAX_IMPORT_DEPTH:
             self.notes.append(f"@{written} in {importer_label} not imported: more than {MAX_IMPORT_DEPTH} imports deep")
-        elif not target.is_file():
+        elif not target.exists():
             self.notes.append(f"@{written} in {importer_label}: no such file")
+        elif not target.is_file():
+            self.notes.append(f"@{written} in {importer_label}: not a file")
+        elif origin != USER and not target.is_relative_to(self.root) and target.suffix.lower() not in OUTSIDE_SUFFIXES:
+            self.notes.append(f"@{written} in {importer_label} not imported: outside the project, "
+                              f"only {', '.join(OUTSIDE_SUFFIXES)} files are")
         else:
-            self.load(target, display_path(target, self.root), IMPORT, importer_label, chain)
+            self.load(target, display_path(target, self.root), IMPORT, importer_label, chain, origin)
 
     def _read(self, path: Path, label: str) -> str | None:
         try:
