@@ -146,14 +146,23 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class CockpitParser(argparse.ArgumentParser):
+    """``cockpit``'s parser: what it parses has the options given before the subcommand merged in."""
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        return merge_globals(self, parsed), extras
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CockpitParser(
         prog="cockpit",
         description="A coding agent whose harness you can see: context budget, retries, honest feedback.",
     )
     parser.add_argument("--version", action=_Version)
     _add_globals(parser)
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # The subcommands' parsers are plain ones: only the top level merges.
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=argparse.ArgumentParser)
     for name in COMMANDS:
         module = importlib.import_module(f"app.commands.{name}")
         module.register(subparsers)
@@ -162,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = merge_globals(parser, parser.parse_args(argv))
+    args = parser.parse_args(argv)
     if args.command is None:
         from app.tui.main import run_tui
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import build_parser, main, merge_globals
+from app.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,8 +32,7 @@ IDS = [flags[0] for flags, _, _ in GLOBAL_OPTIONS]
 
 
 def parse(*argv: str):
-    parser = build_parser()
-    return merge_globals(parser, parser.parse_args(list(argv)))
+    return build_parser().parse_args(list(argv))
 
 
 @pytest.mark.parametrize("flags, dest, value", GLOBAL_OPTIONS, ids=IDS)
