@@ -197,8 +197,7 @@ def project_instructions(workspace: Path, budget: Any | None) -> Any:
     user_dir = paths.config_path().parent
     if budget is None:
         return ProjectInstructions(workspace, user_dir=user_dir)
-    return ProjectInstructions(workspace, user_dir=user_dir, layouts=budget.layouts,
-                               count=lambda text: budget.counter.text(text))
+    return ProjectInstructions(workspace, user_dir=user_dir, layouts=budget.layouts, counter=budget)
 
 
 def _pricing(settings: Settings) -> Any:

@@ -33,7 +33,7 @@ def project(tmp_path: Path) -> tuple[ProjectInstructions, ContextBudget, dict[st
     (repo / "pkg").mkdir()
     (repo / "pkg" / "CLAUDE.md").write_text("Package rule.")
     budget = ContextBudget("openai/gpt-4o", BudgetConfig(), advertised_window=128_000)
-    instructions = ProjectInstructions(repo / "pkg", layouts=budget.layouts, count=budget.counter.text,
+    instructions = ProjectInstructions(repo / "pkg", layouts=budget.layouts, counter=budget,
                                        git=lambda _ws: "branch main, 3 modified, 1 untracked",
                                        today=lambda: date(2026, 12, 1))
     return instructions, budget, instructions.start(default_sandbox())
@@ -85,11 +85,12 @@ def test_the_event_carries_the_same_figures(tmp_path: Path) -> None:
     snapshot = budget.measure([message], [])
     assert event.tokens == snapshot.local["instructions"]
     assert event.environment_tokens == independent(instructions.environment + "\n\n")
+    assert not event.approximate  # tiktoken counts exactly
 
 
 def test_without_instruction_files_the_category_is_not_listed(tmp_path: Path) -> None:
     budget = ContextBudget("openai/gpt-4o", BudgetConfig(), advertised_window=128_000)
-    instructions = ProjectInstructions(tmp_path, layouts=budget.layouts, count=budget.counter.text)
+    instructions = ProjectInstructions(tmp_path, layouts=budget.layouts, counter=budget)
     snapshot = budget.measure([instructions.start(default_sandbox())], [])
     assert "instructions" not in {c["key"] for c in snapshot.categories()}
     assert {item["id"] for item in snapshot.positioned} == {"m0", "m0:environment"}

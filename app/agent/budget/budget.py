@@ -84,6 +84,15 @@ class ContextBudget:
             self._counter = MessageCounter(self.tokenizer.count, self.layouts.sections)
         return self._counter
 
+    def count_text(self, text: str) -> int:
+        """Tokens of one text, as the budget counts it (cached)."""
+        return self.counter.text(text)
+
+    @property
+    def approximate(self) -> bool:
+        """The counts are estimates (no exact tokenizer for this model)."""
+        return self.tokenizer.approximate
+
     def model_calibration(self, model: str | None = None) -> ModelCalibration:
         model = model or self.model
         tokenizer = self.tokenizer if model == self.model else tokenizer_for(model, self.config.tokenizer)

@@ -452,6 +452,7 @@ class InstructionsLoaded(Event):
     changes: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     tokens: int | None = None  # all the files' tokens (the budget's ``instructions`` category)
+    approximate: bool = False  # the tokenizer only estimates (shown with ≈)
     environment: str = ""  # the environment preamble the system message carries
     environment_tokens: int | None = None
 

@@ -260,17 +260,20 @@ _HANDLERS: dict[type[ev.Event], Callable[[TranscriptFold, Any, int], list[int]]]
 
 def instructions_line(e: ev.InstructionsLoaded) -> str:
     """``Instructions: AGENTS.md 1.2k tok, docs/style.md 300 tok (imported) · 1.5k tok on every call``."""
+    def tok(n: int | None) -> str:
+        return f"{'≈' if e.approximate and n is not None else ''}{tokens_text(n)} tok"
+
     if e.reason == ev.INSTRUCTIONS_RELOAD:
         what = ", ".join(f"{c['label']} {c['change']}" for c in e.changes)
-        return f"Instructions reloaded: {what} · {tokens_text(e.tokens)} tok on every call"
+        return f"Instructions reloaded: {what} · {tok(e.tokens)} on every call"
     if not e.files:
         return "Instructions: none loaded"
     files = ", ".join(
-        f"{f['label']} {tokens_text(f.get('tokens'))} tok" + (" (imported)" if f.get("imported_by") else "")
+        f"{f['label']} {tok(f.get('tokens'))}" + (" (imported)" if f.get("imported_by") else "")
         + (" (cut)" if f.get("truncated") else "")
         for f in e.files
     )
-    return f"Instructions: {files} · {tokens_text(e.tokens)} tok on every call"
+    return f"Instructions: {files} · {tok(e.tokens)} on every call"
 
 
 def attachment_line(e: FileAttached) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from app.agent.budget.layouts import Section, SystemLayouts
 from app.agent.events.core import InstructionsLoaded
@@ -25,6 +25,15 @@ from app.agent.tools.sandbox import Sandbox
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 
 
+class TextCounter(Protocol):
+    """What counts the sections' tokens: the session's context budget."""
+
+    def count_text(self, text: str) -> int: ...
+
+    @property
+    def approximate(self) -> bool: ...
+
+
 class ProjectInstructions:
     def __init__(
         self,
@@ -32,7 +41,7 @@ class ProjectInstructions:
         *,
         user_dir: Path | None = None,  # Cockpit's config folder: the user's own AGENTS.md / CLAUDE.md
         layouts: SystemLayouts | None = None,  # the budget's, so that it counts each section on its own
-        count: Callable[[str], int] | None = None,  # the budget's token count; None: tokens are unknown
+        counter: TextCounter | None = None,  # the budget; None: tokens are unknown
         git: Callable[[Path], str] = git_summary,
         today: Callable[[], date] = date.today,
         max_file_chars: int = MAX_FILE_CHARS,
@@ -41,7 +50,7 @@ class ProjectInstructions:
         self.workspace = workspace
         self.user_dir = user_dir
         self.layouts = layouts if layouts is not None else SystemLayouts()
-        self.count = count
+        self.counter = counter
         self.git = git
         self.today = today
         self.limits = {"max_file_chars": max_file_chars, "max_total_chars": max_total_chars}
@@ -76,7 +85,8 @@ class ProjectInstructions:
             files=files,
             changes=list(changes),
             notes=list(self.loaded.notes),
-            tokens=None if self.count is None else sum(self.count(text) for text in texts),
+            tokens=None if self.counter is None else sum(self.counter.count_text(text) for text in texts),
+            approximate=self.counter is not None and self.counter.approximate,
             environment=self.environment,
             environment_tokens=self._tokens(by_id[ENVIRONMENT_ITEM].text),
         )
@@ -94,7 +104,7 @@ class ProjectInstructions:
                 "chars": file.chars, "truncated": file.truncated, "imported_by": file.imported_by}
 
     def _tokens(self, text: str) -> int | None:
-        return None if self.count is None else self.count(text)
+        return None if self.counter is None else self.counter.count_text(text)
 
 
 def file_changes(before: Sequence[InstructionFile], after: Sequence[InstructionFile]) -> list[dict[str, str]]:
