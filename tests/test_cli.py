@@ -7,12 +7,7 @@ import json
 import pytest
 
 from app.cli import main
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.support.cli import run_cli
 
 
 @pytest.fixture

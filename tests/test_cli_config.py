@@ -9,16 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
+from tests.support.cli import run_cli
 from app.settings import key_lines, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -7,15 +7,9 @@ import re
 
 import pytest
 
-from app.cli import main
+from tests.support.cli import run_cli
 
 LIST_DIR = {"tool_calls": [{"name": "list_dir", "arguments": {}}]}
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
