@@ -25,8 +25,12 @@ TERMS = (
      "compaction summaries. usable is the room the conversation has: advertised − fixed − reserve − buffer. "
      "The percentage is used as a share of usable."),
     ("advertised", "The model's context window: from your config, from litellm, or ASSUMED when neither knows the model."),
-    ("fixed", "What every request carries before the conversation: system prompt, harness preamble, tool definitions, "
-              "and unattributed."),
+    ("fixed", "What every request carries before the conversation: system prompt, project instructions, harness "
+              "preamble, tool definitions, and unattributed."),
+    ("instructions",
+     "The AGENTS.md / CLAUDE.md files (yours in the config folder, the repository's from its root down to the "
+     "workspace) and the files they import with @path, one item per file: a tax paid on every call. The "
+     "environment item (workspace, platform, date, git, sandbox) is part of the system prompt."),
     ("reserve", "Kept for the model's answer (its max_tokens)."),
     ("buffer", "Kept free so that compaction itself (a summarising call) still fits."),
     ("local / calibrated",

@@ -9,6 +9,11 @@ estimate for functions). The same formula is applied with every tokenizer, so
 only the text counts differ between models. Whatever a provider adds on top
 (ids, its own tool prompt) is left to calibration.
 
+A system message Cockpit built (see :mod:`app.agent.budget.layouts`) is counted
+section by section: the prompt and the environment go to ``system``, each
+project instruction file to ``instructions``, and every section is an item of
+its own; the message's tokens are the sum of its sections.
+
 Counting is incremental. Messages are treated as values: to change one, put a
 new dict in its place (as compaction does). The counter remembers the list it
 measured last; on the next call the unchanged prefix (same dicts, same content
