@@ -126,6 +126,8 @@ def merge_globals(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
                 setattr(args, dest, given)
         if not hasattr(args, dest):
             setattr(args, dest, options.get("default"))
+    for key in [key for key in vars(args) if key.startswith(TAKES)]:
+        delattr(args, key)
     return args
 
 
