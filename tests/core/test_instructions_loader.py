@@ -212,3 +212,18 @@ def test_a_git_that_hangs_is_given_up_on(tmp_path: Path, monkeypatch: pytest.Mon
 def test_status_summary_counts_a_rename_once() -> None:
     assert status_summary("R  new.py\0old.py\0 M a.py\0?? u.txt\0") == "2 modified, 1 untracked"
     assert status_summary("") == "clean"
+
+
+def test_an_import_from_a_folder_we_may_not_enter_is_noted(repo: Path, tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    write(locked / "x.md", "hidden")
+    write(repo / "AGENTS.md", f"@{locked}/x.md")
+    locked.chmod(0)
+    try:
+        if os.access(locked / "x.md", os.R_OK):  # root reads everything: nothing to test
+            pytest.skip("running as root")
+        loaded = load_instructions(repo, None)
+    finally:
+        locked.chmod(0o755)
+    assert [f.label for f in loaded.files] == ["AGENTS.md"]
+    assert len(loaded.notes) == 1 and loaded.notes[0].startswith(f"@{locked}/x.md in AGENTS.md")

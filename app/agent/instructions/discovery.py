@@ -57,8 +57,11 @@ def project_root(workspace: Path) -> Path:
 def _in_folder(folder: Path) -> Path | None:
     for name in FILE_NAMES:
         path = folder / name
-        if path.is_file():
-            return path.resolve()
+        try:
+            if path.is_file():
+                return path.resolve()
+        except OSError:  # a folder we may not look into holds nothing we can read
+            return None
     return None
 
 

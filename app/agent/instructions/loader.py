@@ -93,6 +93,13 @@ class _Loader:
             self._import(written, path, label, (*chain, path), origin)
 
     def _import(self, written: str, importer: Path, importer_label: str, chain: tuple[Path, ...], origin: str) -> None:
+        try:
+            self._check_import(written, importer, importer_label, chain, origin)
+        except OSError as exc:  # a folder on the way we may not look into, a path too long
+            self.notes.append(f"@{written} in {importer_label} could not be read: {exc.strerror or exc}")
+
+    def _check_import(self, written: str, importer: Path, importer_label: str, chain: tuple[Path, ...],
+                      origin: str) -> None:
         target = _resolve(written, importer.parent)
         if target in chain:
             cycle = " → ".join(display_path(p, self.root) for p in (*chain[chain.index(target):], target))
