@@ -26,8 +26,11 @@ class Candidate:
 def repository_root(workspace: Path) -> Path | None:
     """The nearest folder at or above ``workspace`` with a ``.git`` (folder, or file for a worktree)."""
     for folder in (workspace, *workspace.parents):
-        if (folder / ".git").exists():
-            return folder
+        try:
+            if (folder / ".git").exists():
+                return folder
+        except OSError:  # a parent we may not look into
+            continue
     return None
 
 
