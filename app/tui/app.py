@@ -165,7 +165,7 @@ class CockpitApp(App[int]):
         self.prompt.attach_completion(self.query_one(CompletionMenu), SourceCompleter(completion_sources(self)))
         self.prompt.focus()
         for notice in self.startup_notices:
-            self.notify(notice, severity="warning", timeout=8)
+            self.notify(notice, severity="warning", timeout=8, markup=False)  # "[keys] …" is text, not markup
         # Nothing competes with the first frame: the key hints, the session (built on
         # the agent thread) and litellm (imported in a worker) come once it is on screen.
         self.call_after_refresh(self._after_first_frame)

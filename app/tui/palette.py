@@ -140,7 +140,7 @@ class Palette:
             await asyncio.wrap_future(app.runner.call(check_model, model, session.api_base if session else None, "Model"))
         except InvalidModel as exc:
             kept = f"Still using {session.agent.model.name}." if session else "No model is in use yet."
-            app.notify(f"{exc}\n{kept}", title="Model not changed", severity="error", timeout=15)
+            app.notify(f"{exc}\n{kept}", title="Model not changed", severity="error", timeout=15, markup=False)
             return
         await app.switch_session(**overrides)
 

@@ -32,3 +32,12 @@ async def test_an_unknown_theme_names_the_file_and_line(harness, cockpit_home):
         messages = [str(n.message) for n in app._notifications]
         expected = f"{path}:2: theme 'nordd' is not a Textual theme (did you mean nord?); using textual-dark"
         assert expected in messages
+
+
+async def test_a_startup_notice_is_shown_as_text_not_markup(harness):
+    """``[keys]`` in a notice is the table's name: Rich markup would swallow it."""
+    app = harness([]).app(startup_notices=["config.toml:7: [keys] toggle-pane is no binding (ignored)"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        [notice] = [n for n in app._notifications if "toggle-pane" in n.message]
+        assert notice.markup is False
