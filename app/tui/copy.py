@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from app.agent.events.transcript_view import ANSWER, Entry
+if TYPE_CHECKING:  # the transcript fold (and the events with it) loads after the first frame
+    from app.agent.events.transcript_view import Entry
 
 NO_OSC52 = "Terminals without OSC 52 clipboard support do not receive it."
 
@@ -33,6 +34,8 @@ class CodeBlock:
 
 def last_answer(entries: Sequence[Entry]) -> str | None:
     """The text of the last answer the model gave, or None."""
+    from app.agent.events.transcript_view import ANSWER
+
     for entry in reversed(entries):
         if entry.kind == ANSWER and not entry.failed and entry.text.strip():
             return entry.text
