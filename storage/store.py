@@ -15,7 +15,6 @@ times, briefly; then :class:`StoreWriteError` says which database and why.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import socket
@@ -27,10 +26,11 @@ from typing import Any, NamedTuple
 
 import sqlite_utils
 
-from app.agent.events.core import ROLE_MAIN, usage_source, well_formed
-from storage import search
+from app.agent.events.core import ROLE_MAIN, well_formed
+from storage import projection_params, search
 from storage.db import write_transaction
 from storage.migrations import feature_projections
+from storage.projection_params import Params, iso, json_or_none
 from storage.redact import Redactor, json_text
 
 ENVELOPE = ("type", "session_id", "seq", "ts")
@@ -41,23 +41,15 @@ class StoreWriteError(Exception):
     """Events could not be stored; the message names the database and the cause."""
 
 
-def iso(ts: float | None) -> str | None:
-    if ts is None:
-        return None
-    return dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc).isoformat(timespec="milliseconds")
-
-
-def _json(value: Any) -> str | None:
-    return None if value is None else json_text(value)
-
-
 class PreparedEvent(NamedTuple):
     """An event as it will be written: its row (envelope and redacted payload), the payload's JSON text,
-    and the (hash, text) of its full output when it has one (stored in ``blobs``)."""
+    the (hash, text) of its full output when it has one (stored in ``blobs``), and the parameters of its
+    projection's statement when :mod:`storage.projection_params` computes them."""
 
     row: dict[str, Any]
     text: str
     blob: tuple[str, str] | None
+    params: Params | None = None
 
 
 def prepare(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[PreparedEvent]:
@@ -86,7 +78,7 @@ def _prepare(event: dict[str, Any], redactor: Redactor) -> PreparedEvent:
         text = json_text(payload)
     row = {"session_id": event["session_id"], "seq": int(event["seq"]), "type": kind,
            "ts": float(event.get("ts") or 0.0), "payload": payload}
-    return PreparedEvent(row, text, blob)
+    return PreparedEvent(row, text, blob, projection_params.params(row))
 
 
 class EventStore:
@@ -101,18 +93,21 @@ class EventStore:
         self._features = feature_projections()
         self._projections: dict[str, Callable[[dict[str, Any]], object]] = {
             "session_started": self._session_started,
-            "turn_started": self._turn_started,
-            "message_appended": self._message_appended,
             "messages_replaced": self._messages_replaced,
             "model_call_started": self._model_call_started,
-            "model_call_finished": self._model_call_finished,
-            "tool_call_requested": self._tool_call_requested,
             "tool_call_validated": self._tool_call_validated,
             "approval_resolved": self._approval_resolved,
             "tool_call_started": self._tool_call_started,
-            "tool_call_finished": self._tool_call_finished,
             "session_finished": self._session_finished,
             "resilience_retry_tax": self._retry_tax,
+        }
+        # The projections whose parameters prepare() computed (storage.projection_params).
+        self._run_params: dict[str, Callable[[dict[str, Any], Params], object]] = {
+            "turn_started": self._turn_started,
+            "message_appended": self._message_appended,
+            "model_call_finished": self._model_call_finished,
+            "tool_call_requested": self._tool_call_requested,
+            "tool_call_finished": self._tool_call_finished,
         }
 
     # --- appending ---------------------------------------------------------------
@@ -172,9 +167,12 @@ class EventStore:
                 "insert or ignore into blobs (hash, size, content) values (?, ?, ?)", (digest, len(content), content)
             )
         self._event_rows.append((row["session_id"], row["seq"], kind, row["ts"], prepared.text))
-        projection = self._projections.get(kind)
-        if projection is not None:
-            projection(row)
+        if prepared.params is not None:
+            self._run_params[kind](row, prepared.params)
+        else:
+            projection = self._projections.get(kind)
+            if projection is not None:
+                projection(row)
         for fn in self._features.get(kind, ()):
             fn(self.db, row)
 
@@ -203,18 +201,15 @@ class EventStore:
                 p.get("source_path"),
                 p.get("source_hash"),
                 iso(row["ts"]),
-                _json(p.get("settings") or {}),
+                json_or_none(p.get("settings") or {}),
                 os.getpid(),  # the writer, until session_finished (an import in progress too)
                 socket.gethostname(),
                 p.get("parent_id"),
             ),
         )
 
-    def _turn_started(self, row: dict[str, Any]) -> None:
-        title = " ".join(str(row["payload"].get("user_text", "")).split())[:100]
-        self.conn.execute(
-            "update sessions set title = ? where id = ? and title = ''", (title, row["session_id"])
-        )
+    def _turn_started(self, row: dict[str, Any], params: Params) -> None:
+        self.conn.execute(projection_params.UPDATE_TITLE, params)
 
     def _generation_of(self, session_id: str) -> int:
         if session_id not in self._generation:
@@ -224,37 +219,19 @@ class EventStore:
             self._generation[session_id] = found or 0
         return self._generation[session_id]
 
-    def _insert_message(self, session_id: str, generation: int, index: int, message: dict[str, Any], turn: Any, seq: int) -> None:
-        content = message.get("content")
-        if content is not None and not isinstance(content, str):
-            content = json_text(content)
-        self.conn.execute(
-            """insert into messages (session_id, generation, idx, role, content, tool_calls, tool_call_id, turn, seq)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (
-                session_id,
-                generation,
-                index,
-                message.get("role", ""),
-                content,
-                _json(message.get("tool_calls")),
-                message.get("tool_call_id"),
-                turn,
-                seq,
-            ),
-        )
+    def _insert_message(self, session_id: str, generation: int, params: Params) -> None:
+        self.conn.execute(projection_params.INSERT_MESSAGE, (session_id, generation, *params))
 
-    def _message_appended(self, row: dict[str, Any]) -> None:
-        p = row["payload"]
+    def _message_appended(self, row: dict[str, Any], params: Params) -> None:
         sid = row["session_id"]
-        self._insert_message(sid, self._generation_of(sid), int(p.get("index", 0)), p.get("message") or {}, p.get("turn"), row["seq"])
+        self._insert_message(sid, self._generation_of(sid), params)
 
     def _messages_replaced(self, row: dict[str, Any]) -> None:
         sid = row["session_id"]
         generation = self._generation_of(sid) + 1
         self._generation[sid] = generation
         for index, message in enumerate(row["payload"].get("messages") or []):
-            self._insert_message(sid, generation, index, message, None, row["seq"])
+            self._insert_message(sid, generation, projection_params.message(index, message, None, row["seq"]))
 
     def _model_call_started(self, row: dict[str, Any]) -> None:
         p = row["payload"]
@@ -276,62 +253,11 @@ class EventStore:
             ),
         )
 
-    _FINISHED_COLUMNS = (
-        "ended_at", "status", "prompt_tokens", "completion_tokens", "cached_tokens", "cache_write_tokens",
-        "usage_reported", "cost_usd", "latency_ms", "error_class", "error_message", "finish_reason", "text",
-        "tool_call_count", "usage_source", "upstream_retries", "cost_source",
-    )
-    _MODEL_CALL_FINISHED = f"""
-        insert into model_calls (id, session_id, turn, step, attempt, model, role, started_at, estimated_prompt_tokens,
-            {", ".join(_FINISHED_COLUMNS)})
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, {", ".join("?" for _ in _FINISHED_COLUMNS)})
-        on conflict (id) do update set {", ".join(f"{c} = excluded.{c}" for c in _FINISHED_COLUMNS)},
-            estimated_prompt_tokens = coalesce(excluded.estimated_prompt_tokens, estimated_prompt_tokens)"""
+    def _model_call_finished(self, row: dict[str, Any], params: Params) -> None:
+        self.conn.execute(projection_params.MODEL_CALL_FINISHED, params)
 
-    def _model_call_finished(self, row: dict[str, Any]) -> None:
-        """The call's outcome; imported sessions record only the finished call, which then starts the row too."""
-        p = row["payload"]
-        usage = p.get("usage") or {}
-        ended = iso(row["ts"])
-        self.conn.execute(
-            self._MODEL_CALL_FINISHED,
-            (
-                p["call_id"],
-                row["session_id"],
-                p.get("turn"),
-                p.get("step"),
-                p.get("attempt", 1),
-                p.get("model"),
-                p.get("role") or ROLE_MAIN,
-                ended,
-                p.get("estimated_prompt_tokens"),
-                ended,
-                p.get("status", "ok"),
-                usage.get("prompt_tokens"),
-                usage.get("completion_tokens"),
-                usage.get("cached_tokens"),
-                usage.get("cache_write_tokens"),
-                1 if usage.get("reported") else 0,
-                p.get("cost_usd"),  # None: unpriced
-                p.get("latency_ms"),
-                p.get("error_class"),
-                p.get("error_message"),
-                p.get("finish_reason"),
-                p.get("text"),
-                len(p.get("tool_calls") or []),
-                usage_source(usage),
-                p.get("upstream_retries"),
-                p.get("cost_source") if p.get("cost_usd") is not None else None,
-            ),
-        )
-
-    def _tool_call_requested(self, row: dict[str, Any]) -> int:
-        p = row["payload"]
-        cursor = self.conn.execute(
-            """insert or replace into tool_calls (session_id, tool_call_id, turn, step, name, arguments_raw, status, requested_at)
-               values (?, ?, ?, ?, ?, ?, 'requested', ?)""",
-            (row["session_id"], p["tool_call_id"], p.get("turn"), p.get("step"), p.get("name", ""), p.get("arguments_raw"), iso(row["ts"])),
-        )
+    def _tool_call_requested(self, row: dict[str, Any], params: Params) -> int:
+        cursor = self.conn.execute(projection_params.INSERT_TOOL_CALL, params)
         rowid = int(cursor.lastrowid or 0)
         self._tool_rowids.add(rowid)
         return rowid
@@ -340,7 +266,7 @@ class EventStore:
         p = row["payload"]
         self.conn.execute(
             "update tool_calls set arguments = ?, status = 'validated' where session_id = ? and tool_call_id = ?",
-            (_json(p.get("arguments")), row["session_id"], p["tool_call_id"]),
+            (json_or_none(p.get("arguments")), row["session_id"], p["tool_call_id"]),
         )
 
     def _approval_resolved(self, row: dict[str, Any]) -> None:
@@ -356,30 +282,16 @@ class EventStore:
             (row["session_id"], row["payload"]["tool_call_id"]),
         )
 
-    def _tool_call_finished(self, row: dict[str, Any]) -> None:
+    def _tool_call_finished(self, row: dict[str, Any], params: Params) -> None:
         p = row["payload"]
         found = self.conn.execute(
             "select rowid from tool_calls where session_id = ? and tool_call_id = ?", (row["session_id"], p["tool_call_id"])
         ).fetchone()
-        self._tool_rowids.add(found[0] if found else self._tool_call_requested(row))
-        self.conn.execute(
-            """update tool_calls set status = ?, result = ?, truncated = ?, output_hash = ?, error = ?, exit_code = ?,
-                   duration_ms = ?, finished_at = ?, arguments = coalesce(?, arguments)
-               where session_id = ? and tool_call_id = ?""",
-            (
-                p.get("status", "ok"),
-                p.get("result"),
-                1 if p.get("truncated") else 0,
-                p.get("full_output_hash"),
-                p.get("error"),
-                p.get("exit_code"),
-                p.get("duration_ms"),
-                iso(row["ts"]),
-                _json(p.get("arguments")),
-                row["session_id"],
-                p["tool_call_id"],
-            ),
-        )
+        if found is None:  # finished without a request (an import of a result whose call is not in the file)
+            self._tool_call_requested(row, projection_params.tool_call_requested(row))
+        else:
+            self._tool_rowids.add(found[0])
+        self.conn.execute(projection_params.FINISH_TOOL_CALL, params)
 
     def _retry_tax(self, row: dict[str, Any]) -> None:
         p = row["payload"]
