@@ -141,3 +141,18 @@ async def test_the_popup_lists_custom_commands_with_their_source(harness, worksp
         await pilot.press("backspace", "v")
         await wait_until(pilot, lambda: [c.label.split()[0] for c in menu.candidates] == ["/revert", "/review"],
                          what="the new file in the menu")
+
+
+def test_files_that_could_not_be_typed_are_left_out_and_edits_are_seen(tmp_path):
+    from app.tui.slash.custom import CustomCommands, Folder
+
+    folder = tmp_path / "commands"
+    write(folder, "ok-name", "# First line is the description\nbody")
+    write(folder, "with space", "x")
+    write(folder / ".hidden", "secret", "x")
+    commands = CustomCommands(lambda: [Folder(folder, "project")])
+    (found,) = commands()
+    assert (found.name, found.description, found.body) == ("ok-name", "First line is the description",
+                                                          "# First line is the description\nbody")
+    write(folder, "ok-name", "---\ndescription: Changed\n---\nnew body, longer than before")
+    assert [(c.description, c.body) for c in commands()] == [("Changed", "new body, longer than before")]

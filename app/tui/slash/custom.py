@@ -25,12 +25,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.tui.slash.registry import NAME
+
 if TYPE_CHECKING:
     from app.tui.app import CockpitApp
 
 SUFFIX = ".md"
 DESCRIPTION_MAX = 80
 POSITIONAL = re.compile(r"\$([1-9])")
+NAMED = re.compile(NAME)  # a file or folder whose name could not be typed as a command is left out
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,8 @@ def first_line(body: str) -> str:
 @dataclass
 class CustomCommands:
     """The commands of ``folders()`` as they are on disk now. Each call looks again (a
-    directory walk and a stat per file); a file is read again only when it changed."""
+    directory walk and a stat per file); a file is read again only when it changed.
+    Called on the UI thread and on the popup's worker thread: at worst a file is read twice."""
 
     folders: Callable[[], list[Folder]]  # asked each time: the workspace is the open session's
     _read: dict[Path, tuple[tuple[int, int], CustomCommand]] = field(default_factory=dict)
@@ -146,8 +150,8 @@ class CustomCommands:
 def _markdown_files(root: Path) -> list[Path]:
     found: list[Path] = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [Path(folder) / f for f in sorted(files) if f.endswith(SUFFIX)]
+        dirs[:] = sorted(d for d in dirs if NAMED.fullmatch(d))
+        found += [Path(folder) / f for f in sorted(files) if f.endswith(SUFFIX) and NAMED.fullmatch(f[: -len(SUFFIX)])]
     return found
 
 

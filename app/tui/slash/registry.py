@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 
 BUILTIN = "builtin"
+NAME = r"[A-Za-z][\w.:-]*"  # what a command's name may be (``frontend:component``, ``review-v2``)
 
 
 class Command(Protocol):

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.tui.slash.custom import CustomCommand, send_custom
-from app.tui.slash.registry import Builtin, SlashCommands
+from app.tui.slash.registry import NAME, Builtin, SlashCommands
 
 if TYPE_CHECKING:
     from app.tui.app import CockpitApp
 
-COMMAND = re.compile(r"/([A-Za-z][\w.:-]*)(?:\s+(.*))?", re.DOTALL)  # the name, then what follows
+COMMAND = re.compile(rf"/({NAME})(?:\s+(.*))?", re.DOTALL)  # the name, then what follows
 
 
 @dataclass(frozen=True)
