@@ -62,7 +62,7 @@ class HistorySearch(ModalScreen[str | None]):
         background: $surface;
     }
     HistorySearch OptionList { height: auto; max-height: 8; border: none; padding: 0; background: $surface; }
-    HistorySearch Input { border: none; height: 1; padding: 0 1; background: $boost; }
+    HistorySearch Input { background: $boost; }
     HistorySearch .history-search--status { color: $text-muted; }
     """
 
@@ -84,7 +84,7 @@ class HistorySearch(ModalScreen[str | None]):
             box.border_title = "History search · newest first"
             yield OptionList(classes="history-search--matches")
             yield Input(value=self.query_text, placeholder="Type to search the prompts you sent",
-                        classes="history-search--query")
+                        classes="history-search--query", compact=True)
             yield Static("", classes="history-search--status")
 
     def on_mount(self) -> None:
@@ -121,8 +121,13 @@ class HistorySearch(ModalScreen[str | None]):
             text = "No match · esc closes"
         else:
             index = (self.matches.highlighted or 0) + 1
-            text = f"{index} of {len(self.found)} · ctrl+r/↑ older · ↓ newer · enter puts it in the prompt · esc cancels"
+            text = f"{index} of {len(self.found)} · {self._older_key()}/↑ older · ↓ newer · enter edits it · esc cancels"
         self.query_one(".history-search--status", Static).update(text)
+
+    def _older_key(self) -> str:
+        """The search key as the keymap has it (``ctrl+r`` unless remapped)."""
+        keys = [key for key, active in self.app.active_bindings.items() if active.binding.id == "prompt.history_search"]
+        return keys[0] if keys else "ctrl+r"
 
     def _step(self, by: int) -> None:
         if not self.found:

@@ -116,6 +116,7 @@ async def test_ctrl_r_is_remappable(harness, workspace, cockpit_home):
         app.prompt.focus()
         await pilot.press("f3")
         await wait_until(pilot, lambda: isinstance(app.screen, HistorySearch), what="the search on f3")
+        assert "1 of 1 · f3/↑ older" in str(app.screen.query_one(".history-search--status").render())
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.prompt.text == "an older task", what="the choice")
 
