@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 import pytest
 
-from tests.tui.conftest import type_and_send, wait_until
+from tests.tui.conftest import type_and_send, wait_open, wait_until
 from widgets.notice import NoticeBlock
 
 
@@ -20,6 +22,15 @@ def served(harness, openai_server, monkeypatch, warm_imports):
     h = harness([])
     h.model = "openai/test-model"
     return h
+
+
+@asynccontextmanager
+async def opened(h, size=(120, 40), **app_options):
+    """``async with opened(harness) as (app, pilot)``: the harness's app, running, its session open."""
+    app = h.app(**app_options)
+    async with app.run_test(size=size) as pilot:
+        await wait_open(pilot, app)
+        yield app, pilot
 
 
 def notices(app) -> list[NoticeBlock]:

@@ -4,7 +4,8 @@ Up/Down/Tab/Enter/Esc act on it; Esc closes it without interrupting anything."""
 from __future__ import annotations
 
 from app.tui.completion import SourceCompleter, token_start
-from tests.tui.conftest import wait_open, wait_until
+from tests.tui.conftest import wait_until
+from tests.tui.slash_support import opened
 from widgets.completion_menu import Candidate, CompletionMenu
 
 
@@ -27,9 +28,7 @@ async def wait_menu(pilot, app, expected: list[str]) -> None:
 
 async def test_typing_slash_co_shows_compact_context_cost_and_tab_completes(harness):
     h = harness([])
-    app = h.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h, size=(100, 30)) as (app, pilot):
         await type_(pilot, "/co")
         await wait_menu(pilot, app, ["/compact", "/context", "/cost"])
         assert menu(app).display and menu(app).region.bottom == app.prompt.region.y  # just above the prompt
@@ -43,9 +42,7 @@ async def test_typing_slash_co_shows_compact_context_cost_and_tab_completes(harn
 
 async def test_typing_filters_live_and_up_wraps(harness):
     h = harness([])
-    app = h.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h, size=(100, 30)) as (app, pilot):
         await type_(pilot, "/")
         await wait_until(pilot, lambda: menu(app).is_open and len(menu(app).candidates) > 8, what="every command")
         assert menu(app).region.height == 8  # eight rows at most; the rest scroll
@@ -57,9 +54,7 @@ async def test_typing_filters_live_and_up_wraps(harness):
 
 async def test_esc_closes_the_menu_and_interrupts_nothing(harness):
     h = harness([])
-    app = h.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h, size=(100, 30)) as (app, pilot):
         interrupted = []
         app.runner.interrupt = lambda: interrupted.append(True) or False
         await type_(pilot, "/he")
@@ -75,9 +70,7 @@ async def test_esc_closes_the_menu_and_interrupts_nothing(harness):
 
 async def test_enter_on_a_typed_out_command_runs_it(harness):
     h = harness([])
-    app = h.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h, size=(100, 30)) as (app, pilot):
         await type_(pilot, "/cos")
         await wait_menu(pilot, app, ["/cost"])
         await pilot.press("enter")  # accepts: "/cost "
@@ -120,9 +113,7 @@ async def test_a_mention_on_a_later_line_is_replaced_where_it_is(harness):
             return [Candidate("@app/main.py", "@app/main.py ", "file")] if "app".startswith(token) else []
 
     h = harness([])
-    app = h.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h, size=(100, 30)) as (app, pilot):
         app.prompt.attach_completion(menu(app), SourceCompleter([Files()]))
         app.prompt.focus()
         await pilot.press(*"first line", "ctrl+j", *"see @ap")

@@ -9,8 +9,8 @@ import pytest
 
 from app.agent.events import core as ev
 from app.tui.slash.custom import CustomCommand, parse
-from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
-from tests.tui.slash_support import run, served  # noqa: F401  (served: a fixture)
+from tests.tui.conftest import type_and_send, wait_idle, wait_until
+from tests.tui.slash_support import opened, run, served  # noqa: F401  (served: a fixture)
 from widgets.completion_menu import CompletionMenu
 from widgets.user_message import UserMessage
 
@@ -72,9 +72,7 @@ async def test_a_command_from_each_folder_is_sent_expanded_and_shown_as_typed(
         served, openai_server, workspace, cockpit_home, user_home, source):
     h = served
     write(FOLDERS[source](workspace, cockpit_home, user_home), "review", REVIEW)
-    app = h.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h) as (app, pilot):
         await type_and_send(pilot, "/review app.py error handling")
         await wait_idle(pilot, app, h)
         sent = "Review app.py for bugs, focusing on error.\nAll arguments: app.py error handling"
@@ -83,7 +81,7 @@ async def test_a_command_from_each_folder_is_sent_expanded_and_shown_as_typed(
         assert message.text == "/review app.py error handling"
         assert message.sent == sent and "sent as:\n" + sent in str(message.render())  # what was sent, inspectable
         helped = await run(pilot, "/help", "Commands")
-        assert f"/review <file> [focus]" in helped.detail and f"({source}) Review a file for bugs" in helped.detail
+        assert "/review <file> [focus]" in helped.detail and f"({source}) Review a file for bugs" in helped.detail
 
 
 async def test_project_wins_over_user_and_a_builtin_over_both(harness, workspace, cockpit_home, user_home):
@@ -91,9 +89,7 @@ async def test_project_wins_over_user_and_a_builtin_over_both(harness, workspace
     write(workspace / ".cockpit" / "commands", "deploy", "Deploy from the project")
     write(cockpit_home / "commands", "deploy", "Deploy from the user")
     write(workspace / ".cockpit" / "commands", "help", "A custom help")
-    app = h.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h) as (app, pilot):
         helped = await run(pilot, "/help", "Commands")
         assert "is hidden by the builtin /help" in helped.detail
         assert "(project) Deploy from the project" in helped.detail and "Deploy from the user" not in helped.detail
@@ -107,9 +103,7 @@ async def test_subfolders_name_commands_as_claude_code_does(harness, workspace, 
     folder = workspace / ".cockpit" / "commands"
     write(folder / "frontend", "component", "Make a frontend component")
     write(folder / "backend", "component", "Make a backend component")
-    app = h.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h) as (app, pilot):
         helped = await run(pilot, "/help", "Commands")
         # the first folder (sorted) has the short name; the other is named by its folder
         lines = helped.detail.splitlines()
@@ -127,9 +121,7 @@ async def test_subfolders_name_commands_as_claude_code_does(harness, workspace, 
 async def test_the_popup_lists_custom_commands_with_their_source(harness, workspace, user_home):
     h = harness([])
     write(workspace / ".cockpit" / "commands", "review", REVIEW)
-    app = h.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h) as (app, pilot):
         app.prompt.focus()
         await pilot.press(*"/rev")
         menu = app.query_one(CompletionMenu)
@@ -156,3 +148,20 @@ def test_files_that_could_not_be_typed_are_left_out_and_edits_are_seen(tmp_path)
                                                           "# First line is the description\nbody")
     write(folder, "ok-name", "---\ndescription: Changed\n---\nnew body, longer than before")
     assert [(c.description, c.body) for c in commands()] == [("Changed", "new body, longer than before")]
+
+
+async def test_a_custom_command_typed_while_the_agent_works_waits_as_typed(harness, workspace, user_home):
+    write(workspace / ".cockpit" / "commands", "deploy", "Deploy $ARGUMENTS")
+    write_call = {"id": "w1", "name": "write_file", "arguments": {"path": "a.txt", "content": "a\n"}}
+    h = harness([{"text": "writing", "tool_calls": [write_call]}, {"text": "written"}, {"text": "deployed"}])
+    async with opened(h) as (app, pilot):
+        await type_and_send(pilot, "write a.txt")
+        await wait_until(pilot, lambda: app.busy and app.transcript.pending_approvals, what="the approval")
+        await type_and_send(pilot, "/deploy staging")
+        (queued,) = [m for m in app.transcript.query(UserMessage) if m.queued]
+        assert (queued.text, queued.sent) == ("/deploy staging", "Deploy staging")
+        app.transcript.pending_approvals[0].focus()
+        await pilot.press("y")
+        await wait_idle(pilot, app, h, turns=2)
+        assert [e.user_text for e in h.events.of(ev.TurnStarted)] == ["write a.txt", "Deploy staging"]
+        assert [m.text for m in app.transcript.query(UserMessage)] == ["write a.txt", "/deploy staging"]

@@ -9,8 +9,8 @@ import pytest
 from app.agent.events import core as ev
 from app.tui.slash.router import Invocation, parse
 from tests.support.openai_server import Reply
-from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
-from tests.tui.slash_support import run, served  # noqa: F401  (served: a fixture)
+from tests.tui.conftest import type_and_send, wait_idle, wait_until
+from tests.tui.slash_support import opened, run, served  # noqa: F401  (served: a fixture)
 from widgets.user_message import UserMessage
 
 
@@ -36,9 +36,7 @@ def test_parse_decides_what_is_a_command():
 
 async def test_help_cost_context_and_permissions_answer_in_the_transcript_and_send_nothing(served, openai_server):
     h = served
-    app = h.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h) as (app, pilot):
         helped = await run(pilot, "/help", "Commands")
         for name in ("/help", "/clear /new", "/compact", "/model [name]", "/cost", "/context", "/resume [id]",
                      "/sessions", "/export", "/permissions", "/plan", "/feedback", "/quit /exit"):
@@ -57,9 +55,7 @@ async def test_help_cost_context_and_permissions_answer_in_the_transcript_and_se
 async def test_cost_after_a_call_counts_the_providers_tokens(served, openai_server):
     h = served
     openai_server.script([Reply(text="hi there", usage={"prompt_tokens": 1200, "completion_tokens": 34})])
-    app = h.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h) as (app, pilot):
         await type_and_send(pilot, "say hi")
         await wait_idle(pilot, app, h)
         cost = await run(pilot, "/cost", "Cost of this session")
@@ -69,9 +65,7 @@ async def test_cost_after_a_call_counts_the_providers_tokens(served, openai_serv
 
 async def test_unknown_command_lists_close_matches_and_sends_nothing(served, openai_server):
     h = served
-    app = h.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h) as (app, pilot):
         unknown = await run(pilot, "/comapct now", "Unknown command /comapct")
         assert unknown.level == "warning"
         assert "Did you mean /compact" in unknown.detail and "//" in unknown.detail
@@ -80,9 +74,7 @@ async def test_unknown_command_lists_close_matches_and_sends_nothing(served, ope
 
 async def test_a_double_slash_and_a_path_are_sent_to_the_model(served, openai_server):
     h = served
-    app = h.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h) as (app, pilot):
         await type_and_send(pilot, "//help is a word")
         await wait_idle(pilot, app, h)
         await type_and_send(pilot, "/usr/bin is where?")
@@ -93,9 +85,7 @@ async def test_a_double_slash_and_a_path_are_sent_to_the_model(served, openai_se
 
 async def test_clear_starts_a_new_session(served, openai_server):
     h = served
-    app = h.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h) as (app, pilot):
         first = app.session
         await type_and_send(pilot, "/clear")
         await wait_until(pilot, lambda: app.session is not None and app.session is not first, what="a new session")
@@ -105,9 +95,7 @@ async def test_clear_starts_a_new_session(served, openai_server):
 
 async def test_plan_switches_to_plan_mode_and_back(served, openai_server):
     h = served
-    app = h.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h) as (app, pilot):
         await pilot.press("shift+tab")  # ask → accept edits
         assert app.status.permission_mode == "accept_edits"
         await type_and_send(pilot, "/plan")
@@ -120,9 +108,7 @@ async def test_plan_switches_to_plan_mode_and_back(served, openai_server):
 
 async def test_quit_quits(served, openai_server):
     h = served
-    app = h.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h) as (app, pilot):
         await type_and_send(pilot, "/quit")
         await wait_until(pilot, lambda: not app.is_running, what="the app to exit")
     assert app.return_code == 0
@@ -132,9 +118,7 @@ async def test_quit_quits(served, openai_server):
 async def test_model_with_a_name_switches_and_keeps_the_conversation(served, openai_server, write_script):
     h = served
     other = write_script([{"text": "from the other model"}])
-    app = h.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h) as (app, pilot):
         first = app.session
         await type_and_send(pilot, f"/model {other}")
         await wait_until(pilot, lambda: app.session is not None and app.session is not first, what="the switch")
@@ -147,9 +131,7 @@ async def test_resume_with_an_id_prefix_resumes_that_session(served, openai_serv
     h = served
     h.session_ids = ["aaaa1111old", "bbbb2222new"]
     openai_server.script([Reply(text="one")])
-    app = h.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h) as (app, pilot):
         await type_and_send(pilot, "a task, so that the session is stored")
         await wait_idle(pilot, app, h)
         await type_and_send(pilot, "/clear")
@@ -176,9 +158,7 @@ async def test_resume_with_an_id_prefix_resumes_that_session(served, openai_serv
 async def test_commands_go_through_the_palettes_actions(harness, typed, method, args):
     """These do what the palette entry does (its checks included): the same method runs."""
     h = harness([])
-    app = h.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h) as (app, pilot):
         calls = []
         setattr(app.palette, method, lambda *a: calls.append(a))
         await type_and_send(pilot, typed)
@@ -198,9 +178,7 @@ async def test_context_shows_the_budget_panes_categories_and_top_items(harness, 
     stored = generate_session("5e55101000000000", events=420, workspace=str(h.workspace))
     h.store.append_many(e.to_dict() for e in stored)
     h.resume = "5e55101000000000"
-    app = h.app(session_panes=LivePanes)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_open(pilot, app)
+    async with opened(h, session_panes=LivePanes) as (app, pilot):
         await wait_until(pilot, lambda: app.side.panes and app.status.stats.steps, what="the restored panes")
         state = app.query_one(ContextBudgetPane).reducer
         measured = state.measured
