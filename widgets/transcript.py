@@ -275,6 +275,7 @@ class Transcript(VerticalScroll, can_focus=True):
             self._assistant[entry.call_id] = widget
         elif entry.kind == "tool":
             widget = ToolCallBlock(entry.tool_call_id, entry.name, entry.arguments)
+            widget.collapsed = not entry.by_user  # a command the user ran shows its output
             widget.show(entry)
             self._tools[entry.tool_call_id] = widget
         elif entry.kind == "notice":

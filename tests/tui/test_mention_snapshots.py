@@ -53,8 +53,6 @@ def test_attachments_and_a_users_command(snap_app, snap_compare, size):
         await type_and_send(pilot, "!echo ok")
         await wait_until(pilot, lambda: app.query(ToolCallBlock) and not app.busy, what="the command")
         await type_and_send(pilot, "what does @src/agent/loop.py do? not @logo.png")
-        await wait_idle(pilot, app, h)
-        app.query_one(ToolCallBlock).collapsed = False
-        await pilot.pause()
+        await wait_idle(pilot, app, h)  # the user's command block is open without being asked
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

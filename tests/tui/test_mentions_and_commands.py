@@ -93,7 +93,7 @@ async def test_a_bang_command_asks_runs_and_shows_its_block_without_a_model_call
         await wait_until(pilot, lambda: not app.busy and h.events.of(ev.ToolCallFinished), what="the command to end")
         assert (workspace / "made.txt").read_text() == "hi\n"
         (block,) = app.transcript.query(ToolCallBlock)
-        assert block.status == "ok" and block.note == RUN_BY_USER
+        assert block.status == "ok" and block.note == RUN_BY_USER and not block.collapsed  # its output shows
         assert [b.text for b in app.transcript.query(UserMessage)] == ["!echo hi > made.txt"]  # shown once
         assert not h.events.of(ev.ModelCallStarted)
         assert app.prompt.has_focus and not app.busy

@@ -78,6 +78,7 @@ class Entry:
     full_output: str | None = None  # the whole output when ``result`` was cut
     duration_ms: float | None = None
     exit_code: int | None = None
+    by_user: bool = False  # tool: a ``!command`` the user ran (shown open: its output is what they asked for)
     steps: int = 0  # turn_end
 
 
@@ -167,7 +168,7 @@ class TranscriptFold:
         if e.started_by == ev.STARTED_BY_USER:  # ``!command``: the line the user typed, then its call
             typed = self._add(Entry(USER, i, i, turn=e.turn, text=COMMAND_PREFIX + typed_command(e.arguments_raw)))
             k = self._tool(i, e.tool_call_id, e.name, e.turn, e.arguments_raw)
-            return [typed, self._change(k, i, note=RUN_BY_USER)]
+            return [typed, self._change(k, i, note=RUN_BY_USER, by_user=True)]
         return [self._tool(i, e.tool_call_id, e.name, e.turn, e.arguments_raw)]
 
     def _tool_call_validated(self, e: ev.ToolCallValidated, i: int) -> list[int]:
