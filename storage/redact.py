@@ -92,7 +92,7 @@ class Redactor:
     def scrub_json(self, value: Any) -> tuple[Any, str]:
         """``value`` scrubbed and its JSON text; the walk runs only when the text shows it is needed."""
         text = json_text(value)
-        if not any(secret in text for secret in self.names) and not self._has_credential(value):
+        if not any(secret in text for secret in self.names) and not (_may_name_credential(text) and self._has_credential(value)):
             return value, text  # (substring tests: many times faster than any regex over the text)
         value = self.scrub(value)
         return value, json_text(value)
@@ -126,6 +126,22 @@ class Redactor:
             text = _cut_end(text, secret, name)
             text = _cut_start(text, secret, name)
         return text
+
+
+# Every key SECRET_KEY matches holds one of these (any case), and a key's letters, "_" and "-" are in the JSON text as they are.
+_CREDENTIAL_WORDS = ("apikey", "api_key", "api-key", "secret", "password", "passwd", "credential", "token")
+
+
+def _may_name_credential(text: str) -> bool:
+    """Could the JSON ``text`` have a credential key? False only when none of its keys can match SECRET_KEY.
+
+    Only ASCII text is ruled out this way (its lower case is what IGNORECASE matches); other text says maybe:
+    regular expressions fold a few other characters (``ſ``, ``K``, ``İ``) to these letters.
+    """
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _CREDENTIAL_WORDS)
 
 
 def _cut_end(text: str, secret: str, name: str) -> str:
