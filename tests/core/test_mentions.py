@@ -67,3 +67,16 @@ def test_an_attachment_is_its_own_budget_item_labelled_by_its_path(workspace: Pa
 def test_a_user_message_that_merely_quotes_the_marker_is_a_task() -> None:
     assert attachment_label("[cockpit: attached nothing here") is None
     assert attachment_label(None) is None
+
+
+def test_compaction_never_cuts_between_a_task_and_its_attachments(workspace: Path) -> None:
+    from app.agent.budget.compaction import plan_summary
+
+    (workspace / "a.py").write_text("a\n")
+    (found,) = attachments("explain @a.py", workspace)
+    assert found.message is not None
+    messages = [{"role": "system", "content": "s"}, {"role": "user", "content": "first"},
+                {"role": "assistant", "content": "ok"}, {"role": "user", "content": "explain @a.py"}, found.message,
+                {"role": "assistant", "content": "it prints a"}]
+    plan = plan_summary(messages, keep_last_turns=1, keep_last_steps=1)
+    assert plan.turn_cut == 3  # the last turn starts at its task, its attachment stays with it
