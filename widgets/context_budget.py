@@ -246,7 +246,7 @@ class ContextBudgetPane(Widget):
         yield BudgetBar(id="bar")
         yield Static("Top consumers", classes="section")
         yield OptionList(id="top")
-        yield Static("d drop · t truncate · o open · c compact now · ? help", id="hint")
+        yield Static("d drop · t truncate · o open\nc compact now · ? help", id="hint")  # whole at the side column's width
         yield Static(id="growth", classes="section")
         yield Sparkline([], id="spark")
         yield Static(id="compaction")

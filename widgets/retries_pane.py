@@ -185,13 +185,17 @@ def _narrow_summary(state: RetriesState, width: int) -> Content:
 def _flow(label: str, pieces: list[str], width: int, separator: str = "  ·  ") -> list[str]:
     """``label`` then the markup ``pieces`` on as few lines as ``width`` allows; a piece that does not
     fit goes whole to the next line, under the first."""
-    lines = [label + pieces[0]]
+    def start(lead: str, piece: str) -> str:  # a blank lead shrinks to two cells when the piece needs them
+        too_wide = Content.from_markup(lead + piece).cell_length > width
+        return ("  " if too_wide and not lead.strip() else lead) + piece
+
+    lines = [start(label, pieces[0])]
     for piece in pieces[1:]:
         joined = lines[-1] + separator + piece
         if Content.from_markup(joined).cell_length <= width:
             lines[-1] = joined
         else:
-            lines.append(" " * INDENT + piece)
+            lines.append(start(" " * INDENT, piece))
     return lines
 
 

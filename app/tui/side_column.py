@@ -29,7 +29,7 @@ WIDE_PANES_WIDTH = 48
 PANES_STEP = 4
 
 
-NARROW_PANES_WIDTH = 32  # a replay below NARROW_COLUMNS keeps its panes (they are what it replays), this narrow
+NARROW_PANES_WIDTH = 34  # a replay below NARROW_COLUMNS keeps its panes (they are what it replays), this narrow
 
 
 def replay_width(terminal_width: int) -> int:
