@@ -28,6 +28,7 @@ from app.agent.config import AgentConfig
 from app.agent.continuation import CONTINUE, CUT_OFF_TOOL_CALLS, continuation_notice
 from app.agent.errors import AgentStop, LimitExceeded, LoopHalted, ModelFailed
 from app.agent.events import core as ev
+from app.agent.events.mentions import is_task
 from app.agent.limits import TurnLimits
 from app.agent.mentions import Attachment, message_item
 from app.agent.model import Model, ModelReply
@@ -89,7 +90,7 @@ class Agent:
         self.calls = ModelCalls(resilience=self.resilience, budget=self.budget, emit=emit)
         self.pipeline = ToolPipeline(self.tools, approvals, self.resilience, self.invoker, emit, workspace, scrubber,
                                      self.sandbox)
-        self.turn = sum(1 for m in self.messages if m.get("role") == "user")
+        self.turn = sum(1 for m in self.messages if is_task(m))
         self.tool_ids = ToolCallIds(self.messages)  # one per call, even when the model reuses an id
         self.open_calls: list[OpenCall] = self.tool_ids.unanswered(self.messages, turn=self.turn)  # a crash's
         self.total_cost_usd = 0.0  # every model call's: the conversation's, summaries, the fallback's

@@ -21,6 +21,7 @@ from app.agent.approvals import tool_kind
 from app.agent.config import AgentConfig
 from app.agent.events import core as ev
 from app.agent.events.approvals import ToolKind
+from app.agent.events.mentions import COMMAND_MARKER
 from app.agent.events.transcript_view import COMMAND_PREFIX
 from app.agent.limits import TurnLimits
 from app.agent.tool_ids import OpenCall
@@ -28,8 +29,6 @@ from app.agent.tool_pipeline import ToolPipeline
 from app.agent.tools.registry import ToolRegistry
 
 PREFIX = COMMAND_PREFIX  # "!"
-# A command's message opens with this (the Context budget shows it as a user message).
-COMMAND_MARKER = "[cockpit: the user ran a shell command]"
 NOT_ADDED = (ev.ToolStatus.DENIED, ev.ToolStatus.VALIDATION_ERROR)  # nothing ran: the model is not told
 
 

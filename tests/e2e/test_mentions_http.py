@@ -113,6 +113,7 @@ async def test_attachments_survive_a_resume(openai_server, workspace, tmp_path):
                                               resume=session.id)
     resumed.start()
     assert any(m.get("content") == attachment for m in resumed.agent.messages)
+    assert resumed.agent.turn == 1  # the attachment is part of its task's turn
     measured = resumed_events.of(ContextMeasured)[-1]
     assert any(i["label"] == "@a.py" and i["tokens"] == independent_tokens(attachment) for i in measured.items)
     resumed.finish()

@@ -140,6 +140,7 @@ async def test_the_transcript_is_the_same_live_from_the_store_and_after_a_resume
     resumed, resumed_events, _ = open_session(workspace, db_path, openai_server.url, Person(), resume=session.id)
     assert any(m["role"] == "user" and m["content"].startswith(COMMAND_MARKER) and "one" in m["content"]
                for m in resumed.agent.messages)
+    assert resumed.agent.turn == 0  # a command is no turn
     resumed.finish()
     db.close()
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from app.agent.budget.counter import SUMMARY_MARKER, call_label
 from app.agent.budget.pairing import safe_cut
-from app.agent.events.mentions import attachment_label
+from app.agent.events.mentions import is_task
 
 NOTE_PREFIX = "[cockpit: "
 PLACEHOLDER_PREFIX = NOTE_PREFIX + "the output of "
@@ -102,11 +102,10 @@ def plan_summary(messages: list[dict[str, Any]], *, keep_last_turns: int, keep_l
     head_end = 0
     while head_end < len(messages) and messages[head_end].get("role") == "system":
         head_end += 1
-    turns = [  # a task starts a turn; a summary and a task's @mention attachments do not
+    turns = [  # a task starts a turn; a summary, a task's @mention attachments and a !command do not
         i
         for i, m in enumerate(messages)
-        if i >= head_end and m.get("role") == "user" and not str(m.get("content") or "").startswith(SUMMARY_MARKER)
-        and attachment_label(m.get("content")) is None
+        if i >= head_end and is_task(m) and not str(m.get("content") or "").startswith(SUMMARY_MARKER)
     ]
     if turns and turns[0] == head_end:
         head_end += 1  # the first task is always kept (its turn still counts as a turn)

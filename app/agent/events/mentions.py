@@ -1,4 +1,5 @@
-"""Events of the prompt's own inputs: files attached by ``@path`` mentions.
+"""The prompt's own inputs in the conversation: files attached by ``@path`` mentions, and the
+record of a ``!command`` the user ran (its marker; the command's events are tool calls).
 
 A task that mentions ``@path`` gets the file (or a folder's listing) as a message of
 its own after the task; :class:`FileAttached` says so, with the tokens the Context
@@ -19,6 +20,17 @@ MENTION = "mention"  # the Context budget's kind of an attachment's message
 
 # An attachment's message opens with this, then ``file] @path`` or ``folder] @path/``.
 ATTACHMENT_MARKER = "[cockpit: attached "
+
+
+# A ``!command``'s record in the conversation opens with this (``app.agent.user_command``).
+COMMAND_MARKER = "[cockpit: the user ran a shell command]"
+
+
+def is_task(message: dict[str, Any]) -> bool:
+    """A user message that starts a turn: neither an attachment nor a ``!command``'s record."""
+    content = message.get("content")
+    return message.get("role") == "user" and attachment_label(content) is None and not (
+        isinstance(content, str) and content.startswith(COMMAND_MARKER))
 
 
 def attachment_label(content: Any) -> str | None:
