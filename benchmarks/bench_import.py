@@ -140,8 +140,8 @@ def main() -> int:
         cpu = child.ru_utime + child.ru_stime
         print(done.stdout.strip()[:200])
         print(f"import: {elapsed:.1f} s = {megabytes / elapsed:.1f} MB/s ({elapsed / baseline:.1f}× the baseline)")
-        print(f"CPU time of the import: {cpu:.1f} s = {megabytes / cpu:.1f} MB per CPU second "
-              "(what the import costs whatever else the machine runs)")
+        print(f"CPU time of the import: {cpu:.1f} s = {cpu / megabytes:.3f} CPU s per MB = {megabytes / cpu:.1f} MB per CPU "
+              "second (what the import costs whatever else the machine runs)")
         print(f"peak RSS of the import: {rss_mb:.0f} MB (goal < 300 MB)")
         waits = sorted(probe.waits)
         p99 = waits[int(len(waits) * 0.99)] if waits else 0.0
