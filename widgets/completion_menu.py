@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.widget import Widget
 
 ROWS = 8
@@ -116,7 +117,7 @@ class CompletionMenu(Widget, can_focus=False):
             self._top = self.index - ROWS + 1
         self._top = max(0, min(self._top, len(self.candidates) - ROWS))
 
-    def get_content_height(self, container: object, viewport: object, width: int) -> int:
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return min(ROWS, len(self.candidates))
 
     def render(self) -> Text:
@@ -129,7 +130,8 @@ class CompletionMenu(Widget, can_focus=False):
         lines = []
         for row, candidate in enumerate(shown, start=self._top):
             line = Text(no_wrap=True, overflow="ellipsis", end="")
-            line.append(candidate.label.ljust(label_width)[:label_width], label_style)
+            label = candidate.label if len(candidate.label) <= label_width else candidate.label[: label_width - 1] + "…"
+            line.append(label.ljust(label_width), label_style)
             if candidate.help:
                 line.append("  " + candidate.help, help_style)
             line.truncate(width, overflow="ellipsis", pad=True)

@@ -119,7 +119,7 @@ class PromptInput(TextArea):
         self.busy = False
         self.completer: Completer | None = None
         self.menu: CompletionMenu | None = None
-        self._dismissed: str | None = None  # the text Esc closed the menu on: closed until it changes
+        self._dismissed: str | None = None  # the text Esc closed the menu on (or recalled): closed until it changes
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -183,6 +183,7 @@ class PromptInput(TextArea):
         super().action_cursor_down(select)
 
     def _show(self, text: str, *, at_end: bool) -> None:
+        self._dismissed = text  # a prompt recalled from the history opens no completion menu
         self.text = text
         self.move_cursor(self.document.end if at_end else (0, len(self.document.get_line(0))))
 
@@ -253,6 +254,7 @@ class PromptInput(TextArea):
             return
         text = self.text
         if text == self._dismissed:
+            self._close_completion()
             return
         self._dismissed = None
         cursor = self._cursor_index()

@@ -121,3 +121,20 @@ async def test_a_mention_on_a_later_line_is_replaced_where_it_is(harness):
         await pilot.press("tab")
         assert app.prompt.text == "first line\nsee @app/main.py "
         assert app.prompt.cursor_location == (1, len("see @app/main.py "))
+
+
+async def test_a_recalled_command_opens_no_menu_so_up_keeps_walking_the_history(harness):
+    h = harness([])
+    async with opened(h, size=(100, 30)) as (app, pilot):
+        app.prompt.sent_history.add("/cost")
+        app.prompt.sent_history.add("/help")
+        app.prompt.focus()
+        await pilot.press("up")
+        assert app.prompt.text == "/help"
+        await pilot.press("up")
+        assert app.prompt.text == "/cost"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not menu(app).is_open
+        await pilot.press("backspace", "backspace")  # edited: the menu is back
+        await wait_menu(pilot, app, ["/compact", "/context", "/cost"])
