@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("export", help="export a session as Markdown, JSON or JSONL events")
     parser.add_argument("id", help="session id, a unique prefix of one, or 'latest'")
     parser.add_argument("--format", choices=("md", "json", "jsonl"), default="md")
-    parser.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
+    parser.add_argument("--output", "-o", type=Path, help="write to this file (default: standard output)")
     add_db_option(parser)
     parser.set_defaults(func=run)
 

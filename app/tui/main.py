@@ -63,7 +63,7 @@ def run_tui(args: argparse.Namespace) -> int:
     from app.tui.keys import keymap_from_settings
 
     keymap, problems = keymap_from_settings(settings.keys, lambda key: settings.locate("keys", key))
-    transcript_turns, ui_problems = _transcript_turns(settings.ui)
+    transcript_turns, ui_problems = _transcript_turns(settings.ui, lambda key: settings.locate("ui", key))
     problems += ui_problems
     make_session = SessionMaker(settings, options, choice, stores)
 
@@ -158,15 +158,17 @@ class LazyStore:
             return self._opened
 
 
-def _transcript_turns(ui: dict[str, Any]) -> tuple[int, list[str]]:
-    """``[ui] transcript_turns``: how many turns the transcript keeps on screen, and problems with the table."""
+def _transcript_turns(ui: dict[str, Any], locate: Any = None) -> tuple[int, list[str]]:
+    """``[ui] transcript_turns``: how many turns the transcript keeps on screen, and problems with the table
+    (``locate(key)`` says where a key is: ``config.toml:9: [ui] colour``)."""
     from widgets.transcript import TURNS_SHOWN
 
-    problems = [f"[ui] {key}: no such setting (known: transcript_turns)" for key in sorted(set(ui) - {"transcript_turns"})]
+    where = locate or (lambda key: f"[ui] {key}")
+    problems = [f"{where(key)}: no such setting (known: transcript_turns)" for key in sorted(set(ui) - {"transcript_turns"})]
     value = ui.get("transcript_turns", TURNS_SHOWN)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
         return value, problems
-    return TURNS_SHOWN, [*problems, f"[ui] transcript_turns: give a whole number of turns, 1 or more (using {TURNS_SHOWN})"]
+    return TURNS_SHOWN, [*problems, f"{where('transcript_turns')}: give a whole number of turns, 1 or more (using {TURNS_SHOWN})"]
 
 
 def _storage_setup_error(exc: Exception) -> bool:

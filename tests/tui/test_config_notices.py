@@ -41,3 +41,16 @@ async def test_a_startup_notice_is_shown_as_text_not_markup(harness):
         await pilot.pause()
         [notice] = [n for n in app._notifications if "toggle-pane" in n.message]
         assert notice.markup is False
+
+
+def test_a_bad_ui_entry_names_the_file_and_line(cockpit_home):
+    from app.tui.main import _transcript_turns
+
+    cockpit_home.mkdir(parents=True, exist_ok=True)
+    path = cockpit_home / "config.toml"
+    path.write_text("[ui]\ncolour = 1\ntranscript_turns = 0\n")
+    settings = load_settings(path)
+    turns, problems = _transcript_turns(settings.ui, lambda key: settings.locate("ui", key))
+    assert turns == 20
+    assert problems == [f"{path}:2: [ui] colour: no such setting (known: transcript_turns)",
+                        f"{path}:3: [ui] transcript_turns: give a whole number of turns, 1 or more (using 20)"]
