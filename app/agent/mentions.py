@@ -104,10 +104,10 @@ def attach(written: str, workspace: Path, *, scrubber: Scrubber = NO_SCRUBBER) -
 
 
 def _existing(written: str, workspace: Path) -> str | None:
-    """The mention as a path that exists (trailing punctuation dropped if needed), or None."""
+    """The mention as a path that exists (trailing punctuation dropped if needed, ``~`` expanded), or None."""
     candidates = [written, written.rstrip(TRAILING)]
-    for candidate in dict.fromkeys(c for c in candidates if c):
-        path = Path(os.path.expanduser(candidate))
+    for candidate in dict.fromkeys(os.path.expanduser(c) for c in candidates if c):
+        path = Path(candidate)
         if os.path.lexists(path if path.is_absolute() else workspace / path):
             return candidate
     return None

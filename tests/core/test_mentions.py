@@ -39,6 +39,8 @@ def test_escapes_and_special_files_are_refused(workspace: Path, tmp_path: Path) 
     (tmp_path / "outside.txt").write_text("secret\n")
     up = attach("../outside.txt", workspace)
     assert up is not None and not up.attached and "escapes the workspace" in up.note
+    home = attach("~", workspace)  # the home folder exists, and is not the workspace
+    assert home is not None and not home.attached and "outside the workspace" in home.note
     os.mkfifo(workspace / "pipe")
     fifo = attach("pipe", workspace)
     assert fifo is not None and not fifo.attached and "FIFO" in fifo.note
