@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.settings import load_settings
 from app.tui.keys import keymap_from_settings
 
 
-def test_a_bad_keys_entry_names_the_file_and_line(cockpit_home):
-    cockpit_home.mkdir(parents=True, exist_ok=True)
-    path = cockpit_home / "config.toml"
-    path.write_text('theme = "nord"\n\n[keys]\ntoggle-pane = "f5"\ninterrupt = 3\n"prompt.send" = "ctrl+s"\n')
-    settings = load_settings(path)
+@pytest.fixture
+def config(cockpit_home):
+    """``config(text)`` → the settings read from a config file holding ``text`` (its path: ``settings.path``)."""
+
+    def write(text: str):
+        cockpit_home.mkdir(parents=True, exist_ok=True)
+        path = cockpit_home / "config.toml"
+        path.write_text(text)
+        return load_settings(path)
+
+    return write
+
+
+def test_a_bad_keys_entry_names_the_file_and_line(config):
+    settings = config('theme = "nord"\n\n[keys]\ntoggle-pane = "f5"\ninterrupt = 3\n"prompt.send" = "ctrl+s"\n')
+    path = settings.path
     keymap, problems = keymap_from_settings(settings.keys, lambda key: settings.locate("keys", key))
     assert keymap == {"prompt.send": "ctrl+s", "prompt.queue": "ctrl+s"}
     assert problems == [
@@ -20,11 +33,9 @@ def test_a_bad_keys_entry_names_the_file_and_line(cockpit_home):
     assert all(len(problem) - len(str(path)) < 90 for problem in problems)  # short: no list of every binding
 
 
-async def test_an_unknown_theme_names_the_file_and_line(harness, cockpit_home):
-    cockpit_home.mkdir(parents=True, exist_ok=True)
-    path = cockpit_home / "config.toml"
-    path.write_text('model = "x"\ntheme = "nordd"\n')
-    settings = load_settings(path)
+async def test_an_unknown_theme_names_the_file_and_line(harness, config):
+    settings = config('model = "x"\ntheme = "nordd"\n')
+    path = settings.path
     app = harness([]).app(theme=settings.theme)
     app.saved_theme.origin = settings.locate("", "theme")  # as app/tui/main.py does
     async with app.run_test(size=(120, 40)) as pilot:
@@ -43,13 +54,11 @@ async def test_a_startup_notice_is_shown_as_text_not_markup(harness):
         assert notice.markup is False
 
 
-def test_a_bad_ui_entry_names_the_file_and_line(cockpit_home):
+def test_a_bad_ui_entry_names_the_file_and_line(config):
     from app.tui.main import _transcript_turns
 
-    cockpit_home.mkdir(parents=True, exist_ok=True)
-    path = cockpit_home / "config.toml"
-    path.write_text("[ui]\ncolour = 1\ntranscript_turns = 0\n")
-    settings = load_settings(path)
+    settings = config("[ui]\ncolour = 1\ntranscript_turns = 0\n")
+    path = settings.path
     turns, problems = _transcript_turns(settings.ui, lambda key: settings.locate("ui", key))
     assert turns == 20
     assert problems == [f"{path}:2: [ui] colour: no such setting (known: transcript_turns)",
