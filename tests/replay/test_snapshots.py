@@ -36,17 +36,22 @@ def test_sessions_screen_with_a_summary_open(sessions_app, snap_compare):
     assert snap_compare(sessions_app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_replay_screen_at_the_first_retry(db, snap_compare):
+def snap_replay(db, snap_compare, key: str, size) -> bool:
+    """The synthetic session's replay after pressing ``key``."""
     store_synthetic(db)
     app = ReplayApp(db, SYNTHETIC_ID, format_time=utc)
 
     async def run_before(pilot):
         while not (isinstance(app.screen, ReplayScreen) and app.screen.timeline is not None):
             await pilot.pause(0.02)
-        await pilot.press("r")
+        await pilot.press(key)
         await pilot.pause(0.1)  # the budget pane redraws on its (short) coalescing timer
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    return snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_replay_screen_at_the_first_retry(db, snap_compare):
+    assert snap_replay(db, snap_compare, "r", SIZE)
 
 
 SIZES = [(80, 24), (100, 30), (160, 45)]
@@ -65,13 +70,4 @@ def test_sessions_screen_at_every_width(sessions_app, snap_compare, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_replay_screen_at_the_end_at_every_width(db, snap_compare, size):
     """The last position: the final answer as Markdown, whole; the side column narrows at 80 columns."""
-    store_synthetic(db)
-    app = ReplayApp(db, SYNTHETIC_ID, format_time=utc)
-
-    async def run_before(pilot):
-        while not (isinstance(app.screen, ReplayScreen) and app.screen.timeline is not None):
-            await pilot.pause(0.02)
-        await pilot.press("end")
-        await pilot.pause(0.1)  # the budget pane redraws on its (short) coalescing timer
-
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snap_replay(db, snap_compare, "end", size)

@@ -105,3 +105,19 @@ class Harness:
 
     def session_row(self, session_id: str) -> dict:
         return dict(self.db["sessions"].get(session_id))
+
+
+RESUMED_ID = "5e55101000000000"
+
+
+def resumed_synthetic_app(harness: Any, **options: Any) -> CockpitApp:
+    """The app resuming a stored synthetic session (420 events: costs, context numbers, retries,
+    feedback), with the live panes and a frozen clock."""
+    from app.replay.synthetic import generate_session
+    from app.tui.live_panes import LivePanes
+
+    h = harness([], frozen=True)
+    stored = generate_session(RESUMED_ID, events=420, workspace=str(h.workspace))
+    h.store.append_many(e.to_dict() for e in stored)
+    h.resume = RESUMED_ID
+    return h.app(clock=FrozenClock(), cursor_blink=False, session_panes=LivePanes, **options)

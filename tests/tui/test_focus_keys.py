@@ -6,22 +6,11 @@ from __future__ import annotations
 from textual.widgets import OptionList
 
 from tests.tui.conftest import wait_open, wait_until
-from tests.tui.helpers import FrozenClock
-
-
-def resumed_app(harness, **options):
-    from app.replay.synthetic import generate_session
-    from app.tui.live_panes import LivePanes
-
-    h = harness([], frozen=True)
-    stored = generate_session("5e55101000000000", events=420, workspace=str(h.workspace))
-    h.store.append_many(e.to_dict() for e in stored)
-    h.resume = "5e55101000000000"
-    return h.app(clock=FrozenClock(), cursor_blink=False, session_panes=LivePanes, **options)
+from tests.tui.helpers import resumed_synthetic_app
 
 
 async def test_ctrl_t_focuses_the_budget_list_and_back(harness, warm_imports):
-    app = resumed_app(harness)
+    app = resumed_synthetic_app(harness)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_open(pilot, app)
         await wait_until(pilot, lambda: app.side.panes, what="the restored panes")
@@ -38,7 +27,7 @@ async def test_ctrl_t_focuses_the_budget_list_and_back(harness, warm_imports):
 
 
 async def test_ctrl_t_shows_the_folded_column_on_a_narrow_terminal(harness, warm_imports):
-    app = resumed_app(harness)
+    app = resumed_synthetic_app(harness)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_open(pilot, app)
         await wait_until(pilot, lambda: app.side.panes, what="the restored panes")
@@ -49,7 +38,7 @@ async def test_ctrl_t_shows_the_folded_column_on_a_narrow_terminal(harness, warm
 
 
 async def test_the_focus_keys_are_remapped_from_the_config(harness, warm_imports):
-    app = resumed_app(harness, keymap={"focus-budget": "f4", "focus-prompt": "f5"})
+    app = resumed_synthetic_app(harness, keymap={"focus-budget": "f4", "focus-prompt": "f5"})
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_open(pilot, app)
         await wait_until(pilot, lambda: app.side.panes, what="the restored panes")

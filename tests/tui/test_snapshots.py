@@ -7,7 +7,7 @@ import pytest
 
 from app.agent.events.approvals import PermissionMode
 from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
-from tests.tui.helpers import FrozenClock
+from tests.tui.helpers import FrozenClock, resumed_synthetic_app
 
 SIZE = (120, 40)
 USAGE = {"prompt_tokens": 1200, "completion_tokens": 40}
@@ -86,21 +86,15 @@ def test_an_error_notice(snap_app, snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_a_resumed_session(harness, warm_imports, snap_compare, monkeypatch):
-    """A stored session opened again: the transcript, the three panes and the status bar as it was left."""
+def snap_resumed(harness, snap_compare, monkeypatch, size) -> bool:
+    """The stored synthetic session resumed, with its three panes and the status bar's totals."""
     import time
 
-    from app.replay.synthetic import generate_session
-    from app.tui.live_panes import LivePanes
     from widgets.context_budget import ContextBudgetPane
 
     monkeypatch.setenv("TZ", "UTC")  # the Retries pane shows attempt times in local time
     time.tzset()
-    h = harness([], frozen=True)
-    stored = generate_session("5e55101000000000", events=420, workspace=str(h.workspace))
-    h.store.append_many(e.to_dict() for e in stored)
-    h.resume = "5e55101000000000"
-    app = h.app(clock=FrozenClock(), cursor_blink=False, theme="textual-dark", session_panes=LivePanes)
+    app = resumed_synthetic_app(harness, theme="textual-dark")
 
     async def run_before(pilot):
         await wait_open(pilot, app)
@@ -109,38 +103,19 @@ def test_a_resumed_session(harness, warm_imports, snap_compare, monkeypatch):
         await pilot.pause()
 
     try:
-        assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+        return snap_compare(app, terminal_size=size, run_before=run_before)
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_a_resumed_session(harness, warm_imports, snap_compare, monkeypatch):
+    """A stored session opened again: the transcript, the three panes and the status bar as it was left."""
+    assert snap_resumed(harness, snap_compare, monkeypatch, (100, 30))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 45)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_the_main_screen_at_every_width(harness, warm_imports, snap_compare, monkeypatch, size):
     """A session with cost and context numbers: the status bar keeps the mode, the model, the
     context meter and the cost at 80 and 100 columns; at 160 the three panes' titles are all on screen."""
-    import time
-
-    from app.replay.synthetic import generate_session
-    from app.tui.live_panes import LivePanes
-    from widgets.context_budget import ContextBudgetPane
-
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    h = harness([], frozen=True)
-    stored = generate_session("5e55101000000000", events=420, workspace=str(h.workspace))
-    h.store.append_many(e.to_dict() for e in stored)
-    h.resume = "5e55101000000000"
-    app = h.app(clock=FrozenClock(), cursor_blink=False, theme="textual-dark", session_panes=LivePanes)
-
-    async def run_before(pilot):
-        await wait_open(pilot, app)
-        await wait_until(pilot, lambda: app.side.panes and app.status.stats.steps, what="the restored panes")
-        app.query_one(ContextBudgetPane).flush()
-        await pilot.pause()
-
-    try:
-        assert snap_compare(app, terminal_size=size, run_before=run_before)
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+    assert snap_resumed(harness, snap_compare, monkeypatch, size)
