@@ -52,8 +52,7 @@ def command_of(text: str) -> str | None:
 
 def command_message(command: str, finished: ev.ToolCallFinished) -> dict[str, Any]:
     """The conversation's record of a command the user ran: what, how it ended, what it printed."""
-    status = finished.status.value if isinstance(finished.status, ev.ToolStatus) else str(finished.status)
-    ended = f"exit {finished.exit_code}" if finished.exit_code is not None else status
+    ended = f"exit {finished.exit_code}" if finished.exit_code is not None else finished.status.value
     content = (f"{COMMAND_MARKER} (not you; for your information)\n$ {command}\n[{ended}]\n"
                f"<output>\n{finished.result}\n</output>")
     return {"role": "user", "content": content}
