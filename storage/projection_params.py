@@ -71,19 +71,20 @@ MODEL_CALL_FINISHED = f"""
         estimated_prompt_tokens = coalesce(excluded.estimated_prompt_tokens, estimated_prompt_tokens)"""
 
 
+def model_call(row: dict[str, Any]) -> Params:
+    """The first columns of a ``model_calls`` row: id, session, turn, step, attempt, model, role."""
+    p = row["payload"]
+    return (p["call_id"], row["session_id"], p.get("turn"), p.get("step"), p.get("attempt", 1), p.get("model"),
+            p.get("role") or ROLE_MAIN)  # events written before roles: the conversation's calls
+
+
 def model_call_finished(row: dict[str, Any]) -> Params:
     """The call's outcome; imported sessions record only the finished call, which then starts the row too."""
     p = row["payload"]
     usage = p.get("usage") or {}
     ended = iso(row["ts"])
     return (
-        p["call_id"],
-        row["session_id"],
-        p.get("turn"),
-        p.get("step"),
-        p.get("attempt", 1),
-        p.get("model"),
-        p.get("role") or ROLE_MAIN,
+        *model_call(row),
         ended,
         p.get("estimated_prompt_tokens"),
         ended,

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import sqlite_utils
 
-from app.agent.events.core import ROLE_MAIN, well_formed
+from app.agent.events.core import well_formed
 from storage import projection_params, search
 from storage.db import write_transaction
 from storage.migrations import feature_projections
@@ -240,13 +240,7 @@ class EventStore:
                    request_message_count, estimated_prompt_tokens, status)
                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')""",
             (
-                p["call_id"],
-                row["session_id"],
-                p.get("turn"),
-                p.get("step"),
-                p.get("attempt", 1),
-                p.get("model"),
-                p.get("role") or ROLE_MAIN,  # events written before roles: the conversation's calls
+                *projection_params.model_call(row),
                 iso(row["ts"]),
                 p.get("message_count"),
                 p.get("estimated_prompt_tokens"),
