@@ -50,21 +50,24 @@ class Attachment:
     def attached(self) -> bool:
         return self.message is not None
 
-    def event(self, *, turn: int, item_id: str = "", tokens: int | None = None) -> FileAttached:
+    def event(self, *, turn: int, item_id: str = "", tokens: int | None = None,
+              approximate: bool = False) -> FileAttached:
         return FileAttached(turn=turn, path=self.path, kind=self.kind, attached=self.attached, tokens=tokens,
-                            item_id=item_id, chars=self.chars, truncated=self.truncated, note=self.note)
+                            approximate=approximate, item_id=item_id, chars=self.chars, truncated=self.truncated,
+                            note=self.note)
 
 
 def message_item(measured: object, index: int | None) -> dict[str, Any]:
     """The Context budget item of message ``index`` in ``measured`` (a budget's measurement):
-    its id and tokens, ``tokens`` None when nothing measured it; nothing for no message."""
+    its id and tokens (and whether they are an estimate), ``tokens`` None when nothing measured it;
+    nothing for no message."""
     from app.agent.budget.snapshot import BudgetSnapshot
 
     if index is None:
         return {}
     if isinstance(measured, BudgetSnapshot) and index < len(measured.records):
         record = measured.records[index]
-        return {"item_id": record.item_id, "tokens": record.tokens}
+        return {"item_id": record.item_id, "tokens": record.tokens, "approximate": measured.approximate}
     return {"item_id": f"m{index}", "tokens": None}
 
 

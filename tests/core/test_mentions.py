@@ -82,3 +82,14 @@ def test_compaction_never_cuts_between_a_task_and_its_attachments(workspace: Pat
                 {"role": "assistant", "content": "it prints a"}]
     plan = plan_summary(messages, keep_last_turns=1, keep_last_steps=1)
     assert plan.turn_cut == 3  # the last turn starts at its task, its attachment stays with it
+
+
+def test_the_transcript_line_says_an_estimate_and_an_unknown() -> None:
+    from app.agent.events.mentions import FileAttached
+    from app.agent.events.transcript_view import attachment_line
+
+    assert attachment_line(FileAttached(path="a.py", tokens=30, approximate=True)) == "@a.py attached · ≈30 tok"
+    assert attachment_line(FileAttached(path="a.py", tokens=1234)) == "@a.py attached · 1.2k tok"
+    assert attachment_line(FileAttached(path="a.py", tokens=None, approximate=True)) == "@a.py attached · — tok"
+    assert attachment_line(FileAttached(path="src/", kind="folder", tokens=9)) == "@src/ folder listing attached · 9 tok"
+    assert attachment_line(FileAttached(path="x.png", attached=False)) == "@x.png not attached"

@@ -49,7 +49,7 @@ async def test_a_mentioned_file_is_attached_delimited_and_counted_as_a_budget_it
 
     (attached,) = events.of(FileAttached)
     assert (attached.path, attached.attached, attached.kind) == ("src/calc.py", True, "file")
-    assert attached.tokens == independent_tokens(attachment)
+    assert attached.tokens == independent_tokens(attachment) and not attached.approximate  # tiktoken: exact
     measured = events.of(ContextMeasured)[-1]
     item = next(i for i in measured.items if i["id"] == attached.item_id)
     assert (item["label"], item["kind"], item["tokens"]) == ("@src/calc.py", "mention", attached.tokens)

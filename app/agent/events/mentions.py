@@ -51,6 +51,7 @@ class FileAttached(Event):
     kind: str = KIND_FILE  # file | folder
     attached: bool = True  # False: refused (binary, outside the workspace, unreadable)
     tokens: int | None = None  # the Context budget's count of its message; None: no budget measured it
+    approximate: bool = False  # ``tokens`` is an estimate (no tokenizer for the model: characters / 4)
     item_id: str = ""  # the Context budget item (the message) it is
     chars: int = 0  # characters attached
     truncated: bool = False  # cut to the attachment limit (``note`` says how much)

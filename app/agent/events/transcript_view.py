@@ -32,6 +32,7 @@ from typing import Any
 
 from app.agent.events import core as ev
 from app.agent.events.approvals import SANDBOX_ESCALATION
+from app.agent.events.checkpoints import CHECKPOINT_EVENTS, CheckpointEvent, line as checkpoint_line
 from app.agent.events.mentions import FileAttached
 from app.agent.events.format import tokens as tokens_text
 
@@ -210,6 +211,10 @@ class TranscriptFold:
     def _notice(self, e: ev.Notice, i: int) -> list[int]:
         return [self._add(Entry(NOTICE, i, i, text=e.message, detail=e.detail, level=e.level))]
 
+    def _checkpoint(self, e: CheckpointEvent, i: int) -> list[int]:
+        text, detail, level = checkpoint_line(e)
+        return [self._add(Entry(NOTICE, i, i, turn=e.turn, text=text, detail=detail, level=level))]
+
     def _limit_reached(self, e: ev.LimitReached, i: int) -> list[int]:
         return [self._add(Entry(NOTICE, i, i, text=e.message or f"{e.kind} limit reached", level="warning"))]
 
@@ -256,6 +261,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[TranscriptFold, Any, int], list[int]]]
     ev.InstructionsLoaded: TranscriptFold._instructions_loaded,
     ev.TurnFinished: TranscriptFold._turn_finished,
     ev.SessionFinished: TranscriptFold._session_finished,
+    **{cls: TranscriptFold._checkpoint for cls in CHECKPOINT_EVENTS},  # one line each (events/checkpoints.py)
 }
 
 
@@ -278,11 +284,13 @@ def instructions_line(e: ev.InstructionsLoaded) -> str:
 
 
 def attachment_line(e: FileAttached) -> str:
-    """``@src/app.py attached · 1.2k tok`` (``—`` without a budget), or ``@logo.png not attached``."""
+    """``@src/app.py attached · 1.2k tok`` (``≈`` an estimate, ``—`` without a budget), or
+    ``@logo.png not attached``."""
     if not e.attached:
         return f"@{e.path} not attached"
     what = "folder listing attached" if e.kind == "folder" else "attached"
-    return f"@{e.path} {what} · {tokens_text(e.tokens)} tok"
+    estimate = "≈" if e.approximate and e.tokens is not None else ""
+    return f"@{e.path} {what} · {estimate}{tokens_text(e.tokens)} tok"
 
 
 def typed_command(arguments_raw: str) -> str:
