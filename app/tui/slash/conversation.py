@@ -26,7 +26,7 @@ def feedback(app: CockpitApp, args: str) -> None:
 
 
 COMMANDS = [
-    Builtin("compact", "Summarize the conversation to free context", compact),
-    Builtin("model", "Continue with another model (no name: choose one)", model, argument_hint="[name]"),
+    Builtin("compact", "Summarize the conversation", compact),
+    Builtin("model", "Switch model (no name: choose)", model, argument_hint="[name]"),
     Builtin("feedback", "Rate the last task", feedback),
 ]

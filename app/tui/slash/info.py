@@ -92,15 +92,20 @@ def context_text(budget: BudgetState) -> str:
     lines += [f"  {e.label.ljust(width)}  {tokens(e.tokens):>7}  {e.pct:>3}%" for e in legend.entries]
     items = budget.top_items()[:TOP_ITEMS]
     if items:
-        lines += ["", "largest items (% of the prompt):"]
-        lines += [f"  {tokens(int(i.get('tokens') or 0)):>7}  {100 * float(i.get('share') or 0):>3.0f}%  "
-                  f"{i.get('kind', '')}: {i.get('label', '')}" for i in items]
+        lines += ["", "largest items (% of the prompt, place in it):"]
+        lines += [f"  {tokens(int(i['tokens'])):>7}  {100 * float(i['share']):>3.0f}%  {i['position']:<6}  "
+                  f"{_one_line(str(i['label']))}" for i in items]
     lines += ["", f"accuracy {budget.badge or 'uncalibrated'} · {m.tokenizer}"]
     return "\n".join(lines)
+
+
+def _one_line(text: str, most: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 COMMANDS = [
     Builtin("help", "The commands, builtin and custom", help_text),
     Builtin("cost", "This session's cost and tokens", cost),
-    Builtin("context", "The Context budget as text: where the window's tokens go", context),
+    Builtin("context", "The Context budget as text", context),
 ]

@@ -52,6 +52,6 @@ class PlanToggle:
 
 def commands() -> list[Builtin]:
     return [
-        Builtin("permissions", "The permission mode and the allow/deny rules, with where each comes from", permissions),
-        Builtin("plan", "Plan mode: read-only, nothing is written or run that changes things (again: back)", PlanToggle()),
+        Builtin("permissions", "The permission mode and rules", permissions),
+        Builtin("plan", "Read-only plan mode (again: back)", PlanToggle()),
     ]

@@ -52,9 +52,9 @@ async def quit_app(app: CockpitApp, args: str) -> None:
 
 
 COMMANDS = [
-    Builtin("clear", "Finish this session and start a fresh one", clear, aliases=("new",)),
-    Builtin("resume", "Continue a stored session (by id, or choose from a list)", resume, argument_hint="[id]"),
-    Builtin("sessions", "Browse, search, replay, export or delete stored sessions", sessions),
+    Builtin("clear", "Start a new session", clear, aliases=("new",)),
+    Builtin("resume", "Continue a stored session", resume, argument_hint="[id]"),
+    Builtin("sessions", "Browse the stored sessions", sessions),
     Builtin("export", "Export this session as Markdown", export),
-    Builtin("quit", "Quit Cockpit (the session stays stored)", quit_app, aliases=("exit",)),
+    Builtin("quit", "Quit (the session stays stored)", quit_app, aliases=("exit",)),
 ]
