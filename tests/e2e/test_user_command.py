@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.agent.events import core as ev
-from app.agent.events.approvals import SANDBOX_ESCALATION, ApprovalDecision, ApprovalRequest
+from app.agent.events.approvals import SANDBOX_ESCALATION, ApprovalDecision
 from app.agent.permissions.rules import parse_rule
 from app.agent.events.transcript_view import RUN_BY_USER, TOOL, USER, TranscriptFold
 from app.agent.user_command import COMMAND_MARKER, command_of
@@ -15,26 +15,18 @@ from app.settings import Settings
 from app.tui.session_files import stored_events
 from storage.db import open_db
 from storage.store import EventStore
+from tests.core.test_permissions_policy import Answers
 from tests.support.openai_server import Reply
 from tests.tools.test_sandbox import needs_bwrap
 
 MODEL = "openai/gpt-4o"
 
 
-class Person:
-    """Answers approval requests in order, and keeps them."""
-
-    def __init__(self, *answers: str) -> None:
-        self.answers = list(answers)
-        self.asked: list[ApprovalRequest] = []
-
-    async def decide(self, request: ApprovalRequest) -> ApprovalDecision:
-        self.asked.append(request)
-        answer = self.answers.pop(0)
-        return ApprovalDecision(answer, reason="not now" if answer == "deny" else "")
+ALLOW = ApprovalDecision("allow")
+DENY = ApprovalDecision("deny", reason="not now")
 
 
-def open_session(workspace: Path, db_path: Path, api_base: str, person: Person, **options):
+def open_session(workspace: Path, db_path: Path, api_base: str, person: Answers, **options):
     from app.agent.bus import EventList
 
     db = open_db(db_path)
@@ -53,7 +45,7 @@ def shown(entries) -> list[tuple[str, str, str, str]]:
 
 async def test_an_allowed_command_runs_without_a_model_call_and_the_model_sees_it_next_turn(
         openai_server, workspace, tmp_path):
-    person = Person("allow")
+    person = Answers(ALLOW)
     session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url, person)
 
     result = await session.run_input("!echo made > out.txt && echo hello from the shell")
@@ -79,7 +71,7 @@ async def test_an_allowed_command_runs_without_a_model_call_and_the_model_sees_i
 
 
 async def test_a_denied_command_does_not_run_and_adds_nothing(openai_server, workspace, tmp_path):
-    person = Person("deny")
+    person = Answers(DENY)
     session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url, person)
 
     result = await session.run_input("!touch never.txt")
@@ -96,7 +88,7 @@ async def test_a_denied_command_does_not_run_and_adds_nothing(openai_server, wor
 
 
 async def test_a_permission_rule_and_yes_mode_apply_as_to_the_agent(openai_server, workspace, tmp_path):
-    session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url, Person(), yes=True)
+    session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url, Answers(), yes=True)
     session.agent.approvals.rules.deny.append(parse_rule("bash(rm:*)"))
     (workspace / "keep.txt").write_text("k")
 
@@ -111,7 +103,7 @@ async def test_a_permission_rule_and_yes_mode_apply_as_to_the_agent(openai_serve
 @needs_bwrap
 async def test_the_command_runs_in_the_sandbox(openai_server, workspace, tmp_path):
     probe = Path("/etc/cockpit_probe_user_command")  # read-only inside the sandbox
-    person = Person("allow", "deny")  # the command, then leaving the sandbox
+    person = Answers(ALLOW, DENY)  # the command, then leaving the sandbox
     session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url, person)
     try:
         await session.run_input(f"!touch {probe}")
@@ -127,7 +119,7 @@ async def test_the_command_runs_in_the_sandbox(openai_server, workspace, tmp_pat
 
 async def test_the_transcript_is_the_same_live_from_the_store_and_after_a_resume(openai_server, workspace, tmp_path):
     db_path = tmp_path / "c.db"
-    session, events, db = open_session(workspace, db_path, openai_server.url, Person("allow"))
+    session, events, db = open_session(workspace, db_path, openai_server.url, Answers(ALLOW))
     await session.run_input("! echo one")  # as typed: the space after "!" stays
     session.finish()
 
@@ -137,7 +129,7 @@ async def test_the_transcript_is_the_same_live_from_the_store_and_after_a_resume
     assert tool.result.strip() == "one"
     assert shown(TranscriptFold.of(stored_events(db, session.id)).entries) == live
 
-    resumed, resumed_events, _ = open_session(workspace, db_path, openai_server.url, Person(), resume=session.id)
+    resumed, resumed_events, _ = open_session(workspace, db_path, openai_server.url, Answers(), resume=session.id)
     assert any(m["role"] == "user" and m["content"].startswith(COMMAND_MARKER) and "one" in m["content"]
                for m in resumed.agent.messages)
     assert resumed.agent.turn == 0  # a command is no turn
