@@ -7,9 +7,10 @@ interrupts. Every step is announced as an event; the loop knows no sink.
 Collaborators (``app.agent.collaborators``) are Protocols; one not configured is
 a null object that does nothing, so the loop never asks whether it is there.
 Each job of its own lives beside this file: every model call goes through
-``model_call`` (retried, announced, with its role), one tool call through
-``tool_pipeline``, a cut-off answer's continuation is ``continuation``'s policy,
-and the tool calls a stopped turn left open are answered by ``unanswered_calls``.
+``model_call`` (retried, announced, with its role), a reply's tool calls through
+``parallel_tools`` (reads side by side) and each one through ``tool_pipeline``, a
+cut-off answer's continuation is ``continuation``'s policy, and the tool calls a stopped
+turn left open are answered by ``unanswered_calls``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from app.agent.limits import TurnLimits
 from app.agent.mentions import Attachment, message_item
 from app.agent.model import Model, ModelReply
 from app.agent.model_call import ModelCalls, ModelRequest
+from app.agent.parallel_tools import run_calls
 from app.agent.providers.script_file import approx_tokens
 from app.agent.resilience.errors import ContextWindowExceeded, ResilienceError, RetryBudgetExhausted
 from app.agent.resilience.idempotency import DirectInvoker, IdempotencyLedger, OnceOnlyInvoker
@@ -127,8 +129,7 @@ class Agent:
                     if reply.cut_off:
                         self._notice(CUT_OFF_TOOL_CALLS)
                     self.open_calls = self.tool_ids.open(reply.tool_calls, turn=self.turn, step=result.steps)
-                    for call in list(self.open_calls):
-                        await self._run_tool(call)
+                    await run_calls(self.pipeline, list(self.open_calls), self.config, self.limits, self._settle)
         except asyncio.CancelledError:
             result.outcome = "interrupted"
             self._close_open_tool_calls("interrupted by the user")
@@ -152,7 +153,8 @@ class Agent:
             if attachment.message is not None:
                 self.append_message(attachment.message)
             indexes.append(len(self.messages) - 1 if attachment.attached else None)
-        measured = self.budget.measure(self.messages, self.tools.schemas(), max_output_tokens=self.config.max_output_tokens)
+        measured = self.budget.measure(self.messages, self.tools.schemas(),
+                                       max_output_tokens=self.config.max_output_tokens)
         for attachment, index in zip(attachments, indexes):
             self.emit(attachment.event(turn=self.turn, **message_item(measured, index)))
 
@@ -218,16 +220,18 @@ class Agent:
 
     # --- tools -------------------------------------------------------------------
 
-    async def _run_tool(self, call: OpenCall) -> None:
-        finished = await self.pipeline.run(call, self.config, self.limits)
-        self._answer(call, finished.result)
-        status = finished.status.value
-        self.resilience.record_tool_outcome(call.name, status, exit_code=finished.exit_code, crashed=finished.crashed,
-                                            emit=self.emit)
-        if finished.status is ev.ToolStatus.VALIDATION_ERROR and finished.arguments is None:
-            self.calls.charge_last("malformed_tool_call")
-        arguments = finished.arguments or {"_raw": call.arguments}
-        self._act_on(self.loop_detector.observe_tool(call.name, arguments, status, finished.result, finished.error))
+    def _settle(self, ran: Sequence[tuple[OpenCall, ev.ToolCallFinished]]) -> None:
+        """Calls that ran (one, or a batch of reads: ``parallel_tools``): answered in the model's order, then weighed."""
+        for call, finished in ran:
+            self._answer(call, finished.result)
+        for call, finished in ran:
+            status = finished.status.value
+            self.resilience.record_tool_outcome(call.name, status, exit_code=finished.exit_code,
+                                                crashed=finished.crashed, emit=self.emit)
+            if finished.status is ev.ToolStatus.VALIDATION_ERROR and finished.arguments is None:
+                self.calls.charge_last("malformed_tool_call")
+            arguments = finished.arguments or {"_raw": call.arguments}
+            self._act_on(self.loop_detector.observe_tool(call.name, arguments, status, finished.result, finished.error))
 
     def _act_on(self, verdict: Verdict | None) -> None:
         """The loop detector's verdict: warn the model, or halt the turn."""
