@@ -180,11 +180,14 @@ def build_session(
 
         agent.total_cost_usd = session_cost(store.db, session_id)
         _restore_resilience(store.db, session_id, features)
+    from app.checkpoints import session_checkpoints
+
     session = Session(
         bus, agent, settings=recorded, api_base=choice.api_base, resumed=previous is not None, parent_id=parent_id,
         previous_status=SessionStatus(previous["status"]) if previous is not None else None,
         notices=() if options.headless else trust_notices(rules),
         instructions=project_instructions(workspace, features.get("budget")),
+        checkpoints=session_checkpoints(settings, store, session_id, bus, workspace, agent, resumed=previous is not None),
     )
     session.feedback = feedback_collector(settings, options, bus, workspace)
     return session

@@ -19,6 +19,8 @@ from typing import Any
 
 from app.agent.events import core as ev
 from app.agent.bus import EventBus
+from app.agent.checkpoints.actions import Checkpoints
+from app.agent.checkpoints.blobs import MemoryBlobs
 from app.agent.instructions.project import ProjectInstructions
 from app.agent.limits import cost_limit_notice
 from app.agent.loop import Agent, TurnResult
@@ -41,7 +43,8 @@ class Session:
     def __init__(self, bus: EventBus, agent: Agent, *, title: str = "", settings: dict[str, Any] | None = None,
                  api_base: str | None = None, resumed: bool = False, parent_id: str | None = None,
                  previous_status: ev.SessionStatus | None = None,
-                 notices: tuple[ev.Notice, ...] = (), instructions: ProjectInstructions | None = None) -> None:
+                 notices: tuple[ev.Notice, ...] = (), instructions: ProjectInstructions | None = None,
+                 checkpoints: Checkpoints | None = None) -> None:
         self.bus = bus
         self.agent = agent
         self.title = title
@@ -56,6 +59,10 @@ class Session:
         self.finished = False
         self.notices = notices  # said at every start, after the sandbox's (e.g. untrusted project rules)
         self.instructions = instructions or ProjectInstructions(agent.workspace)
+        # What each turn changed in the workspace, for undo/redo/rewind (in memory unless composed with a store).
+        self.checkpoints = checkpoints or Checkpoints(agent.workspace, MemoryBlobs(), bus.emit, agent)
+        bus.subscribe(self.checkpoints.history)
+        agent.pipeline.checkpoints = self.checkpoints.recorder
 
     @property
     def id(self) -> str:
@@ -126,7 +133,11 @@ class Session:
         self.kept_status = None  # a task runs: the stored outcome becomes this one's
         self.reload_instructions()
         attached = attachments(text, self.agent.workspace, scrubber=self.agent.scrubber)
-        self.last = await self.agent.run_turn(text, attached)
+        self.checkpoints.recorder.begin_turn(self.agent.turn + 1)
+        try:
+            self.last = await self.agent.run_turn(text, attached)
+        finally:
+            self.checkpoints.recorder.finish_turn()
         return self.last
 
     async def run_input(self, text: str) -> TurnResult:

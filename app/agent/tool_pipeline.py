@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.agent.approvals import ApprovalPolicy
+from app.agent.checkpoints.recorder import Checkpointer, NoCheckpoints
 from app.agent.collaborators import Emit, ResilienceLayer, ToolInvoker
 from app.agent.config import AgentConfig
 from app.agent.errors import describe
@@ -40,6 +41,7 @@ class ToolPipeline:
     workspace: Path
     scrubber: Scrubber
     sandbox: Sandbox
+    checkpoints: Checkpointer = field(default_factory=NoCheckpoints)  # the session's, set by ``Session``
 
     async def run(self, call: OpenCall, config: AgentConfig, limits: TurnLimits) -> ev.ToolCallFinished:
         base: dict[str, Any] = dict(tool_call_id=call.id, name=call.name, arguments_raw=call.arguments,
@@ -79,7 +81,8 @@ class ToolPipeline:
         self.emit(ev.ToolCallStarted(tool_call_id=call.id, name=call.name))
         started = time.perf_counter()
         try:
-            output = await self.invoker.invoke(tool, args, ctx, call.id)
+            async with self.checkpoints.watch(tool, args, ctx):  # the files it changes, kept first
+                output = await self.invoker.invoke(tool, args, ctx, call.id)
         except asyncio.CancelledError:
             self._finish(base, ev.ToolStatus.CANCELLED, limits.reason("cancelled by the user"), started=started)
             raise
@@ -99,4 +102,6 @@ class ToolPipeline:
                 started: float | None = None, crashed: bool = False) -> ev.ToolCallFinished:
         event = finished_event(base, status, text, output=output, started=started, crashed=crashed)
         self.emit(event)
+        for announced in output.announce if output is not None else ():  # e.g. todo_write's list
+            self.emit(announced)
         return event

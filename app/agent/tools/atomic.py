@@ -25,16 +25,21 @@ _NAME_KEEP = 100  # characters of the target's name kept in the temporary name
 
 def write_atomically(path: Path, text: str, stop: Stop) -> None:
     """Replace (or create) ``path`` with ``text`` as UTF-8, newlines written as given."""
+    write_bytes_atomically(path, text.encode("utf-8"), stop)
+
+
+def write_bytes_atomically(path: Path, data: bytes, stop: Stop) -> None:
+    """Replace (or create) ``path`` with ``data`` (a checkpoint restores files this way)."""
     try:
         mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
     except FileNotFoundError:
         mode = None
     fd, temp = _create_temp(path)
     try:
-        with open(fd, "w", encoding="utf-8", newline="", closefd=True) as f:
+        with open(fd, "wb", closefd=True) as f:
             if mode is not None:
                 os.fchmod(f.fileno(), mode)
-            f.write(text)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         stop.check()  # the last moment to give up: after this the new content is in place

@@ -104,6 +104,11 @@ def _require_text_file(path: Path, shown: str) -> None:
         raise ToolError(f"{shown} looks like a binary file ({size} bytes); only text files can be read")
 
 
+def _paths_written(tool: object, args: dict[str, Any], ctx: ToolContext) -> list[Path]:
+    """The file a write or an edit changes: its checkpoint keeps the content before the call."""
+    return [resolve_in_workspace(ctx.workspace, args["path"])]
+
+
 # --- write_file ------------------------------------------------------------------
 
 
@@ -125,6 +130,7 @@ class WriteFile:
     side_effects = True
     permission_kind = ToolKind.EDIT
     enforces_own_timeout = False
+    paths_written = _paths_written
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
         return await run_checked(self.parameters, args, lambda stop: self._write(args, ctx, stop))
@@ -185,6 +191,7 @@ class EditFile:
     side_effects = True
     permission_kind = ToolKind.EDIT
     enforces_own_timeout = False
+    paths_written = _paths_written
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
         return await run_checked(self.parameters, args, lambda stop: self._edit(args, ctx, stop))

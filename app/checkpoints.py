@@ -1,0 +1,65 @@
+"""Checkpoints composed with the store: a session's blobs in the database, its history from its events.
+
+``build_session`` gives each session :func:`session_checkpoints`; ``cockpit undo`` and
+``cockpit rewind`` work on a stored session through :func:`stored_checkpoints`, emitting
+their events into it with a bus of their own. ``[checkpoints] max_mb`` (default 200) caps the
+blobs kept in the database (``storage/checkpoints.py`` says what is pruned first).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from app.agent.bus import EventBus
+    from app.agent.checkpoints.actions import Checkpoints, Conversation
+
+
+def max_bytes(settings: Settings) -> int:
+    from storage.checkpoints import DEFAULT_MAX_MB
+
+    value = settings.checkpoints.get("max_mb", DEFAULT_MAX_MB)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"{settings.locate('checkpoints', 'max_mb')} must be a number of megabytes above 0")
+    return int(value * 2**20)
+
+
+def stored_history(db: Any, session_id: str) -> Any:
+    from app.agent.checkpoints.history import FOLDED_TYPES, CheckpointHistory
+    from app.agent.events.core import event_from_dict
+    from storage.queries import events_of_types
+
+    return CheckpointHistory.of([event_from_dict(row) for row in events_of_types(db, session_id, FOLDED_TYPES)])
+
+
+def session_checkpoints(settings: Settings, store: Any | None, session_id: str, bus: EventBus, workspace: Path,
+                        conversation: Conversation, *, resumed: bool) -> Checkpoints | None:
+    """The session's checkpoints in the store (None without one: the session keeps them in memory)."""
+    if store is None:
+        return None
+    from app.agent.checkpoints.actions import Checkpoints
+    from storage.checkpoints import SqliteBlobs
+
+    blobs = SqliteBlobs(store.db, session_id, max_bytes=max_bytes(settings), redactor=store.redactor)
+    history = stored_history(store.db, session_id) if resumed else None
+    return Checkpoints(workspace, blobs, bus.emit, conversation, history)
+
+
+def stored_checkpoints(db: Any, store: Any, session_id: str, settings: Settings) -> tuple[Checkpoints, EventBus]:
+    """A stored session's checkpoints, for a command: its events go into the session with a bus of
+    their own (the store subscribed, required)."""
+    from app.agent.bus import EventBus
+    from app.agent.checkpoints.actions import Checkpoints, StoredConversation
+    from app.runtime import store_sink
+    from storage.checkpoints import SqliteBlobs, session_workspace
+
+    history = stored_history(db, session_id)
+    bus = EventBus(session_id, start_seq=store.last_seq(session_id))
+    bus.subscribe(store_sink(store), required=True)
+    bus.subscribe(history)
+    blobs = SqliteBlobs(db, session_id, max_bytes=max_bytes(settings), redactor=store.redactor)
+    workspace = Path(session_workspace(db, session_id) or ".")
+    return Checkpoints(workspace, blobs, bus.emit, StoredConversation(list(history.messages)), history), bus

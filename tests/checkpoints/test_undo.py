@@ -1,0 +1,120 @@
+"""Undo and redo over real files, through the real loop and the scripted model."""
+
+from __future__ import annotations
+
+from app.agent.events import core as ev
+from app.agent.events.checkpoints import CheckpointRecorded, CheckpointRedone, CheckpointUndone
+from app.agent.checkpoints.actions import NOTE
+from tests.checkpoints.support import call, git_workspace, tree, turn
+from tests.core.helpers import make_session
+
+BINARY = bytes(range(256)) * 4
+
+
+async def test_undo_reverts_edits_creations_deletions_and_commands_then_redo_applies_them(
+        workspace, tmp_path, write_script):
+    git_workspace(workspace, {"a.txt": b"one\ntwo\n", "gone.txt": b"bye\n", "logo.bin": BINARY, "keep.txt": b"k\n"})
+    before = tree(workspace)
+    model = write_script(turn(
+        call("edit_file", path="a.txt", old_string="two", new_string="TWO"),
+        call("write_file", path="new/made.txt", content="fresh\n"),
+        call("bash", command="rm gone.txt && printf '\\001\\002' > logo.bin && printf 'x' > by_cmd.txt"),
+    ))
+    session, events, db = make_session(model, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_task("change things")
+    after = tree(workspace)
+    assert after["a.txt"] == b"one\nTWO\n" and "gone.txt" not in after and after["logo.bin"] == b"\x01\x02"
+
+    [recorded] = events.of(CheckpointRecorded)
+    kinds = {f["path"]: (f["by"], f["restorable"]) for f in recorded.files}
+    assert kinds == {"a.txt": ("tool", True), "new/made.txt": ("tool", True), "gone.txt": ("command", True),
+                     "logo.bin": ("command", True), "by_cmd.txt": ("command", True)}
+
+    outcome = session.checkpoints.undo()
+    assert outcome.done and outcome.conflicts == []
+    assert tree(workspace) == before  # the binary file too, byte for byte
+    assert not (workspace / "new").joinpath("made.txt").exists()
+    messages = session.agent.messages
+    assert messages[-1]["role"] == "user" and messages[-1]["content"].startswith(NOTE)
+    assert not any(m.get("content") == "change things" for m in messages)  # the turn left the conversation
+    assert events.of(CheckpointUndone)
+    assert isinstance(events[-1], ev.MessagesReplaced) and not events[-1].compaction
+
+    redone = session.checkpoints.redo()
+    assert redone.done and tree(workspace) == after
+    assert any(m.get("content") == "change things" for m in session.agent.messages)
+    assert not session.agent.messages[-1]["content"].startswith(NOTE)
+    assert events.of(CheckpointRedone)
+    assert not session.checkpoints.redo().done  # once
+
+
+async def test_a_file_changed_outside_between_turns_is_a_conflict_not_overwritten(workspace, tmp_path, write_script):
+    (workspace / "a.txt").write_text("mine\n")
+    model = write_script(turn(call("write_file", path="a.txt", content="agent\n")))
+    session, events, _ = make_session(model, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_task("write")
+    (workspace / "a.txt").write_text("edited by the user\n")
+
+    refused = session.checkpoints.undo()
+    assert not refused.done and refused.conflicts == ["a.txt"]
+    assert (workspace / "a.txt").read_text() == "edited by the user\n"
+    assert not events.of(CheckpointUndone)
+
+    forced = session.checkpoints.undo(force=True)
+    assert forced.done and (workspace / "a.txt").read_text() == "mine\n"
+    undone = events.of(CheckpointUndone)[0]
+    assert undone.conflicts == ["a.txt"] and undone.forced
+
+
+async def test_the_users_own_commands_and_other_files_are_never_touched(workspace, tmp_path, write_script):
+    (workspace / "other.txt").write_text("theirs\n")
+    model = write_script(turn(call("write_file", path="a.txt", content="agent\n")))
+    session, events, _ = make_session(model, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_input("!echo user > by_user.txt")  # the user's change: not recorded
+    await session.run_task("write")
+    (workspace / "other.txt").write_text("changed meanwhile\n")
+    assert session.checkpoints.undo().done
+    assert not (workspace / "a.txt").exists()
+    assert (workspace / "by_user.txt").read_text() == "user\n"
+    assert (workspace / "other.txt").read_text() == "changed meanwhile\n"
+    [recorded] = events.of(CheckpointRecorded)
+    assert [f["path"] for f in recorded.files] == ["a.txt"]
+
+
+async def test_a_command_overwriting_a_file_nobody_kept_is_recorded_as_not_restorable(workspace, tmp_path, write_script):
+    (workspace / "notes.txt").write_text("old\n")  # no git: its content was never read before the command
+    model = write_script(turn(call("bash", command="echo new > notes.txt")))
+    session, events, _ = make_session(model, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_task("overwrite")
+    outcome = session.checkpoints.undo()
+    assert outcome.done and outcome.plan.skipped == ["notes.txt"]
+    assert (workspace / "notes.txt").read_text() == "new\n"  # left as it is, and said so
+    undone = events.of(CheckpointUndone)[0]
+    assert undone.skipped == ["notes.txt"]
+
+
+async def test_undo_works_across_a_resume(workspace, tmp_path, write_script):
+    (workspace / "a.txt").write_text("v1\n")
+    model = write_script([*turn(call("write_file", path="a.txt", content="v2\n")),
+                          *turn(call("write_file", path="a.txt", content="v3\n"))])
+    session, _, db = make_session(model, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_task("first")
+    await session.run_task("second")
+    session.finish()
+
+    resumed, events, _ = make_session(write_script([{"text": "ok"}]), workspace, tmp_path / "c.db", resume=session.id)
+    resumed.start()
+    assert resumed.checkpoints.undo().done
+    assert (workspace / "a.txt").read_text() == "v2\n"
+    assert resumed.checkpoints.undo().done
+    assert (workspace / "a.txt").read_text() == "v1\n"
+    assert not any(m.get("content") in ("first", "second") for m in resumed.agent.messages)
+    await resumed.run_task("third")  # the next request carries the note
+    sent = resumed.agent.messages
+    notes = [m for m in sent if str(m.get("content", "")).startswith(NOTE)]
+    assert len(notes) == 1 and "turn 1" in notes[0]["content"]
