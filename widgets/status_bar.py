@@ -6,7 +6,7 @@ injected ``clock`` (so snapshots can freeze it). YOLO mode is shown loudly, and
 so is a session whose commands run unsandboxed (from ``SandboxState``).
 
 It fits any width (:mod:`widgets.status_parts`): the parts of lowest priority
-shorten, then go, first (:data:`PRIORITY`); a number is never cut. The context
+shorten, then go, first (:data:`GIVE_WAY`); a number is never cut. The context
 meter (``ctx ≈41.2k/128k 32%``: the conversation's tokens, the usable window, the
 share used) is coloured at the budget's warn and compact thresholds.
 """
