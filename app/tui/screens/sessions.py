@@ -2,7 +2,8 @@
 
 A table of sessions (title, workspace, model, started, duration, steps, tokens,
 cost, outcome, feedback); a narrow screen keeps the columns that matter most
-(title, outcome, cost, started, model…: ``column_widths``), long titles cut with …. Above it: a search box (full-text over prompts,
+(title, outcome, cost, started, model…: ``column_widths``), long titles cut with ….
+Above it: a search box (full-text over prompts,
 answers and tool output, debounced), status and source filters, and "this
 workspace only". Sort by clicking a header or with ``s`` (next column) / ``S``
 (reverse). On the highlighted row: Enter or ``o`` opens a summary, ``r``
@@ -245,8 +246,8 @@ class SessionsScreen(Screen[tuple[str, str] | None]):
         return {key: label + (arrow if key == self.sort_column else "") for key, label in COLUMNS.items()}
 
     def _table_width(self) -> int:
-        """Cells the table has: its width once laid out (before: the screen's, less the summary when it is
-        open), less its scrollbar when the rows do not all fit."""
+        """Cells the table has: the screen's width, less the summary when it is open and the scrollbar
+        when the rows do not all fit."""
         table = self.table
         summary_open = self.query_one("#sessions-summary", Static).has_class("-open")
         width = self.app.size.width - (SUMMARY_WIDTH if summary_open else 0)
