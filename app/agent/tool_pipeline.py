@@ -102,4 +102,6 @@ class ToolPipeline:
                 started: float | None = None, crashed: bool = False) -> ev.ToolCallFinished:
         event = finished_event(base, status, text, output=output, started=started, crashed=crashed)
         self.emit(event)
+        for announced in output.announce if output is not None else ():  # e.g. todo_write's list
+            self.emit(announced)
         return event

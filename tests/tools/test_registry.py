@@ -9,13 +9,13 @@ from app.agent.tools.files import ReadFile
 from app.agent.tools.registry import ToolRegistry, default_tools
 from app.agent.tools.validation import validate
 
-ALL = ["read_file", "write_file", "edit_file", "list_dir", "glob", "grep", "bash"]
+ALL = ["read_file", "write_file", "edit_file", "list_dir", "glob", "grep", "bash", "todo_write"]
 
 
-def test_default_tools_are_the_seven_built_ins() -> None:
+def test_default_tools_are_the_eight_built_ins() -> None:
     registry = default_tools()
     assert registry.names() == ALL
-    assert len(registry) == 7
+    assert len(registry) == 8
     assert all(isinstance(tool, Tool) for tool in registry)
     assert registry.get("nope") is None
     assert "grep" in registry

@@ -25,6 +25,7 @@ _FEATURE_EVENT_MODULES = (
     "app.agent.events.resilience",
     "app.agent.events.feedback",
     "app.agent.events.mentions",
+    "app.agent.events.todo",
     "app.agent.events.checkpoints",
 )
 

@@ -35,6 +35,7 @@ from app.agent.events.approvals import SANDBOX_ESCALATION
 from app.agent.events.checkpoints import CHECKPOINT_EVENTS, CheckpointEvent, line as checkpoint_line
 from app.agent.events.mentions import FileAttached
 from app.agent.events.format import tokens as tokens_text
+from app.agent.events.todo import TodoItem, TodoUpdated, progress
 
 USER = "user"
 ANSWER = "assistant"
@@ -43,6 +44,7 @@ TOOL = "tool"
 NOTICE = "notice"
 TURN_END = "turn_end"
 SESSION_END = "session_end"
+TODO = "todo"  # the model's todo list as a todo_write call left it
 UNSANDBOXED = "unsandboxed (allowed once outside the sandbox)"  # the note of a call that left the sandbox
 
 RUN_BY_USER = "run by you (!)"  # the note of a ``!command``'s call
@@ -57,7 +59,7 @@ INTERRUPTED_DETAIL = "The session is still open: type the next task."
 class Entry:
     """One block of the transcript, as it is after event ``updated``."""
 
-    kind: str  # USER | ANSWER | MODEL_ERROR | TOOL | NOTICE | TURN_END | SESSION_END
+    kind: str  # USER | ANSWER | MODEL_ERROR | TOOL | NOTICE | TURN_END | SESSION_END | TODO
     index: int  # the position of the event that created it
     updated: int  # the position of the event that last changed it
     turn: int = 0
@@ -81,6 +83,7 @@ class Entry:
     exit_code: int | None = None
     by_user: bool = False  # tool: a ``!command`` the user ran (shown open: its output is what they asked for)
     steps: int = 0  # turn_end
+    todos: tuple[TodoItem, ...] = ()  # todo: the whole list (text: its progress, ``2/5 done``)
 
 
 class TranscriptFold:
@@ -208,6 +211,10 @@ class TranscriptFold:
         return [self._add(Entry(NOTICE, i, i, turn=e.turn, text=attachment_line(e), detail=e.note,
                                 level="info" if e.attached and not e.truncated else "warning"))]
 
+    def _todo_updated(self, e: TodoUpdated, i: int) -> list[int]:
+        todos = e.todos()
+        return [self._add(Entry(TODO, i, i, text=progress(todos), todos=todos))]
+
     def _notice(self, e: ev.Notice, i: int) -> list[int]:
         return [self._add(Entry(NOTICE, i, i, text=e.message, detail=e.detail, level=e.level))]
 
@@ -255,6 +262,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[TranscriptFold, Any, int], list[int]]]
     ev.ToolCallFinished: TranscriptFold._tool_call_finished,
     ev.Notice: TranscriptFold._notice,
     FileAttached: TranscriptFold._file_attached,
+    TodoUpdated: TranscriptFold._todo_updated,
     ev.LimitReached: TranscriptFold._limit_reached,
     ev.Interrupted: TranscriptFold._interrupted,
     ev.MessagesReplaced: TranscriptFold._messages_replaced,

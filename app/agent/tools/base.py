@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from app.agent.events.core import ToolCallFinished, ToolStatus
+from app.agent.events.core import Event, ToolCallFinished, ToolStatus
 from app.agent.tools.sandbox import NO_ESCALATION, Escalation, Sandbox, default_sandbox
 from app.agent.tools.scrub import NO_SCRUBBER, Scrubber
 
@@ -41,6 +41,7 @@ class ToolOutput:
     timed_out: bool = False
     full_output: str | None = None  # set when ``text`` is a capped view of a larger output
     data: dict[str, Any] = field(default_factory=dict)  # e.g. {"path": ..., "diff": ...}
+    announce: list[Event] = field(default_factory=list)  # emitted right after the call's ToolCallFinished
 
     @property
     def truncated(self) -> bool:

@@ -11,6 +11,7 @@ from app.agent.tools.base import Tool, openai_schema
 from app.agent.tools.bash import Bash
 from app.agent.tools.files import EditFile, ListDir, ReadFile, WriteFile
 from app.agent.tools.search import Glob, Grep
+from app.agent.tools.todo import TodoWrite
 from app.agent.tools.validation import ArgumentError, parse_arguments, validate
 
 
@@ -69,5 +70,5 @@ class ToolRegistry:
 
 
 def default_tools() -> ToolRegistry:
-    """The built-in tools: reading, writing and searching files, and running commands."""
-    return ToolRegistry([ReadFile(), WriteFile(), EditFile(), ListDir(), Glob(), Grep(), Bash()])
+    """The built-in tools: reading, writing and searching files, running commands, the todo list."""
+    return ToolRegistry([ReadFile(), WriteFile(), EditFile(), ListDir(), Glob(), Grep(), Bash(), TodoWrite()])
