@@ -9,7 +9,8 @@ import pytest
 from app.agent.events import core as ev
 from app.tui.slash.router import Invocation, parse
 from tests.support.openai_server import Reply
-from tests.tui.conftest import type_and_send, wait_idle, wait_until
+from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
+from tests.tui.helpers import resumed_synthetic_app
 from tests.tui.slash_support import opened, run, served  # noqa: F401  (served: a fixture)
 from widgets.user_message import UserMessage
 
@@ -170,24 +171,18 @@ async def test_commands_go_through_the_palettes_actions(harness, typed, method, 
 async def test_context_shows_the_budget_panes_categories_and_top_items(harness, warm_imports):
     """A resumed session whose stored events carry measurements: /context reads the Context
     budget pane's state (the same fold the pane draws) as text."""
-    from app.replay.synthetic import generate_session
-    from app.tui.live_panes import LivePanes
     from widgets.context_budget import ContextBudgetPane
 
-    h = harness([])
-    stored = generate_session("5e55101000000000", events=420, workspace=str(h.workspace))
-    h.store.append_many(e.to_dict() for e in stored)
-    h.resume = "5e55101000000000"
-    async with opened(h, session_panes=LivePanes) as (app, pilot):
+    app = resumed_synthetic_app(harness)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
         await wait_until(pilot, lambda: app.side.panes and app.status.stats.steps, what="the restored panes")
         state = app.query_one(ContextBudgetPane).reducer
-        measured = state.measured
         context = await run(pilot, "/context", "Context budget")
-        assert f"{measured.used_pct:.0f}% of" in context.detail
+        assert f"{state.measured.used_pct:.0f}% of" in context.detail
         for entry in state.legend().entries:
             assert entry.label in context.detail and f"{entry.pct}%" in context.detail
-        top = state.top_items()[0]
-        assert str(top["label"]) in context.detail
+        assert str(state.top_items()[0]["label"]) in context.detail
         cost = await run(pilot, "/cost", "Cost of this session")
         assert f"counted by the provider: {state.provider_counted_calls} call(s)" in cost.detail
-        assert h.events.of(ev.TurnStarted) == []
+        assert f"cost: {app.status.stats.cost.text()} over " in cost.detail and "$" in cost.detail  # as the status bar counts
