@@ -244,6 +244,10 @@ class PromptInput(TextArea):
     def _completion_text_changed(self) -> None:
         self._ask_completion()
 
+    @on(events.Blur)
+    def _completion_focus_lost(self) -> None:
+        self._close_completion()
+
     @on(TextArea.SelectionChanged)
     def _completion_cursor_moved(self) -> None:
         if self.menu is not None and self.menu.is_open:

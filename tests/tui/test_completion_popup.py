@@ -66,6 +66,10 @@ async def test_esc_closes_the_menu_and_interrupts_nothing(harness):
         await wait_menu(pilot, app, ["/help"])
         await pilot.press("escape", "escape")  # the second Esc is the app's again
         assert interrupted == [True]
+        await pilot.press("backspace")
+        await wait_menu(pilot, app, ["/help"])
+        app.prompt.blur()  # the menu goes with the focus
+        await wait_until(pilot, lambda: not menu(app).is_open, what="the menu to close")
 
 
 async def test_enter_on_a_typed_out_command_runs_it(harness):
