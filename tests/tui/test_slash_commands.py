@@ -186,3 +186,14 @@ async def test_context_shows_the_budget_panes_categories_and_top_items(harness, 
         cost = await run(pilot, "/cost", "Cost of this session")
         assert f"counted by the provider: {state.provider_counted_calls} call(s)" in cost.detail
         assert f"cost: {app.status.stats.cost.text()} over " in cost.detail and "$" in cost.detail  # as the status bar counts
+
+
+async def test_model_with_a_bad_name_keeps_the_session_and_says_why(harness, tmp_path):
+    h = harness([])
+    async with opened(h) as (app, pilot):
+        first, model = app.session, app.session.agent.model.name
+        await type_and_send(pilot, f"/model scripted/{tmp_path / 'missing.json'}")
+        await wait_until(pilot, lambda: any("Model not changed" in (n.title or "") for n in app._notifications),
+                         what="the notification")
+        assert app.session is first and app.session.agent.model.name == model
+        assert h.events.of(ev.TurnStarted) == []
