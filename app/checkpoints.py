@@ -63,3 +63,44 @@ def stored_checkpoints(db: Any, store: Any, session_id: str, settings: Settings)
     blobs = SqliteBlobs(db, session_id, max_bytes=max_bytes(settings), redactor=store.redactor)
     workspace = Path(session_workspace(db, session_id) or ".")
     return Checkpoints(workspace, blobs, bus.emit, StoredConversation(list(history.messages)), history), bus
+
+
+class SessionBusy(Exception):
+    """The session is open in another Cockpit process: undo it there."""
+
+
+def command_checkpoints(db: Any, ref: str | None) -> tuple[Checkpoints, EventBus]:
+    """For ``cockpit undo`` / ``rewind``: the session ``ref`` names (default: the newest of this folder),
+    refused while another process has it open."""
+    from app.settings import load_settings
+    from storage.queries import SessionNotFound, latest_session_in, resolve_session_id, session_header
+    from storage.store import EventStore, mark_abandoned_sessions
+
+    mark_abandoned_sessions(db)
+    if ref is None:
+        ref = latest_session_in(db, str(Path.cwd().resolve()))
+        if ref is None:
+            raise SessionNotFound(f"no Cockpit session in {Path.cwd().resolve()}; name one (cockpit sessions lists them)")
+    session_id = resolve_session_id(db, ref)
+    if session_header(db, session_id).get("status") == "running":
+        raise SessionBusy(f"session {session_id} is open in another Cockpit: use /undo or /rewind there")
+    return stored_checkpoints(db, EventStore(db), session_id, load_settings())
+
+
+def print_outcome(outcome: Any, *, force_flag: str = "--force") -> int:
+    """What an undo, redo or rewind did (exit 0), or why it did nothing (exit 1)."""
+    import sys
+
+    if not outcome.done:
+        print(f"cockpit: {outcome.message}", file=sys.stderr)
+        if outcome.conflicts:
+            print(f"Nothing was changed. Run again with {force_flag} to overwrite them.", file=sys.stderr)
+        return 1
+    print(outcome.message)
+    for path in outcome.changed:
+        print(f"  restored {path}")
+    for path in outcome.plan.skipped:
+        print(f"  not restorable (content not kept): {path}")
+    for path in outcome.conflicts:
+        print(f"  overwritten (it had changed outside Cockpit): {path}")
+    return 0

@@ -76,7 +76,7 @@ class Checkpoints:
     def rewind_plan(self, entry: TurnEntry, mode: str = BOTH) -> files.Plan:
         if mode == CONVERSATION:
             return files.Plan()
-        later = [e for e in self.history.live() if e.seq >= entry.seq]
+        later = [e for e in self.history.entries if e.seq >= entry.seq]  # in the conversation or not
         return self._plan(files.backwards(e.applied_changes for e in reversed(later)))
 
     def _plan(self, moves: list[files.Move]) -> files.Plan:
@@ -119,7 +119,7 @@ class Checkpoints:
         refused = self._refused(plan, force)
         if refused is not None:
             return refused
-        turns = [e.turn for e in self.history.live() if e.seq >= entry.seq]
+        turns = [e.turn for e in self.history.entries if e.seq >= entry.seq and (e.in_conversation or e.files_applied)]
         changed = files.apply(self.root, plan, self.blobs, force=force) if mode != CONVERSATION else []
         self.emit(SessionRewound(turn=entry.turn, turn_seq=entry.seq, mode=mode, turns=turns, files=changed,
                                  conflicts=plan.conflicts, skipped=plan.skipped, forced=force))

@@ -71,9 +71,9 @@ class CheckpointHistory:
             self.redo_entry = None
         elif isinstance(event, SessionRewound):
             for entry in self.entries:
-                if entry.seq >= event.turn_seq and entry.in_conversation:
+                if entry.seq >= event.turn_seq:
                     entry.files_applied = entry.files_applied and event.mode == CONVERSATION
-                    entry.in_conversation = event.mode == FILES
+                    entry.in_conversation = entry.in_conversation and event.mode == FILES
             self.redo_entry = None
 
     def _undone(self, event: CheckpointUndone) -> None:

@@ -1,0 +1,36 @@
+"""``cockpit undo [SESSION]``: undo the last turn of a stored session (files and conversation)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.commands.common import clear_errors, open_database
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from app.cli import add_db_option
+
+    parser = subparsers.add_parser(
+        "undo",
+        help="undo the last turn of a session: its file changes and its place in the conversation",
+        description="Put back the files the session's last turn changed and remove the turn from the "
+        "conversation (the model is told when the session continues). Files changed outside Cockpit "
+        "since are conflicts: nothing is changed unless --force.",
+    )
+    parser.add_argument("session", nargs="?", help="session id or a unique prefix (default: the newest of this folder)")
+    parser.add_argument("--force", action="store_true", help="overwrite files changed outside Cockpit since")
+    add_db_option(parser)
+    parser.set_defaults(func=run)
+
+
+@clear_errors
+def run(args: argparse.Namespace) -> int:
+    from app.checkpoints import SessionBusy, command_checkpoints, print_outcome
+
+    try:
+        checkpoints, _bus = command_checkpoints(open_database(args), args.session)
+    except SessionBusy as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return 1
+    return print_outcome(checkpoints.undo(force=args.force))
