@@ -54,6 +54,7 @@ BOUNDS = {
     "output_cap_chars": Bound(whole=True, low=1),
     "max_output_tokens": Bound(whole=True, low=1),
     "request_timeout_s": Bound(whole=False, low=0, above=True),
+    "parallel_tools": Bound(whole=True, low=1, high=16),
 }
 
 
@@ -66,6 +67,7 @@ class AgentConfig:
     output_cap_chars: int = 30_000  # a tool result larger than this is cut (head + tail kept)
     max_output_tokens: int | None = None  # sent as max_tokens when set
     request_timeout_s: float = 600.0  # one model call, connection to last chunk
+    parallel_tools: int = 4  # read-only calls of one reply that run at once (1: one at a time)
     permission_mode: PermissionMode = PermissionMode.ASK
 
     @classmethod
