@@ -41,7 +41,7 @@ SKIPPED_DIRS = frozenset({
 })
 MAX_FILES = 200_000  # a listing stops there: a home folder is not a workspace
 GIT_TIMEOUT_S = 10.0
-FINE_WORK = 4_000  # query characters scored in Python at most, per query (600 candidates of 1-6 characters)
+FINE_WORK = 2_400  # query characters scored in Python at most, per query (600 candidates of 1-4 characters)
 FINE_LIMIT = 600
 SEPARATORS = "/_-. "
 
@@ -54,6 +54,7 @@ class Match:
     path: str  # relative, "/" separated; a folder ends with "/"
     score: int
     positions: tuple[int, ...]  # where the query's characters matched
+    in_name: bool = False  # all of them in the file (or folder) name: such a match ranks first
 
     @property
     def is_dir(self) -> bool:
@@ -198,15 +199,16 @@ class FileIndex:
             return [Match(p, 0, ()) for p in self.children(query)[:limit]]
         lowered = query.lower()
         entries = self.entries
-        scored = [m for m in (score(entries[i], lowered) for i in self._candidates(lowered)) if m is not None]
-        return heapq.nsmallest(limit, scored, key=lambda m: (-m.score, len(m.path), m.path))
+        scored = [m for m in (score(entries[i], lowered) for i in self._candidates(lowered, limit)) if m is not None]
+        return heapq.nsmallest(limit, scored, key=lambda m: (not m.in_name, -m.score, len(m.path), m.path))
 
-    def _candidates(self, query: str) -> list[int]:
+    def _candidates(self, query: str, limit: int) -> list[int]:
         """Entries worth scoring, a bounded number: tier by tier, best first, each a regex.
 
         The name starts with the query, holds it, holds its characters in order; then the
         path holds them in order. Entries are ordered shortest first, so a tier cut short
-        keeps the shortest. A query with a "/" is about the path only."""
+        keeps the shortest. The name tiers' matches rank first, so when they fill ``limit``
+        the path is not searched. A query with a "/" is about the path only."""
         found: dict[int, None] = {}
         cap = min(FINE_LIMIT, max(100, FINE_WORK // len(query)))
         tiers = [] if "/" in query else [
@@ -215,6 +217,8 @@ class FileIndex:
             (self._names, None),
         ]
         for lines, pattern in (*tiers, (self._paths, None)):
+            if lines is self._paths and len(found) >= limit:
+                break
             pattern = pattern or _subsequence(query, per_line=lines.occurrences(query[0]) > len(lines.texts))
             for index in lines.matching(pattern):
                 found[index] = None
@@ -296,9 +300,10 @@ def score(path: str, query: str) -> Match | None:
         positions = _window(lowered, query, start)
         if positions is None:
             continue
-        points = _points(path, positions) + (BONUS_NAME * len(query) if start == name_start else 0)
+        in_name = start == name_start
+        points = _points(path, positions) + (BONUS_NAME * len(query) if in_name else 0)
         if best is None or points > best.score:
-            best = Match(path, points, positions)
+            best = Match(path, points, positions, in_name)
         if start == name_start and best is not None:
             break  # a match in the name beats any along the path
     return best
