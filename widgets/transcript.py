@@ -28,6 +28,7 @@ from textual.widgets import Static
 from app.agent.events.approvals import ApprovalRequest
 from widgets.approval import ApprovalPrompt
 from widgets.notice import NoticeBlock
+from widgets.todo_pane import TodoChecklist
 from widgets.tool_call import ToolCallBlock
 from widgets.user_message import UserMessage
 
@@ -280,6 +281,8 @@ class Transcript(VerticalScroll, can_focus=True):
             self._tools[entry.tool_call_id] = widget
         elif entry.kind == "notice":
             widget = NoticeBlock(entry.text, level=entry.level, detail=entry.detail)
+        elif entry.kind == "todo":
+            widget = TodoChecklist(entry.todos)
         elif entry.kind == "turn_end":
             steps = f"{entry.steps} step" + ("" if entry.steps == 1 else "s")
             widget = Static(f"— {entry.status} · {steps}", classes="turn-summary")

@@ -36,6 +36,7 @@ from app.agent.events.feedback_view import FeedbackReducer, FeedbackState
 from app.agent.resilience.config import ResilienceConfig
 from app.agent.events.resilience import AttemptFailed
 from app.agent.events.retries_view import RetriesReducer, RetriesState
+from app.agent.events.todo import TodoList
 from app.replay.transcript import Entry, TranscriptIndex
 
 STOP_HELP = "one stop = one recorded event"
@@ -65,17 +66,19 @@ def mark_of(event: ev.Event) -> str | None:
 
 
 class PaneStates:
-    """The three pane reducers, fed together. Read ``budget``, ``retries_state``, ``feedback_state``."""
+    """The pane reducers, fed together. Read ``budget``, ``retries_state``, ``feedback_state``, ``todos``."""
 
     def __init__(self, retries_config: ResilienceConfig | None = None) -> None:
         self.budget = BudgetState()
         self.retries = RetriesReducer(retries_config)
         self.feedback = FeedbackReducer()
+        self.todos = TodoList()
 
     def apply(self, event: ev.Event) -> None:
         self.budget.apply(event)
         self.retries.apply(event)
         self.feedback.apply(event)
+        self.todos.apply(event)
 
     @property
     def retries_state(self) -> RetriesState:

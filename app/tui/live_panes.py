@@ -1,6 +1,6 @@
 """The live panes of the side column, and the actions they lead back to the core.
 
-:class:`LivePanes` is what one session shows in the side column: the Context budget,
+:class:`LivePanes` is what one session shows in the side column: the Todo list, the Context budget,
 Retries and Feedback panes (each fed every event by the app through ``apply(event)``,
 folding it into the same reducer replay uses), and what the user does with them:
 drop / truncate / open / compact from the budget pane, the inline feedback prompts.
@@ -21,12 +21,14 @@ from textual.widget import Widget
 from app.agent.events import core as ev
 from app.agent.events.feedback import FeedbackAnswered, FeedbackDismissed
 from app.agent.events.retries_view import RetriesReducer
+from app.agent.events.todo import TodoList
 from app.agent.resilience.config import ResilienceConfig
 from app.tui.panes import NoSessionPanes
 from widgets.context_budget import ContextBudgetPane
 from widgets.feedback_pane import LIVE_HINT, FeedbackPane
 from widgets.feedback_prompt import FeedbackPrompt
 from widgets.retries_pane import RetriesPane
+from widgets.todo_pane import TodoPane
 
 if TYPE_CHECKING:
     from app.agent.session import Session
@@ -108,9 +110,10 @@ class LivePanes(NoSessionPanes):
         self.context = ContextBudgetPane()
         self.retries = LiveRetriesPane(getattr(session.agent.resilience, "config", None))
         self.feedback = FeedbackPane(hint=LIVE_HINT)
+        self.todos = TodoPane()
 
     def widgets(self) -> dict[str, Widget]:
-        return {"context": self.context, "retries": self.retries, "feedback": self.feedback}
+        return {"context": self.context, "retries": self.retries, "feedback": self.feedback, "todos": self.todos}
 
     async def restore(self, events: Sequence[ev.Event]) -> None:
         """A resumed session: its stored events folded into each pane's reducer, one redraw each
@@ -124,6 +127,7 @@ class LivePanes(NoSessionPanes):
         self.context.flush()  # now, not after the coalescing delay: the resumed session shows at once
         self.feedback.update_state(feedback.state)
         self.retries.restore(events)
+        self.todos.update_state(TodoList.of(events))
 
     # --- feedback ---------------------------------------------------------------------
 

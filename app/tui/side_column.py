@@ -1,4 +1,4 @@
-"""The side column: three slots for the live panes (context budget, retries, feedback).
+"""The side column: slots for the live panes (context budget, retries, feedback; a todo list once there is one).
 
 It folds away by itself on terminals narrower than ``NARROW_COLUMNS`` and comes back
 when the terminal is wide again; Ctrl+B toggles it and Alt+←/→ resize it
@@ -43,6 +43,7 @@ def default_width(terminal_width: int) -> int:
     return WIDE_PANES_WIDTH if terminal_width >= WIDE_COLUMNS else PANES_WIDTH[1]
 
 SLOTS: dict[str, tuple[str, str]] = {
+    "todos": ("Todo", ""),  # shown only once the model keeps a todo list (widgets/todo_pane.py)
     "context": ("Context budget", "waiting for the first model call"),
     "retries": ("Retries", "no retries yet"),
     "feedback": ("Feedback", "asked after a task, now and then"),
@@ -65,6 +66,8 @@ class PaneSlot(Vertical):
     PaneSlot#pane-context.-filled { height: 3fr; min-height: 8; overflow-y: auto; }
     PaneSlot#pane-retries.-filled { height: 2fr; min-height: 7; }
     PaneSlot#pane-feedback.-filled { height: auto; max-height: 12; overflow-y: auto; margin: 0; }
+    PaneSlot#pane-todos { display: none; margin: 0; }
+    PaneSlot#pane-todos.-filled { display: block; height: auto; }
     """
 
     def __init__(self, slot: str) -> None:

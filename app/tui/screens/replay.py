@@ -4,7 +4,7 @@ On top, the timeline bar (position / total, the event at the cursor and its
 time, play state and speed, a strip of errors ✗, retries ↻ and compactions ⇣
 with the cursor). Below, the transcript as it was at the cursor and, beside it,
 the panes as they were: the real :class:`ContextBudgetPane` and
-:class:`RetriesPane` and :class:`FeedbackPane` fed the reducers' states through
+:class:`RetriesPane`, :class:`FeedbackPane` and :class:`TodoPane` fed the reducers' states through
 ``update_state``. Everything comes from :class:`~app.replay.timeline.Timeline`
 (the same reducers as live); this screen only moves the cursor and draws.
 
@@ -38,6 +38,7 @@ from app.tui.screens.replay_parts import ReplayTranscript, TimelineBar, clock_ti
 from widgets.context_budget import ContextBudgetPane
 from widgets.feedback_pane import FeedbackPane
 from widgets.retries_pane import RetriesPane
+from widgets.todo_pane import TodoPane
 
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 BASE_INTERVAL_S = 0.5  # one event every half second at 1×
@@ -141,6 +142,7 @@ class ReplayScreen(Screen[None]):
                 yield Static("Loading the recorded session…", id="replay-loading")
                 yield ReplayTranscript(id="replay-transcript")
             with Vertical(id="replay-side"):
+                yield TodoPane(id="replay-todos")
                 with VerticalScroll(id="replay-context", classes="replay-slot", can_focus=False):
                     yield ContextBudgetPane(coalesce_seconds=0.01, id="replay-budget")
                 yield RetriesPane(clock=self._now, format_time=self._short_time, id="replay-retries")
@@ -230,6 +232,7 @@ class ReplayScreen(Screen[None]):
             (self.query_one(ContextBudgetPane), states.budget),
             (self.query_one(RetriesPane), states.retries_state),
             (self.query_one(FeedbackPane), states.feedback_state),
+            (self.query_one(TodoPane), states.todos),
         ):
             fingerprint = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
             if self._shown.get(pane.id) != fingerprint:  # most events leave most panes as they were

@@ -19,13 +19,14 @@ from textual.widget import Widget
 from app.agent.events.format import duration
 from app.agent.events.transcript_view import Entry
 from app.replay.timeline import STOP_HELP, Timeline
+from widgets.todo_pane import checklist_lines
 from widgets.tool_format import STATUS_LABELS, format_duration, one_line, short_args, truncate_lines
 
 RESULT_LINES = 6  # lines of a tool result shown under the call
 MARK_GLYPHS = {"error": ("✗", "$text-error"), "retry": ("↻", "$text-warning"), "compaction": ("⇣", "$text-accent")}
 KIND_STYLES = {"ok": "$text-success", "error": "$text-error", "denied": "$text-warning",
                "pending": "$text-muted", "awaiting": "$text-warning", "running": "$text-accent"}
-INDENTS = {"tool": 2, "model_error": 2, "notice": 2, "turn_end": 2}  # cells, under the gutter
+INDENTS = {"tool": 2, "model_error": 2, "notice": 2, "turn_end": 2, "todo": 2}  # cells, under the gutter
 HELP = (f"{STOP_HELP} · ←/→ step · [ ] or shift+←/→ turn · Home/End · space play · +/- speed · "
         "e r c next error/retry/compaction (E R C back) · Esc close")
 
@@ -203,6 +204,8 @@ def _entry_lines(e: Entry) -> list[Content]:
         icon = {"error": "✗", "warning": "■"}.get(e.level, "•")
         first, *rest = [*(e.text or "").splitlines(), *e.detail.splitlines()] or [""]
         return [Content.styled(f"{icon} {first}", f"{style} bold")] + [Content.styled(f"  {r}", "$text-muted") for r in rest]
+    if e.kind == "todo":
+        return checklist_lines(e.todos, title="Todo")
     if e.kind == "turn_end":
         steps = f"{e.steps} step" + ("" if e.steps == 1 else "s")
         return [Content.styled(f"— {e.status} · {steps}", "$text-muted"), Content("")]
