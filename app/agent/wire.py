@@ -4,7 +4,11 @@ The history sent is always valid (:func:`wire_messages`): tool-call arguments
 that are not a JSON object -- the model once produced them malformed; the store
 keeps them verbatim -- go out as ``{"_invalid_arguments": "<raw>"}``, so a strict
 server (llama.cpp's: 500 "Failed to parse tool call arguments as JSON") cannot
-refuse the session forever, resumed or not.
+refuse the session forever, resumed or not. Consecutive user messages whose content
+is text (a task and the files its @mentions attach, a ``!command``'s output and the next
+task) go out as one, joined by a blank line: chat templates that insist on alternating
+roles (Gemma's, in llama.cpp) would refuse them otherwise. The history keeps them apart,
+so each stays its own item in the Context budget.
 
 Headers are read as the provider sent them or as litellm forwards them
 (``llm_provider-<name>``): a proxy's own retries of the upstream call
@@ -71,8 +75,15 @@ def wire_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             fixed = [_wire_call(call) for call in calls]
             if any(a is not b for a, b in zip(fixed, calls)):
                 message = {**message, "tool_calls": fixed}
+        if out and _text_from_user(out[-1]) and _text_from_user(message):
+            out[-1] = {**out[-1], "content": f"{out[-1]['content']}\n\n{message['content']}"}
+            continue
         out.append(message)
     return out
+
+
+def _text_from_user(message: dict[str, Any]) -> bool:
+    return message.get("role") == "user" and isinstance(message.get("content"), str) and set(message) <= {"role", "content"}
 
 
 def _wire_call(call: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from app.agent.events.transcript_view import NOTICE, USER, TranscriptFold
 from app.agent.mentions import MAX_ATTACH_CHARS
 from tests.core.helpers import make_session
 from tests.support.openai_server import Reply, encoding
+from tests.support.wire import assert_sent_as_joined
 
 MODEL = "openai/gpt-4o"  # o200k_base: the server's own tokenizer, loaded independently of the budget's
 
@@ -30,7 +31,8 @@ async def run(openai_server, workspace: Path, tmp_path: Path, task: str):
     session.finish()
     assert result.outcome == "completed"
     (request,) = openai_server.chat_requests
-    return request.body["messages"], events, db, session
+    users = assert_sent_as_joined(request.body["messages"], session.agent.messages)
+    return users, events, db, session
 
 
 async def test_a_mentioned_file_is_attached_delimited_and_counted_as_a_budget_item(openai_server, workspace, tmp_path):
@@ -38,11 +40,10 @@ async def test_a_mentioned_file_is_attached_delimited_and_counted_as_a_budget_it
     (workspace / "src" / "calc.py").write_text("def add(a, b):\n    return a - b\n")
     task = "Why does @src/calc.py subtract? Mail me@example.com."
 
-    sent, events, _, _ = await run(openai_server, workspace, tmp_path, task)
+    users, events, _, _ = await run(openai_server, workspace, tmp_path, task)
 
-    users = [m for m in sent if m["role"] == "user"]
-    assert [m["content"] for m in users][0] == task  # the task as typed, then its file
-    attachment = users[1]["content"]
+    assert users[0] == task  # the task as typed, then its file (sent as one message with it)
+    attachment = users[1]
     assert attachment.startswith(ATTACHMENT_MARKER)
     assert '<file path="src/calc.py">\ndef add(a, b):\n    return a - b\n</file>' in attachment
     assert len(users) == 2  # an e-mail address is no mention
@@ -68,10 +69,10 @@ async def test_quoted_paths_folders_and_trailing_punctuation(openai_server, work
     (workspace / ".gitignore").write_text("*.log\n")
     (workspace / "notes" / "skip.log").write_text("ignored\n")
 
-    sent, events, _, _ = await run(openai_server, workspace, tmp_path,
-                                   'Read @"notes/a b.txt", then look at @notes/. And @nothing-here.')
+    users, events, _, _ = await run(openai_server, workspace, tmp_path,
+                                    'Read @"notes/a b.txt", then look at @notes/. And @nothing-here.')
 
-    contents = [m["content"] for m in sent if m["role"] == "user"][1:]
+    contents = users[1:]
     assert len(contents) == 2  # @nothing-here names nothing: left as text
     assert '<file path="notes/a b.txt">\nspaced\n' in contents[0]
     assert '<folder path="notes/" entries="2">\na b.txt\nc.md\n</folder>' in contents[1]  # .gitignore respected
@@ -86,11 +87,11 @@ async def test_binary_outside_and_big_files(openai_server, workspace, tmp_path):
     (workspace / "link.txt").symlink_to(outside)
     (workspace / "big.txt").write_text("x" * 99 + "\n" + "y" * (MAX_ATTACH_CHARS + 5_000))
 
-    sent, events, _, _ = await run(openai_server, workspace, tmp_path,
-                                   f"Look at @logo.png @{outside} @link.txt @big.txt")
+    users, events, _, _ = await run(openai_server, workspace, tmp_path,
+                                    f"Look at @logo.png @{outside} @link.txt @big.txt")
 
-    contents = [m["content"] for m in sent if m["role"] == "user"][1:]
-    assert len(contents) == 1 and "top secret" not in str(sent)
+    contents = users[1:]
+    assert len(contents) == 1 and "top secret" not in str(openai_server.chat_requests[0].body)
     by_path = {e.path: e for e in events.of(FileAttached)}
     assert not by_path["logo.png"].attached and "binary" in by_path["logo.png"].note
     refused_outside = [e for e in events.of(FileAttached) if "outside the workspace" in e.note]
@@ -105,8 +106,8 @@ async def test_binary_outside_and_big_files(openai_server, workspace, tmp_path):
 
 async def test_attachments_survive_a_resume(openai_server, workspace, tmp_path):
     (workspace / "a.py").write_text("print('a')\n")
-    sent, events, db, session = await run(openai_server, workspace, tmp_path, "explain @a.py")
-    attachment = sent[-1]["content"]
+    users, events, db, session = await run(openai_server, workspace, tmp_path, "explain @a.py")
+    attachment = users[-1]
 
     openai_server.script([Reply(text="Again.")])
     resumed, resumed_events, _ = make_session(MODEL, workspace, tmp_path / "m.db", api_base=openai_server.url,

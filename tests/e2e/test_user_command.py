@@ -17,6 +17,7 @@ from storage.db import open_db
 from storage.store import EventStore
 from tests.core.test_permissions_policy import Answers
 from tests.support.openai_server import Reply
+from tests.support.wire import assert_sent_as_joined
 from tests.tools.test_sandbox import needs_bwrap
 
 MODEL = "openai/gpt-4o"
@@ -63,7 +64,7 @@ async def test_an_allowed_command_runs_without_a_model_call_and_the_model_sees_i
     await session.run_input("what did my command print?")
     session.finish()
     (request,) = openai_server.chat_requests
-    users = [m["content"] for m in request.body["messages"] if m["role"] == "user"]
+    users = assert_sent_as_joined(request.body["messages"], session.agent.messages)  # one message on the wire
     assert users[0].startswith(COMMAND_MARKER) and "$ echo made > out.txt" in users[0]
     assert "[exit 0]" in users[0] and "<output>\nhello from the shell\n</output>" in users[0]
     assert users[1] == "what did my command print?"
