@@ -1,0 +1,59 @@
+"""/undo, /redo and /rewind in the app (Pilot): the conflict is asked about, the rewind list picks a turn."""
+
+from __future__ import annotations
+
+from app.agent.events.approvals import PermissionMode
+from app.agent.events.checkpoints import CheckpointRedone, CheckpointUndone, SessionRewound
+from app.tui.screens.checkpoints import ConfirmOverwrite, RewindScreen
+from tests.checkpoints.support import call, turn
+from tests.tui.conftest import harness, type_and_send, wait_idle, wait_open, wait_until  # noqa: F401  (a fixture)
+
+
+async def test_undo_asks_before_overwriting_a_file_changed_outside_then_redo(harness, workspace):
+    (workspace / "a.txt").write_text("v1\n")
+    h = harness(turn(call("write_file", path="a.txt", content="v2\n")), mode=PermissionMode.YOLO)
+    app = h.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "write it")
+        await wait_idle(pilot, app, h)
+        (workspace / "a.txt").write_text("the user's\n")
+
+        await type_and_send(pilot, "/undo")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmOverwrite), what="the overwrite question")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmOverwrite), what="the question closed")
+        assert (workspace / "a.txt").read_text() == "the user's\n" and not h.events.of(CheckpointUndone)
+
+        await type_and_send(pilot, "/undo")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmOverwrite), what="the overwrite question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: h.events.of(CheckpointUndone), what="the undo")
+        assert (workspace / "a.txt").read_text() == "v1\n"
+        assert h.events.of(CheckpointUndone)[0].forced
+
+        await type_and_send(pilot, "/redo")
+        await wait_until(pilot, lambda: h.events.of(CheckpointRedone), what="the redo")
+        assert (workspace / "a.txt").read_text() == "v2\n"
+
+
+async def test_rewind_picks_a_turn_and_a_mode_from_the_list(harness, workspace):
+    h = harness([*turn(call("write_file", path="a.txt", content="one\n")),
+                 *turn(call("write_file", path="b.txt", content="two\n"))], mode=PermissionMode.YOLO)
+    app = h.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "first")
+        await wait_idle(pilot, app, h)
+        await type_and_send(pilot, "second")
+        await wait_idle(pilot, app, h, turns=2)
+
+        await type_and_send(pilot, "/rewind")
+        await wait_until(pilot, lambda: isinstance(app.screen, RewindScreen), what="the rewind list")
+        await pilot.press("down", "enter")  # newest first: the second line is turn 1
+        await pilot.press("down", "enter")  # then "Files only"
+        await wait_until(pilot, lambda: h.events.of(SessionRewound), what="the rewind")
+        rewound = h.events.of(SessionRewound)[0]
+        assert (rewound.turn, rewound.mode, rewound.turns) == (1, "files", [1, 2])
+        assert not (workspace / "a.txt").exists() and not (workspace / "b.txt").exists()
+        assert any(m.get("content") == "second" for m in app.session.agent.messages)  # the conversation stays
