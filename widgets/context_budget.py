@@ -29,7 +29,7 @@ from app.agent.events.budget_view import BudgetState, Legend, apportion
 from app.agent.events.core import Event
 from app.agent.events.format import tokens as tokens_text
 from widgets.context_budget_help import ContextBudgetHelp, help_text
-from widgets.relayout import refresh_keeping_layout, update_static
+from widgets.relayout import flow, refresh_keeping_layout, update_static
 
 CATEGORY_KEYS = (
     "system",
@@ -305,18 +305,21 @@ class ContextBudgetPane(Widget):
             return Text("No measurement yet: the budget appears with the first model call.", self._style("muted"))
         approx = "≈" if m.estimate_is_approximate else ""
         level = self._style(m.level)
+        muted = self._style("muted")
         source = {"litellm": "litellm", "config": "config", "server": "server"}.get(m.advertised_source, "ASSUMED")
-        text = Text()
-        text.append(f"{approx}{tokens_text(m.used)}", level)
-        text.append(" used · ")
-        text.append(f"{m.used_pct:.0f}%", level)
-        text.append(f" of {tokens_text(m.usable)} usable")
-        text.append(f"\n{tokens_text(m.advertised)} advertised ({source})")
-        text.append(f"\n{m.level}", level)
-        text.append(f" · compact at {tokens_text(m.compact_at)}")
-        text.append(f"\nfixed {tokens_text(m.fixed)} · reserve {tokens_text(m.reserve)} · buffer {tokens_text(m.buffer)}")
-        text.append(f"\nprompt {approx}{tokens_text(m.local_total)} local · {tokens_text(m.calibrated_total)} calibrated")
-        text.append(f"\naccuracy {state.badge or 'uncalibrated'} · {m.tokenizer}", self._style("muted"))
+        width = max(10, self.content_size.width)
+        lines = [  # each line's phrases go to the next line whole when the pane is narrow
+            [Text.assemble((f"{approx}{tokens_text(m.used)}", level), " used"),
+             Text.assemble((f"{m.used_pct:.0f}%", level), f" of {tokens_text(m.usable)} usable")],
+            [Text(f"{tokens_text(m.advertised)} advertised ({source})")],
+            [Text(m.level, level), Text(f"compact at {tokens_text(m.compact_at)}")],
+            [Text(f"fixed {tokens_text(m.fixed)}"), Text(f"reserve {tokens_text(m.reserve)}"),
+             Text(f"buffer {tokens_text(m.buffer)}")],
+            [Text(f"prompt {approx}{tokens_text(m.local_total)} local"),
+             Text(f"{tokens_text(m.calibrated_total)} calibrated")],
+            [Text(f"accuracy {state.badge or 'uncalibrated'}", muted), Text(m.tokenizer, muted)],
+        ]
+        text = Text("\n").join(flow(phrases, width) for phrases in lines)
         if state.unattributed < 0:
             text.append(f"\nlocal count is {tokens_text(-state.unattributed)} above the provider's", self._style("middle"))
         if m.middle_warning:
