@@ -116,6 +116,15 @@ class ProgressPrinter:
         note = f" ({self._clean(e.note)})" if e.note else ""
         self.console.print(f"[{style}]{self._clean(attachment_line(e))}{note}[/{style}]")
 
+    def on_instructions_loaded(self, e: ev.InstructionsLoaded) -> None:
+        """The project instruction files, as the transcript's line says them (files, tokens; what a reload changed)."""
+        from app.agent.events.transcript_view import instructions_line
+
+        self._end_stream()
+        self.console.print(f"[dim]{self._clean(instructions_line(e))}[/dim]")
+        for note in e.notes:
+            self.console.print(f"  [yellow]{self._clean(note)}[/yellow]")
+
     def on_notice(self, e: ev.Notice) -> None:
         self._end_stream()
         style = {"error": "red", "warning": "yellow"}.get(e.level, "cyan")

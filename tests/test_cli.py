@@ -193,3 +193,14 @@ def test_version(capsys):
         main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out == f"cockpit {version('agent-cockpit')}\n"
+
+
+def test_run_says_which_instruction_files_it_loaded(capsys, workspace, write_script, tmp_path):
+    (workspace / "AGENTS.md").write_text("Run the tests with make test.\n@docs/missing.md\n")
+    script = write_script([{"text": "Done."}])
+    code, out, err = run_cli(capsys, "run", "hi", "--model", script, "--workspace", str(workspace),
+                             "--db", str(tmp_path / "c.db"))
+    assert code == 0, err
+    line = next(text for text in out.splitlines() if text.startswith("Instructions"))
+    assert "AGENTS.md" in line and "tok" in line
+    assert "missing.md" in out  # the import that was not found is said, under the line
