@@ -30,10 +30,10 @@ async def _resume_id(app: CockpitApp, prefix: str) -> None:
     database, exclude = app.database, app.session.id if app.session else ""
     assert database is not None
     choices = await asyncio.wrap_future(app.runner.call(lambda: resumable_sessions(database(), exclude=exclude, limit=1000)))
-    found = [sid for sid, _, _ in choices if sid.startswith(prefix)]
+    found = [sid for sid, _, _ in choices if sid == prefix] or [sid for sid, _, _ in choices if sid.startswith(prefix)]
     if len(found) != 1:
-        what = "No other stored session" if not found else f"{len(found)} sessions"
-        await app.transcript.add_notice(f"/resume {prefix}: {what} starts with that id", level="warning",
+        what = "No other stored session starts" if not found else f"{len(found)} stored sessions start"
+        await app.transcript.add_notice(f"/resume {prefix}: {what} with that id", level="warning",
                                         detail="/resume without an id lists them.")
         return
     await app.switch_session(resume=found[0])
