@@ -1,5 +1,5 @@
 """The status bar: permission mode, sandbox, model, context meter, cost, activity, elapsed, steps,
-tokens, workspace, session.
+tokens, workspace, git branch and dirty state, session.
 
 It is fed events through :meth:`StatusBar.apply` and reads time from an
 injected ``clock`` (so snapshots can freeze it). YOLO mode is shown loudly, and
@@ -8,18 +8,23 @@ so is a session whose commands run unsandboxed (from ``SandboxState``).
 It fits any width (:mod:`widgets.status_parts`): the parts of lowest priority
 shorten, then go, first (:data:`GIVE_WAY`); a number is never cut. The context
 meter (``ctx ≈41.2k/128k 32%``: the conversation's tokens, the usable window, the
-share used) is coloured at the budget's warn and compact thresholds.
+share used) is coloured at the budget's warn and compact thresholds. The git part
+(``⎇ main +3``: the branch, or ``@1a2b3c4`` for a detached HEAD, and the files that differ)
+comes from an injected probe run on a thread when the session starts and after each turn;
+outside a repository there is none. It is the first part to give way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import PurePath
 from typing import TYPE_CHECKING, cast
 
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
+from textual.worker import Worker, WorkerState
 
 from app.agent.events.format import UNKNOWN, tokens
 from widgets.session_stats import REDUCED_TYPES, ContextReading, SessionStats, clock_text
@@ -28,6 +33,11 @@ from widgets.status_parts import Part, fit
 if TYPE_CHECKING:
     from app.agent.events import core as ev
     from app.agent.events.core import SandboxState
+    from app.agent.events.git import GitState
+
+GitProbe = Callable[[str], "GitState | None"]  # the workspace → what git says about it, None outside a repository
+GIT_REFRESH_TYPES = ("session_started", "turn_finished")
+BRANCH_CELLS = (24, 12)  # the branch in the full and the short form, cut with …
 
 MODE_LABELS = {"ask": "ask", "accept_edits": "accept edits", "plan": "plan (read-only)", "yolo": "YOLO"}
 MODE_SHORT = {"accept_edits": "edits", "plan": "plan"}
@@ -37,7 +47,7 @@ CONTEXT_STYLES = {"warning": "bold $text-warning", "critical": "bold $text-error
 # What gives way, in order, when the line is too narrow: each key takes its part to its next shorter
 # form, or drops it when it has none. The permission mode and "unsandboxed" never go; the model, the
 # context % and the cost are the last to.
-GIVE_WAY = ("session", "workspace", "tokens", "step", "elapsed", "sandbox", "activity", "activity", "model",
+GIVE_WAY = ("git", "git", "session", "workspace", "tokens", "step", "elapsed", "sandbox", "activity", "activity", "model",
             "context", "mode", "model", "model", "context", "cost")
 TOOLTIP = ("ctx: the conversation's tokens / the usable window (after the fixed part, the output reserve and the "
            "compaction buffer) and the share used; ≈ a local estimate, ? an assumed window (the model's is not "
@@ -75,6 +85,24 @@ def context_forms(reading: ContextReading | None) -> tuple[Content, ...]:
     return full, Content("ctx ") + pct
 
 
+def git_forms(state: GitState | None) -> tuple[Content, ...]:
+    """``⎇ main +3`` (files that differ), then ``⎇ main*``; ``⎇ main`` when clean, ``⎇ main ?`` when git
+    status failed; nothing outside a repository."""
+    if state is None:
+        return ()
+    full, short = (_cut(state.where, cells) for cells in BRANCH_CELLS)
+    dirty = state.dirty_files
+    if dirty is None:
+        return Content(f"⎇ {full} ?"), Content(f"⎇ {short} ?")
+    if not dirty:
+        return Content(f"⎇ {full}"), Content(f"⎇ {short}")
+    return Content(f"⎇ {full} ") + Content.styled(f"+{dirty}", "$text-warning"), Content(f"⎇ {short}") + Content.styled("*", "$text-warning")
+
+
+def _cut(text: str, cells: int) -> str:
+    return text if len(text) <= cells else text[: cells - 1] + "…"
+
+
 class StatusBar(Widget):
     DEFAULT_CSS = """
     StatusBar {
@@ -89,11 +117,13 @@ class StatusBar(Widget):
     permission_mode: reactive[str] = reactive("ask")
     activity: reactive[str] = reactive("starting")
 
-    def __init__(self, *, clock: Callable[[], float], id: str | None = None) -> None:
+    def __init__(self, *, clock: Callable[[], float], git: GitProbe | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.clock = clock
         self.stats = SessionStats()
         self.sandbox: SandboxState | None = None  # until the session says
+        self.git_probe = git
+        self.git: GitState | None = None  # until the probe answers; None outside a repository
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh_text)
@@ -106,16 +136,32 @@ class StatusBar(Widget):
             self.sandbox = cast("SandboxState", event)
         if event.type in REDUCED_TYPES or event.type == "sandbox_state":
             self.refresh_text()
+        if event.type in GIT_REFRESH_TYPES:
+            self.read_git()
 
     def restore(self, events: Iterable[ev.Event]) -> None:
         """A resumed session: its totals so far, from its stored events."""
         self.stats = SessionStats.restored(events)
         self.refresh_text()
+        self.read_git()
 
     def reset(self) -> None:
         self.stats = SessionStats()
         self.sandbox = None
+        self.git = None
         self.refresh_text()
+
+    def read_git(self) -> None:
+        """Ask the probe about the session's workspace, on a thread (git may be slow)."""
+        workspace = self.stats.workspace
+        if self.git_probe is not None and workspace:
+            self.run_worker(partial(self.git_probe, workspace), thread=True, group="git-status", exclusive=True,
+                            exit_on_error=False, description="git status of the workspace")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "git-status" and event.state is WorkerState.SUCCESS:
+            self.git = event.worker.result
+            self.refresh_text()
 
     def watch_permission_mode(self) -> None:
         self.refresh_text()
@@ -150,6 +196,7 @@ class StatusBar(Widget):
             "step": (Content(f"step {s.steps}"),),
             "tokens": (Content(f"{tokens(s.tokens_in)} in / {tokens(s.tokens_out)} out"),),
             "workspace": (Content(PurePath(s.workspace).name if s.workspace else UNKNOWN),),
+            "git": git_forms(self.git),
             "session": (Content(f"session {(s.session_id or UNKNOWN)[:8]}"),),
         }
         # The permission mode and an unsandboxed session come first and stay: a narrow terminal never hides
@@ -161,5 +208,5 @@ class StatusBar(Widget):
             style = "bold $text-error on $error 30%" if unsandboxed else "$text-success"
             key = "unsandboxed" if unsandboxed else "sandbox"
             parts.append(Part(key, (Content.styled(f" {self.sandbox.label} ", style),), badge=True, keep=unsandboxed))
-        order = ("model", "context", "cost", "activity", "elapsed", "step", "tokens", "workspace", "session")
+        order = ("model", "context", "cost", "activity", "elapsed", "step", "tokens", "workspace", "git", "session")
         return parts + [Part(key, texts[key]) for key in order]

@@ -28,7 +28,6 @@ from textual.widgets import Static
 from app.agent.events.approvals import ApprovalRequest
 from widgets.approval import ApprovalPrompt
 from widgets.notice import NoticeBlock
-from widgets.todo_pane import TodoChecklist
 from widgets.tool_call import ToolCallBlock
 from widgets.user_message import UserMessage
 
@@ -282,6 +281,8 @@ class Transcript(VerticalScroll, can_focus=True):
         elif entry.kind == "notice":
             widget = NoticeBlock(entry.text, level=entry.level, detail=entry.detail)
         elif entry.kind == "todo":
+            from widgets.todo_pane import TodoChecklist  # imports the vocabulary: not before the first frame
+
             widget = TodoChecklist(entry.todos)
         elif entry.kind == "turn_end":
             steps = f"{entry.steps} step" + ("" if entry.steps == 1 else "s")

@@ -62,7 +62,7 @@ from widgets.feedback_prompt import FeedbackPrompt
 from widgets.completion_menu import CompletionMenu
 from widgets.user_message import UserMessage
 from widgets.prompt_input import PromptInput
-from widgets.status_bar import StatusBar
+from widgets.status_bar import GitProbe, StatusBar
 from widgets.transcript import TURNS_SHOWN, Transcript
 
 if TYPE_CHECKING:
@@ -96,6 +96,7 @@ class CockpitApp(App[int]):
         startup_notices: Iterable[str] = (),
         on_first_frame: Callable[["CockpitApp"], None] | None = None,
         transcript_turns: int = TURNS_SHOWN,
+        git_probe: GitProbe | None = None,
     ) -> None:
         super().__init__()
         self.make_session = make_session
@@ -107,6 +108,7 @@ class CockpitApp(App[int]):
         self.startup_notices = list(startup_notices)
         self.on_first_frame = on_first_frame
         self.transcript_turns = transcript_turns
+        self.git_probe = git_probe  # the status bar's branch and dirty state (none without it)
         self._last_drain = 0.0  # when streamed text was last taken from the bridge
         self.saved_theme = SavedTheme(self, theme, save_theme)
         if keymap:
@@ -138,7 +140,7 @@ class CockpitApp(App[int]):
                 yield CompletionMenu(id="completion")
                 yield PromptInput(id="prompt")
             yield SideColumn(id="side")
-        yield StatusBar(clock=self.clock, id="status")
+        yield StatusBar(clock=self.clock, git=self.git_probe, id="status")
         # The key hints (Footer) are mounted right after the first frame: Textual's
         # Footer fills itself in a later refresh anyway, once the bindings are known.
 

@@ -79,10 +79,18 @@ def run_tui(args: argparse.Namespace) -> int:
         transcript_turns=transcript_turns,
         on_first_frame=_bench_hook(),
         session_panes=live_panes,
+        git_probe=workspace_git,
     )
     app.saved_theme.origin = settings.locate("", "theme")
     app.run()
     return app.return_code or 0
+
+
+def workspace_git(workspace: str) -> Any:
+    """The status bar's branch and dirty state (``app.agent.git_status``), read on a worker thread."""
+    from app.agent.git_status import workspace_git as read
+
+    return read(workspace)
 
 
 def live_panes(app: Any, session: Any) -> Any:

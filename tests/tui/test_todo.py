@@ -3,7 +3,11 @@ side column (hidden while there is none), the same after a resume and in replay.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+
+from app.agent.approvals import HeadlessApprover
 
 from app.agent.events.approvals import PermissionMode
 from app.agent.events.todo import TodoUpdated
@@ -106,12 +110,28 @@ async def test_replay_shows_the_list_at_each_position(harness):
 SIZES = [(80, 24), (100, 30), (160, 45)]
 
 
+def stored_session(h) -> None:
+    """The task run headless into the store (live, a streamed answer may be drawn before the events
+    queued ahead of it: resuming shows the stored order, whatever the machine's load)."""
+    session = h.make_session(HeadlessApprover(True))
+
+    async def run() -> None:
+        session.start()
+        await session.run_task("fix add and test it")
+        session.finish()
+
+    asyncio.run(run())
+
+
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_snapshot_main_screen_with_a_todo_list(harness, warm_imports, snap_compare, size):
     h = harness(TURNS, frozen=True, session_ids=["5e55101000000000"])
+    stored_session(h)
+    h.resume = "5e55101000000000"
     app = h.app(clock=FrozenClock(), cursor_blink=False, theme="textual-dark", session_panes=LivePanes)
 
     async def run_before(pilot):
-        await run_turn(h, app, pilot)
+        await wait_open(pilot, app)
+        await wait_until(pilot, lambda: len(app.transcript.query(TodoChecklist)) == 2 and pane(app).display)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
