@@ -1,9 +1,9 @@
 """The workspace by mtime and size: what a command changed, found by a scan before and after.
 
-The files are listed as the ``@`` completion lists them (``workspace_files.list_workspace``:
-``git ls-files --cached --others --exclude-standard`` in a repository, else a walk that
-honours ``.gitignore`` and skips ``.venv``, ``node_modules`` …), so ignored trees cost
-nothing and are never tracked. A command's changes to ignored files are not seen.
+The files are listed with ``git ls-files --cached --others --exclude-standard`` in a
+repository, else as the ``@`` completion lists them (``workspace_files.list_workspace``: a
+walk that honours ``.gitignore`` and skips ``.venv``, ``node_modules`` …), so ignored trees
+cost nothing and are never tracked. A command's changes to ignored files are not seen.
 
 A command overwrites a file's content before anyone could read it. :func:`git_content`
 finds that content in git's index when the file was clean there before the command (its
@@ -32,7 +32,11 @@ def stat_of(path: Path | str) -> Stat | None:
 
 def scan(root: Path) -> Scan:
     """Every listed file of the workspace with its stat (files gone meanwhile are left out)."""
-    files, _source = list_workspace(root)
+    listed = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")  # one call: deleted
+    if listed is not None:  # files simply fail their stat
+        files = [p for p in listed.decode("utf-8", "surrogateescape").split("\0") if p]
+    else:
+        files, _source = list_workspace(root)
     base = str(root) + os.sep
     found: Scan = {}
     for rel in files:
