@@ -118,3 +118,20 @@ async def test_undo_works_across_a_resume(workspace, tmp_path, write_script):
     sent = resumed.agent.messages
     notes = [m for m in sent if str(m.get("content", "")).startswith(NOTE)]
     assert len(notes) == 1 and "turn 1" in notes[0]["content"]
+
+
+async def test_the_transcript_fold_shows_a_line_for_each_checkpoint_event(workspace, tmp_path, write_script):
+    from app.agent.events.transcript_view import NOTICE, TranscriptFold
+    from storage.queries import load_events
+
+    model = write_script(turn(call("write_file", path="a.txt", content="x\n")))
+    session, events, db = make_session(model, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_task("write")
+    session.checkpoints.undo()
+    session.checkpoints.redo()
+    stored = [ev.event_from_dict(row) for row in load_events(db, session.id)]  # as resume and replay read them
+    lines = [e.text for e in TranscriptFold.of(stored).entries if e.kind == NOTICE]
+    assert any(t.startswith("Checkpoint: turn 1 changed 1 file (1 created)") for t in lines)
+    assert any(t.startswith("Undid turn 1: 1 file restored") for t in lines)
+    assert any(t.startswith("Redid turn 1: 1 file applied again") for t in lines)

@@ -53,7 +53,8 @@ class SessionQuery:
 
 def load_sessions(db: Any, query: SessionQuery) -> list[dict[str, Any]]:
     """Summary rows (``storage.queries.list_sessions``) matching ``query``, newest first,
-    each with ``feedback_up`` / ``feedback_down`` counts."""
+    each with ``feedback_up`` / ``feedback_down`` counts and ``files_changed`` (the checkpoints')."""
+    from storage.checkpoints import files_changed
     from storage.queries import feedback_counts, list_sessions
 
     rows = list_sessions(db, search=query.search.strip() or None, workspace=query.workspace, limit=query.limit)
@@ -62,8 +63,10 @@ def load_sessions(db: Any, query: SessionQuery) -> list[dict[str, Any]]:
         if (query.status is None or r["status"] == query.status) and (query.source is None or r["source"] == query.source)
     ]
     counts = feedback_counts(db, [r["id"] for r in rows])
+    changed = files_changed(db, [r["id"] for r in rows])  # None: no checkpoint says (none changed, or before them)
     for row in rows:
         row["feedback_up"], row["feedback_down"] = counts.get(row["id"], (0, 0))
+        row["files_changed"] = changed.get(row["id"])
     return rows
 
 
