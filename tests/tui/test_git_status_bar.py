@@ -3,21 +3,15 @@ and after each turn; nothing outside a repository; the first part to give way.""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from app.agent.events.approvals import PermissionMode
 from app.agent.events.core import SessionStarted
 from app.agent.events.git import GitState
 from app.agent.git_status import workspace_git
+from tests.core.test_git_status import git
 from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
 from widgets.status_bar import StatusBar, git_forms
-
-
-def git(workspace: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(workspace), "-c", "user.email=t@t", "-c", "user.name=t", *args],
-                          check=True, capture_output=True, text=True)
-    return done.stdout.strip()
 
 
 def commit_all(workspace: Path) -> None:
