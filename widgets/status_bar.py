@@ -47,8 +47,8 @@ CONTEXT_STYLES = {"warning": "bold $text-warning", "critical": "bold $text-error
 # What gives way, in order, when the line is too narrow: each key takes its part to its next shorter
 # form, or drops it when it has none. The permission mode and "unsandboxed" never go; the model, the
 # context % and the cost are the last to.
-GIVE_WAY = ("git", "git", "session", "workspace", "tokens", "step", "elapsed", "sandbox", "activity", "activity", "model",
-            "context", "mode", "model", "model", "context", "cost")
+GIVE_WAY = ("git", "git", "session", "workspace", "tokens", "step", "elapsed", "sandbox", "activity", "activity",
+            "model", "context", "mode", "model", "model", "context", "cost")
 TOOLTIP = ("ctx: the conversation's tokens / the usable window (after the fixed part, the output reserve and the "
            "compaction buffer) and the share used; ≈ a local estimate, ? an assumed window (the model's is not "
            "known), / ? no window known (the provider's prompt count)")
@@ -96,7 +96,8 @@ def git_forms(state: GitState | None) -> tuple[Content, ...]:
         return Content(f"⎇ {full} ?"), Content(f"⎇ {short} ?")
     if not dirty:
         return Content(f"⎇ {full}"), Content(f"⎇ {short}")
-    return Content(f"⎇ {full} ") + Content.styled(f"+{dirty}", "$text-warning"), Content(f"⎇ {short}") + Content.styled("*", "$text-warning")
+    count, mark = Content.styled(f"+{dirty}", "$text-warning"), Content.styled("*", "$text-warning")
+    return Content(f"⎇ {full} ") + count, Content(f"⎇ {short}") + mark
 
 
 def _cut(text: str, cells: int) -> str:

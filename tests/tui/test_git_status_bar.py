@@ -30,7 +30,8 @@ def test_the_forms_of_the_git_part():
     assert forms(GitState(branch="main", changed=2, untracked=1)) == ["⎇ main +3", "⎇ main*"]
     assert forms(GitState(head="1a2b3c4")) == ["⎇ @1a2b3c4", "⎇ @1a2b3c4"]
     assert forms(GitState(branch="main", changed=None)) == ["⎇ main ?", "⎇ main ?"]  # git status failed
-    assert forms(GitState(branch="feature/a-very-long-branch-name")) == ["⎇ feature/a-very-long-bra…", "⎇ feature/a-v…"]
+    long = GitState(branch="feature/a-very-long-branch-name")
+    assert forms(long) == ["⎇ feature/a-very-long-bra…", "⎇ feature/a-v…"]
     assert forms(None) == []
 
 

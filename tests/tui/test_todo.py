@@ -66,7 +66,7 @@ async def test_each_update_is_a_checklist_and_the_pane_shows_the_current_list(ha
         blocks = list(app.transcript.children)
         assert blocks.index(first) == blocks.index(app.transcript.tool_block("p1")) + 1
         todo = pane(app)
-        assert todo.display and app.query_one("#pane-todos").region.height == 6  # 3 items in a frame, a blank line below
+        assert todo.display and app.query_one("#pane-todos").region.height == 6  # 3 items, frame, margin
         assert lines(todo) == ["☑ Read calc.py", "☑ Fix add", "▶ Run the tests"]
         assert todo.border_title == "Todo" and todo.border_subtitle == "2/3 done"
 
