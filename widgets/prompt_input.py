@@ -9,7 +9,8 @@ Completion (``attach_completion``): as you type, a :class:`Completer` is asked o
 worker thread what may replace the token at the cursor (``/com`` → ``/compact``); its
 answer opens the :class:`CompletionMenu` if the text has not changed meanwhile. While
 the menu is open, Up/Down move in it, Tab accepts, Enter accepts (or sends, when the
-highlighted candidate is already typed out), Esc closes it (and interrupts nothing).
+highlighted candidate is already typed out), Esc closes it (and interrupts nothing);
+Tab and Esc are the bindings ``prompt.complete`` and ``prompt.close_completion``.
 """
 
 from __future__ import annotations
@@ -98,6 +99,10 @@ class PromptInput(TextArea):
         Binding("shift+enter,ctrl+j", "newline", "New line", id="prompt.newline", tooltip="Insert a line break"),
         Binding("ctrl+r", "history_search", "History", id="prompt.history_search", show=False,
                 tooltip="Search the prompts sent in this workspace (newest first); Enter puts one here"),
+        # While the completion menu is open (only then: see ``check_action``).
+        Binding("tab", "complete", "Complete", id="prompt.complete", tooltip="Put the highlighted completion in the prompt"),
+        Binding("escape", "close_completion", "Close menu", id="prompt.close_completion",
+                tooltip="Close the completion menu (the agent is not interrupted)"),
     ]
 
     class Submitted(Message):
@@ -132,6 +137,8 @@ class PromptInput(TextArea):
             return not self.busy
         if action == "queue":
             return self.busy
+        if action in ("complete", "close_completion"):
+            return self.menu is not None and self.menu.is_open
         return True
 
     async def _on_key(self, event: events.Key) -> None:
@@ -212,16 +219,18 @@ class PromptInput(TextArea):
             return False
         if key in ("up", "down"):
             menu.move(-1 if key == "up" else 1)
-        elif key == "tab":
-            self._accept_completion()
-        elif key == "enter":
+            return True
+        if key == "enter":
             return self._accept_completion()
-        elif key == "escape":
-            self._dismissed = self.text
-            menu.close()
-        else:
-            return False
-        return True
+        return False  # Tab and Esc are bindings (prompt.complete, prompt.close_completion)
+
+    def action_complete(self) -> None:
+        if self.menu is not None and self.menu.is_open:
+            self._accept_completion()
+
+    def action_close_completion(self) -> None:
+        self._dismissed = self.text
+        self._close_completion()
 
     def _accept_completion(self) -> bool:
         """Replace the token by the highlighted candidate; False when it is already typed out
@@ -230,15 +239,16 @@ class PromptInput(TextArea):
         completion, candidate = self.menu.completion, self.menu.highlighted
         if candidate is None:
             return False
-        self.menu.close()
+        self._close_completion()
         if self.text[completion.start: completion.end] == candidate.insert.rstrip():
             return False
         self.replace(candidate.insert, self._location(completion.start), self._location(completion.end))
         return True
 
     def _close_completion(self) -> None:
-        if self.menu is not None:
+        if self.menu is not None and self.menu.is_open:
             self.menu.close()
+            self.refresh_bindings()
 
     @on(TextArea.Changed)
     def _completion_text_changed(self) -> None:
@@ -275,9 +285,12 @@ class PromptInput(TextArea):
         if self.menu is None or text != self.text or cursor != self._cursor_index():
             return  # typed on meanwhile: a newer answer is coming
         if completion is None:
-            self.menu.close()
+            self._close_completion()
         else:
+            opening = not self.menu.is_open
             self.menu.show(completion)
+            if opening:
+                self.refresh_bindings()  # the footer shows Tab and Esc for the menu
 
     def _cursor_index(self) -> int:
         """The cursor as an index into ``self.text``."""

@@ -53,7 +53,7 @@ APP_BINDINGS = [
 
 WIDGET_BINDING_IDS = (
     "prompt.send", "prompt.newline", "approval.allow", "approval.always", "approval.always_project", "approval.deny",
-    "prompt.history_search", "approval.deny_reason",
+    "prompt.history_search", "approval.deny_reason", "prompt.complete", "prompt.close_completion",
     # the Sessions and Replay screens
     "sessions.open", "sessions.resume", "sessions.replay", "sessions.export", "sessions.delete", "sessions.search",
     "sessions.sort", "sessions.sort_reverse", "sessions.here", "sessions.close", "sessions.confirm_delete",
