@@ -8,6 +8,7 @@ blobs kept in the database (``storage/checkpoints.py`` says what is pruned first
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from app.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
     from app.agent.bus import EventBus
-    from app.agent.checkpoints.actions import Checkpoints, Conversation
+    from app.agent.checkpoints.actions import Checkpoints, Conversation, Outcome
 
 
 def max_bytes(settings: Settings) -> int:
@@ -69,11 +70,29 @@ class SessionBusy(Exception):
     """The session is open in another Cockpit process: undo it there."""
 
 
+def run_command(db: Any, ref: str | None, act: Callable[[Checkpoints], Outcome | int]) -> int:
+    """``cockpit undo`` / ``rewind``: ``act`` on the session ``ref`` names (default: the newest of this
+    folder), refused (exit 1) while another process has it open; its outcome printed."""
+    import sys
+
+    try:
+        checkpoints, _bus = command_checkpoints(db, ref)
+    except SessionBusy as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return 1
+    result = act(checkpoints)
+    return result if isinstance(result, int) else print_outcome(result)
+
+
 def command_checkpoints(db: Any, ref: str | None) -> tuple[Checkpoints, EventBus]:
-    """For ``cockpit undo`` / ``rewind``: the session ``ref`` names (default: the newest of this folder),
-    refused while another process has it open."""
+    """The stored session ``ref`` names (default: the newest of this folder); refused while it is open."""
     from app.settings import load_settings
-    from storage.queries import SessionNotFound, latest_session_in, resolve_session_id, session_header
+    from storage.queries import (
+        SessionNotFound,
+        latest_session_in,
+        resolve_session_id,
+        session_header,
+    )
     from storage.store import EventStore, mark_abandoned_sessions
 
     mark_abandoned_sessions(db)
@@ -87,7 +106,7 @@ def command_checkpoints(db: Any, ref: str | None) -> tuple[Checkpoints, EventBus
     return stored_checkpoints(db, EventStore(db), session_id, load_settings())
 
 
-def print_outcome(outcome: Any, *, force_flag: str = "--force") -> int:
+def print_outcome(outcome: Outcome, *, force_flag: str = "--force") -> int:
     """What an undo, redo or rewind did (exit 0), or why it did nothing (exit 1)."""
     import sys
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.agent.offline import prepare_environment  # noqa: E402
+from app.agent.offline import prepare_environment  # noqa: E402  (after the path)
 
 FILES = int(os.environ.get("BENCH_CHECKPOINT_FILES", "20000"))
 RUNS = int(os.environ.get("BENCH_CHECKPOINT_RUNS", "15"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from app.commands.common import EXIT_USAGE, clear_errors, open_database
 
@@ -30,18 +31,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @clear_errors
 def run(args: argparse.Namespace) -> int:
-    from app.agent.events.checkpoints import BOTH, CONVERSATION, FILES
-    from app.checkpoints import SessionBusy, command_checkpoints, print_outcome
+    from app.checkpoints import run_command
 
-    try:
-        checkpoints, _bus = command_checkpoints(open_database(args), args.session)
-    except SessionBusy as exc:
-        print(f"cockpit: {exc}", file=sys.stderr)
-        return 1
+    return run_command(open_database(args), args.session, lambda checkpoints: _rewind(checkpoints, args))
+
+
+def _rewind(checkpoints: Any, args: argparse.Namespace) -> Any:
+    from app.agent.events.checkpoints import BOTH, CONVERSATION, FILES
+
     entry = checkpoints.history.by_turn(args.to_turn)
     if entry is None:
         turns = ", ".join(str(e.turn) for e in checkpoints.history.live()) or "none"
         print(f"cockpit: no turn {args.to_turn} in the session's conversation (turns: {turns})", file=sys.stderr)
         return EXIT_USAGE
     mode = FILES if args.files_only else CONVERSATION if args.conversation_only else BOTH
-    return print_outcome(checkpoints.rewind(entry, mode, force=args.force))
+    return checkpoints.rewind(entry, mode, force=args.force)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from app.commands.common import clear_errors, open_database
 
@@ -26,11 +25,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @clear_errors
 def run(args: argparse.Namespace) -> int:
-    from app.checkpoints import SessionBusy, command_checkpoints, print_outcome
+    from app.checkpoints import run_command
 
-    try:
-        checkpoints, _bus = command_checkpoints(open_database(args), args.session)
-    except SessionBusy as exc:
-        print(f"cockpit: {exc}", file=sys.stderr)
-        return 1
-    return print_outcome(checkpoints.undo(force=args.force))
+    return run_command(open_database(args), args.session, lambda checkpoints: checkpoints.undo(force=args.force))

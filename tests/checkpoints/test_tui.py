@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from app.agent.events.approvals import PermissionMode
-from app.agent.events.checkpoints import CheckpointRedone, CheckpointUndone, SessionRewound
+from app.agent.events.checkpoints import (
+    CheckpointRedone,
+    CheckpointUndone,
+    SessionRewound,
+)
 from app.tui.screens.checkpoints import ConfirmOverwrite, RewindScreen
 from tests.checkpoints.support import call, turn
-from tests.tui.conftest import harness, type_and_send, wait_idle, wait_open, wait_until  # noqa: F401  (a fixture)
+from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
 
 
 async def test_undo_asks_before_overwriting_a_file_changed_outside_then_redo(harness, workspace):

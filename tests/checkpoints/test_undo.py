@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from app.agent.events import core as ev
-from app.agent.events.checkpoints import CheckpointRecorded, CheckpointRedone, CheckpointUndone
 from app.agent.checkpoints.actions import NOTE
+from app.agent.events import core as ev
+from app.agent.events.checkpoints import (
+    CheckpointRecorded,
+    CheckpointRedone,
+    CheckpointUndone,
+)
 from tests.checkpoints.support import call, git_workspace, tree, turn
 from tests.core.helpers import make_session
 
@@ -20,7 +24,7 @@ async def test_undo_reverts_edits_creations_deletions_and_commands_then_redo_app
         call("write_file", path="new/made.txt", content="fresh\n"),
         call("bash", command="rm gone.txt && printf '\\001\\002' > logo.bin && printf 'x' > by_cmd.txt"),
     ))
-    session, events, db = make_session(model, workspace, tmp_path / "c.db")
+    session, events, _ = make_session(model, workspace, tmp_path / "c.db")
     session.start()
     await session.run_task("change things")
     after = tree(workspace)
@@ -101,13 +105,13 @@ async def test_undo_works_across_a_resume(workspace, tmp_path, write_script):
     (workspace / "a.txt").write_text("v1\n")
     model = write_script([*turn(call("write_file", path="a.txt", content="v2\n")),
                           *turn(call("write_file", path="a.txt", content="v3\n"))])
-    session, _, db = make_session(model, workspace, tmp_path / "c.db")
+    session, _, _ = make_session(model, workspace, tmp_path / "c.db")
     session.start()
     await session.run_task("first")
     await session.run_task("second")
     session.finish()
 
-    resumed, events, _ = make_session(write_script([{"text": "ok"}]), workspace, tmp_path / "c.db", resume=session.id)
+    resumed, _, _ = make_session(write_script([{"text": "ok"}]), workspace, tmp_path / "c.db", resume=session.id)
     resumed.start()
     assert resumed.checkpoints.undo().done
     assert (workspace / "a.txt").read_text() == "v2\n"
@@ -125,7 +129,7 @@ async def test_the_transcript_fold_shows_a_line_for_each_checkpoint_event(worksp
     from storage.queries import load_events
 
     model = write_script(turn(call("write_file", path="a.txt", content="x\n")))
-    session, events, db = make_session(model, workspace, tmp_path / "c.db")
+    session, _, db = make_session(model, workspace, tmp_path / "c.db")
     session.start()
     await session.run_task("write")
     session.checkpoints.undo()

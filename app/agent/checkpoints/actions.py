@@ -21,8 +21,16 @@ from app.agent.checkpoints.history import CheckpointHistory, TurnEntry
 from app.agent.checkpoints.recorder import TurnRecorder
 from app.agent.collaborators import Emit
 from app.agent.events import core as ev
-from app.agent.events.checkpoints import (BOTH, CONVERSATION, FILES, CheckpointRedone, CheckpointUndone, SessionRewound,
-                                          file_count)
+from app.agent.events.checkpoints import (
+    BOTH,
+    CONVERSATION,
+    FILES,
+    CheckpointRedone,
+    CheckpointUndone,
+    Restored,
+    SessionRewound,
+    file_count,
+)
 
 NOTE = "[Cockpit harness] "
 
@@ -85,44 +93,30 @@ class Checkpoints:
     # --- actions ---------------------------------------------------------------------
 
     def undo(self, *, force: bool = False) -> Outcome:
-        planned = self.undo_plan()
-        if planned is None:
-            return Outcome(False, "Nothing to undo: no turn in this session's conversation.")
-        entry, plan = planned
-        refused = self._refused(plan, force)
-        if refused is not None:
-            return refused
-        changed = files.apply(self.root, plan, self.blobs, force=force)
-        self.emit(CheckpointUndone(turn=entry.turn, turn_seq=entry.seq, checkpoint_id=entry.checkpoint_id,
-                                   files=changed, conflicts=plan.conflicts, skipped=plan.skipped, forced=force))
+        done = self._on_turn(self.undo_plan(), "Nothing to undo: no turn in this session's conversation.", force,
+                             CheckpointUndone)
+        if isinstance(done, Outcome):
+            return done
+        entry, plan, changed = done
         self._set_messages([*entry.messages_before, _note(
             f"The user undid their last request (turn {entry.turn}, \"{_short(entry.user_text)}\"): it was removed "
             f"from the conversation and {_files_note(changed)}. Do not redo it unless asked.")], "undo")
         return Outcome(True, f"Undid turn {entry.turn}: {_count(changed)} restored.", plan, changed)
 
     def redo(self, *, force: bool = False) -> Outcome:
-        planned = self.redo_plan()
-        if planned is None:
-            return Outcome(False, "Nothing to redo: no undo since the last turn.")
-        entry, plan = planned
-        refused = self._refused(plan, force)
-        if refused is not None:
-            return refused
-        changed = files.apply(self.root, plan, self.blobs, force=force)
-        self.emit(CheckpointRedone(turn=entry.turn, turn_seq=entry.seq, checkpoint_id=entry.checkpoint_id,
-                                   files=changed, conflicts=plan.conflicts, skipped=plan.skipped, forced=force))
+        done = self._on_turn(self.redo_plan(), "Nothing to redo: no undo since the last turn.", force, CheckpointRedone)
+        if isinstance(done, Outcome):
+            return done
+        entry, plan, changed = done
         self._set_messages(entry.messages_at_undo or list(self.conversation.messages), "redo")
         return Outcome(True, f"Redid turn {entry.turn}: {_count(changed)} applied again.", plan, changed)
 
     def rewind(self, entry: TurnEntry, mode: str = BOTH, *, force: bool = False) -> Outcome:
-        plan = self.rewind_plan(entry, mode)
-        refused = self._refused(plan, force)
-        if refused is not None:
-            return refused
+        plan = self.rewind_plan(entry, mode)  # empty for the conversation only
         turns = [e.turn for e in self.history.entries if e.seq >= entry.seq and (e.in_conversation or e.files_applied)]
-        changed = files.apply(self.root, plan, self.blobs, force=force) if mode != CONVERSATION else []
-        self.emit(SessionRewound(turn=entry.turn, turn_seq=entry.seq, mode=mode, turns=turns, files=changed,
-                                 conflicts=plan.conflicts, skipped=plan.skipped, forced=force))
+        changed = self._carry_out(entry, plan, force, SessionRewound, mode=mode, turns=turns)
+        if isinstance(changed, Outcome):
+            return changed
         if mode == FILES:
             messages = [*self.conversation.messages, _note(
                 f"The user put the workspace's files back to their state before turn {entry.turn} "
@@ -136,11 +130,24 @@ class Checkpoints:
         return Outcome(True, f"Rewound to before turn {entry.turn} ({mode}): {_count(changed)} restored.", plan,
                        changed)
 
-    def _refused(self, plan: files.Plan, force: bool) -> Outcome | None:
+    def _on_turn(self, planned: tuple[TurnEntry, files.Plan] | None, nothing: str, force: bool,
+                 event: type[CheckpointUndone | CheckpointRedone]) -> tuple[TurnEntry, files.Plan, list[str]] | Outcome:
+        if planned is None:
+            return Outcome(False, nothing)
+        entry, plan = planned
+        changed = self._carry_out(entry, plan, force, event, checkpoint_id=entry.checkpoint_id)
+        return changed if isinstance(changed, Outcome) else (entry, plan, changed)
+
+    def _carry_out(self, entry: TurnEntry, plan: files.Plan, force: bool, event: type[Restored],
+                   **fields: Any) -> list[str] | Outcome:
+        """The files changed and the event emitted; or, with conflicts and no ``force``, why nothing was done."""
         if plan.conflicts and not force:
             return Outcome(False, f"{_count(plan.conflicts)} changed outside Cockpit since: "
                            + ", ".join(plan.conflicts), plan)
-        return None
+        changed = files.apply(self.root, plan, self.blobs, force=force)
+        self.emit(event(turn=entry.turn, turn_seq=entry.seq, files=changed, conflicts=plan.conflicts,
+                        skipped=plan.skipped, forced=force, **fields))
+        return changed
 
     def _set_messages(self, messages: list[dict[str, Any]], reason: str) -> None:
         self.conversation.messages = list(messages)

@@ -13,8 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.agent.events import core as ev
-from app.agent.events.checkpoints import (CONVERSATION, FILES, CheckpointRecorded, CheckpointRedone, CheckpointUndone,
-                                          FileChange, SessionRewound, changes_of)
+from app.agent.events.checkpoints import (
+    CONVERSATION,
+    FILES,
+    CheckpointRecorded,
+    CheckpointRedone,
+    CheckpointUndone,
+    FileChange,
+    SessionRewound,
+    changes_of,
+)
 
 FOLDED_TYPES = tuple(cls.type for cls in (ev.TurnStarted, ev.MessageAppended, ev.MessagesReplaced, CheckpointRecorded,
                                           CheckpointUndone, CheckpointRedone, SessionRewound))

@@ -71,15 +71,12 @@ class CheckpointRecorded(Event):
 
 
 @dataclass(kw_only=True)
-class CheckpointUndone(Event):
-    """The last turn undone: ``files`` restored to their state before it, ``conflicts`` the files
-    changed outside Cockpit since (restored only when ``forced``), ``skipped`` the files whose
-    content before was not kept."""
+class Restored(Event):
+    """What undo, redo and rewind share: ``files`` written or removed, ``conflicts`` the files changed
+    outside Cockpit since (overwritten only when ``forced``), ``skipped`` those whose content was not kept."""
 
-    type: ClassVar[str] = "checkpoint_undone"
     turn: int = 0
     turn_seq: int = 0  # the seq of the turn's TurnStarted: names the turn even when numbers repeat
-    checkpoint_id: str = ""  # "" when the turn changed no file
     files: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -87,32 +84,28 @@ class CheckpointUndone(Event):
 
 
 @dataclass(kw_only=True)
-class CheckpointRedone(Event):
+class CheckpointUndone(Restored):
+    """The last turn undone: its files back as they were before it, the turn out of the conversation."""
+
+    type: ClassVar[str] = "checkpoint_undone"
+    checkpoint_id: str = ""  # "" when the turn changed no file
+
+
+@dataclass(kw_only=True)
+class CheckpointRedone(Restored):
     """The turn undone last, applied again: its files as it left them, the conversation back."""
 
     type: ClassVar[str] = "checkpoint_redone"
-    turn: int = 0
-    turn_seq: int = 0  # the seq of the turn's TurnStarted: names the turn even when numbers repeat
     checkpoint_id: str = ""
-    files: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    forced: bool = False
 
 
 @dataclass(kw_only=True)
-class SessionRewound(Event):
+class SessionRewound(Restored):
     """Files, conversation or both (``mode``) put back to the state before turn ``turn``."""
 
     type: ClassVar[str] = "session_rewound"
-    turn: int = 0
-    turn_seq: int = 0  # the seq of the turn's TurnStarted: names the turn even when numbers repeat
     mode: str = BOTH
     turns: list[int] = field(default_factory=list)  # the turns undone, oldest first
-    files: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    forced: bool = False
 
 
 CHECKPOINT_EVENTS = (CheckpointRecorded, CheckpointUndone, CheckpointRedone, SessionRewound)
@@ -124,7 +117,7 @@ def file_count(n: int) -> str:
     return f"{n} file{'' if n == 1 else 's'}"
 
 
-def _tail(e: CheckpointUndone | CheckpointRedone | SessionRewound) -> str:
+def _tail(e: Restored) -> str:
     parts = []
     if e.conflicts:
         parts.append(f"{file_count(len(e.conflicts))} changed outside Cockpit "
