@@ -197,3 +197,20 @@ async def test_model_with_a_bad_name_keeps_the_session_and_says_why(harness, tmp
                          what="the notification")
         assert app.session is first and app.session.agent.model.name == model
         assert h.events.of(ev.TurnStarted) == []
+
+
+async def test_permissions_lists_each_rule_with_where_it_comes_from(harness):
+    from app.agent.permissions.rules import RuleSource, parse_rule
+
+    h = harness([])
+    async with opened(h) as (app, pilot):
+        rules = app.session.agent.approvals.rules
+        rules.allow.append(parse_rule("bash(git status)"))
+        rules.deny.append(parse_rule("bash(rm *)", RuleSource("user", "/home/me/config.toml")))
+        await pilot.press("shift+tab")
+        shown = await run(pilot, "/permissions", "Permissions")
+        assert shown.detail.splitlines()[:3] == [
+            "mode: accept edits — Allow file writes and edits; ask before commands",
+            "allow bash(git status)  (from this session)",
+            "deny bash(rm *)  (from user config /home/me/config.toml)",
+        ]
