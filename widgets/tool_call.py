@@ -3,11 +3,15 @@
 The title line shows status icon (a spinner while running), name, short
 arguments, status word and duration. Inside: what the call does (the command,
 the diff, the new file, syntax-highlighted) and the result, cut to
-``PREVIEW_LINES`` lines with a button to show all of it.
+``PREVIEW_LINES`` lines with a button to show all of it. While a command runs,
+the last ``LIVE_LINES`` lines of its output show under the title, collapsed or
+not (the entry's ``live``, from ``tool_output_delta`` events); its result
+takes their place when it ends.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from textual.content import Content
@@ -28,6 +32,9 @@ if TYPE_CHECKING:
     from app.agent.events.transcript_view import Entry
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+LIVE_LINES = 4  # of a running command's output, shown under the title
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")  # colours, cursor moves
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _STYLES = {
     "pending": "$text-muted",
     "awaiting": "$text-warning",
@@ -53,6 +60,7 @@ class ToolCallBlock(Collapsible):
         .tool-result.-error { color: $text-error; }
         .tool-more { margin: 0 1; min-width: 10; height: 1; border: none; }
         .tool-note { color: $text-warning; padding: 0 1; }
+        .tool-live { color: $text-muted; padding: 0 1 0 4; text-wrap: nowrap; text-overflow: ellipsis; }
     }
     """
 
@@ -68,13 +76,16 @@ class ToolCallBlock(Collapsible):
         self.exit_code: int | None = None
         self.finished = False
         self.result_text = ""
+        self.live = ""
         self._frame = 0
         self._spinner: Any = None
         self._body = Static("", classes="tool-body")
         self._note = Static("", classes="tool-note")
         self._result = Static("", classes="tool-result")
         self._more = Button("Show all", classes="tool-more", compact=True)
+        self._live = Static("", classes="tool-live")
         self._body.display = self._note.display = self._result.display = self._more.display = False
+        self._live.display = False
         super().__init__(self._body, self._note, self._result, self._more, title="", collapsed=True)
         self.title = self._title_content()  # type: ignore[assignment]
 
@@ -86,6 +97,8 @@ class ToolCallBlock(Collapsible):
             self.set_arguments(entry.parsed)
         if entry.preview and entry.preview != self.preview:
             self.set_preview(entry.preview)
+        if entry.live != self.live:
+            self.set_live(entry.live)
         if entry.done:
             if not self.finished:
                 self.finish(entry.status, entry.result, full_output=entry.full_output, duration_ms=entry.duration_ms,
@@ -104,6 +117,13 @@ class ToolCallBlock(Collapsible):
     def set_preview(self, preview: str) -> None:
         self.preview = preview
         self._show_body()
+
+    def set_live(self, output: str) -> None:
+        """The latest output of the running call; its last lines show under the title."""
+        self.live = output
+        tail = live_tail(output)
+        self._live.update(Content(tail))
+        self._live.display = bool(tail) and not self.finished
 
     def set_status(self, status: str, note: str = "") -> None:
         self.status = status
@@ -125,6 +145,7 @@ class ToolCallBlock(Collapsible):
         exit_code: int | None = None,
     ) -> None:
         self.finished = True
+        self._live.display = False
         self.duration_ms = duration_ms
         self.exit_code = exit_code
         self.result_text = full_output or result
@@ -186,6 +207,10 @@ class ToolCallBlock(Collapsible):
         self._frame += 1
         self._refresh_title()
 
+    def compose(self) -> Any:
+        yield from super().compose()
+        yield self._live  # outside the contents: shown collapsed too
+
     def on_mount(self) -> None:
         self._set_spinner(self.status == "running")
 
@@ -195,3 +220,10 @@ class ToolCallBlock(Collapsible):
             lexer = "text" if self._kind() == "error" else result_lexer(self.tool_name, self.arguments, self.result_text)
             self._result.update(code_content(self.result_text, lexer))
             self._more.display = False
+
+
+def live_tail(output: str, lines: int = LIVE_LINES) -> str:
+    """The last ``lines`` lines of a command's output as a terminal leaves them: escape
+    sequences and control characters out, a line redrawn after ``\\r`` in its last version."""
+    kept = _ESCAPES.sub("", output).rstrip("\n").split("\n")[-lines:]
+    return "\n".join(_CONTROLS.sub("", line.rstrip("\r").rsplit("\r", 1)[-1]) for line in kept).strip("\n")

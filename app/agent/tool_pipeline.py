@@ -25,6 +25,7 @@ from app.agent.events import core as ev
 from app.agent.limits import TurnLimits
 from app.agent.tool_ids import FINISHED, REQUESTED, OpenCall
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput, finished_event
+from app.agent.tools.live_output import OutputDeltas
 from app.agent.tools.registry import InvalidCall, ToolRegistry
 from app.agent.tools.sandbox import Sandbox
 from app.agent.tools.sandbox_escalation import ApprovalEscalation
@@ -66,7 +67,8 @@ class ToolPipeline:
         self.emit(ev.ToolCallValidated(tool_call_id=call.id, name=call.name, arguments=args))
         ctx = ToolContext(workspace=self.workspace, timeout_s=config.tool_timeout_s,
                           output_cap_chars=config.output_cap_chars, scrubber=self.scrubber, sandbox=self.sandbox,
-                          escalation=ApprovalEscalation(self.approvals.human, call.id, self.emit))
+                          escalation=ApprovalEscalation(self.approvals.human, call.id, self.emit),
+                          live_output=OutputDeltas(self.emit, call.id))
         reason = self.resilience.tool_breaker_open(call.name, emit=self.emit)
         if reason:
             return self._finish(base, ev.ToolStatus.TOOL_ERROR, f"{call.name} is temporarily disabled: {reason}")

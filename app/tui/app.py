@@ -337,8 +337,7 @@ class CockpitApp(App[int]):
 
         async def drain() -> None:
             self._last_drain = time.monotonic()
-            delta = bridge.take()
-            if delta is not None:
+            for delta in bridge.take_all():  # streamed text, commands' output
                 await self._show_event(delta)
 
         wait = bridge.interval - (time.monotonic() - self._last_drain)

@@ -12,6 +12,11 @@ returns everything buffered since as one merged ``TextDelta``. The timer runs on
 the UI's clock, not the agent loop's, so text still reaches the screen while the
 agent thread is busy (litellm assembles its final response after the last chunk).
 Any other event first flushes the buffer, so the UI sees events in their true order.
+
+A running command's output (``tool_output_delta``) takes the same path: the deltas of
+each call merge into one, of which only the last ``OUTPUT_KEEP_CHARS`` are kept (the
+screen shows its last lines), and :meth:`EventBridge.take_all` returns them with the
+text. However fast a command prints, the screen redraws its block a few times a second.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ if TYPE_CHECKING:
     from app.agent.events import core as ev
 
 FLUSH_INTERVAL_S = 0.05
+OUTPUT_KEEP_CHARS = 4_000  # of a call's merged output (the transcript keeps as much: transcript_view.LIVE_CHARS)
 
 
 class EventBridge:
@@ -36,12 +42,16 @@ class EventBridge:
         self._lock = threading.Lock()
         self._pending: ev.TextDelta | None = None
         self._parts: list[str] = []
+        self._outputs: dict[str, ev.ToolOutputDelta] = {}  # tool_call_id -> its output merged so far
         self._woken = False
         self.posted = 0  # messages posted, for benchmarks and tests
 
     def __call__(self, event: ev.Event) -> None:
         if event.type == "text_delta":  # matched by its type: the first frame never imports the events module
             self._buffer(event)  # type: ignore[arg-type]
+            return
+        if event.type == "tool_output_delta":
+            self._buffer_output(event)  # type: ignore[arg-type]
             return
         self.flush()
         self._post(AgentEvent(event))
@@ -59,15 +69,33 @@ class EventBridge:
         if wake:
             self._post(TextReady(self))
 
+    def _buffer_output(self, delta: ev.ToolOutputDelta) -> None:
+        with self._lock:
+            merged = self._outputs.get(delta.tool_call_id)
+            if merged is not None:
+                text = merged.text + delta.text
+                cut = max(0, len(text) - OUTPUT_KEEP_CHARS)
+                delta = replace(merged, text=text[cut:], dropped=merged.dropped + delta.dropped + cut)
+            self._outputs[delta.tool_call_id] = delta
+            wake, self._woken = not self._woken, True
+        if wake:
+            self._post(TextReady(self))
+
+    def take_all(self) -> list[ev.Event]:
+        """The text and the commands' output buffered so far, each merged into one delta; any thread."""
+        with self._lock:
+            text = self._take_locked()
+            outputs, self._outputs = list(self._outputs.values()), {}
+        return ([text] if text is not None else []) + outputs
+
     def take(self) -> ev.TextDelta | None:
         """The text buffered so far as one ``TextDelta`` (None if there is none); any thread."""
         with self._lock:
             return self._take_locked()
 
     def flush(self) -> None:
-        """Post the buffered text now (before any other event)."""
-        merged = self.take()
-        if merged is not None:
+        """Post the buffered deltas now (before any other event)."""
+        for merged in self.take_all():
             self._post(AgentEvent(merged))
 
     def _take_locked(self) -> ev.TextDelta | None:

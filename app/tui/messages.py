@@ -29,7 +29,7 @@ class AgentEvent(Message):
 
 
 class TextReady(Message):
-    """Streamed text is waiting in ``bridge``: take it with ``bridge.take()`` after a short delay."""
+    """Streamed text or output is waiting in ``bridge``: take it with ``bridge.take_all()`` after a short delay."""
 
     def __init__(self, bridge: Any) -> None:
         super().__init__()

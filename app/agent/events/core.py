@@ -386,6 +386,22 @@ class ToolCallStarted(Event):
 
 
 @dataclass(kw_only=True)
+class ToolOutputDelta(Event):
+    """Output a running call printed since its last delta (a command's, as it runs), for the screen.
+
+    Not stored: the finished call carries the result, so replay shows what the model read.
+    Coalesced by the tool (a few a second), scrubbed of secrets; when output came faster than
+    it is shown, ``text`` is only the latest part and ``dropped`` counts the characters left out
+    before it."""
+
+    type: ClassVar[str] = "tool_output_delta"
+    persist: ClassVar[bool] = False
+    tool_call_id: str = ""
+    text: str = ""
+    dropped: int = 0
+
+
+@dataclass(kw_only=True)
 class ToolCallFinished(Event):
     type: ClassVar[str] = "tool_call_finished"
     tool_call_id: str = ""

@@ -16,7 +16,7 @@ changed, so a view redraws only those:
 
 Stream deltas are not stored: an answer that streamed live and the same answer read
 back from the store end as the same entry (the finished model call carries the whole
-text). Entries are frozen; a change makes a new version of the entry.
+text), and a command's output shown as it ran (``live``) gives way to its result. Entries are frozen; a change makes a new version of the entry.
 
 Views choose what to draw: the live transcript leaves out two kinds replay shows,
 each failed model call (live, its stream is marked failed and a notice or the Retries
@@ -51,6 +51,8 @@ RUN_BY_USER = "run by you (!)"  # the note of a ``!command``'s call
 COMMAND_PREFIX = "!"  # what a ``!command`` line starts with
 OUTCOME_UNKNOWN = "outcome unknown"  # the note of a call that may have run (ToolStatus.UNKNOWN)
 
+LIVE_CHARS = 4_000  # of a running call's latest output kept for the screen
+
 INTERRUPTED = "Interrupted."
 INTERRUPTED_DETAIL = "The session is still open: type the next task."
 
@@ -82,6 +84,7 @@ class Entry:
     duration_ms: float | None = None
     exit_code: int | None = None
     by_user: bool = False  # tool: a ``!command`` the user ran (shown open: its output is what they asked for)
+    live: str = ""  # tool: the latest output of a running call (at most LIVE_CHARS; live only, never stored)
     steps: int = 0  # turn_end
     todos: tuple[TodoItem, ...] = ()  # todo: the whole list (text: its progress, ``2/5 done``)
 
@@ -196,6 +199,12 @@ class TranscriptFold:
     def _tool_call_started(self, e: ev.ToolCallStarted, i: int) -> list[int]:
         return [self._change(self._tool(i, e.tool_call_id, e.name), i, status="running")]
 
+    def _tool_output_delta(self, e: ev.ToolOutputDelta, i: int) -> list[int]:
+        k = self._tools.get(e.tool_call_id)
+        if k is None or self.entries[k].done:
+            return []
+        return [self._change(k, i, live=(self.entries[k].live + e.text)[-LIVE_CHARS:])]
+
     def _tool_call_finished(self, e: ev.ToolCallFinished, i: int) -> list[int]:
         k = self._tool(i, e.tool_call_id, e.name, e.turn, e.arguments_raw)
         entry = self.entries[k]
@@ -203,7 +212,7 @@ class TranscriptFold:
         note = OUTCOME_UNKNOWN if e.status is ev.ToolStatus.UNKNOWN else entry.note
         return [self._change(
             k, i, status=status, done=True, note=note, result=e.result or e.error or "", full_output=e.full_output,
-            duration_ms=e.duration_ms, exit_code=e.exit_code, arguments=entry.arguments or e.arguments_raw,
+            live="", duration_ms=e.duration_ms, exit_code=e.exit_code, arguments=entry.arguments or e.arguments_raw,
             parsed=entry.parsed if entry.parsed is not None else e.arguments,
         )]
 
@@ -259,6 +268,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[TranscriptFold, Any, int], list[int]]]
     ev.ApprovalRequested: TranscriptFold._approval_requested,
     ev.ApprovalResolved: TranscriptFold._approval_resolved,
     ev.ToolCallStarted: TranscriptFold._tool_call_started,
+    ev.ToolOutputDelta: TranscriptFold._tool_output_delta,
     ev.ToolCallFinished: TranscriptFold._tool_call_finished,
     ev.Notice: TranscriptFold._notice,
     FileAttached: TranscriptFold._file_attached,

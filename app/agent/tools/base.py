@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from app.agent.events.core import Event, ToolCallFinished, ToolStatus
+from app.agent.tools.live_output import OutputSink, no_live_output
 from app.agent.tools.sandbox import NO_ESCALATION, Escalation, Sandbox, default_sandbox
 from app.agent.tools.scrub import NO_SCRUBBER, Scrubber
 
@@ -30,6 +31,7 @@ class ToolContext:
     scrubber: Scrubber = NO_SCRUBBER  # secrets out of the output, before it is capped
     sandbox: Sandbox = field(default_factory=default_sandbox)  # where commands run (tools/sandbox.py)
     escalation: Escalation = NO_ESCALATION  # asks whether a command the sandbox blocked may run outside it
+    live_output: OutputSink = no_live_output  # a running command's output, as it comes (tools/live_output.py)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

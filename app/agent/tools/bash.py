@@ -3,6 +3,8 @@
 The command runs in its own session (so in its own process group) with stdin
 closed and stderr merged into stdout. On timeout or interrupt the whole group
 gets SIGTERM, then SIGKILL after a short grace, so background children die too.
+While it runs, its output also goes to the context's ``live_output`` (coalesced, capped:
+``tools/live_output.py``) for the screen; the result is the whole output as before.
 It runs in the context's OS sandbox (``tools/sandbox.py``); when it fails
 because of the sandbox, the context's escalation asks whether it may run once
 outside it, and the result says what happened.
@@ -21,6 +23,7 @@ from typing import Any
 
 from app.agent.events.approvals import ToolKind
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput
+from app.agent.tools.live_output import LiveOutput
 from app.agent.tools.output import cap_output
 from app.agent.tools.sandbox import Sandbox, SandboxDenial
 from app.agent.tools.scrub import NO_SCRUBBER, Scrubber
@@ -104,8 +107,9 @@ class Bash:
             return ToolOutput(f"could not start the shell in {ctx.workspace}: {exc}", is_error=True)
 
         output = BoundedOutput(MAX_KEPT_BYTES)
+        live = LiveOutput(ctx.live_output, ctx.scrubber)
         assert proc.stdout is not None
-        reader = asyncio.create_task(_pump(proc.stdout, output))
+        reader = asyncio.create_task(_pump(proc.stdout, output, live))
         exited = asyncio.create_task(_exit_status(proc))
         timed_out = stray = False
         try:
@@ -128,6 +132,8 @@ class Bash:
                 reader.cancel()
                 exited.cancel()
             raise
+        finally:
+            live.close()
         return _result(output, returncode, timed_out, stray, timeout, ctx)
 
 
@@ -173,9 +179,10 @@ async def _spawn_uncancelled(spawn: Coroutine[Any, Any, Process]) -> Process:
         raise
 
 
-async def _pump(stream: asyncio.StreamReader, output: "BoundedOutput") -> None:
+async def _pump(stream: asyncio.StreamReader, output: "BoundedOutput", live: LiveOutput) -> None:
     while chunk := await stream.read(_CHUNK):
         output.add(chunk)
+        live.feed(chunk)
 
 
 async def _exit_status(proc: asyncio.subprocess.Process) -> int:
