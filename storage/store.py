@@ -167,8 +167,9 @@ class EventStore:
                 "insert or ignore into blobs (hash, size, content) values (?, ?, ?)", (digest, len(content), content)
             )
         self._event_rows.append((row["session_id"], row["seq"], kind, row["ts"], prepared.text))
-        if prepared.params is not None:
-            self._run_params[kind](row, prepared.params)
+        run = self._run_params.get(kind)
+        if run is not None:  # (a PreparedEvent made by hand has no parameters yet)
+            run(row, prepared.params or projection_params.params(row) or ())
         else:
             projection = self._projections.get(kind)
             if projection is not None:
