@@ -66,8 +66,7 @@ async def test_at_most_parallel_tools_calls_run_at_once(workspace, tmp_path, wri
     await r.probe.entered("a", "b")
     r.probe.release("a")
     await r.probe.entered("c")  # c took a's place while b still runs
-    assert not r.waiter.events.of(ev.ToolCallFinished) or all(
-        (e.arguments or {}).get("key") == "a" for e in r.events.of(ev.ToolCallFinished))
+    assert [(e.arguments or {}).get("key") for e in r.events.of(ev.ToolCallFinished)] in ([], ["a"])  # b runs on
     r.probe.release("b", "c")
     assert (await task).outcome == "completed"
     r.session.finish()
