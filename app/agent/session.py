@@ -159,5 +159,6 @@ class Session:
         self.finished = True
         if status is None:
             status = OUTCOME_TO_STATUS[self.last.outcome] if self.last else self.kept_status or ev.SessionStatus.COMPLETED
+        self.checkpoints.recorder.close()
         self.bus.emit(ev.SessionEnding(status=status))
         self.bus.emit(ev.SessionFinished(status=status, reason=reason))

@@ -28,6 +28,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from app.agent.checkpoints.blobs import BlobStore, digest
 from app.agent.checkpoints.scan import Stat, changed, git_content, scan, stat_of
+from app.agent.checkpoints.watch import WorkspaceWatch, open_watch
 from app.agent.collaborators import Emit
 from app.agent.events.checkpoints import UNKNOWN, CheckpointRecorded, FileChange
 from app.agent.tools.base import Tool, ToolContext, ToolError
@@ -70,6 +71,8 @@ class TurnRecorder(Checkpointer):
         self.turn: int | None = None  # None: no turn runs, changes are not recorded
         self._before: dict[str, _Before] = {}
         self._kept: dict[str, tuple[Stat, str]] = {}  # path -> (its stat, the sha of the blob kept of it)
+        self._watch: WorkspaceWatch | None = None  # inotify, opened at the first command (None: none to be had)
+        self._watch_opened = False
 
     def begin_turn(self, turn: int) -> None:
         self.turn, self._before = turn, {}
@@ -88,12 +91,28 @@ class TurnRecorder(Checkpointer):
                 self._keep_before(self._relative(path))
             yield
             return
-        before = await asyncio.to_thread(scan, self.root)  # off the loop: a big workspace takes a while
+        if not self._watch_opened:
+            self._watch_opened = True
+            self._watch = await asyncio.to_thread(open_watch, self.root)  # one full scan, off the loop
+        watch = self._watch
+        if watch is None:  # no inotify: a scan before and after, off the loop (a big workspace takes a while)
+            before = await asyncio.to_thread(scan, self.root)
+        else:
+            watch.refresh()  # what changed since the last command is not this one's
         try:
             yield
         finally:
-            for rel in changed(before, await asyncio.to_thread(scan, self.root)):
+            if watch is None:
+                found = changed(before, await asyncio.to_thread(scan, self.root))
+            else:
+                before, found = watch.changes()
+            for rel in found:
                 self._command_changed(rel, before.get(rel))
+
+    def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+        self._watch = None
 
     def finish_turn(self) -> CheckpointRecorded | None:
         """The turn's checkpoint (announced), or None when it changed no file."""
