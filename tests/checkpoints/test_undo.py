@@ -139,3 +139,16 @@ async def test_the_transcript_fold_shows_a_line_for_each_checkpoint_event(worksp
     assert any(t.startswith("Checkpoint: turn 1 changed 1 file (1 created)") for t in lines)
     assert any(t.startswith("Undid turn 1: 1 file restored") for t in lines)
     assert any(t.startswith("Redid turn 1: 1 file applied again") for t in lines)
+
+
+def test_a_stored_path_outside_the_workspace_is_never_written(workspace, tmp_path):
+    from app.agent.checkpoints import files
+    from app.agent.checkpoints.blobs import MemoryBlobs, digest
+
+    blobs = MemoryBlobs()
+    blobs.put(digest(b"evil"), b"evil")
+    outside = tmp_path / "outside.txt"
+    moves = [files.Move("../outside.txt", None, digest(b"evil"), True), files.Move(str(outside), None, digest(b"evil"), True)]
+    plan = files.plan(workspace, moves, blobs)
+    assert plan.skipped == ["../outside.txt", str(outside)]
+    assert files.apply(workspace, plan, blobs, force=True) == [] and not outside.exists()

@@ -72,11 +72,21 @@ def current_hash(path: Path) -> str | None:
 def plan(root: Path, moves: list[Move], blobs: BlobStore) -> Plan:
     result = Plan(moves=moves)
     for move in moves:
-        if not move.restorable or move.target == UNKNOWN or (move.target is not None and blobs.get(move.target) is None):
+        if (not move.restorable or move.target == UNKNOWN or not _inside(root, move.path)
+                or (move.target is not None and blobs.get(move.target) is None)):
             result.skipped.append(move.path)
         elif current_hash(root / move.path) not in (move.expected, move.target):
             result.conflicts.append(move.path)
     return result
+
+
+def _inside(root: Path, rel: str) -> bool:
+    """Never outside the workspace, whatever a stored path says (``..``, an absolute path, a symlinked folder)."""
+    try:
+        (root / rel).resolve().relative_to(root)
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def apply(root: Path, planned: Plan, blobs: BlobStore, *, force: bool) -> list[str]:
