@@ -1,3 +1,3 @@
-"""The TUI harness of ``tests/tui`` for the Pilot tests of /undo and /rewind."""
+"""The TUI harness of ``tests/tui`` (and its warmed imports) for the Pilot and snapshot tests."""
 
-from tests.tui.conftest import harness  # noqa: F401  (a fixture)
+from tests.tui.conftest import harness, warm_imports  # noqa: F401  (fixtures)

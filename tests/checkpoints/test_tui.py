@@ -61,3 +61,19 @@ async def test_rewind_picks_a_turn_and_a_mode_from_the_list(harness, workspace):
         assert (rewound.turn, rewound.mode, rewound.turns) == (1, "files", [1, 2])
         assert not (workspace / "a.txt").exists() and not (workspace / "b.txt").exists()
         assert any(m.get("content") == "second" for m in app.session.agent.messages)  # the conversation stays
+
+
+async def test_diff_opens_the_sessions_change(harness, workspace):
+    from app.tui.screens.checkpoints import DiffScreen
+
+    h = harness(turn(call("write_file", path="a.txt", content="hello\n")), mode=PermissionMode.YOLO)
+    app = h.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "write")
+        await wait_idle(pilot, app, h)
+        await type_and_send(pilot, "/diff")
+        await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen), what="the diff")
+        assert "+++ b/a.txt" in app.screen.diff and "+hello" in app.screen.diff
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, DiffScreen), what="the diff closed")

@@ -152,3 +152,21 @@ def test_a_stored_path_outside_the_workspace_is_never_written(workspace, tmp_pat
     plan = files.plan(workspace, moves, blobs)
     assert plan.skipped == ["../outside.txt", str(outside)]
     assert files.apply(workspace, plan, blobs, force=True) == [] and not outside.exists()
+
+
+async def test_diff_shows_the_sessions_whole_change_from_its_checkpoints(workspace, tmp_path, write_script):
+    (workspace / "a.txt").write_text("one\ntwo\n")
+    (workspace / "old.bin").write_bytes(b"\0\1")
+    model = write_script([*turn(call("edit_file", path="a.txt", old_string="two", new_string="TWO")),
+                          *turn(call("write_file", path="b.txt", content="new\n"),
+                                call("edit_file", path="a.txt", old_string="one", new_string="ONE")),
+                          *turn(call("write_file", path="c.txt", content="undone\n"))])
+    session, _, _ = make_session(model, workspace, tmp_path / "c.db")  # no git: the checkpoints alone
+    session.start()
+    for task in ("first", "second", "third"):
+        await session.run_task(task)
+    session.checkpoints.undo()
+    diff = session.checkpoints.diff()
+    assert "--- a/a.txt\n+++ b/a.txt\n" in diff and "-one\n-two\n+ONE\n+TWO\n" in diff  # both turns, one diff
+    assert "--- /dev/null\n+++ b/b.txt\n" in diff and "+new\n" in diff
+    assert "c.txt" not in diff  # undone

@@ -90,6 +90,12 @@ class Checkpoints:
     def _plan(self, moves: list[files.Move]) -> files.Plan:
         return files.plan(self.root, moves, self.blobs)
 
+    def diff(self) -> str:
+        """The session's whole change as one unified diff ("" when it changed no file)."""
+        from app.agent.checkpoints.diff import session_diff
+
+        return session_diff(self.history, self.blobs)
+
     # --- actions ---------------------------------------------------------------------
 
     def undo(self, *, force: bool = False) -> Outcome:

@@ -86,3 +86,33 @@ class RewindScreen(ModalScreen[tuple[int, str] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class DiffScreen(ModalScreen[None]):
+    """/diff: the session's whole change, from its checkpoints, scrollable."""
+
+    DEFAULT_CSS = """
+    DiffScreen { align: center middle; }
+    DiffScreen > Vertical { width: 100%; max-width: 120; height: 90%; padding: 0 1;
+                            border: round $primary; background: $surface; }
+    DiffScreen VerticalScroll { height: 1fr; }
+    DiffScreen .hint { color: $text-muted; }
+    """
+    BINDINGS = [Binding("escape,q", "close", "Close", id="diff.close", tooltip="Close the diff")]
+
+    def __init__(self, diff: str) -> None:
+        super().__init__()
+        self.diff = diff
+
+    def compose(self) -> ComposeResult:
+        from rich.syntax import Syntax
+        from textual.containers import VerticalScroll
+
+        with Vertical():
+            yield Static("[b]This session's changes[/b] — from its checkpoints", id="diff-title")
+            with VerticalScroll():
+                yield Static(Syntax(self.diff, "diff", theme="ansi_dark", word_wrap=True), id="diff-text")
+            yield Static("↑↓ PgUp PgDn scroll · Esc closes", classes="hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,4 +1,4 @@
-"""Checkpoint commands: /undo, /redo, /rewind (``app.agent.checkpoints``).
+"""Checkpoint commands: /undo, /redo, /rewind and /diff (``app.agent.checkpoints``).
 
 Each plans on the agent's thread first; files changed outside Cockpit since are shown and
 the user is asked before they are overwritten. What was done appears in the transcript as
@@ -33,6 +33,22 @@ def rewind(app: CockpitApp, args: str) -> None:
     checkpoints = _checkpoints(app)
     if checkpoints is not None:
         app.run_guarded(_rewind(app, checkpoints), "rewind")
+
+
+def diff(app: CockpitApp, args: str) -> None:
+    checkpoints = _checkpoints(app)
+    if checkpoints is not None:
+        app.run_guarded(_diff(app, checkpoints), "diff")
+
+
+async def _diff(app: CockpitApp, checkpoints: Checkpoints) -> None:
+    from app.tui.screens.checkpoints import DiffScreen
+
+    text = await _on_runner(app, checkpoints.diff)
+    if not text:
+        await app.transcript.add_notice("No file changed in this session (by its checkpoints).", level="info")
+        return
+    await app.push_screen(DiffScreen(text))
 
 
 def _checkpoints(app: CockpitApp) -> Checkpoints | None:
@@ -120,4 +136,5 @@ COMMANDS = [
     Builtin("undo", "Undo the last turn (files and conversation)", undo),
     Builtin("redo", "Apply the turn undone last again", redo),
     Builtin("rewind", "Restore files or conversation to before a turn", rewind),
+    Builtin("diff", "Show this session's file changes as one diff", diff),
 ]
