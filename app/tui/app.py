@@ -46,7 +46,7 @@ from app.tui.commands import CockpitCommands
 from app.tui.copy import Copier
 from app.tui.history_store import PromptHistory
 from app.tui.keys import APP_BINDINGS
-from app.tui.messages import AgentEvent, ApprovalNeeded, SessionFailed, SessionOpened, SessionStopped, TextReady, TurnDone
+from app.tui.messages import AgentEvent, ApprovalNeeded, SessionFailed, SessionOpened, SessionStopped, TextDue, TextReady, TurnDone
 from app.tui.palette import Palette, readable
 from app.tui.panes import Broadcast, NoSessionPanes, PanesFactory, SessionPanes, no_panes
 from app.tui.quitting import Quitting
@@ -326,6 +326,8 @@ class CockpitApp(App[int]):
 
     async def on_agent_event(self, message: AgentEvent) -> None:
         await self._show_event(message.event)
+        if message.bridge is not None and message.bridge.shown():  # text that waited for this event
+            await self._drain(message.bridge)
 
     def on_text_ready(self, message: TextReady) -> None:
         """Streamed text is buffered in the bridge: take it all at most once per interval.
@@ -334,14 +336,18 @@ class CockpitApp(App[int]):
         coming, drains are ``bridge.interval`` apart, so a burst costs a few renders and
         the last fragment waits at most one interval."""
         bridge = message.bridge
-
-        async def drain() -> None:
-            self._last_drain = time.monotonic()
-            for delta in bridge.take_all():  # streamed text, commands' output
-                await self._show_event(delta)
-
         wait = bridge.interval - (time.monotonic() - self._last_drain)
-        self.set_timer(max(0.001, wait), drain)  # Textual timers need a non-zero delay
+        # Textual timers need a non-zero delay; the drain itself waits its turn in the message queue
+        self.set_timer(max(0.001, wait), lambda: self.post_message(TextDue(bridge)))
+
+    async def on_text_due(self, message: TextDue) -> None:
+        await self._drain(message.bridge)
+
+    async def _drain(self, bridge: Any) -> None:
+        """Streamed text and commands' output, once every event before them is on screen."""
+        self._last_drain = time.monotonic()
+        for delta in bridge.take_due():
+            await self._show_event(delta)
 
     async def _show_event(self, event: ev.Event) -> None:
         """Every event of the open session to everything that applies events, in order."""

@@ -12,6 +12,10 @@ returns everything buffered since as one merged ``TextDelta``. The timer runs on
 the UI's clock, not the agent loop's, so text still reaches the screen while the
 agent thread is busy (litellm assembles its final response after the last chunk).
 Any other event first flushes the buffer, so the UI sees events in their true order.
+The UI's drain (:meth:`EventBridge.take_due`) also keeps that order: text buffered after
+events the UI has not shown yet waits for them (the UI reports each one shown with
+:meth:`EventBridge.shown`, which says when the waiting text is due), so a drain never
+overtakes an event whose handler is still at work or still queued.
 
 A running command's output (``tool_output_delta``) takes the same path: the deltas of
 each call merge into one, of which only the last ``OUTPUT_KEEP_CHARS`` are kept (the
@@ -39,11 +43,15 @@ class EventBridge:
     def __init__(self, post: Callable[[Any], Any], *, interval: float = FLUSH_INTERVAL_S) -> None:
         self.post = post
         self.interval = interval
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # _buffer posts a merged delta while holding it
         self._pending: ev.TextDelta | None = None
         self._parts: list[str] = []
         self._outputs: dict[str, ev.ToolOutputDelta] = {}  # tool_call_id -> its output merged so far
         self._woken = False
+        self._events_posted = 0  # AgentEvents posted so far
+        self._events_shown = 0  # of them, those the UI has shown
+        self._after = 0  # AgentEvents posted before the first buffered delta: shown first
+        self._owed = False  # a drain found the UI behind: the text is due once it catches up
         self.posted = 0  # messages posted, for benchmarks and tests
 
     def __call__(self, event: ev.Event) -> None:
@@ -54,14 +62,15 @@ class EventBridge:
             self._buffer_output(event)  # type: ignore[arg-type]
             return
         self.flush()
-        self._post(AgentEvent(event))
+        self._post_event(event)
 
     def _buffer(self, delta: ev.TextDelta) -> None:
         with self._lock:
             if self._pending is not None and self._pending.call_id != delta.call_id:
                 merged = self._take_locked()
                 if merged is not None:
-                    self._post(AgentEvent(merged))
+                    self._post_event(merged)
+            self._mark_start_locked()
             if self._pending is None:
                 self._pending = delta
             self._parts.append(delta.text)
@@ -71,6 +80,7 @@ class EventBridge:
 
     def _buffer_output(self, delta: ev.ToolOutputDelta) -> None:
         with self._lock:
+            self._mark_start_locked()
             merged = self._outputs.get(delta.tool_call_id)
             if merged is not None:
                 text = merged.text + delta.text
@@ -88,6 +98,24 @@ class EventBridge:
             outputs, self._outputs = list(self._outputs.values()), {}
         return ([text] if text is not None else []) + outputs
 
+    def take_due(self) -> list[ev.Event]:
+        """What :meth:`take_all` returns, once the UI has shown every event posted before it;
+        until then nothing, and :meth:`shown` says when it is due."""
+        with self._lock:
+            if self._events_shown < self._after:
+                self._owed = True
+                return []
+        return self.take_all()
+
+    def shown(self) -> bool:
+        """The UI has shown one more of the posted events; True when buffered text is now due."""
+        with self._lock:
+            self._events_shown += 1
+            due = self._owed and self._events_shown >= self._after
+            if due:
+                self._owed = False
+            return due
+
     def take(self) -> ev.TextDelta | None:
         """The text buffered so far as one ``TextDelta`` (None if there is none); any thread."""
         with self._lock:
@@ -96,7 +124,7 @@ class EventBridge:
     def flush(self) -> None:
         """Post the buffered deltas now (before any other event)."""
         for merged in self.take_all():
-            self._post(AgentEvent(merged))
+            self._post_event(merged)
 
     def _take_locked(self) -> ev.TextDelta | None:
         self._woken = False
@@ -105,6 +133,16 @@ class EventBridge:
         merged = replace(self._pending, text="".join(self._parts))
         self._pending, self._parts = None, []
         return merged
+
+    def _mark_start_locked(self) -> None:
+        """A delta is buffered: if the buffer was empty, it comes after the events posted so far."""
+        if self._pending is None and not self._outputs:
+            self._after = self._events_posted
+
+    def _post_event(self, event: ev.Event) -> None:
+        with self._lock:
+            self._events_posted += 1
+        self._post(AgentEvent(event, self))
 
     def _post(self, message: Any) -> None:
         self.posted += 1

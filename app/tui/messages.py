@@ -23,13 +23,24 @@ if TYPE_CHECKING:
 class AgentEvent(Message):
     """One core event (stream deltas arrive merged, see :mod:`app.tui.bridge`)."""
 
-    def __init__(self, event: Event) -> None:
+    def __init__(self, event: Event, bridge: Any = None) -> None:
         super().__init__()
         self.event = event
+        self.bridge = bridge  # the EventBridge that posted it: told when the event has been shown
 
 
 class TextReady(Message):
     """Streamed text or output is waiting in ``bridge``: take it with ``bridge.take_all()`` after a short delay."""
+
+    def __init__(self, bridge: Any) -> None:
+        super().__init__()
+        self.bridge = bridge
+
+
+class TextDue(Message):
+    """Time to take what ``bridge`` buffered. Posted by the drain timer rather than drained in the
+    timer's own task, so it is handled after every event posted before it, in order: a text
+    drain never overtakes an event whose handler is still mounting its block."""
 
     def __init__(self, bridge: Any) -> None:
         super().__init__()
