@@ -32,41 +32,29 @@ async def _two_turns(pilot, app, h) -> None:
     await wait_idle(pilot, app, h, turns=2)
 
 
+def _edit_readme(workspace) -> None:
+    (workspace / "README.md").write_text("# Mine\n")  # changed outside Cockpit: /undo asks
+
+
+CASES = {  # what is typed after two turns, the screen it opens, what happens first
+    "the_rewind_list": ("/rewind", RewindScreen, None),
+    "the_overwrite_question": ("/undo", ConfirmOverwrite, _edit_readme),
+    "the_diff": ("/diff", DiffScreen, None),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASES.keys())
 @pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
-def test_the_rewind_list(harness, warm_imports, workspace, snap_compare, size):
+def test_a_checkpoint_modal(harness, warm_imports, workspace, snap_compare, size, case):
+    command, screen, before = CASES[case]
     h, app = _app(harness, workspace)
 
     async def run_before(pilot):
         await _two_turns(pilot, app, h)
-        await type_and_send(pilot, "/rewind")
-        await wait_until(pilot, lambda: isinstance(app.screen, RewindScreen), what="the rewind list")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
-
-
-@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
-def test_the_overwrite_question(harness, warm_imports, workspace, snap_compare, size):
-    h, app = _app(harness, workspace)
-
-    async def run_before(pilot):
-        await _two_turns(pilot, app, h)
-        (workspace / "README.md").write_text("# Mine\n")
-        await type_and_send(pilot, "/undo")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmOverwrite), what="the question")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
-
-
-@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
-def test_the_diff(harness, warm_imports, workspace, snap_compare, size):
-    h, app = _app(harness, workspace)
-
-    async def run_before(pilot):
-        await _two_turns(pilot, app, h)
-        await type_and_send(pilot, "/diff")
-        await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen), what="the diff")
+        if before is not None:
+            before(workspace)
+        await type_and_send(pilot, command)
+        await wait_until(pilot, lambda: isinstance(app.screen, screen), what=f"{command}'s screen")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
