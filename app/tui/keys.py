@@ -10,7 +10,9 @@ Remap in the config file's ``[keys]`` table, binding id → key(s)::
 The ids are those below (app-wide), ``prompt.send`` / ``prompt.newline`` /
 ``prompt.history_search`` (the input) and ``approval.allow`` / ``approval.always`` /
 ``approval.always_project`` / ``approval.deny`` / ``approval.deny_reason`` (the
-approval prompt).
+approval prompt), and the others in :data:`WIDGET_BINDING_IDS`. A value is checked the way
+Textual reads it (:func:`key_problem`): one that is not a key is reported and the binding keeps
+its default key.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import difflib
 from collections.abc import Callable
 from typing import Any
 
+from textual._keyboard_protocol import FUNCTIONAL_KEYS
 from textual.binding import Binding
+from textual.keys import KEY_NAME_REPLACEMENTS, Keys, _character_to_key, key_to_character
 
 APP_BINDINGS = [
     Binding("escape", "interrupt", "Interrupt", id="interrupt",
@@ -61,7 +65,44 @@ WIDGET_BINDING_IDS = (
     "replay.faster", "replay.slower", "replay.next_turn", "replay.prev_turn", "replay.next_error", "replay.prev_error",
     "replay.next_retry", "replay.prev_retry", "replay.next_compaction", "replay.prev_compaction", "replay.page_up",
     "replay.page_down", "replay.close", "session_stopped.close",
+    # the Context budget list and its help, the feedback prompt and screen, the checkpoint screens, the model prompt
+    "context_budget.drop", "context_budget.truncate", "context_budget.open", "context_budget.compact",
+    "context_budget.help", "context_budget_help.close", "context_budget_help.close_q", "context_budget_help.close_help",
+    "feedback.up", "feedback.down", "feedback.skip", "feedback.dismiss", "feedback.close", "feedback.reload",
+    "rewind.cancel", "checkpoints.keep", "checkpoints.overwrite", "diff.close", "model.cancel",
 )
+DERIVED_BINDING_IDS = ("prompt.queue",)  # follows prompt.send (Enter queues while the agent works)
+MODIFIERS = ("alt", "ctrl", "hyper", "meta", "shift", "super")  # sorted: the order Textual names them in
+
+
+def _key_names() -> set[str]:
+    """Every key name (without modifiers) a Textual key event can carry, besides single characters."""
+    names = {key.value.rpartition("+")[2] for key in Keys if not key.value.startswith("<")}
+    return names | set(FUNCTIONAL_KEYS.values()) | set(KEY_NAME_REPLACEMENTS.values())
+
+
+def normal_key(key: str) -> str | None:
+    """``key`` ("Ctrl+B", "shift+ctrl+up", "f2", "?") as Textual names it in its key events, or None
+    when it is not a key (an unknown name or modifier, a modifier twice, nothing after a ``+``)."""
+    key = key.strip()
+    if len(key) == 1:
+        return key
+    *modifiers, name = key.split("+")
+    modifiers = [modifier.lower() for modifier in modifiers]
+    if not name or len(set(modifiers)) != len(modifiers) or not set(modifiers) <= set(MODIFIERS):
+        return None
+    name = _character_to_key(name.lower()) if len(name) == 1 else name.lower()  # ctrl+? → ctrl+question_mark
+    if len(name) != 1 and name not in _key_names() and key_to_character(name) is None:
+        return None
+    return "+".join([*sorted(modifiers), name])
+
+
+def normal_keys(value: str) -> tuple[str, list[str]]:
+    """A ``[keys]`` value ("ctrl+j,shift+enter") with each key as Textual names it, and the parts
+    that are not keys."""
+    parts = [part.strip() for part in value.split(",")]
+    keys = [normal_key(part) for part in parts]
+    return ",".join(key for key in keys if key), [part for part, key in zip(parts, keys) if key is None]
 
 
 def known_binding_ids() -> set[str]:
@@ -79,6 +120,7 @@ def keymap_from_settings(
     keymap: dict[str, str] = {}
     problems: list[str] = []
     known = known_binding_ids()
+    defaults = {b.id: b.key for b in APP_BINDINGS if b.id}
     for binding_id, value in keys.items():
         if binding_id not in known:
             close = difflib.get_close_matches(binding_id, sorted(known), n=1)
@@ -86,8 +128,12 @@ def keymap_from_settings(
             problems.append(f"{where(binding_id)} is no binding (ignored); {hint}")
         elif not isinstance(value, str) or not value.strip():
             problems.append(f"{where(binding_id)}: give the key as a string, e.g. \"ctrl+b\" (ignored)")
+        elif bad := normal_keys(value)[1]:
+            stays = defaults.get(binding_id, "the default key")
+            problems.append(f"{where(binding_id)}: {', '.join(map(repr, bad))} is not a key (ignored; {stays} stays); "
+                            'keys look like "ctrl+b", "f2", "escape"')
         else:
-            keymap[binding_id] = value.strip()
+            keymap[binding_id] = normal_keys(value)[0]
     if "prompt.send" in keymap:  # Enter queues while the agent works: the same key does both
         keymap["prompt.queue"] = keymap["prompt.send"]
     return keymap, problems

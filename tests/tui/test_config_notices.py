@@ -63,3 +63,50 @@ def test_a_bad_ui_entry_names_the_file_and_line(config):
     assert turns == 20
     assert problems == [f"{path}:2: [ui] colour: no such setting (known: transcript_turns)",
                         f"{path}:3: [ui] transcript_turns: give a whole number of turns, 1 or more (using 20)"]
+
+
+def test_a_value_that_is_not_a_key_is_a_notice_and_the_default_stays(config):
+    """Textual would bind ``notakey+++`` to nothing and Ctrl+P would be gone from the palette key."""
+    settings = config('[keys]\npalette = "notakey+++"\ninterrupt = "Escape, F2"\n"prompt.newline" = "ctrl+j,shft+enter"\n')
+    path = settings.path
+    keymap, problems = keymap_from_settings(settings.keys, lambda key: settings.locate("keys", key))
+    assert keymap == {"interrupt": "escape,f2"}  # as Textual names the keys in its events
+    assert problems == [
+        f"{path}:2: [keys] palette: 'notakey+++' is not a key (ignored; ctrl+p stays); keys look like \"ctrl+b\", \"f2\", \"escape\"",
+        f"{path}:4: [keys] prompt.newline: 'shft+enter' is not a key (ignored; the default key stays); "
+        'keys look like "ctrl+b", "f2", "escape"',
+    ]
+
+
+@pytest.mark.parametrize(("value", "key"), [
+    ("ctrl+p", "ctrl+p"), ("Ctrl+P", "ctrl+p"), ("shift+ctrl+up", "ctrl+shift+up"), ("f12", "f12"), ("?", "?"),
+    ("ctrl+?", "ctrl+question_mark"), ("alt+left", "alt+left"), ("space", "space"), ("slash", "slash"),
+    ("notakey+++", None), ("ctrl+", None), ("ctrl+ctrl+a", None), ("pgup", None), ("a+b", None), ("", None),
+])
+def test_a_key_is_read_as_textual_names_it(value, key):
+    from app.tui.keys import normal_key
+
+    assert normal_key(value) == key
+
+
+def test_every_binding_id_can_be_remapped():
+    """Each binding with an id in app/ and widgets/ is in the known ids (the README's Keys section is made from them)."""
+    from tests.tui.key_ids import binding_ids_in_code
+
+    from app.tui.keys import DERIVED_BINDING_IDS, known_binding_ids
+
+    assert binding_ids_in_code() - set(DERIVED_BINDING_IDS) == known_binding_ids()
+
+
+async def test_a_bad_key_value_is_a_startup_notice_and_ctrl_p_still_opens_the_palette(harness, config):
+    from textual.command import CommandPalette
+
+    settings = config('[keys]\npalette = "notakey+++"\n')
+    keymap, problems = keymap_from_settings(settings.keys, lambda key: settings.locate("keys", key))
+    app = harness([]).app(keymap=keymap, startup_notices=problems)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert any(f"{settings.path}:2: [keys] palette" in n.message for n in app._notifications)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
