@@ -10,7 +10,7 @@ from app.commands.common import EXIT_USAGE, clear_errors, open_database
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from app.cli import add_db_option
+    from app.commands.undo import finish_parser
 
     parser = subparsers.add_parser(
         "rewind",
@@ -24,9 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--files-only", action="store_true", help="restore the files, keep the conversation")
     only.add_argument("--conversation-only", action="store_true", help="rewind the conversation, keep the files")
-    parser.add_argument("--force", action="store_true", help="overwrite files changed outside Cockpit since")
-    add_db_option(parser)
-    parser.set_defaults(func=run)
+    finish_parser(parser, run)
 
 
 @clear_errors

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from app.commands.common import clear_errors, open_database
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from app.cli import add_db_option
-
     parser = subparsers.add_parser(
         "undo",
         help="undo the last turn of a session: its file changes and its place in the conversation",
@@ -18,6 +17,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "since are conflicts: nothing is changed unless --force.",
     )
     parser.add_argument("session", nargs="?", help="session id or a unique prefix (default: the newest of this folder)")
+    finish_parser(parser, run)
+
+
+def finish_parser(parser: argparse.ArgumentParser, run: Callable[[argparse.Namespace], int]) -> None:
+    """``--force`` and ``--db``, as undo and rewind both take them."""
+    from app.cli import add_db_option
+
     parser.add_argument("--force", action="store_true", help="overwrite files changed outside Cockpit since")
     add_db_option(parser)
     parser.set_defaults(func=run)
