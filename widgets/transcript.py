@@ -4,7 +4,8 @@
 (``app/agent/events/transcript_view.py``, the one resume and replay use) and draws the
 entries it created or changed: streamed assistant text (one :class:`AssistantMessage`
 per model call), one :class:`ToolCallBlock` per tool call followed through its life,
-notices for errors, limits and interrupts, a line at the end of each turn. A task typed
+notices for errors, limits and interrupts, a line for each failed model-call attempt
+(and its retry), a line at the end of each turn. A task typed
 in the input is shown at once and adopted by its turn's entry. A resumed session hands
 :meth:`Transcript.show_history` the fold of its stored events, and the transcript goes
 on from it. The scroll stays anchored to the bottom unless the user scrolls up
@@ -27,6 +28,7 @@ from textual.widgets import Static
 
 from app.agent.events.approvals import ApprovalRequest
 from widgets.approval import ApprovalPrompt
+from widgets.model_error import ModelErrorLine
 from widgets.notice import NoticeBlock
 from widgets.tool_call import ToolCallBlock
 from widgets.user_message import UserMessage
@@ -252,7 +254,7 @@ class Transcript(VerticalScroll, can_focus=True):
             await self.add(widget)
             if entry.kind == "user":
                 await self.trim()
-        elif isinstance(widget, ToolCallBlock):
+        elif isinstance(widget, (ToolCallBlock, ModelErrorLine)):
             widget.show(entry)
         if entry.kind == "assistant":
             await self._write_answer(widget, entry)  # type: ignore[arg-type]
@@ -278,6 +280,8 @@ class Transcript(VerticalScroll, can_focus=True):
             widget.collapsed = not entry.by_user  # a command the user ran shows its output
             widget.show(entry)
             self._tools[entry.tool_call_id] = widget
+        elif entry.kind == "model_error" and entry.retried:  # a failed attempt another one follows
+            widget = ModelErrorLine(entry)
         elif entry.kind == "notice":
             widget = NoticeBlock(entry.text, level=entry.level, detail=entry.detail)
         elif entry.kind == "todo":

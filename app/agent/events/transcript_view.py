@@ -18,9 +18,11 @@ Stream deltas are not stored: an answer that streamed live and the same answer r
 back from the store end as the same entry (the finished model call carries the whole
 text), and a command's output shown as it ran (``live``) gives way to its result. Entries are frozen; a change makes a new version of the entry.
 
-Views choose what to draw: the live transcript leaves out two kinds replay shows,
-each failed model call (live, its stream is marked failed and a notice or the Retries
-pane says why) and the end of a session.
+A failed model call is one entry per failed attempt, and its note follows what the
+retry engine did about it: ``retrying in 2s`` while it waits, ``retried`` once the next
+attempt is sent (``model_error_line``). Views choose what to draw: the live transcript
+leaves out the end of a session and a failed attempt no other attempt follows (the error
+notice says why the call stopped), which replay shows.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from app.agent.events import core as ev
 from app.agent.events.approvals import SANDBOX_ESCALATION
 from app.agent.events.checkpoints import CHECKPOINT_EVENTS, CheckpointEvent, line as checkpoint_line
 from app.agent.events.mentions import FileAttached
+from app.agent.events.resilience import AttemptFailed
 from app.agent.events.format import tokens as tokens_text
 from app.agent.events.todo import TodoItem, TodoUpdated, progress
 
@@ -49,6 +52,7 @@ UNSANDBOXED = "unsandboxed (allowed once outside the sandbox)"  # the note of a 
 
 RUN_BY_USER = "run by you (!)"  # the note of a ``!command``'s call
 COMMAND_PREFIX = "!"  # what a ``!command`` line starts with
+RETRIED = "retried"  # the note of a failed model call's attempt once the next attempt is sent
 OUTCOME_UNKNOWN = "outcome unknown"  # the note of a call that may have run (ToolStatus.UNKNOWN)
 
 LIVE_CHARS = 4_000  # of a running call's latest output kept for the screen
@@ -86,6 +90,7 @@ class Entry:
     by_user: bool = False  # tool: a ``!command`` the user ran (shown open: its output is what they asked for)
     live: str = ""  # tool: the latest output of a running call (at most LIVE_CHARS; live only, never stored)
     steps: int = 0  # turn_end
+    retried: bool = False  # model_error: another attempt follows this one (a retry, the fallback)
     todos: tuple[TodoItem, ...] = ()  # todo: the whole list (text: its progress, ``2/5 done``)
 
 
@@ -98,6 +103,7 @@ class TranscriptFold:
         self._tools: dict[str, int] = {}  # tool_call_id -> entry number
         self._answers: dict[str, int] = {}  # model call id -> entry number
         self._streaming: set[int] = set()  # answers still streaming
+        self._errors: dict[str, int] = {}  # logical model call id -> its last failed attempt's entry
 
     @classmethod
     def of(cls, events: Iterable[ev.Event]) -> TranscriptFold:
@@ -167,9 +173,25 @@ class TranscriptFold:
         elif ok and e.text:  # a provider that did not stream, or the stored events
             touched.append(self._add(Entry(ANSWER, i, i, turn=e.turn, call_id=e.call_id, text=e.text)))
         if e.status is ev.CallStatus.ERROR:
-            touched.append(self._add(Entry(MODEL_ERROR, i, i, turn=e.turn, name=e.error_class or "error",
-                                           text=e.error_message or "", status=f"attempt {e.attempt}")))
+            k = self._add(Entry(MODEL_ERROR, i, i, turn=e.turn, call_id=e.call_id, name=e.error_class or "error",
+                                text=e.error_message or "", status=f"attempt {e.attempt}"))
+            self._errors[logical_call(e.call_id)] = k
+            touched.append(k)
         return touched
+
+    def _attempt_failed(self, e: AttemptFailed, i: int) -> list[int]:
+        if e.decision == "retry":
+            k = self._errors.get(e.call_id)
+            note = f"retrying in {e.wait_s:.0f}s" if e.wait_s >= 1 else "retrying"
+        elif e.decision == "fallback":
+            k, note = self._errors.get(e.call_id), "switching to the fallback model"
+        else:  # no next attempt follows
+            k, note = self._errors.pop(e.call_id, None), f"gave up ({e.reason.replace('_', ' ')})" if e.reason else "gave up"
+        return [] if k is None else [self._change(k, i, note=note, retried=e.decision != "stop")]
+
+    def _model_call_started(self, e: ev.ModelCallStarted, i: int) -> list[int]:
+        k = self._errors.pop(logical_call(e.call_id), None)  # the next attempt of a failed one
+        return [] if k is None else [self._change(k, i, note=RETRIED)]
 
     def _tool_call_requested(self, e: ev.ToolCallRequested, i: int) -> list[int]:
         if e.started_by == ev.STARTED_BY_USER:  # ``!command``: the line the user typed, then its call
@@ -262,7 +284,9 @@ _HANDLERS: dict[type[ev.Event], Callable[[TranscriptFold, Any, int], list[int]]]
     ev.SessionStarted: TranscriptFold._session_started,
     ev.TurnStarted: TranscriptFold._turn_started,
     ev.TextDelta: TranscriptFold._text_delta,
+    ev.ModelCallStarted: TranscriptFold._model_call_started,
     ev.ModelCallFinished: TranscriptFold._model_call_finished,
+    AttemptFailed: TranscriptFold._attempt_failed,
     ev.ToolCallRequested: TranscriptFold._tool_call_requested,
     ev.ToolCallValidated: TranscriptFold._tool_call_validated,
     ev.ApprovalRequested: TranscriptFold._approval_requested,
@@ -309,6 +333,16 @@ def attachment_line(e: FileAttached) -> str:
     what = "folder listing attached" if e.kind == "folder" else "attached"
     estimate = "≈" if e.approximate and e.tokens is not None else ""
     return f"@{e.path} {what} · {estimate}{tokens_text(e.tokens)} tok"
+
+
+def model_error_line(e: Entry) -> str:
+    """``✗ model call failed (rate_limit, attempt 1) · retrying in 2s`` (the note: what followed)."""
+    return f"✗ model call failed ({e.name}, {e.status})" + (f" · {e.note}" if e.note else "")
+
+
+def logical_call(call_id: str) -> str:
+    """The logical model call of an attempt's id (``mc_ab12.2`` → ``mc_ab12``; a logical id stays)."""
+    return call_id.partition(".")[0]
 
 
 def typed_command(arguments_raw: str) -> str:

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.widget import Widget
 
 from app.agent.events.format import duration
-from app.agent.events.transcript_view import Entry
+from app.agent.events.transcript_view import Entry, model_error_line
 from app.replay.timeline import STOP_HELP, Timeline
 from widgets.todo_pane import checklist_lines
 from widgets.tool_format import STATUS_LABELS, format_duration, one_line, short_args, truncate_lines
@@ -196,7 +196,7 @@ def _entry_lines(e: Entry) -> list[Content]:
     if e.kind == "user":
         return [Content.styled("› you", "$text-primary bold")] + [Content.styled(line, "bold") for line in e.text.splitlines() or [""]]
     if e.kind == "model_error":
-        return [Content.styled(f"✗ model call failed ({e.name}, {e.status}): {one_line(e.text, 200)}", "$text-error")]
+        return [Content.styled(f"{model_error_line(e)}: {one_line(e.text, 200)}", "$text-error")]
     if e.kind == "tool":
         return _tool_lines(e)
     if e.kind == "notice":
