@@ -22,9 +22,13 @@ if TYPE_CHECKING:
 def max_bytes(settings: Settings) -> int:
     from storage.checkpoints import DEFAULT_MAX_MB
 
+    from app.agent.config import Bound
+
     value = settings.checkpoints.get("max_mb", DEFAULT_MAX_MB)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ConfigError(f"{settings.locate('checkpoints', 'max_mb')} must be a number of megabytes above 0")
+    try:
+        Bound(whole=False, low=0, above=True).require("max_mb", value)  # megabytes
+    except ValueError as exc:
+        raise ConfigError(f"{settings.where('checkpoints', 'max_mb')}: [checkpoints] {exc}") from None
     return int(value * 2**20)
 
 

@@ -155,6 +155,18 @@ class CockpitParser(argparse.ArgumentParser):
         parsed, extras = super().parse_known_args(args, namespace)
         return merge_globals(self, parsed), extras
 
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
+        """Like argparse's, but an unknown argument after a subcommand gets that subcommand's usage line."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = getattr(parsed, "command", None)
+            (self.subcommand(command) or self).error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
+    def subcommand(self, name: str | None) -> argparse.ArgumentParser | None:
+        choices = [action.choices for action in self._actions if isinstance(action, argparse._SubParsersAction)]
+        return choices[0].get(name) if choices and name else None
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = CockpitParser(

@@ -31,13 +31,25 @@ class Bound:
             raise ValueError(f"must be {kind} (got {value!r})")
         too_low = number <= self.low if self.above else number < self.low
         if too_low or (self.high is not None and number > self.high):
-            raise ValueError(f"{self.describe()} (got {value!r})")
+            raise ValueError(f"{self.describe()} (got {_plain(number) if isinstance(value, (int, float)) else repr(value)})")
         return int(number) if self.whole else number
 
     def describe(self) -> str:
+        if self.high is not None and self.above:
+            return f"must be > {_plain(self.low)} and ≤ {_plain(self.high)}"
         if self.high is not None:
             return f"must be between {_plain(self.low)} and {_plain(self.high)}"
         return f"must be {'>' if self.above else '≥'} {_plain(self.low)}"
+
+    def require(self, name: str, value: Any) -> None:
+        """Check a setting already read from TOML (no text, no 3.0 for a whole number):
+        ``ValueError("max_attempts must be ≥ 1 (got 0)")``, the one style of every range message."""
+        if isinstance(value, str) or (self.whole and isinstance(value, float)):
+            raise ValueError(f"{name} must be {'a whole number' if self.whole else 'a number'} (got {value!r})")
+        try:
+            self.check(value)
+        except ValueError as exc:
+            raise ValueError(f"{name} {exc}") from None
 
 
 def _plain(number: float) -> str:

@@ -87,6 +87,7 @@ def read_task(given: str) -> str | None:
         if not given.strip():
             print("cockpit: standard input was empty: no task to run", file=sys.stderr)
             return None
+        return given.strip()  # `echo "task" | cockpit run -`: no trailing newline; inner lines kept
     elif not given.strip():
         print('cockpit: the task is empty; say what to do, e.g. cockpit run "fix the failing test"', file=sys.stderr)
         return None

@@ -6,6 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from app.agent.config import Bound
+
 TOKENIZER_CHOICES = ("auto", "o200k_base", "cl100k_base", "anthropic", "chars")
 
 
@@ -75,15 +77,13 @@ class BudgetConfig:
         if self.advertised_window is not None:
             _positive_ints(self, "advertised_window")
         for name in ("warn_at", "compact_at", "cap_head_fraction", "middle_warn_share"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-                raise ValueError(f"budget.{name} must be a number in (0, 1], got {value!r}")
+            FRACTION.require(name, getattr(self, name))
         if self.warn_at > self.compact_at:
-            raise ValueError(f"budget.warn_at ({self.warn_at}) must not exceed budget.compact_at ({self.compact_at})")
+            raise ValueError(f"warn_at must be ≤ compact_at (got {self.warn_at} > {self.compact_at})")
         if self.tokenizer not in TOKENIZER_CHOICES:
-            raise ValueError(f"budget.tokenizer must be one of {', '.join(TOKENIZER_CHOICES)}, got {self.tokenizer!r}")
+            raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZER_CHOICES)} (got {self.tokenizer!r})")
         if self.summary_model is not None and not (isinstance(self.summary_model, str) and self.summary_model):
-            raise ValueError(f"budget.summary_model must be a model name, got {self.summary_model!r}")
+            raise ValueError(f"summary_model must be a model name (got {self.summary_model!r})")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BudgetConfig:
@@ -92,15 +92,14 @@ class BudgetConfig:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
+FRACTION = Bound(whole=False, low=0, above=True, high=1)  # a share of the window: (0, 1]
+
+
 def _positive_ints(config: BudgetConfig, *names: str) -> None:
     for name in names:
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"budget.{name} must be a positive integer, got {value!r}")
+        Bound(whole=True, low=1).require(name, getattr(config, name))
 
 
 def _non_negative_ints(config: BudgetConfig, *names: str) -> None:
     for name in names:
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"budget.{name} must be a non-negative integer, got {value!r}")
+        Bound(whole=True, low=0).require(name, getattr(config, name))

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from app.agent.config import PROBABILITY, Bound
+
 
 @dataclass(frozen=True)
 class FeedbackConfig:
@@ -26,18 +28,12 @@ class FeedbackConfig:
     rephrase_similarity: float = 0.75  # difflib ratio above which a new prompt is a rephrase
 
     def __post_init__(self) -> None:
-        for name in ("rate", "risky_rate", "fatigue_floor", "min_response_rate", "rephrase_similarity"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and 0.0 <= value <= 1.0):
-                raise ValueError(f"feedback.{name} must be a number between 0 and 1 (got {value!r})")
-        if self.fatigue_floor <= 0.0:
-            raise ValueError(f"feedback.fatigue_floor must be above 0, fatigue never stops sampling (got {self.fatigue_floor!r})")
+        for name in ("rate", "risky_rate", "min_response_rate", "rephrase_similarity"):
+            PROBABILITY.require(name, getattr(self, name))
+        Bound(whole=False, low=0, above=True, high=1).require("fatigue_floor", self.fatigue_floor)  # never stops sampling
         for name in ("fatigue_window_s", "cost_threshold_usd"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise ValueError(f"feedback.{name} must be a number >= 0 (got {value!r})")
-        if not isinstance(self.min_n, int) or self.min_n < 1:
-            raise ValueError(f"feedback.min_n must be an integer >= 1 (got {self.min_n!r})")
+            Bound(whole=False, low=0).require(name, getattr(self, name))
+        Bound(whole=True, low=1).require("min_n", self.min_n)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "FeedbackConfig":
@@ -47,18 +43,13 @@ class FeedbackConfig:
         for key, value in data.items():
             if key not in known or value is None:
                 continue
-            kind = int if key == "min_n" else float
-            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-                raise ValueError(f"feedback.{key} must be a number (got {value!r})")
-            try:
-                number = float(value)
-            except ValueError:
-                raise ValueError(f"feedback.{key} must be a number (got {value!r})") from None
-            if kind is int:
-                if not number.is_integer():
-                    raise ValueError(f"feedback.{key} must be an integer (got {value!r})")
-                number = int(number)
-            kwargs[key] = number
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                kwargs[key] = value  # __post_init__ checks the range and says what was given
+            else:  # text ("0.2"), or a bad type: read as the setting's type, or the reason
+                try:
+                    kwargs[key] = Bound(whole=key == "min_n", low=-math.inf).check(value)
+                except ValueError as exc:
+                    raise ValueError(f"{key} {exc}") from None
         return cls(**kwargs)
 
     def with_rate(self, rate: float) -> "FeedbackConfig":

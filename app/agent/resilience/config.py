@@ -48,6 +48,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from app.agent.config import Bound
+
 # Error classes whose retry costs ``heavy_retry_cost``.
 HEAVY_ERRORS = ("timeout", "rate_limit", "overloaded")
 
@@ -90,32 +92,17 @@ class ResilienceConfig:
             value = getattr(self, f.name)
             if f.name == "fallback_model":
                 if value is not None and (not isinstance(value, str) or not value.strip()):
-                    raise ValueError("resilience.fallback_model must be a model name or absent")
+                    raise ValueError(f"fallback_model must be a model name or absent (got {value!r})")
                 continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"resilience.{f.name} must be a number, got {value!r}")
-            if f.type == "int" and not isinstance(value, int):
-                raise ValueError(f"resilience.{f.name} must be a whole number, got {value!r}")
-            if value < 0:
-                raise ValueError(f"resilience.{f.name} must not be negative, got {value!r}")
-        _at_least(self, 1, "max_attempts", "breaker_consecutive_failures", "breaker_window",
-                  "breaker_window_min_calls", "ratio_min_first_tries", "loop_same_call",
-                  "loop_same_call_errors", "loop_identical_pairs", "loop_empty_responses",
-                  "loop_error_repeats", "semantic_errors_in_row")
-        if self.loop_alternation_steps < 4:
-            raise ValueError("resilience.loop_alternation_steps must be at least 4")
+            low = AT_LEAST.get(f.name, 0)
+            bound = RATIO if f.name == "breaker_failure_ratio" else Bound(whole=f.type == "int", low=low)
+            bound.require(f.name, value)
         if self.loop_window < max(self.loop_same_call, self.loop_alternation_steps, self.loop_identical_pairs):
-            raise ValueError("resilience.loop_window must hold at least as many calls as each loop pattern")
-        if not 0 < self.breaker_failure_ratio <= 1:
-            raise ValueError("resilience.breaker_failure_ratio must be in (0, 1]")
-        if self.breaker_window_min_calls > self.breaker_window:
-            raise ValueError("resilience.breaker_window_min_calls must not exceed breaker_window")
-        if self.backoff_cap_s < self.backoff_base_s:
-            raise ValueError("resilience.backoff_cap_s must be at least backoff_base_s")
-        if self.breaker_open_max_s < self.breaker_open_s:
-            raise ValueError("resilience.breaker_open_max_s must be at least breaker_open_s")
-        if self.ratio_alarm < self.ratio_warn:
-            raise ValueError("resilience.ratio_alarm must be at least ratio_warn")
+            raise ValueError("loop_window must hold at least as many calls as each loop pattern")
+        _not_above(self, "breaker_window_min_calls", "breaker_window")
+        _not_above(self, "backoff_base_s", "backoff_cap_s")
+        _not_above(self, "breaker_open_s", "breaker_open_max_s")
+        _not_above(self, "ratio_warn", "ratio_alarm")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ResilienceConfig:
@@ -131,7 +118,14 @@ class ResilienceConfig:
         return self.heavy_retry_cost if error_class in HEAVY_ERRORS else self.retry_cost
 
 
-def _at_least(config: ResilienceConfig, minimum: int, *names: str) -> None:
-    for name in names:
-        if getattr(config, name) < minimum:
-            raise ValueError(f"resilience.{name} must be at least {minimum}, got {getattr(config, name)!r}")
+RATIO = Bound(whole=False, low=0, above=True, high=1)
+AT_LEAST = {name: 1 for name in (
+    "max_attempts", "breaker_consecutive_failures", "breaker_window", "breaker_window_min_calls",
+    "ratio_min_first_tries", "loop_same_call", "loop_same_call_errors", "loop_identical_pairs",
+    "loop_empty_responses", "loop_error_repeats", "semantic_errors_in_row")} | {"loop_alternation_steps": 4}
+
+
+def _not_above(config: ResilienceConfig, low: str, high: str) -> None:
+    """``backoff_base_s must be ≤ backoff_cap_s (got 9.0 > 8.0)``."""
+    if getattr(config, low) > getattr(config, high):
+        raise ValueError(f"{low} must be ≤ {high} (got {getattr(config, low)} > {getattr(config, high)})")
