@@ -9,7 +9,8 @@ Each table is checked by the class that reads it (``AgentConfig``, ``BudgetConfi
 so the ranges live in one place. The line is that of the key at fault: the one without
 which the table reads, else the first that fails alone, else the table's header. ``[keys]``, ``[permissions]`` and ``[pricing]`` are checked
 where they are read (``app/tui/keys.py``, ``app/permission_files.py``, ``app/agent/pricing.py``),
-``[ui]`` by the TUI (``app/tui/main.py``).
+``[ui]`` by the TUI (``app/tui/main.py``). :func:`tui_warnings` gives ``cockpit run`` the TUI's
+``theme`` and ``[keys]`` problems too (textual, which knows the names, loads only when they are set).
 """
 
 from __future__ import annotations
@@ -109,3 +110,22 @@ def _unknown_top_level(settings: Settings, key: str, readers: dict[str, Any]) ->
             hint = f"did you mean {candidates[close[0]]}?"
             break
     return f"{settings.locate(TOP, key)} is not a setting (ignored); {hint}"
+
+
+def tui_warnings(settings: Settings) -> list[str]:
+    """The problems the TUI reports about ``theme`` and ``[keys]``, for a headless run to print as warnings.
+
+    Textual knows the key and theme names, so it is imported only when the file sets one of them."""
+    warnings: list[str] = []
+    if settings.keys:
+        from app.tui.keys import keymap_from_settings
+
+        warnings += keymap_from_settings(settings.keys, lambda key: settings.locate("keys", key))[1]
+    if isinstance(settings.theme, str) and settings.theme.strip():
+        from textual.theme import BUILTIN_THEMES
+
+        from app.tui.theme import theme_problem
+
+        problem = theme_problem(settings.theme, BUILTIN_THEMES, "the default theme", settings.locate(TOP, "theme"))
+        warnings += [problem] if problem else []
+    return warnings

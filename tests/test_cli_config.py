@@ -172,3 +172,24 @@ def test_the_nonsense_model_in_a_real_process_is_one_line_and_exit_2(tmp_path, w
         "cockpit: --model 'nonsense-model': litellm knows no provider for it; write provider/model, e.g. "
         "anthropic/claude-sonnet-4-5, openai/gpt-4.1, ollama_chat/llama3.1 or scripted/<file.json>"
     ]
+
+
+def test_a_headless_run_warns_of_the_tuis_theme_and_keys_problems(capsys, config, workspace, answer):
+    path = config('theme = "gruvbx"\n\n[keys]\npalette = "notakey+++"\n')
+    code, _, err = run_cli(capsys, "run", "go", "--model", answer, "--workspace", str(workspace))
+    assert code == 0, err
+    assert f"cockpit: warning: {path}:4: [keys] palette 'notakey+++' is not a key (ignored; ctrl+p stays)" in err
+    assert f"cockpit: warning: {path}:1: theme 'gruvbx' is not a Textual theme (did you mean gruvbox?)" in err
+
+
+def test_a_headless_run_loads_textual_only_when_the_config_sets_a_theme_or_keys(tmp_path, workspace, answer):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text("[agent]\nmax_steps = 5\n", encoding="utf-8")
+    code = ("import sys; from app.cli import main; "
+            f"main(['run', 'go', '--model', {answer!r}, '--workspace', {str(workspace)!r}, '--db', {str(tmp_path / 'c.db')!r}]); "
+            "print('textual' in sys.modules)")
+    env = {**os.environ, "COCKPIT_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    env.pop("COCKPIT_CONFIG", None)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr

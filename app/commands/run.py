@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 @clear_errors
 def run(args: argparse.Namespace) -> int:
     from app.agent.approvals import HeadlessApprover
-    from app.config_check import check_settings
+    from app.config_check import check_settings, tui_warnings
     from app.headless import JsonLinesPrinter, ProgressPrinter
     from app.permission_files import untrusted_summary
     from app.runtime import build_session, open_store, resolve_resume
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if task is None:
         return EXIT_USAGE
     settings = load_settings()
-    for warning in check_settings(settings):
+    for warning in [*check_settings(settings), *tui_warnings(settings)]:
         print(f"cockpit: warning: {warning}", file=sys.stderr)
     options = run_options(args)
     options.trust_project = args.trust_project

@@ -127,10 +127,10 @@ def keymap_from_settings(
             hint = f"did you mean {close[0]}?" if close else "the README's Keys section lists them"
             problems.append(f"{where(binding_id)} is no binding (ignored); {hint}")
         elif not isinstance(value, str) or not value.strip():
-            problems.append(f"{where(binding_id)}: give the key as a string, e.g. \"ctrl+b\" (ignored)")
+            problems.append(f"{where(binding_id)} must be a key as a string, e.g. \"ctrl+b\" (got {value!r}; ignored)")
         elif bad := normal_keys(value)[1]:
             stays = defaults.get(binding_id, "the default key")
-            problems.append(f"{where(binding_id)}: {', '.join(map(repr, bad))} is not a key (ignored; {stays} stays); "
+            problems.append(f"{where(binding_id)} {', '.join(map(repr, bad))} is not a key (ignored; {stays} stays); "
                             'keys look like "ctrl+b", "f2", "escape"')
         else:
             keymap[binding_id] = normal_keys(value)[0]

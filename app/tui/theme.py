@@ -7,10 +7,21 @@ be saved is a warning, never a crash.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-from textual.app import App
+if TYPE_CHECKING:
+    from textual.app import App
+
+
+def theme_problem(name: str, available: Iterable[str], fallback: str, origin: str = "") -> str:
+    """The notice for a configured theme that is not one ("" when it is): the TUI's and ``cockpit run``'s."""
+    names = sorted(available)
+    if name in names:
+        return ""
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"{origin or 'theme'} {name!r} is not a Textual theme{hint}; using {fallback}"
 
 
 class SavedTheme:
@@ -27,9 +38,7 @@ class SavedTheme:
         if self.initial and self.initial in app.available_themes:
             app.theme = self.initial
         elif self.initial:
-            close = difflib.get_close_matches(self.initial, sorted(app.available_themes), n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            problem = f"{self.origin or 'theme'} {self.initial!r} is not a Textual theme{hint}; using {app.theme}"
+            problem = theme_problem(self.initial, app.available_themes, app.theme, self.origin)
         self._saved = app.theme
         app.theme_changed_signal.subscribe(app, self._changed)
         return problem

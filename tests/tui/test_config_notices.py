@@ -28,7 +28,7 @@ def test_a_bad_keys_entry_names_the_file_and_line(config):
     assert keymap == {"prompt.send": "ctrl+s", "prompt.queue": "ctrl+s"}
     assert problems == [
         f"{path}:4: [keys] toggle-pane is no binding (ignored); did you mean toggle-panes?",
-        f'{path}:5: [keys] interrupt: give the key as a string, e.g. "ctrl+b" (ignored)',
+        f'{path}:5: [keys] interrupt must be a key as a string, e.g. "ctrl+b" (got 3; ignored)',
     ]
     assert all(len(problem) - len(str(path)) < 90 for problem in problems)  # short: no list of every binding
 
@@ -72,8 +72,8 @@ def test_a_value_that_is_not_a_key_is_a_notice_and_the_default_stays(config):
     keymap, problems = keymap_from_settings(settings.keys, lambda key: settings.locate("keys", key))
     assert keymap == {"interrupt": "escape,f2"}  # as Textual names the keys in its events
     assert problems == [
-        f"{path}:2: [keys] palette: 'notakey+++' is not a key (ignored; ctrl+p stays); keys look like \"ctrl+b\", \"f2\", \"escape\"",
-        f"{path}:4: [keys] prompt.newline: 'shft+enter' is not a key (ignored; the default key stays); "
+        f"{path}:2: [keys] palette 'notakey+++' is not a key (ignored; ctrl+p stays); keys look like \"ctrl+b\", \"f2\", \"escape\"",
+        f"{path}:4: [keys] prompt.newline 'shft+enter' is not a key (ignored; the default key stays); "
         'keys look like "ctrl+b", "f2", "escape"',
     ]
 
