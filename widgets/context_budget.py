@@ -63,6 +63,7 @@ LEGEND_NAMES = {
     "reserve": "reserve",
 }
 ACTIONABLE_KIND = "tool_result"
+DROPPABLE_KIND = "mention"  # an @path attachment: it can be dropped too (its file leaves the context)
 TOP_MAX_LINES = 20  # the top-consumers list scrolls past this
 STEP_WORDS = {
     "cap_results": "capped results",
@@ -391,8 +392,9 @@ class ContextBudgetPane(Widget):
         item = self.selected_item()
         if item is None:
             return
-        if item["kind"] != ACTIONABLE_KIND:
-            self.notify("Only tool results can be dropped or truncated.", severity="warning")
+        if item["kind"] != ACTIONABLE_KIND and not (action == "drop" and item["kind"] == DROPPABLE_KIND):
+            self.notify("Only tool results can be truncated; tool results and @path attachments can be dropped.",
+                        severity="warning")
             return
         self.post_message(self.ItemAction(action, item["id"], item["kind"]))
 

@@ -86,13 +86,14 @@ class ContextBudgetHelp(ModalScreen[None]):
         Binding("question_mark", "close", "Close", show=False, id="context_budget_help.close_help"),
     ]
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, title: str = "Context budget: what the numbers mean") -> None:
         super().__init__()
         self.text = text
+        self.title_text = title  # the pane's "open" shows an item's text in the same modal
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static("Context budget: what the numbers mean", id="help-title")
+            yield Static(self.title_text, id="help-title", markup=False)
             yield Static(self.text, id="help-body", markup=False)
             yield Static("Esc closes", id="help-close")
 

@@ -78,6 +78,10 @@ class Budget(Protocol):
     ) -> None:
         return None
 
+    def item_text(self, messages: Messages, item_id: str) -> str | None:
+        """The text behind one Context-budget item (a section of the system message, a message); None if gone."""
+        return None
+
     def drop_item(self, messages: Messages, tool_call_id: str, *, emit: Emit | None = None) -> Messages:
         return messages
 

@@ -170,18 +170,30 @@ class LivePanes(NoSessionPanes):
 
         self.app.runner.call(compact)
 
+    def open_item(self, item_id: str) -> None:
+        """A tool result: its block, opened; any other item (an @path attachment, the environment, an
+        instruction file, a message): its text as the model gets it, in a modal."""
+        block = self.app.transcript.tool_block(item_id)
+        if block is not None:
+            block.collapsed = False
+            block.scroll_visible()
+            return
+        text = self.session.agent.budget.item_text(list(self.session.agent.messages), item_id)
+        if text is None:
+            self.app.notify("That item is no longer in the conversation.")
+            return
+        from widgets.context_budget_help import ContextBudgetHelp
+
+        label = next((item["label"] for item in self.context.state.top_items() if item["id"] == item_id), item_id)
+        self.app.push_screen(ContextBudgetHelp(text, title=f"{label} — as the model gets it"))
+
     def item_action(self, action: str, item_id: str) -> None:
         agent = self.session.agent
         if action == "compact":
             self.compact_now()
             return
         if action == "open":
-            block = self.app.transcript.tool_block(item_id)
-            if block is None:
-                self.app.notify("That item is not in this transcript (it may come from before a resume).")
-                return
-            block.collapsed = False
-            block.scroll_visible()
+            self.open_item(item_id)
             return
         if action not in ("drop", "truncate") or not agent.has_budget:
             return

@@ -16,6 +16,7 @@ from app.agent.budget.calibration import CalibrationBook, ModelCalibration
 from app.agent.budget.config import BudgetConfig
 from app.agent.budget.counter import ASSISTANT, REPLY_PRIMING, TOOLS, MessageCounter
 from app.agent.events.budget import CalibrationUpdated, CompactionPerformed
+from app.agent.budget.items import drop_attachment, item_text
 from app.agent.budget.layouts import SystemLayouts
 from app.agent.budget.snapshot import BudgetSnapshot
 from app.agent.budget.summary import fallback_summary, summary_message
@@ -246,12 +247,16 @@ class ContextBudget:
     # --- manual actions ---------------------------------------------------------------------
 
     def drop_item(self, messages: Messages, tool_call_id: str, *, emit: Emit | None = None) -> Messages:
-        """Replace one tool result with a short note (its call stays, so pairing stays valid).
+        """Replace one tool result with a short note (its call stays, so pairing stays valid);
+        an ``@path`` attachment's item (``m<index>``) keeps its message and loses its file.
 
         Like ``truncate_item``, it announces the change (CompactionPerformed) and
         re-measures at once (a ContextMeasured of the new list), so the pane shows
         the new sizes without waiting for the next model call.
         """
+        attachment = drop_attachment(messages, tool_call_id, self.counter.text)  # an @path's message: ``m<index>``
+        if attachment is not None:
+            return self._announce(messages, attachment, "drop_item", emit) if attachment.items else messages
         original = _result_text(messages, tool_call_id)
         label = compaction.call_labels(messages).get(tool_call_id, "a tool call")
         note = (
@@ -274,8 +279,12 @@ class ContextBudget:
     def _manual(
         self, messages: Messages, tool_call_id: str, text: str, action: str, step: str, emit: Emit | None
     ) -> Messages:
-        before = self.measure(messages, self._tools).calibrated_total
         change = compaction.replace_result(messages, tool_call_id, text, action, self.counter.text)
+        return self._announce(messages, change, step, emit)
+
+    def _announce(self, messages: Messages, change: compaction.Change, step: str, emit: Emit | None) -> Messages:
+        """A manual change measured and announced (CompactionPerformed, then a ContextMeasured)."""
+        before = self.measure(messages, self._tools).calibrated_total
         self.last_snapshot = after = self.measure(change.messages, self._tools)
         for call_id, original in change.originals.items():
             self.originals.setdefault(call_id, original)
@@ -293,6 +302,10 @@ class ContextBudget:
             )
             emit(after.to_event(turn=self._turn))
         return change.messages
+
+    def item_text(self, messages: Messages, item_id: str) -> str | None:
+        """The text behind one item of the pane (see ``items.item_text``)."""
+        return item_text(messages, self.layouts, item_id)
 
     def original_output(self, tool_call_id: str) -> str | None:
         """The full text of a tool result that compaction shortened, if it did."""
