@@ -17,8 +17,8 @@ class SessionNotFound(LookupError):
 
 # A Cockpit session that never got a task (the app opened and closed, or a process was
 # killed before the first prompt) has nothing to show, resume or continue: lists,
-# ``latest`` and ``--continue`` skip it. The one running now is still listed.
-NOT_EMPTY = "not (s.source = 'cockpit' and coalesce(s.title, '') = '' and s.status != 'running')"
+# ``latest`` and ``--continue`` skip it, the one open now too (an app waiting for its first task).
+NOT_EMPTY = "not (s.source = 'cockpit' and coalesce(s.title, '') = '')"
 
 
 def resolve_session_id(db: sqlite_utils.Database, ref: str) -> str:

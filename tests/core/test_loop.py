@@ -218,7 +218,10 @@ async def test_a_session_that_never_got_a_task_is_not_latest_continued_or_listed
     real, db = await _one_finished_task(model, workspace, tmp_path / "c.db")
     empty, _, _ = make_session(model, workspace, tmp_path / "c.db")  # the app opened, nothing was typed
     empty.start()
-    assert [r["id"] for r in list_sessions(db)] == [empty.id, real.id]  # the one running now is listed
+    # open and waiting for its first task: not listed, not latest, not continued either
+    assert [r["id"] for r in list_sessions(db)] == [real.id]
+    assert resolve_session_id(db, "latest") == real.id
+    assert resolve_resume(db, RunOptions(workspace=workspace), latest_in_workspace=True)["id"] == real.id
     empty.finish()
 
     assert resolve_session_id(db, "latest") == real.id

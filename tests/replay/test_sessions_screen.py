@@ -187,6 +187,22 @@ async def test_the_current_session_is_neither_deleted_nor_resumed(make_app, samp
         assert sample_db["sessions"].count == 4
 
 
+async def test_the_open_session_without_a_task_is_left_out(make_app, sample_db):
+    """The app's own session before its first task: no "(untitled)" row of 0 steps and cost —."""
+    from app.agent.events import core as ev
+    from tests.support.store import store_events
+
+    started = ev.SessionStarted(workspace=WORKSPACE, model="openai/gpt-4o")
+    started.session_id, started.seq, started.ts = "eeee-open-now", 1, time.time()
+    store_events(sample_db, [started])
+    assert sample_db.execute("select status from sessions where id = 'eeee-open-now'").fetchone()[0] == "running"
+    app = make_app(current_session_id="eeee-open-now")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await settled(pilot, app)
+        assert shown(screen) == NEWEST_FIRST
+        assert "4 sessions" in str(screen.query_one("#sessions-count", Static).content)
+
+
 async def test_replay_opens_the_replay_screen(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
