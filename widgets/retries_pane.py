@@ -25,7 +25,7 @@ from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Static
 
-from app.agent.events.format import cost, duration, money
+from app.agent.events.format import cost, duration, money, tax_estimate_note
 from app.agent.events.retries_view import AttemptRow, BreakerView, RetriesState
 from widgets.relayout import update_static
 
@@ -159,7 +159,7 @@ def render_summary(state: RetriesState, width: int | None = None) -> Content:
         f"        {_tries(state)}  ·  {_lines(state)}",
         f"[b]Backoff[/b] {duration(state.backoff_s)}"
         + (f"  ·  short-circuited {state.short_circuited}" if state.short_circuited else ""),
-        f"[b]Tax[/b]     {state.tax_tokens:,} tok{_tax(state)}",
+        f"[b]Tax[/b]     " + " · ".join(_tax_pieces(state)),
     ]
     return Content.from_markup("\n".join(lines + _notes(state)))
 
@@ -171,13 +171,12 @@ def _narrow_summary(state: RetriesState, width: int) -> Content:
     refused = f"refused {state.refused_by_budget}"  # kept on the gauge's line while the gauge keeps 10 cells
     gauge = max(6, min(GAUGE_WIDTH, width - INDENT - len(amount), max(10, width - INDENT - len(amount) - 2 - len(refused))))
     backoff = [duration(state.backoff_s)] + ([f"short-circuited {state.short_circuited}"] if state.short_circuited else [])
-    tax = _tax(state).removeprefix(" · ")
     lines = [
         *_flow("[b]Budget[/b]  ", [_budget_bar(state, gauge) + amount, _refused(state)], width, separator="  "),
         *_flow("[b]Ratio[/b]   ", [_ratio_bar(state, gauge), _ratio_text(state)], width, separator=" "),
         *_flow(" " * INDENT, [_tries(state), _lines(state)], width),
         *_flow("[b]Backoff[/b] ", backoff, width),
-        *_flow("[b]Tax[/b]     ", [f"{state.tax_tokens:,} tok"] + ([tax] if tax else []), width, separator=" · "),
+        *_flow("[b]Tax[/b]     ", _tax_pieces(state), width, separator=" · "),
     ]
     return Content.from_markup("\n".join(lines + _notes(state)))
 
@@ -254,14 +253,18 @@ def _ratio_text(state: RetriesState) -> str:
     return text
 
 
-def _tax(state: RetriesState) -> str:
-    """`` · $x (1.2% of $y)``, `` · $x + N unpriced``; `` · unpriced`` when no charge had a price;
-    nothing (tokens only) when nothing was wasted."""
+def _tax_pieces(state: RetriesState) -> list[str]:
+    """``1,498 tok``, ``≈540 tok`` and whose estimate it is, then the dollars (``$x (1.2% of $y)``,
+    ``$x + N unpriced``; ``unpriced`` when no charge had a price; none when nothing was wasted)."""
+    estimated = state.tax_estimated
+    pieces = [f"{'≈' if estimated else ''}{state.tax_tokens:,} tok"]
+    if estimated:
+        pieces.append(tax_estimate_note(estimated, state.tax_tokens, kind=state.tax_estimate_kind))
     if not state.tax_priced:
-        return " · unpriced" if state.tax_unpriced else ""
+        return pieces + (["unpriced"] if state.tax_unpriced else [])
     share = state.tax_share
-    return f" · {cost(state.tax_usd, unpriced=state.tax_unpriced)}" + (
-        "" if share is None else f" ({share:.1%} of {money(state.session_cost_usd)})")
+    return pieces + [cost(state.tax_usd, unpriced=state.tax_unpriced)
+                     + ("" if share is None else f" ({share:.1%} of {money(state.session_cost_usd)})")]
 
 
 def render_breakers(state: RetriesState, now: float) -> Content:

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from app.agent.budget.config import BudgetConfig
 from app.agent.errors import ModelFailed, describe
 from app.agent.events.core import Event
+from app.agent.events.resilience import TAX_PROVIDER
 from app.agent.model import ModelReply
 from app.agent.resilience.idempotency import LedgerEntry
 from app.agent.tools.base import Tool, ToolContext, ToolOutput
@@ -78,6 +79,11 @@ class Budget(Protocol):
     ) -> None:
         return None
 
+    def calibrated_prompt_tokens(self, model: str, estimated: int) -> int | None:
+        """The provider's count the calibration predicts for a prompt estimated locally at
+        ``estimated``; None while the model has no calibration sample."""
+        return None
+
     def item_text(self, messages: Messages, item_id: str) -> str | None:
         """The text behind one Context-budget item (a section of the system message, a message); None if gone."""
         return None
@@ -119,7 +125,10 @@ class ResilienceLayer(Protocol):
     ) -> None:
         return None
 
-    def charge_resent(self, *, call_id: str, model: str, prompt_tokens: int, emit: Emit | None = None) -> None:
+    def charge_resent(
+        self, *, call_id: str, model: str, prompt_tokens: int, emit: Emit | None = None, attempt: int = 0,
+        source: str = TAX_PROVIDER,
+    ) -> None:
         return None
 
 

@@ -7,7 +7,10 @@ summary (role ``summary``).
 :func:`stream_announced`: ModelCallStarted, the text as it streams (not for a
 summary: it is not an answer), then ModelCallFinished (ok, error or cancelled), all
 with the call's role. Whether a failed attempt is retried is the retry engine's
-decision; a failed attempt whose prompt went out is charged to the retry tax here.
+decision; a failed attempt whose prompt went out is charged to the retry tax here,
+with the best count of that prompt there is (:class:`_Resent`): the provider's, when
+a retry of the same prompt on the same model reports its usage; else the budget's
+calibrated estimate; else the local one. The charge says whose count it is.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 from app.agent.collaborators import Budget, Emit, ResilienceLayer
 from app.agent.errors import describe
 from app.agent.events import core as ev
+from app.agent.events.resilience import TAX_CALIBRATED, TAX_LOCAL, TAX_PROVIDER
 from app.agent.model import Model, ModelReply
 from app.agent.resilience.classify import classify_model_error
 
@@ -44,6 +48,16 @@ class ModelRequest:
         return self.role != ev.ROLE_SUMMARY
 
 
+@dataclass(frozen=True)
+class _Resent:
+    """A failed attempt whose prompt went out; charged once its best count is known."""
+
+    call_id: str
+    model: str
+    attempt: int
+    estimate: int  # the raw local count of the prompt
+
+
 class ModelCalls:
     """The agent's one path to a model: retried, announced, calibrated."""
 
@@ -54,19 +68,24 @@ class ModelCalls:
     async def call(self, request: ModelRequest) -> ModelReply:
         """One logical call: attempts until one succeeds or the retry layer gives up (it raises)."""
         logical_id = f"mc_{uuid.uuid4().hex[:12]}"
+        resent: list[_Resent] = []  # failed attempts of this call not charged yet
 
         def route(attempted: ModelRequest, tag: str) -> Callable[[int], Awaitable[ModelReply]]:
-            return lambda n: self._attempt(attempted, n, f"{logical_id}.{tag}{n}")
+            return lambda n: self._attempt(attempted, n, f"{logical_id}.{tag}{n}", resent)
 
         backup = request.fallback
         fallback = replace(request, model=backup, role=ev.ROLE_FALLBACK) if backup is not None else None
-        return await self.resilience.call_model(
-            request.model.name, route(request, ""), emit=self.emit, call_id=logical_id,
-            fallback=route(fallback, "f") if fallback is not None else None,
-            fallback_target=backup.name if backup is not None else None,
-        )
+        try:
+            return await self.resilience.call_model(
+                request.model.name, route(request, ""), emit=self.emit, call_id=logical_id,
+                fallback=route(fallback, "f") if fallback is not None else None,
+                fallback_target=backup.name if backup is not None else None,
+            )
+        finally:  # no retry of the same prompt on the same model reported a count: estimates
+            for failed in resent:
+                self._charge_estimate(failed)
 
-    async def _attempt(self, request: ModelRequest, attempt: int, call_id: str) -> ModelReply:
+    async def _attempt(self, request: ModelRequest, attempt: int, call_id: str, resent: list[_Resent]) -> ModelReply:
         model, estimate = request.model, request.estimate
         try:
             reply = await stream_announced(model, request.messages, request.tools, emit=self.emit, call_id=call_id,
@@ -75,15 +94,31 @@ class ModelCalls:
         except BaseException as exc:
             if estimate and not isinstance(exc, asyncio.CancelledError) and classify_model_error(exc).request_sent:
                 # The prompt went out and was paid for nothing (as far as we can tell).
-                self.resilience.charge_resent(call_id=call_id, model=model.name, prompt_tokens=estimate, emit=self.emit)
+                resent.append(_Resent(call_id=call_id, model=model.name, attempt=attempt, estimate=estimate))
             raise
         usage = reply.usage
+        if usage.reported and usage.prompt_tokens > 0:
+            # The same prompt, on the same model: the provider's count of what the failed attempts sent.
+            for failed in [r for r in resent if r.model == model.name]:
+                resent.remove(failed)
+                self._charge(failed, usage.prompt_tokens, TAX_PROVIDER)
         if request.for_the_conversation:
             self.last = (call_id, model.name, ev.plain(usage))
             if estimate is not None and usage.reported:
                 self.budget.record_usage(model.name, estimate, usage.prompt_tokens, usage.cached_tokens,
                                          usage.cache_write_tokens, emit=self.emit, call_id=call_id)
         return reply
+
+    def _charge_estimate(self, failed: _Resent) -> None:
+        calibrated = self.budget.calibrated_prompt_tokens(failed.model, failed.estimate)
+        if calibrated is None:
+            self._charge(failed, failed.estimate, TAX_LOCAL)
+        else:
+            self._charge(failed, calibrated, TAX_CALIBRATED)
+
+    def _charge(self, failed: _Resent, tokens: int, source: str) -> None:
+        self.resilience.charge_resent(call_id=failed.call_id, model=failed.model, prompt_tokens=tokens,
+                                      emit=self.emit, attempt=failed.attempt, source=source)
 
     def charge_last(self, reason: str) -> None:
         """The retry tax: the last reply's tokens were thrown away."""

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from app.agent.events.format import cost, cost_with_source, duration, retry_tax
+from app.agent.events.format import cost, cost_with_source, duration, summary_retry_tax
 from app.commands.common import clear_errors, open_database
 
 
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         + (f", {s['tool_calls_unknown']} outcome unknown)" if s["tool_calls_unknown"] else ")"),
         f"tokens       {s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached",
         f"usage        {_provenance(provenance['sources'])}",
-        f"cost         {_cost(s)}" + (f"   (retry tax {_tax(s)})" if s["wasted_tokens"] else ""),
+        f"cost         {_cost(s)}" + (f"   (retry tax {summary_retry_tax(s)})" if s["wasted_tokens"] else ""),
         f"by role      {_by_role(roles)}",
         f"events       {s['events']}",
     ]
@@ -67,11 +67,6 @@ def _cost(s: dict) -> str:
     elif s["cost_usd"] is None and s["model_calls"]:
         text += " (no call finished: a failed or cancelled call has no cost of its own)"
     return text
-
-
-def _tax(s: dict) -> str:
-    """The retry tax in dollars where the session's calls had a price, else tokens only."""
-    return retry_tax(None if s["cost_usd"] is None else s["wasted_usd"], s["wasted_tokens"])
 
 
 def _by_role(roles: dict[str, dict[str, Any]]) -> str:

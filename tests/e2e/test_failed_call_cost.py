@@ -74,7 +74,7 @@ def test_the_retries_pane_shows_unpriced_tax_in_tokens_and_zero_waste_without_do
     unpriced = RetriesReducer()
     unpriced.apply(RetryTaxAccrued(call_id="c1", attempt=1, model=MODEL, tokens=1498, usd=None, reason="resent_input"))
     line = [ln for ln in render_summary(unpriced.state).plain.splitlines() if ln.startswith("Tax")][0]
-    assert " ".join(line.split()) == "Tax 1,498 tok · unpriced"
+    assert " ".join(line.split()) == "Tax ≈1,498 tok · local estimate · unpriced"  # a re-sent prompt, no source: local
 
 
 def test_cockpit_run_whose_call_fails_with_a_400_ends_without_a_dollar_figure(

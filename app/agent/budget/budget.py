@@ -358,6 +358,11 @@ class ContextBudget:
             )
         )
 
+    def calibrated_prompt_tokens(self, model: str, estimated: int) -> int | None:
+        """The provider's count the calibration predicts for ``estimated``; None before any sample."""
+        calibration = self.model_calibration(model)
+        return calibration.predict(estimated) if calibration.n else None
+
     def seed_calibration(self, model: str, pairs: list[tuple[int, int]]) -> None:
         """Replay (estimated, provider) pairs of earlier sessions into the statistics."""
         calibration = self.model_calibration(model)

@@ -11,7 +11,9 @@ Standard library only: widgets, the core, commands and storage all use it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 UNKNOWN = "—"  # the value is not known (not recorded, not measured yet)
 
@@ -126,12 +128,32 @@ def cost_with_source(usd: float | None, *, unpriced: int = 0, sources: str | Non
     return cost_total(usd, unpriced=unpriced) + (f" ({note})" if note else "")
 
 
-def retry_tax(usd: float | None, tokens: int) -> str:
+def retry_tax(usd: float | None, tokens: int, estimated: int = 0) -> str:
     """The retry tax: ``$0.0012, 1,498 tokens``; tokens only where nobody has a price
-    (``usd`` None): ``1,498 tokens, unpriced``; ``none`` when nothing was wasted."""
+    (``usd`` None): ``1,498 tokens, unpriced``; ``none`` when nothing was wasted. ``estimated``
+    of the tokens are estimates, not the provider's count: ``≈540 tokens, estimated``
+    (``≈1,040 tokens, 540 estimated`` when only some are)."""
     if tokens <= 0 and not usd:
         return "none"
-    return f"{tokens:,} tokens, {UNPRICED}" if usd is None else f"{money(usd)}, {tokens:,} tokens"
+    counted = f"{'≈' if estimated else ''}{tokens:,} tokens" + tax_estimate_note(estimated, tokens, prefix=", ")
+    return f"{counted}, {UNPRICED}" if usd is None else f"{money(usd)}, {counted}"
+
+
+def summary_retry_tax(summary: Mapping[str, Any]) -> str:
+    """:func:`retry_tax` of a stored session's summary (``storage.queries.session_summary``): dollars
+    where the session's calls had a price, else tokens only; its estimated part said."""
+    usd = None if summary["cost_usd"] is None else summary["wasted_usd"]
+    return retry_tax(usd, summary["wasted_tokens"], summary.get("wasted_estimated_tokens") or 0)
+
+
+def tax_estimate_note(estimated: int, tokens: int, *, kind: str = "", prefix: str = "") -> str:
+    """Which part of a retry tax of ``tokens`` is an estimate: ``estimated`` (all of it),
+    ``540 estimated`` (some), nothing (none); ``kind`` names whose (``calibrated`` → ``calibrated
+    estimate``)."""
+    if estimated <= 0:
+        return ""
+    word = f"{kind} estimate" if kind else "estimated"
+    return prefix + (word if estimated >= tokens else f"{estimated:,} {word}")
 
 
 def duration(seconds: float | None) -> str:

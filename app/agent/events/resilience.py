@@ -117,6 +117,28 @@ class RetryTaxAccrued(Event):
     tokens: int = 0
     usd: float | None = 0.0  # None: unpriced (the model has no price), the waste is tokens only
     reason: str = ""  # failed_attempt | dropped_stream | malformed_tool_call | loop_killed | resent_input
+    source: str = ""  # whose count ``tokens`` is: one of TAX_SOURCES ("": written before sources, see tax_source)
+
+
+# Whose count a retry-tax charge is.
+TAX_PROVIDER = "provider"  # the provider reported it (for a re-sent prompt: its count of the same prompt on the retry)
+TAX_CALIBRATED = "calibrated"  # an estimate: the local count corrected by the budget's calibration for the model
+TAX_LOCAL = "local"  # an estimate: the local count (tokenizer or chars/4), no calibration yet
+TAX_SOURCES = (TAX_PROVIDER, TAX_CALIBRATED, TAX_LOCAL)
+
+
+def tax_source(payload: dict[str, object]) -> str:
+    """Whose count a stored :class:`RetryTaxAccrued` payload carries. Charges written before
+    sources existed: a re-sent prompt was the local estimate, everything else provider usage."""
+    source = payload.get("source")
+    if isinstance(source, str) and source:
+        return source
+    return TAX_LOCAL if payload.get("reason") == "resent_input" else TAX_PROVIDER
+
+
+def tax_estimated(source: str) -> bool:
+    """The charge is an estimate, not a count the provider reported."""
+    return source != TAX_PROVIDER
 
 
 @dataclass(kw_only=True)

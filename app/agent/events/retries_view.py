@@ -18,6 +18,8 @@ from app.agent.events.resilience import (
     CallShortCircuited,
     LoopDetected,
     RetryTaxAccrued,
+    tax_estimated,
+    tax_source,
 )
 
 MAX_ROWS = 200
@@ -81,6 +83,8 @@ class RetriesState:
     tax_usd: float = 0.0  # the priced part
     tax_priced: int = 0  # charges that had a price (none: the tax is tokens only, no dollars)
     tax_unpriced: int = 0  # charges on a model nobody has a price for (tokens only)
+    tax_estimated: int = 0  # tokens of the tax that are estimates, not the provider's count
+    tax_estimate_kinds: set[str] = field(default_factory=set)  # whose estimates (TAX_CALIBRATED, TAX_LOCAL)
     session_cost_usd: float = 0.0
     last_stop: str = ""  # the message of the last call the engine gave up on
     upstream_retries: int = 0  # retries a proxy in between made that no attempt row shows
@@ -96,6 +100,11 @@ class RetriesState:
         if self.retry_ratio >= self.ratio_warn:
             return "warning"
         return "ok"
+
+    @property
+    def tax_estimate_kind(self) -> str:
+        """Whose the estimated part of the tax is, when it is one kind's (``calibrated``); else ""."""
+        return next(iter(self.tax_estimate_kinds)) if len(self.tax_estimate_kinds) == 1 else ""
 
     @property
     def tax_share(self) -> float | None:
@@ -170,6 +179,10 @@ class RetriesReducer:
             s.tax_usd += event.usd or 0.0
             s.tax_priced += event.usd is not None
             s.tax_unpriced += event.usd is None
+            source = tax_source({"source": event.source, "reason": event.reason})
+            if tax_estimated(source):
+                s.tax_estimated += event.tokens
+                s.tax_estimate_kinds.add(source)
         elif isinstance(event, LoopDetected):
             s.loop_hits.insert(0, LoopHit(event.ts, event.pattern, event.action, event.tool, event.message,
                                           event.turn, event.count))

@@ -5,7 +5,11 @@ Two kinds of waste are counted:
 * **discarded output** — the provider-reported usage of an attempt whose output
   was thrown away (a failed or dropped stream, malformed tool calls, a turn the
   loop detector killed): its prompt and completion tokens;
-* **re-sent input** — the prompt a retry sends again.
+* **re-sent input** — the prompt a retry sends again. A failed attempt rarely
+  reports usage, so the figure is the best one available, and says whose it is
+  (``RetryTaxAccrued.source``): the provider's count of that same prompt when
+  the retry reports one, else the budget's calibrated estimate, else the local
+  count (see :mod:`app.agent.model_call`).
 
 Prices come from :mod:`app.agent.pricing` (litellm's cost map, imported lazily,
 or the configured rates). Waste on a model nobody has a price for (one litellm
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.agent.events.core import Event
-from app.agent.events.resilience import RetryTaxAccrued
+from app.agent.events.resilience import TAX_PROVIDER, RetryTaxAccrued
 from app.agent.pricing import LITELLM_PRICING, Pricing
 
 Emit = Callable[[Event], None]
@@ -83,8 +87,10 @@ class RetryTax:
         emit: Emit | None = None,
         attempt: int = 0,
         model: str = "",
+        source: str = TAX_PROVIDER,
     ) -> None:
-        """Account tokens and dollars spent for nothing (``usd`` None: unpriced), and announce them."""
+        """Account tokens and dollars spent for nothing (``usd`` None: unpriced), and announce them
+        with whose count ``tokens`` is (``source``: one of TAX_SOURCES)."""
         if tokens <= 0 and not usd:
             return
         self.wasted_tokens += tokens
@@ -94,7 +100,8 @@ class RetryTax:
             self.wasted_usd += usd
         sink = emit or self._emit
         if sink is not None:
-            sink(RetryTaxAccrued(call_id=call_id, attempt=attempt, model=model, tokens=tokens, usd=usd, reason=reason))
+            sink(RetryTaxAccrued(call_id=call_id, attempt=attempt, model=model, tokens=tokens, usd=usd, reason=reason,
+                                 source=source))
 
     def charge_discarded(
         self,
@@ -112,9 +119,10 @@ class RetryTax:
                           emit=emit, attempt=attempt, model=model)
 
     def charge_resent(
-        self, *, call_id: str, model: str, prompt_tokens: int, emit: Emit | None = None, attempt: int = 0
+        self, *, call_id: str, model: str, prompt_tokens: int, emit: Emit | None = None, attempt: int = 0,
+        source: str = TAX_PROVIDER,
     ) -> None:
-        """Charge the prompt a retry sent again."""
+        """Charge the prompt a retry sent again; ``source`` says whose count ``prompt_tokens`` is."""
         waste = resent_input(model, prompt_tokens, pricing=self.pricing)
         self.charge_waste(call_id=call_id, tokens=waste.tokens, usd=waste.usd, reason="resent_input",
-                          emit=emit, attempt=attempt, model=model)
+                          emit=emit, attempt=attempt, model=model, source=source)

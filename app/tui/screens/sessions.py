@@ -33,7 +33,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from app.agent.events.format import cost_with_source, duration, retry_tax
+from app.agent.events.format import cost_with_source, duration, summary_retry_tax
 from app.tui.screens.sessions_data import (
     COLUMNS, SOURCES, STATUSES, SessionQuery, cells, column_widths, load_sessions, sort_rows,
 )
@@ -422,7 +422,7 @@ def render_summary(s: dict[str, Any]) -> Content:
         ("tool calls", f"{s['tool_calls']} ({s['tool_calls_ok']} ok, {s['tool_calls_failed']} failed)"),
         ("tokens", f"{s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached"),
         ("cost", cost_with_source(s["cost_usd"], unpriced=s["unpriced_calls"], sources=s["cost_sources"])
-         + (f" (retry tax {retry_tax(None if s['cost_usd'] is None else s['wasted_usd'], s['wasted_tokens'])})"
+         + (f" (retry tax {summary_retry_tax(s)})"
             if s.get("wasted_tokens") else "")),
         ("events", f"{s['events']:,}"),
     ]
