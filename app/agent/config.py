@@ -57,6 +57,13 @@ def _plain(number: float) -> str:
 
 
 PROBABILITY = Bound(whole=False, low=0.0, high=1.0)  # e.g. feedback_rate
+SHARE = Bound(whole=False, low=0.0, above=True, high=1.0)  # (0, 1]: a share of the window, a failure ratio
+
+
+def require_order(config: Any, low: str, high: str) -> None:
+    """Two settings that must be in order: ``warn_at must be ≤ compact_at (got 0.9 > 0.5)``."""
+    if getattr(config, low) > getattr(config, high):
+        raise ValueError(f"{low} must be ≤ {high} (got {getattr(config, low)} > {getattr(config, high)})")
 
 BOUNDS = {
     "max_steps": Bound(whole=True, low=1),

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from app.agent.config import Bound
+from app.agent.config import SHARE, Bound, require_order
 
 TOKENIZER_CHOICES = ("auto", "o200k_base", "cl100k_base", "anthropic", "chars")
 
@@ -77,9 +77,8 @@ class BudgetConfig:
         if self.advertised_window is not None:
             _positive_ints(self, "advertised_window")
         for name in ("warn_at", "compact_at", "cap_head_fraction", "middle_warn_share"):
-            FRACTION.require(name, getattr(self, name))
-        if self.warn_at > self.compact_at:
-            raise ValueError(f"warn_at must be ≤ compact_at (got {self.warn_at} > {self.compact_at})")
+            SHARE.require(name, getattr(self, name))
+        require_order(self, "warn_at", "compact_at")
         if self.tokenizer not in TOKENIZER_CHOICES:
             raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZER_CHOICES)} (got {self.tokenizer!r})")
         if self.summary_model is not None and not (isinstance(self.summary_model, str) and self.summary_model):
@@ -90,9 +89,6 @@ class BudgetConfig:
         """Build from a config table; unknown keys are ignored, bad values raise ``ValueError``."""
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
-
-
-FRACTION = Bound(whole=False, low=0, above=True, high=1)  # a share of the window: (0, 1]
 
 
 def _positive_ints(config: BudgetConfig, *names: str) -> None:

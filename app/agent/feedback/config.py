@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from app.agent.config import PROBABILITY, Bound
+from app.agent.config import PROBABILITY, SHARE, Bound
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class FeedbackConfig:
     def __post_init__(self) -> None:
         for name in ("rate", "risky_rate", "min_response_rate", "rephrase_similarity"):
             PROBABILITY.require(name, getattr(self, name))
-        Bound(whole=False, low=0, above=True, high=1).require("fatigue_floor", self.fatigue_floor)  # never stops sampling
+        SHARE.require("fatigue_floor", self.fatigue_floor)  # never stops sampling
         for name in ("fatigue_window_s", "cost_threshold_usd"):
             Bound(whole=False, low=0).require(name, getattr(self, name))
         Bound(whole=True, low=1).require("min_n", self.min_n)

@@ -48,7 +48,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from app.agent.config import Bound
+from app.agent.config import SHARE, Bound, require_order
 
 # Error classes whose retry costs ``heavy_retry_cost``.
 HEAVY_ERRORS = ("timeout", "rate_limit", "overloaded")
@@ -95,14 +95,14 @@ class ResilienceConfig:
                     raise ValueError(f"fallback_model must be a model name or absent (got {value!r})")
                 continue
             low = AT_LEAST.get(f.name, 0)
-            bound = RATIO if f.name == "breaker_failure_ratio" else Bound(whole=f.type == "int", low=low)
+            bound = SHARE if f.name == "breaker_failure_ratio" else Bound(whole=f.type == "int", low=low)
             bound.require(f.name, value)
         if self.loop_window < max(self.loop_same_call, self.loop_alternation_steps, self.loop_identical_pairs):
             raise ValueError("loop_window must hold at least as many calls as each loop pattern")
-        _not_above(self, "breaker_window_min_calls", "breaker_window")
-        _not_above(self, "backoff_base_s", "backoff_cap_s")
-        _not_above(self, "breaker_open_s", "breaker_open_max_s")
-        _not_above(self, "ratio_warn", "ratio_alarm")
+        require_order(self, "breaker_window_min_calls", "breaker_window")
+        require_order(self, "backoff_base_s", "backoff_cap_s")
+        require_order(self, "breaker_open_s", "breaker_open_max_s")
+        require_order(self, "ratio_warn", "ratio_alarm")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ResilienceConfig:
@@ -118,14 +118,7 @@ class ResilienceConfig:
         return self.heavy_retry_cost if error_class in HEAVY_ERRORS else self.retry_cost
 
 
-RATIO = Bound(whole=False, low=0, above=True, high=1)
-AT_LEAST = {name: 1 for name in (
+AT_LEAST = {name: 1 for name in (  # the lowest value of a setting, where it is not 0
     "max_attempts", "breaker_consecutive_failures", "breaker_window", "breaker_window_min_calls",
     "ratio_min_first_tries", "loop_same_call", "loop_same_call_errors", "loop_identical_pairs",
     "loop_empty_responses", "loop_error_repeats", "semantic_errors_in_row")} | {"loop_alternation_steps": 4}
-
-
-def _not_above(config: ResilienceConfig, low: str, high: str) -> None:
-    """``backoff_base_s must be ≤ backoff_cap_s (got 9.0 > 8.0)``."""
-    if getattr(config, low) > getattr(config, high):
-        raise ValueError(f"{low} must be ≤ {high} (got {getattr(config, low)} > {getattr(config, high)})")
