@@ -157,8 +157,14 @@ class FeedbackPrompt(Widget, can_focus=True):
         return bool(waiting)
 
     def _give_focus_back(self) -> None:
-        if self._came_from is not None and self._came_from.is_mounted and self.has_focus_within:
+        """To where the answer key was pressed; focused otherwise (``/feedback``), to nothing, before
+        Textual hands it to a neighbour: the app then gives it to its prompt."""
+        if not self.has_focus_within:
+            return
+        if self._came_from is not None and self._came_from.is_mounted:
             self._came_from.focus()
+        else:
+            self.screen.set_focus(None)
 
     @property
     def comment_input(self) -> Input:

@@ -166,11 +166,22 @@ class CockpitApp(App[int]):
         self.prompt.cursor_blink = self.cursor_blink
         self.prompt.attach_completion(self.query_one(CompletionMenu), SourceCompleter(completion_sources(self)))
         self.prompt.focus()
+        self.watch(self.screen, "focused", self._focus_changed, init=False)
         for notice in self.startup_notices:
             self.notify(notice, severity="warning", timeout=8, markup=False)  # "[keys] …" is text, not markup
         # Nothing competes with the first frame: the key hints, the session (built on
         # the agent thread) and litellm (imported in a worker) come once it is on screen.
         self.call_after_refresh(self._after_first_frame)
+
+    def _focus_changed(self, focused: Widget | None) -> None:
+        """The focused widget was hidden (Ctrl+B folding the column) or removed with nothing to take
+        over: the prompt takes the focus, so what is typed next is never lost."""
+        if focused is None:
+            self.call_after_refresh(self._focus_prompt_if_lost)
+
+    def _focus_prompt_if_lost(self) -> None:
+        if self.prompt.screen.focused is None:
+            self.prompt.focus(scroll_visible=False)
 
     async def _after_first_frame(self) -> None:
         if self.on_first_frame is not None:  # the start-up benchmark: it stops the app here
@@ -395,7 +406,7 @@ class CockpitApp(App[int]):
 
         The task is cancelled first, so a pending approval's future is cancelled
         with it and the refused call never runs (the deny that follows is a no-op
-        for the agent; it only releases the prompt).
+        for the agent; it only releases the prompt). With nothing to stop, it leads back to the prompt.
         """
         interrupted = self.runner.interrupt()
         if self.approvals:
@@ -403,6 +414,8 @@ class CockpitApp(App[int]):
             self.prompt.focus()
         if interrupted:
             self.status.activity = "interrupting…"
+        else:  # nothing to stop: Esc leads back to the prompt (from the budget list, the transcript)
+            self.prompt.focus(scroll_visible=False)
 
     def action_quit_twice(self) -> None:
         self.quitting.press()

@@ -26,8 +26,9 @@ from textual.binding import Binding
 from textual.keys import KEY_NAME_REPLACEMENTS, Keys, _character_to_key, key_to_character
 
 APP_BINDINGS = [
-    Binding("escape", "interrupt", "Interrupt", id="interrupt",
-            tooltip="Stop the running turn (the model stream and any running command); deny a pending approval"),
+    Binding("escape", "interrupt", "Stop", id="interrupt",
+            tooltip="Stop the running turn (the model stream and any running command); deny a pending approval; "
+                    "with nothing running: back to the prompt"),
     Binding("ctrl+c", "quit_twice", "Quit", id="quit", priority=True,
             tooltip="Press twice to quit; the session is finished and stays stored"),
     Binding("ctrl+q", "quit", "Quit now", id="quit-now", priority=True, show=False,
@@ -64,7 +65,7 @@ WIDGET_BINDING_IDS = (
     "sessions.cancel_delete", "replay.back", "replay.forward", "replay.start", "replay.end", "replay.play",
     "replay.faster", "replay.slower", "replay.next_turn", "replay.prev_turn", "replay.next_error", "replay.prev_error",
     "replay.next_retry", "replay.prev_retry", "replay.next_compaction", "replay.prev_compaction", "replay.page_up",
-    "replay.page_down", "replay.close", "session_stopped.close",
+    "replay.page_down", "replay.close", "replay.panes", "session_stopped.close",
     # the Context budget list and its help, the feedback prompt and screen, the checkpoint screens, the model prompt
     "context_budget.drop", "context_budget.truncate", "context_budget.open", "context_budget.compact",
     "context_budget.help", "context_budget_help.close", "context_budget_help.close_q", "context_budget_help.close_help",
