@@ -79,6 +79,7 @@ def test_a_dotted_key_at_the_top_is_found_in_its_table():
     ("[resilience]\nmax_attempts = 0\n", ":2: [resilience] max_attempts must be ≥ 1 (got 0)"),
     ("[resilience]\nretry_cost = -1\n", ":2: [resilience] retry_cost must be ≥ 0 (got -1)"),
     ("[checkpoints]\nmax_mb = 0\n", ":2: [checkpoints] max_mb must be > 0 (got 0)"),
+    ('[pricing."x/y"]\ninput_per_mtok = -1\noutput_per_mtok = 1\n', ': [pricing."x/y"] input_per_mtok must be ≥ 0 (got -1)'),
     ('[sandbox]\nmode = "maybe"\n', ":2: [sandbox] mode must be one of"),
     ("agent = 3\n", ":1: agent must be a table"),
 ], ids=lambda value: value.splitlines()[-1] if "\n" in value else None)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.agent import cost_map
+from app.agent.config import Bound
 from app.agent.events.core import COST_CONFIGURED, COST_LITELLM
 from app.agent.offline import load_litellm
 
@@ -36,18 +37,19 @@ class Rate:
 
     @classmethod
     def from_dict(cls, model: str, data: Mapping[str, Any]) -> Rate:
+        where = f"[pricing.\"{model}\"]"
         unknown = sorted(set(data) - {"input_per_mtok", "output_per_mtok"})
         if unknown:
-            raise ValueError(f"[pricing.\"{model}\"]: unknown key(s) {', '.join(unknown)}; "
-                             "known: input_per_mtok, output_per_mtok")
-        try:
-            rate = cls(float(data["input_per_mtok"]), float(data["output_per_mtok"]))
-        except KeyError as exc:
-            raise ValueError(f"[pricing.\"{model}\"]: {exc.args[0]} is missing") from None
-        except (TypeError, ValueError):
-            raise ValueError(f"[pricing.\"{model}\"]: prices must be numbers of dollars per million tokens") from None
-        if rate.input_per_mtok < 0 or rate.output_per_mtok < 0:
-            raise ValueError(f"[pricing.\"{model}\"]: prices must not be negative")
+            raise ValueError(f"{where} {', '.join(unknown)} is not a setting; known: input_per_mtok, output_per_mtok")
+        prices = []
+        for key in ("input_per_mtok", "output_per_mtok"):  # dollars per million tokens
+            if key not in data:
+                raise ValueError(f"{where} {key} is missing")
+            try:
+                prices.append(float(Bound(whole=False, low=0).check(data[key])))
+            except ValueError as exc:
+                raise ValueError(f"{where} {key} {exc}") from None
+        rate = cls(*prices)
         return rate
 
 
