@@ -41,15 +41,21 @@ class Bound:
             return f"must be between {_plain(self.low)} and {_plain(self.high)}"
         return f"must be {'>' if self.above else '≥'} {_plain(self.low)}"
 
-    def require(self, name: str, value: Any) -> None:
-        """Check a setting already read from TOML (no text, no 3.0 for a whole number):
-        ``ValueError("max_attempts must be ≥ 1 (got 0)")``, the one style of every range message."""
+    def reason(self, value: Any) -> str:
+        """Why a value read from TOML (no text, no 3.0 for a whole number) is not one: "must be ≥ 1 (got 0)";
+        "" when it is. The one style of every range message."""
         if isinstance(value, str) or (self.whole and isinstance(value, float)):
-            raise ValueError(f"{name} must be {'a whole number' if self.whole else 'a number'} (got {value!r})")
+            return f"must be {'a whole number' if self.whole else 'a number'} (got {value!r})"
         try:
             self.check(value)
         except ValueError as exc:
-            raise ValueError(f"{name} {exc}") from None
+            return str(exc)
+        return ""
+
+    def require(self, name: str, value: Any) -> None:
+        """``ValueError("max_attempts must be ≥ 1 (got 0)")`` for a value that is not one."""
+        if reason := self.reason(value):
+            raise ValueError(f"{name} {reason}")
 
 
 def _plain(number: float) -> str:

@@ -169,14 +169,15 @@ class LazyStore:
 def _transcript_turns(ui: dict[str, Any], locate: Any = None) -> tuple[int, list[str]]:
     """``[ui] transcript_turns``: how many turns the transcript keeps on screen, and problems with the table
     (``locate(key)`` says where a key is: ``config.toml:9: [ui] colour``)."""
+    from app.agent.config import Bound
     from widgets.transcript import TURNS_SHOWN
 
     where = locate or (lambda key: f"[ui] {key}")
-    problems = [f"{where(key)}: no such setting (known: transcript_turns)" for key in sorted(set(ui) - {"transcript_turns"})]
+    problems = [f"{where(key)} is not a setting (ignored); known: transcript_turns" for key in sorted(set(ui) - {"transcript_turns"})]
     value = ui.get("transcript_turns", TURNS_SHOWN)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return value, problems
-    return TURNS_SHOWN, [*problems, f"{where('transcript_turns')}: give a whole number of turns, 1 or more (using {TURNS_SHOWN})"]
+    if reason := Bound(whole=True, low=1).reason(value):
+        return TURNS_SHOWN, [*problems, f"{where('transcript_turns')} {reason}; using {TURNS_SHOWN}"]
+    return value, problems
 
 
 def _storage_setup_error(exc: Exception) -> bool:

@@ -61,8 +61,8 @@ def test_a_bad_ui_entry_names_the_file_and_line(config):
     path = settings.path
     turns, problems = _transcript_turns(settings.ui, lambda key: settings.locate("ui", key))
     assert turns == 20
-    assert problems == [f"{path}:2: [ui] colour: no such setting (known: transcript_turns)",
-                        f"{path}:3: [ui] transcript_turns: give a whole number of turns, 1 or more (using 20)"]
+    assert problems == [f"{path}:2: [ui] colour is not a setting (ignored); known: transcript_turns",
+                        f"{path}:3: [ui] transcript_turns must be ≥ 1 (got 0); using 20"]
 
 
 def test_a_value_that_is_not_a_key_is_a_notice_and_the_default_stays(config):
