@@ -370,6 +370,11 @@ class CockpitApp(App[int]):
         await self.transcript.apply(event)
         await self.broadcast.send(event, self.side.panes)
 
+    def on_side_column_typed(self, message: SideColumn.Typed) -> None:
+        """Typing while a pane had the focus: it goes to the prompt, and so does the focus."""
+        self.prompt.focus(scroll_visible=False)
+        self.prompt.insert(message.text)
+
     def on_context_budget_pane_item_action(self, message: Any) -> None:
         message.stop()
         self.panes.item_action(message.action, message.item_id)

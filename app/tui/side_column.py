@@ -13,12 +13,20 @@ Each slot is a container with a fixed id (``#pane-context``, ``#pane-retries``,
 into it with :meth:`SideColumn.mount_pane`. A pane that draws its own border and
 title (its class has ``FRAMED = True``) replaces the slot's frame instead of
 sitting inside it.
+
+While a pane has the focus, its slot's bottom border says how to get back to the
+prompt. Typing there goes to the prompt (:class:`SideColumn.Typed`, the app inserts
+it): a printable key that is none of the pane's bindings, and any printable key
+pressed in a burst (within ``BURST_S`` of the previous one), so ``!git status``
+typed into the focused budget list neither truncates nor opens nor drops.
 """
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -29,6 +37,8 @@ WIDE_PANES_WIDTH = 48
 PANES_STEP = 4
 
 
+BURST_S = 0.25  # a printable key this soon after the previous one is typing, not a pane's key
+BACK_TO_PROMPT = ("focus-prompt", "interrupt")  # the app's keys that lead back to the prompt (app/tui/keys.py)
 NARROW_PANES_WIDTH = 34  # a replay below NARROW_COLUMNS keeps its panes (they are what it replays), this narrow
 
 
@@ -100,11 +110,44 @@ class SideColumn(VerticalScroll):
     }
     """
 
+    class Typed(Message):
+        """Keys typed while a pane had the focus, for the prompt."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.width_cells = PANES_WIDTH[1]
         self.resized = False  # by the user: the width no longer follows the terminal
         self._narrow: bool | None = None
+        self.last_key_at = float("-inf")  # when the previous printable key came (its event time)
+
+    def on_key(self, event: events.Key) -> None:
+        """Before the app's bindings see it (they are checked once the key reaches the app)."""
+        if not event.is_printable or not event.character:
+            return
+        burst = event.time - self.last_key_at < BURST_S
+        self.last_key_at = event.time
+        if burst or event.key not in self.app.active_bindings:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Typed(event.character))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        for slot in self.query(PaneSlot):
+            slot.border_subtitle = self._back_hint() if slot in event.widget.ancestors_with_self else ""
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        for slot in self.query(PaneSlot):
+            slot.border_subtitle = ""
+
+    def _back_hint(self) -> str:
+        """``^g / esc: back to the prompt``, with the keys as bound now."""
+        keys = {active.binding.id: self.app.get_key_display(active.binding) for active in self.app.active_bindings.values()}
+        shown = [keys[binding_id] for binding_id in BACK_TO_PROMPT if binding_id in keys]
+        return f"{' / '.join(shown)}: back to the prompt" if shown else ""
 
     def compose(self) -> ComposeResult:
         for slot in SLOTS:

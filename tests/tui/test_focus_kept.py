@@ -67,3 +67,30 @@ async def test_after_a_feedback_comment_the_next_key_goes_to_the_prompt(workspac
         assert app.prompt.text == "x"
     answered = [e for e in events if e.type == "feedback_answered"][0]
     assert (answered.rating, answered.comment, answered.source) == ("down", "bad", "volunteered")
+
+
+async def test_typing_into_the_budget_list_goes_to_the_prompt_and_fires_none_of_its_keys(
+    harness, warm_imports, monkeypatch
+):
+    """``!git status --short``: ``!`` is none of the list's keys, so it and the rest go to the prompt;
+    ``o d t`` in one burst: the ``d`` and ``t`` that follow the deliberate ``o`` are typing."""
+    from app.tui import side_column
+
+    monkeypatch.setattr(side_column, "BURST_S", 3600.0)  # every key of a test is in one burst, however slow
+    app = resumed_synthetic_app(harness)
+    actions: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _budget_focused(pilot, app)
+        app.panes.item_action = lambda action, item_id: actions.append(action)
+        assert app.side.slot("context").border_subtitle == "^g / esc: back to the prompt"
+        await pilot.press(*"!git status --short")
+        await wait_until(pilot, lambda: app.prompt.text == "!git status --short", what="the text in the prompt")
+        assert app.focused is app.prompt and actions == []
+        assert app.side.slot("context").border_subtitle == ""
+        app.prompt.text = ""
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: isinstance(app.focused, OptionList), what="the budget list again")
+        app.side.last_key_at = float("-inf")  # a pause: the next key is deliberate
+        await pilot.press("o", "d", "t")
+        await wait_until(pilot, lambda: app.prompt.text == "dt", what="the burst in the prompt")
+        assert actions == ["open"]
