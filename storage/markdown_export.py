@@ -21,7 +21,7 @@ from typing import Any
 
 from app.agent.events import transcript_view as tv
 from app.agent.events.core import Event
-from app.agent.events.format import duration
+from app.agent.events.format import count_of, duration, retry_tax, tool_outcomes
 from app.agent.events.retries_view import AttemptRow, LoopHit, RetriesReducer, RetriesState
 
 SPEAKS = {tv.ANSWER, tv.TOOL, tv.MODEL_ERROR}  # entries that are the assistant's turn to speak
@@ -113,7 +113,7 @@ def _notice(entry: tv.Entry) -> list[str]:
 
 
 def _turn_end(entry: tv.Entry) -> list[str]:
-    return [f"_Turn {entry.turn}: {entry.status} · {entry.steps} steps_", ""]
+    return [f"_Turn {entry.turn}: {entry.status} · {count_of(entry.steps, 'step')}_", ""]
 
 
 def _session_end(entry: tv.Entry) -> list[str]:
@@ -168,8 +168,10 @@ def _retry_summary(state: RetriesState) -> list[str]:
     warned = len(state.loop_hits) - halted
     if not (state.retries or state.loop_hits or state.short_circuited):
         return []
-    return [f"- Retries: {state.retries} (of {state.first_tries} calls) · loop checks: {warned} warned, "
-            f"{halted} halted"]
+    attempts = state.first_tries + state.retries
+    tax = retry_tax(state.tax_usd if state.tax_priced else None, state.tax_tokens, state.tax_estimated)
+    return [f"- Retries: {count_of(state.retries, 'retry', 'retries')} in {count_of(state.first_tries, 'call')} "
+            f"({count_of(attempts, 'attempt')}) · retry tax: {tax} · loop checks: {warned} warned, {halted} halted"]
 
 
 def header_lines(summary: dict[str, Any], cost: str) -> list[str]:
@@ -182,7 +184,7 @@ def header_lines(summary: dict[str, Any], cost: str) -> list[str]:
         f"- Model: {s['model']}",
         f"- Workspace: {s['workspace']}",
         f"- Started: {s['started_at']} · Status: **{s['status']}**",
-        f"- Model calls: {s['model_calls']} · Tool calls: {s['tool_calls']} ({s['tool_calls_ok']} ok, "
-        f"{s['tool_calls_failed']} failed)",
+        f"- Model calls: {count_of(s['model_calls'], 'attempt')} · Tool calls: {s['tool_calls']} "
+        f"({tool_outcomes(s)})",
         f"- Tokens: {s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached · Cost: {cost}",
     ]

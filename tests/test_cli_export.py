@@ -50,7 +50,10 @@ def _sections(markdown: str) -> list[tuple[str, str]]:
 def test_the_markdown_export_shows_retries_loop_checks_and_tool_calls(capsys, stored):
     markdown = _export(capsys, stored)
     assert markdown.startswith("# look around\n")
-    assert "- Retries: 1 (of 6 calls) · loop checks: 1 warned, 1 halted" in markdown
+    assert "- Model calls: 7 attempts · Tool calls: 6 (5 ok, 1 failed)" in markdown
+    # the retry's own count of the prompt the failed attempt sent: the provider's, no estimate
+    assert re.search(r"^- Retries: 1 retry in 6 calls \(7 attempts\) · retry tax: [1-9][\d,]* tokens, unpriced"
+                     r" · loop checks: 1 warned, 1 halted$", markdown, flags=re.M)
     assert "> ✗ Model call failed (overloaded, attempt 1): litellm.ServiceUnavailableError: overloaded" in markdown
     assert re.search(r"> ↻ Retry: attempt 1 of 3 on \S+ failed \(overloaded\); waited 0s, then retried", markdown)
     assert re.search(r"> ↻ Attempt 2 of 3 on \S+ succeeded", markdown)
@@ -58,7 +61,7 @@ def test_the_markdown_export_shows_retries_loop_checks_and_tool_calls(capsys, st
     assert markdown.count("**Tool call** `list_dir` — ok · ") == 5
     assert "> ■ Loop detected (the model was warned) — identical_results, `list_dir`: Loop check:" in markdown
     assert "> ■ Loop halted — identical_results, `list_dir`: Halted:" in markdown
-    assert "_Turn 1: limit · 6 steps_" in markdown
+    assert "_Turn 1: limit · 6 steps_" in markdown and "· 1 steps" not in markdown
     # in the order it happened: the retry, the answer, the tools, the warning, the halt
     order = ["Retry: attempt 1", "Let me look.", "`read_file`", "Loop detected", "Loop halted", "_Turn 1"]
     positions = [markdown.index(text) for text in order]

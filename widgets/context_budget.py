@@ -25,6 +25,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
+from app.agent.events.budget import ContextMeasured
 from app.agent.events.budget_view import BudgetState, Legend, apportion
 from app.agent.events.core import Event
 from app.agent.events.format import tokens as tokens_text
@@ -314,15 +315,18 @@ class ContextBudgetPane(Widget):
              Text.assemble((f"{m.used_pct:.0f}%", level), f" of {tokens_text(m.usable)} usable")],
             [Text(f"{tokens_text(m.advertised)} advertised ({source})")],
             [Text(m.level, level), Text(f"compact at {tokens_text(m.compact_at)}")],
-            [Text(f"fixed {tokens_text(m.fixed)}"), Text(f"reserve {tokens_text(m.reserve)}"),
+            [self._fixed(state, m), Text(f"reserve {tokens_text(m.reserve)}"),
              Text(f"buffer {tokens_text(m.buffer)}")],
             [Text(f"prompt {approx}{tokens_text(m.local_total)} local"),
              Text(f"{tokens_text(m.calibrated_total)} calibrated")],
-            [Text(f"accuracy {state.badge or 'uncalibrated'}", muted), Text(m.tokenizer, muted)],
         ]
-        text = Text("\n").join(flow(phrases, width) for phrases in lines)
-        if state.unattributed < 0:
-            text.append(f"\nlocal count is {tokens_text(-state.unattributed)} above the provider's", self._style("middle"))
+        flowed = [flow(phrases, width) for phrases in lines]
+        if state.unattributed < 0:  # before the accuracy: the side column's slot may show only the first lines
+            middle = self._style("middle")
+            flowed.append(flow([Text(f"local count is {tokens_text(-state.unattributed)}", middle),
+                                Text("above the provider's", middle)], width, separator=" "))
+        flowed.append(flow([Text(f"accuracy {state.badge or 'uncalibrated'}", muted), Text(m.tokenizer, muted)], width))
+        text = Text("\n").join(flowed)
         if m.middle_warning:
             text.append("\n")
             text.append(
@@ -330,6 +334,15 @@ class ContextBudgetPane(Widget):
                 self._style("middle"),
             )
         return text
+
+    @staticmethod
+    def _fixed(state: BudgetState, m: ContextMeasured) -> Text:
+        """``fixed 1.8k``: the sum of its parts; when the local count is above the provider's (a negative
+        unattributed), what is left of it once calibrated: ``fixed 1.8k (417 calibrated)``, never a fixed
+        smaller than its own tool definitions without a word."""
+        if state.unattributed >= 0:
+            return Text(f"fixed {tokens_text(m.fixed)}")
+        return Text(f"fixed {tokens_text(m.fixed - state.unattributed)} ({tokens_text(m.fixed)} calibrated)")
 
     def _fill_table(self, state: BudgetState) -> None:
         """Two lines per item: what it is, then its tokens, share and place in the window."""

@@ -26,7 +26,15 @@ TERMS = (
      "The percentage is used as a share of usable."),
     ("advertised", "The model's context window: from your config, from litellm, or ASSUMED when neither knows the model."),
     ("fixed", "What every request carries before the conversation: system prompt, project instructions, harness "
-              "preamble, tool definitions, and unattributed."),
+              "preamble, tool definitions, and unattributed. When the local count is above the provider's "
+              "(unattributed negative), the headline shows the parts' sum and, in brackets, what is left once "
+              "that difference is taken off: \"fixed 1.8k (417 calibrated)\". The usable window is figured "
+              "from the calibrated one."),
+    ("advertised (ASSUMED) · ? in the status bar",
+     "The model's window is not known to litellm, the server or your config, so a default was assumed "
+     "([budget] default_window; set [budget] advertised_window to the real one). The status bar marks every "
+     "figure that depends on it with ?: in \"ctx 1.2k/26.2k? 5%?\" the usable window and the share used are "
+     "only as good as the assumption. \"ctx 1.2k/?\" means no window at all is known."),
     ("instructions",
      "The AGENTS.md / CLAUDE.md files (yours in the config folder, the repository's from its root down to the "
      "workspace) and the files they import with @path, one item per file: a tax paid on every call. The "

@@ -25,7 +25,7 @@ from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Static
 
-from app.agent.events.format import cost, duration, money, tax_estimate_note
+from app.agent.events.format import cost, count_of, duration, money, tax_estimate_note
 from app.agent.events.retries_view import AttemptRow, BreakerView, RetriesState
 from widgets.relayout import update_static
 
@@ -210,7 +210,7 @@ def _refused(state: RetriesState) -> str:
 
 
 def _tries(state: RetriesState) -> str:
-    return f"{state.retries} retries / {state.first_tries} first tries"
+    return f"{count_of(state.retries, 'retry', 'retries')} / {count_of(state.first_tries, 'first try', 'first tries')}"
 
 
 def _lines(state: RetriesState) -> str:

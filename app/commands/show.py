@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from app.agent.events.format import cost, cost_with_source, duration, summary_retry_tax
+from app.agent.events.format import cost, cost_with_source, duration, summary_retry_tax, tool_outcomes
 from app.commands.common import clear_errors, open_database
 
 
@@ -40,8 +40,7 @@ def run(args: argparse.Namespace) -> int:
         f"status       {s['status']}",
         f"started      {s['started_at']}   duration {duration(s['duration_s'])}",
         f"model calls  {s['model_calls']} ({s['model_call_errors']} failed)",
-        f"tool calls   {s['tool_calls']} ({s['tool_calls_ok']} ok, {s['tool_calls_failed']} failed"
-        + (f", {s['tool_calls_unknown']} outcome unknown)" if s["tool_calls_unknown"] else ")"),
+        f"tool calls   {s['tool_calls']} ({tool_outcomes(s)})",
         f"tokens       {s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached",
         f"usage        {_provenance(provenance['sources'])}",
         f"cost         {_cost(s)}" + (f"   (retry tax {summary_retry_tax(s)})" if s["wasted_tokens"] else ""),

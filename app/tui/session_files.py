@@ -39,6 +39,7 @@ def export_markdown(db: Any, session_id: str, folder: Path | None = None) -> Pat
 
 def resumable_sessions(db: Any, *, exclude: str = "", limit: int = 50) -> list[tuple[str, str, str]]:
     """(session id, title line, help line) of recent sessions, newest first."""
+    from app.agent.events.format import count_of
     from storage.queries import list_sessions
 
     choices = []
@@ -49,8 +50,8 @@ def resumable_sessions(db: Any, *, exclude: str = "", limit: int = 50) -> list[t
         started = (row.get("started_at") or "")[:16].replace("T", " ")
         label = f"{row['id'][:8]} · {title} · {started}"
         help_text = (
-            f"{row.get('status')} · {row.get('model')} · {row.get('steps', 0)} steps · "
-            f"{row.get('tool_calls', 0)} tool calls · {row.get('workspace')}"
+            f"{row.get('status')} · {row.get('model')} · {count_of(row.get('steps') or 0, 'step')} · "
+            f"{count_of(row.get('tool_calls') or 0, 'tool call')} · {row.get('workspace')}"
         )
         choices.append((row["id"], label, help_text))
     return choices

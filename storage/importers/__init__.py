@@ -225,7 +225,8 @@ _COUNTS = """
 select s.parent_id,
   (select count(*) from model_calls m where m.session_id = s.id) as model_calls,
   (select count(*) from tool_calls t where t.session_id = s.id) as tool_calls,
-  (select count(*) from tool_calls t where t.session_id = s.id and t.status not in ('ok', 'requested', 'validated', 'running')) as failed,
+  (select count(*) from tool_calls t where t.session_id = s.id and t.status not in ('ok', 'requested', 'validated', 'running', 'denied')) as failed,
+  (select count(*) from tool_calls t where t.session_id = s.id and t.status = 'denied') as denied,
   (select coalesce(sum(m.prompt_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_in,
   (select coalesce(sum(m.completion_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_out,
   (select count(*) from events e where e.session_id = s.id) as events
@@ -235,9 +236,9 @@ from sessions s where s.id = ?
 
 def _result(db: sqlite_utils.Database, path: Path, session_id: str, source: str, status: str, reason: str) -> ImportResult:
     row = db.execute(_COUNTS, [session_id]).fetchone()
-    parent_id, model_calls, tool_calls, failed, tokens_in, tokens_out, events = row
+    parent_id, model_calls, tool_calls, failed, denied, tokens_in, tokens_out, events = row
     return ImportResult(
         path=str(path), session_id=session_id, source=source, status=status, reason=reason, parent_id=parent_id,
-        model_calls=model_calls, tool_calls=tool_calls, tool_calls_failed=failed, tokens_in=tokens_in,
+        model_calls=model_calls, tool_calls=tool_calls, tool_calls_failed=failed, tool_calls_denied=denied, tokens_in=tokens_in,
         tokens_out=tokens_out, events=events,
     )

@@ -52,7 +52,8 @@ class ImportResult:
     parent_id: str | None = None
     model_calls: int = 0
     tool_calls: int = 0
-    tool_calls_failed: int = 0
+    tool_calls_failed: int = 0  # a denied call is not one of them: it never ran
+    tool_calls_denied: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
     events: int = 0

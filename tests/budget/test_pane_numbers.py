@@ -203,10 +203,15 @@ async def test_the_pane_shows_a_negative_unattributed_count() -> None:
     app = PaneApp(state)
     async with app.run_test(size=SIZE):
         headline = text_of(app, "#headline")
-        assert f"local count is {tokens_text(gap)} above the provider's" in headline
+        assert f"local count is {tokens_text(gap)} above the provider's" in " ".join(headline.split())  # phrases whole
         bar = str(app.query_one("#bar").render())
         assert f"unattributed {tokens_text(-gap)}" in bar
         assert sum(legend_percentages(app)) == 100
+        # fixed is the sum of its parts, never silently smaller than them; what calibration leaves of it is said
+        m = state.measured
+        parts = sum(int(c["tokens"]) for c in m.categories if c["key"] in FIXED_KEYS[:-1])
+        assert parts == m.fixed + gap
+        assert f"fixed {tokens_text(parts)} ({tokens_text(m.fixed)} calibrated)" in " ".join(headline.split())
 
 
 async def test_the_pane_shows_the_new_size_right_after_truncate() -> None:

@@ -23,11 +23,15 @@ def served_prompt(server, request) -> int:
     return count_prompt_tokens(request.body["messages"]) + server.hidden_prompt_overhead
 
 
-def tax_line(events) -> str:
+def pane_lines(events) -> list[str]:
     reducer = RetriesReducer()
     for event in events:
         reducer.apply(event)
-    return next(" ".join(ln.split()) for ln in render_summary(reducer.state).plain.splitlines() if ln.startswith("Tax"))
+    return [" ".join(ln.split()) for ln in render_summary(reducer.state).plain.splitlines()]
+
+
+def tax_line(events) -> str:
+    return next(ln for ln in pane_lines(events) if ln.startswith("Tax"))
 
 
 async def test_a_429_then_success_charges_the_providers_count_of_the_failed_prompt(
@@ -47,6 +51,7 @@ async def test_a_429_then_success_charges_the_providers_count_of_the_failed_prom
                  and getattr(e, "estimated_prompt_tokens", None))
     assert abs(local - truth) >= HIDDEN // 2  # the local estimate would have been wrong
     assert tax_line(events) == f"Tax {truth:,} tok · unpriced"
+    assert any(ln.startswith("1 retry / 1 first try ·") for ln in pane_lines(events))
     summary = session_summary(db, session.id)
     assert (summary["wasted_tokens"], summary["wasted_estimated_tokens"]) == (truth, 0)
     capsys.readouterr()

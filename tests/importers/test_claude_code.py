@@ -69,7 +69,8 @@ def test_import_records_calls_tokens_and_tool_outcomes_as_the_source_did(db, pat
     calls, prompt, output, cached, tools, failed = EXPECTED[path.name]
     assert (result.status, result.source) == ("imported", "claude-code")
     assert (result.model_calls, result.tokens_in, result.tokens_out) == (calls, prompt, output)
-    assert (result.tool_calls, result.tool_calls_failed) == (tools, failed)
+    # the source's is_error covers refusals too; Cockpit counts a refusal as denied, not failed
+    assert (result.tool_calls, result.tool_calls_failed + result.tool_calls_denied) == (tools, failed)
     row = db.execute(
         "select count(*), sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), min(usage_reported) "
         "from model_calls where session_id = ?",

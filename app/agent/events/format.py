@@ -156,6 +156,22 @@ def tax_estimate_note(estimated: int, tokens: int, *, kind: str = "", prefix: st
     return prefix + (word if estimated >= tokens else f"{estimated:,} {word}")
 
 
+def count_of(n: int, word: str, words: str = "") -> str:
+    """``1 step``, ``2 steps``, ``1 retry``, ``3 retries`` (``words``: the plural when it is not ``word + s``)."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def tool_outcomes(summary: Mapping[str, Any]) -> str:
+    """``16 ok, 2 failed`` of a stored session's tool calls, then ``1 denied`` and ``1 outcome unknown``
+    when there are any (a denied call did not fail: it never ran)."""
+    parts = [f"{summary['tool_calls_ok']} ok", f"{summary['tool_calls_failed']} failed"]
+    if summary.get("tool_calls_denied"):
+        parts.append(f"{summary['tool_calls_denied']} denied")
+    if summary.get("tool_calls_unknown"):
+        parts.append(f"{summary['tool_calls_unknown']} outcome unknown")
+    return ", ".join(parts)
+
+
 def duration(seconds: float | None) -> str:
     """``0s``, ``0.01s``, ``0.25s``, ``4.2s``, ``42.1s``, ``3m07s``, ``2h05m``; ``—`` for None."""
     if seconds is None:
