@@ -23,8 +23,8 @@ def _stdin(text: str) -> _Piped:
 def test_a_piped_task_loses_its_surrounding_whitespace_but_keeps_its_lines(monkeypatch):
     monkeypatch.setattr(sys, "stdin", _stdin("what is this repo\n"))
     assert read_task("-") == "what is this repo"
-    monkeypatch.setattr(sys, "stdin", _stdin("\n  fix this:\n\ndiff --git a b\n+x\n\n"))
-    assert read_task("-") == "fix this:\n\ndiff --git a b\n+x"
+    monkeypatch.setattr(sys, "stdin", _stdin(" \n\n    indented(first)\n\n+x  \n\n"))
+    assert read_task("-") == "    indented(first)\n\n+x"  # blank lines around go, the snippet's indentation stays
 
 
 def test_a_task_given_as_an_argument_is_kept_as_given():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import signal
 import sys
 
@@ -74,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 STDIN = "-"
+BLANK_LINES_BEFORE = re.compile(r"\A(?:[ \t]*\r?\n)+")
 
 
 def read_task(given: str) -> str | None:
@@ -87,7 +89,9 @@ def read_task(given: str) -> str | None:
         if not given.strip():
             print("cockpit: standard input was empty: no task to run", file=sys.stderr)
             return None
-        return given.strip()  # `echo "task" | cockpit run -`: no trailing newline; inner lines kept
+        # `echo "task" | cockpit run -`: no trailing newline, no blank lines around it; inner lines and
+        # the first line's indentation (a pasted snippet) kept
+        return BLANK_LINES_BEFORE.sub("", given.rstrip())
     elif not given.strip():
         print('cockpit: the task is empty; say what to do, e.g. cockpit run "fix the failing test"', file=sys.stderr)
         return None

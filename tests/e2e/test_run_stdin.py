@@ -32,9 +32,9 @@ def test_the_task_is_read_from_standard_input(run_args: list[str], tmp_path: Pat
     assert done.returncode == 0, done.stderr.decode()
     events = [json.loads(line) for line in done.stdout.decode().splitlines()]
     turn = next(e for e in events if e["type"] == "turn_started")
-    assert turn["user_text"] == diff
+    assert turn["user_text"] == diff.rstrip("\n")  # the final newline is no part of the task
     sent = next(e for e in events if e["type"] == "message_appended" and e["message"]["role"] == "user")
-    assert sent["message"]["content"] == diff
+    assert sent["message"]["content"] == diff.rstrip("\n")
     assert events[-1]["type"] == "session_finished"
 
 
