@@ -92,7 +92,9 @@ class RetriesPane(Widget):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(id="retries-summary", classes="retries-section")
+            summary = Static(id="retries-summary", classes="retries-section")
+            summary.tooltip = SUMMARY_TOOLTIP
+            yield summary
             yield Static(id="retries-breakers", classes="retries-section")
             yield Static(id="retries-loops", classes="retries-section")
             yield Static(id="retries-log", classes="retries-section")
@@ -141,6 +143,14 @@ class RetriesPane(Widget):
 
 
 # --- pure formatting (state in, Content out) ------------------------------------------------
+
+
+SUMMARY_TOOLTIP = (
+    "Tax: tokens (and dollars, where the model has a price) spent for nothing: output thrown away, and the "
+    "prompt of every failed attempt that reached the provider. That prompt is the provider's count when a retry "
+    "of it reported one; otherwise ≈ an estimate: calibrated (the local count corrected by the Context budget's "
+    "calibration) or local (no calibration yet)."
+)
 
 
 def _bar(fraction: float, width: int) -> tuple[int, int]:

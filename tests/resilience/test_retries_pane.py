@@ -59,6 +59,7 @@ async def test_quiet_pane():
         summary = text(app, "summary")
         assert "50/50" in summary and "refused 0" in summary and "0.0%" in summary
         assert "0 retries / 4 first tries" in summary
+        assert "≈ an estimate" in str(app.query_one("#retries-summary", Static).tooltip)  # whose the tax is
         assert "Breakers  all closed" in text(app, "breakers")
         assert "none detected" in text(app, "loops")
         log = text(app, "log").splitlines()
