@@ -41,3 +41,16 @@ def test_waste_adds_up():
     assert tax.Waste(10, 0.5) + tax.Waste(5, 0.25) == tax.Waste(15, 0.75)
     assert tax.Waste(10, 0.5) + tax.Waste(5) == tax.Waste(15, 0.5)  # the priced part, beside unpriced tokens
     assert tax.Waste(10) + tax.Waste(5) == tax.Waste(15)
+
+
+def test_every_charge_says_whose_count_it_is():
+    events: list = []
+    book = tax.RetryTax(emit=events.append)
+    book.charge_discarded(call_id="a", model="scripted/x", usage={"prompt_tokens": 90, "source": "provider"},
+                          reason="dropped_stream")
+    book.charge_discarded(call_id="b", model="scripted/x", usage={"prompt_tokens": 80, "source": "estimated"},
+                          reason="dropped_stream")
+    book.charge_resent(call_id="c", model="scripted/x", prompt_tokens=70, source="calibrated", attempt=1)
+    assert [(e.call_id, e.tokens, e.source) for e in events] == [
+        ("a", 90, "provider"), ("b", 80, "local"), ("c", 70, "calibrated")]
+    assert events[-1].attempt == 1 and book.wasted_tokens == 240

@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.agent.events.core import Event
-from app.agent.events.resilience import TAX_PROVIDER, RetryTaxAccrued
+from app.agent.events.core import USAGE_ESTIMATED, Event, usage_source
+from app.agent.events.resilience import TAX_LOCAL, TAX_PROVIDER, RetryTaxAccrued
 from app.agent.pricing import LITELLM_PRICING, Pricing
 
 Emit = Callable[[Event], None]
@@ -113,10 +113,12 @@ class RetryTax:
         emit: Emit | None = None,
         attempt: int = 0,
     ) -> None:
-        """Charge the reported usage of an attempt whose output was thrown away."""
+        """Charge the reported usage of an attempt whose output was thrown away (usage the provider
+        never sent, filled in by litellm's count, is charged as a local estimate)."""
         waste = discarded_output(model, usage, pricing=self.pricing)
+        estimated = usage is not None and usage_source(usage) == USAGE_ESTIMATED
         self.charge_waste(call_id=call_id, tokens=waste.tokens, usd=waste.usd, reason=reason,
-                          emit=emit, attempt=attempt, model=model)
+                          emit=emit, attempt=attempt, model=model, source=TAX_LOCAL if estimated else TAX_PROVIDER)
 
     def charge_resent(
         self, *, call_id: str, model: str, prompt_tokens: int, emit: Emit | None = None, attempt: int = 0,
