@@ -7,7 +7,7 @@ without one; leaving the comment field sends what was typed). ``s`` (skip) is an
 answer too. ``Esc`` before answering dismisses it, which counts as no response.
 
 A solicited prompt does not take the focus (what you were typing stays yours);
-its hint names the key that goes there: the app's binding
+its hint names the key that goes there first ("Ctrl+F, then" over "y good · …"): the app's binding
 :data:`ANSWER_BINDING_ID` (Ctrl+F unless remapped), whose action calls
 :meth:`FeedbackPrompt.focus_newest`. A click focuses it too.
 
@@ -35,9 +35,10 @@ from textual.widgets import Input, Static
 ANSWER_BINDING_ID = "answer-feedback"  # the app's key that focuses the newest prompt (app/tui/keys.py)
 _QUESTIONS = {"solicited": "How did this task go?", "volunteered": "Rate the last task:"}
 _KEYS = "[b]y[/b] good · [b]n[/b] not good · [b]s[/b] skip · [b]esc[/b] dismiss"
+_SEND = "[b]enter[/b]: send · [b]esc[/b]: send without a comment"
 _CHOSEN = {
-    "up": "[b]good[/b] · add a comment if you like: [b]enter[/b] sends, [b]esc[/b] sends without",
-    "down": "[b]not good[/b] · what went wrong? [b]enter[/b] sends, [b]esc[/b] sends without",
+    "up": f"[b]good[/b] · a comment if you like · {_SEND}",
+    "down": f"[b]not good[/b] · what went wrong? · {_SEND}",
 }
 
 
@@ -131,7 +132,7 @@ class FeedbackPrompt(Widget, can_focus=True):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="feedback-prompt--row"):
             yield Static(_QUESTIONS[self.source], classes="feedback-prompt--question")
-            yield Static(self._hint(), classes="feedback-prompt--hint")
+            yield Static(self._hint(), classes="feedback-prompt--hint")  # until focused, the keys go elsewhere
         yield Static(_KEYS, classes="feedback-prompt--keys")
         yield Input(
             placeholder="Optional one-line comment",
@@ -140,11 +141,11 @@ class FeedbackPrompt(Widget, can_focus=True):
         )
 
     def _hint(self) -> Content:
-        """How to get here: the app's key when it has one (as remapped), else a click."""
+        """How to get here first: the app's key when it has one (as remapped), else a click."""
         for key, active in self.app.active_bindings.items():
             if active.binding.id == ANSWER_BINDING_ID:
-                return Content.from_markup("[b]$key[/b] to answer", key=active.binding.key_display or _readable(key))
-        return Content("Click here to answer")
+                return Content.from_markup("[b]$key[/b], then", key=active.binding.key_display or _readable(key))
+        return Content("Click here, then")
 
     @classmethod
     def focus_newest(cls, screen: Screen[object]) -> bool:

@@ -26,7 +26,7 @@ async def test_the_named_key_goes_to_the_prompt_and_answers_it(workspace, tmp_pa
     app, events, db = make_app(model, workspace, tmp_path / "c.db", feedback_rate=1.0)
     async with app.run_test(size=(100, 30)) as pilot:
         prompt = await _asked(pilot, app, events)
-        assert _hint(prompt) == "Ctrl+F to answer"
+        assert _hint(prompt) == "Ctrl+F, then"
         assert app.focused is app.prompt  # it never takes the keys by itself
         await pilot.press("ctrl+f")
         assert app.focused is prompt
@@ -46,6 +46,6 @@ async def test_a_remapped_key_is_the_one_the_hint_names(workspace, tmp_path, wri
     app.set_keymap({"answer-feedback": "f9"})
     async with app.run_test(size=(80, 24)) as pilot:
         prompt = await _asked(pilot, app, events)
-        assert _hint(prompt) == "F9 to answer"
+        assert _hint(prompt) == "F9, then"
         await pilot.press("f9")
         assert app.focused is prompt
