@@ -55,13 +55,13 @@ class ApprovalPrompt(Vertical, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("y", "allow", "Allow once", id="approval.allow", tooltip="Run this call once"),
+        Binding("y", "allow", "Allow", id="approval.allow", tooltip="Run this call once"),
         Binding("a", "always", "Always", id="approval.always",
                 tooltip="Allow calls like this one for the rest of this session (the rule is shown on the button)"),
-        Binding("p", "always_project", "Always in project", id="approval.always_project",
+        Binding("p", "always_project", "Project", id="approval.always_project",
                 tooltip="Allow calls like this one from now on in this project (saved in .cockpit/config.toml)"),
         Binding("n", "deny", "Deny", id="approval.deny", tooltip="Refuse this call at once; the model is told"),
-        Binding("r", "deny_reason", "Deny with reason", id="approval.deny_reason",
+        Binding("r", "deny_reason", "Reason", id="approval.deny_reason",
                 tooltip="Type why (the model is told): the reason field takes the keys, Enter denies"),
     ]
 

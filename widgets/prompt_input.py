@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from rich.cells import cell_len
 from textual import events, on
 from textual.binding import Binding
 from textual.message import Message
@@ -27,7 +28,13 @@ from textual.worker import get_current_worker
 from widgets.completion_menu import Completer, Completion, CompletionMenu
 
 IDLE_PLACEHOLDER = "Ask Cockpit to do something…  (Enter sends · Shift+Enter or Ctrl+J: new line · ↑↓ history)"
+IDLE_PLACEHOLDERS = (  # the longest that fits the input's width is shown
+    IDLE_PLACEHOLDER,
+    "Ask Cockpit to do something…  (Enter sends · Ctrl+J: new line · ↑↓ history)",
+    "Ask Cockpit…  (Enter sends · Ctrl+J: new line)",
+)
 BUSY_PLACEHOLDER = "The agent is working — Enter queues your message for when it finishes · Esc interrupts"
+BUSY_PLACEHOLDERS = (BUSY_PLACEHOLDER, "The agent is working — Enter queues your message · Esc interrupts")
 NEWLINE_KEYS = ("shift+enter", "ctrl+j")
 
 
@@ -96,7 +103,7 @@ class PromptInput(TextArea):
         Binding("enter", "send", "Send", id="prompt.send", tooltip="Send the task"),
         Binding("enter", "queue", "Queue", id="prompt.queue",
                 tooltip="The agent is working: the task waits and is sent when the turn ends"),
-        Binding("shift+enter,ctrl+j", "newline", "New line", id="prompt.newline", tooltip="Insert a line break"),
+        Binding("shift+enter,ctrl+j", "newline", "Newline", id="prompt.newline", tooltip="Insert a line break"),
         Binding("ctrl+r", "history_search", "History", id="prompt.history_search", show=False,
                 tooltip="Search the prompts sent in this workspace (newest first); Enter puts one here"),
         # While the completion menu is open (only then: see ``check_action``).
@@ -128,9 +135,18 @@ class PromptInput(TextArea):
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy
-        self.placeholder = BUSY_PLACEHOLDER if busy else IDLE_PLACEHOLDER
+        self.placeholder = self._placeholder()
         self.set_class(busy, "-busy")
         self.refresh_bindings()
+
+    def _placeholder(self) -> str:
+        """The placeholder for the state and the width: the longest variant that fits."""
+        variants = BUSY_PLACEHOLDERS if self.busy else IDLE_PLACEHOLDERS
+        room = self.content_size.width
+        return next((v for v in variants if cell_len(v) <= room), variants[-1]) if room else variants[0]
+
+    def on_resize(self) -> None:
+        self.placeholder = self._placeholder()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send":

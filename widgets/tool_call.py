@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 LIVE_LINES = 4  # of a running command's output, shown under the title
+ARGS_WIDTH = 60  # the arguments' summary in the title, at most
+MIN_ARGS = 8  # … and at least (a very narrow block cuts the title's end instead)
+TITLE_CHROME = 7  # the title's cells around its text: border, padding, the ▶ toggle
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")  # colours, cursor moves
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _STYLES = {
@@ -75,6 +78,7 @@ class ToolCallBlock(Collapsible):
         self.duration_ms: float | None = None
         self.exit_code: int | None = None
         self.finished = False
+        self.by_user = False  # a ``!command``: the user's line above shows the command, the title says who ran it
         self.result_text = ""
         self.live = ""
         self._frame = 0
@@ -93,6 +97,7 @@ class ToolCallBlock(Collapsible):
 
     def show(self, entry: Entry) -> None:
         """Follow the call's entry (see ``app/agent/events/transcript_view.py``): only what changed."""
+        self.by_user = entry.by_user
         if entry.parsed is not None and self.arguments is None:
             self.set_arguments(entry.parsed)
         if entry.preview and entry.preview != self.preview:
@@ -130,7 +135,7 @@ class ToolCallBlock(Collapsible):
         if note:
             self.note = note
             self._note.update(Content(note))
-            self._note.display = True
+            self._note.display = not self.by_user  # the title says it already
         self._set_spinner(status == "running")
         self._set_classes()
         self._refresh_title()
@@ -168,13 +173,17 @@ class ToolCallBlock(Collapsible):
         icon, _, kind = STATUS_LABELS.get(self.status, ("•", self.status, "pending"))
         if self.status == "running":
             icon = SPINNER[self._frame % len(SPINNER)]
-        args = short_args(self.tool_name, self.arguments, self.arguments_raw)
+        status = status_text(self.status, self.note, self.duration_ms, self.exit_code)
+        # Laid out by priority: the status (its numbers) whole, the arguments in what is left.
+        room = (self.size.width or ARGS_WIDTH + TITLE_CHROME) - TITLE_CHROME - len(self.tool_name) - len(status) - 4
+        args = "" if self.by_user else short_args(self.tool_name, self.arguments, self.arguments_raw,
+                                                   width=max(MIN_ARGS, min(ARGS_WIDTH, room)))
         return Content.from_markup(
-            f"[{_STYLES[kind]}]$icon[/] [b]$name[/b] [dim]$args[/dim]  [{_STYLES[kind]}]$status[/]",
+            f"[{_STYLES[kind]}]$icon[/] [b]$name[/b]{' [dim]$args[/dim]' if args else ''}  [{_STYLES[kind]}]$status[/]",
             icon=icon,
             name=self.tool_name,
             args=args,
-            status=status_text(self.status, self.note, self.duration_ms, self.exit_code),
+            status=status,
         )
 
     def _refresh_title(self) -> None:
@@ -186,6 +195,8 @@ class ToolCallBlock(Collapsible):
         self.set_class(kind == "denied", "-denied")
 
     def _show_body(self) -> None:
+        if self.by_user:  # the command is the user's line above
+            return
         body = call_body(self.tool_name, self.arguments, self.preview)
         if body is None or not body[0].strip():
             return
@@ -213,6 +224,9 @@ class ToolCallBlock(Collapsible):
 
     def on_mount(self) -> None:
         self._set_spinner(self.status == "running")
+
+    def on_resize(self) -> None:
+        self._refresh_title()  # the arguments take the room the status leaves
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button is self._more:

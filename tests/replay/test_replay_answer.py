@@ -55,14 +55,17 @@ async def test_the_final_answer_is_markdown_and_whole(db):
         assert all(f"step {n} of the fix" in whole for n in range(1, 61))  # not one line cut
 
 
-async def test_the_side_column_narrows_below_100_columns(db):
+async def test_the_side_column_folds_below_100_columns_and_shows_narrow(db):
     store_answer(db)
     app = ReplayApp(db, SESSION, format_time=utc)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(pilot, app)
         side = screen.query_one("#replay-side")
         await pilot.pause()
-        assert side.outer_size.width == NARROW_PANES_WIDTH
+        assert not side.display  # folded, as on the main screen
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert side.display and side.outer_size.width == NARROW_PANES_WIDTH
         await pilot.resize_terminal(160, 45)
         await pilot.pause()
         assert side.outer_size.width == default_width(160)

@@ -153,11 +153,11 @@ def footer(app) -> list[str]:
 async def test_the_footer_names_the_menus_keys_while_it_is_open_and_they_can_be_remapped(harness):
     h = harness([])
     async with opened(h, size=(160, 45), keymap={"prompt.complete": "ctrl+l"}) as (app, pilot):
-        assert "Complete" not in footer(app) and "Interrupt" in footer(app)
+        assert "Complete" not in footer(app) and "Stop" in footer(app)
         await type_(pilot, "/exp")
         await wait_menu(pilot, app, ["/export"])
         await wait_until(pilot, lambda: "Complete" in footer(app), what="the footer to show the menu's keys")
-        assert "Close menu" in footer(app) and "Interrupt" not in footer(app)  # Esc closes the menu first
+        assert "Close menu" in footer(app) and "Stop" not in footer(app)  # Esc closes the menu first
         await pilot.press("ctrl+l")
         assert app.prompt.text == "/export "
         await wait_until(pilot, lambda: "Complete" not in footer(app), what="the footer to drop them")

@@ -184,7 +184,8 @@ async def test_context_shows_the_budget_panes_categories_and_top_items(harness, 
             assert entry.label in context.detail and f"{entry.pct}%" in context.detail
         assert str(state.top_items()[0]["label"]) in context.detail
         cost = await run(pilot, "/cost", "Cost of this session")
-        assert f"counted by the provider: {state.provider_counted_calls} call(s)" in cost.detail
+        assert f"calls counted by the provider: {state.provider_counted_calls}\n" in cost.detail
+        assert f"calls estimated or not counted: {state.uncounted_calls}" in cost.detail
         assert f"cost: {app.status.stats.cost.text()} over " in cost.detail and "$" in cost.detail  # as the status bar counts
 
 

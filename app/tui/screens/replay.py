@@ -33,7 +33,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from app.replay.timeline import Timeline
-from app.tui.side_column import replay_width
+from app.tui.side_column import NARROW_COLUMNS, replay_width
 from app.tui.screens.replay_parts import ReplayTranscript, TimelineBar, clock_time
 from widgets.context_budget import ContextBudgetPane
 from widgets.feedback_pane import FeedbackPane
@@ -94,6 +94,8 @@ class ReplayScreen(Screen[None]):
                 tooltip="Scroll the transcript up"),
         Binding("pagedown", "scroll_transcript(1)", "Scroll down", id="replay.page_down", show=False,
                 tooltip="Scroll the transcript down"),
+        Binding("ctrl+b", "toggle_panes", "Panes", id="replay.panes",
+                tooltip="Show or hide the panes (below 100 columns they start hidden, as on the main screen)"),
         Binding("escape,q", "close", "Close", id="replay.close", tooltip="Leave the replay"),
     ]
 
@@ -131,6 +133,7 @@ class ReplayScreen(Screen[None]):
         self.header: dict[str, Any] = {}  # title, source, model, status of the session, once read
         self._timer: Timer | None = None
         self._shown: dict[str | None, bytes] = {}  # pane id -> the state it shows, pickled
+        self.panes_shown: bool | None = None  # Ctrl+B's choice; None: by the width (folded below NARROW_COLUMNS)
 
     # --- layout ------------------------------------------------------------------
 
@@ -160,8 +163,19 @@ class ReplayScreen(Screen[None]):
             self._load()
 
     def on_resize(self, event: events.Resize) -> None:
-        """The side column follows the terminal's width as the main screen's does (narrow below 100 columns)."""
-        self.query_one("#replay-side").styles.width = replay_width(event.size.width)
+        """The side column follows the terminal's width as the main screen's does: folded below 100
+        columns until Ctrl+B shows it (narrow then)."""
+        side = self.query_one("#replay-side")
+        side.styles.width = replay_width(event.size.width)
+        side.display = self.panes_shown if self.panes_shown is not None else event.size.width >= NARROW_COLUMNS
+        self.query_one(TimelineBar).panes_folded = not side.display
+
+    def action_toggle_panes(self) -> None:
+        side = self.query_one("#replay-side")
+        self.panes_shown = side.display = not side.display
+        bar = self.query_one(TimelineBar)
+        bar.panes_folded = not side.display
+        bar.refresh()
 
     def _read_only_panes(self) -> None:
         """Nothing in the side column takes focus: the panes' own keys (drop, compact…) stay asleep."""

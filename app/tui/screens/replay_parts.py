@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 
+from rich.cells import cell_len
 from textual.content import Content
 from textual.widget import Widget
 
@@ -27,8 +28,31 @@ MARK_GLYPHS = {"error": ("✗", "$text-error"), "retry": ("↻", "$text-warning"
 KIND_STYLES = {"ok": "$text-success", "error": "$text-error", "denied": "$text-warning",
                "pending": "$text-muted", "awaiting": "$text-warning", "running": "$text-accent"}
 INDENTS = {"tool": 2, "model_error": 2, "notice": 2, "turn_end": 2, "todo": 2}  # cells, under the gutter
-HELP = (f"{STOP_HELP} · ←/→ step · [ ] or shift+←/→ turn · Home/End · space play · +/- speed · "
-        "e r c next error/retry/compaction (E R C back) · Esc close")
+# The help line's phrases, and the order they give way in when the line is too long (never wrapped).
+HELP_PHRASES = (STOP_HELP, "←/→ step", "[ ] or shift+←/→ turn", "Home/End", "space play", "+/- speed",
+                "e r c next error/retry/compaction (E R C back)", "Esc close")
+HELP = " · ".join(HELP_PHRASES)
+HELP_SHORT = {"[ ] or shift+←/→ turn": "[ ] turn", "e r c next error/retry/compaction (E R C back)": "e r c next ✗ ↻ ⇣"}
+HELP_DROPPED_FIRST = ("Home/End", "+/- speed", STOP_HELP)
+PANES_HELP = "^b panes"  # on the help line while the side column is folded
+
+
+def help_text(width: int, panes_folded: bool = False) -> str:
+    """The keys, on one line of ``width`` cells: phrases shortened, then left out, never cut in the
+    middle (no dangling ``·``)."""
+    phrases = [*HELP_PHRASES[:-1], *([PANES_HELP] if panes_folded else []), HELP_PHRASES[-1]]
+    shorter = [HELP_SHORT.get(p, p) for p in phrases]
+    candidates = [phrases, shorter]
+    for gone in HELP_DROPPED_FIRST:
+        shorter = [p for p in shorter if p != gone]
+        candidates.append(shorter)
+    for candidate in candidates:
+        if cell_len(" · ".join(candidate)) <= width:
+            return " · ".join(candidate)
+    kept = 2 if panes_folded else 1  # "^b panes" and "Esc close" stay to the end
+    while len(shorter) > kept and cell_len(" · ".join(shorter)) > width:
+        shorter.pop(-kept - 1)
+    return " · ".join(shorter)
 
 
 def clock_time(ts: float) -> str:
@@ -62,6 +86,7 @@ class TimelineBar(Widget):
         self.position = 0
         self.speed = 1.0
         self.playing = False
+        self.panes_folded = False  # the screen folded the side column: the help says how to show it
 
     def show(self, timeline: Timeline, position: int, *, speed: float, playing: bool) -> None:
         self.timeline, self.position, self.speed, self.playing = timeline, position, speed, playing
@@ -74,16 +99,21 @@ class TimelineBar(Widget):
         width = max(10, self.content_size.width)
         event = timeline.event_at(self.position)
         state = ("▶ playing" if self.playing else "❚❚ paused") + f" {speed_text(self.speed)}"
-        head = Content.assemble(
-            (f"{self.position + 1:,}", "bold"),
-            f" / {len(timeline):,}  ",
-            (event.type, "$text-accent bold"),
-            f"  {self.format_time(event.ts)} ",
-            (elapsed_text(timeline.elapsed_at(self.position)), "$text-muted"),
-            f"  turn {timeline.turn_at(self.position)}  ",
-            (state, "$text-warning" if self.playing else "$text-muted"),
-        )
-        return Content("\n").join([head, self._strip(timeline, width), Content.styled(HELP, "$text-muted")])
+        # By priority, on one line: the position, the event, the play state; the turn, the elapsed
+        # time and the clock give way (in that order, last first) when the line is too long.
+        parts: list[tuple[str | Content, ...]] = [
+            ((f"{self.position + 1:,}", "bold"), f" / {len(timeline):,}  ", (event.type, "$text-accent bold")),
+            (f"  {self.format_time(event.ts)}",),
+            (" ", (elapsed_text(timeline.elapsed_at(self.position)), "$text-muted")),
+            (f"  turn {timeline.turn_at(self.position)}",),
+            ("  ", (state, "$text-warning" if self.playing else "$text-muted")),
+        ]
+        for drop in ((), (1,), (1, 2), (1, 2, 3)):
+            head = Content.assemble(*(piece for k, part in enumerate(parts) if k not in drop for piece in part))
+            if head.cell_length <= width:
+                break
+        help_line = Content.styled(help_text(width, self.panes_folded), "$text-muted")
+        return Content("\n").join([head, self._strip(timeline, width), help_line])
 
     def _strip(self, timeline: Timeline, width: int) -> Content:
         cursor = timeline.cell_of(self.position, width)

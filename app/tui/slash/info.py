@@ -58,10 +58,10 @@ async def cost(app: CockpitApp, args: str) -> None:
         f"tokens: {_known(stats.tokens_in)} in · {_known(stats.tokens_out)} out",
     ]
     if budget is not None:
-        lines.append(f"counted by the provider: {budget.provider_counted_calls} call(s) · "
-                     f"estimated or not counted: {budget.uncounted_calls} call(s)")
+        lines += [f"calls counted by the provider: {budget.provider_counted_calls}",  # short lines: whole at 80
+                  f"calls estimated or not counted: {budget.uncounted_calls}"]
     else:
-        lines.append(f"counted by the provider: {UNKNOWN} (no Context budget pane)")
+        lines.append(f"calls counted by the provider: {UNKNOWN} (no Context budget pane)")
     await app.transcript.add_notice("Cost of this session", level="info", detail="\n".join(lines))
 
 
