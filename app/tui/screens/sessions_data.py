@@ -26,6 +26,7 @@ COLUMNS: dict[str, str] = {
     "started": "Started",
     "duration": "Duration",
     "steps": "Steps",
+    "files": "Files",
     "tokens": "Tokens",
     "cost": "Cost",
     "outcome": "Outcome",
@@ -35,7 +36,8 @@ COLUMNS: dict[str, str] = {
 COLUMN_WIDTHS: dict[str, int] = {"title": 40, "workspace": 24, "model": 24}  # at most; cut with …
 
 # The columns a narrow table keeps, most important first; the others go from the end of this list.
-COLUMN_PRIORITY = ("title", "outcome", "cost", "started", "model", "tokens", "steps", "duration", "feedback", "workspace")
+COLUMN_PRIORITY = ("title", "outcome", "cost", "started", "model", "tokens", "steps", "duration", "files", "feedback",
+                   "workspace")
 TITLE_MIN = 20  # the title gives up cells down to this before a column goes
 CELL_PADDING = 2  # DataTable's padding around each cell
 
@@ -79,6 +81,7 @@ SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "started": lambda r: r.get("started_at") or "",
     "duration": lambda r: r.get("duration_s") if r.get("duration_s") is not None else -1.0,
     "steps": lambda r: r.get("steps") or 0,
+    "files": lambda r: r.get("files_changed") if r.get("files_changed") is not None else -1,  # unknown first
     "tokens": lambda r: (r.get("tokens_in") or 0) + (r.get("tokens_out") or 0),
     "cost": lambda r: r.get("cost_usd") if r.get("cost_usd") is not None else -1.0,  # unpriced below $0
     "outcome": lambda r: r.get("status") or "",
@@ -116,6 +119,7 @@ def full_cells(row: dict[str, Any]) -> dict[str, str]:
         "started": (row.get("started_at") or "")[:16].replace("T", " "),
         "duration": duration(row.get("duration_s")),
         "steps": str(row.get("steps") or 0),
+        "files": "—" if row.get("files_changed") is None else str(row["files_changed"]),  # — : no checkpoint says
         "tokens": tokens((row.get("tokens_in") or 0) + (row.get("tokens_out") or 0)),
         "cost": cost_total(row.get("cost_usd"), unpriced=row.get("unpriced_calls") or 0),
         "outcome": row.get("status") or "",
