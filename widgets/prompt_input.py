@@ -35,6 +35,11 @@ IDLE_PLACEHOLDERS = (  # the longest that fits the input's width is shown
 )
 BUSY_PLACEHOLDER = "The agent is working — Enter queues your message for when it finishes · Esc interrupts"
 BUSY_PLACEHOLDERS = (BUSY_PLACEHOLDER, "The agent is working — Enter queues your message · Esc interrupts")
+APPROVAL_PLACEHOLDERS = (  # a call (the model's or a !command) waits for the user's answer above
+    "Waiting for your approval (above) — Enter queues your message · Esc denies and interrupts",
+    "Waiting for your approval (above) · Esc denies and interrupts",
+    "Waiting for your approval (above)",
+)
 NEWLINE_KEYS = ("shift+enter", "ctrl+j")
 
 
@@ -129,6 +134,7 @@ class PromptInput(TextArea):
         )
         self.sent_history = sent_history or History()
         self.busy = False
+        self.awaiting_approval = False
         self.completer: Completer | None = None
         self.menu: CompletionMenu | None = None
         self._dismissed: str | None = None  # the text Esc closed the menu on (or recalled): closed until it changes
@@ -139,9 +145,14 @@ class PromptInput(TextArea):
         self.set_class(busy, "-busy")
         self.refresh_bindings()
 
+    def set_awaiting_approval(self, waiting: bool) -> None:
+        """An approval prompt waits for the user: the placeholder says so, not that the agent works."""
+        self.awaiting_approval = waiting
+        self.placeholder = self._placeholder()
+
     def _placeholder(self) -> str:
         """The placeholder for the state and the width: the longest variant that fits."""
-        variants = BUSY_PLACEHOLDERS if self.busy else IDLE_PLACEHOLDERS
+        variants = APPROVAL_PLACEHOLDERS if self.awaiting_approval else BUSY_PLACEHOLDERS if self.busy else IDLE_PLACEHOLDERS
         room = self.content_size.width
         return next((v for v in variants if cell_len(v) <= room), variants[-1]) if room else variants[0]
 

@@ -388,6 +388,7 @@ class CockpitApp(App[int]):
             message.resolve(ApprovalDecision("deny", reason="the app is closing"))
             return
         self.approvals.hold(message)
+        self.prompt.set_awaiting_approval(True)
         prompt = await self.transcript.add_approval(message.request)
         prompt.focus(scroll_visible=False)  # scrolling to it would release the transcript's anchor
         self.show_activity()
@@ -395,6 +396,7 @@ class CockpitApp(App[int]):
     async def on_approval_prompt_decided(self, message: ApprovalPrompt.Decided) -> None:
         self.approvals.answer(message.tool_call_id, message.decision)
         await self.transcript.remove_approval(message.tool_call_id)
+        self.prompt.set_awaiting_approval(bool(self.approvals))
         self.prompt.focus()
         self.show_activity()
 
@@ -403,6 +405,7 @@ class CockpitApp(App[int]):
         self.approvals.deny_all(reason)
         for prompt in list(self.transcript.pending_approvals):
             await self.transcript.remove_approval(prompt.request.tool_call_id)
+        self.prompt.set_awaiting_approval(False)
 
     # --- actions ----------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.agent.events import core as ev
 from tests.tui.conftest import type_and_send, wait_idle, wait_open, wait_until
 from widgets.user_message import UserMessage
-from widgets.prompt_input import BUSY_PLACEHOLDERS, IDLE_PLACEHOLDERS, History
+from widgets.prompt_input import APPROVAL_PLACEHOLDERS, IDLE_PLACEHOLDERS, History
 
 
 def test_history_walks_back_and_forth_and_keeps_the_draft():
@@ -66,7 +66,7 @@ async def test_input_sent_while_the_agent_works_is_queued_then_sent(harness):
         await wait_open(pilot, app)
         await type_and_send(pilot, "long one")
         await wait_until(pilot, lambda: app.busy and app.transcript.pending_approvals, what="the approval")
-        assert app.prompt.placeholder in BUSY_PLACEHOLDERS
+        assert app.prompt.placeholder in APPROVAL_PLACEHOLDERS  # it waits for you (Enter still queues)
         app.prompt.focus()
         await wait_until(pilot, lambda: "Queue" in _footer(app), what="the footer to say Enter queues")
         assert "Send" not in _footer(app)
