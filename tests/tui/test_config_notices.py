@@ -110,3 +110,15 @@ async def test_a_bad_key_value_is_a_startup_notice_and_ctrl_p_still_opens_the_pa
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
+
+
+def test_the_readme_keys_section_lists_every_binding_id():
+    import re
+
+    from app.tui.keys import known_binding_ids
+    from tests.tui.key_ids import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    section = text.split("\n## Keys\n", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `([^`]+)` \|", section, flags=re.MULTILINE))
+    assert listed == known_binding_ids()
