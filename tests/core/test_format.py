@@ -55,4 +55,4 @@ def test_the_module_imports_only_the_standard_library():
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    assert imported <= {"__future__", "math", "dataclasses"}
+    assert imported <= {"__future__", "math", "dataclasses", "collections", "typing"}
