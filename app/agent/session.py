@@ -62,6 +62,7 @@ class Session:
         # What each turn changed in the workspace, for undo/redo/rewind (in memory unless composed with a store).
         self.checkpoints = checkpoints or Checkpoints(agent.workspace, MemoryBlobs(), bus.emit, agent)
         bus.subscribe(self.checkpoints.history)
+        self.checkpoints.after_change = self._measure_context  # undo, redo, rewind: the meter follows
         agent.pipeline.checkpoints = self.checkpoints.recorder
 
     @property
@@ -115,7 +116,8 @@ class Session:
             self._set_system_message(self.instructions.message(), ev.INSTRUCTIONS_RELOAD, changes)
 
     def _measure_context(self) -> None:
-        """The restored conversation, measured now: the Context budget shows what it carries."""
+        """The conversation (restored, or changed by undo/redo/rewind), measured now: the Context
+        budget shows what it carries."""
         from app.agent.budget.snapshot import BudgetSnapshot
 
         agent = self.agent

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.agent.checkpoints.actions import NOTE
 from app.agent.events import core as ev
+from app.agent.events.budget import ContextMeasured
 from app.agent.events.checkpoints import (
     CheckpointRecorded,
     CheckpointRedone,
@@ -43,7 +44,11 @@ async def test_undo_reverts_edits_creations_deletions_and_commands_then_redo_app
     assert messages[-1]["role"] == "user" and messages[-1]["content"].startswith(NOTE)
     assert not any(m.get("content") == "change things" for m in messages)  # the turn left the conversation
     assert events.of(CheckpointUndone)
-    assert isinstance(events[-1], ev.MessagesReplaced) and not events[-1].compaction
+    replaced = max(i for i, e in enumerate(events) if isinstance(e, ev.MessagesReplaced))
+    assert not events[replaced].compaction
+    measured = [e for e in list(events)[replaced:] if isinstance(e, ContextMeasured)]  # the meter follows the undo
+    assert measured
+    assert measured[-1].local_total < max(e.local_total for e in list(events)[:replaced] if isinstance(e, ContextMeasured))
 
     redone = session.checkpoints.redo()
     assert redone.done and tree(workspace) == after

@@ -11,6 +11,7 @@ happened (a short harness note), so the next request knows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -69,6 +70,7 @@ class Checkpoints:
         self.conversation = conversation
         self.history = history if history is not None else CheckpointHistory()
         self.recorder = TurnRecorder(self.root, blobs, emit)
+        self.after_change: Callable[[], None] = lambda: None  # the session measures the changed conversation
 
     # --- plans ---------------------------------------------------------------------
 
@@ -158,6 +160,7 @@ class Checkpoints:
     def _set_messages(self, messages: list[dict[str, Any]], reason: str) -> None:
         self.conversation.messages = list(messages)
         self.emit(ev.MessagesReplaced(messages=list(messages), reason=reason, compaction=False))
+        self.after_change()  # the Context budget shows what the conversation holds now
 
 
 def _note(text: str) -> dict[str, Any]:
