@@ -83,7 +83,20 @@ def short_args(name: str, arguments: dict[str, Any] | None, raw: str = "", width
     if name in ("grep", "glob") and arguments.get("pattern"):
         where = f" in {path}" if path else ""
         return one_line(f"{arguments['pattern']}{where}", width)
+    if name == "todo_write" and isinstance(arguments.get("todos"), list):
+        return one_line(_todo_summary(arguments["todos"]), width)
     return one_line(json.dumps(arguments, ensure_ascii=False), width)
+
+
+def _todo_summary(todos: list[Any]) -> str:
+    """``3 items · 1 done · 1 in progress`` (the checklist itself is shown under the call)."""
+    statuses = [str(t.get("status", "")) if isinstance(t, dict) else "" for t in todos]
+    done = sum(s in ("done", "completed") for s in statuses)
+    running = statuses.count("in_progress")
+    parts = [f"{len(todos)} item{'s' if len(todos) != 1 else ''}", f"{done} done"]
+    if running:
+        parts.append(f"{running} in progress")
+    return " · ".join(parts)
 
 
 def call_body(name: str, arguments: dict[str, Any] | None, preview: str = "") -> tuple[str, str] | None:

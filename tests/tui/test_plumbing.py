@@ -186,6 +186,9 @@ def test_tool_formatting_helpers():
     assert short_args("read_file", {"path": "a.py", "start_line": 3}) == "a.py:3-"
     assert short_args("grep", {"pattern": "TODO", "path": "src"}) == "TODO in src"
     assert short_args("x", None, raw='{"a": 1') == '{"a": 1'
+    todos = [{"content": "a", "status": "done"}, {"content": "b", "status": "in_progress"}, {"content": "c", "status": "pending"}]
+    assert short_args("todo_write", {"todos": todos}) == "3 items · 1 done · 1 in progress"
+    assert short_args("todo_write", {"todos": [{"content": "a", "status": "completed"}]}) == "1 item · 1 done"
     assert call_body("bash", {"command": "make"}) == ("make", "bash")
     code, lexer = call_body("edit_file", {"path": "a.py", "old_string": "x = 1", "new_string": "x = 2"})
     assert lexer == "diff" and "-x = 1" in code and "+x = 2" in code
