@@ -112,17 +112,28 @@ def _unknown_top_level(settings: Settings, key: str, readers: dict[str, Any]) ->
     return f"{settings.locate(TOP, key)} is not a setting (ignored); {hint}"
 
 
+# Textual's built-in theme names (a test keeps this list equal to textual.theme.BUILTIN_THEMES): the
+# TUI saves the chosen one to the config, so a headless run checks it without importing textual.
+TEXTUAL_THEMES = frozenset({
+    "ansi-dark", "ansi-light", "atom-one-dark", "atom-one-light", "catppuccin-frappe", "catppuccin-latte",
+    "catppuccin-macchiato", "catppuccin-mocha", "dracula", "flexoki", "gruvbox", "monokai", "nord", "rose-pine",
+    "rose-pine-dawn", "rose-pine-moon", "solarized-dark", "solarized-light", "textual-dark", "textual-light",
+    "tokyo-night",
+})
+
+
 def tui_warnings(settings: Settings) -> list[str]:
     """The problems the TUI reports about ``theme`` and ``[keys]``, for a headless run to print as warnings.
 
-    Textual knows the key and theme names, so it is imported only when the file sets one of them."""
+    Textual knows the key and theme names, so it is imported only when the file sets ``[keys]`` or a
+    theme that is not one of :data:`TEXTUAL_THEMES`."""
     warnings: list[str] = []
     if settings.keys:
         from app.tui.keys import keymap_from_settings
 
         warnings += keymap_from_settings(settings.keys, lambda key: settings.locate("keys", key))[1]
-    if isinstance(settings.theme, str) and settings.theme.strip():
-        from textual.theme import BUILTIN_THEMES
+    if isinstance(settings.theme, str) and settings.theme.strip() and settings.theme not in TEXTUAL_THEMES:
+        from textual.theme import BUILTIN_THEMES  # only for a name that is not one of them: to say so
 
         from app.tui.theme import theme_problem
 

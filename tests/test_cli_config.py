@@ -183,10 +183,12 @@ def test_a_headless_run_warns_of_the_tuis_theme_and_keys_problems(capsys, config
     assert f"cockpit: warning: {path}:1: theme 'gruvbx' is not a Textual theme (did you mean gruvbox?)" in err
 
 
-def test_a_headless_run_loads_textual_only_when_the_config_sets_a_theme_or_keys(tmp_path, workspace, answer):
+@pytest.mark.parametrize("config", ["[agent]\nmax_steps = 5\n", 'theme = "gruvbox"\n'])  # a theme the TUI saved
+def test_a_headless_run_loads_textual_only_when_the_config_sets_keys_or_an_unknown_theme(
+        tmp_path, workspace, answer, config):
     home = tmp_path / "home"
     home.mkdir()
-    (home / "config.toml").write_text("[agent]\nmax_steps = 5\n", encoding="utf-8")
+    (home / "config.toml").write_text(config, encoding="utf-8")
     code = ("import sys; from app.cli import main; "
             f"main(['run', 'go', '--model', {answer!r}, '--workspace', {str(workspace)!r}, '--db', {str(tmp_path / 'c.db')!r}]); "
             "print('textual' in sys.modules)")
@@ -194,3 +196,11 @@ def test_a_headless_run_loads_textual_only_when_the_config_sets_a_theme_or_keys(
     env.pop("COCKPIT_CONFIG", None)
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+def test_the_theme_names_checked_without_textual_are_textuals_own():
+    from textual.theme import BUILTIN_THEMES
+
+    from app.config_check import TEXTUAL_THEMES
+
+    assert TEXTUAL_THEMES == set(BUILTIN_THEMES)
