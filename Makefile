@@ -25,8 +25,11 @@ sandbox:
 		(apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null)
 	@command -v bwrap >/dev/null 2>&1 || echo "bubblewrap (bwrap) is not installed: the sandbox tests will skip"
 
+# The suite runs on every core (pytest-xdist, work stealing): TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
+
 test: $(STAMP) sandbox  ## the whole suite: unit, storage, loop, e2e over loopback HTTP, TUI, architecture
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: $(STAMP) sandbox  ## benchmarks; each prints ratios against a baseline measured in the same run
 	$(PY) -m benchmarks
