@@ -1,0 +1,92 @@
+"""How the usage report reads: one cell text per figure, the Rich table and the notes under it.
+
+Shared by ``cockpit report`` and the TUI's Report screen, so both say the same thing. Rounding
+is :mod:`app.agent.events.format`'s; a value not known reads ``—``, an unpriced cost ``unpriced``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.agent.events.format import UNKNOWN, cost_total, money, tokens
+
+COLUMNS = (  # (figure, header)
+    ("sessions", "sessions"), ("calls", "calls"), ("tokens_in", "in"), ("tokens_out", "out"),
+    ("cached_tokens", "cached"), ("cache_hit_rate", "cache hit"), ("cost_usd", "cost"),
+    ("retry_tax", "retry tax"), ("wasted", "wasted"), ("loop_hits", "loops"), ("compactions", "compactions"),
+)
+GROUP_HEADERS = {"day": "day (UTC)", "week": "week from", "month": "month"}
+
+
+def key_text(key: str) -> str:
+    return key or UNKNOWN
+
+
+def percent(rate: float | None) -> str:
+    return UNKNOWN if rate is None else f"{100 * rate:.0f}%"
+
+
+def tax(tokens_: int, usd: float | None) -> str:
+    """``1.2k · $0.0040``; tokens alone where nobody had a price; ``0`` when nothing was wasted."""
+    if not tokens_ and not usd:
+        return "0"
+    return tokens(tokens_) if usd is None else f"{tokens(tokens_)} · {money(usd)}"
+
+
+def count(n: int | None) -> str:
+    return UNKNOWN if n is None else f"{n:,}"
+
+
+def cells(row: dict[str, Any]) -> dict[str, str]:
+    """Every figure of one report row as it reads."""
+    return {
+        "sessions": count(row["sessions"]),
+        "calls": count(row["calls"]),
+        "tokens_in": tokens(row["tokens_in"]),
+        "tokens_out": tokens(row["tokens_out"]),
+        "cached_tokens": tokens(row["cached_tokens"]),
+        "cache_hit_rate": percent(row["cache_hit_rate"]),
+        "cost_usd": cost_total(row["cost_usd"], unpriced=row["unpriced_calls"]),
+        "retry_tax": tax(row["retry_tax_tokens"], row["retry_tax_usd"]),
+        "wasted": tax(row["wasted_tokens"], row["wasted_usd"]),
+        "loop_hits": count(row["loop_hits"]),
+        "compactions": count(row["compactions"]),
+    }
+
+
+def report_table(report: dict[str, Any]) -> Any:
+    """The rows and the total as a Rich table."""
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", show_footer=True, footer_style="bold")
+    total = cells(report["total"])
+    table.add_column(GROUP_HEADERS.get(report["by"], report["by"]), footer="total", overflow="fold")
+    for name, header in COLUMNS:
+        table.add_column(header, footer=total[name], justify="right", no_wrap=True)
+    for row in report["rows"]:
+        shown = cells(row)
+        table.add_row(key_text(row["key"]), *(shown[name] for name, _ in COLUMNS))
+    return table
+
+
+def unpriced_lines(report: dict[str, Any]) -> list[str]:
+    """The usage nobody had a price for, by model: never in the costs above, never $0."""
+    if not report["unpriced"]:
+        return []
+    lines = ["Unpriced (no price in litellm's cost map or [pricing]; not in the costs above):"]
+    for row in report["unpriced"]:
+        calls = row["calls"]
+        lines.append(f"  {key_text(row['model'])}: {calls:,} call{'' if calls == 1 else 's'}, "
+                     f"{row['tokens_in']:,} in / {row['tokens_out']:,} out tokens")
+    return lines
+
+
+def report_notes(report: dict[str, Any]) -> list[str]:
+    notes = ["Cache hit = cached ÷ prompt tokens of the calls whose usage the provider reported. "
+             "Retry tax = failed attempts and their re-sent prompts; wasted adds malformed and loop-killed output."]
+    if report["by"] in ("model", "role"):
+        notes.append(f"Loop hits and compactions belong to sessions, not to a {report['by']}: {UNKNOWN} here "
+                     "(the total has them).")
+    if report["since"]:
+        notes.append(f"Calls since {report['since']} (UTC).")
+    return notes
