@@ -30,9 +30,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from app.agent.caching.breakpoints import place_breakpoints, supports_cache_control
 from app.agent.events.core import USAGE_ESTIMATED, USAGE_NONE, USAGE_PROVIDER, Usage, well_formed
 from app.agent.offline import load_litellm
-from app.agent.pricing import LITELLM_PRICING, UNPRICED, Price, Pricing
+from app.agent.pricing import LITELLM_PRICING, NO_CACHE_PRICE, UNPRICED, CachePrice, Price, Pricing
 from app.agent.wire import upstream_retries, wire_messages
 
 CUT_OFF_REASONS = frozenset({"length", "max_tokens"})  # the answer hit the output limit
@@ -75,6 +76,8 @@ class ModelReply:
     latency_ms: float = 0.0
     upstream_retries: int | None = None  # retries a proxy made before answering (its header)
     upstream_max_retries: int | None = None
+    cache_breakpoints: int = 0  # cache_control breakpoints placed in the request
+    cache_price: CachePrice = NO_CACHE_PRICE  # the call without caching, the saving, the writes' cost
 
     @property
     def cut_off(self) -> bool:
@@ -117,9 +120,11 @@ class LiteLLMModel:
         timeout_s: float = 600.0,
         extra: dict[str, Any] | None = None,
         pricing: Pricing = LITELLM_PRICING,
+        prompt_cache: bool = True,  # place cache_control breakpoints where the provider needs them
     ) -> None:
         self.name = name
         self.pricing = pricing
+        self.cache_breakpoints = prompt_cache and supports_cache_control(name)
         self.api_base = api_base
         self.api_key = api_key
         self.api_key_env = api_key_env  # read when a call is made, so the key is never stored
@@ -137,9 +142,13 @@ class LiteLLMModel:
         on_text: Callable[[str], None],
     ) -> ModelReply:
         litellm = load_litellm()
+        sent = well_formed(wire_messages(messages))
+        breakpoints = 0
+        if self.cache_breakpoints:
+            sent, tools, breakpoints = place_breakpoints(sent, tools)
         kwargs: dict[str, Any] = {
             "model": self.name,
-            "messages": well_formed(wire_messages(messages)),
+            "messages": sent,
             "stream": True,
             "stream_options": {"include_usage": True},
             "num_retries": 0,
@@ -159,7 +168,7 @@ class LiteLLMModel:
             kwargs["max_tokens"] = self.max_output_tokens
 
         started = time.perf_counter()
-        reply = ModelReply()
+        reply = ModelReply(cache_breakpoints=breakpoints)
         text_parts: list[str] = []
         calls: dict[int, dict[str, Any]] = {}
         usage_seen: Any = None
@@ -193,6 +202,11 @@ class LiteLLMModel:
         reply.upstream_retries, reply.upstream_max_retries = upstream_retries(raw.headers())
         price = self.cost(reply.usage)
         reply.cost_usd, reply.cost_source = price.usd, price.source
+        if price.known:
+            usage = reply.usage
+            reply.cache_price = self.pricing.cache_price(
+                self.name, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+                cached_tokens=usage.cached_tokens, cache_write_tokens=usage.cache_write_tokens, cost=price)
         return reply
 
     def _api_key(self) -> str | None:

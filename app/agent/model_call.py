@@ -11,6 +11,8 @@ decision; a failed attempt whose prompt went out is charged to the retry tax her
 with the best count of that prompt there is (:class:`_Resent`): the provider's, when
 a retry of the same prompt on the same model reports its usage; else the budget's
 calibrated estimate; else the local one. The charge says whose count it is.
+A successful attempt is followed by its cache figures, and by why the cache missed when it did
+(:class:`~app.agent.caching.tracker.CacheTracker`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from app.agent.budget.layouts import SystemLayouts
+from app.agent.caching.tracker import CacheTracker, CallSeen
 from app.agent.collaborators import Budget, Emit, ResilienceLayer
 from app.agent.errors import describe
 from app.agent.events import core as ev
@@ -61,8 +65,11 @@ class _Resent:
 class ModelCalls:
     """The agent's one path to a model: retried, announced, calibrated."""
 
-    def __init__(self, *, resilience: ResilienceLayer, budget: Budget, emit: Emit) -> None:
+    def __init__(self, *, resilience: ResilienceLayer, budget: Budget, emit: Emit,
+                 cache: CacheTracker | None = None) -> None:
         self.resilience, self.budget, self.emit = resilience, budget, emit
+        layouts = getattr(budget, "layouts", None)  # the context budget's: the system message's sections
+        self.cache = cache if cache is not None else CacheTracker(layouts if isinstance(layouts, SystemLayouts) else None)
         self.last: tuple[str, str, dict[str, Any]] | None = None  # (attempt id, model, usage) of the last reply
 
     async def call(self, request: ModelRequest) -> ModelReply:
@@ -87,6 +94,7 @@ class ModelCalls:
 
     async def _attempt(self, request: ModelRequest, attempt: int, call_id: str, resent: list[_Resent]) -> ModelReply:
         model, estimate = request.model, request.estimate
+        started = self.cache.clock()
         try:
             reply = await stream_announced(model, request.messages, request.tools, emit=self.emit, call_id=call_id,
                                            turn=request.turn, step=request.step, attempt=attempt, estimate=estimate,
@@ -97,6 +105,11 @@ class ModelCalls:
                 resent.append(_Resent(call_id=call_id, model=model.name, attempt=attempt, estimate=estimate))
             raise
         usage = reply.usage
+        for event in self.cache.events(CallSeen(
+                call_id=call_id, model=model.name, role=request.role, messages=request.messages, tools=request.tools,
+                usage=usage, cost_usd=reply.cost_usd, breakpoints=reply.cache_breakpoints, price=reply.cache_price,
+                started=started)):
+            self.emit(event)
         if usage.reported and usage.prompt_tokens > 0:
             # The same prompt, on the same model: the provider's count of what the failed attempts sent.
             for failed in [r for r in resent if r.model == model.name]:

@@ -69,6 +69,31 @@ UNPRICED = Price()
 
 
 @dataclass(frozen=True)
+class CachePrice:
+    """A call's price without caching, what caching saved, what its writes cost, and the
+    per-token rates at the call's tier (prompt, cache read, cache write); None where unknown."""
+
+    uncached_usd: float | None = None
+    saved_usd: float | None = None
+    write_usd: float | None = None
+    input_rate: float | None = None  # dollars per prompt token
+    read_rate: float | None = None
+    write_rate: float | None = None
+
+    def miss_cost(self, missed_tokens: int, written_tokens: int) -> float | None:
+        """What ``missed_tokens`` cost above being read from the cache: those written again at the
+        write rate, the rest at the prompt rate (None without cache prices)."""
+        if self.input_rate is None or self.read_rate is None or self.write_rate is None:
+            return None
+        rewritten = min(max(0, missed_tokens), max(0, written_tokens))
+        sent = max(0, missed_tokens) - rewritten
+        return rewritten * (self.write_rate - self.read_rate) + sent * (self.input_rate - self.read_rate)
+
+
+NO_CACHE_PRICE = CachePrice()
+
+
+@dataclass(frozen=True)
 class Pricing:
     """The configured rates first, then litellm's cost map."""
 
@@ -112,6 +137,25 @@ class Pricing:
         except Exception:  # litellm raises for names it cannot map
             return UNPRICED
         return Price(float(prompt_cost) + float(completion_cost), COST_LITELLM)
+
+    def cache_price(self, model: str, *, prompt_tokens: int, completion_tokens: int, cached_tokens: int,
+                    cache_write_tokens: int, cost: Price) -> CachePrice:
+        """The cache figures of a call that cost ``cost``: known only where litellm's map prices the
+        model (a configured rate has no cache prices, so its saving is unknown, not $0)."""
+        if cost.source != COST_LITELLM or cost.usd is None:
+            return NO_CACHE_PRICE
+        uncached = self.price(model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens).usd
+        write = self.price(model, prompt_tokens=cache_write_tokens, cache_write_tokens=cache_write_tokens).usd
+        size = max(1, prompt_tokens)  # the rates at this call's tier (tiers go by prompt size)
+        rates = [self.price(model, prompt_tokens=size, cached_tokens=cached, cache_write_tokens=written).usd
+                 for cached, written in ((0, 0), (size, 0), (0, size))]
+        input_rate, read_rate, write_rate = (None if usd is None else usd / size for usd in rates)
+        return CachePrice(
+            uncached_usd=uncached,
+            saved_usd=None if uncached is None else uncached - cost.usd,
+            write_usd=write,
+            input_rate=input_rate, read_rate=read_rate, write_rate=write_rate,
+        )
 
 
 LITELLM_PRICING = Pricing()

@@ -27,6 +27,9 @@ _FEATURE_EVENT_MODULES = (
     "app.agent.events.mentions",
     "app.agent.events.todo",
     "app.agent.events.checkpoints",
+    "app.agent.events.roles",
+    "app.agent.events.subagents",
+    "app.agent.events.hooks",
 )
 
 
@@ -268,12 +271,18 @@ def usage_source(usage: dict[str, Any]) -> str:
     return USAGE_PROVIDER if usage.get("reported") else USAGE_NONE
 
 
-# What a model call was for: the conversation's next reply, a compaction summary, or the
-# conversation's next reply from the fallback model (the main model's breaker is open).
+# What a model call was for: the conversation's next reply, a compaction summary, the
+# conversation's next reply from the fallback model (the main model's breaker is open), a task's
+# routing or a turn's verification (app.agent.roles).
 ROLE_MAIN = "main"
 ROLE_SUMMARY = "summary"
 ROLE_FALLBACK = "fallback"
-ROLES = (ROLE_MAIN, ROLE_SUMMARY, ROLE_FALLBACK)
+ROLE_ROUTER = "router"
+ROLE_VERIFIER = "verifier"
+ROLES = (ROLE_MAIN, ROLE_SUMMARY, ROLE_FALLBACK, ROLE_ROUTER, ROLE_VERIFIER)
+# Calls made on the side: their reply is not the conversation's, they are no step of the task and
+# their prompt is not the conversation's size (widgets/session_stats.py keeps the same names).
+SIDE_ROLES = frozenset({ROLE_SUMMARY, ROLE_ROUTER, ROLE_VERIFIER})
 
 
 @dataclass(kw_only=True)
