@@ -1,0 +1,105 @@
+"""What a prompt's prefix is made of, item by item, each with a fingerprint (a hash of its bytes).
+
+The items come in the order the provider reads them: the tool definitions (one item: the cache
+sees them as one block, and their order matters), then the system message section by section
+(the prompt, the environment, each instruction file: known from the budget's layouts; a system
+message nobody registered is one item), then each message. :func:`first_change` compares two
+calls' items and returns the first that differs, which is where the cache stopped matching.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from app.agent.events.cache import (
+    CAUSE_COMPACTION,
+    CAUSE_ENVIRONMENT,
+    CAUSE_HISTORY,
+    CAUSE_INSTRUCTIONS,
+    CAUSE_SYSTEM,
+    CAUSE_TOOLS,
+)
+
+KIND_TOOLS, KIND_SYSTEM, KIND_ENVIRONMENT, KIND_INSTRUCTIONS, KIND_MESSAGE = (
+    "tools", "system", "environment", "instructions", "message")
+CAUSE_BY_KIND = {KIND_TOOLS: CAUSE_TOOLS, KIND_SYSTEM: CAUSE_SYSTEM, KIND_ENVIRONMENT: CAUSE_ENVIRONMENT,
+                 KIND_INSTRUCTIONS: CAUSE_INSTRUCTIONS}
+
+
+class SystemSection(Protocol):
+    @property
+    def kind(self) -> str: ...  # system | environment | instructions
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+class SectionsOf(Protocol):
+    """The budget's layouts: the sections a system message Cockpit built is made of."""
+
+    def sections(self, content: str) -> Sequence[SystemSection] | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixItem:
+    kind: str  # tools | system | environment | instructions | message
+    label: str
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The first item that differs between two calls' prefixes."""
+
+    cause: str
+    item: str
+
+
+def fingerprint(value: Any) -> str:
+    """A short hash of ``value``'s canonical JSON bytes."""
+    raw = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def prefix_items(messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]],
+                 layouts: SectionsOf | None = None) -> list[PrefixItem]:
+    items = [PrefixItem(KIND_TOOLS, "tools", fingerprint(list(tools)))]
+    for index, message in enumerate(messages):
+        content = message.get("content")
+        sections = layouts.sections(content) if index == 0 and layouts is not None and isinstance(content, str) else None
+        if message.get("role") == "system" and sections:
+            items += [PrefixItem(s.kind, s.label, fingerprint(s.text)) for s in sections]
+            rest = {k: v for k, v in message.items() if k != "content"}
+            items.append(PrefixItem(KIND_SYSTEM, "system message", fingerprint(rest)))
+        elif message.get("role") == "system":
+            items.append(PrefixItem(KIND_SYSTEM, "system prompt", fingerprint(message)))
+        else:
+            items.append(PrefixItem(KIND_MESSAGE, f"message {index}", fingerprint(message)))
+    return items
+
+
+def first_change(before: Sequence[PrefixItem], after: Sequence[PrefixItem]) -> Change | None:
+    """Where ``after`` stops repeating ``before``; None when it repeats it whole (it may go on)."""
+    messages_before = sum(1 for item in before if item.kind == KIND_MESSAGE)
+    seen_messages = 0
+    for old, new in zip(before, after):
+        if old.kind == KIND_MESSAGE:
+            seen_messages += 1
+        if old == new:
+            continue
+        if KIND_INSTRUCTIONS in (old.kind, new.kind):  # a file edited, added or removed
+            return Change(CAUSE_INSTRUCTIONS, (old if old.kind == KIND_INSTRUCTIONS else new).label)
+        if old.kind != KIND_MESSAGE:
+            return Change(CAUSE_BY_KIND.get(old.kind, CAUSE_SYSTEM), old.label)
+        last_of_before = seen_messages == messages_before
+        return Change(CAUSE_HISTORY if last_of_before else CAUSE_COMPACTION, old.label)
+    if len(after) < len(before):  # history cut short: messages dropped from the end
+        return Change(CAUSE_COMPACTION, before[len(after)].label)
+    return None
