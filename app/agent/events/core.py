@@ -30,6 +30,7 @@ _FEATURE_EVENT_MODULES = (
     "app.agent.events.roles",
     "app.agent.events.subagents",
     "app.agent.events.hooks",
+    "app.agent.events.cache",
 )
 
 
