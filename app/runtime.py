@@ -144,6 +144,7 @@ def build_session(
     model = LiteLLMModel(
         choice.model, api_base=choice.api_base, api_key_env=settings.api_key_env,
         max_output_tokens=config.max_output_tokens, timeout_s=config.request_timeout_s, pricing=_pricing(settings),
+        prompt_cache=config.prompt_cache,
     )
     messages: list[dict[str, Any]] = []
     session_id = new_session_id()
@@ -308,7 +309,8 @@ def _budget(settings: Settings, store: Any | None, session_id: str, model: "Lite
         return kept
 
     # The agent asks it for compaction summaries through its own call path (retried, announced, paid for).
-    summary_model = LiteLLMModel(config.summary_model, timeout_s=model.timeout_s) if config.summary_model else model
+    summary_model = (LiteLLMModel(config.summary_model, timeout_s=model.timeout_s, prompt_cache=model.prompt_cache)
+                     if config.summary_model else model)
     return {
         "budget": budget,
         "summary_model": summary_model,
@@ -361,6 +363,7 @@ def _resilience(settings: Settings, bus: "EventBus", store: Any | None, config: 
     fallback = resilience_config.fallback_model or settings.fallback_model
     if fallback:
         features["fallback_model"] = LiteLLMModel(
-            fallback, max_output_tokens=config.max_output_tokens, timeout_s=config.request_timeout_s
+            fallback, max_output_tokens=config.max_output_tokens, timeout_s=config.request_timeout_s,
+            prompt_cache=config.prompt_cache,
         )
     return features

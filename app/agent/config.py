@@ -94,6 +94,7 @@ class AgentConfig:
     request_timeout_s: float = 600.0  # one model call, connection to last chunk
     parallel_tools: int = 4  # read-only calls of one reply that run at once (1: one at a time)
     permission_mode: PermissionMode = PermissionMode.ASK
+    prompt_cache: bool = True  # cache_control breakpoints for providers that need them (Anthropic, Claude on Bedrock)
 
     @classmethod
     def known_keys(cls) -> list[str]:
@@ -108,6 +109,10 @@ class AgentConfig:
                 continue
             if key == "permission_mode":
                 kwargs[key] = parse_permission_mode(value)
+            elif key == "prompt_cache":
+                if not isinstance(value, bool):
+                    raise ValueError(f"prompt_cache must be true or false (got {value!r})")
+                kwargs[key] = value
             elif key in BOUNDS:
                 try:
                     kwargs[key] = BOUNDS[key].check(value)

@@ -124,6 +124,7 @@ class LiteLLMModel:
     ) -> None:
         self.name = name
         self.pricing = pricing
+        self.prompt_cache = prompt_cache  # the setting ([agent] prompt_cache)
         self.cache_breakpoints = prompt_cache and supports_cache_control(name)
         self.api_base = api_base
         self.api_key = api_key

@@ -18,7 +18,7 @@ from typing import Any
 
 from app.agent.caching.prefix import PrefixItem, SectionsOf, first_change, prefix_items
 from app.agent.events.cache import CAUSE_TTL, CAUSE_UNKNOWN, CacheMissed, CacheUsage
-from app.agent.events.core import ROLE_SUMMARY, Event, Usage
+from app.agent.events.core import SIDE_ROLES, Event, Usage
 from app.agent.pricing import CachePrice
 
 CACHE_TTL_S = 300.0  # Anthropic's default ephemeral cache lives five minutes (refreshed on each read)
@@ -61,7 +61,7 @@ class CacheTracker:
         if not usage.reported:
             return []
         found: list[Event] = [_usage_event(call)]
-        if call.role == ROLE_SUMMARY:  # a summary's prompt is not the conversation's prefix
+        if call.role in SIDE_ROLES:  # a summary's (a router's, ...) prompt is not the conversation's prefix
             return found
         items = prefix_items(call.messages, call.tools, self.layouts)
         before = self._previous.get(call.model)
