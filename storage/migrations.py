@@ -18,7 +18,8 @@ MIGRATIONS = Migrations("cockpit")
 # What a feature module's ``PROJECTIONS`` maps an event type to: called with the row the store writes.
 Projection = Callable[[sqlite_utils.Database, dict[str, Any]], None]
 # Feature modules whose MIGRATIONS / PROJECTIONS are part of the schema, in order.
-FEATURE_MODULES = ("storage.budget", "storage.resilience", "storage.feedback", "storage.search", "storage.checkpoints")
+FEATURE_MODULES = ("storage.budget", "storage.resilience", "storage.feedback", "storage.search", "storage.checkpoints",
+                   "storage.caching")
 
 
 @MIGRATIONS(name="core_001_tables")
