@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from app.agent.tools.base import Tool, openai_schema
 from app.agent.tools.bash import Bash
@@ -23,6 +23,25 @@ class InvalidCall(Exception):
         self.arguments = arguments
 
 
+@runtime_checkable
+class Served(Protocol):
+    """A tool another program serves (an MCP server's, ``app.agent.mcp``): the Context budget groups
+    tool definitions by ``server``, and all its tools share the circuit breaker named ``breaker``."""
+
+    server: str
+    breaker: str
+
+
+def server_of(tool: Tool) -> str | None:
+    """The server a tool comes from; None for Cockpit's own tools."""
+    return tool.server if isinstance(tool, Served) else None
+
+
+def breaker_of(tool: Tool) -> str:
+    """The circuit breaker a tool's calls count on: its server's, else its own."""
+    return tool.breaker if isinstance(tool, Served) else tool.name
+
+
 class ToolRegistry:
     """Tools by name, in the order given (which is the order the model sees them)."""
 
@@ -38,6 +57,15 @@ class ToolRegistry:
 
     def names(self) -> list[str]:
         return list(self._tools)
+
+    def breaker_name(self, name: str) -> str:
+        """The circuit breaker the calls of ``name`` count on (``breaker_of``); an unknown name's own."""
+        tool = self._tools.get(name)
+        return breaker_of(tool) if tool is not None else name
+
+    def extended(self, tools: Iterable[Tool]) -> "ToolRegistry":
+        """These tools and then ``tools`` (e.g. an MCP server's), as a new registry."""
+        return ToolRegistry([*self._tools.values(), *tools])
 
     def resolve(self, name: str, arguments_raw: str) -> tuple[Tool, dict[str, Any]]:
         """The tool called ``name`` and its parsed, sane, schema-checked arguments; else :class:`InvalidCall`

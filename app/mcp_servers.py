@@ -1,0 +1,84 @@
+"""Composition of the MCP client: the configured servers, the user's approvals, the started servers'
+tools in the registry, and what ``cockpit mcp list`` and ``/mcp`` show.
+
+The config file's ``[mcp_servers.NAME]`` tables are the user's own and start as they are; a
+project's ``.mcp.json`` servers start once approved (:mod:`app.mcp_approvals`). A bad table
+in the config file stops the start with its file and line, as every setting; a bad
+``.mcp.json`` entry is a notice, and the other servers still start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from app.agent.events.core import Notice
+    from app.agent.mcp.manager import McpManager, ServerRow
+    from app.agent.tools.registry import ToolRegistry
+
+TABLE = "mcp_servers"
+
+
+def configured_servers(settings: Settings, workspace: Path) -> "McpManager":
+    """Every configured server of this workspace, none started yet."""
+    from app.agent.mcp.config import all_servers
+    from app.agent.mcp.manager import McpManager
+    from app.mcp_approvals import McpApprovals
+
+    try:
+        found = all_servers(settings.mcp_servers, str(settings.path), workspace)
+    except ValueError as exc:
+        raise ConfigError(f"{settings.where(TABLE)}: [{TABLE}] {exc}") from None
+    return McpManager(found.servers, workspace, approved=McpApprovals(workspace).approves, problems=found.problems)
+
+
+def start_servers(settings: Settings, workspace: Path, bus: Any,
+                  tools: "ToolRegistry") -> tuple["ToolRegistry", list["Notice"], "McpManager"]:
+    """Start the servers that may start (blocking, each within its start-up timeout): the registry
+    with their tools, the notices for the session's start, the manager (closed when the session
+    finishes: it is subscribed to ``bus``)."""
+    from app.agent.events.core import Notice
+    from app.agent.mcp.tool import mcp_tools
+
+    manager = configured_servers(settings, workspace)
+    manager.start()
+    bus.subscribe(manager)
+    served, left_out = mcp_tools(manager, bus.emit, tools.names())
+    notices = [*manager.startup_notices(), *(Notice(level="warning", message=p) for p in left_out)]
+    return tools.extended(served), notices, manager
+
+
+@dataclass(frozen=True)
+class ListedServer:
+    row: "ServerRow"
+    approved: bool | None  # None: needs no approval (the config file's own)
+    definition_tokens: int | None  # its tools' definitions; None when they were never listed
+
+
+def listed_servers(settings: Settings, manager: "McpManager", model: str) -> tuple[list[ListedServer], str]:
+    """What ``mcp list`` shows per server, and the name of the tokenizer that counted the definitions
+    (``≈`` when it is an estimate)."""
+    from app.agent.budget.counter import MessageCounter
+    from app.agent.budget.tokenizer import tokenizer_for
+    from app.agent.mcp.config import FROM_PROJECT
+    from app.agent.mcp.tool import mcp_tools
+    from app.agent.tools.base import openai_schema
+    from app.mcp_approvals import McpApprovals
+
+    tokenizer = tokenizer_for(model, str(settings.budget.get("tokenizer", "auto")))
+    counter = MessageCounter(tokenizer.count)
+    tools, _ = mcp_tools(manager, lambda event: None, ())
+    approvals = McpApprovals(manager.workspace)
+    listed = []
+    for row in manager.rows():
+        tokens = None
+        if row.tools is not None:
+            counter.update_tools([openai_schema(t) for t in tools if t.server == row.config.name])
+            tokens = sum(count.tokens for count in counter.tools)
+        approved = approvals.approves(row.config) if row.config.source == FROM_PROJECT else None
+        listed.append(ListedServer(row, approved, tokens))
+    return listed, tokenizer.name
