@@ -125,6 +125,7 @@ def build_session(
     from app.agent.loop import Agent
     from app.agent.model import LiteLLMModel
     from app.agent.session import Session, new_session_id
+    from app.mcp_servers import start_servers
     from app.model_check import check_choice
     from app.permission_files import ConfigRuleFile, load_rules, trust_notices
 
@@ -162,6 +163,8 @@ def build_session(
     approvals = ApprovalPolicy(human=human, mode=config.permission_mode, rule_file=ConfigRuleFile(workspace),
                                rules=rules)
     features = _features(settings, bus, store, config, model)
+    # MCP servers start here (each within its start-up timeout); they stop when the session finishes.
+    features["tools"], mcp_notices, _ = start_servers(settings, workspace, bus, features["tools"])
     agent = Agent(
         model=model,
         emit=bus.emit,
@@ -186,7 +189,7 @@ def build_session(
     session = Session(
         bus, agent, settings=recorded, api_base=choice.api_base, resumed=previous is not None, parent_id=parent_id,
         previous_status=SessionStatus(previous["status"]) if previous is not None else None,
-        notices=() if options.headless else trust_notices(rules),
+        notices=(*(() if options.headless else trust_notices(rules)), *mcp_notices),
         instructions=project_instructions(workspace, features.get("budget")),
         checkpoints=session_checkpoints(settings, store, session_id, bus, workspace, agent, resumed=previous is not None),
     )

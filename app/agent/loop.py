@@ -226,7 +226,7 @@ class Agent:
             self._answer(call, finished.result)
         for call, finished in ran:
             status = finished.status.value
-            self.resilience.record_tool_outcome(call.name, status, exit_code=finished.exit_code,
+            self.resilience.record_tool_outcome(self.tools.breaker_name(call.name), status, exit_code=finished.exit_code,
                                                 crashed=finished.crashed, emit=self.emit)
             if finished.status is ev.ToolStatus.VALIDATION_ERROR and finished.arguments is None:
                 self.calls.charge_last("malformed_tool_call")
