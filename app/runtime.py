@@ -165,6 +165,7 @@ def build_session(
     features = _features(settings, bus, store, config, model)
     # MCP servers start here (each within its start-up timeout); they stop when the session finishes.
     features["tools"], mcp_notices, _ = start_servers(settings, workspace, bus, features["tools"])
+    delegator = _delegation(features, store, config, session_id)
     agent = Agent(
         model=model,
         emit=bus.emit,
@@ -175,6 +176,8 @@ def build_session(
         session_id=session_id,
         **features,
     )
+    if delegator is not None:
+        delegator.bind(agent)
     recorded = {
         "agent": {k: (v.value if hasattr(v, "value") else v) for k, v in config.__dict__.items()},
         "model_reason": choice.reason,
@@ -195,6 +198,26 @@ def build_session(
     )
     session.feedback = feedback_collector(settings, options, bus, workspace)
     return session
+
+
+def _delegation(features: dict[str, Any], store: Any | None, config: "AgentConfig", session_id: str) -> Any:
+    """``[agent] subagents``: the task tool, whose children are sessions of this store (linked to this one)."""
+    if not config.subagents:
+        return None
+    from app.agent.bus import EventBus
+    from app.agent.subagents.runner import Delegator, memory_bus
+    from app.agent.tools.registry import ToolRegistry
+    from app.agent.tools.task import TaskTool
+
+    def child_bus(child_session_id: str) -> EventBus:
+        bus = EventBus(child_session_id)
+        bus.subscribe(store_sink(store), required=True)
+        return bus
+
+    delegator = Delegator(new_bus=child_bus if store is not None else memory_bus, ledger=features["ledger"],
+                          session_id=session_id, max_parallel=config.max_subagents)
+    features["tools"] = ToolRegistry([*features["tools"], TaskTool(delegator)])
+    return delegator
 
 
 def project_instructions(workspace: Path, budget: Any | None) -> Any:

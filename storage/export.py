@@ -14,6 +14,7 @@ import sqlite_utils
 
 from app.agent.events.core import event_from_dict
 from app.agent.events.format import cost_with_source
+from app.agent.events.subagents import CONTRACT_VERSION
 from storage.queries import conversation, load_events, session_summary
 from storage.markdown_export import header_lines, session_markdown
 from storage.redact import Redactor
@@ -27,7 +28,7 @@ def export_session(db: sqlite_utils.Database, session_id: str, fmt: str, *, reda
     elif fmt == "json":
         text = to_json(db, session_id)
     elif fmt == "jsonl":
-        text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in load_events(db, session_id))
+        text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in versioned_events(db, session_id))
     else:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     return (redactor or Redactor.from_environment()).replace_secrets(text)
@@ -35,14 +36,21 @@ def export_session(db: sqlite_utils.Database, session_id: str, fmt: str, *, reda
 
 def to_json(db: sqlite_utils.Database, session_id: str) -> str:
     data: dict[str, Any] = {
+        "contract_version": CONTRACT_VERSION,  # this export's shape and its events' vocabulary
         "session": dict(db.table("sessions").get(session_id)),
         "summary": session_summary(db, session_id),
         "messages": conversation(db, session_id),
         "model_calls": list(db.query("select * from model_calls where session_id = ? order by started_at", [session_id])),
         "tool_calls": list(db.query("select * from tool_calls where session_id = ? order by requested_at", [session_id])),
-        "events": load_events(db, session_id),
+        "events": versioned_events(db, session_id),
     }
     return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def versioned_events(db: sqlite_utils.Database, session_id: str) -> list[dict[str, Any]]:
+    """The session's events, each with the contract version it was stored under."""
+    versions = dict(db.execute("select seq, contract_version from events where session_id = ?", [session_id]).fetchall())
+    return [{**event, "contract_version": versions[event["seq"]]} for event in load_events(db, session_id)]
 
 
 def to_markdown(db: sqlite_utils.Database, session_id: str) -> str:

@@ -178,6 +178,15 @@ def core_004_model_call_role(db: sqlite_utils.Database) -> None:
     db.execute("alter table model_calls add column role text not null default 'main'")
     db.execute("update model_calls set role = 'fallback' where id glob 'mc_*.f[0-9]*'")
 
+
+@MIGRATIONS(name="core_005_contract_version")
+def core_005_contract_version(db: sqlite_utils.Database) -> None:
+    """The contract version each event was written under (``app.agent.events.subagents.CONTRACT_VERSION``).
+
+    Rows written before this were written under version 1, the first one.
+    """
+    db.execute("alter table events add column contract_version integer not null default 1")
+
 def core_steps() -> list[Callable[[sqlite_utils.Database], None]]:
     """The core schema's steps in order, without the features' (for tests of a core-only database)."""
     return [m.fn for m in MIGRATIONS._migrations if m.name.startswith("core_")]

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 import sqlite_utils
 
 from app.agent.events.core import well_formed
+from app.agent.events.subagents import CONTRACT_VERSION
 from storage import projection_params, search
 from storage.db import write_transaction
 from storage.migrations import feature_projections
@@ -88,7 +89,7 @@ class EventStore:
         self.redactor = redactor or Redactor.from_environment()
         self._generation: dict[str, int] = {}
         self._tool_rowids: set[int] = set()  # tool calls the current batch wrote, indexed at its end
-        self._event_rows: list[tuple[str, int, str, float, str]] = []  # inserted at the end of the batch
+        self._event_rows: list[tuple[str, int, str, float, str, int]] = []  # inserted at the end of the batch
         self._lock = threading.Lock()
         self._features = feature_projections()
         self._projections: dict[str, Callable[[dict[str, Any]], object]] = {
@@ -142,7 +143,8 @@ class EventStore:
                 for event in batch:
                     self._write(event)
                 self.conn.executemany(
-                    "insert into events (session_id, seq, type, ts, payload) values (?, ?, ?, ?, ?)", self._event_rows
+                    "insert into events (session_id, seq, type, ts, payload, contract_version) values (?, ?, ?, ?, ?, ?)",
+                    self._event_rows,
                 )
                 if indexed:
                     search.index_batch(self.conn, after_message_id, self._tool_rowids)
@@ -166,7 +168,7 @@ class EventStore:
             self.conn.execute(
                 "insert or ignore into blobs (hash, size, content) values (?, ?, ?)", (digest, len(content), content)
             )
-        self._event_rows.append((row["session_id"], row["seq"], kind, row["ts"], prepared.text))
+        self._event_rows.append((row["session_id"], row["seq"], kind, row["ts"], prepared.text, CONTRACT_VERSION))
         run = self._run_params.get(kind)
         if run is not None:  # (a PreparedEvent made by hand has no parameters yet)
             run(row, prepared.params or projection_params.params(row) or ())

@@ -80,7 +80,11 @@ BOUNDS = {
     "max_output_tokens": Bound(whole=True, low=1),
     "request_timeout_s": Bound(whole=False, low=0, above=True),
     "parallel_tools": Bound(whole=True, low=1, high=16),
+    "max_subagents": Bound(whole=True, low=1, high=16),
 }
+
+
+FLAGS = ("prompt_cache", "subagents")  # the settings that are true or false
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class AgentConfig:
     max_output_tokens: int | None = None  # sent as max_tokens when set
     request_timeout_s: float = 600.0  # one model call, connection to last chunk
     parallel_tools: int = 4  # read-only calls of one reply that run at once (1: one at a time)
+    subagents: bool = False  # the model may delegate work to child agents (the task tool)
+    max_subagents: int = 3  # delegated tasks whose child agents run at once
     permission_mode: PermissionMode = PermissionMode.ASK
     prompt_cache: bool = True  # cache_control breakpoints for providers that need them (Anthropic, Claude on Bedrock)
 
@@ -109,9 +115,9 @@ class AgentConfig:
                 continue
             if key == "permission_mode":
                 kwargs[key] = parse_permission_mode(value)
-            elif key == "prompt_cache":
+            elif key in FLAGS:
                 if not isinstance(value, bool):
-                    raise ValueError(f"prompt_cache must be true or false (got {value!r})")
+                    raise ValueError(f"{key} must be true or false (got {value!r})")
                 kwargs[key] = value
             elif key in BOUNDS:
                 try:

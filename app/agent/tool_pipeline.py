@@ -68,7 +68,7 @@ class ToolPipeline:
         ctx = ToolContext(workspace=self.workspace, timeout_s=config.tool_timeout_s,
                           output_cap_chars=config.output_cap_chars, scrubber=self.scrubber, sandbox=self.sandbox,
                           escalation=ApprovalEscalation(self.approvals.human, call.id, self.emit),
-                          live_output=OutputDeltas(self.emit, call.id))
+                          live_output=OutputDeltas(self.emit, call.id), tool_call_id=call.id)
         reason = self.resilience.tool_breaker_open(self.tools.breaker_name(call.name), emit=self.emit)
         if reason:
             return self._finish(base, ev.ToolStatus.TOOL_ERROR, f"{call.name} is temporarily disabled: {reason}")

@@ -32,6 +32,7 @@ class ToolContext:
     sandbox: Sandbox = field(default_factory=default_sandbox)  # where commands run (tools/sandbox.py)
     escalation: Escalation = NO_ESCALATION  # asks whether a command the sandbox blocked may run outside it
     live_output: OutputSink = no_live_output  # a running command's output, as it comes (tools/live_output.py)
+    tool_call_id: str = ""  # the call being run (the task tool names its delegation's parent call by it)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
