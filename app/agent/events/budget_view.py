@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.agent.events.budget import CalibrationUpdated, CompactionPerformed, ContextMeasured
+from app.agent.events.cache import CacheMissed, CacheUsage
+from app.agent.events.cache_view import CacheState
 from app.agent.events.core import USAGE_ESTIMATED, CallStatus, Event, ModelCallFinished, SessionStarted, TurnStarted
 
 NO_PROVIDER_COUNTS = "no provider counts"  # the server never reported usage: nothing to calibrate against
@@ -82,10 +84,14 @@ class BudgetState:
     per_turn_basis: str = ""  # local (Cockpit's own count) | provider (imported sessions): never mixed
     provider_counted_calls: int = 0  # calls whose response carried usage
     uncounted_calls: int = 0  # calls answered without usage (estimated or none)
+    cache: CacheState = field(default_factory=CacheState)  # prompt caching: hit rates, savings, misses
     version: int = 0  # bumped by every event that changes what is shown
 
     def apply(self, event: Event) -> None:
-        if isinstance(event, SessionStarted):
+        self.cache.apply(event)
+        if isinstance(event, (CacheUsage, CacheMissed)):
+            self.version += 1
+        elif isinstance(event, SessionStarted):
             self.model = event.model or self.model
             self.version += 1
         elif isinstance(event, TurnStarted):
