@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from app.agent.events.cache_view import CacheState
 from app.agent.events.core import Event, ModelCallFinished, ToolCallFinished
 from app.agent.events.resilience import (
     AttemptFailed,
@@ -88,6 +89,7 @@ class RetriesState:
     session_cost_usd: float = 0.0
     last_stop: str = ""  # the message of the last call the engine gave up on
     upstream_retries: int = 0  # retries a proxy in between made that no attempt row shows
+    cache: CacheState = field(default_factory=CacheState)  # cache misses: the tax of a changed prefix
 
     @property
     def retry_ratio(self) -> float:
@@ -142,6 +144,7 @@ class RetriesReducer:
 
     def apply(self, event: Event) -> None:
         s = self.state
+        s.cache.apply(event)
         if isinstance(event, AttemptSucceeded):
             self._count(event.first_try)
             self._bucket(event.bucket_level, event.bucket_capacity)
