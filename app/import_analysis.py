@@ -51,13 +51,16 @@ def with_prices(events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def with_loop_detections(events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """``events`` (one session's, as the importers build them, streamed) with the loops found in them, renumbered."""
+    """``events`` (as the importers build them, streamed; a file may interleave several sessions) with the loops
+    found in each session, renumbered."""
     from app.agent.resilience.loop_detector import LoopDetector
 
-    detector = LoopDetector()
-    seq = 0
+    detectors: dict[str, LoopDetector] = {}
+    seqs: dict[str, int] = {}
     for event in events:
-        seq += 1
+        session_id = event["session_id"]
+        detector = detectors.get(session_id) or detectors.setdefault(session_id, LoopDetector())
+        seq = seqs[session_id] = seqs.get(session_id, 0) + 1
         event["seq"] = seq
         kind = event["type"]
         verdict = None
@@ -72,8 +75,8 @@ def with_loop_detections(events: Iterable[dict[str, Any]]) -> Iterator[dict[str,
             )
         yield event
         if verdict is not None:
-            seq += 1
-            yield {**_seen(event, verdict), "seq": seq}
+            seqs[session_id] = seq + 1
+            yield {**_seen(event, verdict), "seq": seq + 1}
 
 
 def _seen(after: dict[str, Any], verdict: Any) -> dict[str, Any]:

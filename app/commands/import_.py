@@ -1,11 +1,14 @@
 """``cockpit import PATH...``: sessions written by other agents, into the same database.
 
 Claude Code transcripts (``~/.claude/projects/<project>/``, sub-agents
-included), Codex CLI rollouts (``~/.codex/sessions/``) and mini-swe-agent
-trajectories (``*.traj.json``); files or folders. One line per session; a
-file already imported is skipped. A broken or unknown file is reported with
-its line, nothing of it is written, the other files are still imported, and
-the exit code is 2.
+included), Codex CLI rollouts (``~/.codex/sessions/``), Gemini CLI sessions
+(``~/.gemini/tmp/<hash>/chats/``), Aider chat histories
+(``.aider.chat.history.md``) and mini-swe-agent trajectories (``*.traj.json``);
+files or folders, told apart by their content. One line per session (a file
+may hold several); a file already imported is skipped. A broken or unknown file
+named on the command line is reported with its line, nothing of it is written,
+the other files are still imported, and the exit code is 2. Files in a folder
+that no format recognises are listed as not imported (the exit code stays 0).
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     parser = subparsers.add_parser(
         "import",
-        help="import sessions from Claude Code, Codex CLI or mini-swe-agent",
+        help="import sessions from Claude Code, Codex CLI, Gemini CLI, Aider or mini-swe-agent",
         description="Import other agents' sessions: Claude Code transcripts (~/.claude/projects/*/), "
-        "Codex CLI rollouts (~/.codex/sessions/), mini-swe-agent trajectories (*.traj.json).",
+        "Codex CLI rollouts (~/.codex/sessions/), Gemini CLI sessions (~/.gemini/tmp/*/chats/), "
+        "Aider chat histories (.aider.chat.history.md), mini-swe-agent trajectories (*.traj.json). "
+        "The format is recognised from each file's content.",
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a session file or a folder of them")
     add_db_option(parser)
@@ -34,25 +39,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 @clear_errors
 def run(args: argparse.Namespace) -> int:
     from app.import_analysis import enrich
-    from storage.importers import ImportFormatError, discover, import_path
+    from storage.importers import ImportFormatError, find_sessions, import_sessions
 
     missing = [p for p in args.paths if not p.exists()]
     for path in missing:
         print(f"cockpit: {path}: no such file or folder", file=sys.stderr)
-    files = discover(p for p in args.paths if p.exists())
-    if not files and not missing:
-        print("cockpit: no session files (*.jsonl, *.traj.json) found in " + ", ".join(map(str, args.paths)), file=sys.stderr)
+    found = find_sessions(p for p in args.paths if p.exists())
+    for unknown in found.unrecognised:
+        print(f"not imported {unknown.path}: {unknown.reason}")
+    if not found.files and not missing:
+        print("cockpit: no session files of a known format found in " + ", ".join(map(str, args.paths))
+              + (f" ({len(found.unrecognised)} files of unknown format)" if found.unrecognised else ""), file=sys.stderr)
         return EXIT_USAGE
     db = open_database(args)
     failed = bool(missing)
-    for path in files:
+    for path in found.files:
         try:
-            result = import_path(db, path, enrich=enrich)
+            results = import_sessions(db, path, enrich=enrich)
         except ImportFormatError as exc:
             print(f"cockpit: cannot import {exc}", file=sys.stderr)
             failed = True
             continue
-        print(_line(result))
+        for result in results:
+            print(_line(result))
     return EXIT_USAGE if failed else 0
 
 

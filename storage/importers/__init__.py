@@ -1,20 +1,27 @@
 """Import sessions written by other agents into Cockpit's schema.
 
-``import_path(db, path)`` reads one file (Claude Code transcript, Codex CLI
-rollout or mini-swe-agent trajectory), converts it to Cockpit events and writes
-them through :class:`~storage.store.EventStore`. The file is streamed: every
+``import_path(db, path)`` reads one file (a Claude Code transcript, Codex CLI
+rollout, Gemini CLI session, Aider chat history or mini-swe-agent trajectory:
+:func:`detect` tells them apart by content, see :mod:`storage.importers.detect`),
+converts it to Cockpit events and writes them through
+:class:`~storage.store.EventStore`. The file is streamed: every
 line is checked first (a broken or unknown file raises
 :class:`ImportFormatError` naming the file and line, and nothing is written),
 then the events are written in small batches, each its own transaction, so
 other Cockpit processes never wait long for the write lock. A large file is read
 (parsed, converted, prepared) in a child process meanwhile
 (:mod:`storage.importers.reader_process`). A record that turns
-out unusable while writing removes what was written of the session. Session ids
+out unusable while writing removes what was written of the file. Session ids
 are derived from the source, so importing the same file again is a no-op
 (``status="skipped"``); a file that changed since (a session that went on)
 replaces its earlier import (``status="updated"``). A process killed in the
 middle of an import leaves a session without its ``session_finished`` event;
 importing the file again replaces it.
+
+One file may hold several sessions (an Aider history has one per start of
+aider; a Claude Code 1.0 transcript carries its sub-agents inline): they share
+the file's ``source_hash``, and :func:`import_sessions` returns one result for
+each (``import_path`` the first).
 
 ``enrich`` (optional) receives the converted events as an iterator and returns
 an iterable of the events to store: the app passes its loop detector through it
@@ -25,19 +32,20 @@ an iterable of the events to store: the app passes its loop detector through it
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from storage.importers import claude_code, codex_cli, mini_swe_agent, reader_process
 from storage.db import write_transaction
-from storage.importers.common import ImportFormatError, ImportResult, file_digest, lines
+from storage.importers import aider, claude_code, codex_cli, gemini_cli, mini_swe_agent, reader_process
+from storage.importers.common import ImportFormatError, ImportResult, file_digest
+from storage.importers.detect import Head, read_head
 
 Events = Iterable[dict[str, Any]]
 BATCH_EVENTS = 500  # events per transaction ...
@@ -48,64 +56,98 @@ if TYPE_CHECKING:
     from storage.redact import Redactor
     from storage.store import EventStore, PreparedEvent
 
-__all__ = ["ImportFormatError", "ImportResult", "detect", "discover", "import_path"]
+__all__ = ["Discovery", "ImportFormatError", "ImportResult", "detect", "discover", "find_sessions", "import_path",
+           "import_sessions"]
 
-FORMATS: tuple[ModuleType, ...] = (claude_code, codex_cli, mini_swe_agent)
-# Files that live beside sessions but are not sessions (prompt history of Claude Code and Codex).
+# Every format: a module with SOURCE, NAME, sniff(head) -> bool and convert(path, digest) -> events.
+# The first whose sniff says yes reads the file.
+FORMATS: tuple[ModuleType, ...] = (codex_cli, claude_code, gemini_cli, mini_swe_agent, aider)
+# What a folder may hold: the candidates, then each is sniffed.
+_PATTERNS = ("*.jsonl", "*.json", "*.traj", "*.aider.chat.history.md")
+# Files that live beside sessions but are not sessions (prompt history of Claude Code and Codex,
+# a Claude Code sub-agent's description).
 _NOT_SESSIONS = {"history.jsonl"}
+_NOT_SESSION_SUFFIXES = (".meta.json",)
+
+
+@dataclass
+class Discovery:
+    """The session files found, and the files in the folders searched that no format recognised."""
+
+    files: list[Path] = field(default_factory=list)
+    unrecognised: list[ImportFormatError] = field(default_factory=list)
 
 
 def discover(paths: Iterable[str | Path]) -> list[Path]:
-    """The files to import, in a stable order.
+    """The files to import, in a stable order (:func:`find_sessions` without what it left out)."""
+    return find_sessions(paths).files
 
-    A folder gives every ``*.jsonl`` and ``*.traj.json`` below it (a Claude
+
+def find_sessions(paths: Iterable[str | Path]) -> Discovery:
+    """The files to import, in a stable order, and what was left out.
+
+    A folder gives every file below it whose content a format recognises among
+    ``*.jsonl``, ``*.json``, ``*.traj`` and ``*.aider.chat.history.md`` (a Claude
     Code project folder with its ``<session>/subagents/agent-*.jsonl``, a
-    ``~/.codex/sessions`` tree of ``rollout-*.jsonl``), ``history.jsonl``
-    excepted. A Claude Code transcript named directly brings its sub-agents.
-    A path that does not exist is returned as is (importing it says so).
+    ``~/.codex/sessions`` tree, ``~/.gemini/tmp/<hash>/chats/session-*.json``);
+    ``history.jsonl`` and ``*.meta.json`` are never sessions, the other files no
+    format recognises are in ``unrecognised``. A file named directly is kept
+    whatever it holds (importing it says what is wrong), and a Claude Code
+    transcript brings its sub-agents. A path that does not exist is returned
+    as is (importing it says so).
     """
-    found: list[Path] = []
+    found = Discovery()
     for path in map(Path, paths):
         if path.is_dir():
-            files = [p for pattern in ("*.jsonl", "*.traj.json") for p in path.rglob(pattern)]
-            found += sorted((p for p in files if p.is_file() and p.name not in _NOT_SESSIONS), key=str)
+            files = sorted({p for pattern in _PATTERNS for p in path.rglob(pattern)}, key=str)
+            for candidate in files:
+                if candidate.is_file() and _may_be_session(candidate):
+                    try:
+                        detect(candidate)
+                    except ImportFormatError as exc:
+                        found.unrecognised.append(exc)
+                        continue
+                    found.files.append(candidate)
         else:
-            found.append(path)
-            found += sorted(path.with_suffix("").joinpath("subagents").glob("agent-*.jsonl"), key=str)
-    unique: dict[Path, None] = {}
-    for path in found:
-        unique.setdefault(path, None)
-    return list(unique)
+            found.files.append(path)
+            found.files += sorted(path.with_suffix("").joinpath("subagents").glob("agent-*.jsonl"), key=str)
+    found.files = list(dict.fromkeys(found.files))
+    return found
+
+
+def _may_be_session(path: Path) -> bool:
+    return path.name not in _NOT_SESSIONS and not path.name.endswith(_NOT_SESSION_SUFFIXES)
 
 
 def detect(path: Path) -> ModuleType:
-    """The format module for this file (from its first record), or :class:`ImportFormatError`."""
-    if path.name.endswith(".json"):
-        return mini_swe_agent
-    for number, line in lines(path):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except (ValueError, UnicodeDecodeError):
-            raise ImportFormatError(path, number, "not JSON Lines: expected one JSON object per line") from None
-        if isinstance(record, dict):
-            for module in (codex_cli, claude_code):
-                if module.looks_like(record):
-                    return module
-        raise ImportFormatError(
-            path, number, "unknown format: not a Claude Code transcript, Codex CLI rollout or mini-swe-agent trajectory"
-        )
-    raise ImportFormatError(path, 1, "empty file")
+    """The format module for this file (from its content), or :class:`ImportFormatError` saying what it looked like."""
+    head = read_head(path)
+    if head.kind == "empty":
+        raise ImportFormatError(path, 1, "empty file")
+    module = sniff(head)
+    if module is None:
+        names = ", ".join(m.NAME for m in FORMATS)
+        raise ImportFormatError(path, head.first_line or 1, f"unknown format: {head.recognised()}; not a {names}")
+    return module
+
+
+def sniff(head: Head) -> ModuleType | None:
+    """The first format that recognises this head."""
+    return next((module for module in FORMATS if module.sniff(head)), None)
 
 
 def import_path(db: sqlite_utils.Database, path: str | Path, *, enrich: Callable[[Iterator[dict[str, Any]]], Events] | None = None) -> ImportResult:
-    """Import one session file (see the module docstring)."""
+    """Import one session file (see the module docstring); the result of its first session."""
+    return import_sessions(db, path, enrich=enrich)[0]
+
+
+def import_sessions(db: sqlite_utils.Database, path: str | Path, *,
+                    enrich: Callable[[Iterator[dict[str, Any]]], Events] | None = None) -> list[ImportResult]:
+    """Import one file; a result for each session it holds, the first first."""
     path = Path(path)
     digest = file_digest(path)
-    done = _imported(db, digest)
-    if done is not None:
-        return _result(db, path, *done, "skipped", "already imported")
+    if _imported(db, digest) is not None:
+        return _results(db, path, digest, "skipped", "already imported")
     from storage.store import EventStore
 
     store = EventStore(db)
@@ -143,31 +185,39 @@ def prepared_batches(path: Path, digest: str, enrich: Callable[[Iterator[dict[st
 
 
 def _write(db: sqlite_utils.Database, store: EventStore, path: Path, digest: str,
-           batches: Iterator[list[PreparedEvent]]) -> ImportResult:
-    """Store the batches one by one; the first claims the session (or finds it taken)."""
+           batches: Iterator[list[PreparedEvent]]) -> list[ImportResult]:
+    """Store the batches one by one; the first claims the file (or finds it taken)."""
     first = next(batches)
-    session_id, source = first[0].row["session_id"], first[0].row["payload"]["source"]
+    session_id = first[0].row["session_id"]
     with write_transaction(db):  # check and claim under the write lock: concurrent imports of one file line up
-        done = _imported(db, digest) or _importing(db, digest)
-        if done is not None:
-            return _result(db, path, *done, "skipped", "already imported" if _imported(db, digest) else "being imported by another process")
+        if _imported(db, digest) is not None:
+            return _results(db, path, digest, "skipped", "already imported")
+        if _importing(db, digest) is not None:
+            return _results(db, path, digest, "skipped", "being imported by another process")
         earlier = db.execute("select source_hash from sessions where id = ?", [session_id]).fetchone()
-        if earlier is not None:
-            _delete_session(db, session_id)
+        if earlier is not None:  # an earlier import of this file (changed since, or cut short): all its sessions go
+            _delete_sessions(db, [session_id, *_sessions_of(db, earlier[0])])
         store.append_prepared(first)
+    written = _started(first)
     try:
         for batch in batches:
             store.append_prepared(batch)
+            written += _started(batch)
     except BaseException:
         try:  # nothing of a file that failed half-way stays
             with write_transaction(db):
-                _delete_session(db, session_id)
+                _delete_sessions(db, written)
         except sqlite3.Error:
             pass  # the database itself failed: the original error says so
         raise
     updated = earlier is not None and earlier[0] != digest
-    return _result(db, path, session_id, source, "updated" if updated else "imported",
-                   "the file changed since it was imported" if updated else "")
+    return _results(db, path, digest, "updated" if updated else "imported",
+                    "the file changed since it was imported" if updated else "")
+
+
+def _started(batch: list[PreparedEvent]) -> list[str]:
+    """The sessions this batch starts."""
+    return [event.row["session_id"] for event in batch if event.row["type"] == "session_started"]
 
 
 def _batches(events: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -190,13 +240,17 @@ def _text_size(event: dict[str, Any]) -> int:
     return len(event.get("result") or "") + len(event.get("text") or "") + (len(content) if isinstance(content, str) else 0)
 
 
-_LAST_EVENT = "(select type from events e where e.session_id = s.id order by seq desc limit 1)"
+_LAST_EVENT = "(select type from events e where e.session_id = {s}.id order by seq desc limit 1)"
 
 
 def _imported(db: sqlite_utils.Database, digest: str) -> tuple[str, str] | None:
-    """(session id, source) of a complete import of these bytes."""
+    """(session id, source) of the first session of a complete import of these bytes: every session
+    the file holds has its ``session_finished``."""
     found: tuple[str, str] | None = db.execute(
-        f"select id, source from sessions s where source_hash = ? and {_LAST_EVENT} = 'session_finished' limit 1", [digest]
+        f"""select id, source from sessions s where source_hash = ? and {_LAST_EVENT.format(s='s')} = 'session_finished'
+              and not exists (select 1 from sessions o where o.source_hash = s.source_hash
+                              and {_LAST_EVENT.format(s='o')} is not 'session_finished')
+            order by rowid limit 1""", [digest]
     ).fetchone()
     return found
 
@@ -213,16 +267,23 @@ def _importing(db: sqlite_utils.Database, digest: str) -> tuple[str, str] | None
     return None
 
 
-def _delete_session(db: sqlite_utils.Database, session_id: str) -> None:
-    """Remove an earlier import of this session from every table keyed by session."""
-    for table in db.tables:
-        if table.name != "sessions" and not table.virtual_table_using and "session_id" in table.columns_dict:
-            db.execute(f"delete from [{table.name}] where session_id = ?", [session_id])
-    db.execute("delete from sessions where id = ?", [session_id])
+def _sessions_of(db: sqlite_utils.Database, digest: str) -> list[str]:
+    """The sessions imported from these bytes, in the order they were written."""
+    return [row[0] for row in db.execute("select id from sessions where source_hash = ? order by rowid", [digest])]
+
+
+def _delete_sessions(db: sqlite_utils.Database, session_ids: Iterable[str]) -> None:
+    """Remove earlier imports of these sessions from every table keyed by session."""
+    tables = [t.name for t in db.tables
+              if t.name != "sessions" and not t.virtual_table_using and "session_id" in t.columns_dict]
+    for session_id in dict.fromkeys(session_ids):
+        for table in tables:
+            db.execute(f"delete from [{table}] where session_id = ?", [session_id])
+        db.execute("delete from sessions where id = ?", [session_id])
 
 
 _COUNTS = """
-select s.parent_id,
+select s.parent_id, s.source,
   (select count(*) from model_calls m where m.session_id = s.id) as model_calls,
   (select count(*) from tool_calls t where t.session_id = s.id) as tool_calls,
   (select count(*) from tool_calls t where t.session_id = s.id and t.status not in ('ok', 'requested', 'validated', 'running', 'denied')) as failed,
@@ -234,9 +295,14 @@ from sessions s where s.id = ?
 """
 
 
-def _result(db: sqlite_utils.Database, path: Path, session_id: str, source: str, status: str, reason: str) -> ImportResult:
+def _results(db: sqlite_utils.Database, path: Path, digest: str, status: str, reason: str) -> list[ImportResult]:
+    """One result for each session imported from these bytes."""
+    return [_result(db, path, session_id, status, reason) for session_id in _sessions_of(db, digest)]
+
+
+def _result(db: sqlite_utils.Database, path: Path, session_id: str, status: str, reason: str) -> ImportResult:
     row = db.execute(_COUNTS, [session_id]).fetchone()
-    parent_id, model_calls, tool_calls, failed, denied, tokens_in, tokens_out, events = row
+    parent_id, source, model_calls, tool_calls, failed, denied, tokens_in, tokens_out, events = row
     return ImportResult(
         path=str(path), session_id=session_id, source=source, status=status, reason=reason, parent_id=parent_id,
         model_calls=model_calls, tool_calls=tool_calls, tool_calls_failed=failed, tool_calls_denied=denied, tokens_in=tokens_in,

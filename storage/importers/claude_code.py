@@ -32,8 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from storage.importers.common import ImportFormatError, Recorder, ToolUse, json_object, parse_ts, read_jsonl, record_errors, usage
+from storage.importers.detect import Head
 
 SOURCE = "claude-code"
+NAME = "Claude Code transcript"
 _RECORD_TYPES = {
     "user", "assistant", "system", "summary", "queue-operation", "file-history-snapshot",
     "permission-mode", "progress", "attachment", "last-prompt", "custom-title",
@@ -51,6 +53,11 @@ _EXIT_CODE = re.compile(r"^Exit code (-?\d+)")
 def looks_like(record: dict[str, Any]) -> bool:
     """Is this (the first record of a file) a Claude Code transcript line?"""
     return "payload" not in record and ("sessionId" in record or record.get("type") in _RECORD_TYPES)
+
+
+def sniff(head: Head) -> bool:
+    """A transcript: JSON Lines whose first record is one of Claude Code's."""
+    return head.record is not None and looks_like(head.record)
 
 
 @dataclass

@@ -31,8 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from storage.importers.common import ImportFormatError, Recorder, ToolUse, json_object, parse_ts, read_jsonl, record_errors, usage
+from storage.importers.detect import Head
 
 SOURCE = "codex-cli"
+NAME = "Codex CLI rollout"
 _RECORD_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "compacted"}
 _CONTEXT_PREFIXES = ("<environment_context>", "<user_instructions>", "# AGENTS.md instructions", "<INSTRUCTIONS>")
 _CALL_ITEMS = {"function_call", "custom_tool_call", "local_shell_call"}
@@ -43,6 +45,11 @@ _WALL_TIME = re.compile(r"^Wall time: ([0-9.]+) seconds", re.MULTILINE)
 
 def looks_like(record: dict[str, Any]) -> bool:
     return record.get("type") in _RECORD_TYPES and isinstance(record.get("payload"), dict)
+
+
+def sniff(head: Head) -> bool:
+    """A rollout: JSON Lines of ``{timestamp, type, payload}``."""
+    return head.record is not None and looks_like(head.record)
 
 
 @dataclass

@@ -22,12 +22,20 @@ from pathlib import Path
 from typing import Any
 
 from storage.importers.common import ImportFormatError, Recorder, ToolUse, json_object, parse_ts, record_errors, usage
+from storage.importers.detect import Head
 
 SOURCE = "mini-swe-agent"
+NAME = "mini-swe-agent trajectory"
 _ACTION = re.compile(r"```bash\s*\n(.*?)\n```", re.DOTALL)
 _RETURNCODE = re.compile(r"^\s*<returncode>(-?\d+)</returncode>")
 _TIMED_OUT = re.compile(r"timed out", re.IGNORECASE)
 _STATUS = {"Submitted": "completed", "LimitsExceeded": "limit"}
+
+
+def sniff(head: Head) -> bool:
+    """A trajectory: one JSON object with ``messages`` (or ``info`` holding ``mini_version``)."""
+    return head.kind in ("object", "jsonl") and (
+        "messages" in head.keys or ("info" in head.keys and '"mini_version"' in head.text))
 
 
 def load(path: Path) -> dict[str, Any]:

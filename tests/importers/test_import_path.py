@@ -63,11 +63,11 @@ def test_garbage_and_unknown_formats_are_refused(db, tmp_path):
     before = table_counts(db)
     garbage = tmp_path / "garbage.jsonl"
     garbage.write_bytes(b"\n\x00\xffnot json at all\n")
-    with pytest.raises(ImportFormatError, match=r"garbage\.jsonl:2: not JSON Lines"):
+    with pytest.raises(ImportFormatError, match=r"garbage\.jsonl:2: unknown format: text that is not JSON"):
         import_path(db, garbage)
     unknown = tmp_path / "other.jsonl"
-    unknown.write_text(json.dumps({"event": "something else"}) + "\n")
-    with pytest.raises(ImportFormatError, match=r"other\.jsonl:1: unknown format"):
+    unknown.write_text(json.dumps({"event": "something else"}) + "\n" + json.dumps({"event": "more"}) + "\n")
+    with pytest.raises(ImportFormatError, match=r"other\.jsonl:1: unknown format: JSON Lines whose first record has keys event; not a Codex"):
         import_path(db, unknown)
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n\n")
@@ -75,7 +75,7 @@ def test_garbage_and_unknown_formats_are_refused(db, tmp_path):
         import_path(db, empty)
     not_a_trajectory = tmp_path / "x.traj.json"
     not_a_trajectory.write_text('{"info": {}}')
-    with pytest.raises(ImportFormatError, match=r"x\.traj\.json:1: not a mini-swe-agent trajectory"):
+    with pytest.raises(ImportFormatError, match=r"x\.traj\.json:1: unknown format: a JSON object with keys info;"):
         import_path(db, not_a_trajectory)
     broken_json = tmp_path / "y.traj.json"
     broken_json.write_text('{\n  "messages": [\n    {"role": "user",\n')
