@@ -22,9 +22,10 @@ split over lines by ``fold``) is not recognised.
 from __future__ import annotations
 
 import json
+import json.encoder
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
@@ -40,11 +41,20 @@ _CONTAINERS = (dict, list)
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
+# The C encoder ``JSONEncoder.encode`` builds at every call, built once (without the check for circular
+# structures: events are trees). None where the C accelerator is missing.
+_C_ENCODE: Callable[[Any, int], Any] | None = (
+    None if json.encoder.c_make_encoder is None or json.encoder.c_encode_basestring is None else
+    json.encoder.c_make_encoder(None, _ENCODER.default, json.encoder.c_encode_basestring, None, ": ", ", ",
+                                False, False, True)
+)
 
 
 def json_text(value: Any) -> str:
     """``json.dumps(value, ensure_ascii=False)``, the same text, without building an encoder each time."""
-    return _ENCODER.encode(value)
+    if _C_ENCODE is None:
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
 
 
 def _json_escaped(value: str) -> str:
@@ -128,8 +138,13 @@ class Redactor:
         return text
 
 
-# Every key SECRET_KEY matches holds one of these (any case), and a key's letters, "_" and "-" are in the JSON text as they are.
-_CREDENTIAL_WORDS = ("apikey", "api_key", "api-key", "secret", "password", "passwd", "credential", "token")
+# Every key SECRET_KEY matches holds one of these (any case), and a key's letters, "_" and "-" are in the JSON text as they
+# are. A token key is access/auth + token, or the key "token" itself (``$`` also matches before a final newline, which JSON
+# writes as a backslash and an n): "prompt_tokens" is none of them, so a usage dict is not walked.
+_CREDENTIAL_WORDS = (
+    "apikey", "api_key", "api-key", "secret", "password", "passwd", "credential", "accesstoken", "access_token",
+    "access-token", "authtoken", "auth_token", "auth-token", '"token"', '"token\\n"',
+)
 
 
 def _may_name_credential(text: str) -> bool:

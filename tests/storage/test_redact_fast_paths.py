@@ -8,7 +8,7 @@ import random
 from storage.redact import Redactor, SECRET_KEY, json_text
 
 KEY_PARTS = ["api", "_", "-", "key", "KEY", "secret", "Pass", "word", "wd", "credential", "access", "auth", "token",
-             "Token", "max", "tokens", "ſecret", "\u212aey", "İ", "id", "name"]
+             "Token", "max", "tokens", "\n", "ſecret", "\u212aey", "İ", "id", "name"]
 VALUES = ["", "plain", "hunter2-the-secret", "x", "ünïcode", "ends with hunter2-the-sec", 7, None, True]
 
 
