@@ -128,6 +128,7 @@ def build_session(
     from app.mcp_servers import start_servers
     from app.model_check import check_choice
     from app.permission_files import ConfigRuleFile, load_rules, trust_notices
+    from app.roles_setup import session_roles
 
     workspace = resolve_workspace(options.workspace)
     previous = resolve_resume(store.db, options) if (options.resume and store is not None) else None
@@ -178,6 +179,7 @@ def build_session(
     )
     if delegator is not None:
         delegator.bind(agent)
+    agent.roles = session_roles(settings, config, model) or agent.roles  # [roles]: router, verifier, escalation
     recorded = {
         "agent": {k: (v.value if hasattr(v, "value") else v) for k, v in config.__dict__.items()},
         "model_reason": choice.reason,

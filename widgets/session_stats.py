@@ -13,6 +13,9 @@ from app.agent.events.format import CostTally
 REDUCED_TYPES = frozenset(
     {"session_started", "turn_started", "model_call_started", "model_call_finished", "turn_finished", "context_measured"}
 )
+# The roles of calls made on the side (``app.agent.events.core.SIDE_ROLES``, by value for the same reason; a
+# test keeps them equal): no step of the task, and their prompt is not the conversation's size.
+SIDE_ROLES = frozenset({"summary", "router", "verifier"})
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class SessionStats:
         elif kind == "turn_started":
             self.running, self.turn_started = True, now
         elif kind == "model_call_started":
-            if event.attempt == 1 and getattr(event, "role", "main") != "summary":  # a summary is not a step
+            if event.attempt == 1 and getattr(event, "role", "main") not in SIDE_ROLES:  # a summary is not a step
                 self.steps += 1
             self.model = event.model or self.model
         elif kind == "model_call_finished":
@@ -69,7 +72,7 @@ class SessionStats:
             self.cost.add(event.cost_usd, ok=event.status == "ok")  # a str enum, matched by its value
             prompt = int(event.usage.get("prompt_tokens") or 0)
             unmeasured = self.context is None or self.context.usable is None
-            if prompt and unmeasured and getattr(event, "role", "main") != "summary":
+            if prompt and unmeasured and getattr(event, "role", "main") not in SIDE_ROLES:
                 self.context = ContextReading(used=prompt)  # an imported session: the provider's prompt count
         elif kind == "context_measured":
             self.context = ContextReading.measured(event)

@@ -39,6 +39,7 @@ from app.agent.providers.script_file import approx_tokens
 from app.agent.resilience.errors import ContextWindowExceeded, ResilienceError, RetryBudgetExhausted
 from app.agent.resilience.idempotency import DirectInvoker, IdempotencyLedger, OnceOnlyInvoker
 from app.agent.resilience.unanswered_calls import close_unanswered
+from app.agent.roles.base import NO_ROLES, TurnRoles
 from app.agent.tool_ids import OpenCall, ToolCallIds
 from app.agent.tool_pipeline import ToolPipeline
 from app.agent.tools.sandbox import Sandbox, default_sandbox
@@ -56,6 +57,7 @@ class TurnResult:
 
 
 class Agent:
+    roles: TurnRoles = NO_ROLES  # router, verifier, escalation (``app.agent.roles``), set by ``app.runtime``
     def __init__(
         self,
         *,
@@ -111,6 +113,7 @@ class Agent:
         result = TurnResult(outcome="completed")
         try:
             async with self.limits:
+                await self.roles.start_turn(self, user_text)  # the router: this turn's model and limits
                 while True:
                     self.limits.check(result.steps, self.total_cost_usd)
                     result.steps += 1
@@ -120,6 +123,8 @@ class Agent:
                     self._observe_reply(reply)
                     if not reply.tool_calls:
                         result.answer += reply.text
+                        if not reply.cut_off and not await self.roles.accept(self, result):
+                            continue  # the verifier sent its findings back
                         if not reply.cut_off:
                             break
                         result.cut_offs += 1
@@ -170,7 +175,7 @@ class Agent:
             request = ModelRequest(self.model, self.messages, self.tools.schemas(), turn=self.turn, step=step,
                                    estimate=self._estimate(), fallback=self.fallback_model)
             try:
-                return await self._ask(request)
+                return await self.ask(request)
             except ContextWindowExceeded as exc:
                 # Never a blind retry: compact, then try once more.
                 if context_retry == 1 or not await self._prepare_context(force=True, reason="context_exceeded"):
@@ -181,7 +186,7 @@ class Agent:
                 raise ModelFailed(str(exc)) from exc
         raise AssertionError("unreachable")
 
-    async def _ask(self, request: ModelRequest) -> ModelReply:
+    async def ask(self, request: ModelRequest) -> ModelReply:
         """Every model call, whatever its role: through the retry layer, and paid for."""
         reply = await self.calls.call(request)
         self.total_cost_usd += reply.cost_usd or 0.0
@@ -193,7 +198,7 @@ class Agent:
         prompt = summary_request(messages, self.budget.config.summary_input_chars)
         request = ModelRequest(self.summary_model, prompt, role=ev.ROLE_SUMMARY, turn=self.turn, step=self.step,
                                estimate=approx_tokens(prompt))
-        return (await self._ask(request)).text.strip()
+        return (await self.ask(request)).text.strip()
 
     def _estimate(self) -> int | None:
         tools, max_output = self.tools.schemas(), self.config.max_output_tokens
@@ -241,6 +246,7 @@ class Agent:
         if verdict.action == "halt":
             raise LoopHalted("loop", 0, 0, f"stopped a loop: {verdict.message}")
         self.append_message({"role": "user", "content": f"[Cockpit harness] {verdict.message}"})
+        self.roles.loop_warned(self)  # escalation, when configured
 
     def _close_open_tool_calls(self, why: str) -> None:
         """Every call left open gets a result and a finished row, honest about what it may have

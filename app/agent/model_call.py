@@ -49,7 +49,7 @@ class ModelRequest:
     def for_the_conversation(self) -> bool:
         """The reply continues the conversation (not a summary made on the side): its text streams,
         its prompt calibrates the budget, and the retry tax may charge it when it is thrown away."""
-        return self.role != ev.ROLE_SUMMARY
+        return self.role not in ev.SIDE_ROLES  # a summary, a routing, a verification: on the side
 
 
 @dataclass(frozen=True)

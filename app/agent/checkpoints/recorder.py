@@ -50,6 +50,10 @@ class Checkpointer(Protocol):
     def watch(self, tool: Tool, args: dict[str, Any], ctx: ToolContext) -> contextlib.AbstractAsyncContextManager[None]:
         return contextlib.nullcontext()
 
+    def touched(self) -> list[str]:
+        """The files the running turn wrote or a command of it changed so far (workspace-relative)."""
+        return []
+
 
 class NoCheckpoints(Checkpointer):
     """No checkpoints: every call runs unwatched."""
@@ -108,6 +112,9 @@ class TurnRecorder(Checkpointer):
                 before, found = watch.changes()
             for rel in found:
                 self._command_changed(rel, before.get(rel))
+
+    def touched(self) -> list[str]:
+        return sorted(self._before)
 
     def close(self) -> None:
         if self._watch is not None:

@@ -14,7 +14,8 @@ from typing import Any
 from app.agent.events.budget import CalibrationUpdated, CompactionPerformed, ContextMeasured
 from app.agent.events.cache import CacheMissed, CacheUsage
 from app.agent.events.cache_view import CacheState
-from app.agent.events.core import USAGE_ESTIMATED, CallStatus, Event, ModelCallFinished, SessionStarted, TurnStarted
+from app.agent.events.core import SIDE_ROLES, USAGE_ESTIMATED, CallStatus, Event, ModelCallFinished, SessionStarted
+from app.agent.events.core import TurnStarted
 
 NO_PROVIDER_COUNTS = "no provider counts"  # the server never reported usage: nothing to calibrate against
 
@@ -112,8 +113,8 @@ class BudgetState:
         elif isinstance(event, CompactionPerformed):
             self.compactions = [*self.compactions, event][-RECENT_COMPACTIONS:]
             self.version += 1
-        elif isinstance(event, ModelCallFinished) and event.role == "summary":
-            pass  # a summary's prompt is not the conversation's
+        elif isinstance(event, ModelCallFinished) and event.role in SIDE_ROLES:
+            pass  # a summary's (a router's, a verifier's) prompt is not the conversation's
         elif isinstance(event, ModelCallFinished) and event.status is CallStatus.OK and _uncounted(event.usage or {}):
             self.uncounted_calls += 1
             self._set_badge(self.badge)

@@ -24,13 +24,15 @@ ATTACHMENT_MARKER = "[cockpit: attached "
 
 # A ``!command``'s record in the conversation opens with this (``app.agent.user_command``).
 COMMAND_MARKER = "[cockpit: the user ran a shell command]"
+# The verifier's findings sent back to the model (``app.agent.roles``) open with this.
+VERIFIER_MARKER = "[cockpit: the verifier's findings]"
 
 
 def is_task(message: dict[str, Any]) -> bool:
-    """A user message that starts a turn: neither an attachment nor a ``!command``'s record."""
+    """A user message that starts a turn: neither an attachment, a ``!command``'s record nor the verifier's findings."""
     content = message.get("content")
     return message.get("role") == "user" and attachment_label(content) is None and not (
-        isinstance(content, str) and content.startswith(COMMAND_MARKER))
+        isinstance(content, str) and content.startswith((COMMAND_MARKER, VERIFIER_MARKER)))
 
 
 def attachment_label(content: Any) -> str | None:

@@ -37,6 +37,7 @@ from app.agent.events.approvals import SANDBOX_ESCALATION
 from app.agent.events.checkpoints import CHECKPOINT_EVENTS, CheckpointEvent, line as checkpoint_line
 from app.agent.events.mentions import FileAttached
 from app.agent.events.resilience import AttemptFailed
+from app.agent.events.roles import ROLE_EVENTS, RoleDecision, decision_line
 from app.agent.events.format import tokens as tokens_text
 from app.agent.events.todo import TodoItem, TodoUpdated, progress
 
@@ -161,7 +162,7 @@ class TranscriptFold:
         return [self._change(k, i, text=self.entries[k].text + e.text)]
 
     def _model_call_finished(self, e: ev.ModelCallFinished, i: int) -> list[int]:
-        if e.role == ev.ROLE_SUMMARY:  # a compaction's summary is no answer: the compaction notice says it
+        if e.role in ev.SIDE_ROLES:  # a summary, a routing, a verdict is no answer: its own event's line says it
             return []
         touched = []
         ok = e.status is ev.CallStatus.OK
@@ -253,6 +254,10 @@ class TranscriptFold:
         text, detail, level = checkpoint_line(e)
         return [self._add(Entry(NOTICE, i, i, turn=e.turn, text=text, detail=detail, level=level))]
 
+    def _role_decision(self, e: RoleDecision, i: int) -> list[int]:
+        text, detail, level = decision_line(e)
+        return [self._add(Entry(NOTICE, i, i, turn=e.turn, text=text, detail=detail, level=level))]
+
     def _limit_reached(self, e: ev.LimitReached, i: int) -> list[int]:
         return [self._add(Entry(NOTICE, i, i, text=e.message or f"{e.kind} limit reached", level="warning"))]
 
@@ -304,6 +309,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[TranscriptFold, Any, int], list[int]]]
     ev.TurnFinished: TranscriptFold._turn_finished,
     ev.SessionFinished: TranscriptFold._session_finished,
     **{cls: TranscriptFold._checkpoint for cls in CHECKPOINT_EVENTS},  # one line each (events/checkpoints.py)
+    **{cls: TranscriptFold._role_decision for cls in ROLE_EVENTS},  # routed, verified, escalated (events/roles.py)
 }
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from app.agent.events.core import ROLE_SUMMARY, CallStatus, Event, ModelCallFinished, ToolCallFinished, ToolStatus
+from app.agent.events.core import SIDE_ROLES, CallStatus, Event, ModelCallFinished, ToolCallFinished, ToolStatus
 from app.agent.events.core import TurnStarted
 from app.agent.events.resilience import AttemptFailed, AttemptSucceeded, BreakerChanged, RetryRatioAlarm
 from app.agent.events.retries_view import RetriesReducer
@@ -121,7 +121,7 @@ def replay_loop_detector(detector: LoopDetector, events: Iterable[Event]) -> Non
     for event in events:
         if isinstance(event, TurnStarted):
             detector.start_turn()
-        elif isinstance(event, ModelCallFinished) and event.status is CallStatus.OK and event.role != ROLE_SUMMARY:
+        elif isinstance(event, ModelCallFinished) and event.status is CallStatus.OK and event.role not in SIDE_ROLES:
             detector.observe_model_response(event.text, event.tool_calls)
         elif isinstance(event, ToolCallFinished) and event.status not in (ToolStatus.CANCELLED, ToolStatus.UNKNOWN):
             arguments = event.arguments or {"_raw": event.arguments_raw}

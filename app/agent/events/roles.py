@@ -1,0 +1,115 @@
+"""The roles' decisions (``app.agent.roles``): a task routed, a turn verified, a turn escalated.
+
+* :class:`RouteChosen` — before a task, the router's class for it (question, small edit,
+  multi-file change, debugging), who decided (the rule table, the router model, or the default),
+  why, the generator model and limits it picked, and what the router's own call cost.
+* :class:`VerificationFinished` — when the model said it was done and the turn changed files:
+  the verdict (pass / fail / error: could not verify), who gave it (the project's tests, the
+  verifier model), the findings, and whether they went back to the generator.
+* :class:`Escalated` — the turn goes on on a stronger model after a failed verification or a
+  loop warning.
+
+Each is stored like every event and is one line of the transcript (:func:`decision_line`), the
+same live, on resume and in replay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from app.agent.events.core import Event
+from app.agent.events.format import money
+
+# Who decided a route.
+BY_RULES, BY_MODEL, BY_DEFAULT = "rules", "model", "default"
+# A verdict, and who gave it.
+PASS, FAIL, ERROR = "pass", "fail", "error"  # error: the verification itself failed (nothing was checked)
+BY_TESTS = "tests"
+# Why a turn escalated.
+AFTER_FAILED_VERIFICATION, AFTER_LOOP_WARNING = "verification_failed", "loop_warning"
+
+
+@dataclass(kw_only=True)
+class RoleDecision(Event):
+    """What the three have in common: the turn they decided something for."""
+
+    turn: int = 0
+
+
+@dataclass(kw_only=True)
+class RouteChosen(RoleDecision):
+    """The router's decision for turn ``turn``."""
+
+    type: ClassVar[str] = "route_chosen"
+    task_class: str = ""  # question | small_edit | multi_file | debugging (or a class of the config)
+    decided_by: str = BY_DEFAULT  # rules | model | default
+    reason: str = ""
+    model: str = ""  # the generator for this turn
+    max_steps: int | None = None  # the turn's step limit, when the class sets one
+    max_output_tokens: int | None = None
+    called_model: bool = False  # the router model was asked (its cost is in ``cost_usd``)
+    cost_usd: float | None = None  # the router call's; None: no call, or no price for it
+
+
+@dataclass(kw_only=True)
+class VerificationFinished(RoleDecision):
+    """One verification round of turn ``turn``."""
+
+    type: ClassVar[str] = "verification_finished"
+    round: int = 1
+    max_rounds: int = 1
+    verdict: str = ERROR  # pass | fail | error
+    decided_by: str = BY_TESTS  # tests | model
+    findings: list[str] = field(default_factory=list)
+    reason: str = ""  # why a verification could not be made (error), or the verifier's summary
+    files: list[str] = field(default_factory=list)  # what the turn changed, as checked
+    test_command: str = ""
+    test_exit_code: int | None = None
+    called_model: bool = False  # the verifier model was asked (its cost is in ``cost_usd``)
+    cost_usd: float | None = None  # the verifier call's; None: no call, or no price for it
+    sent_back: bool = False  # the findings went back to the generator (another round follows)
+
+
+@dataclass(kw_only=True)
+class Escalated(RoleDecision):
+    """Turn ``turn`` goes on on ``to_model`` (once per turn)."""
+
+    type: ClassVar[str] = "role_escalated"
+    from_model: str = ""
+    to_model: str = ""
+    reason: str = AFTER_FAILED_VERIFICATION  # verification_failed | loop_warning
+
+
+ROLE_EVENTS: tuple[type[RoleDecision], ...] = (RouteChosen, VerificationFinished, Escalated)
+
+
+def decision_line(e: RoleDecision) -> tuple[str, str, str]:
+    """The transcript's (text, detail, level) of a role event."""
+    if isinstance(e, RouteChosen):
+        return route_line(e)
+    if isinstance(e, VerificationFinished):
+        return verification_line(e)
+    if isinstance(e, Escalated):
+        why = "the verification failed" if e.reason == AFTER_FAILED_VERIFICATION else "a loop warning"
+        return f"Escalated to {e.to_model} after {why}", f"was {e.from_model}", "warning"
+    return "", "", "info"
+
+
+def route_line(e: RouteChosen) -> tuple[str, str, str]:
+    """``Routed: debugging → openai/big (rules) · router —`` over the reason and the limits."""
+    limits = [f"{e.max_steps} steps" if e.max_steps else "", f"{e.max_output_tokens} out tok" if e.max_output_tokens else ""]
+    cost = f"router {money(e.cost_usd)}" if e.called_model else "no model call"
+    text = f"Routed: {e.task_class.replace('_', ' ')} → {e.model} ({e.decided_by}) · {cost}"
+    return text, " · ".join(part for part in (e.reason, *limits) if part), "info"
+
+
+def verification_line(e: VerificationFinished) -> tuple[str, str, str]:
+    """``Verified: pass (tests) · round 1/2`` over the findings or the reason."""
+    what = {PASS: "passed", FAIL: "failed", ERROR: "could not verify"}.get(e.verdict, e.verdict)
+    by = f"{e.decided_by}: {e.test_command}" if e.test_command and e.decided_by == BY_TESTS else e.decided_by
+    cost = f" · verifier {money(e.cost_usd)}" if e.called_model else ""
+    then = " · findings sent back" if e.sent_back else ""
+    text = f"Verification {what} ({by}) · round {e.round}/{e.max_rounds}{cost}{then}"
+    detail = "; ".join(e.findings) if e.findings else e.reason
+    return text, detail, "info" if e.verdict == PASS else "warning"
