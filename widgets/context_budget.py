@@ -29,6 +29,7 @@ from app.agent.events.budget import ContextMeasured
 from app.agent.events.budget_view import BudgetState, Legend, apportion
 from app.agent.events.core import Event
 from app.agent.events.format import tokens as tokens_text
+from widgets.cache_lines import fixed_phrases, hit_phrases, miss_phrase, money_phrases
 from widgets.context_budget_help import ContextBudgetHelp, help_text
 from widgets.relayout import flow, refresh_keeping_layout, update_static
 
@@ -231,6 +232,7 @@ class ContextBudgetPane(Widget):
     ContextBudgetPane #hint { color: $text-muted; }
     ContextBudgetPane #spark { margin: 0 0; }
     ContextBudgetPane #compaction { height: auto; }
+    ContextBudgetPane #cache { height: auto; }
     """
 
     def __init__(self, *, coalesce_seconds: float = 0.1, id: str | None = None) -> None:
@@ -252,6 +254,7 @@ class ContextBudgetPane(Widget):
         yield Static(id="growth", classes="section")
         yield Sparkline([], id="spark")
         yield Static(id="compaction")
+        yield Static(id="cache")  # shown once anything was cached or marked for caching
 
     def on_mount(self) -> None:
         self.flush()
@@ -290,6 +293,10 @@ class ContextBudgetPane(Widget):
         self._fill_table(state)
         self._show_growth(state)
         update_static(self.query_one("#compaction", Static), self._compactions(state))
+        cache = self.query_one("#cache", Static)
+        cache.display = state.cache.active
+        if state.cache.active:
+            update_static(cache, self._cache(state))
 
     # --- parts ---------------------------------------------------------------------------------
 
@@ -387,6 +394,19 @@ class ContextBudgetPane(Widget):
                 f"{len(event.items)} {'/'.join(actions) or 'changed'}\n"
             )
         return text
+
+    def _cache(self, state: BudgetState) -> Text:
+        """Hit rates, dollars saved and written, the fixed part priced, the last miss and its cause."""
+        cache, muted = state.cache, self._style("muted")
+        width = max(10, self.content_size.width)
+        lines = [flow([Text(p) for p in hit_phrases(cache)], width), flow([Text(p) for p in money_phrases(cache)], width)]
+        fixed = fixed_phrases(cache)
+        if fixed:
+            lines.append(flow([Text(p, muted) for p in fixed], width))
+        miss = cache.last_miss
+        if miss is not None:
+            lines.append(flow([Text(f"last miss: {miss_phrase(miss)}", self._style("middle"))], width))
+        return Text.assemble(Text("Prompt cache\n", muted), Text("\n").join(lines))
 
     # --- actions -------------------------------------------------------------------------------
 

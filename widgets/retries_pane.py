@@ -27,6 +27,7 @@ from textual.widgets import Static
 
 from app.agent.events.format import cost, count_of, duration, money, tax_estimate_note
 from app.agent.events.retries_view import AttemptRow, BreakerView, RetriesState
+from widgets.cache_lines import misses_phrases
 from widgets.relayout import update_static
 
 GAUGE_WIDTH = 20
@@ -171,6 +172,9 @@ def render_summary(state: RetriesState, width: int | None = None) -> Content:
         + (f"  ·  short-circuited {state.short_circuited}" if state.short_circuited else ""),
         f"[b]Tax[/b]     " + " · ".join(_tax_pieces(state)),
     ]
+    misses = _cache_pieces(state)
+    if misses:
+        lines.append("[b]Cache[/b]   " + " · ".join(misses))
     return Content.from_markup("\n".join(lines + _notes(state)))
 
 
@@ -188,6 +192,9 @@ def _narrow_summary(state: RetriesState, width: int) -> Content:
         *_flow("[b]Backoff[/b] ", backoff, width),
         *_flow("[b]Tax[/b]     ", _tax_pieces(state), width, separator=" · "),
     ]
+    misses = _cache_pieces(state)
+    if misses:
+        lines += _flow("[b]Cache[/b]   ", misses, width, separator=" · ")
     return Content.from_markup("\n".join(lines + _notes(state)))
 
 
@@ -275,6 +282,11 @@ def _tax_pieces(state: RetriesState) -> list[str]:
     share = state.tax_share
     return pieces + [cost(state.tax_usd, unpriced=state.tax_unpriced)
                      + ("" if share is None else f" ({share:.1%} of {money(state.session_cost_usd)})")]
+
+
+def _cache_pieces(state: RetriesState) -> list[str]:
+    """Cache misses, a tax of their own: how many, what they cost, the last one's cause."""
+    return [escape(piece) for piece in misses_phrases(state.cache)]
 
 
 def render_breakers(state: RetriesState, now: float) -> Content:
