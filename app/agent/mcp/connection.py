@@ -86,6 +86,7 @@ class Connection:
         self._log = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") if self.config.transport == STDIO else None
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[list[ToolSpec]] = loop.create_future()
+        ready.add_done_callback(lambda f: f.cancelled() or f.exception())  # read even when given up on
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(self._serve(ready, self._stop), name=f"mcp {self.config.name}")
         timeout = self.config.startup_timeout_s
