@@ -22,7 +22,7 @@ from app.agent.events import core as ev
 from app.agent.events.approvals import SANDBOX_ESCALATION
 from app.agent.events.approvals import ApprovalDecision, ApprovalRequest, PermissionMode, Remember, ToolKind
 from app.agent.permissions.decide import Action, RuleSet, Verdict, decide, suggest_rules
-from app.agent.permissions.rules import Rule, parse_rule
+from app.agent.permissions.rules import Rule, parse_rule, url_host
 from app.agent.tools.base import Previews, Tool, ToolContext
 
 
@@ -86,9 +86,11 @@ def tool_kind(tool: Tool) -> ToolKind:
 
 
 def subject_of(kind: ToolKind, args: dict[str, Any]) -> str:
-    """What a rule is matched against: the command line, or the path."""
+    """What a rule is matched against: the command line, the URL's host, or the path."""
     if kind is ToolKind.COMMAND:
         return str(args.get("command", ""))
+    if kind is ToolKind.FETCH:
+        return url_host(str(args.get("url", "")))
     return str(args.get("path", "."))
 
 

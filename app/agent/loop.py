@@ -30,6 +30,7 @@ from app.agent.continuation import CONTINUE, CUT_OFF_TOOL_CALLS, continuation_no
 from app.agent.errors import AgentStop, LimitExceeded, LoopHalted, ModelFailed
 from app.agent.events import core as ev
 from app.agent.events.mentions import is_task
+from app.agent.hooks.hooks import Hooks, no_hooks
 from app.agent.limits import TurnLimits
 from app.agent.mentions import Attachment, message_item
 from app.agent.model import Model, ModelReply
@@ -54,6 +55,7 @@ class TurnResult:
     steps: int = 0
     message: str = ""
     cut_offs: int = 0  # answers that stopped at the output-token limit
+    stop_nudges: int = 0  # times a Stop hook sent the agent on
 
 
 class Agent:
@@ -73,6 +75,7 @@ class Agent:
         session_id: str = "",
         scrubber: Scrubber = NO_SCRUBBER,  # secrets out of tool output before it is capped
         sandbox: Sandbox | None = None,  # where commands run; None: the default configuration's
+        hooks: Hooks | None = None,  # the user's hook commands (``app.agent.hooks``); None: none
     ) -> None:
         self.model = model
         self.tools = tools if tools is not None else default_tools()
@@ -90,10 +93,11 @@ class Agent:
         self.fallback_model = fallback_model
         self.scrubber = scrubber
         self.sandbox = sandbox if sandbox is not None else default_sandbox()
+        self.hooks = hooks if hooks is not None else no_hooks()
         self.invoker: ToolInvoker = OnceOnlyInvoker(ledger, session_id) if ledger is not None else DirectInvoker()
         self.calls = ModelCalls(resilience=self.resilience, budget=self.budget, emit=emit)
         self.pipeline = ToolPipeline(self.tools, approvals, self.resilience, self.invoker, emit, workspace, scrubber,
-                                     self.sandbox)
+                                     self.sandbox, hooks=self.hooks)
         self.turn = sum(1 for m in self.messages if is_task(m))
         self.tool_ids = ToolCallIds(self.messages)  # one per call, even when the model reuses an id
         self.open_calls: list[OpenCall] = self.tool_ids.unanswered(self.messages, turn=self.turn)  # a crash's
@@ -126,7 +130,12 @@ class Agent:
                         if not reply.cut_off and not await self.roles.accept(self, result):
                             continue  # the verifier sent its findings back
                         if not reply.cut_off:
-                            break
+                            nudge = await self.hooks.stop(self.turn, result.stop_nudges)  # a Stop hook exiting 2
+                            if nudge is None:
+                                break
+                            result.stop_nudges += 1
+                            self.append_message({"role": "user", "content": nudge})
+                            continue
                         result.cut_offs += 1
                         self._notice(continuation_notice(result.cut_offs))  # or the output_tokens limit
                         self.append_message({"role": "user", "content": CONTINUE})

@@ -131,7 +131,13 @@ class Session:
             self.bus.emit(snapshot.to_event(turn=agent.turn))
 
     async def run_task(self, text: str) -> TurnResult:
-        """One task; the files its ``@path`` mentions are attached to it (``app.agent.mentions``)."""
+        """One task; the files its ``@path`` mentions are attached to it (``app.agent.mentions``). The user's
+        SessionStart hooks run before the first; a UserPromptSubmit hook that exits 2 refuses it (``app.agent.hooks``)."""
+        hooks = self.agent.hooks
+        await hooks.session_start("resume" if self.resumed else "startup")
+        refused = await hooks.user_prompt_submit(text, self.agent.turn + 1)
+        if refused is not None:  # the hook's event tells the user why; the model never sees the task
+            return TurnResult(outcome="blocked", message=refused)
         self.kept_status = None  # a task runs: the stored outcome becomes this one's
         self.reload_instructions()
         attached = attachments(text, self.agent.workspace, scrubber=self.agent.scrubber)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from app.agent.collaborators import Emit, ResilienceLayer, ToolInvoker
 from app.agent.config import AgentConfig
 from app.agent.errors import describe
 from app.agent.events import core as ev
+from app.agent.hooks.hooks import Hooks, no_hooks
 from app.agent.limits import TurnLimits
 from app.agent.tool_ids import FINISHED, REQUESTED, OpenCall
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput, finished_event
@@ -43,6 +44,7 @@ class ToolPipeline:
     scrubber: Scrubber
     sandbox: Sandbox
     checkpoints: Checkpointer = field(default_factory=NoCheckpoints)  # the session's, set by ``Session``
+    hooks: Hooks = field(default_factory=no_hooks)  # the user's PreToolUse / PostToolUse hooks (``app.agent.hooks``)
 
     async def run(self, call: OpenCall, config: AgentConfig, limits: TurnLimits) -> ev.ToolCallFinished:
         base: dict[str, Any] = dict(tool_call_id=call.id, name=call.name, arguments_raw=call.arguments,
@@ -72,6 +74,13 @@ class ToolPipeline:
         reason = self.resilience.tool_breaker_open(self.tools.breaker_name(call.name), emit=self.emit)
         if reason:
             return self._finish(base, ev.ToolStatus.TOOL_ERROR, f"{call.name} is temporarily disabled: {reason}")
+        try:  # the user's PreToolUse hooks, before the approval is asked (as in Claude Code)
+            blocked = await self.hooks.pre_tool_use(call.name, args, call.id, call.turn)
+        except asyncio.CancelledError:
+            self._finish(base, ev.ToolStatus.CANCELLED, limits.reason("interrupted while a PreToolUse hook ran"))
+            raise
+        if blocked is not None:
+            return self._finish(base, ev.ToolStatus.DENIED, blocked)
         if self.approvals.reviews(tool):
             try:
                 denied = await self.approvals.review(tool, args, ctx, tool_call_id=call.id, emit=self.emit)
@@ -98,11 +107,21 @@ class ToolPipeline:
             return self._finish(base, ev.ToolStatus.TOOL_ERROR, message, started=started, crashed=True)
         status = ev.ToolStatus.TOOL_ERROR if output.is_error else ev.ToolStatus.OK
         status = ev.ToolStatus.TIMEOUT if output.timed_out else status
-        return self._finish(base, status, output.text, output=output, started=started)
+        finished = finished_event(base, status, output.text, output=output, started=started)
+        response = {"output": finished.result, "status": status.value, "exit_code": finished.exit_code}
+        try:
+            told = await self.hooks.post_tool_use(call.name, args, call.id, call.turn, response)
+        except asyncio.CancelledError:  # the call ran: its result stands
+            self._announce(finished, output)
+            raise
+        return self._announce(replace(finished, result=f"{finished.result}\n\n{told}") if told else finished, output)
 
     def _finish(self, base: dict[str, Any], status: ev.ToolStatus, text: str, *, output: ToolOutput | None = None,
                 started: float | None = None, crashed: bool = False) -> ev.ToolCallFinished:
-        event = finished_event(base, status, text, output=output, started=started, crashed=crashed)
+        return self._announce(finished_event(base, status, text, output=output, started=started, crashed=crashed),
+                              output)
+
+    def _announce(self, event: ev.ToolCallFinished, output: ToolOutput | None) -> ev.ToolCallFinished:
         self.emit(event)
         for announced in output.announce if output is not None else ():  # e.g. todo_write's list
             self.emit(announced)

@@ -33,11 +33,12 @@ SANDBOX_ESCALATION = "sandbox_escalation"  # an ApprovalRequest's kind: run a co
 
 
 class ToolKind(str, enum.Enum):
-    """What a tool does, for the permission rules (``bash(…)``, ``edit(…)``, ``read(…)``)."""
+    """What a tool does, for the permission rules (``bash(…)``, ``edit(…)``, ``read(…)``, ``web_fetch(…)``)."""
 
     COMMAND = "bash"  # runs a shell command: the subject is the command line
     EDIT = "edit"  # writes a file: the subject is its path
     READ = "read"  # reads: the subject is a path
+    FETCH = "web_fetch"  # reaches the network: the subject is the URL's host (web_fetch(domain:…))
     OTHER = "other"  # no rule applies; it always asks (and plan mode refuses it)
 
 

@@ -35,6 +35,7 @@ from typing import Any
 from app.agent.events import core as ev
 from app.agent.events.approvals import SANDBOX_ESCALATION
 from app.agent.events.checkpoints import CHECKPOINT_EVENTS, CheckpointEvent, line as checkpoint_line
+from app.agent.events.hooks import HookRan, hook_line
 from app.agent.events.mentions import FileAttached
 from app.agent.events.resilience import AttemptFailed
 from app.agent.events.roles import ROLE_EVENTS, RoleDecision, decision_line
@@ -247,6 +248,13 @@ class TranscriptFold:
         todos = e.todos()
         return [self._add(Entry(TODO, i, i, text=progress(todos), todos=todos))]
 
+    def _hook_ran(self, e: HookRan, i: int) -> list[int]:
+        line = hook_line(e)  # a hook that blocked, failed or timed out; one that ran quietly is no line
+        if line is None:
+            return []
+        text, detail, level = line
+        return [self._add(Entry(NOTICE, i, i, turn=e.turn, text=text, detail=detail, level=level))]
+
     def _notice(self, e: ev.Notice, i: int) -> list[int]:
         return [self._add(Entry(NOTICE, i, i, text=e.message, detail=e.detail, level=e.level))]
 
@@ -302,6 +310,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[TranscriptFold, Any, int], list[int]]]
     ev.Notice: TranscriptFold._notice,
     FileAttached: TranscriptFold._file_attached,
     TodoUpdated: TranscriptFold._todo_updated,
+    HookRan: TranscriptFold._hook_ran,
     ev.LimitReached: TranscriptFold._limit_reached,
     ev.Interrupted: TranscriptFold._interrupted,
     ev.MessagesReplaced: TranscriptFold._messages_replaced,

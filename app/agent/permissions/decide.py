@@ -82,6 +82,9 @@ def decide(mode: PermissionMode, rules: RuleSet, kind: ToolKind, subject: str, w
         return denied
     if kind is ToolKind.READ:
         return Verdict(Action.ALLOW)
+    if kind is ToolKind.FETCH and mode is not PermissionMode.YOLO:  # plan mode asks too: a fetch writes nothing
+        rule = next((r for r in rules.of(kind, deny=False) if r.matches(subject, workspace)), None)
+        return _allowed_by([rule]) if rule else ASK
     if parsed is not None and parsed.unsafe and rules.of(ToolKind.COMMAND, deny=True) and mode is not PermissionMode.PLAN:
         return Verdict(Action.ASK, f"the deny rules cannot be checked against this line: {parsed.unsafe[0]}")
     if mode is PermissionMode.PLAN:
@@ -124,7 +127,7 @@ def line_problems(parsed: ParsedCommand, workspace: Path) -> list[str]:
 def _denied(rules: RuleSet, kind: ToolKind, subject: str, parsed: ParsedCommand | None,
             workspace: Path) -> Verdict | None:
     if parsed is None:
-        rule = next((r for r in rules.of(kind, deny=True) if r.matches_path(subject, workspace)), None)
+        rule = next((r for r in rules.of(kind, deny=True) if r.matches(subject, workspace)), None)
         return _refused_by(rule, f"{kind.value} {subject}") if rule else None
     for command in parsed.commands:
         rule = next((r for r in rules.of(ToolKind.COMMAND, deny=True) if _deny_matches(r, command)), None)
@@ -211,6 +214,8 @@ def suggest_rules(kind: ToolKind, subject: str, workspace: Path) -> tuple[tuple[
             return (), "the path is outside the workspace"
         folder = posixpath.dirname(where)
         return (f"edit({_glob_escape(folder)}/**)" if folder else "edit(*)",), ""
+    if kind is ToolKind.FETCH:
+        return ((f"web_fetch(domain:{subject})",), "") if subject else ((), "the URL has no host")
     if kind is not ToolKind.COMMAND:
         return (), "no rule applies to this tool"
     parsed = parse_command(subject)

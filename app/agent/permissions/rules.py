@@ -1,4 +1,5 @@
-"""Permission rules: ``bash(git diff *)``, ``edit(src/**)``, ``read(**)``; parsed, shown, matched.
+"""Permission rules: ``bash(git diff *)``, ``edit(src/**)``, ``read(**)``, ``web_fetch(domain:go.dev)``; parsed,
+shown, matched.
 
 A rule is a kind and a pattern. ``bash(PATTERN)`` matches one simple command
 word by word: each word of the pattern is a glob for one word of the command
@@ -8,7 +9,9 @@ matches any remaining words, none included: ``bash(git diff *)`` matches
 Claude Code's ``git diff:*`` is read as ``git diff *``. ``edit(GLOB)`` and
 ``read(GLOB)`` match a path relative to the workspace: ``*`` stays inside one
 folder, ``**`` crosses folders (``src/**`` is everything under ``src``). A bare
-kind (``bash``, ``edit``) matches everything of that kind.
+kind (``bash``, ``edit``) matches everything of that kind. ``web_fetch(domain:HOST)`` (Claude
+Code's ``WebFetch(domain:…)``) matches a fetch of a URL on that host; HOST is a glob
+(``domain:*.python.org``: its subdomains).
 
 Whether a whole line may run is :mod:`app.agent.permissions.decide`'s business.
 """
@@ -21,12 +24,14 @@ import shlex
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from app.agent.events.approvals import ToolKind
 from app.agent.permissions.command_parse import SimpleCommand
 
-RULE_KINDS = {"bash": ToolKind.COMMAND, "edit": ToolKind.EDIT, "read": ToolKind.READ}
-_RULE = re.compile(r"\s*([A-Za-z]+)\s*(?:\((.*)\))?\s*", re.DOTALL)
+RULE_KINDS = {"bash": ToolKind.COMMAND, "edit": ToolKind.EDIT, "read": ToolKind.READ, "web_fetch": ToolKind.FETCH}
+_RULE = re.compile(r"\s*([A-Za-z_]+)\s*(?:\((.*)\))?\s*", re.DOTALL)
+DOMAIN = "domain:"
 
 
 class RuleError(ValueError):
@@ -68,6 +73,12 @@ class Rule:
             return False
         return not self.pattern or _words_match(_pattern_words(self.pattern), command.words)
 
+    def matches(self, subject: str, workspace: Path) -> bool:
+        """A path rule against a path, a fetch rule against a host (a command rule: :meth:`matches_command`)."""
+        if self.kind is ToolKind.FETCH:
+            return not self.pattern or fnmatchcase(subject.lower(), self.pattern[len(DOMAIN):].lower())
+        return self.matches_path(subject, workspace)
+
     def matches_path(self, path: str, workspace: Path) -> bool:
         if not self.pattern:
             return True
@@ -81,8 +92,8 @@ def parse_rule(text: str, source: RuleSource = SESSION) -> Rule:
     match = _RULE.fullmatch(text)
     if not match or match.group(1).lower() not in RULE_KINDS:
         raise RuleError(
-            f"{text!r} is not a rule; write bash(COMMAND PATTERN), edit(PATH GLOB) or read(PATH GLOB), "
-            'e.g. "bash(git diff *)", "edit(src/**)", "read(**)"'
+            f"{text!r} is not a rule; write bash(COMMAND PATTERN), edit(PATH GLOB), read(PATH GLOB) or "
+            'web_fetch(domain:HOST), e.g. "bash(git diff *)", "edit(src/**)", "read(**)", "web_fetch(domain:go.dev)"'
         )
     kind = RULE_KINDS[match.group(1).lower()]
     pattern = (match.group(2) or "").strip()
@@ -93,6 +104,8 @@ def parse_rule(text: str, source: RuleSource = SESSION) -> Rule:
             _pattern_words(pattern)
         except ValueError as exc:
             raise RuleError(f"{text!r}: the command pattern cannot be split into words ({exc})") from None
+    elif kind is ToolKind.FETCH and pattern and not (pattern.startswith(DOMAIN) and pattern[len(DOMAIN):].strip()):
+        raise RuleError(f"{text!r}: write web_fetch(domain:HOST), e.g. web_fetch(domain:docs.python.org)")
     elif pattern.startswith("./"):
         pattern = pattern[2:]
     return Rule(kind, pattern, source)
@@ -145,3 +158,11 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
             out.append(re.escape(pattern[i]))
             i += 1
     return re.compile("".join(out), re.DOTALL)
+
+
+def url_host(url: str) -> str:
+    """The host a ``web_fetch(domain:…)`` rule is matched against, lower case; "" when there is none."""
+    try:
+        return (urlsplit(url.strip()).hostname or "").lower()
+    except ValueError:
+        return ""

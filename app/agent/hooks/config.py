@@ -1,0 +1,84 @@
+"""The ``[hooks]`` table: which command runs at which moment, for which tools.
+
+::
+
+    [[hooks.PreToolUse]]
+    matcher = "bash|write_file"   # a regular expression over the whole tool name; "" or "*": every tool
+    command = "./scripts/check-call.sh"
+    timeout = 10                  # seconds (default 60)
+
+``matcher`` applies to ``PreToolUse`` and ``PostToolUse`` (the tool's name) and to
+``SessionStart`` (``startup`` or ``resume``); ``UserPromptSubmit`` and ``Stop`` take none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.agent.events.hooks import HOOK_EVENTS, USER_PROMPT_SUBMIT, STOP
+
+DEFAULT_TIMEOUT_S = 60.0
+KEYS = {"matcher", "command", "timeout"}
+UNMATCHED = (USER_PROMPT_SUBMIT, STOP)  # moments without a subject to match
+
+
+@dataclass(frozen=True)
+class HookSpec:
+    event: str
+    command: str
+    matcher: str = ""
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+    def matches(self, subject: str) -> bool:
+        if self.matcher in ("", "*"):
+            return True
+        return re.fullmatch(self.matcher, subject) is not None
+
+
+@dataclass(frozen=True)
+class HooksConfig:
+    specs: tuple[HookSpec, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HooksConfig:
+        """Read the table; ValueError saying what is wrong and where (``PreToolUse[1]: ...``)."""
+        unknown = sorted(set(data) - set(HOOK_EVENTS))
+        if unknown:
+            raise ValueError(f"unknown hook event(s) {', '.join(unknown)}; known: {', '.join(HOOK_EVENTS)}")
+        specs = []
+        for event in HOOK_EVENTS:
+            entries = data.get(event, [])
+            if not isinstance(entries, list):
+                raise ValueError(f"{event} must be a list of tables ([[hooks.{event}]])")
+            specs += [_spec(event, i, entry) for i, entry in enumerate(entries, start=1)]
+        return cls(tuple(specs))
+
+    def matching(self, event: str, subject: str = "") -> list[HookSpec]:
+        return [spec for spec in self.specs if spec.event == event and spec.matches(subject)]
+
+
+def _spec(event: str, number: int, entry: Any) -> HookSpec:
+    where = f"{event}[{number}]"
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where} must be a table with command (and matcher, timeout)")
+    unknown = sorted(set(entry) - KEYS)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(KEYS))}")
+    command, matcher, timeout = entry.get("command"), entry.get("matcher", ""), entry.get("timeout", DEFAULT_TIMEOUT_S)
+    if not isinstance(command, str) or not command.strip():
+        raise ValueError(f"{where}: command must be a non-empty string (a shell command line)")
+    if not isinstance(matcher, str):
+        raise ValueError(f"{where}: matcher must be a string (a regular expression over the tool name)")
+    if matcher and event in UNMATCHED:
+        raise ValueError(f"{where}: {event} hooks take no matcher")
+    if matcher not in ("", "*"):
+        try:
+            re.compile(matcher)
+        except re.error as exc:
+            raise ValueError(f"{where}: matcher {matcher!r} is not a regular expression ({exc})") from None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(f"{where}: timeout must be a positive number of seconds (got {timeout!r})")
+    return HookSpec(event, command, matcher, float(timeout))
