@@ -164,6 +164,7 @@ def build_session(
     approvals = ApprovalPolicy(human=human, mode=config.permission_mode, rule_file=ConfigRuleFile(workspace),
                                rules=rules)
     features = _features(settings, bus, store, config, model)
+    features["hooks"] = _hooks(settings, bus, workspace)
     # MCP servers start here (each within its start-up timeout); they stop when the session finishes.
     features["tools"], mcp_notices, _ = start_servers(settings, workspace, bus, features["tools"])
     delegator = _delegation(features, store, config, session_id)
@@ -298,6 +299,28 @@ def _features(
             "sandbox": _sandbox(settings)}
 
 
+def _hooks(settings: Settings, bus: "EventBus", workspace: Path) -> Any:
+    """The user's hook commands, from ``[hooks]`` (the user's config file only: a project cannot add any)."""
+    from app.agent.hooks.config import HooksConfig
+    from app.agent.hooks.hooks import Hooks
+
+    try:
+        config = HooksConfig.from_dict(settings.hooks)
+    except ValueError as exc:
+        raise ConfigError(f"{settings.path}: [hooks] {exc}") from None
+    return Hooks(config, emit=bus.emit, workspace=workspace, session_id=bus.session_id)
+
+
+def _web_fetch(settings: Settings) -> Any:
+    """The web_fetch tool, with the ``[tools] web_fetch_*`` settings."""
+    from app.agent.tools.web_fetch import WebFetch, WebFetchConfig
+
+    try:
+        return WebFetch(WebFetchConfig.from_dict(settings.tools))
+    except ValueError as exc:
+        raise ConfigError(f"{settings.path}: [tools] {exc}") from None
+
+
 def _sandbox(settings: Settings) -> Any:
     """The OS sandbox for commands, from ``[sandbox]`` (detected once per process); the data folder stays hidden."""
     from dataclasses import replace
@@ -342,7 +365,7 @@ def _budget(settings: Settings, store: Any | None, session_id: str, model: "Lite
     return {
         "budget": budget,
         "summary_model": summary_model,
-        "tools": ToolRegistry([*default_tools(), RecallOutputTool(original_output)]),
+        "tools": ToolRegistry([*default_tools(), _web_fetch(settings), RecallOutputTool(original_output)]),
     }
 
 
