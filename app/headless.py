@@ -12,6 +12,7 @@ import time
 from typing import Any, TextIO
 
 from app.agent.events import core as ev
+from app.agent.events.hooks import HookRan, hook_line
 from app.agent.events.approvals import SANDBOX_ESCALATION
 from app.agent.events.format import CostTally, cost_total, duration
 from app.agent.events.mentions import FileAttached
@@ -129,6 +130,13 @@ class ProgressPrinter:
         self._end_stream()
         style = {"error": "red", "warning": "yellow"}.get(e.level, "cyan")
         self.console.print(f"[{style}]{self._clean(e.message)}[/{style}]")
+
+    def on_hook_ran(self, e: HookRan) -> None:
+        line = hook_line(e)  # a hook that blocked, failed or timed out, as the transcript says it
+        if line is not None:
+            self._end_stream()
+            text, detail, _ = line
+            self.console.print(f"[yellow]{self._clean(text)}[/yellow]\n  [dim]{self._clean(detail)}[/dim]")
 
     def on_limit_reached(self, e: ev.LimitReached) -> None:
         self._end_stream()
