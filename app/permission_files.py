@@ -173,7 +173,7 @@ class ConfigRuleFile:
         from app.agent.permissions.rules import RuleSource
 
         try:
-            data, text = _read(path)
+            data, text = read_toml(path)
             table = data.get("permissions", {})
             rules_from_table(table, path, text, RuleSource("project", str(path)))
         except ConfigError as exc:
@@ -187,11 +187,11 @@ def _project_rules(project: Path) -> tuple[dict[str, Any], RuleSet]:
     """The project file's ``[permissions]`` table and its rules; a ConfigError when the file holds anything else."""
     from app.agent.permissions.rules import RuleSource
 
-    data, text = _read(project)
-    other = sorted(set(data) - {"permissions"})
+    data, text = read_toml(project)
+    other = sorted(set(data) - {"permissions", "tools"})  # [tools] disabled: app/project_tools.py
     if other:
-        raise ConfigError(f"{project}: a project configuration holds only [permissions] (found {', '.join(other)}); "
-                          "put other settings in the user configuration file")
+        raise ConfigError(f"{project}: a project configuration holds only [permissions] and [tools] "
+                          f"(found {', '.join(other)}); put other settings in the user configuration file")
     table = data.get("permissions", {})
     return table, rules_from_table(table, project, text, RuleSource("project", str(project)))
 
@@ -205,7 +205,8 @@ def _same_rule(text: str, rule: Rule) -> bool:
         return False
 
 
-def _read(path: Path) -> tuple[dict[str, Any], str]:
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """A TOML file's data and text (nothing for a missing file); a ConfigError for one that cannot be read."""
     if not path.exists():
         return {}, ""
     try:
@@ -218,7 +219,6 @@ def _read(path: Path) -> tuple[dict[str, Any], str]:
 
 
 def _write_table(path: Path, lists: dict[str, list[str]]) -> None:
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     table = ["[permissions]"]
     for key in KEYS:
         if not lists[key]:
@@ -227,7 +227,14 @@ def _write_table(path: Path, lists: dict[str, list[str]]) -> None:
         table.append(f"{key} = [")
         table += [f"    {json.dumps(t, ensure_ascii=False)}," for t in lists[key]]
         table.append("]")
-    start = next((i for i, line in enumerate(lines) if _HEADER.fullmatch(line)), None)
+    write_table(path, _HEADER, table)
+
+
+def write_table(path: Path, header: re.Pattern[str], table: list[str]) -> None:
+    """Put ``table`` (its header line first) in place of the table whose header matches ``header``, or
+    after the file's end; the rest of the file stays as it was."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    start = next((i for i, line in enumerate(lines) if header.fullmatch(line)), None)
     if start is None:
         lines += ([""] if lines else []) + table
     else:

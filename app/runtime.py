@@ -128,6 +128,7 @@ def build_session(
     from app.mcp_servers import start_servers
     from app.model_check import check_choice
     from app.permission_files import ConfigRuleFile, load_rules, trust_notices
+    from app.project_tools import disable_project_tools
     from app.roles_setup import session_roles
 
     workspace = resolve_workspace(options.workspace)
@@ -168,6 +169,7 @@ def build_session(
     # MCP servers start here (each within its start-up timeout); they stop when the session finishes.
     features["tools"], mcp_notices, _ = start_servers(settings, workspace, bus, features["tools"])
     delegator = _delegation(features, store, config, session_id)
+    disable_project_tools(features, workspace)  # [tools] disabled in .cockpit/config.toml: never sent, never called
     agent = Agent(
         model=model,
         emit=bus.emit,
@@ -367,6 +369,14 @@ def _budget(settings: Settings, store: Any | None, session_id: str, model: "Lite
         "summary_model": summary_model,
         "tools": ToolRegistry([*default_tools(), _web_fetch(settings), RecallOutputTool(original_output)]),
     }
+
+
+def session_tools(settings: Settings, model_name: str) -> Any:
+    """The tools a session starts with, before MCP servers, the task tool and the project's disabled ones
+    (``cockpit tools`` counts their definitions)."""
+    from app.agent.model import LiteLLMModel
+
+    return _budget(settings, None, "", LiteLLMModel(model_name))["tools"]
 
 
 def _restore_resilience(db: Any, session_id: str, features: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from app.agent.budget.calibration import CalibrationBook, ModelCalibration
 from app.agent.budget.config import BudgetConfig
 from app.agent.budget.counter import ASSISTANT, REPLY_PRIMING, TOOLS, MessageCounter
 from app.agent.events.budget import CalibrationUpdated, CompactionPerformed
-from app.agent.budget.items import drop_attachment, item_text
+from app.agent.budget.items import drop_attachment, item_text, no_server, tool_item_text
 from app.agent.budget.layouts import SystemLayouts
 from app.agent.budget.snapshot import BudgetSnapshot
 from app.agent.budget.summary import fallback_summary, summary_message
@@ -61,6 +61,7 @@ class ContextBudget:
         self._turn = 0  # of the last ``prepare``: manual actions re-measure within it
         self.last_snapshot: BudgetSnapshot | None = None  # of the list ``prepare`` last settled on
         self.layouts = SystemLayouts()  # the system messages' sections (prompt, environment, instruction files)
+        self.tool_server: Callable[[str], str | None] = no_server  # the server a tool comes from (set by the runtime)
 
     # --- lazily resolved parts ----------------------------------------------------------
 
@@ -136,6 +137,7 @@ class ContextBudget:
             tools=[(c.name, c.tokens) for c in counter.tools],
             records=list(counter.records),
             tools_total=counter.tools_total,
+            tool_servers={c.name: server for c in counter.tools if (server := self.tool_server(c.name)) is not None},
             top_n=self.config.top_items,
             middle_warn_tokens=self.config.middle_warn_tokens,
             middle_warn_share=self.config.middle_warn_share,
@@ -305,7 +307,7 @@ class ContextBudget:
 
     def item_text(self, messages: Messages, item_id: str) -> str | None:
         """The text behind one item of the pane (see ``items.item_text``)."""
-        return item_text(messages, self.layouts, item_id)
+        return item_text(messages, self.layouts, item_id) or tool_item_text(self._tools, item_id, self.tool_server)
 
     def original_output(self, tool_call_id: str) -> str | None:
         """The full text of a tool result that compaction shortened, if it did."""

@@ -1,8 +1,9 @@
 """What a Context-budget item stands for, and the drop of an ``@path`` attachment.
 
 The pane's items are ``tool_call_id``\\ s (tool results), ``m<index>`` (any other
-message, an attachment among them) and the sections of a system message Cockpit
-built (the prompt, the environment, each instruction file; see ``layouts``).
+message, an attachment among them), the sections of a system message Cockpit
+built (the prompt, the environment, each instruction file; see ``layouts``) and
+the tool definitions (``tool:<name>``, or ``server:<name>`` for a server's tools).
 :func:`item_text` is the text behind one, for the pane's "open" of an item the
 transcript has no block for. :func:`drop_attachment` is the pane's "drop" of an
 attachment: its message stays (an attachment is a message of its own after the task,
@@ -11,12 +12,15 @@ and the turn's shape must not change) but its file gives way to a one-line note.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 from app.agent.budget.compaction import Change, Count
 from app.agent.budget.layouts import SystemLayouts
 from app.agent.events.mentions import MENTION, attachment_label
 
+TOOL_ITEM, SERVER_ITEM = "tool:", "server:"  # the ids of tool definition items: ``tool:<name>``, ``server:<name>``
 DROPPED = "was dropped by the user; attach it again or read it if you need it]"  # ends a dropped attachment
 
 
@@ -60,6 +64,26 @@ def drop_attachment(messages: list[dict[str, Any]], item_id: str, count: Count) 
                          "chars_before": len(old), "chars_after": len(new),
                          "tokens_before": count(old), "tokens_after": count(new)})
     return change
+
+
+def no_server(name: str) -> str | None:
+    """A tool of Cockpit's own: no server."""
+    return None
+
+
+def tool_item_text(tools: list[dict[str, Any]], item_id: str, server_of: Callable[[str], str | None]) -> str | None:
+    """The definitions (as sent, JSON) behind a ``tool:<name>`` or ``server:<name>`` item; None for any other."""
+    def name(tool: dict[str, Any]) -> str:
+        function = tool.get("function")
+        return str((function if isinstance(function, dict) else tool).get("name") or "")
+
+    if item_id.startswith(TOOL_ITEM):
+        chosen = [t for t in tools if name(t) == item_id[len(TOOL_ITEM):]]
+    elif item_id.startswith(SERVER_ITEM):
+        chosen = [t for t in tools if server_of(name(t)) == item_id[len(SERVER_ITEM):]]
+    else:
+        return None
+    return "\n\n".join(json.dumps(t, indent=2, ensure_ascii=False) for t in chosen) or None
 
 
 def _text(content: Any) -> str:

@@ -33,6 +33,7 @@ from app.agent.budget.counter import (
     MessageCount,
     SubItem,
 )
+from app.agent.budget.items import SERVER_ITEM, TOOL_ITEM
 from app.agent.events.budget import ContextMeasured
 
 UNATTRIBUTED = "unattributed"
@@ -51,6 +52,8 @@ CATEGORY_LABELS = {
 FIXED = (SYSTEM, INSTRUCTIONS, PREAMBLE, TOOLS)
 OMITTED_WHEN_ZERO = (UNATTRIBUTED, INSTRUCTIONS)  # no calibration gap, no instruction files: not listed
 CONVERSATION = (USER, ASSISTANT, TOOL_CALLS, TOOL_RESULTS, SUMMARIES)
+TOOL_DEFINITION = "tool_definition"  # the kind of a tool's definition item (id ``tool:<name>``)
+TOOL_SERVER = "tool_server"  # the kind of a server's tool definitions, together (id ``server:<name>``)
 
 
 @dataclass
@@ -74,6 +77,7 @@ class BudgetSnapshot:
     tools: list[tuple[str, int]]
     records: list[MessageCount] = field(repr=False)
     tools_total: int = 0
+    tool_servers: dict[str, str] = field(default_factory=dict)  # tool name -> the server it comes from (MCP)
     top_n: int = 8
     middle_warn_tokens: int = 16_000  # the middle-third warning needs a prompt at least this long ...
     middle_warn_share: float = 0.5  # ... whose middle third holds at least this share of the conversation
@@ -155,9 +159,10 @@ class BudgetSnapshot:
         environment, each project instruction file), all at the ``start``.
 
         Positions are thirds of the messages by cumulative tokens: an item sits
-        in the third that holds its middle token. Tool definitions are left out
-        (providers put them before or after the system prompt), and the system
-        prompt opens the prompt, so it is always ``start``.
+        in the third that holds its middle token. The system prompt opens the
+        prompt, so it is always ``start``; so are the tool definitions (one item
+        per tool, or per server for a server's tools: :meth:`tool_items`), which
+        every request sends before the messages.
         """
         prompt = max(1, self.local_total)
         messages = max(1, sum(record.tokens for record in self.records))
@@ -169,7 +174,24 @@ class BudgetSnapshot:
             position = "start" if record.kind == SYSTEM else _third(middle / messages)
             parts = record.items or (SubItem(record.item_id, record.kind, record.label, record.tokens),)
             items.extend(_item(part, prompt, position) for part in parts)  # a system message: one per section
-        return items
+        return items + self.tool_items()
+
+    def tool_items(self) -> list[dict[str, Any]]:
+        """The tool definitions as items: one per tool of Cockpit's own, one per server for a server's tools
+        (``tool:<name>`` / ``server:<name>``), each with its local tokens."""
+        prompt = max(1, self.local_total)
+        parts: list[SubItem] = []
+        served: dict[str, list[tuple[str, int]]] = {}
+        for name, tokens in self.tools:
+            server = self.tool_servers.get(name)
+            if server is None:
+                parts.append(SubItem(TOOL_ITEM + name, TOOL_DEFINITION, f"tool: {name}", tokens))
+            else:
+                served.setdefault(server, []).append((name, tokens))
+        for server, tools in served.items():
+            label = f"server {server}: {len(tools)} tool{'' if len(tools) == 1 else 's'}"
+            parts.append(SubItem(SERVER_ITEM + server, TOOL_SERVER, label, sum(t for _, t in tools)))
+        return [_item(part, prompt, "start") for part in parts]
 
     def top_items(self, n: int | None = None) -> list[dict[str, Any]]:
         return heapq.nlargest(n or self.top_n, self.positioned, key=lambda item: item["tokens"])
@@ -210,7 +232,7 @@ class BudgetSnapshot:
             local_total=self.local_total,
             calibrated_total=self.calibrated_total,
             categories=self.categories(),
-            tools=[{"name": name, "tokens": tokens} for name, tokens in self.tools],
+            tools=[{"name": name, "tokens": tokens, **_server(self.tool_servers.get(name))} for name, tokens in self.tools],
             items=self.top_items(),
             middle_tokens=self.middle_tokens,
             middle_share=round(self.middle_share, 4),
@@ -225,6 +247,10 @@ class BudgetSnapshot:
 def _item(part: SubItem, prompt: int, position: str) -> dict[str, Any]:
     return {"id": part.item_id, "kind": part.kind, "label": part.label, "tokens": part.tokens,
             "share": round(part.tokens / prompt, 4), "position": position}
+
+
+def _server(server: str | None) -> dict[str, str]:
+    return {"server": server} if server is not None else {}
 
 
 def _third(fraction: float) -> str:

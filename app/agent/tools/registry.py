@@ -67,6 +67,15 @@ class ToolRegistry:
         """These tools and then ``tools`` (e.g. an MCP server's), as a new registry."""
         return ToolRegistry([*self._tools.values(), *tools])
 
+    def disable(self, names: Iterable[str]) -> list[str]:
+        """Leave out the tools named (the project's ``[tools] disabled``): the model is not sent them and
+        cannot call them. The names of the tools left out, in the registry's order."""
+        wanted = set(names)
+        removed = [name for name in self._tools if name in wanted]
+        for name in removed:
+            del self._tools[name]
+        return removed
+
     def resolve(self, name: str, arguments_raw: str) -> tuple[Tool, dict[str, Any]]:
         """The tool called ``name`` and its parsed, sane, schema-checked arguments; else :class:`InvalidCall`
         (whatever the model sent: see :func:`~app.agent.tools.validation.check_sane`)."""

@@ -1,0 +1,156 @@
+"""``cockpit tools``: the tool-definition tax of this project, and ``cockpit tools disable|enable NAME...``.
+
+Every model call sends every tool's definition. The list shows each tool's definition in tokens
+(the model's tokenizer, as the Context budget counts it), how often the workspace's last sessions
+called it, and what leaving it out saves per call (tokens, and dollars at the model's uncached input
+price: with prompt caching the definitions are read from the cache at a fraction of it). ``disable``
+writes ``[tools] disabled`` in ``.cockpit/config.toml`` (:mod:`app.project_tools`); the next session
+neither sends nor offers those tools, and its Context budget shows the smaller fixed part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.commands.common import EXIT_USAGE, clear_errors, open_database
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from app.cli import add_db_option, add_shared
+
+    parser = subparsers.add_parser("tools", help="tool definitions: tokens per call, calls, disable unused ones")
+    parser.add_argument("action", nargs="?", choices=("list", "disable", "enable"), default="list",
+                        help="list (default); disable or enable the tools named, for this project")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="tool names (disable, enable)")
+    parser.add_argument("--last", type=_positive, default=20, metavar="N",
+                        help="sessions of this project to count calls in (default 20)")
+    parser.add_argument("--json", action="store_true", help="the list as JSON")
+    add_shared(parser, [(("--model",), {"help": "count and price for this model (default: the configured one)"}),
+                        (("--workspace",), {"type": Path, "default": Path.cwd(), "help": "the project (default: .)"})])
+    add_db_option(parser)
+    parser.set_defaults(func=run)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("must be a whole number, 1 or more")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class ToolRow:
+    name: str
+    tokens: int  # its definition, in the model's tokenizer
+    usd_per_call: float | None  # the definition at the model's uncached input price; None: unpriced
+    calls: int  # in the last sessions
+    last_session_calls: int
+    disabled: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "tokens": self.tokens, "usd_per_call": self.usd_per_call, "calls": self.calls,
+                "last_session_calls": self.last_session_calls, "disabled": self.disabled}
+
+
+@clear_errors
+def run(args: argparse.Namespace) -> int:
+    from app import project_tools
+    from app.runtime import resolve_workspace
+
+    workspace = resolve_workspace(args.workspace or Path.cwd())
+    disabled = project_tools.disabled_tools(workspace)
+    if args.action == "list":
+        if args.names:
+            print("cockpit tools: names go with disable or enable", file=sys.stderr)
+            return EXIT_USAGE
+        return _list(args, workspace, disabled)
+    if not args.names:
+        print(f"cockpit tools {args.action}: name the tools, e.g. cockpit tools {args.action} glob", file=sys.stderr)
+        return EXIT_USAGE
+    known = {row.name for row in _rows(args, workspace, [])[1]}
+    if args.action == "disable":
+        kept = list(dict.fromkeys([*disabled, *args.names]))
+    else:
+        kept = [name for name in disabled if name not in args.names]
+    path = project_tools.write_disabled(workspace, kept)
+    for name in args.names:
+        if name not in known:
+            print(f"note: {name} is none of Cockpit's own tools; kept for a server's tool of that name", file=sys.stderr)
+    print(f"{path}: [tools] disabled = {json.dumps(kept)}")
+    return 0
+
+
+def _rows(args: argparse.Namespace, workspace: Path, disabled: list[str]) -> tuple[str, list[ToolRow], int, Any]:
+    """(model, a row per tool, the sessions counted, the usage) for this workspace."""
+    from app.agent.budget.counter import MessageCounter
+    from app.agent.budget.tokenizer import tokenizer_for
+    from app.agent.pricing import Pricing
+    from app.commands.common import run_options
+    from app.runtime import pick_model, session_tools
+    from app.settings import load_settings
+    from storage.tool_usage import tool_usage
+
+    settings = load_settings()
+    model = pick_model(settings, run_options(args)).model
+    tools = session_tools(settings, model)
+    counter = MessageCounter(tokenizer_for(model, str(settings.budget.get("tokenizer", "auto"))).count)
+    counter.update_tools(tools.schemas())
+    pricing = Pricing.from_table(settings.pricing)
+    usage = tool_usage(open_database(args), str(workspace), last=args.last)
+    rows = [ToolRow(c.name, c.tokens, pricing.price(model, prompt_tokens=c.tokens).usd, usage.calls.get(c.name, 0),
+                    usage.last_session.get(c.name, 0), c.name in disabled) for c in counter.tools]
+    return model, rows, len(usage.sessions), usage
+
+
+def _list(args: argparse.Namespace, workspace: Path, disabled: list[str]) -> int:
+    from app.agent.budget.counter import TOOLS_FRAMING
+    from app.agent.events.format import UNPRICED, money
+
+    model, rows, sessions, usage = _rows(args, workspace, disabled)
+    if args.json:
+        print(json.dumps({"model": model, "workspace": str(workspace), "sessions": sessions,
+                          "model_calls": usage.model_calls, "disabled": disabled,
+                          "tools": [row.as_dict() for row in rows]}, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    recent = f"last {sessions} sessions" if sessions else "calls"
+    for header in ("tool", "tokens", "last session", recent, "saving per call", ""):
+        table.add_column(header, justify="left" if header in ("tool", "") else "right", no_wrap=True)
+    for row in rows:
+        saving = f"{row.tokens:,} tok · {money(row.usd_per_call) if row.usd_per_call is not None else UNPRICED}"
+        note = "disabled" if row.disabled else ("never called" if sessions and not row.calls else "")
+        table.add_row(row.name, f"{row.tokens:,}", f"{row.last_session_calls:,}" if sessions else "—",
+                      f"{row.calls:,}" if sessions else "—", saving, note)
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    console.print(f"Tool definitions for {model} in {workspace}: sent with every model call.", highlight=False)
+    console.print(table)
+    total = sum(row.tokens for row in rows if not row.disabled) + (TOOLS_FRAMING if rows else 0)
+    console.print(f"Sent with every call: {total:,} tokens (the tools not disabled, and {TOOLS_FRAMING} of framing).",
+                  highlight=False)
+    for line in _advice(rows, sessions, usage.model_calls):
+        console.print(line, highlight=False)
+    return 0
+
+
+def _advice(rows: list[ToolRow], sessions: int, model_calls: int) -> list[str]:
+    from app.agent.events.format import UNPRICED, money
+
+    if not sessions:
+        return ["No session of this project yet: calls are counted from its sessions."]
+    unused = [row for row in rows if not row.calls and not row.disabled]
+    if not unused:
+        return [f"Every tool was called in the last {sessions} sessions."]
+    tokens = sum(row.tokens for row in unused)
+    prices = [row.usd_per_call for row in unused]
+    usd = UNPRICED if None in prices else money(sum(p for p in prices if p is not None))
+    return [f"Never called in the last {sessions} sessions ({model_calls:,} model calls): "
+            f"{', '.join(row.name for row in unused)}.",
+            f"Disabling them saves {tokens:,} tokens per call ({usd} at the uncached input price): "
+            f"cockpit tools disable {' '.join(row.name for row in unused)}"]

@@ -1,0 +1,190 @@
+"""``cockpit report``: its numbers are sums over the stored model calls, computed here again with plain
+SQL over a database filled by real runs (loopback HTTP) and imports of real session files; unpriced
+usage apart; the --json and --csv shapes; --since."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections import defaultdict
+
+import pytest
+
+from app.commands.since import parse_since
+from storage.db import open_db
+from storage.report import GROUPS, METRICS, RETRY_REASONS, usage_report
+from tests.report import scenario
+from tests.support.cli import run_cli
+
+ADDITIVE = ("calls", "tokens_in", "tokens_out", "cached_tokens", "cache_write_tokens", "unpriced_calls",
+            "unpriced_tokens_in", "unpriced_tokens_out", "wasted_tokens", "priced_calls")
+CALLS = """select coalesce(m.started_at, s.started_at), m.model, s.workspace, s.source, m.role, m.session_id,
+                  m.prompt_tokens, m.completion_tokens, m.cached_tokens, m.cache_write_tokens, m.usage_source,
+                  m.cost_usd, m.status, m.wasted_tokens, m.wasted_usd, m.id
+           from model_calls m join sessions s on s.id = m.session_id"""
+
+
+@pytest.fixture
+async def db_path(openai_server, tmp_path):
+    return await scenario.build(openai_server, tmp_path)
+
+
+def _key(by: str, when: str, model: str, workspace: str, source: str, role: str) -> str:
+    day = dt.date.fromisoformat(when[:10])  # stored times are UTC ISO timestamps
+    return {"day": day.isoformat(), "week": (day - dt.timedelta(days=day.weekday())).isoformat(),
+            "month": when[:7], "model": model or "", "project": workspace or "", "source": source,
+            "role": role, "total": "total"}[by]
+
+
+def expected(db, by: str, since: str | None = None) -> dict[str, dict]:
+    """The report's figures per group, from the raw rows."""
+    groups: dict[str, dict] = defaultdict(lambda: defaultdict(float))
+    sessions: dict[str, set] = defaultdict(set)
+    tax = {row[0]: row[1] for row in db.execute(
+        f"select call_id, sum(tokens) from resilience_retry_tax where reason in ({', '.join('?' * len(RETRY_REASONS))}) "
+        "group by call_id", RETRY_REASONS)}
+    floor = dt.datetime.fromisoformat(since) if since else None
+    for (when, model, ws, source, role, sid, prompt, completion, cached, written, usage_source, usd, status,
+         wasted, wasted_usd, call_id) in db.execute(CALLS):
+        if floor and dt.datetime.fromisoformat(when) < floor:
+            continue
+        g = groups[_key(by, when, model, ws, source, role)]
+        sessions[_key(by, when, model, ws, source, role)].add(sid)
+        g["calls"] += 1
+        g["tokens_in"] += prompt or 0
+        g["tokens_out"] += completion or 0
+        g["cached_tokens"] += cached or 0
+        g["cache_write_tokens"] += written or 0
+        if usage_source == "provider":
+            g["reported"] += prompt or 0
+            g["reported_cached"] += cached or 0
+        if usd is not None:
+            g["cost"] += usd
+            g["priced_calls"] += 1
+        elif status == "ok":
+            g["unpriced_calls"] += 1
+            g["unpriced_tokens_in"] += prompt or 0
+            g["unpriced_tokens_out"] += completion or 0
+        g["wasted_tokens"] += wasted
+        g["retry_tax_tokens"] += tax.get(call_id, 0)
+    for key, g in groups.items():
+        g["sessions"] = len(sessions[key])
+    return groups
+
+
+def session_events(db, table: str, by: str) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for ts, ws, source in db.execute(f"select x.ts, s.workspace, s.source from {table} x join sessions s on s.id = x.session_id"):
+        when = dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat()
+        counts[_key(by, when, "", ws, source, "")] += 1
+    return counts
+
+
+async def test_every_grouping_equals_the_sums_over_the_stored_calls(db_path):
+    db = open_db(db_path)
+    sources = {r[0] for r in db.execute("select source from sessions")}
+    assert {"cockpit", "claude-code", "codex-cli", "mini-swe-agent"} <= sources
+    # The scenario holds what the report is about: cache reads, a retry, a compaction, a loop, unpriced calls.
+    assert db.execute("select sum(cached_tokens) from model_calls").fetchone()[0] > 0
+    assert db.execute("select count(*) from resilience_retry_tax").fetchone()[0] >= 1
+    assert db.execute("select count(*) from budget_compactions").fetchone()[0] >= 1
+    assert db.execute("select count(*) from resilience_loop_hits").fetchone()[0] >= 1
+    for by in (*GROUPS, "total"):
+        report = usage_report(db, by=by if by != "total" else "day")
+        rows = [report["total"]] if by == "total" else report["rows"]
+        want = expected(db, by)
+        assert [row["key"] for row in rows] == sorted(want), by
+        loops, compactions = session_events(db, "resilience_loop_hits", by), session_events(db, "budget_compactions", by)
+        for row in rows:
+            g = want[row["key"]]
+            for name in ADDITIVE:
+                assert row[name] == g[name], (by, row["key"], name)
+            assert row["sessions"] == g["sessions"]
+            assert row["retry_tax_tokens"] == g["retry_tax_tokens"]
+            assert row["cache_hit_rate"] == (round(g["reported_cached"] / g["reported"], 4) if g["reported"] else None)
+            if g["priced_calls"]:
+                assert row["cost_usd"] == pytest.approx(g["cost"])
+            else:
+                assert row["cost_usd"] is None and row["wasted_usd"] is None  # never $0
+            if by in ("model", "role"):
+                assert (row["loop_hits"], row["compactions"]) == (None, None)  # not attributable
+            else:
+                assert (row["loop_hits"], row["compactions"]) == (loops.get(row["key"], 0), compactions.get(row["key"], 0))
+    # One straight SQL sum over every call, for the total.
+    tin, tout, usd = db.execute("select sum(prompt_tokens), sum(completion_tokens), sum(cost_usd) from model_calls").fetchone()
+    total = usage_report(db)["total"]
+    assert (total["tokens_in"], total["tokens_out"]) == (tin, tout) and total["cost_usd"] == pytest.approx(usd)
+    db.close()
+
+
+async def test_unpriced_usage_is_listed_apart_and_never_as_zero_dollars(db_path, capsys):
+    db = open_db(db_path)
+    report = usage_report(db, by="model")
+    by_model = {row["key"]: row for row in report["rows"]}
+    local = by_model[scenario.UNPRICED]
+    assert local["cost_usd"] is None and local["unpriced_calls"] == 2 and local["tokens_in"] > 0
+    [unpriced] = [u for u in report["unpriced"] if u["model"] == scenario.UNPRICED]
+    assert (unpriced["calls"], unpriced["tokens_in"], unpriced["tokens_out"]) == (
+        2, local["unpriced_tokens_in"], local["unpriced_tokens_out"])
+    assert by_model[scenario.PRICED]["cost_usd"] > 0
+    db.close()
+    code, out, _ = run_cli(capsys, "report", "--by", "model", "--db", str(db_path))
+    assert code == 0
+    line = next(ln for ln in out.splitlines() if ln.startswith(f" {scenario.UNPRICED} "))
+    assert "unpriced" in line and "$" not in line
+    assert f"  {scenario.UNPRICED}: 2 calls, {local['tokens_in']:,} in / {local['tokens_out']:,} out tokens" in out
+    assert "Loop hits and compactions belong to sessions, not to a model" in " ".join(out.split())
+
+
+async def test_json_and_csv_shapes(db_path, capsys):
+    code, out, _ = run_cli(capsys, "report", "--by", "source", "--json", "--db", str(db_path))
+    data = json.loads(out)
+    assert code == 0 and set(data) == {"by", "since", "timezone", "rows", "total", "unpriced"}
+    assert (data["by"], data["since"], data["timezone"]) == ("source", None, "UTC")
+    assert all(set(row) == {"key", *METRICS} for row in [*data["rows"], data["total"]])
+    assert [row["key"] for row in data["rows"]] == sorted(["claude-code", "codex-cli", "cockpit", "mini-swe-agent"])
+    code, out, _ = run_cli(capsys, "report", "--by", "source", "--csv", "--db", str(db_path))
+    table = list(csv.reader(io.StringIO(out)))
+    assert code == 0 and table[0] == ["source", *METRICS]
+    assert [r[0] for r in table[1:]] == [row["key"] for row in data["rows"]]
+    cockpit = dict(zip(table[0], next(r for r in table if r[0] == "cockpit")))
+    json_cockpit = next(row for row in data["rows"] if row["key"] == "cockpit")
+    assert int(cockpit["tokens_in"]) == json_cockpit["tokens_in"]
+    assert float(cockpit["cost_usd"]) == pytest.approx(json_cockpit["cost_usd"])
+    claude = dict(zip(table[0], next(r for r in table if r[0] == "claude-code")))
+    assert claude["retry_tax_usd"] == "0.0"  # a known zero stays a zero; an unknown value is an empty cell
+    with pytest.raises(SystemExit) as exit_:
+        run_cli(capsys, "report", "--json", "--csv", "--db", str(db_path))
+    assert exit_.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+async def test_since_leaves_out_the_calls_before_it(db_path, capsys):
+    db = open_db(db_path)
+    live = db.execute("select min(m.started_at) from model_calls m join sessions s on s.id = m.session_id "
+                      "where s.source = 'cockpit'").fetchone()[0]
+    week = parse_since("7d")
+    report = usage_report(db, by="source", since=week)
+    want = expected(db, "total", since=week)["total"]
+    assert report["total"]["tokens_in"] == want["tokens_in"] and report["total"]["calls"] == want["calls"]
+    assert [row["key"] for row in report["rows"]] == ["cockpit", "mini-swe-agent"]  # the samples are older; the loop file is new
+    # A date: its midnight, UTC; after every call nothing is left.
+    assert usage_report(db, since=parse_since(live[:10]))["total"]["calls"] == want["calls"]
+    assert usage_report(db, since=parse_since("2999-01-01"))["rows"] == []
+    db.close()
+    code, out, _ = run_cli(capsys, "report", "--since", "2999-01-01", "--db", str(db_path))
+    assert code == 0 and "No model calls since 2999-01-01T00:00:00+00:00" in out
+    code, _, err = run_cli(capsys, "report", "--since", "last tuesday", "--db", str(db_path))
+    assert code == 2 and "give a date (2026-11-01)" in err
+
+
+def test_since_reads_dates_timestamps_and_times_ago():
+    now = dt.datetime(2026, 12, 1, 14, 0, tzinfo=dt.timezone.utc)
+    assert parse_since("7d", now=now) == "2026-11-24T14:00:00+00:00"
+    assert parse_since("24h", now=now) == "2026-11-30T14:00:00+00:00"
+    assert parse_since("2w", now=now) == "2026-11-17T14:00:00+00:00"
+    assert parse_since("2026-11-01") == "2026-11-01T00:00:00+00:00"
+    assert parse_since("2026-11-01T09:30+01:00") == "2026-11-01T08:30:00+00:00"
+    with pytest.raises(ValueError):
+        parse_since("soon")
