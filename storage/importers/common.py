@@ -333,8 +333,9 @@ class Recorder:
 
     def tool_result(self, ts: float | None, tool_call_id: str, *, status: str, result: str,
                     error: str | None = None, exit_code: int | None = None,
-                    duration_ms: float | None = None) -> None:
-        """A tool's outcome: ``tool_call_finished`` and the ``tool`` message the model saw."""
+                    duration_ms: float | None = None, poll: bool = False) -> None:
+        """A tool's outcome: ``tool_call_finished`` and the ``tool`` message the model saw (``poll``: the call
+        only read a running process's progress)."""
         opened = self._open_tools.pop(tool_call_id, None) or _OpenTool("unknown", "", self.last_ts)
         when = self.last_ts if ts is None else ts
         if duration_ms is None:
@@ -343,7 +344,7 @@ class Recorder:
             tool_call_id=tool_call_id, name=opened.name, arguments_raw=opened.arguments_raw,
             arguments=arguments_dict(opened.arguments_raw), status=ev.ToolStatus(status), result=result,
             full_output=None, truncated=False, error=error, exit_code=exit_code, duration_ms=round(duration_ms, 3),
-            turn=self.turn, step=self._turn_steps,
+            turn=self.turn, step=self._turn_steps, poll=poll,
         ), ts)
         self.message(ts, {"role": "tool", "tool_call_id": tool_call_id, "content": result})
 

@@ -428,6 +428,7 @@ class ToolCallFinished(Event):
     turn: int = 0
     step: int = 0
     crashed: bool = False  # the tool raised something unexpected (not a ToolError, not a timeout)
+    poll: bool = False  # the call only read a running process's progress: repeating it is not a loop
 
 
 # --- limits, interrupts, notices -----------------------------------------------
