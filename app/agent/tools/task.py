@@ -37,7 +37,7 @@ class TaskTool:
             "max_steps": {"type": "integer", "minimum": 1, "description": "Model calls it may make (default 20)."},
             "max_tokens": {"type": "integer", "minimum": 1, "description": "Tokens it may spend, all calls."},
             "max_dollars": {"type": "number", "minimum": 0, "description": "Dollars it may spend."},
-            "timeout_s": {"type": "number", "minimum": 1, "description": "Deadline in seconds (default 600)."},
+            "timeout_s": {"type": "number", "minimum": 0.1, "description": "Deadline in seconds (default 600)."},
             "output_schema": {"type": "object", "description": "JSON schema its answer must match."},
             "idempotency_key": {"type": "string", "description": "Same key: the recorded result, not a rerun."},
         },

@@ -1,0 +1,148 @@
+"""How a delegation ends: over budget, at its deadline, refused, asked again for its schema, replayed by key."""
+
+from __future__ import annotations
+
+import json
+
+from app.agent.events.subagents import SubagentReplayed, SubagentStatusChanged
+from tests.subagents.support import converse, delegate, delegating_session, statuses
+from tests.support.openai_server import Hang, Reply, ToolCallSpec
+
+SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+
+
+def last_tool_result(session) -> dict:
+    return json.loads([m for m in session.agent.messages if m["role"] == "tool"][-1]["content"])
+
+
+async def test_a_child_over_its_token_budget_is_stopped_and_its_result_is_partial(openai_server, workspace, tmp_path):
+    (workspace / "a.py").write_text("print('a')\n")
+    converse(openai_server, {
+        "survey": [delegate("Read every file.", max_tokens=50), Reply(text="The child ran out.")],
+        "Read every file.": [Reply(text="Reading a.py first.", tool_calls=[ToolCallSpec("read_file", {"path": "a.py"})]),
+                             Reply(text="never reached")],
+    })
+    session, events, db = delegating_session(openai_server, workspace, tmp_path / "c.db")
+    session.start()
+    result = await session.run_task("survey the project")
+    session.finish()
+
+    assert result.outcome == "completed" and result.answer == "The child ran out."
+    final = events.of(SubagentStatusChanged)[-1]
+    assert statuses(events.of(SubagentStatusChanged)) == ["submitted", "working", "failed"]
+    assert final.partial and final.output == "Reading a.py first." and "token budget exceeded" in final.reason
+    assert final.usage["prompt_tokens"] + final.usage["completion_tokens"] > 50
+    returned = last_tool_result(session)
+    assert returned["status"] == "failed" and returned["partial"] is True
+    child_requests = [r for r in openai_server.chat_requests if "Read every file." in json.dumps(r.body["messages"][:2])]
+    assert len(child_requests) == 1  # stopped after the call that crossed the budget
+    assert db["sessions"].get(final.child_session_id)["status"] == "failed"
+
+
+async def test_a_child_that_hangs_is_canceled_at_its_deadline(openai_server, workspace, tmp_path):
+    converse(openai_server, {
+        "wait": [delegate("Think for a long time.", timeout_s=0.5), Reply(text="It timed out.")],
+        "Think for a long time.": [Hang(seconds=30)],
+    })
+    session, events, db = delegating_session(openai_server, workspace, tmp_path / "c.db")
+    session.start()
+    result = await session.run_task("wait for the child")
+    session.finish()
+
+    assert result.outcome == "completed" and result.answer == "It timed out."
+    changes = events.of(SubagentStatusChanged)
+    assert statuses(changes) == ["submitted", "working", "canceled"]
+    assert changes[-1].reason == "deadline reached" and not changes[-1].partial
+    assert last_tool_result(session)["status"] == "canceled"
+    assert db["sessions"].get(changes[-1].child_session_id)["status"] == "interrupted"
+
+
+async def test_a_delegation_retried_with_the_same_key_returns_the_recorded_result(openai_server, workspace, tmp_path):
+    again = delegate("Name the language.", idempotency_key="lang-1")
+    converse(openai_server, {
+        "which language": [again, again, Reply(text="Python, twice.")],
+        "Name the language.": [Reply(text="Python.")],
+    })
+    session, events, db = delegating_session(openai_server, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_task("which language is this?")
+    session.finish()
+
+    assert statuses(events.of(SubagentStatusChanged)) == ["submitted", "working", "completed"]
+    replayed = events.of(SubagentReplayed)
+    assert len(replayed) == 1 and replayed[0].task_id == events.of(SubagentStatusChanged)[0].task_id
+    assert replayed[0].idempotency_key == "lang-1"
+    results = [json.loads(m["content"]) for m in session.agent.messages if m["role"] == "tool"]
+    assert results[0] == results[1] and results[1]["output"] == "Python."
+    children = [r for r in openai_server.chat_requests if "Name the language." in json.dumps(r.body["messages"][:2])]
+    assert len(children) == 1  # the child ran once
+    assert db.execute("select count(*) from sessions where parent_id = ?", [session.id]).fetchone()[0] == 1
+
+
+async def test_the_same_key_with_other_arguments_is_refused(openai_server, workspace, tmp_path):
+    converse(openai_server, {
+        "two things": [delegate("First thing.", idempotency_key="k"), delegate("Second thing.", idempotency_key="k"),
+                       Reply(text="done")],
+        "First thing.": [Reply(text="one")],
+    })
+    session, events, _ = delegating_session(openai_server, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_task("two things")
+    session.finish()
+    tool_messages = [m["content"] for m in session.agent.messages if m["role"] == "tool"]
+    assert "already used" in tool_messages[1] and len(events.of(SubagentStatusChanged)) == 3
+
+
+async def test_an_answer_off_the_schema_is_asked_for_again_then_completes(openai_server, workspace, tmp_path):
+    converse(openai_server, {
+        "summarise": [delegate("Summarise the project.", output_schema=SCHEMA), Reply(text="ok")],
+        "Summarise the project.": [Reply(text="It is a small project."), Reply(text='{"answer": "small"}')],
+    })
+    session, events, _ = delegating_session(openai_server, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_task("summarise it")
+    session.finish()
+    changes = events.of(SubagentStatusChanged)
+    assert statuses(changes) == ["submitted", "working", "input_required", "working", "completed"]
+    assert "not JSON" in changes[2].reason and changes[-1].output == {"answer": "small"}
+
+
+async def test_an_answer_off_the_schema_twice_fails_and_is_not_passed_off_as_complete(openai_server, workspace, tmp_path):
+    converse(openai_server, {
+        "summarise": [delegate("Summarise the project.", output_schema=SCHEMA), Reply(text="ok")],
+        "Summarise the project.": [Reply(text='{"answer": 3}'), Reply(text="Still prose.")],
+    })
+    session, events, _ = delegating_session(openai_server, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_task("summarise it")
+    session.finish()
+    final = events.of(SubagentStatusChanged)[-1]
+    assert final.status.value == "failed" and final.partial and final.output == "Still prose."
+    assert last_tool_result(session)["status"] == "failed"
+
+
+async def test_tools_the_parent_does_not_have_are_rejected(openai_server, workspace, tmp_path):
+    converse(openai_server, {
+        "deploy": [delegate("Deploy it.", allowed_tools=["read_file", "deploy"]), Reply(text="refused")],
+    })
+    session, events, db = delegating_session(openai_server, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_task("deploy the app")
+    session.finish()
+    changes = events.of(SubagentStatusChanged)
+    assert statuses(changes) == ["submitted", "rejected"] and "deploy" in changes[-1].reason
+    assert db.execute("select count(*) from sessions where parent_id = ?", [session.id]).fetchone()[0] == 0
+
+
+async def test_a_child_cannot_spend_past_the_parents_cost_limit(openai_server, workspace, tmp_path):
+    converse(openai_server, {
+        "cheap": [delegate("Do it.", max_dollars=100.0), Reply(text="ok")],
+        "Do it.": [Reply(text="done")],
+    })
+    session, events, _ = delegating_session(openai_server, workspace, tmp_path / "c.db", max_cost_usd=0.5)
+    session.start()
+    await session.run_task("cheap task")
+    session.finish()
+    envelope = events.of(SubagentStatusChanged)[0].envelope
+    first_call = 0.5 - envelope["budget"]["dollars"]  # what the parent had spent when it delegated
+    assert 0 < first_call < 0.5 and envelope["budget"]["dollars"] < 0.5
