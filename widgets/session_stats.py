@@ -43,6 +43,18 @@ class ContextReading:
 
 
 @dataclass
+class RoleTally:
+    """One role's calls: tokens in and out, and their cost."""
+
+    tokens: int = 0
+    cost: CostTally = field(default_factory=CostTally)
+
+    def add(self, event: Any) -> None:  # an ev.ModelCallFinished
+        self.tokens += int(event.usage.get("prompt_tokens") or 0) + int(event.usage.get("completion_tokens") or 0)
+        self.cost.add(event.cost_usd, ok=event.status == "ok")
+
+
+@dataclass
 class SessionStats:
     session_id: str = ""
     model: str = ""
@@ -55,6 +67,7 @@ class SessionStats:
     turn_started: float | None = None  # clock value when the running turn began
     last_turn_s: float = 0.0
     context: ContextReading | None = None  # None until measured or counted by the provider
+    by_role: dict[str, RoleTally] = field(default_factory=dict)  # main, summary, router, verifier… as first used
 
     def apply(self, event: Any, now: float) -> None:  # an ev.Event of one of REDUCED_TYPES
         kind = event.type
@@ -70,6 +83,7 @@ class SessionStats:
             self.tokens_in += int(event.usage.get("prompt_tokens") or 0)
             self.tokens_out += int(event.usage.get("completion_tokens") or 0)
             self.cost.add(event.cost_usd, ok=event.status == "ok")  # a str enum, matched by its value
+            self.by_role.setdefault(getattr(event, "role", "main"), RoleTally()).add(event)
             prompt = int(event.usage.get("prompt_tokens") or 0)
             unmeasured = self.context is None or self.context.usable is None
             if prompt and unmeasured and getattr(event, "role", "main") not in SIDE_ROLES:

@@ -1,4 +1,4 @@
-"""The status bar: permission mode, sandbox, model, context meter, cost, activity, elapsed, steps,
+"""The status bar: permission mode, sandbox, model, context meter, cost (and by role), activity, elapsed, steps,
 tokens, workspace, git branch and dirty state, session.
 
 It is fed events through :meth:`StatusBar.apply` and reads time from an
@@ -46,9 +46,9 @@ CONTEXT_STYLES = {"warning": "bold $text-warning", "critical": "bold $text-error
 
 # What gives way, in order, when the line is too narrow: each key takes its part to its next shorter
 # form, or drops it when it has none. The permission mode and "unsandboxed" never go; the model, the
-# context % and the cost are the last to.
-GIVE_WAY = ("git", "git", "session", "workspace", "tokens", "step", "elapsed", "sandbox", "activity", "activity",
-            "model", "context", "mode", "model", "model", "context", "cost")
+# context % and the cost are the last to; the cost by role (shown once a second role made a call) the first.
+GIVE_WAY = ("roles", "roles", "git", "git", "session", "workspace", "tokens", "step", "elapsed", "sandbox", "activity",
+            "activity", "model", "context", "mode", "model", "model", "context", "cost")
 TOOLTIP = ("ctx: the conversation's tokens / the usable window (after the fixed part, the output reserve and the "
            "compaction buffer) and the share used; ≈ a local estimate, ? an assumed window (the model's is not "
            "known), / ? no window known (the provider's prompt count)")
@@ -83,6 +83,16 @@ def context_forms(reading: ContextReading | None) -> tuple[Content, ...]:
     pct = Content.styled(f"{reading.pct:.0f}%{assumed}", style)
     full = Content(f"ctx {approx}{tokens(reading.used)}/{tokens(reading.usable)}{assumed} ") + pct
     return full, Content("ctx ") + pct
+
+
+def role_forms(stats: SessionStats) -> tuple[Content, ...]:
+    """``main $0.0100 12.3k tok · router $0.0003 310 tok``, then without the tokens; nothing while one role
+    made every call (the cost is the session's)."""
+    if len(stats.by_role) < 2:
+        return ()
+    full = " · ".join(f"{role} {t.cost.text()} {tokens(t.tokens)} tok" for role, t in stats.by_role.items())
+    short = " · ".join(f"{role} {t.cost.text()}" for role, t in stats.by_role.items())
+    return Content(full), Content(short)
 
 
 def git_forms(state: GitState | None) -> tuple[Content, ...]:
@@ -192,6 +202,7 @@ class StatusBar(Widget):
             "model": tuple(Content.styled(m, "b $text") for m in model_forms(s.model)),
             "context": context_forms(s.context),
             "cost": (Content(s.cost.text()),),
+            "roles": role_forms(s),
             "activity": (Content(activity), Content(activity.split(" · ")[0])),
             "elapsed": (Content(f"⏱ {clock_text(s.elapsed(self.clock()))}"),),
             "step": (Content(f"step {s.steps}"),),
@@ -209,5 +220,6 @@ class StatusBar(Widget):
             style = "bold $text-error on $error 30%" if unsandboxed else "$text-success"
             key = "unsandboxed" if unsandboxed else "sandbox"
             parts.append(Part(key, (Content.styled(f" {self.sandbox.label} ", style),), badge=True, keep=unsandboxed))
-        order = ("model", "context", "cost", "activity", "elapsed", "step", "tokens", "workspace", "git", "session")
+        order = ("model", "context", "cost", "roles", "activity", "elapsed", "step", "tokens", "workspace", "git",
+                 "session")
         return parts + [Part(key, texts[key]) for key in order]

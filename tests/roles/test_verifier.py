@@ -69,3 +69,18 @@ async def test_malformed_verifier_json_is_a_clean_failed_verification(openai_ser
     assert len(models.requests_to(GENERATOR)) == 2  # nothing went back
     stored = [r[0] for r in db.execute("select type from events where type = 'verification_finished'")]
     assert stored == ["verification_finished"]
+
+
+async def test_a_verified_task_says_so_in_its_feedback_signals(openai_server, workspace, tmp_path):
+    from app.agent.events.feedback import ImplicitSignals
+
+    models = ByModel(openai_server)
+    models.script(GENERATOR, [write("a.txt", "bad"), Reply(text="Done."), write("a.txt", "good"), Reply(text="Fixed.")])
+    session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url,
+                                       {"verifier": {"mode": "tests",
+                                                     "test_command": checks_file(workspace, "a.txt", "good")}})
+    await session.run_task("write good into a.txt")
+    await session.run_task("thanks")  # the task's signals are complete once the next prompt is known
+
+    first = next(e for e in events.of(ImplicitSignals) if e.turn == 1)
+    assert (first.signals["verified"], first.signals["verify_rounds"]) == (PASS, 2)

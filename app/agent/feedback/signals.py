@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from app.agent.events import core as ev
+from app.agent.events.roles import VerificationFinished
 from app.agent.feedback.test_results import FAILED, PASSED, read_test_output
 
 RETRY_EVENT = "resilience_attempt_failed"  # counts when its decision is "retry"
@@ -165,6 +166,9 @@ class TaskSignals:
     tests_last: str | None = None  # passed | failed | no_tests | unknown: the last test run of the task
     tests_last_summary: str = ""  # the summary line(s) ``tests_last`` was read from
     files_written: list[str] = field(default_factory=list)
+    # The verifier's word on the task's changes (app.agent.roles), a label better than any guess:
+    verified: str | None = None  # pass | fail | error (could not verify): its last round; None: not verified
+    verify_rounds: int = 0  # verifications of the task (findings went back after each failed one but the last)
     # known after the task
     rephrased: bool = False  # the next prompt is very similar to this one
     corrected: bool = False  # the next prompt reads as a correction
@@ -248,6 +252,8 @@ class TaskObserver:
             self._retry_events += 1
         elif event.type == LOOP_EVENT:
             s.loop_hits += 1
+        elif isinstance(event, VerificationFinished):
+            s.verified, s.verify_rounds = event.verdict, s.verify_rounds + 1
         s.retries = max(self._retry_events, self._retry_attempts)
 
     def finish(self, outcome: str) -> TaskSignals:
