@@ -7,6 +7,10 @@ project and source), nothing estimated here:
   (``prompt_tokens`` holds the whole prompt, cache reads and writes included).
 * ``cache_hit_rate``: cached ÷ prompt tokens over the calls whose usage the provider reported
   (``usage_source = 'provider'``); None when no call reported usage.
+* ``cache_saved_usd`` / ``cache_write_usd`` / ``cache_misses`` / ``cache_miss_usd``: the prompt cache's
+  figures per call (``storage/caching.py``: dollars saved against the uncached price, what the cache
+  writes cost, the misses and what they cost); None where no call of the group has them (imports,
+  unpriced models, calls before caching was measured).
 * ``cost_usd``: the priced calls' sum; None when none had a price. The calls that succeeded without
   a price are counted apart (``unpriced_calls`` and their tokens), never as $0.
 * ``wasted_*``: the whole retry tax stored per call (failed attempts, re-sent prompts, malformed
@@ -36,6 +40,7 @@ _EVENT_TIME = "datetime(x.ts, 'unixepoch')"
 
 METRICS = (
     "sessions", "calls", "tokens_in", "tokens_out", "cached_tokens", "cache_write_tokens", "cache_hit_rate",
+    "cache_saved_usd", "cache_write_usd", "cache_misses", "cache_miss_usd",
     "cost_usd", "priced_calls", "unpriced_calls", "unpriced_tokens_in", "unpriced_tokens_out",
     "retry_tax_tokens", "retry_tax_usd", "wasted_tokens", "wasted_usd", "loop_hits", "compactions",
 )
@@ -79,7 +84,12 @@ select {key} as key,
   coalesce(sum(case when m.status = 'ok' and m.cost_usd is null then m.completion_tokens end), 0)
     as unpriced_tokens_out,
   coalesce(sum(m.wasted_tokens), 0) as wasted_tokens,
-  coalesce(sum(m.wasted_usd), 0.0) as wasted_usd
+  coalesce(sum(m.wasted_usd), 0.0) as wasted_usd,
+  sum(m.cache_saved_usd) as cache_saved_usd,
+  sum(m.cache_write_usd) as cache_write_usd,
+  count(m.cache_miss_cause) as cache_misses,
+  count(m.cache_breakpoints) as cache_measured,
+  sum(m.cache_miss_usd) as cache_miss_usd
 from model_calls m join sessions s on s.id = m.session_id
 where {since}
 group by key order by key
@@ -116,6 +126,8 @@ def _calls(db: sqlite_utils.Database, by: str, since: str | None) -> dict[str, d
         reported = row.pop("reported_prompt_tokens")
         cached = row.pop("reported_cached_tokens")
         row["cache_hit_rate"] = round(cached / reported, 4) if reported else None
+        if not row.pop("cache_measured"):
+            row["cache_misses"] = None  # no call of the group was watched for misses (imports, older calls)
         if not row["priced_calls"]:
             row["cost_usd"] = row["wasted_usd"] = None  # nobody had a price: the waste is tokens only
         out[str(row["key"])] = row
@@ -162,7 +174,8 @@ def _grouped(db: sqlite_utils.Database, by: str, since: str | None) -> list[dict
 def _no_calls(key: str) -> dict[str, Any]:
     """A group with loop hits or compactions but no model call in it (the calls fell before ``since``)."""
     row: dict[str, Any] = dict.fromkeys(METRICS, 0)
-    row.update(key=key, cache_hit_rate=None, cost_usd=None, wasted_usd=None)
+    row.update(key=key, cache_hit_rate=None, cost_usd=None, wasted_usd=None, cache_saved_usd=None,
+               cache_write_usd=None, cache_misses=None, cache_miss_usd=None)
     return row
 
 

@@ -12,7 +12,7 @@ from app.agent.events.format import UNKNOWN, cost_total, money, tokens
 
 COLUMNS = (  # (figure, header)
     ("sessions", "sessions"), ("calls", "calls"), ("tokens_in", "in"), ("tokens_out", "out"),
-    ("cached_tokens", "cached"), ("cache_hit_rate", "cache hit"), ("cost_usd", "cost"),
+    ("cached_tokens", "cached"), ("cache_hit_rate", "cache hit"), ("cache_saved_usd", "saved"), ("cost_usd", "cost"),
     ("retry_tax", "retry tax"), ("wasted", "wasted"), ("loop_hits", "loops"), ("compactions", "compactions"),
 )
 GROUP_HEADERS = {"day": "day (UTC)", "week": "week from", "month": "month"}
@@ -46,6 +46,7 @@ def cells(row: dict[str, Any]) -> dict[str, str]:
         "tokens_out": tokens(row["tokens_out"]),
         "cached_tokens": tokens(row["cached_tokens"]),
         "cache_hit_rate": percent(row["cache_hit_rate"]),
+        "cache_saved_usd": money(row["cache_saved_usd"]),
         "cost_usd": cost_total(row["cost_usd"], unpriced=row["unpriced_calls"]),
         "retry_tax": tax(row["retry_tax_tokens"], row["retry_tax_usd"]),
         "wasted": tax(row["wasted_tokens"], row["wasted_usd"]),
@@ -82,8 +83,14 @@ def unpriced_lines(report: dict[str, Any]) -> list[str]:
 
 
 def report_notes(report: dict[str, Any]) -> list[str]:
-    notes = ["Cache hit = cached ÷ prompt tokens of the calls whose usage the provider reported. "
+    notes = ["Cache hit = cached ÷ prompt tokens of the calls whose usage the provider reported; saved = "
+             "against the uncached price (— where Cockpit did not measure it: imports, unpriced models). "
              "Retry tax = failed attempts and their re-sent prompts; wasted adds malformed and loop-killed output."]
+    total = report["total"]
+    if total["cache_misses"] is not None:
+        misses = total["cache_misses"]
+        notes.append(f"Prompt cache: writes cost {money(total['cache_write_usd'])}; {misses:,} "
+                     f"miss{'' if misses == 1 else 'es'} cost {money(total['cache_miss_usd'])}.")
     if report["by"] in ("model", "role"):
         notes.append(f"Loop hits and compactions belong to sessions, not to a {report['by']}: {UNKNOWN} here "
                      "(the total has them).")

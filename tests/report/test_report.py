@@ -22,7 +22,8 @@ ADDITIVE = ("calls", "tokens_in", "tokens_out", "cached_tokens", "cache_write_to
             "unpriced_tokens_in", "unpriced_tokens_out", "wasted_tokens", "priced_calls")
 CALLS = """select coalesce(m.started_at, s.started_at), m.model, s.workspace, s.source, m.role, m.session_id,
                   m.prompt_tokens, m.completion_tokens, m.cached_tokens, m.cache_write_tokens, m.usage_source,
-                  m.cost_usd, m.status, m.wasted_tokens, m.wasted_usd, m.id
+                  m.cost_usd, m.status, m.wasted_tokens, m.wasted_usd, m.id,
+                  m.cache_saved_usd, m.cache_write_usd, m.cache_miss_cause, m.cache_miss_usd, m.cache_breakpoints
            from model_calls m join sessions s on s.id = m.session_id"""
 
 
@@ -47,7 +48,7 @@ def expected(db, by: str, since: str | None = None) -> dict[str, dict]:
         "group by call_id", RETRY_REASONS)}
     floor = dt.datetime.fromisoformat(since) if since else None
     for (when, model, ws, source, role, sid, prompt, completion, cached, written, usage_source, usd, status,
-         wasted, wasted_usd, call_id) in db.execute(CALLS):
+         wasted, wasted_usd, call_id, saved, write_usd, miss, miss_usd, breakpoints) in db.execute(CALLS):
         if floor and dt.datetime.fromisoformat(when) < floor:
             continue
         g = groups[_key(by, when, model, ws, source, role)]
@@ -68,6 +69,11 @@ def expected(db, by: str, since: str | None = None) -> dict[str, dict]:
             g["unpriced_tokens_in"] += prompt or 0
             g["unpriced_tokens_out"] += completion or 0
         g["wasted_tokens"] += wasted
+        for name, value in (("cache_saved_usd", saved), ("cache_write_usd", write_usd), ("cache_miss_usd", miss_usd)):
+            if value is not None:
+                g[name] = g.get(name, 0.0) + value
+        if breakpoints is not None:  # the call was watched for cache misses
+            g["cache_misses"] = g.get("cache_misses", 0) + (miss is not None)
         g["retry_tax_tokens"] += tax.get(call_id, 0)
     for key, g in groups.items():
         g["sessions"] = len(sessions[key])
@@ -88,6 +94,7 @@ async def test_every_grouping_equals_the_sums_over_the_stored_calls(db_path):
     assert {"cockpit", "claude-code", "codex-cli", "mini-swe-agent"} <= sources
     # The scenario holds what the report is about: cache reads, a retry, a compaction, a loop, unpriced calls.
     assert db.execute("select sum(cached_tokens) from model_calls").fetchone()[0] > 0
+    assert all(n > 0 for n in db.execute("select count(cache_saved_usd), count(cache_breakpoints) from model_calls").fetchone())
     assert db.execute("select count(*) from resilience_retry_tax").fetchone()[0] >= 1
     assert db.execute("select count(*) from budget_compactions").fetchone()[0] >= 1
     assert db.execute("select count(*) from resilience_loop_hits").fetchone()[0] >= 1
@@ -103,6 +110,9 @@ async def test_every_grouping_equals_the_sums_over_the_stored_calls(db_path):
                 assert row[name] == g[name], (by, row["key"], name)
             assert row["sessions"] == g["sessions"]
             assert row["retry_tax_tokens"] == g["retry_tax_tokens"]
+            assert row["cache_misses"] == g.get("cache_misses")
+            for name in ("cache_saved_usd", "cache_write_usd", "cache_miss_usd"):
+                assert row[name] == (None if g.get(name) is None else pytest.approx(g[name])), (by, name)
             assert row["cache_hit_rate"] == (round(g["reported_cached"] / g["reported"], 4) if g["reported"] else None)
             if g["priced_calls"]:
                 assert row["cost_usd"] == pytest.approx(g["cost"])
