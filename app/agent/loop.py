@@ -55,7 +55,6 @@ class TurnResult:
     steps: int = 0
     message: str = ""
     cut_offs: int = 0  # answers that stopped at the output-token limit
-    stop_nudges: int = 0  # times a Stop hook sent the agent on
 
 
 class Agent:
@@ -130,10 +129,8 @@ class Agent:
                         if not reply.cut_off and not await self.roles.accept(self, result):
                             continue  # the verifier sent its findings back
                         if not reply.cut_off:
-                            nudge = await self.hooks.stop(self.turn, result.stop_nudges)  # a Stop hook exiting 2
-                            if nudge is None:
+                            if (nudge := await self.hooks.stop(self.turn)) is None:  # a Stop hook exiting 2 goes on
                                 break
-                            result.stop_nudges += 1
                             self.append_message({"role": "user", "content": nudge})
                             continue
                         result.cut_offs += 1

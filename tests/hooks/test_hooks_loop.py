@@ -103,7 +103,8 @@ async def test_a_hook_that_fails_with_exit_1_is_reported_and_blocks_nothing(open
     (ran,) = events.of(HookRan)
     assert (ran.outcome, ran.exit_code) == (HookOutcome.FAILED, 1)
     notices = [e for e in TranscriptFold.of(events).entries if e.kind == NOTICE and "hook" in e.text]
-    assert [(n.text.split(" · ")[0], n.level) for n in notices] == [("PreToolUse hook failed (not blocking)", "warning")]
+    assert [(n.text.split(" · ")[0], n.level) for n in notices] == [
+        ("PreToolUse hook failed (not blocking)", "warning")]
     assert notices[0].detail == f"{command}: jq: not found"
 
 
@@ -155,7 +156,8 @@ async def test_a_post_tool_use_hook_that_exits_2_adds_its_reason_to_the_result(o
 async def test_a_stop_hook_that_exits_2_sends_the_agent_on_a_bounded_number_of_times(
         openai_server, workspace, tmp_path):
     log = tmp_path / "stop.log"
-    command = hook_script(tmp_path, "stop", f"open({str(log)!r}, 'a').write(json.dumps(event['stop_hook_active']) + '\\n')\n"
+    command = hook_script(tmp_path, "stop", f"open({str(log)!r}, 'a')"
+                                            ".write(json.dumps(event['stop_hook_active']) + '\\n')\n"
                                             "print('the tests were not run', file=sys.stderr)\nsys.exit(2)\n")
     openai_server.script([Reply(text=f"answer {n}") for n in range(STOP_NUDGES_PER_TURN + 1)])
     session, events = open_session(workspace, tmp_path / "c.db", openai_server.url,

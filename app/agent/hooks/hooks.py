@@ -39,6 +39,7 @@ class Hooks:
         self.workspace = workspace
         self.session_id = session_id
         self.started = False  # SessionStart ran
+        self.nudges = (0, 0)  # (turn, how often a Stop hook sent the agent on in it)
 
     async def pre_tool_use(self, name: str, arguments: dict[str, Any], tool_call_id: str, turn: int) -> str | None:
         """Why a hook blocks this call (for the model), or None."""
@@ -61,13 +62,17 @@ class Hooks:
         """Why a hook refuses this task (for the user), or None."""
         return _reason(await self._run(hk.USER_PROMPT_SUBMIT, "", {"prompt": prompt}, turn=turn))
 
-    async def stop(self, turn: int, nudges: int) -> str | None:
-        """The message that sends the agent on when a Stop hook exits 2 (``nudges``: how often it did this
-        turn; after STOP_NUDGES_PER_TURN the turn ends whatever the hooks say), or None."""
+    async def stop(self, turn: int) -> str | None:
+        """The message that sends the agent on when a Stop hook exits 2, or None; after STOP_NUDGES_PER_TURN
+        of them in a turn, the turn ends whatever the hooks say."""
+        nudges = self.nudges[1] if self.nudges[0] == turn else 0
         if nudges >= STOP_NUDGES_PER_TURN or not self.config.matching(hk.STOP):
             return None
         reason = _reason(await self._run(hk.STOP, "", {"stop_hook_active": nudges > 0}, turn=turn))
-        return None if reason is None else f"[Stop hook] {reason}"
+        if reason is None:
+            return None
+        self.nudges = (turn, nudges + 1)
+        return f"[Stop hook] {reason}"
 
     async def session_start(self, source: str) -> None:
         """Once per session, before its first task (``source``: startup or resume)."""
