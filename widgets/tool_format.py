@@ -85,6 +85,8 @@ def short_args(name: str, arguments: dict[str, Any] | None, raw: str = "", width
         return one_line(f"{arguments['pattern']}{where}", width)
     if name == "todo_write" and isinstance(arguments.get("todos"), list):
         return one_line(_todo_summary(arguments["todos"]), width)
+    if name == "web_fetch" and arguments.get("url"):
+        return one_line(str(arguments["url"]), width)
     return one_line(json.dumps(arguments, ensure_ascii=False), width)
 
 
