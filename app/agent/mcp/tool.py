@@ -81,7 +81,7 @@ class McpTool:
         except ServerGone as exc:
             self._emit(ev.Notice(level="error", message=f"MCP server {self.server!r} is gone: {exc}; "
                                  "it is started again on the next call of one of its tools"))
-            raise
+            raise ServerGone(f"MCP server {self.server!r}: {exc}") from exc
         if restarted:
             self._emit(ev.Notice(level="info", message=f"MCP server {self.server!r} was started again"))
         return tool_output(result, ctx)
