@@ -71,7 +71,7 @@ def with_loop_detections(events: Iterable[dict[str, Any]]) -> Iterator[dict[str,
         elif kind == "tool_call_finished":
             verdict = detector.observe_tool(
                 event.get("name") or "", event.get("arguments"), event.get("status") or "", event.get("result") or "",
-                event.get("error"),
+                event.get("error"), poll=bool(event.get("poll")),
             )
         yield event
         if verdict is not None:

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         f"started      {s['started_at']}   duration {duration(s['duration_s'])}",
         f"model calls  {s['model_calls']} ({s['model_call_errors']} failed)",
         f"tool calls   {s['tool_calls']} ({tool_outcomes(s)})",
-        f"tokens       {s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached",
+        f"tokens       {_tokens(s, provenance['sources'])}",
         f"usage        {_provenance(provenance['sources'])}",
         f"cost         {_cost(s)}" + (f"   (retry tax {summary_retry_tax(s)})" if s["wasted_tokens"] else ""),
         f"by role      {_by_role(roles)}",
@@ -55,6 +55,13 @@ def run(args: argparse.Namespace) -> int:
         lines.insert(-1, f"loops        {len(loops)}: " + "; ".join(loops))
     print("\n".join(lines))
     return 0
+
+
+def _tokens(s: dict, sources: dict[str, dict[str, int]]) -> str:
+    """``3,210 in / 120 out / 0 cached``; ``—`` when no call has counts (the source recorded no usage)."""
+    if not any(source != "none" for source in sources):
+        return "—"
+    return f"{s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached"
 
 
 def _cost(s: dict) -> str:

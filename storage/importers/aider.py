@@ -43,7 +43,7 @@ SOURCE = "aider"
 NAME = "Aider chat history"
 _STARTED = re.compile(r"^# aider chat started at (\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)")
 _MODEL = re.compile(r"^(?:Main )?[Mm]odel: (\S+)")
-_TOKENS = re.compile(r"^Tokens: (?P<parts>.+?)\.(?: Cost: \$(?P<cost>[0-9.]+) message)?")
+_TOKENS = re.compile(r"^Tokens: (?P<parts>.+? received)\.(?: Cost: \$(?P<cost>[0-9.]+) message)?")
 _COUNT = re.compile(r"^([0-9.]+)([kM]?) (sent|received|cache write|cache hit)$")
 _ERROR = re.compile(r"^(?:litellm\.)?[A-Z]\w*(?:Error|Exception): ")
 _EDIT = re.compile(r"^Applied edit to (.+)$")
@@ -142,6 +142,8 @@ class _Reader:
         self.interrupted = False  # the last thing that happened was an interruption
 
     def feed(self, line: str) -> None:
+        if line.startswith((">", "####")):
+            self.thinking = False  # a cut answer's thinking block never closes
         if line.startswith("####"):
             self._close_call()
             text = line[5:] if line.startswith("#### ") else line[4:]
@@ -165,18 +167,19 @@ class _Reader:
             self.awaiting, self.interrupted = True, False
 
     def _answer(self, line: str) -> None:
-        if _THINKING.match(line.strip()):
-            self.thinking = not line.strip().startswith("</")
-            return
+        thinking = _THINKING.match(line.strip())
         if self.thinking:
+            self.thinking = not thinking
             return
+        if not line.strip() and (self.call is None or self.call.closed):
+            return  # blank lines before an answer
         if self.call is not None and self.call.closed:
             self._close_call()
-        if self.call is None:
-            if not line.strip():
-                return  # blank lines before an answer
-            self.call = _Call()
-        self.call.text.append(line)
+        self.call = self.call or _Call()  # a thinking block opens the answer too (a cut one may hold nothing else)
+        if thinking:
+            self.thinking = True
+        else:
+            self.call.text.append(line)
 
     def _aider(self, text: str) -> None:
         model, tokens, edit, commit = _MODEL.match(text), _TOKENS.match(text), _EDIT.match(text), _COMMIT.match(text)

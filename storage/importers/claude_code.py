@@ -18,6 +18,12 @@ bookkeeping types we skip). What needs care:
 - Sub-agents live in ``<session>/subagents/agent-<id>.jsonl`` (records carry
   ``agentId``); they become their own sessions with ``parent_id`` set to the
   main session. A ``<name>.meta.json`` beside one gives its title.
+- Before that folder existed (1.0.x) sub-agents were written inline, in the main
+  file, as ``isSidechain`` records: each chain (a root ``user`` record with no
+  ``parentUuid``, its descendants by ``parentUuid``) becomes a child session
+  ``<main>-<root uuid, 12 hex>``, read like a sub-agent file. Its root prompt is the
+  ``prompt`` of the ``Task`` call that started it, which gives the child its title
+  and the main session a notice naming the child where that call's result comes.
 - Compactions: a ``system`` ``compact_boundary`` record, then a ``user`` line
   with ``isCompactSummary``, become a notice and ``messages_replaced``.
 """
@@ -131,14 +137,70 @@ def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
     )
     yield from recorder.drain()
     reader = _Reader(recorder, path, main_id=session_id if parent_id is None else None)
+    sidechains = _Sidechains(reader, header, digest) if parent_id is None else None
     for number, record in read_jsonl(path):
         with record_errors(path, number):
+            if sidechains is not None and sidechains.take(number, record):
+                yield from sidechains.drain()
+                continue
             reader.feed(number, record)
         yield from recorder.drain()
     reader.flush()
-    if reader.skipped_sidechain:
-        recorder.notice(None, f"{reader.skipped_sidechain} sidechain records in the main transcript were not imported")
+    if sidechains is not None:
+        yield from sidechains.finish()
     yield from recorder.finish(reader.previous_ts)
+
+
+class _Sidechains:
+    """The inline sub-agents of a 1.0.x main transcript: one child session per chain of ``isSidechain`` records."""
+
+    def __init__(self, main: _Reader, header: _Header, digest: str) -> None:
+        self.main = main
+        self.header = header
+        self.digest = digest
+        self.chain_of: dict[str, str] = {}  # record uuid → the child session it belongs to
+        self.children: dict[str, _Reader] = {}
+
+    def take(self, number: int, record: dict[str, Any]) -> bool:
+        """Feed a sidechain record to its child session (False: not one, the main session reads it)."""
+        if not record.get("isSidechain") or record.get("type") not in ("user", "assistant"):
+            return False
+        parent = record.get("parentUuid")
+        child_id = self.chain_of.get(parent) if isinstance(parent, str) else None
+        if child_id is None:
+            child_id = self._start(record)
+        if isinstance(record.get("uuid"), str):
+            self.chain_of[record["uuid"]] = child_id
+        self.children[child_id].feed(number, record)
+        return True
+
+    def _start(self, root: dict[str, Any]) -> str:
+        main = self.main.rec.session_id
+        key = str(root.get("uuid") or f"chain{len(self.children) + 1}")
+        child_id = f"{main}-{key.replace('-', '')[:12]}"
+        message = json_object(root.get("message"))
+        task = self.main.tasks.pop(_content_text(message.get("content")).strip(), None)
+        title = " · ".join(str(part) for part in (task or {}).values() if part and part != (task or {}).get("id"))
+        recorder = Recorder(child_id)
+        recorder.start(
+            parse_ts(root.get("timestamp")), source=SOURCE, source_path=str(self.main.path), source_hash=self.digest,
+            title=title, workspace=root.get("cwd"), model=self.header.model, parent_id=main,
+            settings={"source_version": root.get("version"), "source_session_id": root.get("sessionId"),
+                      "inline_sidechain": True},
+        )
+        if task is not None:
+            self.main.children_of_tasks[task["id"]] = child_id
+        self.children[child_id] = _Reader(recorder, self.main.path, main_id=None)
+        return child_id
+
+    def drain(self) -> Iterator[dict[str, Any]]:
+        for child in self.children.values():
+            yield from child.rec.drain()
+
+    def finish(self) -> Iterator[dict[str, Any]]:
+        for child in self.children.values():
+            child.flush()
+            yield from child.rec.finish(child.previous_ts)
 
 
 def _subagent_title(path: Path, *, is_subagent: bool) -> str:
@@ -209,15 +271,13 @@ class _Reader:
         self.main_id = main_id  # None when reading a sub-agent file
         self.response: _Response | None = None
         self.previous_ts: float | None = None
-        self.skipped_sidechain = 0
         self.compaction_reason = "compaction"
+        self.tasks: dict[str, dict[str, str]] = {}  # prompt → the Task call that may start an inline sidechain
+        self.children_of_tasks: dict[str, str] = {}  # Task call id → the inline child session it started
 
     def feed(self, number: int, record: dict[str, Any]) -> None:
         kind = record.get("type")
         ts = parse_ts(record.get("timestamp"))
-        if self.main_id is not None and record.get("isSidechain") and kind in ("user", "assistant"):
-            self.skipped_sidechain += 1
-            return
         if kind == "assistant":
             self._assistant(number, record, ts)
         elif kind == "user":
@@ -252,6 +312,7 @@ class _Reader:
                 tool_id = str(block.get("id") or f"{message_id}-tool{len(response.tools)}")
                 arguments = json.dumps(block.get("input") or {}, ensure_ascii=False)
                 response.tools.setdefault(tool_id, (ToolUse(tool_id, str(block.get("name") or ""), arguments), ts))
+                self._remember_task(tool_id, block)
             elif isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text"):
                 text = _block_text(block)
                 if text:
@@ -260,6 +321,15 @@ class _Reader:
         response.stop_reason = message.get("stop_reason") or response.stop_reason
         if record.get("isApiErrorMessage") or (response.model == "<synthetic>" and record.get("error")):
             response.error = "\n".join(response.texts) or str(record.get("error") or "API error")
+
+    def _remember_task(self, tool_id: str, block: dict[str, Any]) -> None:
+        """A ``Task`` call of the main session: its prompt will be the root of an inline sidechain (1.0.x)."""
+        arguments = json_object(block.get("input"))
+        if self.main_id is not None and isinstance(arguments.get("prompt"), str):
+            self.tasks[arguments["prompt"].strip()] = {
+                "id": tool_id, "type": str(arguments.get("subagent_type") or ""),
+                "description": str(arguments.get("description") or ""),
+            }
 
     def flush(self) -> None:
         """The current response is complete: record the call, then the tool results it got."""
@@ -327,6 +397,8 @@ class _Reader:
         agent = extra.get("agentId") if isinstance(extra, dict) else None
         if isinstance(agent, str) and self.main_id is not None:
             self.rec.notice(ts, f"sub-agent session {self.main_id}-{agent}", detail=str(extra.get("agentType") or ""))
+        elif tool_call_id in self.children_of_tasks:
+            self.rec.notice(ts, f"sub-agent session {self.children_of_tasks.pop(tool_call_id)}")
 
     # --- system lines -----------------------------------------------------------------------
 

@@ -13,8 +13,20 @@ Every line is ``{timestamp, type, payload}`` with ``type`` one of
   repeat and is ignored.
 - Tool outputs (``function_call_output``, ``custom_tool_call_output``) are
   matched to their call by ``call_id``. The exit code is in the text
-  (``Exit code: 1``) or, in older versions, in a JSON ``metadata`` object; a
-  non-zero one makes the call a ``tool_error``.
+  (``Exit code: 1``; from 0.12x ``Process exited with code 1``), in older
+  versions in a JSON ``metadata`` object, or in an ``exec_command_end`` event
+  (``exit_code``) written before the output; a non-zero one makes the call a
+  ``tool_error``. A command still running when ``exec_command`` returns
+  (``Process running with session ID N``) is polled with ``write_stdin``: the
+  poll whose output carries the exit code is the call that reports the failure
+  (the model saw it there). A ``write_stdin`` with no input is such a poll
+  (``ToolCallFinished.poll``): the loop detector does not count its repeats.
+- ``web_search_call`` items (no ``call_id``; the ``web_search_end`` event just
+  before carries one) become a ``web_search`` tool call whose arguments are the
+  search action; the rollout keeps no results, so the result is empty.
+- Prompts are ``response_item`` user messages, each echoed by an ``event_msg``
+  ``user_message``; some rollouts (Codex Desktop) have only the latter, which
+  then are the prompts (an echo of the prompt just recorded is skipped).
 - OpenAI's ``input_tokens`` already includes ``cached_input_tokens``, so it
   maps to ``prompt_tokens`` as is.
 - A ``compacted`` record (the summary, sometimes the replacement history)
@@ -30,7 +42,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.importers.common import ImportFormatError, Recorder, ToolUse, json_object, parse_ts, read_jsonl, record_errors, usage
+from storage.importers.common import (
+    ImportFormatError, Recorder, ToolUse, arguments_dict, json_object, parse_ts, read_jsonl, record_errors, usage,
+)
 from storage.importers.detect import Head
 
 SOURCE = "codex-cli"
@@ -39,7 +53,8 @@ _RECORD_TYPES = {"session_meta", "turn_context", "response_item", "event_msg", "
 _CONTEXT_PREFIXES = ("<environment_context>", "<user_instructions>", "# AGENTS.md instructions", "<INSTRUCTIONS>")
 _CALL_ITEMS = {"function_call", "custom_tool_call", "local_shell_call"}
 _OUTPUT_ITEMS = {"function_call_output", "custom_tool_call_output", "local_shell_call_output"}
-_EXIT_CODE = re.compile(r"^Exit code: (-?\d+)", re.MULTILINE)
+_EXIT_CODE = re.compile(r"^(?:Exit code: |Process exited with code )(-?\d+)", re.MULTILINE)
+_WEB_SEARCH_STATUS = {"completed": "ok", "failed": "tool_error"}
 _WALL_TIME = re.compile(r"^Wall time: ([0-9.]+) seconds", re.MULTILINE)
 
 
@@ -112,6 +127,7 @@ class _Call:
     texts: list[str] = field(default_factory=list)
     tools: list[ToolUse] = field(default_factory=list)
     outputs: list[tuple[float | None, dict[str, Any]]] = field(default_factory=list)
+    searches: list[tuple[float | None, dict[str, Any]]] = field(default_factory=list)  # their results are in the call
 
 
 class _Reader:
@@ -122,6 +138,12 @@ class _Reader:
         self.previous_ts: float | None = None
         self.last_total: Any = None
         self.status = "completed"
+        self.last_prompt: str | None = None  # the prompt just recorded, to skip its echo
+        self.unanswered: set[str] = set()  # tool calls whose output has not come yet
+        self.exit_codes: dict[str, int] = {}  # from exec_command_end, for outputs still to come
+        self.web_search_id: str | None = None  # the call id of the web_search_end just read
+        self.web_searches = 0
+        self.polls: set[str] = set()  # write_stdin calls with no input: they only read a running command's output
 
     def feed(self, record: dict[str, Any]) -> None:
         kind, payload = record["type"], record["payload"]
@@ -147,19 +169,47 @@ class _Reader:
         elif kind == "reasoning":
             self._open(ts)
         elif kind in _CALL_ITEMS:
-            self._open(ts).tools.append(_tool_use(item))
+            tool = _tool_use(item)
+            self.unanswered.add(tool.id)
+            if _is_poll(tool):
+                self.polls.add(tool.id)
+            self._open(ts).tools.append(tool)
         elif kind in _OUTPUT_ITEMS:
-            if self.call is not None:
-                self.call.outputs.append((ts, item))
-            else:
-                self._output(ts, item)
+            self._queue_output(ts, item)
+        elif kind == "web_search_call":
+            self._web_search(item, ts)
         elif kind == "message":
             self.close_call(ts, None)
             text = _text(item.get("content"))
             if role == "user" and not text.lstrip().startswith(_CONTEXT_PREFIXES):
-                self.rec.user_prompt(ts, text)
+                self._prompt(ts, text)
             else:
                 self.rec.message(ts, {"role": "system" if role == "developer" else str(role or "user"), "content": text})
+
+    def _prompt(self, ts: float | None, text: str) -> None:
+        """A prompt, once: ``response_item`` and ``event_msg`` both carry it (Codex Desktop only the latter)."""
+        if self.last_prompt is not None and self.last_prompt.strip() == text.strip():
+            self.last_prompt = None  # the echo
+            return
+        self.close_call(ts, None)
+        self.rec.user_prompt(ts, text)
+        self.last_prompt = text
+
+    def _queue_output(self, ts: float | None, item: dict[str, Any]) -> None:
+        if self.call is not None:
+            self.call.outputs.append((ts, item))
+        else:
+            self._output(ts, item)
+
+    def _web_search(self, item: dict[str, Any], ts: float | None) -> None:
+        self.web_searches += 1
+        call_id = self.web_search_id or f"web_search_{self.web_searches}"
+        self.web_search_id = None
+        action = json.dumps(item.get("action") or {}, ensure_ascii=False)
+        call = self._open(ts)
+        call.tools.append(ToolUse(call_id, "web_search", action))
+        status = _WEB_SEARCH_STATUS.get(str(item.get("status")), "ok")
+        call.searches.append((ts, {"call_id": call_id, "output": "", "status": status}))
 
     def _open(self, ts: float | None) -> _Call:
         if self.call is not None and self.call.outputs:  # a new response began before the last one's usage came
@@ -183,19 +233,26 @@ class _Reader:
             call.first_ts, model=self.model, text="\n\n".join(t for t in call.texts if t), tool_uses=call.tools,
             usage=reported, latency_ms=round(latency, 3),
         )
-        for output_ts, item in call.outputs:
+        for output_ts, item in call.searches + call.outputs:
             self._output(output_ts, item)
 
     def _output(self, ts: float | None, item: dict[str, Any]) -> None:
+        call_id = str(item.get("call_id") or "")
+        self.unanswered.discard(call_id)
         text, exit_code, seconds = _parse_output(item.get("output"))
+        if exit_code is None:
+            exit_code = self.exit_codes.pop(call_id, None)
         status, error = "ok", None
         if "rejected by user" in text or "aborted by user" in text:
             status, error = "denied", text
         elif exit_code not in (None, 0):
             status, error = "tool_error", text
+        elif item.get("status") == "tool_error":  # a web search that failed
+            status, error = "tool_error", "the web search failed"
         duration = seconds * 1000 if seconds is not None else None
-        self.rec.tool_result(ts, str(item.get("call_id") or ""), status=status, result=text, error=error,
-                             exit_code=exit_code, duration_ms=duration)
+        self.rec.tool_result(ts, call_id, status=status, result=text, error=error,
+                             exit_code=exit_code, duration_ms=duration, poll=call_id in self.polls)
+        self.polls.discard(call_id)
 
     # --- event messages ---------------------------------------------------------------
 
@@ -216,7 +273,16 @@ class _Reader:
             self.status = "interrupted"
         elif kind in ("error", "stream_error"):
             self.rec.notice(ts, str(event.get("message") or kind), level="warning" if kind == "stream_error" else "error")
-        elif kind in ("task_started", "user_message"):
+        elif kind == "exec_command_end":
+            call_id, code = str(event.get("call_id") or ""), event.get("exit_code")
+            if call_id in self.unanswered and isinstance(code, int):
+                self.exit_codes[call_id] = code
+        elif kind == "web_search_end":
+            self.web_search_id = str(event.get("call_id") or "") or None
+        elif kind == "user_message":
+            self.status = "completed"
+            self._prompt(ts, str(event.get("message") or ""))
+        elif kind == "task_started":
             self.status = "completed"
 
 
@@ -235,6 +301,14 @@ def _tool_use(item: dict[str, Any]) -> ToolUse:
     if item.get("type") == "custom_tool_call":
         return ToolUse(call_id, str(item.get("name") or ""), json.dumps({"input": item.get("input", "")}, ensure_ascii=False))
     return ToolUse(call_id, "local_shell", json.dumps(item.get("action") or {}, ensure_ascii=False))
+
+
+def _is_poll(tool: ToolUse) -> bool:
+    """Codex's ``write_stdin`` with empty ``chars`` writes nothing: it waits for and reads a running command's output."""
+    if tool.name != "write_stdin":
+        return False
+    arguments = arguments_dict(tool.arguments_raw)
+    return arguments is not None and not arguments.get("chars")
 
 
 def _parse_output(output: Any) -> tuple[str, int | None, float | None]:

@@ -102,7 +102,7 @@ def _message(rec: Recorder, message: dict[str, Any]) -> None:
             status = _STATUS.get(str(call.get("status")), "tool_error")
             output, error = _result(call)
             rec.tool_result(parse_ts(call.get("timestamp")), tool.id, status=status, result=output,
-                            error=(error or output) if status != "ok" else None)
+                            error=(error or output or None) if status != "ok" else None)
     else:
         rec.notice(ts, text, level="info" if kind == "info" else kind)
 

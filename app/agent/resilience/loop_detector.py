@@ -20,6 +20,11 @@ has to look. The caller emits a :class:`LoopDetected` for every verdict (see
 Call history and hits are per turn (call :meth:`LoopDetector.start_turn`);
 error fingerprints live across turns, and so do their hits: the first
 ``repeated_error`` warns, the next one halts.
+
+A poll (``poll=True``: the call only read the progress of a process still
+running, e.g. Codex's ``write_stdin`` with empty input, which the importer marks
+on ``ToolCallFinished.poll``) is no step of a loop: waiting on a long command
+repeats the same call by design, so polls are left out of every pattern.
 """
 
 from __future__ import annotations
@@ -124,10 +129,14 @@ class LoopDetector:
         status: str,
         result: str,
         error: str | None,
+        *,
+        poll: bool = False,
     ) -> LoopVerdict | None:
         """Record one finished tool call; returns a verdict when it completes a loop."""
         status = getattr(status, "value", status)
         self._empty_in_row = 0
+        if poll:
+            return None
         verdict = self._semantic(name, status, error or result)
         failed = status not in ("ok", "denied")
         key = f"{name}\0{canonical_arguments(arguments or {})}"
