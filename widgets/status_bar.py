@@ -46,9 +46,10 @@ CONTEXT_STYLES = {"warning": "bold $text-warning", "critical": "bold $text-error
 
 # What gives way, in order, when the line is too narrow: each key takes its part to its next shorter
 # form, or drops it when it has none. The permission mode and "unsandboxed" never go; the model, the
-# context % and the cost are the last to; the cost by role (shown once a second role made a call) the first.
-GIVE_WAY = ("roles", "roles", "git", "git", "session", "workspace", "tokens", "step", "elapsed", "sandbox", "activity",
-            "activity", "model", "context", "mode", "model", "model", "context", "cost")
+# context % and the cost are the last to; the cost by role (shown once a second role made a call) shortens
+# after the git part, the session and the workspace have gone, and goes before the model shortens.
+GIVE_WAY = ("git", "git", "session", "workspace", "roles", "tokens", "step", "elapsed", "sandbox", "activity", "activity",
+            "roles", "model", "context", "mode", "model", "model", "context", "cost")
 TOOLTIP = ("ctx: the conversation's tokens / the usable window (after the fixed part, the output reserve and the "
            "compaction buffer) and the share used; ≈ a local estimate, ? an assumed window (the model's is not "
            "known), / ? no window known (the provider's prompt count)")
@@ -86,12 +87,12 @@ def context_forms(reading: ContextReading | None) -> tuple[Content, ...]:
 
 
 def role_forms(stats: SessionStats) -> tuple[Content, ...]:
-    """``main $0.0100 12.3k tok · router $0.0003 310 tok``, then without the tokens; nothing while one role
-    made every call (the cost is the session's)."""
+    """``main $0.0100 12.3k tok · router $0.0003 310 tok``, then the roles beside the generator's
+    (``router $0.0003``: the cost part has the total); nothing while one role made every call."""
     if len(stats.by_role) < 2:
         return ()
     full = " · ".join(f"{role} {t.cost.text()} {tokens(t.tokens)} tok" for role, t in stats.by_role.items())
-    short = " · ".join(f"{role} {t.cost.text()}" for role, t in stats.by_role.items())
+    short = " · ".join(f"{role} {t.cost.text()}" for role, t in stats.by_role.items() if role != "main")
     return Content(full), Content(short)
 
 

@@ -80,5 +80,5 @@ async def test_the_route_is_one_transcript_line_live_and_from_the_store(openai_s
     live = TranscriptFold.of(events).entries
     stored = TranscriptFold.of(stored_events(db, session.id)).entries
     lines = [e.text for e in live if e.text.startswith("Routed:")]
-    assert lines == [f"Routed: debugging → {STRONGER} (rules) · no model call"]
+    assert lines == [f"Routed: debugging (rules) → {STRONGER}, 7 steps · no model call"]
     assert [(e.kind, e.text, e.detail) for e in live] == [(e.kind, e.text, e.detail) for e in stored]

@@ -46,8 +46,9 @@ class RouteChosen(RoleDecision):
     decided_by: str = BY_DEFAULT  # rules | model | default
     reason: str = ""
     model: str = ""  # the generator for this turn
-    max_steps: int | None = None  # the turn's step limit, when the class sets one
-    max_output_tokens: int | None = None
+    max_steps: int | None = None  # the turn's step limit
+    max_output_tokens: int | None = None  # the turn's output limit (None: the provider's)
+    class_sets: list[str] = field(default_factory=list)  # what the class changed: model, max_steps, max_output_tokens
     called_model: bool = False  # the router model was asked (its cost is in ``cost_usd``)
     cost_usd: float | None = None  # the router call's; None: no call, or no price for it
 
@@ -57,8 +58,8 @@ class VerificationFinished(RoleDecision):
     """One verification round of turn ``turn``."""
 
     type: ClassVar[str] = "verification_finished"
-    round: int = 1
-    max_rounds: int = 1
+    round: int = 1  # the turn's n-th verification (every one before it sent its findings back)
+    max_rounds: int = 1  # how often findings may go back in a turn (max_verify_rounds)
     verdict: str = ERROR  # pass | fail | error
     decided_by: str = BY_TESTS  # tests | model
     findings: list[str] = field(default_factory=list)
@@ -97,19 +98,25 @@ def decision_line(e: RoleDecision) -> tuple[str, str, str]:
 
 
 def route_line(e: RouteChosen) -> tuple[str, str, str]:
-    """``Routed: debugging → openai/big (rules) · router —`` over the reason and the limits."""
-    limits = [f"{e.max_steps} steps" if e.max_steps else "", f"{e.max_output_tokens} out tok" if e.max_output_tokens else ""]
+    """``Routed: debugging (rules) → openai/big, 80 steps · router $0.0001`` over the reason; what the
+    class did not change is the session's and goes unsaid."""
+    sets = [e.model if "model" in e.class_sets else "", f"{e.max_steps} steps" if "max_steps" in e.class_sets else "",
+            f"{e.max_output_tokens} output tokens" if "max_output_tokens" in e.class_sets else ""]
+    picked = ", ".join(part for part in sets if part)
     cost = f"router {money(e.cost_usd)}" if e.called_model else "no model call"
-    text = f"Routed: {e.task_class.replace('_', ' ')} → {e.model} ({e.decided_by}) · {cost}"
-    return text, " · ".join(part for part in (e.reason, *limits) if part), "info"
+    text = f"Routed: {e.task_class.replace('_', ' ')} ({e.decided_by})" + (f" → {picked}" if picked else "")
+    return f"{text} · {cost}", e.reason, "info"
 
 
 def verification_line(e: VerificationFinished) -> tuple[str, str, str]:
-    """``Verified: pass (tests) · round 1/2`` over the findings or the reason."""
+    """``Verification failed (tests: make test) · round 1 · findings sent back (1 of 2)`` over the findings
+    or the reason."""
     what = {PASS: "passed", FAIL: "failed", ERROR: "could not verify"}.get(e.verdict, e.verdict)
     by = f"{e.decided_by}: {e.test_command}" if e.test_command and e.decided_by == BY_TESTS else e.decided_by
     cost = f" · verifier {money(e.cost_usd)}" if e.called_model else ""
-    then = " · findings sent back" if e.sent_back else ""
-    text = f"Verification {what} ({by}) · round {e.round}/{e.max_rounds}{cost}{then}"
+    then = f" · findings sent back ({e.round} of {e.max_rounds})" if e.sent_back else ""
+    if e.verdict == FAIL and not e.sent_back:
+        then = " · the answer stands (no rounds left)"
+    text = f"Verification {what} ({by}) · round {e.round}{cost}{then}"
     detail = "; ".join(e.findings) if e.findings else e.reason
     return text, detail, "info" if e.verdict == PASS else "warning"

@@ -83,6 +83,7 @@ class ClassRoute:
 class Rule:
     pattern: re.Pattern[str]
     task_class: str
+    label: str = ""  # how a decision names it: "rules[2] of [roles.router]", "the built-in debugging rule"
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ def _rules(items: Any) -> tuple[Rule, ...]:
         if not isinstance(item, dict) or not isinstance(item.get("pattern"), str) or not isinstance(item.get("class"), str):
             raise ValueError(f"router.rules[{number}] must be {{ pattern = \"…\", class = \"…\" }} (got {item!r})")
         try:
-            rules.append(Rule(re.compile(item["pattern"]), item["class"]))
+            rules.append(Rule(re.compile(item["pattern"]), item["class"], f"rules[{number}] of [roles.router]"))
         except re.error as exc:
             raise ValueError(f"router.rules[{number}] pattern is not a regular expression: {exc}") from None
     return tuple(rules)

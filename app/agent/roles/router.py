@@ -23,15 +23,20 @@ from app.agent.roles.base import RolesHost
 from app.agent.roles.config import Rule, RouterConfig
 from app.agent.roles.verdict import parse_object
 
-_I = re.IGNORECASE
+
+def _built_in(task_class: str, pattern: str, flags: int = 0) -> Rule:
+    return Rule(re.compile(pattern, re.IGNORECASE | flags), task_class, f"the built-in {task_class.replace('_', '-')} rule")
+
+
+# In order: the first that matches decides.
 BUILT_IN_RULES = (
-    Rule(re.compile(r"\b(traceback|exception|stack ?trace|crash\w*|bug|broken|fail(s|ed|ing|ure)?|"
-                    r"error|doesn'?t work|not working|regression|debug\w*)\b", _I), "debugging"),
-    Rule(re.compile(r"\b(refactor\w*|migrat\w*|across (the|all|every)|every file|all (the )?files|"
-                    r"throughout|codebase|whole (project|repo\w*))\b", _I), "multi_file"),
-    Rule(re.compile(r"(^\s*(what|why|how|where|when|which|who|explain|describe|is|are|does|do|can|should)\b.*|\?\s*)$",
-                    _I | re.DOTALL), "question"),
-    Rule(re.compile(r"\b(add|change|rename|update|edit|replace|remove|delete|fix|tweak|bump|set)\b", _I), "small_edit"),
+    _built_in("debugging", r"\b(traceback|exception|stack ?trace|crash\w*|bug|broken|fail(s|ed|ing|ure)?|error|"
+                           r"doesn'?t work|not working|regression|debug\w*)\b"),
+    _built_in("multi_file", r"\b(refactor\w*|migrat\w*|across (the|all|every)|every file|all (the )?files|throughout|"
+                            r"codebase|whole (project|repo\w*))\b"),
+    _built_in("question", r"(^\s*(what|why|how|where|when|which|who|explain|describe|is|are|does|do|can|should)\b.*|"
+                          r"\?\s*)$", re.DOTALL),
+    _built_in("small_edit", r"\b(add|change|rename|update|edit|replace|remove|delete|fix|tweak|bump|set)\b"),
 )
 
 ROUTER_PROMPT = """You classify a coding task for an agent. Classes: {classes}.
@@ -49,7 +54,7 @@ def by_rules(task: str, rules: tuple[Rule, ...]) -> tuple[str, str] | None:
     for rule in rules:
         found = rule.pattern.search(task)
         if found:
-            return rule.task_class, f"rule /{rule.pattern.pattern[:40]}/ matched {found.group(0).strip()[:40]!r}"
+            return rule.task_class, f"{found.group(0).strip()[:40]!r} matched {rule.label}"
     return None
 
 

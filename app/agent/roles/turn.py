@@ -22,7 +22,7 @@ from app.agent.events.roles import AFTER_FAILED_VERIFICATION, AFTER_LOOP_WARNING
     VerificationFinished
 from app.agent.model import Model
 from app.agent.roles.base import Answered, ModelFactory, RolesHost, TurnRoles
-from app.agent.roles.config import ModelSpec, RolesConfig
+from app.agent.roles.config import ClassRoute, ModelSpec, RolesConfig
 from app.agent.roles.router import Router
 from app.agent.roles.verifier import Verifier
 
@@ -56,19 +56,19 @@ class Roles(TurnRoles):
         if not self.config.router.enabled:
             return
         decision = await self.router.classify(host, task)
-        route = self.config.router.classes.get(decision.task_class)
+        route = self.config.router.classes.get(decision.task_class, ClassRoute())
         self._session = (host.model, host.config)
-        if route is not None:
-            if route.model or route.max_output_tokens:
-                name = route.model or host.model.name
-                tokens = route.max_output_tokens or host.config.max_output_tokens
-                host.model = self._built_model(ModelSpec(name, route.api_base, tokens, host.config.request_timeout_s))
-            if route.max_steps:
-                host.config = replace(host.config, max_steps=route.max_steps)
-                host.limits.config = host.config
+        if route.model or route.max_output_tokens:
+            name = route.model or host.model.name
+            tokens = route.max_output_tokens or host.config.max_output_tokens
+            host.model = self._built_model(ModelSpec(name, route.api_base, tokens, host.config.request_timeout_s))
+        if route.max_steps:
+            host.config = replace(host.config, max_steps=route.max_steps)
+            host.limits.config = host.config
         self._routed = (host.model, host.config)
-        host.emit(replace(decision, model=host.model.name, max_steps=host.config.max_steps,
-                          max_output_tokens=host.config.max_output_tokens))
+        sets = [key for key in ("model", "max_steps", "max_output_tokens") if getattr(route, key)]
+        host.emit(replace(decision, model=host.model.name, max_steps=host.config.max_steps, class_sets=sets,
+                          max_output_tokens=route.max_output_tokens or host.config.max_output_tokens))
 
     def _built_model(self, spec: ModelSpec) -> Model:
         model = self._model(spec)
