@@ -40,17 +40,21 @@ def fixed_phrases(cache: CacheState) -> list[str]:
             f"{cache.fixed_cached.text()} cached"]
 
 
+def cause_phrase(miss: CacheMissed) -> str:
+    """``tool list changed (tools)``, ``cache expired (idle)``."""
+    return f"{miss.cause_label} ({miss.item})" if miss.item else miss.cause_label
+
+
 def miss_phrase(miss: CacheMissed) -> str:
     """``tool list changed (tools): 3.2k not read, $0.0100``."""
-    where = f" ({miss.item})" if miss.item else ""
     cost = UNKNOWN if miss.cost_usd is None else money(miss.cost_usd)
-    return f"{miss.cause_label}{where}: {tokens_text(miss.missed_tokens)} not read, {cost}"
+    return f"{cause_phrase(miss)}: {tokens_text(miss.missed_tokens)} not read, {cost}"
 
 
 def misses_phrases(cache: CacheState) -> list[str]:
-    """``2 misses``, ``$0.0150``, ``last: compaction (message 5): …``; nothing without a miss."""
-    if not cache.miss_count:
+    """``2 misses``, ``$0.0150`` (all of them), ``last: compaction (message 5)``; nothing without a miss."""
+    last = cache.last_miss
+    if not cache.miss_count or last is None:
         return []
     count = f"{cache.miss_count} miss{'' if cache.miss_count == 1 else 'es'}"
-    last = cache.last_miss
-    return [count, cache.miss_cost.text()] + ([f"last: {miss_phrase(last)}"] if last is not None else [])
+    return [count, cache.miss_cost.text(), f"last: {cause_phrase(last)}"]

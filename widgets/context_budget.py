@@ -232,7 +232,7 @@ class ContextBudgetPane(Widget):
     ContextBudgetPane #hint { color: $text-muted; }
     ContextBudgetPane #spark { margin: 0 0; }
     ContextBudgetPane #compaction { height: auto; }
-    ContextBudgetPane #cache { height: auto; }
+    ContextBudgetPane #cache { height: auto; margin: 1 0 0 0; }
     """
 
     def __init__(self, *, coalesce_seconds: float = 0.1, id: str | None = None) -> None:
@@ -247,6 +247,7 @@ class ContextBudgetPane(Widget):
 
     def compose(self) -> ComposeResult:
         yield Static(id="headline")
+        yield Static(id="cache")  # shown once anything was cached or marked for caching
         yield BudgetBar(id="bar")
         yield Static("Top consumers", classes="section")
         yield OptionList(id="top")
@@ -254,7 +255,6 @@ class ContextBudgetPane(Widget):
         yield Static(id="growth", classes="section")
         yield Sparkline([], id="spark")
         yield Static(id="compaction")
-        yield Static(id="cache")  # shown once anything was cached or marked for caching
 
     def on_mount(self) -> None:
         self.flush()
