@@ -55,18 +55,23 @@ def cells(row: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def report_table(report: dict[str, Any]) -> Any:
-    """The rows and the total as a Rich table."""
+NARROW = ("tokens_in", "tokens_out", "cache_hit_rate", "cost_usd")  # what fits 80 columns
+
+
+def report_table(report: dict[str, Any], columns: tuple[str, ...] | None = None) -> Any:
+    """The rows and the total as a Rich table (``columns``: the figures shown, default all)."""
     from rich.table import Table
 
+    shown_columns = [(name, header) for name, header in COLUMNS if columns is None or name in columns]
     table = Table(box=None, header_style="bold", show_footer=True, footer_style="bold")
     total = cells(report["total"])
-    table.add_column(GROUP_HEADERS.get(report["by"], report["by"]), footer="total", overflow="fold")
-    for name, header in COLUMNS:
+    table.add_column(GROUP_HEADERS.get(report["by"], report["by"]), footer="total",
+                     overflow="fold" if columns is None else "ellipsis")  # the name gives way, never a figure
+    for name, header in shown_columns:
         table.add_column(header, footer=total[name], justify="right", no_wrap=True)
     for row in report["rows"]:
         shown = cells(row)
-        table.add_row(key_text(row["key"]), *(shown[name] for name, _ in COLUMNS))
+        table.add_row(key_text(row["key"]), *(shown[name] for name, _ in shown_columns))
     return table
 
 

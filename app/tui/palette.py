@@ -58,6 +58,8 @@ class Palette:
             PaletteCommand("Copy code block…", "Put one fenced code block of the last answer on the clipboard",
                            self.app.copier.choose_code_block),
             PaletteCommand("Feedback report", "The bias-corrected satisfaction estimate, by category and model", self.feedback_report),
+            PaletteCommand("Usage report", "Tokens, cost, cache hit rate and retry tax across every session (/report)",
+                           self.open_report),
         ]
         return commands
 
@@ -195,6 +197,14 @@ class Palette:
         from app.tui.screens.feedback import FeedbackScreen
 
         self.app.push_screen(FeedbackScreen(await self._own_connection()))
+
+    def open_report(self, by: str = "day") -> None:
+        self._with_database(lambda: self._open_report(by), "report", "No database: there is no usage to report.")
+
+    async def _open_report(self, by: str) -> None:
+        from app.tui.screens.report import ReportScreen
+
+        self.app.push_screen(ReportScreen(await self._own_connection(), by=by))
 
     def _with_database(self, work: Callable[[], Awaitable[None]], group: str, missing: str) -> None:
         """Run ``work()`` as a guarded worker, or say ``missing`` when the app has no database."""

@@ -104,8 +104,20 @@ def _one_line(text: str, most: int = 60) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
 
 
+def report(app: CockpitApp, args: str) -> None:
+    from app.tui.screens.report import GROUPS
+
+    by = args.split()[0] if args.split() else "day"
+    if by not in GROUPS:
+        app.notify(f"/report {by}: group by one of {', '.join(GROUPS)}", severity="warning")
+        return
+    app.palette.open_report(by)
+
+
 COMMANDS = [
     Builtin("help", "The commands, builtin and custom", help_text),
+    Builtin("report", "Usage across every session: tokens, cost, cache, retry tax", report,
+            argument_hint="[day|week|month|model|project|source|role]"),
     Builtin("cost", "This session's cost and tokens", cost),
     Builtin("context", "The Context budget as text", context),
 ]
