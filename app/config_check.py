@@ -32,6 +32,7 @@ def _readers() -> dict[str, tuple[Callable[[dict[str, Any]], Any], set[str]]]:
     from app.agent.config import AgentConfig
     from app.agent.feedback.config import FeedbackConfig
     from app.agent.resilience.config import ResilienceConfig
+    from app.agent.roles.config import KNOWN_KEYS as ROLES_KEYS, RolesConfig
     from app.agent.tools.sandbox import SandboxConfig
 
     def names(cls: Any) -> set[str]:
@@ -43,6 +44,7 @@ def _readers() -> dict[str, tuple[Callable[[dict[str, Any]], Any], set[str]]]:
         "resilience": (ResilienceConfig.from_dict, names(ResilienceConfig)),
         "feedback": (FeedbackConfig.from_dict, names(FeedbackConfig)),
         "sandbox": (SandboxConfig.from_dict, names(SandboxConfig)),
+        "roles": (RolesConfig.from_dict, ROLES_KEYS[""]),
     }
 
 

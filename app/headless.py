@@ -16,6 +16,7 @@ from app.agent.events.hooks import HookRan, hook_line
 from app.agent.events.approvals import SANDBOX_ESCALATION
 from app.agent.events.format import CostTally, cost_total, duration
 from app.agent.events.mentions import FileAttached
+from app.agent.events.roles import RoleDecision, decision_line
 from storage.redact import Redactor
 
 
@@ -137,6 +138,16 @@ class ProgressPrinter:
             self._end_stream()
             text, detail, _ = line
             self.console.print(f"[yellow]{self._clean(text)}[/yellow]\n  [dim]{self._clean(detail)}[/dim]")
+
+    def on_role_decision(self, e: RoleDecision) -> None:
+        """A route, a verification round, an escalation (``app.agent.roles``), as the transcript says it."""
+        self._end_stream()
+        text, detail, level = decision_line(e)
+        style = "yellow" if level == "warning" else "cyan"
+        more = f"\n  [dim]{self._clean(detail)}[/dim]" if detail else ""
+        self.console.print(f"[{style}]{self._clean(text)}[/{style}]{more}")
+
+    on_route_chosen = on_verification_finished = on_role_escalated = on_role_decision
 
     def on_limit_reached(self, e: ev.LimitReached) -> None:
         self._end_stream()

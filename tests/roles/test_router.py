@@ -82,3 +82,42 @@ async def test_the_route_is_one_transcript_line_live_and_from_the_store(openai_s
     lines = [e.text for e in live if e.text.startswith("Routed:")]
     assert lines == [f"Routed: debugging (rules) → {STRONGER}, 7 steps · no model call"]
     assert [(e.kind, e.text, e.detail) for e in live] == [(e.kind, e.text, e.detail) for e in stored]
+
+
+async def test_a_failed_router_call_goes_through_the_retry_layer_and_the_task_runs_on_the_default(
+        openai_server, workspace, tmp_path):
+    from app.agent.events.resilience import AttemptFailed
+    from tests.support.openai_server import Fault
+
+    models = ByModel(openai_server)
+    models.script(ROUTER, [Fault.unauthorized()])
+    models.script(GENERATOR, [Reply(text="ok")])
+    session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url,
+                                       router_config(openai_server.url, model=ROUTER, api_base=openai_server.url))
+
+    result = await session.run_task("the widget thing again")
+
+    assert result.outcome == "completed" and result.answer == "ok"
+    (route,) = events.of(RouteChosen)
+    assert route.decided_by == BY_DEFAULT and route.reason.startswith("the router call failed")
+    assert route.called_model and route.cost_usd is None
+    (failed,) = events.of(AttemptFailed)
+    assert failed.decision == "stop"
+    assert db.execute("select role, status from model_calls order by rowid").fetchall() == [
+        ("router", "error"), ("main", "ok")]
+
+
+async def test_a_class_step_limit_holds_for_its_turn(openai_server, workspace, tmp_path):
+    from tests.support.openai_server import ToolCallSpec
+
+    models = ByModel(openai_server)
+    models.script(GENERATOR, [Reply(tool_calls=[ToolCallSpec("read_file", {"path": "a.py"})])])
+    session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url,
+                                       {"router": {"enabled": True, "classes": {"debugging": {"max_steps": 1}}}})
+
+    result = await session.run_task("debug the crash")
+
+    assert result.outcome == "limit" and "step limit reached (1 model calls)" in result.message
+    (route,) = events.of(RouteChosen)
+    assert (route.max_steps, route.class_sets, route.model) == (1, ["max_steps"], GENERATOR)
+    assert session.agent.config.max_steps == 1  # until the next task starts from the session's own

@@ -84,3 +84,29 @@ async def test_a_verified_task_says_so_in_its_feedback_signals(openai_server, wo
 
     first = next(e for e in events.of(ImplicitSignals) if e.turn == 1)
     assert (first.signals["verified"], first.signals["verify_rounds"]) == (PASS, 2)
+
+
+async def test_when_the_rounds_are_used_up_the_answer_stands_with_its_failed_verdict(openai_server, workspace, tmp_path):
+    models = ByModel(openai_server)
+    models.script(GENERATOR, [write("a.txt", "bad"), Reply(text="Done."), write("a.txt", "worse"), Reply(text="Done!")])
+    command = checks_file(workspace, "a.txt", "good")
+    session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url,
+                                       {"max_verify_rounds": 1, "verifier": {"mode": "tests", "test_command": command}})
+
+    result = await session.run_task("write good into a.txt")
+
+    assert result.outcome == "completed" and result.answer == "Done!"
+    assert [(v.verdict, v.round, v.sent_back) for v in events.of(VerificationFinished)] == [(FAIL, 1, True),
+                                                                                          (FAIL, 2, False)]
+    assert not models.pending()
+
+
+async def test_a_turn_that_changed_no_file_is_not_verified(openai_server, workspace, tmp_path):
+    models = ByModel(openai_server)
+    models.script(GENERATOR, [Reply(text="It is a parser.")])
+    session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url,
+                                       {"verifier": {"mode": "model", "model": VERIFIER, "api_base": openai_server.url}})
+
+    await session.run_task("what is this?")
+
+    assert events.of(VerificationFinished) == [] and models.requests_to(VERIFIER) == []

@@ -152,6 +152,11 @@ class RolesConfig:
         top = _values(data, "", {"escalate_to": str, "escalate_api_base": str, "max_verify_rounds": int})
         router = _table(data, "router")
         verifier = _table(data, "verifier")
+        for name, table in (("router", router), ("verifier", verifier)):
+            unknown = sorted(set(table) - KNOWN_KEYS[name])
+            if unknown:
+                known = ", ".join(sorted(KNOWN_KEYS[name]))
+                raise ValueError(f"{name}.{unknown[0]} is not a setting of [roles.{name}] (known: {known})")
         router_values = _values(router, "router.", {"enabled": bool, "model": str, "api_base": str, "max_tokens": int,
                                                     "timeout_s": float, "default_class": str})
         verifier_values = _values(verifier, "verifier.", {"mode": str, "model": str, "api_base": str, "max_tokens": int,
