@@ -62,8 +62,8 @@ def looks_like(record: dict[str, Any]) -> bool:
 
 
 def sniff(head: Head) -> bool:
-    """A transcript: JSON Lines whose first record is one of Claude Code's."""
-    return head.record is not None and looks_like(head.record)
+    """A transcript: JSON Lines whose first record is one of Claude Code's (a whole session in one object is not)."""
+    return head.record is not None and looks_like(head.record) and "messages" not in head.record
 
 
 @dataclass

@@ -55,8 +55,10 @@ def read_head(path: Path) -> Head:
         with path.open("rb") as handle:
             data = handle.read(HEAD_BYTES)
             first, number, complete = _first_line(data)
+            rest = data.split(b"\n", number)[-1] if complete else b""  # what follows the first line
             if first is not None and not complete and len(data) == HEAD_BYTES:
                 first += handle.readline(FIRST_LINE_BYTES)  # the first line goes on past the head
+                rest = handle.read(4096)
     except OSError as exc:
         raise ImportFormatError(path, 0, f"cannot read it: {exc.strerror or exc}") from None
     text = data.decode("utf-8", errors="replace")
@@ -64,8 +66,7 @@ def read_head(path: Path) -> Head:
         return Head(path, text)
     record = _json_object(first)
     if record is not None:  # one object on one line: a JSON document, unless more lines follow
-        more = complete and bool(data.split(b"\n", number)[-1].strip())
-        return Head(path, text, number, record, "jsonl" if more else "object", tuple(record))
+        return Head(path, text, number, record, "jsonl" if rest.strip() else "object", tuple(record))
     start = text.lstrip()[:1]
     if start in ("{", "["):
         return Head(path, text, number, None, "object" if start == "{" else "array", tuple(_first_object_keys(text)))

@@ -1,0 +1,31 @@
+"""A poll of a running command is no loop; a source that recorded no usage shows a dash, not 0."""
+
+from __future__ import annotations
+
+import app.cli
+from app.agent.resilience.loop_detector import LoopDetector
+
+
+def _six(detector: LoopDetector, *, poll: bool) -> list:
+    detector.start_turn()
+    return [detector.observe_tool("write_stdin", {"session_id": 7, "chars": ""}, "ok", "Process running", None, poll=poll)
+            for _ in range(6)]
+
+
+def test_six_identical_polls_are_not_a_loop_but_six_identical_calls_are():
+    assert _six(LoopDetector(), poll=True) == [None] * 6
+    verdicts = [v for v in _six(LoopDetector(), poll=False) if v is not None]
+    assert verdicts and verdicts[0].pattern in ("identical_results", "repeated_call")
+
+
+def test_show_prints_a_dash_for_a_session_without_usage(capsys, tmp_path, monkeypatch):
+    if "import_" not in app.cli.COMMANDS:
+        monkeypatch.setattr(app.cli, "COMMANDS", (*app.cli.COMMANDS, "import_"))
+    history = tmp_path / ".aider.chat.history.md"
+    history.write_text("# aider chat started at 2026-01-02 03:04:05\n\n#### hi\n\nHello there.\n")  # no Tokens line
+    db = str(tmp_path / "c.db")
+    assert app.cli.main(["import", str(history), "--db", db]) == 0
+    session_id = capsys.readouterr().out.split()[1]
+    assert app.cli.main(["show", session_id, "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "tokens       —\n" in out and "0 in / 0 out / 0 cached" not in out
