@@ -9,6 +9,7 @@ in the config file stops the start with its file and line, as every setting; a b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from app.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
     from app.agent.events.core import Notice
+    from app.agent.mcp.config import ServerConfig
     from app.agent.mcp.manager import McpManager, ServerRow
     from app.agent.tools.registry import ToolRegistry
 
@@ -82,3 +84,49 @@ def listed_servers(settings: Settings, manager: "McpManager", model: str) -> tup
         approved = approvals.approves(row.config) if row.config.source == FROM_PROJECT else None
         listed.append(ListedServer(row, approved, tokens))
     return listed, tokenizer.name
+
+
+APPROVE_LINE = "approve the project's servers with: cockpit mcp approve [NAME...] (in the app: /mcp approve)"
+
+
+def table_lines(listed: Sequence[ListedServer], tokenizer: str) -> list[str]:
+    """The servers as ``cockpit mcp list`` and ``/mcp`` print them: a table, then what went wrong."""
+    from app.agent.events.format import UNKNOWN, tokens
+
+    if not listed:
+        return ["No MCP servers: add [mcp_servers.NAME] to the config file, or a .mcp.json to the project."]
+    rows = [("NAME", "SOURCE", "APPROVED", "STATE", "TOOLS", "DEFINITIONS", "COMMAND / URL")]
+    for server in listed:
+        row = server.row
+        approved = UNKNOWN if server.approved is None else "yes" if server.approved else "no"
+        rows.append((row.config.name, row.config.source, approved, row.state.value,
+                     UNKNOWN if row.tools is None else str(row.tools),
+                     UNKNOWN if server.definition_tokens is None else f"{tokens(server.definition_tokens)} tok",
+                     row.config.target))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(r, widths)) + "  " + r[-1] for r in rows]
+    lines.append(f"definition tokens counted with {tokenizer}")
+    lines += [f"{s.row.config.name}: {s.row.error}" for s in listed if s.row.error]
+    if any(server.approved is False for server in listed):
+        lines.append(APPROVE_LINE)
+    return lines
+
+
+@dataclass(frozen=True)
+class Approval:
+    approved: list["ServerConfig"]
+    unknown: list[str]  # names asked for that the project file does not have
+    problems: list[str]  # entries of the file that could not be read
+
+
+def approve_project(workspace: Path, names: Sequence[str] = ()) -> Approval:
+    """Approve the project's ``.mcp.json`` servers (those named, or all) for this folder, as defined now."""
+    from app.agent.mcp.config import servers_from_project
+    from app.mcp_approvals import McpApprovals
+
+    found = servers_from_project(workspace)
+    unknown = sorted(set(names) - {s.name for s in found.servers})
+    chosen = [] if unknown else [s for s in found.servers if not names or s.name in names]
+    if chosen:
+        McpApprovals(workspace).approve(chosen)
+    return Approval(chosen, unknown, found.problems)

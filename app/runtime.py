@@ -167,7 +167,7 @@ def build_session(
     features = _features(settings, bus, store, config, model)
     features["hooks"] = _hooks(settings, bus, workspace)
     # MCP servers start here (each within its start-up timeout); they stop when the session finishes.
-    features["tools"], mcp_notices, _ = start_servers(settings, workspace, bus, features["tools"])
+    features["tools"], mcp_notices, mcp = start_servers(settings, workspace, bus, features["tools"])
     delegator = _delegation(features, store, config, session_id)
     disable_project_tools(features, workspace)  # [tools] disabled in .cockpit/config.toml: never sent, never called
     agent = Agent(
@@ -202,6 +202,7 @@ def build_session(
         checkpoints=session_checkpoints(settings, store, session_id, bus, workspace, agent, resumed=previous is not None),
     )
     session.feedback = feedback_collector(settings, options, bus, workspace)
+    session.mcp = mcp
     return session
 
 

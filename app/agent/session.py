@@ -54,6 +54,7 @@ class Session:
         self.parent_id = parent_id
         self.last: TurnResult | None = None
         self.feedback: Any | None = None  # the FeedbackCollector, when composed with one
+        self.mcp: Any | None = None  # the McpManager of its MCP servers (app.agent.mcp), when composed with one
         # A resumed session's stored outcome, kept if no task runs (never "running": that one is being replaced).
         self.kept_status = previous_status if previous_status is not ev.SessionStatus.RUNNING else None
         self.finished = False

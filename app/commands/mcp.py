@@ -12,9 +12,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.commands.common import EXIT_USAGE, clear_errors
+
+if TYPE_CHECKING:
+    from app.mcp_servers import ListedServer
 
 WORKSPACE = (("--workspace",), {"type": Path, "default": Path.cwd(), "help": "the project folder (default: .)"})
 
@@ -37,8 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @clear_errors
 def run_list(args: argparse.Namespace) -> int:
-    from app.agent.events.format import tokens
-    from app.mcp_servers import configured_servers, listed_servers
+    from app.mcp_servers import configured_servers, listed_servers, table_lines
     from app.runtime import resolve_workspace
     from app.settings import load_settings
 
@@ -54,58 +56,31 @@ def run_list(args: argparse.Namespace) -> int:
     if args.json:
         for server in listed:
             print(json.dumps(_as_dict(server, tokenizer), ensure_ascii=False))
-        return 0
-    if not listed:
-        print("No MCP servers: add [mcp_servers.NAME] to the config file, or a .mcp.json to the project.")
-        return 0
-    rows = [("NAME", "SOURCE", "APPROVED", "STATE", "TOOLS", "DEFINITIONS", "COMMAND / URL")]
-    for server in listed:
-        row = server.row
-        rows.append((row.config.name, row.config.source, _approved(server.approved), row.state.value,
-                     "—" if row.tools is None else str(row.tools),
-                     "—" if server.definition_tokens is None else f"{tokens(server.definition_tokens)} tok",
-                     row.config.target))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    for r in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(r, widths)) + "  " + r[-1])
-    print(f"definition tokens counted with {tokenizer}")
-    for server in listed:
-        if server.row.error:
-            print(f"{server.row.config.name}: {server.row.error}")
-    if any(server.approved is False for server in listed):
-        print("approve the project's servers with: cockpit mcp approve [NAME...]")
+    else:
+        print("\n".join(table_lines(listed, tokenizer)))
     return 0
 
 
 @clear_errors
 def run_approve(args: argparse.Namespace) -> int:
-    from app.agent.mcp.config import servers_from_project
-    from app.mcp_approvals import McpApprovals
+    from app.mcp_servers import approve_project
     from app.runtime import resolve_workspace
 
     workspace = resolve_workspace(args.workspace)
-    found = servers_from_project(workspace)
-    for problem in found.problems:
+    done = approve_project(workspace, args.names)
+    for problem in done.problems:
         print(f"cockpit: {problem}", file=sys.stderr)
-    unknown = sorted(set(args.names) - {s.name for s in found.servers})
-    if unknown:
-        print(f"cockpit: no server {', '.join(map(repr, unknown))} in {workspace}/.mcp.json", file=sys.stderr)
+    if done.unknown:
+        print(f"cockpit: no server {', '.join(map(repr, done.unknown))} in {workspace}/.mcp.json", file=sys.stderr)
         return EXIT_USAGE
-    chosen = [s for s in found.servers if not args.names or s.name in args.names]
-    if not chosen:
+    if not done.approved:
         print(f"No MCP servers to approve in {workspace}/.mcp.json.")
-        return 0
-    McpApprovals(workspace).approve(chosen)
-    for server in chosen:
+    for server in done.approved:
         print(f"approved {server.name}: {server.target}")
     return 0
 
 
-def _approved(approved: bool | None) -> str:
-    return "—" if approved is None else "yes" if approved else "no"
-
-
-def _as_dict(server: Any, tokenizer: str) -> dict[str, Any]:
+def _as_dict(server: "ListedServer", tokenizer: str) -> dict[str, Any]:
     row = server.row
     return {"name": row.config.name, "source": row.config.source, "origin": row.config.origin,
             "transport": row.config.transport, "target": row.config.target, "approved": server.approved,

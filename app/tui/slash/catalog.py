@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.tui.slash import checkpoints, conversation, info, permissions, sessions
+from app.tui.slash import checkpoints, conversation, info, mcp, permissions, sessions
 from app.tui.slash.custom import CustomCommands, folders
 from app.tui.slash.registry import Builtin, SlashCommands
 from app.tui.slash.router import SlashRouter
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def builtins() -> list[Builtin]:
     return sorted([*info.COMMANDS, *sessions.COMMANDS, *conversation.COMMANDS, *permissions.commands(),
-                   *checkpoints.COMMANDS], key=lambda b: b.name)
+                   *checkpoints.COMMANDS, *mcp.COMMANDS], key=lambda b: b.name)
 
 
 def slash_router(app: CockpitApp) -> SlashRouter:
