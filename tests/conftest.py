@@ -20,6 +20,16 @@ prepare_environment()
 pytest_plugins = ["tests.support.fixtures"]
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker takes a numbered temporary folder of its own, as a plain run
+    does, instead of ``popen-gwN`` inside the controller's: test paths keep the shape a plain run
+    gives them, so figures that count the workspace path (the environment preamble's tokens, in
+    the SVG snapshots) are the same either way."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        config.option.basetemp = None
+
+
 @pytest.fixture(autouse=True)
 def cockpit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "cockpit-home"
