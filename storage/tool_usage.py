@@ -27,9 +27,12 @@ class ToolUsage:
     model_calls: int = 0  # the model calls of ``sessions``: each one carried every tool definition
 
 
-def tool_usage(db: sqlite_utils.Database, workspace: str, *, last: int = 20) -> ToolUsage:
-    """The tool calls of the workspace's ``last`` sessions that made a model call."""
+def tool_usage(db: sqlite_utils.Database, workspace: str, *, last: int = 20, current: str | None = None) -> ToolUsage:
+    """The tool calls of the workspace's ``last`` sessions that made a model call (``current``: this session
+    first, as the newest, whether or not it made one yet)."""
     sessions = [str(row[0]) for row in db.execute(_RECENT, [workspace, last])]
+    if current is not None:
+        sessions = [current, *[s for s in sessions if s != current]][:last]
     if not sessions:
         return ToolUsage(sessions=[])
     marks = ", ".join("?" * len(sessions))

@@ -66,6 +66,7 @@ LEGEND_NAMES = {
 }
 ACTIONABLE_KIND = "tool_result"
 DROPPABLE_KIND = "mention"  # an @path attachment: it can be dropped too (its file leaves the context)
+TOOL_KINDS = ("tool_definition", "tool_server")  # sent with every call: a project leaves them out (cockpit tools)
 TOP_MAX_LINES = 20  # the top-consumers list scrolls past this
 STEP_WORDS = {
     "cap_results": "capped results",
@@ -424,6 +425,10 @@ class ContextBudgetPane(Widget):
     def _act_on_result(self, action: str) -> None:
         item = self.selected_item()
         if item is None:
+            return
+        if item["kind"] in TOOL_KINDS:
+            self.notify("Tool definitions go with every call. To leave tools out of this project's next sessions: "
+                        "cockpit tools disable NAME (cockpit tools lists them with their calls).", severity="warning")
             return
         if item["kind"] != ACTIONABLE_KIND and not (action == "drop" and item["kind"] == DROPPABLE_KIND):
             self.notify("Only tool results can be truncated; tool results and @path attachments can be dropped.",

@@ -69,6 +69,25 @@ def test_every_tool_definition_is_an_item_and_a_servers_tools_are_one():
     assert b.item_text([], "tool:nothing") is None
 
 
+async def test_d_or_t_on_a_tool_definition_says_how_to_leave_tools_out():
+    from tests.budget.pane_app import PaneApp
+    from tests.budget.scenarios import state_from
+
+    tools = ToolRegistry(default_tools())
+    snapshot = budget().measure([{"role": "user", "content": "hi"}], tools.schemas())
+    state = state_from([snapshot.to_event(turn=1)])
+    app = PaneApp(state)
+    async with app.run_test(size=(100, 30)) as pilot:
+        ids = [item["id"] for item in state.top_items()]
+        app.query_one("#top").highlighted = ids.index("tool:grep")
+        await pilot.press("d")
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.actions == []  # nothing to drop: the definition goes with every call
+        assert [n.message for n in app._notifications][-1].endswith(
+            "cockpit tools disable NAME (cockpit tools lists them with their calls).")
+
+
 async def _session(server, workspace, db_path, replies):
     server.script(replies)
     session, events, db = make_session(MODEL, workspace, db_path, api_base=server.url)

@@ -1,4 +1,4 @@
-"""What-is-going-on commands: /help, /cost, /context. Their answer is a notice in the
+"""What-is-going-on commands: /help, /cost, /context, /tools (and /report, a screen). Their answer is a notice in the
 transcript (never a message to or from the model)."""
 
 from __future__ import annotations
@@ -104,6 +104,34 @@ def _one_line(text: str, most: int = 60) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
 
 
+async def tools(app: CockpitApp, args: str) -> None:
+    """This session's tool definitions: tokens, calls here and in the project's last sessions, the unused."""
+    import asyncio
+
+    from storage.tool_usage import tool_usage
+
+    budget, database, session = _budget(app), app.database, app.session
+    if session is None or database is None:
+        await app.transcript.add_notice("Tools", level="info", detail="No session or no database yet.")
+        return
+    workspace, sid = str(session.agent.workspace), session.id
+    usage = await asyncio.wrap_future(app.runner.call(lambda: tool_usage(database(), workspace, current=sid)))
+    measured = {str(t["name"]): int(t["tokens"]) for t in (budget.measured.tools if budget and budget.measured else [])}
+    names = session.agent.tools.names()
+    width = max(len(n) for n in names) if names else 4
+    recent = f"last {len(usage.sessions)} sessions"
+    lines = [f"{'tool'.ljust(width)}  {'tokens':>7}  {'here':>5}  {recent}"]
+    lines += [f"{n.ljust(width)}  {_known(measured.get(n, 0)):>7}  {usage.last_session.get(n, 0):>5}  "
+              f"{usage.calls.get(n, 0):>{len(recent)}}" for n in names]
+    unused = [n for n in names if not usage.calls.get(n)]
+    if unused:
+        saved = sum(measured.get(n, 0) for n in unused)
+        cost = f" ({saved:,} tokens on every call)" if saved else ""  # no measurement (no Context budget): not said
+        lines += ["", f"Never called in the {recent}: {', '.join(unused)}{cost}.",
+                  f"Leave them out of this project's next sessions: cockpit tools disable {' '.join(unused)}"]
+    await app.transcript.add_notice("Tool definitions", level="info", detail="\n".join(lines))
+
+
 def report(app: CockpitApp, args: str) -> None:
     from app.tui.screens.report import GROUPS
 
@@ -116,6 +144,7 @@ def report(app: CockpitApp, args: str) -> None:
 
 COMMANDS = [
     Builtin("help", "The commands, builtin and custom", help_text),
+    Builtin("tools", "Tool definitions: tokens, calls here and lately, the unused", tools),
     Builtin("report", "Usage across every session: tokens, cost, cache, retry tax", report,
             argument_hint="[day|week|month|model|project|source|role]"),
     Builtin("cost", "This session's cost and tokens", cost),
