@@ -11,8 +11,10 @@ from app.agent.events.format import CostTally
 # Events are matched by their ``type`` string (their stored name), so the status bar
 # never imports the events module before the first frame.
 REDUCED_TYPES = frozenset(
-    {"session_started", "turn_started", "model_call_started", "model_call_finished", "turn_finished", "context_measured"}
+    {"session_started", "turn_started", "model_call_started", "model_call_finished", "turn_finished", "context_measured",
+     "subagent_status"}
 )
+CHILD_ROLE = "subagent"  # a delegated task's calls (``app.agent.events.subagents.ROLE_SUBAGENT``; a test keeps them equal)
 # The roles of calls made on the side (``app.agent.events.core.SIDE_ROLES``, by value for the same reason; a
 # test keeps them equal): no step of the task, and their prompt is not the conversation's size.
 SIDE_ROLES = frozenset({"summary", "router", "verifier"})
@@ -90,10 +92,21 @@ class SessionStats:
                 self.context = ContextReading(used=prompt)  # an imported session: the provider's prompt count
         elif kind == "context_measured":
             self.context = ContextReading.measured(event)
+        elif kind == "subagent_status" and event.usage:  # a child's calls, once it is done: the parent's figures too
+            self._add_child(event.usage)
         elif kind == "turn_finished":
             if self.turn_started is not None:
                 self.last_turn_s = max(0.0, now - self.turn_started)
             self.running, self.turn_started = False, None
+
+    def _add_child(self, usage: dict[str, Any]) -> None:
+        tokens_in, tokens_out = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+        self.tokens_in += tokens_in
+        self.tokens_out += tokens_out
+        tally = self.by_role.setdefault(CHILD_ROLE, RoleTally())
+        tally.tokens += tokens_in + tokens_out
+        for cost in (self.cost, tally.cost):
+            cost.add_sum(usage.get("cost_usd"), unpriced=int(usage.get("unpriced_calls") or 0))
 
     @classmethod
     def restored(cls, events: Iterable[Any]) -> SessionStats:

@@ -254,8 +254,8 @@ class Transcript(VerticalScroll, can_focus=True):
             await self.add(widget)
             if entry.kind == "user":
                 await self.trim()
-        elif isinstance(widget, (ToolCallBlock, ModelErrorLine)):
-            widget.show(entry)
+        elif isinstance(widget, (ToolCallBlock, ModelErrorLine)) or entry.kind == "delegation":
+            widget.show(entry)  # type: ignore[attr-defined]  # a DelegationBlock (imported with the first one)
         if entry.kind == "assistant":
             await self._write_answer(widget, entry)  # type: ignore[arg-type]
 
@@ -288,6 +288,10 @@ class Transcript(VerticalScroll, can_focus=True):
             from widgets.todo_pane import TodoChecklist  # imports the vocabulary: not before the first frame
 
             widget = TodoChecklist(entry.todos)
+        elif entry.kind == "delegation":
+            from widgets.delegation import DelegationBlock  # imports the vocabulary: not before the first frame
+
+            widget = DelegationBlock(entry)
         elif entry.kind == "turn_end":
             steps = f"{entry.steps} step" + ("" if entry.steps == 1 else "s")
             widget = Static(f"— {entry.status} · {steps}", classes="turn-summary")

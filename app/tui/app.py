@@ -379,6 +379,11 @@ class CockpitApp(App[int]):
         message.stop()
         self.panes.item_action(message.action, message.item_id)
 
+    def on_delegation_block_open_child(self, message: Any) -> None:
+        """Enter or a click on a delegated task's block: the child session, in replay."""
+        message.stop()
+        self.palette.open_child_session(message.session_id)
+
     async def on_feedback_pane_prompt_changed(self, message: Any) -> None:
         message.stop()
         await self.panes.prompt_changed(message.task_id, message.previous)

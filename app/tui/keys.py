@@ -71,6 +71,7 @@ WIDGET_BINDING_IDS = (
     "context_budget.help", "context_budget_help.close", "context_budget_help.close_q", "context_budget_help.close_help",
     "feedback.up", "feedback.down", "feedback.skip", "feedback.dismiss", "feedback.close", "feedback.reload",
     "rewind.cancel", "checkpoints.keep", "checkpoints.overwrite", "diff.close", "model.cancel",
+    "delegation.open", "replay.open_child",  # a delegated task's block in the transcript, its child in replay
     "report.close", "report.group", "report.range", "report.reload",  # the usage report screen
 )
 DERIVED_BINDING_IDS = ("prompt.queue",)  # follows prompt.send (Enter queues while the agent works)

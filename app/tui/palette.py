@@ -198,6 +198,16 @@ class Palette:
 
         self.app.push_screen(FeedbackScreen(await self._own_connection()))
 
+    def open_child_session(self, session_id: str) -> None:
+        """A delegated task's child session, replayed (from its block in the transcript)."""
+        self._with_database(lambda: self._replay(session_id), "sessions",
+                            "No database: the child session was not stored.")
+
+    async def _replay(self, session_id: str) -> None:
+        from app.tui.screens.replay import ReplayScreen
+
+        self.app.push_screen(ReplayScreen(await self._own_connection(), session_id))
+
     def open_report(self, by: str = "day") -> None:
         self._with_database(lambda: self._open_report(by), "report", "No database: there is no usage to report.")
 

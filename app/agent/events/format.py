@@ -106,6 +106,13 @@ class CostTally:
         elif ok:
             self.unpriced += 1
 
+    def add_sum(self, usd: float | None, *, unpriced: int) -> None:
+        """Calls tallied elsewhere (a child agent's): their priced sum (None: none priced) and unpriced count."""
+        if usd is not None:
+            self.usd += usd
+            self.priced += 1
+        self.unpriced += unpriced
+
     @property
     def total(self) -> float | None:
         """The priced calls' sum; None while no call had a price (a failed call adds nothing, not $0)."""

@@ -18,10 +18,11 @@ export. Raise it when an event or the envelope changes meaning.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from app.agent.events.core import Event
+from app.agent.events.format import cost_total, count_of, tokens
 
 CONTRACT_VERSION = 1
 ROLE_SUBAGENT = "subagent"  # the role of a child's model calls (``model_calls.role``, the panes by role)
@@ -115,3 +116,59 @@ class SubagentReplayed(Event):
 
 
 SUBAGENT_EVENTS: tuple[type[Event], ...] = (SubagentStatusChanged, SubagentReplayed)
+
+
+# --- the delegation block (the transcript fold's DELEGATION entry) -------------------------------
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """A delegation as its block shows it, after the last status event folded."""
+
+    task_id: str
+    description: str
+    status: SubagentStatus = SubagentStatus.SUBMITTED
+    child_session_id: str = ""  # what the block opens ("" until the child session exists)
+    partial: bool = False
+    reason: str = ""
+    usage: SubagentUsage | None = None  # once it is final
+
+    @property
+    def final(self) -> bool:
+        return self.status in TERMINAL
+
+
+def delegation_after(d: Delegation | None, e: SubagentStatusChanged) -> Delegation:
+    """``d`` (None: not seen yet) once ``e`` happened."""
+    d = d or Delegation(task_id=e.task_id, description=e.description)
+    usage = SubagentUsage(**e.usage) if e.usage else d.usage
+    return replace(d, status=e.status, child_session_id=e.child_session_id or d.child_session_id,
+                   partial=e.partial, reason=e.reason, usage=usage)
+
+
+STATUS_MARKS = {S.SUBMITTED: "…", S.WORKING: "▶", S.INPUT_REQUIRED: "?", S.COMPLETED: "✓", S.FAILED: "✗",
+                S.CANCELED: "■", S.REJECTED: "⊘"}
+
+
+def delegation_line(d: Delegation) -> tuple[str, str]:
+    """The block's two lines: ``✓ task · count the files · completed · child 1a2b3c4d`` and what it
+    spent (``2 calls · 1.2k tok · $0.0031 · 1 retry``) or why it is where it is."""
+    status = d.status.value.replace("_", " ") + (" (partial result)" if d.partial else "")
+    title = f"{STATUS_MARKS[d.status]} task · {d.description} · {status}"
+    if d.child_session_id:
+        title += f" · child {d.child_session_id[:8]}"
+    parts = []
+    if d.usage is not None:
+        u = d.usage
+        parts = [count_of(u.model_calls, "call"), f"{tokens(u.tokens)} tok",
+                 cost_total(u.cost_usd, unpriced=u.unpriced_calls)]
+        if u.retries:
+            parts.append(count_of(u.retries, "retry", "retries"))
+    if d.reason and (d.final or d.status is S.INPUT_REQUIRED):
+        parts.append(d.reason)
+    return title, " · ".join(parts)
+
+
+def replayed_line(e: SubagentReplayed) -> str:
+    status = e.status.value + (" (partial result)" if e.partial else "")
+    return f"task · {e.description}: the recorded result ({status}) of {e.task_id} returned again (same idempotency key); nothing ran"

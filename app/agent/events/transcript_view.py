@@ -39,6 +39,7 @@ from app.agent.events.hooks import HookRan, hook_line
 from app.agent.events.mentions import FileAttached
 from app.agent.events.resilience import AttemptFailed
 from app.agent.events.roles import ROLE_EVENTS, RoleDecision, decision_line
+from app.agent.events.subagents import Delegation, SubagentReplayed, SubagentStatusChanged, delegation_after, replayed_line
 from app.agent.events.format import tokens as tokens_text
 from app.agent.events.todo import TodoItem, TodoUpdated, progress
 
@@ -50,6 +51,7 @@ NOTICE = "notice"
 TURN_END = "turn_end"
 SESSION_END = "session_end"
 TODO = "todo"  # the model's todo list as a todo_write call left it
+DELEGATION = "delegation"  # a task handed to a child agent (the task tool): its status, the child to open
 UNSANDBOXED = "unsandboxed (allowed once outside the sandbox)"  # the note of a call that left the sandbox
 
 RUN_BY_USER = "run by you (!)"  # the note of a ``!command``'s call
@@ -94,6 +96,7 @@ class Entry:
     steps: int = 0  # turn_end
     retried: bool = False  # model_error: another attempt follows this one (a retry, the fallback)
     todos: tuple[TodoItem, ...] = ()  # todo: the whole list (text: its progress, ``2/5 done``)
+    delegation: Delegation | None = None  # delegation: where the child is (events/subagents.py)
 
 
 class TranscriptFold:
@@ -106,6 +109,7 @@ class TranscriptFold:
         self._answers: dict[str, int] = {}  # model call id -> entry number
         self._streaming: set[int] = set()  # answers still streaming
         self._errors: dict[str, int] = {}  # logical model call id -> its last failed attempt's entry
+        self._delegations: dict[str, int] = {}  # task id -> its delegation entry
 
     @classmethod
     def of(cls, events: Iterable[ev.Event]) -> TranscriptFold:
@@ -266,6 +270,15 @@ class TranscriptFold:
         text, detail, level = decision_line(e)
         return [self._add(Entry(NOTICE, i, i, turn=e.turn, text=text, detail=detail, level=level))]
 
+    def _subagent_status(self, e: SubagentStatusChanged, i: int) -> list[int]:
+        k = self._delegations.get(e.task_id)
+        if k is None:
+            k = self._delegations[e.task_id] = self._add(Entry(DELEGATION, i, i, tool_call_id=e.parent_call_id))
+        return [self._change(k, i, delegation=delegation_after(self.entries[k].delegation, e))]
+
+    def _subagent_replayed(self, e: SubagentReplayed, i: int) -> list[int]:
+        return [self._add(Entry(NOTICE, i, i, text=replayed_line(e)))]
+
     def _limit_reached(self, e: ev.LimitReached, i: int) -> list[int]:
         return [self._add(Entry(NOTICE, i, i, text=e.message or f"{e.kind} limit reached", level="warning"))]
 
@@ -312,6 +325,8 @@ _HANDLERS: dict[type[ev.Event], Callable[[TranscriptFold, Any, int], list[int]]]
     TodoUpdated: TranscriptFold._todo_updated,
     HookRan: TranscriptFold._hook_ran,
     ev.LimitReached: TranscriptFold._limit_reached,
+    SubagentStatusChanged: TranscriptFold._subagent_status,
+    SubagentReplayed: TranscriptFold._subagent_replayed,
     ev.Interrupted: TranscriptFold._interrupted,
     ev.MessagesReplaced: TranscriptFold._messages_replaced,
     ev.InstructionsLoaded: TranscriptFold._instructions_loaded,

@@ -142,12 +142,14 @@ class ChildCalls(ModelCalls):
 
 class Delegator:
     def __init__(self, *, new_bus: ChildBuses = memory_bus, ledger: IdempotencyLedger | None = None,
-                 session_id: str = "", trace_id: str = "", max_parallel: int = 3) -> None:
+                 session_id: str = "", trace_id: str = "", max_parallel: int = 3,
+                 new_id: Callable[[], str] = lambda: uuid.uuid4().hex) -> None:
         self.new_bus = new_bus
+        self.new_id = new_id  # task ids, child session ids, the trace id
         self.ledger = ledger if ledger is not None else MemoryLedger()
         self.guard = IdempotencyGuard(self.ledger)
         self.session_id = session_id
-        self.trace_id = trace_id or uuid.uuid4().hex  # one trace through every hop of this session's tasks
+        self.trace_id = trace_id or new_id()  # one trace through every hop of this session's tasks
         self.slots = asyncio.Semaphore(max_parallel)
         self._parent: Parent | None = None
 
@@ -191,7 +193,7 @@ class Delegator:
         allowed = request.allowed_tools
         if allowed is None:
             allowed = tuple(n for n in parent.tools.names() if n != TASK_TOOL)
-        return TaskEnvelope(task_id=f"task_{uuid.uuid4().hex[:12]}", parent_session_id=self.session_id,
+        return TaskEnvelope(task_id=f"task_{self.new_id()[:12]}", parent_session_id=self.session_id,
                             parent_call_id=call_id, trace_id=self.trace_id, idempotency_key=key, deadline=deadline,
                             budget=TaskBudget(steps=request.max_steps, tokens=request.max_tokens, dollars=dollars),
                             allowed_tools=tuple(allowed), description=request.description,
@@ -230,7 +232,7 @@ class Delegator:
         from app.agent.session import Session  # the session module builds on the loop, which this tool serves
 
         envelope, parent = state.envelope, self.parent
-        bus = self.new_bus(uuid.uuid4().hex[:16])
+        bus = self.new_bus(self.new_id()[:16])
         meter = UsageMeter(envelope.budget.tokens)
         bus.subscribe(meter)
         child = Session(bus, self._child_agent(envelope, bus), title=envelope.description,

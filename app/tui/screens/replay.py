@@ -64,6 +64,7 @@ class ReplayScreen(Screen[None]):
     ReplayScreen ContextBudgetPane #hint { display: none; }
     ReplayScreen RetriesPane { height: 1fr; }
     ReplayScreen #replay-loading { padding: 1 2; color: $text-muted; }
+    ReplayScreen #replay-family { height: auto; max-height: 6; padding: 0 1; color: $text-muted; display: none; }
     """
 
     BINDINGS = [
@@ -96,6 +97,8 @@ class ReplayScreen(Screen[None]):
                 tooltip="Scroll the transcript down"),
         Binding("ctrl+b", "toggle_panes", "Panes", id="replay.panes",
                 tooltip="Show or hide the panes (below 100 columns they start hidden, as on the main screen)"),
+        Binding("o", "open_child", "Open child", id="replay.open_child", show=False,
+                tooltip="Replay the child session of the delegated task at the cursor (else the first child)"),
         Binding("escape,q", "close", "Close", id="replay.close", tooltip="Leave the replay"),
     ]
 
@@ -143,6 +146,7 @@ class ReplayScreen(Screen[None]):
         with Horizontal(id="replay-body"):
             with Vertical(id="replay-main"):
                 yield Static("Loading the recorded session…", id="replay-loading")
+                yield Static("", id="replay-family")  # the parent and children of this session, when it has any
                 yield ReplayTranscript(id="replay-transcript")
             with Vertical(id="replay-side"):
                 yield TodoPane(id="replay-todos")
@@ -191,13 +195,35 @@ class ReplayScreen(Screen[None]):
         parts.append(self.session_id[:16])
         return " · ".join(p for p in parts if p)
 
+    def _show_family(self) -> None:
+        lines = family_lines(self.header.get("family") or {})
+        widget = self.query_one("#replay-family", Static)
+        widget.update("\n".join(lines))
+        widget.display = bool(lines)
+
+    def action_open_child(self) -> None:
+        """The child of the delegation at the cursor (the latest one before it), else the first child."""
+        children = (self.header.get("family") or {}).get("children") or []
+        chosen = ""
+        if self.timeline is not None and len(self.timeline):
+            for entry in reversed(self.timeline.transcript_at(self.position)):
+                if entry.delegation is not None and entry.delegation.child_session_id:
+                    chosen = entry.delegation.child_session_id
+                    break
+        chosen = chosen or (children[0]["id"] if children else "")
+        if not chosen:
+            self.notify("This session has no child sessions.", timeout=2)
+            return
+        self.app.push_screen(ReplayScreen(self.db, chosen, format_time=self.format_time))
+
     # --- loading -------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="replay-load", exit_on_error=False, description="read the recorded session")
     def _load(self) -> tuple[Timeline, dict[str, Any]]:
         from storage.queries import load_events, session_header
+        from storage.session_tree import family
 
-        header = session_header(self.db, self.session_id)
+        header = {**session_header(self.db, self.session_id), "family": family(self.db, self.session_id)}
         return Timeline.from_stored(load_events(self.db, self.session_id)), header
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -207,6 +233,7 @@ class ReplayScreen(Screen[None]):
             timeline, header = event.worker.result
             self.header = header
             self.query_one("#replay-title", Static).update(self._title())
+            self._show_family()
             self._loaded(timeline)
         elif event.state is WorkerState.ERROR:
             self.error = f"Could not read session {self.session_id}: {event.worker.error}"
@@ -361,3 +388,17 @@ class ReplayScreen(Screen[None]):
 
     def on_context_budget_pane_item_action(self, message: ContextBudgetPane.ItemAction) -> None:
         message.stop()  # read-only: nothing is dropped or compacted in a replay
+
+
+def family_lines(family: dict[str, Any]) -> list[str]:
+    """``sub-agent of 5ab00000 · its title`` for a child; a line per child session (``└ title · status · id``)."""
+    lines = []
+    parent = family.get("parent")
+    if parent:
+        lines.append(f"sub-agent of {parent['id'][:8]} · {' '.join((parent.get('title') or '(untitled)').split())[:60]}")
+    children = family.get("children") or []
+    if children:
+        lines.append(f"{len(children)} child session{'s' if len(children) != 1 else ''} (o replays the one at the cursor):")
+        lines += [f"└ {' '.join((c.get('title') or '(untitled)').split())[:60]} · {c.get('status') or '—'} · {c['id'][:8]}"
+                  for c in children]
+    return lines

@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.widget import Widget
 
 from app.agent.events.format import duration
+from app.agent.events.subagents import delegation_line
 from app.agent.events.transcript_view import Entry, model_error_line
 from app.replay.timeline import STOP_HELP, Timeline
 from widgets.todo_pane import checklist_lines
@@ -27,7 +28,7 @@ RESULT_LINES = 6  # lines of a tool result shown under the call
 MARK_GLYPHS = {"error": ("✗", "$text-error"), "retry": ("↻", "$text-warning"), "compaction": ("⇣", "$text-accent")}
 KIND_STYLES = {"ok": "$text-success", "error": "$text-error", "denied": "$text-warning",
                "pending": "$text-muted", "awaiting": "$text-warning", "running": "$text-accent"}
-INDENTS = {"tool": 2, "model_error": 2, "notice": 2, "turn_end": 2, "todo": 2}  # cells, under the gutter
+INDENTS = {"tool": 2, "model_error": 2, "notice": 2, "turn_end": 2, "todo": 2, "delegation": 2}  # cells, under the gutter
 # The help line's phrases, and the order they give way in when the line is too long (never wrapped).
 HELP_PHRASES = (STOP_HELP, "←/→ step", "[ ] or shift+←/→ turn", "Home/End", "space play", "+/- speed",
                 "e r c next error/retry/compaction (E R C back)", "Esc close")
@@ -236,6 +237,9 @@ def _entry_lines(e: Entry) -> list[Content]:
         return [Content.styled(f"{icon} {first}", f"{style} bold")] + [Content.styled(f"  {r}", "$text-muted") for r in rest]
     if e.kind == "todo":
         return checklist_lines(e.todos, title="Todo")
+    if e.kind == "delegation" and e.delegation is not None:
+        title, detail = delegation_line(e.delegation)
+        return [Content.styled(title, "bold")] + ([Content.styled(f"  {detail}", "$text-muted")] if detail else [])
     if e.kind == "turn_end":
         steps = f"{e.steps} step" + ("" if e.steps == 1 else "s")
         return [Content.styled(f"— {e.status} · {steps}", "$text-muted"), Content("")]

@@ -38,6 +38,7 @@ COLUMN_WIDTHS: dict[str, int] = {"title": 40, "workspace": 24, "model": 24}  # a
 # The columns a narrow table keeps, most important first; the others go from the end of this list.
 COLUMN_PRIORITY = ("title", "outcome", "cost", "started", "model", "tokens", "steps", "duration", "files", "feedback",
                    "workspace")
+TREE_BRANCH, TREE_INDENT = "└ ", "  "  # a child session's title, under its parent's
 TITLE_MIN = 20  # the title gives up cells down to this before a column goes
 CELL_PADDING = 2  # DataTable's padding around each cell
 
@@ -55,9 +56,11 @@ class SessionQuery:
 
 def load_sessions(db: Any, query: SessionQuery) -> list[dict[str, Any]]:
     """Summary rows (``storage.queries.list_sessions``) matching ``query``, newest first,
-    each with ``feedback_up`` / ``feedback_down`` counts and ``files_changed`` (the checkpoints')."""
+    each with ``feedback_up`` / ``feedback_down`` counts, ``files_changed`` (the checkpoints') and
+    ``parent_id`` (a delegated task's, an imported sub-agent's: the session it belongs to)."""
     from storage.checkpoints import files_changed
     from storage.queries import feedback_counts, list_sessions
+    from storage.session_tree import parents_of
 
     rows = list_sessions(db, search=query.search.strip() or None, workspace=query.workspace, limit=query.limit)
     rows = [
@@ -66,9 +69,11 @@ def load_sessions(db: Any, query: SessionQuery) -> list[dict[str, Any]]:
     ]
     counts = feedback_counts(db, [r["id"] for r in rows])
     changed = files_changed(db, [r["id"] for r in rows])  # None: no checkpoint says (none changed, or before them)
+    parents = parents_of(db, [r["id"] for r in rows])
     for row in rows:
         row["feedback_up"], row["feedback_down"] = counts.get(row["id"], (0, 0))
         row["files_changed"] = changed.get(row["id"])
+        row["parent_id"] = parents.get(row["id"])
     return rows
 
 
@@ -90,9 +95,35 @@ SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
 
 
 def sort_rows(rows: list[dict[str, Any]], column: str, reverse: bool) -> list[dict[str, Any]]:
-    """Rows ordered by ``column`` (ties keep the newest first)."""
+    """Rows ordered by ``column`` (ties keep the newest first), each child under its parent (:func:`tree_order`)."""
     newest_first = sorted(rows, key=SORT_KEYS["started"], reverse=True)
-    return sorted(newest_first, key=SORT_KEYS[column], reverse=reverse)
+    return tree_order(sorted(newest_first, key=SORT_KEYS[column], reverse=reverse))
+
+
+def tree_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with every child session right under its parent (siblings in the order given), and each
+    row's ``depth`` (0: a session whose parent is not listed, or that has none)."""
+    ids = {r["id"] for r in rows}
+    children: dict[str, list[dict[str, Any]]] = {}
+    roots = []
+    for row in rows:
+        parent = row.get("parent_id")
+        if parent in ids and parent != row["id"]:
+            children.setdefault(parent, []).append(row)
+        else:
+            roots.append(row)
+    ordered: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for root in [*roots, *rows]:  # then the rows of a parent cycle, which no root leads to
+        stack = [(root, 0)]
+        while stack:
+            row, depth = stack.pop()
+            if row["id"] in seen:
+                continue
+            seen.add(row["id"])
+            ordered.append({**row, "depth": depth})
+            stack.extend((child, depth + 1) for child in reversed(children.get(row["id"], [])))
+    return ordered
 
 
 # --- cells -------------------------------------------------------------------------------
@@ -113,7 +144,8 @@ def cells(row: dict[str, Any], widths: dict[str, int] | None = None) -> list[str
 def full_cells(row: dict[str, Any]) -> dict[str, str]:
     """Every column's text, uncut."""
     return {
-        "title": " ".join((row.get("title") or "(untitled)").split()),
+        "title": TREE_INDENT * max(0, row.get("depth", 0) - 1) + (TREE_BRANCH if row.get("depth") else "")
+                 + " ".join((row.get("title") or "(untitled)").split()),
         "workspace": row.get("workspace") or "",
         "model": row.get("model") or "",
         "started": (row.get("started_at") or "")[:16].replace("T", " "),
