@@ -147,3 +147,23 @@ async def test_disabled_and_unapproved_servers_do_not_start(workspace):
     (notice,) = manager.startup_notices()
     assert "'proj' of /p/.mcp.json" in notice.message and "cockpit mcp approve" in notice.message
     manager.close()
+
+
+def in_flight(manager) -> bool:
+    """Whether a call runs on the MCP loop (its tasks: each server's connection, and the calls)."""
+    try:
+        return len(asyncio.all_tasks(manager._loop)) > len(manager.connections)
+    except RuntimeError:  # the set changed while it was read (another thread's loop)
+        return False
+
+
+async def test_an_interrupted_call_is_cancelled_and_the_server_stays(started, workspace):
+    tools, _, manager = started
+    call = asyncio.create_task(tools["slow"].run({"seconds": 30}, ctx(workspace)))
+    while not in_flight(manager):  # the call runs on the MCP thread's loop
+        await asyncio.sleep(0.01)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert (await tools["echo"].run({"text": "after Esc"}, ctx(workspace))).text == "after Esc"
+    assert manager.connections["t"].starts == 1
