@@ -56,9 +56,10 @@ TERMS = (
     ("window legend", "Each entry's share of the window (whole percents that add up to 100)."),
     ("warn / compact ▲", "Thresholds as shares of usable: at warn the pane turns amber; at compact the compaction "
                          "ladder runs before the next call."),
-    ("top consumers", "The largest messages: local tokens, share of the whole prompt, and their third of it."),
+    ("top consumers", "The largest items: messages, and each tool definition (an MCP server's tools as one item), "
+                      "sent with every call; local tokens, share of the whole prompt, and their third of it."),
     ("start / middle / end", "The third of the messages, by cumulative tokens, that holds an item's middle. The system "
-                             "prompt is always start."),
+                             "prompt and the tool definitions are always start."),
     ("middle third",
      "Models recall the middle of a long prompt worst (\"lost in the middle\"). The pane warns only when the prompt "
      "holds at least {tokens} tokens (local count) and its middle third at least {share} of the conversation's "
