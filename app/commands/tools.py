@@ -132,8 +132,9 @@ def _list(args: argparse.Namespace, workspace: Path, disabled: list[str]) -> int
     console.print(f"Tool definitions for {model} in {workspace}: sent with every model call.", highlight=False)
     console.print(table)
     total = sum(row.tokens for row in rows if not row.disabled) + (TOOLS_FRAMING if rows else 0)
-    console.print(f"Sent with every call: {total:,} tokens (the tools not disabled, and {TOOLS_FRAMING} of framing).",
-                  highlight=False)
+    console.print(f"Sent with every call: {total:,} tokens (the tools not disabled, and {TOOLS_FRAMING} of framing). "
+                  "Dollars at the model's uncached input price: with prompt caching, most calls read these tokens "
+                  "from the cache for less.", highlight=False)
     for line in _advice(rows, sessions, usage.model_calls):
         console.print(line, highlight=False)
     return 0
