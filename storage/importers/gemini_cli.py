@@ -16,6 +16,8 @@ One JSON object: ``sessionId``, ``projectHash``, ``startTime``, ``lastUpdated`` 
 - ``delegate_to_agent`` runs a sub-agent whose own messages the file does not keep:
   it stays a tool call (its result is the sub-agent's report).
 - ``content`` is text, or (later versions) a list of parts with ``text``.
+- An optional top-level ``summary`` is the session's title. The file records no
+  compressions (``/compress`` rewrites the model's history in memory only).
 
 The file is read twice, item by item (:mod:`storage.importers.json_stream`): first to
 check every message, then to convert, so memory stays bounded by one message.
@@ -50,7 +52,7 @@ def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
     recorder = Recorder("gm-" + (source_id.replace("-", "")[:12] or digest[:12]))
     recorder.start(
         parse_ts(header.get("startTime")), source=SOURCE, source_path=str(path), source_hash=digest,
-        model=str(header.get("model") or ""),
+        model=str(header.get("model") or ""), title=str(header.get("summary") or ""),
         settings={"source_session_id": source_id or None, "project_hash": header.get("projectHash")},
     )
     yield from recorder.drain()

@@ -81,6 +81,11 @@ def test_failed_and_cancelled_tools_missing_usage_and_notices(db, tmp_path):
     assert [(n["level"], n["message"]) for n in notices] == [("error", "quota exceeded")]
 
 
+def test_the_summary_is_the_title(db, tmp_path):
+    path = _session(tmp_path, [{"id": "u1", "type": "user", "content": "hi"}], summary="Say hello")
+    assert db["sessions"].get(import_path(db, path).session_id)["title"] == "Say hello"
+
+
 def test_detected_by_content_whatever_the_name(tmp_path):
     path = _session(tmp_path, [], name="whatever.txt")
     assert detect(path) is gemini_cli
