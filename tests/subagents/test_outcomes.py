@@ -146,3 +146,57 @@ async def test_a_child_cannot_spend_past_the_parents_cost_limit(openai_server, w
     envelope = events.of(SubagentStatusChanged)[0].envelope
     first_call = 0.5 - envelope["budget"]["dollars"]  # what the parent had spent when it delegated
     assert 0 < first_call < 0.5 and envelope["budget"]["dollars"] < 0.5
+
+
+async def test_a_parent_interrupted_while_its_child_works_cancels_the_child(openai_server, workspace, tmp_path):
+    import asyncio
+
+    from app.agent.events.core import TurnFinished
+
+    converse(openai_server, {
+        "a long task": [delegate("Work for ages.", idempotency_key="long-1"), Reply(text="never")],
+        "Work for ages.": [Hang(seconds=30)],
+    })
+    session, events, db = delegating_session(openai_server, workspace, tmp_path / "c.db")
+    session.start()
+    turn = asyncio.ensure_future(session.run_task("a long task"))
+    for _ in range(2000):  # until the child's request is on the wire (state, not time)
+        if any("Work for ages." in json.dumps(r.body["messages"][:2]) for r in openai_server.chat_requests):
+            break
+        await asyncio.sleep(0.005)
+    turn.cancel()
+    result = await turn
+    session.finish()
+
+    assert result.outcome == "interrupted" and events.of(TurnFinished)[-1].outcome == "interrupted"
+    changes = events.of(SubagentStatusChanged)
+    assert statuses(changes) == ["submitted", "working", "canceled"]
+    assert changes[-1].reason == "the parent was interrupted"
+    assert db["sessions"].get(changes[-1].child_session_id)["status"] == "interrupted"
+    recorded = session.agent.tools.get("task").delegator.ledger.get("long-1")
+    assert recorded.status == "done" and recorded.result["status"] == "canceled"  # not left pending
+
+
+async def test_a_childs_retries_go_through_the_one_retry_layer_and_roll_up(openai_server, workspace, tmp_path):
+    from app.agent.events.resilience import AttemptFailed
+    from storage.queries import load_events
+    from tests.support.openai_server import Fault
+
+    converse(openai_server, {
+        "retry": [delegate("Answer after a hiccup."), Reply(text="ok")],
+        "Answer after a hiccup.": [lambda body: hiccup(body)],
+    })
+    faults = iter([Fault.rate_limited(retry_after=0)])
+
+    def hiccup(body):
+        return next(faults, Reply(text="fine"))
+
+    session, events, db = delegating_session(openai_server, workspace, tmp_path / "c.db")
+    session.start()
+    await session.run_task("retry once")
+    session.finish()
+    final = events.of(SubagentStatusChanged)[-1]
+    assert final.status.value == "completed" and final.usage["retries"] == 1 and final.usage["model_calls"] == 2
+    child_events = load_events(db, final.child_session_id)
+    assert [e["decision"] for e in child_events if e["type"] == AttemptFailed.type] == ["retry"]
+    assert not events.of(AttemptFailed)  # stored with the child, counted in the parent's block and panes

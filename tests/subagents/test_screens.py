@@ -128,3 +128,17 @@ async def test_replay_shows_the_delegation_and_the_family(harness, warm_imports)
         assert "sub-agent of " + PARENT[:8] in child.query_one("#replay-family").render().plain
         events = [event_from_dict(e) for e in load_events(h.db, child.session_id)]
         assert {getattr(e, "role", None) for e in events if e.type == "model_call_finished"} == {ROLE_SUBAGENT}
+
+
+def test_imported_claude_code_sub_agents_sit_under_their_session(db):
+    from app.agent.events.core import SessionStarted
+    from app.tui.screens.sessions_data import SessionQuery, cells, load_sessions, sort_rows
+    from storage.store import EventStore
+
+    store = EventStore(db)
+    for sid, parent, title in (("cc-main", None, "fix the build"), ("cc-agent-1", "cc-main", "explore the tests"),
+                               ("cc-other", None, "another task")):
+        store.append(SessionStarted(session_id=sid, seq=1, source="claude-code", title=title, parent_id=parent).to_dict())
+    rows = sort_rows(load_sessions(db, SessionQuery()), "title", False)
+    assert [(r["id"], r["depth"]) for r in rows] == [("cc-other", 0), ("cc-main", 0), ("cc-agent-1", 1)]
+    assert cells(rows[2])[0] == "└ explore the tests"
