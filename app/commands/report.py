@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from app.commands.common import EXIT_USAGE, clear_errors, open_database
+from app.commands.report_view import GROUPS
 
 BY_HELP = "day, week (from Monday), month (UTC), model, project (workspace), source (cockpit, claude-code, …) or role"
 
@@ -22,8 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from app.cli import add_db_option
 
     parser = subparsers.add_parser("report", help="usage across every session: tokens, cost, cache, retry tax")
-    parser.add_argument("--by", default="day", choices=("day", "week", "month", "model", "project", "source", "role"),
-                        help=BY_HELP)
+    parser.add_argument("--by", default="day", choices=GROUPS, help=BY_HELP)
     parser.add_argument("--since", metavar="WHEN", help="only calls since a date (2026-11-01, 2026-11-01T09:00) "
                         "or a time ago (24h, 7d, 4w); UTC")
     shape = parser.add_mutually_exclusive_group()

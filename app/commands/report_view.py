@@ -10,6 +10,7 @@ from typing import Any
 
 from app.agent.events.format import UNKNOWN, cost_total, money, tokens
 
+GROUPS = ("day", "week", "month", "model", "project", "source", "role")  # storage.report.GROUPS (a test keeps them equal)
 COLUMNS = (  # (figure, header)
     ("sessions", "sessions"), ("calls", "calls"), ("tokens_in", "in"), ("tokens_out", "out"),
     ("cached_tokens", "cached"), ("cache_hit_rate", "cache hit"), ("cache_saved_usd", "saved"), ("cost_usd", "cost"),

@@ -189,6 +189,12 @@ async def test_since_leaves_out_the_calls_before_it(db_path, capsys):
     assert code == 2 and "give a date (2026-11-01)" in err
 
 
+def test_the_command_and_the_screen_offer_the_groups_storage_knows():
+    from app.commands import report_view
+
+    assert report_view.GROUPS == GROUPS
+
+
 def test_since_reads_dates_timestamps_and_times_ago():
     now = dt.datetime(2026, 12, 1, 14, 0, tzinfo=dt.timezone.utc)
     assert parse_since("7d", now=now) == "2026-11-24T14:00:00+00:00"

@@ -17,10 +17,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Sparkline, Static
 
 from app.agent.events.format import UNKNOWN, cost_total, count_of, tokens
-from app.commands.report_view import NARROW, cells, report_notes, report_table, unpriced_lines
+from app.commands.report_view import GROUPS, NARROW, cells, report_notes, report_table, unpriced_lines
 from widgets.bar_chart import Bar, BarChart
 
-GROUPS = ("day", "week", "month", "model", "project", "source", "role")
 RANGES = (None, "7d", "30d", "90d")  # None: every stored call
 RANGE_WORDS = {None: "all time", "7d": "last 7 days", "30d": "last 30 days", "90d": "last 90 days"}
 WIDE = 150  # from this width the table shows every column

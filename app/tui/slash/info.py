@@ -133,7 +133,7 @@ async def tools(app: CockpitApp, args: str) -> None:
 
 
 def report(app: CockpitApp, args: str) -> None:
-    from app.tui.screens.report import GROUPS
+    from app.commands.report_view import GROUPS
 
     by = args.split()[0] if args.split() else "day"
     if by not in GROUPS:
