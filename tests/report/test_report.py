@@ -122,10 +122,14 @@ async def test_every_grouping_equals_the_sums_over_the_stored_calls(db_path):
                 assert (row["loop_hits"], row["compactions"]) == (None, None)  # not attributable
             else:
                 assert (row["loop_hits"], row["compactions"]) == (loops.get(row["key"], 0), compactions.get(row["key"], 0))
-    # One straight SQL sum over every call, for the total.
+    # Straight SQL sums over every call and every charge, for the total.
     tin, tout, usd = db.execute("select sum(prompt_tokens), sum(completion_tokens), sum(cost_usd) from model_calls").fetchone()
     total = usage_report(db)["total"]
     assert (total["tokens_in"], total["tokens_out"]) == (tin, tout) and total["cost_usd"] == pytest.approx(usd)
+    (retried,) = db.execute(f"select sum(tokens) from resilience_retry_tax where reason in "
+                            f"({', '.join('?' * len(RETRY_REASONS))})", RETRY_REASONS).fetchone()
+    assert total["retry_tax_tokens"] == retried > 0
+    assert total["loop_hits"] == db.execute("select count(*) from resilience_loop_hits").fetchone()[0]
     db.close()
 
 
