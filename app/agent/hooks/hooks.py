@@ -9,6 +9,8 @@
   as the next message, at most ``STOP_NUDGES_PER_TURN`` times a turn.
 * ``SessionStart`` (before the session's first task, ``startup`` or ``resume``).
 
+A sub-agent's calls go through the same PreToolUse and PostToolUse hooks (:meth:`Hooks.for_child`).
+
 Any other non-zero exit, a command that cannot start and a timeout are reported (a
 ``hook_ran`` event the transcript shows) and block nothing. The hooks of one moment run
 side by side; their events are announced in the configured order.
@@ -28,6 +30,7 @@ from app.agent.hooks.config import HooksConfig
 from app.agent.hooks.run import HookResult, run_hook
 
 STOP_NUDGES_PER_TURN = 3
+TOOL_EVENTS = (hk.PRE_TOOL_USE, hk.POST_TOOL_USE)
 NO_REASON = "(the hook gave no reason on stderr)"
 
 
@@ -40,6 +43,12 @@ class Hooks:
         self.session_id = session_id
         self.started = False  # SessionStart ran
         self.nudges = (0, 0)  # (turn, how often a Stop hook sent the agent on in it)
+
+    def for_child(self, emit: Callable[[Event], Any], session_id: str) -> Hooks:
+        """A sub-agent's hooks: the same PreToolUse and PostToolUse hooks (a guard holds for every call), announced
+        in the child's session; no UserPromptSubmit (its task is the parent model's), Stop or SessionStart."""
+        tool_hooks = tuple(spec for spec in self.config.specs if spec.event in TOOL_EVENTS)
+        return Hooks(HooksConfig(tool_hooks), emit=emit, workspace=self.workspace, session_id=session_id)
 
     async def pre_tool_use(self, name: str, arguments: dict[str, Any], tool_call_id: str, turn: int) -> str | None:
         """Why a hook blocks this call (for the model), or None."""

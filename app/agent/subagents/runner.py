@@ -255,7 +255,8 @@ class Delegator:
                          max_wall_s=max(envelope.seconds_left(), 0.001))
         agent = Agent(model=parent.model, emit=bus.emit, workspace=parent.workspace, approvals=parent.approvals,
                       tools=tools, config=config, resilience=parent.resilience, ledger=self.ledger,
-                      session_id=bus.session_id, scrubber=parent.scrubber, sandbox=parent.sandbox)
+                      session_id=bus.session_id, scrubber=parent.scrubber, sandbox=parent.sandbox,
+                      hooks=parent.hooks.for_child(bus.emit, bus.session_id))  # the user's tool hooks hold here too
         agent.calls = ChildCalls(resilience=parent.resilience, budget=agent.budget, emit=bus.emit)
         return agent
 
