@@ -53,6 +53,15 @@ def delegating_session(server: OpenAIServer, workspace: Path, db_path: Path, **a
     return make_session(MODEL, workspace, db_path, settings=settings, api_base=server.url)
 
 
+async def run_delegating(server: OpenAIServer, workspace: Path, db_path: Path, task: str, **agent: Any):
+    """One task in a fresh session that may delegate: (its result, the session, its events, the database)."""
+    session, events, db = delegating_session(server, workspace, db_path, **agent)
+    session.start()
+    result = await session.run_task(task)
+    session.finish()
+    return result, session, events, db
+
+
 def statuses(events: list[Any], task_id: str | None = None) -> list[str]:
     return [e.status.value for e in events if isinstance(e, SubagentStatusChanged)
             and (task_id is None or e.task_id == task_id)]

@@ -10,7 +10,7 @@ from storage.db import open_db
 from storage.export import export_session
 from storage.migrations import MIGRATIONS
 from storage.store import EventStore
-from tests.subagents.support import converse, delegate, delegating_session
+from tests.subagents.support import converse, delegate, run_delegating
 from tests.support.openai_server import Reply
 
 
@@ -32,10 +32,7 @@ def test_the_store_writes_the_version_of_every_event(db):
 
 async def test_exports_of_a_parent_and_its_child_carry_the_version(openai_server, workspace, tmp_path):
     converse(openai_server, {"ask": [delegate("Say hi."), Reply(text="ok")], "Say hi.": [Reply(text="hi")]})
-    session, _, db = delegating_session(openai_server, workspace, tmp_path / "c.db")
-    session.start()
-    await session.run_task("ask the child")
-    session.finish()
+    _, session, _, db = await run_delegating(openai_server, workspace, tmp_path / "c.db", "ask the child")
     child = db.execute("select id from sessions where parent_id = ?", [session.id]).fetchone()[0]
     for session_id in (session.id, child):
         data = json.loads(export_session(db, session_id, "json"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from app.agent.events.subagents import ROLE_SUBAGENT, SubagentStatusChanged
-from tests.subagents.support import converse, delegate, delegating_session, statuses
+from tests.subagents.support import converse, delegate, run_delegating, statuses
 from tests.support.openai_server import Reply
 
 SCHEMA = {"type": "object", "properties": {"files": {"type": "integer"}}, "required": ["files"],
@@ -17,10 +17,7 @@ async def test_a_child_completes_with_output_matching_the_schema(openai_server, 
         "count the files": [delegate("Count the Python files.", output_schema=SCHEMA), Reply(text="There are 3.")],
         "Count the Python files.": [Reply(text='```json\n{"files": 3}\n```')],
     })
-    session, events, db = delegating_session(openai_server, workspace, tmp_path / "c.db")
-    session.start()
-    result = await session.run_task("count the files")
-    session.finish()
+    result, session, events, db = await run_delegating(openai_server, workspace, tmp_path / "c.db", "count the files")
 
     assert result.outcome == "completed" and result.answer == "There are 3."
     changes = events.of(SubagentStatusChanged)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from app.agent.events.subagents import SubagentReplayed, SubagentStatusChanged
-from tests.subagents.support import converse, delegate, delegating_session, statuses
+from tests.subagents.support import converse, delegate, delegating_session, run_delegating, statuses
 from tests.support.openai_server import Hang, Reply, ToolCallSpec
 
 SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
@@ -22,10 +22,7 @@ async def test_a_child_over_its_token_budget_is_stopped_and_its_result_is_partia
         "Read every file.": [Reply(text="Reading a.py first.", tool_calls=[ToolCallSpec("read_file", {"path": "a.py"})]),
                              Reply(text="never reached")],
     })
-    session, events, db = delegating_session(openai_server, workspace, tmp_path / "c.db")
-    session.start()
-    result = await session.run_task("survey the project")
-    session.finish()
+    result, session, events, db = await run_delegating(openai_server, workspace, tmp_path / "c.db", "survey the project")
 
     assert result.outcome == "completed" and result.answer == "The child ran out."
     final = events.of(SubagentStatusChanged)[-1]
@@ -44,10 +41,7 @@ async def test_a_child_that_hangs_is_canceled_at_its_deadline(openai_server, wor
         "wait": [delegate("Think for a long time.", timeout_s=0.5), Reply(text="It timed out.")],
         "Think for a long time.": [Hang(seconds=30)],
     })
-    session, events, db = delegating_session(openai_server, workspace, tmp_path / "c.db")
-    session.start()
-    result = await session.run_task("wait for the child")
-    session.finish()
+    result, session, events, db = await run_delegating(openai_server, workspace, tmp_path / "c.db", "wait for the child")
 
     assert result.outcome == "completed" and result.answer == "It timed out."
     changes = events.of(SubagentStatusChanged)
@@ -63,10 +57,7 @@ async def test_a_delegation_retried_with_the_same_key_returns_the_recorded_resul
         "which language": [again, again, Reply(text="Python, twice.")],
         "Name the language.": [Reply(text="Python.")],
     })
-    session, events, db = delegating_session(openai_server, workspace, tmp_path / "c.db")
-    session.start()
-    await session.run_task("which language is this?")
-    session.finish()
+    _, session, events, db = await run_delegating(openai_server, workspace, tmp_path / "c.db", "which language is this?")
 
     assert statuses(events.of(SubagentStatusChanged)) == ["submitted", "working", "completed"]
     replayed = events.of(SubagentReplayed)
@@ -85,10 +76,7 @@ async def test_the_same_key_with_other_arguments_is_refused(openai_server, works
                        Reply(text="done")],
         "First thing.": [Reply(text="one")],
     })
-    session, events, _ = delegating_session(openai_server, workspace, tmp_path / "c.db")
-    session.start()
-    await session.run_task("two things")
-    session.finish()
+    _, session, events, _ = await run_delegating(openai_server, workspace, tmp_path / "c.db", "two things")
     tool_messages = [m["content"] for m in session.agent.messages if m["role"] == "tool"]
     assert "already used" in tool_messages[1] and len(events.of(SubagentStatusChanged)) == 3
 
@@ -98,10 +86,7 @@ async def test_an_answer_off_the_schema_is_asked_for_again_then_completes(openai
         "summarise": [delegate("Summarise the project.", output_schema=SCHEMA), Reply(text="ok")],
         "Summarise the project.": [Reply(text="It is a small project."), Reply(text='{"answer": "small"}')],
     })
-    session, events, _ = delegating_session(openai_server, workspace, tmp_path / "c.db")
-    session.start()
-    await session.run_task("summarise it")
-    session.finish()
+    _, session, events, _ = await run_delegating(openai_server, workspace, tmp_path / "c.db", "summarise it")
     changes = events.of(SubagentStatusChanged)
     assert statuses(changes) == ["submitted", "working", "input_required", "working", "completed"]
     assert "not JSON" in changes[2].reason and changes[-1].output == {"answer": "small"}
@@ -112,10 +97,7 @@ async def test_an_answer_off_the_schema_twice_fails_and_is_not_passed_off_as_com
         "summarise": [delegate("Summarise the project.", output_schema=SCHEMA), Reply(text="ok")],
         "Summarise the project.": [Reply(text='{"answer": 3}'), Reply(text="Still prose.")],
     })
-    session, events, _ = delegating_session(openai_server, workspace, tmp_path / "c.db")
-    session.start()
-    await session.run_task("summarise it")
-    session.finish()
+    _, session, events, _ = await run_delegating(openai_server, workspace, tmp_path / "c.db", "summarise it")
     final = events.of(SubagentStatusChanged)[-1]
     assert final.status.value == "failed" and final.partial and final.output == "Still prose."
     assert last_tool_result(session)["status"] == "failed"
@@ -125,10 +107,7 @@ async def test_tools_the_parent_does_not_have_are_rejected(openai_server, worksp
     converse(openai_server, {
         "deploy": [delegate("Deploy it.", allowed_tools=["read_file", "deploy"]), Reply(text="refused")],
     })
-    session, events, db = delegating_session(openai_server, workspace, tmp_path / "c.db")
-    session.start()
-    await session.run_task("deploy the app")
-    session.finish()
+    _, session, events, db = await run_delegating(openai_server, workspace, tmp_path / "c.db", "deploy the app")
     changes = events.of(SubagentStatusChanged)
     assert statuses(changes) == ["submitted", "rejected"] and "deploy" in changes[-1].reason
     assert db.execute("select count(*) from sessions where parent_id = ?", [session.id]).fetchone()[0] == 0
@@ -139,10 +118,7 @@ async def test_a_child_cannot_spend_past_the_parents_cost_limit(openai_server, w
         "cheap": [delegate("Do it.", max_dollars=100.0), Reply(text="ok")],
         "Do it.": [Reply(text="done")],
     })
-    session, events, _ = delegating_session(openai_server, workspace, tmp_path / "c.db", max_cost_usd=0.5)
-    session.start()
-    await session.run_task("cheap task")
-    session.finish()
+    _, session, events, _ = await run_delegating(openai_server, workspace, tmp_path / "c.db", "cheap task", max_cost_usd=0.5)
     envelope = events.of(SubagentStatusChanged)[0].envelope
     first_call = 0.5 - envelope["budget"]["dollars"]  # what the parent had spent when it delegated
     assert 0 < first_call < 0.5 and envelope["budget"]["dollars"] < 0.5
@@ -191,10 +167,7 @@ async def test_a_childs_retries_go_through_the_one_retry_layer_and_roll_up(opena
     def hiccup(body):
         return next(faults, Reply(text="fine"))
 
-    session, events, db = delegating_session(openai_server, workspace, tmp_path / "c.db")
-    session.start()
-    await session.run_task("retry once")
-    session.finish()
+    _, session, events, db = await run_delegating(openai_server, workspace, tmp_path / "c.db", "retry once")
     final = events.of(SubagentStatusChanged)[-1]
     assert final.status.value == "completed" and final.usage["retries"] == 1 and final.usage["model_calls"] == 2
     child_events = load_events(db, final.child_session_id)

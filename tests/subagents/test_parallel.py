@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 from app.agent.events.subagents import SubagentStatusChanged
-from tests.subagents.support import converse, delegating_session
+from tests.subagents.support import converse, run_delegating
 from tests.support.openai_server import Reply, ToolCallSpec
 
 TWO_TASKS = Reply(tool_calls=[
@@ -30,10 +30,7 @@ async def test_two_children_run_at_the_same_time(openai_server, workspace, tmp_p
         "Left half.": [meets("Left half.", "Right half.")],
         "Right half.": [meets("Right half.", "Left half.")],
     })
-    session, events, db = delegating_session(openai_server, workspace, tmp_path / "c.db")
-    session.start()
-    result = await session.run_task("split the work")
-    session.finish()
+    result, session, events, db = await run_delegating(openai_server, workspace, tmp_path / "c.db", "split the work")
 
     assert result.answer == "both done"
     finals = [e for e in events.of(SubagentStatusChanged) if e.final]
@@ -52,10 +49,7 @@ async def test_max_subagents_bounds_how_many_run_at_once(openai_server, workspac
         "Left half.": [Reply(text="left")],
         "Right half.": [Reply(text="right")],
     })
-    session, events, _ = delegating_session(openai_server, workspace, tmp_path / "c.db", max_subagents=1)
-    session.start()
-    await session.run_task("split the work")
-    session.finish()
+    _, session, events, _ = await run_delegating(openai_server, workspace, tmp_path / "c.db", "split the work", max_subagents=1)
     moves = [(e.description, e.status.value) for e in events.of(SubagentStatusChanged) if e.status.value != "submitted"]
     first = moves[0][0]
     assert moves[:2] == [(first, "working"), (first, "completed")]  # the second waited for the only slot

@@ -3,6 +3,8 @@ the Sessions screen and replay show children under their parents."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from app.agent.events.subagents import ROLE_SUBAGENT, SubagentStatusChanged
@@ -91,14 +93,21 @@ def test_snapshot_a_delegation_in_the_transcript(harness, warm_imports, snap_com
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-async def test_the_sessions_screen_lists_the_child_under_its_parent(harness, warm_imports):
+@contextlib.asynccontextmanager
+async def stored_then_opened(harness, make_screen):
+    """The delegating task stored, then the app open with ``make_screen(db)`` pushed: (harness, app, pilot, screen)."""
     h = parent_harness(harness)
     await store_task(h, "how many test files?")
     app = h.app()
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_open(pilot, app)
-        screen = SessionsScreen(h.db)
+        screen = make_screen(h.db)
         await app.push_screen(screen)
+        yield h, app, pilot, screen
+
+
+async def test_the_sessions_screen_lists_the_child_under_its_parent(harness, warm_imports):
+    async with stored_then_opened(harness, SessionsScreen) as (h, app, pilot, screen):
         await wait_until(pilot, lambda: len(screen.rows) >= 2)
         ids = [r["id"] for r in screen.rows]
         child = next(r for r in screen.rows if r.get("parent_id") == PARENT)
@@ -107,13 +116,7 @@ async def test_the_sessions_screen_lists_the_child_under_its_parent(harness, war
 
 
 async def test_replay_shows_the_delegation_and_the_family(harness, warm_imports):
-    h = parent_harness(harness)
-    await store_task(h, "how many test files?")
-    app = h.app()
-    async with app.run_test(size=(160, 45)) as pilot:
-        await wait_open(pilot, app)
-        screen = ReplayScreen(h.db, PARENT)
-        await app.push_screen(screen)
+    async with stored_then_opened(harness, lambda db: ReplayScreen(db, PARENT)) as (h, app, pilot, screen):
         await wait_until(pilot, lambda: screen.timeline is not None)
         screen.go(len(screen.timeline) - 1)
         await pilot.pause()
