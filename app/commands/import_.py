@@ -73,5 +73,6 @@ def _line(result) -> str:
         f"{result.status:<9} {result.session_id}  {result.source:<14} "
         f"{result.model_calls} model calls, {result.tool_calls} tool calls ({result.tool_calls_failed} failed"
         f"{f', {result.tool_calls_denied} denied' if result.tool_calls_denied else ''}), "
-        f"{result.tokens_in:,} in / {result.tokens_out:,} out tokens{parent}"
+        + (f"{result.tokens_in:,} in / {result.tokens_out:,} out tokens" if result.counted_calls else "no token counts recorded")
+        + parent
     )

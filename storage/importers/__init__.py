@@ -290,7 +290,8 @@ select s.parent_id, s.source,
   (select count(*) from tool_calls t where t.session_id = s.id and t.status = 'denied') as denied,
   (select coalesce(sum(m.prompt_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_in,
   (select coalesce(sum(m.completion_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_out,
-  (select count(*) from events e where e.session_id = s.id) as events
+  (select count(*) from events e where e.session_id = s.id) as events,
+  (select count(*) from model_calls m where m.session_id = s.id and m.usage_source != 'none') as counted
 from sessions s where s.id = ?
 """
 
@@ -302,9 +303,9 @@ def _results(db: sqlite_utils.Database, path: Path, digest: str, status: str, re
 
 def _result(db: sqlite_utils.Database, path: Path, session_id: str, status: str, reason: str) -> ImportResult:
     row = db.execute(_COUNTS, [session_id]).fetchone()
-    parent_id, source, model_calls, tool_calls, failed, denied, tokens_in, tokens_out, events = row
+    parent_id, source, model_calls, tool_calls, failed, denied, tokens_in, tokens_out, events, counted = row
     return ImportResult(
         path=str(path), session_id=session_id, source=source, status=status, reason=reason, parent_id=parent_id,
         model_calls=model_calls, tool_calls=tool_calls, tool_calls_failed=failed, tool_calls_denied=denied, tokens_in=tokens_in,
-        tokens_out=tokens_out, events=events,
+        tokens_out=tokens_out, events=events, counted_calls=counted,
     )

@@ -57,6 +57,7 @@ class ImportResult:
     tokens_in: int = 0
     tokens_out: int = 0
     events: int = 0
+    counted_calls: int = 0  # model calls with token counts (the provider's or an estimate); 0: the source kept none
 
 
 @dataclass

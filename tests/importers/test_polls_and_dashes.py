@@ -25,7 +25,9 @@ def test_show_prints_a_dash_for_a_session_without_usage(capsys, tmp_path, monkey
     history.write_text("# aider chat started at 2026-01-02 03:04:05\n\n#### hi\n\nHello there.\n")  # no Tokens line
     db = str(tmp_path / "c.db")
     assert app.cli.main(["import", str(history), "--db", db]) == 0
-    session_id = capsys.readouterr().out.split()[1]
+    line = capsys.readouterr().out
+    assert line.rstrip().endswith("1 model calls, 0 tool calls (0 failed), no token counts recorded")
+    session_id = line.split()[1]
     assert app.cli.main(["show", session_id, "--db", db]) == 0
     out = capsys.readouterr().out
     assert "tokens       —\n" in out and "0 in / 0 out / 0 cached" not in out
