@@ -65,15 +65,18 @@ def write_csv(report: dict[str, Any], out: Any) -> None:
 def print_table(report: dict[str, Any]) -> None:
     from rich.console import Console
 
-    from app.commands.report_view import report_notes, report_table, unpriced_lines
+    from app.commands.report_view import columns_for, report_notes, report_table, unpriced_lines
 
     console = Console()
-    if not console.is_terminal:  # piped: every column whole
+    columns = columns_for(console.width) if console.is_terminal else None  # piped: every column, whole
+    if not console.is_terminal:
         console = Console(width=160)
     if not report["rows"]:
         since = f" since {report['since']}" if report["since"] else ""
         console.print(f"No model calls{since}. Run `cockpit` or import sessions with `cockpit import`.")
         return
-    console.print(report_table(report))
-    for line in [*unpriced_lines(report), *report_notes(report)]:
+    console.print(report_table(report, columns))
+    shown_all = [] if columns is None else ["More figures (sessions, calls, saved, wasted, loops, compactions) in a "
+                                            "wider terminal, or with --csv / --json."]
+    for line in [*unpriced_lines(report), *report_notes(report), *shown_all]:
         console.print(line, highlight=False)

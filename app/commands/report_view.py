@@ -57,6 +57,13 @@ def cells(row: dict[str, Any]) -> dict[str, str]:
 
 
 NARROW = ("tokens_in", "tokens_out", "cache_hit_rate", "cost_usd")  # what fits 80 columns
+MEDIUM = ("tokens_in", "tokens_out", "cached_tokens", "cache_hit_rate", "cost_usd", "retry_tax")  # 96 columns
+WIDE = 150  # from this width every column
+
+
+def columns_for(width: int) -> tuple[str, ...] | None:
+    """The figures a table of this width shows whole (None: all of them)."""
+    return None if width >= WIDE else (MEDIUM if width >= 96 else NARROW)
 
 
 def report_table(report: dict[str, Any], columns: tuple[str, ...] | None = None) -> Any:

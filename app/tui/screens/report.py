@@ -17,13 +17,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Sparkline, Static
 
 from app.agent.events.format import UNKNOWN, cost_total, count_of, tokens
-from app.commands.report_view import GROUPS, NARROW, cells, report_notes, report_table, unpriced_lines
+from app.commands.report_view import GROUPS, cells, columns_for, report_notes, report_table, unpriced_lines
 from widgets.bar_chart import Bar, BarChart
 
 RANGES = (None, "7d", "30d", "90d")  # None: every stored call
 RANGE_WORDS = {None: "all time", "7d": "last 7 days", "30d": "last 30 days", "90d": "last 90 days"}
-WIDE = 150  # from this width the table shows every column
-MEDIUM_WIDTH, MEDIUM = 96, ("tokens_in", "tokens_out", "cached_tokens", "cache_hit_rate", "cost_usd", "retry_tax")
 
 
 def day_series(days: list[dict[str, Any]]) -> tuple[list[float], str]:
@@ -163,9 +161,7 @@ class ReportScreen(Screen[None]):
                                                                          *report_notes(report)])))
 
     def _show_table(self, report: dict[str, Any]) -> None:
-        width = self.size.width
-        columns = None if width >= WIDE else (MEDIUM if width >= MEDIUM_WIDTH else NARROW)
-        self.query_one("#report-table", Static).update(report_table(report, columns))
+        self.query_one("#report-table", Static).update(report_table(report, columns_for(self.size.width)))
 
     def _title(self) -> None:
         self.query_one("#report-title", Static).update(
