@@ -65,7 +65,7 @@ def write_csv(report: dict[str, Any], out: Any) -> None:
 def print_table(report: dict[str, Any]) -> None:
     from rich.console import Console
 
-    from app.commands.report_view import columns_for, report_notes, report_table, unpriced_lines
+    from app.commands.report_view import COLUMNS, columns_for, report_notes, report_table, unpriced_lines
 
     console = Console()
     columns = columns_for(console.width) if console.is_terminal else None  # piped: every column, whole
@@ -76,7 +76,7 @@ def print_table(report: dict[str, Any]) -> None:
         console.print(f"No model calls{since}. Run `cockpit` or import sessions with `cockpit import`.")
         return
     console.print(report_table(report, columns))
-    shown_all = [] if columns is None else ["More figures (sessions, calls, saved, wasted, loops, compactions) in a "
-                                            "wider terminal, or with --csv / --json."]
+    hidden = [header for name, header in COLUMNS if columns is not None and name not in columns]
+    shown_all = [f"In a wider terminal, or with --csv / --json: {', '.join(hidden)}."] if hidden else []
     for line in [*unpriced_lines(report), *report_notes(report), *shown_all]:
         console.print(line, highlight=False)
