@@ -189,8 +189,9 @@ def build_session(
     }
     if previous is not None:  # the per-session cost limit counts what the session already spent
         from storage.queries import session_cost
+        from storage.session_tree import delegated_cost
 
-        agent.total_cost_usd = session_cost(store.db, session_id)
+        agent.total_cost_usd = session_cost(store.db, session_id) + delegated_cost(store.db, session_id)
         _restore_resilience(store.db, session_id, features)
     from app.checkpoints import session_checkpoints
 

@@ -33,3 +33,17 @@ def children_of(db: sqlite_utils.Database, session_id: str) -> list[dict[str, An
     return list(db.query(
         "select id, title, status, source, started_at from sessions where parent_id = ? order by started_at, id",
         [session_id]))
+
+
+def delegated_cost(db: sqlite_utils.Database, session_id: str) -> float:
+    """What the session's delegated tasks cost, children of children included, in USD (0.0 for none):
+    a resumed parent's cost limit counts it again. Only delegated children (their settings hold the
+    envelope): a replay's re-run or an imported sub-agent is no spending of this session."""
+    row = db.execute(
+        """with recursive tree(id) as (
+               select id from sessions where parent_id = ? and json_extract(settings, '$.subagent') is not null
+               union select s.id from sessions s join tree on s.parent_id = tree.id
+                     where json_extract(s.settings, '$.subagent') is not null)
+           select coalesce(sum(m.cost_usd), 0) from model_calls m join tree on m.session_id = tree.id""",
+        [session_id]).fetchone()
+    return float(row[0])

@@ -45,3 +45,16 @@ async def test_a_child_completes_with_output_matching_the_schema(openai_server, 
     assert final.usage["cost_usd"] == child_cost > 0
     assert abs(session.agent.total_cost_usd - (own_cost + child_cost)) < 1e-12
     assert final.usage["model_calls"] == 1 and final.usage["prompt_tokens"] > 0
+
+
+async def test_a_resumed_parent_still_counts_what_its_children_spent(openai_server, workspace, tmp_path):
+    from tests.core.helpers import make_session
+    from tests.subagents.support import MODEL, run_delegating
+
+    converse(openai_server, {"count the files": [delegate("Count the Python files."), Reply(text="3.")],
+                             "Count the Python files.": [Reply(text="3")]})
+    _, session, _, db = await run_delegating(openai_server, workspace, tmp_path / "c.db", "count the files")
+    spent = session.agent.total_cost_usd
+    resumed, _, _ = make_session(MODEL, workspace, tmp_path / "c.db", api_base=openai_server.url, resume=session.id)
+    own = db.execute("select sum(cost_usd) from model_calls where session_id = ?", [session.id]).fetchone()[0]
+    assert abs(resumed.agent.total_cost_usd - spent) < 1e-12 and spent > own
