@@ -33,7 +33,10 @@ def _readers() -> dict[str, tuple[Callable[[dict[str, Any]], Any], set[str]]]:
     from app.agent.feedback.config import FeedbackConfig
     from app.agent.resilience.config import ResilienceConfig
     from app.agent.roles.config import KNOWN_KEYS as ROLES_KEYS, RolesConfig
+    from app.agent.events.hooks import HOOK_EVENTS
+    from app.agent.hooks.config import HooksConfig
     from app.agent.tools.sandbox import SandboxConfig
+    from app.agent.tools.web_fetch import WebFetchConfig
 
     def names(cls: Any) -> set[str]:
         return {f.name for f in fields(cls)}
@@ -44,6 +47,8 @@ def _readers() -> dict[str, tuple[Callable[[dict[str, Any]], Any], set[str]]]:
         "resilience": (ResilienceConfig.from_dict, names(ResilienceConfig)),
         "feedback": (FeedbackConfig.from_dict, names(FeedbackConfig)),
         "sandbox": (SandboxConfig.from_dict, names(SandboxConfig)),
+        "hooks": (HooksConfig.from_dict, set(HOOK_EVENTS)),
+        "tools": (WebFetchConfig.from_dict, {f"web_fetch_{name}" for name in names(WebFetchConfig)}),
         "roles": (RolesConfig.from_dict, ROLES_KEYS[""]),
     }
 

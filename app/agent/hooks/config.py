@@ -9,6 +9,8 @@
 
 ``matcher`` applies to ``PreToolUse`` and ``PostToolUse`` (the tool's name) and to
 ``SessionStart`` (``startup`` or ``resume``); ``UserPromptSubmit`` and ``Stop`` take none.
+Claude Code's nested form is read too: ``matcher`` and ``hooks = [{type = "command",
+command = "...", timeout = 10}]`` in one entry.
 """
 
 from __future__ import annotations
@@ -53,17 +55,30 @@ class HooksConfig:
             entries = data.get(event, [])
             if not isinstance(entries, list):
                 raise ValueError(f"{event} must be a list of tables ([[hooks.{event}]])")
-            specs += [_spec(event, i, entry) for i, entry in enumerate(entries, start=1)]
+            for i, entry in enumerate(entries, start=1):
+                specs += _specs(event, f"{event}[{i}]", entry)
         return cls(tuple(specs))
 
     def matching(self, event: str, subject: str = "") -> list[HookSpec]:
         return [spec for spec in self.specs if spec.event == event and spec.matches(subject)]
 
 
-def _spec(event: str, number: int, entry: Any) -> HookSpec:
-    where = f"{event}[{number}]"
+def _specs(event: str, where: str, entry: Any) -> list[HookSpec]:
     if not isinstance(entry, dict):
         raise ValueError(f"{where} must be a table with command (and matcher, timeout)")
+    if "hooks" not in entry:
+        return [_spec(event, where, entry)]
+    if set(entry) - {"matcher", "hooks"} or not isinstance(entry["hooks"], list):
+        raise ValueError(f"{where}: with hooks = [...] (Claude Code's form) an entry holds only matcher and hooks")
+    matcher = entry.get("matcher", "")
+    for i, inner in enumerate(entry["hooks"], start=1):
+        if not isinstance(inner, dict) or inner.get("type", "command") != "command":
+            raise ValueError(f"{where}.hooks[{i}]: only command hooks run here (type = \"command\")")
+    return [_spec(event, f"{where}.hooks[{i}]", {**{k: v for k, v in inner.items() if k != "type"}, "matcher": matcher})
+            for i, inner in enumerate(entry["hooks"], start=1)]
+
+
+def _spec(event: str, where: str, entry: dict[str, Any]) -> HookSpec:
     unknown = sorted(set(entry) - KEYS)
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(KEYS))}")
