@@ -104,7 +104,7 @@ def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
         source_path=str(path),
         source_hash=digest,
         workspace=meta.get("cwd"),
-        model=header.model or "",
+        model=header.model or str(meta.get("model") or ""),  # no turn_context (Codex Desktop): the meta's, if any
         settings={"source_version": meta.get("cli_version"), "source_session_id": source_id or None,
                   "model_provider": meta.get("model_provider")},
     )
