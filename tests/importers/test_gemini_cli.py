@@ -128,3 +128,17 @@ def test_a_huge_session_is_read_in_bounded_memory(db, tmp_path):
     assert peak < 8_000_000, peak  # a few chunks and messages, never the whole file
     result = import_path(db, path)
     assert (result.model_calls, result.tokens_in, result.tokens_out) == (6_000, 60_000, 18_000)
+
+
+def test_the_streamed_reading_matches_json_load_whatever_the_chunk_size(monkeypatch, tmp_path):
+    from storage.importers import json_stream
+
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"sessionId": "é" * 5, "n": 12345, "messages": [{"t": "ü€" * 9, "x": [1.5, None, True]}] * 3,
+                                "after": False}, ensure_ascii=False))
+    expected = json.loads(path.read_text())
+    for chunk in (1, 3, 7, 64):
+        monkeypatch.setattr(json_stream, "CHUNK", chunk)
+        fields = list(json_stream.object_fields(path, "messages"))
+        assert [(k, v) for k, v, _ in fields] == [("sessionId", expected["sessionId"]), ("n", 12345),
+                                                   *(("messages", m) for m in expected["messages"]), ("after", False)]
