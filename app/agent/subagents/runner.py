@@ -30,15 +30,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.agent.approvals import ApprovalPolicy
 from app.agent.bus import EventBus
 from app.agent.collaborators import ResilienceLayer
 from app.agent.config import AgentConfig
+from app.agent.errors import describe
 from app.agent.events import core as ev
 from app.agent.events.resilience import AttemptFailed
 from app.agent.events.subagents import ROLE_SUBAGENT, SubagentReplayed, SubagentStatus, SubagentUsage
+from app.agent.hooks.hooks import Hooks
 from app.agent.limits import TurnLimits
 from app.agent.model import Model, ModelReply
 from app.agent.model_call import ModelCalls, ModelRequest
@@ -47,6 +49,10 @@ from app.agent.subagents.contract import TaskBudget, TaskEnvelope, TaskResult, T
 from app.agent.tools.registry import ToolRegistry
 from app.agent.tools.sandbox import Sandbox
 from app.agent.tools.scrub import Scrubber
+
+if TYPE_CHECKING:
+    from app.agent.loop import Agent
+    from app.agent.session import Session
 
 S = SubagentStatus
 TASK_TOOL = "task"
@@ -64,6 +70,7 @@ class Parent(Protocol):
     workspace: Path
     scrubber: Scrubber
     sandbox: Sandbox
+    hooks: Hooks
     total_cost_usd: float
     limits: TurnLimits
 
@@ -242,11 +249,15 @@ class Delegator:
         state.move(S.WORKING, f"child session {child.id}")
         try:
             result = await self._work(state, child, meter)
+        except Exception as exc:  # a crash of the child is its failure, never the parent's
+            if state.final:
+                raise
+            result = self._end(state, child, meter, S.FAILED, f"the child crashed: {describe(exc)}", partial_of(child))
         finally:
             parent.total_cost_usd += meter.usage.cost_usd or 0.0  # the parent's cost limit counts the child's
         return result
 
-    def _child_agent(self, envelope: TaskEnvelope, bus: EventBus) -> Any:
+    def _child_agent(self, envelope: TaskEnvelope, bus: EventBus) -> Agent:
         from app.agent.loop import Agent
 
         parent = self.parent
@@ -260,7 +271,7 @@ class Delegator:
         agent.calls = ChildCalls(resilience=parent.resilience, budget=agent.budget, emit=bus.emit)
         return agent
 
-    async def _work(self, state: TaskState, child: Any, meter: UsageMeter) -> TaskResult:
+    async def _work(self, state: TaskState, child: Session, meter: UsageMeter) -> TaskResult:
         envelope = state.envelope
         prompt = instructions(envelope)
         steps_left = envelope.budget.steps
@@ -294,7 +305,7 @@ class Delegator:
             state.move(S.WORKING, "asked again for an answer that matches the schema")
         raise AssertionError("unreachable")
 
-    def _end(self, state: TaskState, child: Any, meter: UsageMeter, status: SubagentStatus, reason: str,
+    def _end(self, state: TaskState, child: Session, meter: UsageMeter, status: SubagentStatus, reason: str,
              output: Any, *, partial: bool | None = None) -> TaskResult:
         if partial is None:  # what a child stopped early had, if it had anything
             partial = status is not S.COMPLETED and bool(output)
@@ -330,7 +341,7 @@ def schema_reminder(envelope: TaskEnvelope, problems: list[str]) -> str:
             f"Answer again with only a JSON value that matches:\n{schema}")
 
 
-def partial_of(child: Any) -> str:
+def partial_of(child: Session) -> str:
     """The last thing the child said before it stopped ("" when it said nothing)."""
     for message in reversed(child.agent.messages):
         if message.get("role") == "assistant" and isinstance(message.get("content"), str) and message["content"].strip():
