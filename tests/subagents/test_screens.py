@@ -145,3 +145,31 @@ def test_imported_claude_code_sub_agents_sit_under_their_session(db):
     rows = sort_rows(load_sessions(db, SessionQuery()), "title", False)
     assert [(r["id"], r["depth"]) for r in rows] == [("cc-other", 0), ("cc-main", 0), ("cc-agent-1", 1)]
     assert cells(rows[2])[0] == "└ explore the tests"
+
+
+async def test_a_childs_write_asks_the_user_in_the_parents_transcript(harness, warm_imports):
+    from widgets.approval import ApprovalPrompt
+
+    turns = [
+        {"text": "Delegating.", "usage": USAGE, "tool_calls": [{"id": "t1", "name": "task", "arguments": {
+            "description": "write notes", "prompt": "Write NOTES.md.", "allowed_tools": ["write_file"]}}]},
+        {"text": "", "usage": USAGE, "tool_calls": [{"id": "w1", "name": "write_file",
+                                                      "arguments": {"path": "NOTES.md", "content": "hi\n"}}]},
+        {"text": "Written.", "usage": USAGE},
+        {"text": "The child wrote the notes.", "usage": USAGE},
+    ]
+    h = with_task_tool(harness(turns, session_ids=[PARENT]))
+    app = h.app(session_panes=LivePanes)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_open(pilot, app)
+        await type_and_send(pilot, "write the notes")
+        await wait_until(pilot, lambda: app.transcript.query(ApprovalPrompt), what="the child's approval")
+        assert not (h.workspace / "NOTES.md").exists()
+        app.transcript.query_one(ApprovalPrompt).focus()
+        await pilot.press("y")
+        await wait_idle(pilot, app, h)
+        assert (h.workspace / "NOTES.md").read_text() == "hi\n"
+        assert not app.transcript.query(ApprovalPrompt)
+        block = app.transcript.query_one(DelegationBlock)
+        await wait_until(pilot, lambda: block.delegation is not None and block.delegation.final)
+        assert block.delegation.status.value == "completed"
