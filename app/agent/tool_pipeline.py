@@ -108,7 +108,9 @@ class ToolPipeline:
         status = ev.ToolStatus.TOOL_ERROR if output.is_error else ev.ToolStatus.OK
         status = ev.ToolStatus.TIMEOUT if output.timed_out else status
         finished = finished_event(base, status, output.text, output=output, started=started)
-        response = {"output": finished.result, "status": status.value, "exit_code": finished.exit_code}
+        if status is not ev.ToolStatus.OK:  # PostToolUse hooks follow calls that succeeded, as in Claude Code
+            return self._announce(finished, output)
+        response = {"output": finished.result, "exit_code": finished.exit_code}
         try:
             told = await self.hooks.post_tool_use(call.name, args, call.id, call.turn, response)
         except asyncio.CancelledError:  # the call ran: its result stands
