@@ -138,7 +138,7 @@ def _alive(pid: int) -> bool:
 
 
 async def test_a_post_tool_use_hook_that_exits_2_adds_its_reason_to_the_result(openai_server, workspace, tmp_path):
-    command = hook_script(tmp_path, "lint", "assert event['tool_response']['status'] == 'ok'\n"
+    command = hook_script(tmp_path, "lint", "assert event['tool_response']['exit_code'] == 0\n"
                                             "print('made.txt: trailing newline missing', file=sys.stderr)\n"
                                             "sys.exit(2)\n")
     openai_server.script([echo_call(), Reply(text="done")])
@@ -151,6 +151,18 @@ async def test_a_post_tool_use_hook_that_exits_2_adds_its_reason_to_the_result(o
     assert message.endswith("\n\n[PostToolUse hook] made.txt: trailing newline missing")
     (finished,) = events.of(ev.ToolCallFinished)
     assert finished.status is ev.ToolStatus.OK and finished.result == message
+
+
+async def test_post_tool_use_hooks_follow_calls_that_succeeded_only(openai_server, workspace, tmp_path):
+    command = hook_script(tmp_path, "post", "sys.exit(2)\n")
+    openai_server.script([Reply(tool_calls=[ToolCallSpec("bash", {"command": "exit 3"})]), Reply(text="done")])
+    session, events = open_session(workspace, tmp_path / "c.db", openai_server.url,
+                                   {"PostToolUse": [{"command": command}]})
+
+    await session.run_task("fail")
+
+    (finished,) = events.of(ev.ToolCallFinished)
+    assert finished.status is ev.ToolStatus.TOOL_ERROR and not events.of(HookRan)
 
 
 async def test_a_stop_hook_that_exits_2_sends_the_agent_on_a_bounded_number_of_times(

@@ -2,7 +2,7 @@
 
 * ``PreToolUse`` (after the call is validated, before its approval is asked): exit 2
   blocks the call; stderr is the reason the model reads.
-* ``PostToolUse`` (after the call ran): exit 2 adds stderr to the result the model reads.
+* ``PostToolUse`` (after a call that succeeded): exit 2 adds stderr to the result the model reads.
 * ``UserPromptSubmit`` (before a task reaches the model): exit 2 drops the task; the
   user sees stderr.
 * ``Stop`` (the model answered without tool calls): exit 2 sends the agent on with stderr
