@@ -27,7 +27,7 @@ from app.agent.limits import TurnLimits
 from app.agent.tool_ids import FINISHED, REQUESTED, OpenCall
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput, finished_event
 from app.agent.tools.live_output import OutputDeltas
-from app.agent.tools.registry import InvalidCall, ToolRegistry
+from app.agent.tools.registry import InvalidCall, ToolRegistry, server_of
 from app.agent.tools.sandbox import Sandbox
 from app.agent.tools.sandbox_escalation import ApprovalEscalation
 from app.agent.tools.scrub import Scrubber
@@ -65,7 +65,7 @@ class ToolPipeline:
             tool, args = self.tools.resolve(call.name, call.arguments)
         except InvalidCall as exc:
             return self._finish({**base, "arguments": exc.arguments}, ev.ToolStatus.VALIDATION_ERROR, str(exc))
-        base = {**base, "arguments": args}
+        base = {**base, "arguments": args, "server": server_of(tool)}
         self.emit(ev.ToolCallValidated(tool_call_id=call.id, name=call.name, arguments=args))
         ctx = ToolContext(workspace=self.workspace, timeout_s=config.tool_timeout_s,
                           output_cap_chars=config.output_cap_chars, scrubber=self.scrubber, sandbox=self.sandbox,

@@ -7,6 +7,7 @@ import json
 import sys
 
 from app.agent.events import core as ev
+from app.agent.events.retries_view import RetriesReducer
 from app.cli import main
 from app.settings import Settings
 from storage.db import open_db
@@ -124,6 +125,11 @@ async def test_a_crashing_server_opens_one_breaker_for_its_tools_and_timeouts_ar
     assert "timed out after 1 s" in finished[0].result and finished[1].result == "still there"
     assert "MCP server 't'" in finished[2].result and "connection closed" in finished[2].result
     assert "temporarily disabled" in finished[5].result  # the crashes of one tool switched off the others
+    assert [e.server for e in finished] == ["t"] * 6
+    pane = RetriesReducer()  # the Retries pane: the failures of the server's tools together
+    for event in events:
+        pane.apply(event)
+    assert pane.state.tool_failures == {"t (MCP server)": 4}  # a timeout, two crashes, one refused by the breaker
     opened = [e for e in events if e.type == "resilience_breaker_changed" and e.state == "open"]
     assert [(e.scope, e.target) for e in opened] == [("tool", "mcp server t")]
     notices = [e.message for e in events if isinstance(e, ev.Notice)]

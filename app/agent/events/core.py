@@ -429,6 +429,7 @@ class ToolCallFinished(Event):
     step: int = 0
     crashed: bool = False  # the tool raised something unexpected (not a ToolError, not a timeout)
     poll: bool = False  # the call only read a running process's progress: repeating it is not a loop
+    server: str | None = None  # the MCP server whose tool it is (None: one of Cockpit's own)
 
 
 # --- limits, interrupts, notices -----------------------------------------------

@@ -78,7 +78,7 @@ class RetriesState:
     short_circuited: int = 0
     backoff_s: float = 0.0
     semantic_errors: dict[str, int] = field(default_factory=dict)  # tool -> count
-    tool_failures: dict[str, int] = field(default_factory=dict)  # tool -> tool_error / timeout count
+    tool_failures: dict[str, int] = field(default_factory=dict)  # tool (an MCP server: all its tools) -> tool_error / timeout count
     loop_hits: list[LoopHit] = field(default_factory=list)  # newest first
     tax_tokens: int = 0
     tax_usd: float = 0.0  # the priced part
@@ -196,7 +196,8 @@ class RetriesReducer:
             if status == "validation_error":
                 s.semantic_errors[event.name] = s.semantic_errors.get(event.name, 0) + 1
             elif status in ("tool_error", "timeout"):
-                s.tool_failures[event.name] = s.tool_failures.get(event.name, 0) + 1
+                where = f"{event.server} (MCP server)" if event.server else event.name  # a server's tools as one
+                s.tool_failures[where] = s.tool_failures.get(where, 0) + 1
 
     def _count(self, first_try: bool) -> None:
         if first_try:
