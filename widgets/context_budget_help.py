@@ -66,6 +66,16 @@ TERMS = (
      "tokens. Drop (d) or truncate (t) large middle items, or compact (c)."),
     ("prompt tokens per turn", "The local prompt size at each turn (provider counts for imported sessions, never "
                                "mixed): change since the previous turn, and the average change per turn."),
+    ("prompt cache",
+     "Shown once the provider reports cache reads or writes. cache hit: tokens read from the provider's cache as a "
+     "share of its prompt tokens, for the last call and the session (and per model when there are several). saved: "
+     "the calls priced as if nothing were cached, minus what they cost (writes cost more than plain input: 1.25× on "
+     "Anthropic, so a first call saves a negative amount); writes: what the cache writes cost. fixed (est.): the "
+     "fixed part priced per call and summed over the session, at the prompt rate (uncached) and as the provider "
+     "billed its first tokens (cached); Cockpit's count, so an estimate. last miss: the call read less than the "
+     "previous one left in the cache; the first part of the prompt that changed (tool list, system prompt, "
+     "environment, an instruction file, a compaction) or, when none did, the idle time; and the dollars it cost "
+     "above reading those tokens from the cache. [agent] prompt_cache = false stops Cockpit placing breakpoints."),
 )
 
 
