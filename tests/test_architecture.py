@@ -78,6 +78,8 @@ DEFERRED = [
     ("import app.agent.resilience, app.agent.resilience.idempotency", (*HEAVY, "httpx", *UI, "sqlite_utils")),
     ("import app.agent.feedback.collector, app.agent.feedback.estimator", (*HEAVY, *UI, "rich", "storage")),
     ("import app.commands.feedback, app.feedback_report", (*HEAVY, "textual", "rich", "sqlite_utils", "storage")),
+    ("import app.runtime, app.mcp_servers, app.commands.mcp, app.agent.mcp.manager, app.agent.mcp.tool",
+     (*HEAVY, "mcp", "mcp_types", "anyio", "httpx", *UI, "storage")),  # the MCP SDK: when a server starts
 ]
 
 
