@@ -23,6 +23,7 @@ from app.agent.events import transcript_view as tv
 from app.agent.events.core import Event
 from app.agent.events.format import count_of, duration, retry_tax, tool_outcomes
 from app.agent.events.retries_view import AttemptRow, LoopHit, RetriesReducer, RetriesState
+from app.agent.events.subagents import delegation_line
 
 SPEAKS = {tv.ANSWER, tv.TOOL, tv.MODEL_ERROR}  # entries that are the assistant's turn to speak
 USER_HEADING = "## User"
@@ -121,9 +122,16 @@ def _session_end(entry: tv.Entry) -> list[str]:
     return [f"_Session ended: {entry.status}{reason}_", ""]
 
 
+def _delegation(entry: tv.Entry) -> list[str]:
+    if entry.delegation is None:
+        return []
+    title, detail = delegation_line(entry.delegation)
+    return [f"> {title}" + (f" — {detail}" if detail else ""), ""]
+
+
 _ENTRY_LINES = {
     tv.USER: _user, tv.ANSWER: _answer, tv.TOOL: _tool, tv.MODEL_ERROR: _model_error,
-    tv.NOTICE: _notice, tv.TURN_END: _turn_end, tv.SESSION_END: _session_end,
+    tv.NOTICE: _notice, tv.TURN_END: _turn_end, tv.SESSION_END: _session_end, tv.DELEGATION: _delegation,
 }
 
 

@@ -42,3 +42,5 @@ async def test_exports_of_a_parent_and_its_child_carry_the_version(openai_server
         assert len(lines) == len(data["events"]) and all(e["contract_version"] == CONTRACT_VERSION for e in lines)
     exported = json.loads(export_session(db, session.id, "json"))
     assert {e["type"] for e in exported["events"]} >= {"subagent_status"}
+    markdown = export_session(db, session.id, "md")
+    assert f"> ✓ task · look into it · completed · child {child[:8]} — 1 call · " in markdown
