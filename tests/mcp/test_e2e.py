@@ -130,6 +130,10 @@ async def test_a_crashing_server_opens_one_breaker_for_its_tools_and_timeouts_ar
     for event in events:
         pane.apply(event)
     assert pane.state.tool_failures == {"t (MCP server)": 4}  # a timeout, two crashes, one refused by the breaker
+    measured = [e for e in events if e.type == "context_measured"][-1]  # the Context budget: one item per server
+    (served,) = [i for i in measured.items if i["id"] == "server:t"]
+    assert served["label"] == "server t: 9 tools" and served["tokens"] > 0
+    assert not any(i["id"].startswith("tool:mcp__") for i in measured.items)
     opened = [e for e in events if e.type == "resilience_breaker_changed" and e.state == "open"]
     assert [(e.scope, e.target) for e in opened] == [("tool", "mcp server t")]
     notices = [e.message for e in events if isinstance(e, ev.Notice)]
