@@ -30,7 +30,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from storage.importers.common import ImportFormatError, Recorder, ToolUse, json_object, parse_ts, record_errors, usage
+from storage.importers.common import (
+    ImportFormatError,
+    Recorder,
+    ToolUse,
+    json_object,
+    parse_ts,
+    record_errors,
+    usage,
+)
 from storage.importers.detect import Head
 from storage.importers.json_stream import object_fields
 

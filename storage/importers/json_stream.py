@@ -80,9 +80,9 @@ class _Buffer:
                 if self.more():  # the value may go on past the buffer
                     continue
                 raise self.error(f"not valid JSON ({exc.msg}); the file may be truncated", exc.pos) from None
-            if end == len(self.text) and not self.eof and not isinstance(value, (dict, list, str)):
-                if self.more():  # a number or literal cut by the chunk's end
-                    continue
+            cut = end == len(self.text) and not self.eof and not isinstance(value, (dict, list, str))
+            if cut and self.more():  # a number or literal cut by the chunk's end
+                continue
             self.pos = end
             return value
 

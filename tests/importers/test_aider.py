@@ -13,7 +13,13 @@ import tracemalloc
 
 import pytest
 
-from storage.importers import ImportFormatError, aider, detect, import_path, import_sessions
+from storage.importers import (
+    ImportFormatError,
+    aider,
+    detect,
+    import_path,
+    import_sessions,
+)
 from storage.queries import load_events
 from tests.support.session_files import AIDER
 from tests.support.store import table_counts

@@ -10,7 +10,6 @@ id), tool calls are distinct ``tool_use`` ids, failures ``tool_result`` blocks w
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 
 from storage.importers import import_path, import_sessions
 from storage.queries import load_events

@@ -33,10 +33,9 @@ def _raw_numbers():
     events = [r["payload"] for r in records if r["type"] == "event_msg"]
     totals, last = [], None
     for event in events:
-        if event["type"] == "token_count" and event.get("info"):
-            if event["info"]["total_token_usage"] != last:
-                last = event["info"]["total_token_usage"]
-                totals.append(event["info"]["last_token_usage"])
+        if event["type"] == "token_count" and event.get("info") and event["info"]["total_token_usage"] != last:
+            last = event["info"]["total_token_usage"]
+            totals.append(event["info"]["last_token_usage"])
     calls = [i for i in items if i["type"] in ("function_call", "custom_tool_call", "web_search_call")]
     codes = [int(m.group(1)) for i in items if i["type"] == "function_call_output" for m in [_EXITED.search(i["output"])] if m]
     ends = [e["exit_code"] for e in events if e["type"] == "exec_command_end"]

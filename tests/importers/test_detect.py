@@ -9,11 +9,26 @@ import pytest
 
 import app.cli
 from storage.importers import (
-    ImportFormatError, aider, claude_code, codex_cli, detect, find_sessions, gemini_cli, mini_swe_agent,
+    ImportFormatError,
+    aider,
+    claude_code,
+    codex_cli,
+    detect,
+    find_sessions,
+    gemini_cli,
+    mini_swe_agent,
 )
 from storage.importers.detect import HEAD_BYTES, read_head
 from tests.support.session_files import (
-    AIDER, CLAUDE_INLINE, CLAUDE_MAIN, CLAUDE_SHORT, CLAUDE_SUBAGENTS, CODEX, CODEX_NEW, GEMINI, MINI,
+    AIDER,
+    CLAUDE_INLINE,
+    CLAUDE_MAIN,
+    CLAUDE_SHORT,
+    CLAUDE_SUBAGENTS,
+    CODEX,
+    CODEX_NEW,
+    GEMINI,
+    MINI,
 )
 
 SAMPLES = [(CODEX, codex_cli), (CODEX_NEW, codex_cli), (CLAUDE_SHORT, claude_code), (CLAUDE_INLINE, claude_code),
