@@ -33,8 +33,9 @@ class MapRates:
         package = litellm_package_dir()
         assert package is not None
         entry = json.loads((package / "model_prices_and_context_window_backup.json").read_text())[name]
-        return cls(entry["input_cost_per_token"], entry["output_cost_per_token"],
-                   entry["cache_read_input_token_cost"], entry["cache_creation_input_token_cost"])
+        # No cache write price: writes are billed as plain input (OpenAI's automatic cache).
+        return cls(entry["input_cost_per_token"], entry["output_cost_per_token"], entry["cache_read_input_token_cost"],
+                   entry.get("cache_creation_input_token_cost", entry["input_cost_per_token"]))
 
     def cost(self, prompt: int, completion: int, read: int, write: int) -> float:
         return (prompt - read - write) * self.input + read * self.read + write * self.write + completion * self.output
