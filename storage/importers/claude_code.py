@@ -180,7 +180,7 @@ class _Sidechains:
         child_id = f"{main}-{key.replace('-', '')[:12]}"
         message = json_object(root.get("message"))
         task = self.main.tasks.pop(_content_text(message.get("content")).strip(), None)
-        title = " · ".join(str(part) for part in (task or {}).values() if part and part != (task or {}).get("id"))
+        title = " · ".join(part for part in (task["type"], task["description"]) if part) if task else ""
         recorder = Recorder(child_id)
         recorder.start(
             parse_ts(root.get("timestamp")), source=SOURCE, source_path=str(self.main.path), source_hash=self.digest,
