@@ -54,7 +54,6 @@ _CONTEXT_PREFIXES = ("<environment_context>", "<user_instructions>", "# AGENTS.m
 _CALL_ITEMS = {"function_call", "custom_tool_call", "local_shell_call"}
 _OUTPUT_ITEMS = {"function_call_output", "custom_tool_call_output", "local_shell_call_output"}
 _EXIT_CODE = re.compile(r"^(?:Exit code: |Process exited with code )(-?\d+)", re.MULTILINE)
-_WEB_SEARCH_STATUS = {"completed": "ok", "failed": "tool_error"}
 _WALL_TIME = re.compile(r"^Wall time: ([0-9.]+) seconds", re.MULTILINE)
 
 
@@ -127,7 +126,7 @@ class _Call:
     texts: list[str] = field(default_factory=list)
     tools: list[ToolUse] = field(default_factory=list)
     outputs: list[tuple[float | None, dict[str, Any]]] = field(default_factory=list)
-    searches: list[tuple[float | None, dict[str, Any]]] = field(default_factory=list)  # their results are in the call
+    searches: list[tuple[float | None, str, bool]] = field(default_factory=list)  # (time, call id, failed): in the call
 
 
 class _Reader:
@@ -208,8 +207,7 @@ class _Reader:
         action = json.dumps(item.get("action") or {}, ensure_ascii=False)
         call = self._open(ts)
         call.tools.append(ToolUse(call_id, "web_search", action))
-        status = _WEB_SEARCH_STATUS.get(str(item.get("status")), "ok")
-        call.searches.append((ts, {"call_id": call_id, "output": "", "status": status}))
+        call.searches.append((ts, call_id, item.get("status") == "failed"))
 
     def _open(self, ts: float | None) -> _Call:
         if self.call is not None and self.call.outputs:  # a new response began before the last one's usage came
@@ -233,7 +231,10 @@ class _Reader:
             call.first_ts, model=self.model, text="\n\n".join(t for t in call.texts if t), tool_uses=call.tools,
             usage=reported, latency_ms=round(latency, 3),
         )
-        for output_ts, item in call.searches + call.outputs:
+        for search_ts, search_id, failed in call.searches:
+            self.rec.tool_result(search_ts, search_id, status="tool_error" if failed else "ok", result="",
+                                 error="the web search failed" if failed else None)
+        for output_ts, item in call.outputs:
             self._output(output_ts, item)
 
     def _output(self, ts: float | None, item: dict[str, Any]) -> None:
@@ -247,8 +248,6 @@ class _Reader:
             status, error = "denied", text
         elif exit_code not in (None, 0):
             status, error = "tool_error", text
-        elif item.get("status") == "tool_error":  # a web search that failed
-            status, error = "tool_error", "the web search failed"
         duration = seconds * 1000 if seconds is not None else None
         self.rec.tool_result(ts, call_id, status=status, result=text, error=error,
                              exit_code=exit_code, duration_ms=duration, poll=call_id in self.polls)
