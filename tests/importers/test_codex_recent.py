@@ -126,3 +126,21 @@ def test_prompts_are_not_doubled_by_their_user_message_echo(db):
     result = import_path(db, CODEX)
     turns = [e for e in load_events(db, result.session_id) if e["type"] == "turn_started"]
     assert len(turns) == 2
+
+
+def test_a_failed_web_search_and_one_without_its_end_event(db, tmp_path):
+    search = {"type": "search", "query": "q"}
+    lines = [
+        {"timestamp": "2026-05-11T08:00:00Z", "type": "session_meta", "payload": {"id": "019e0000-0000-7000-8000-00000000abce"}},
+        {"timestamp": "2026-05-11T08:00:01Z", "type": "event_msg", "payload": {"type": "user_message", "message": "look it up"}},
+        {"timestamp": "2026-05-11T08:00:02Z", "type": "event_msg", "payload": {"type": "web_search_end", "call_id": "ws_1", "query": "q"}},
+        {"timestamp": "2026-05-11T08:00:02Z", "type": "response_item", "payload": {"type": "web_search_call", "status": "failed", "action": search}},
+        {"timestamp": "2026-05-11T08:00:03Z", "type": "response_item", "payload": {"type": "web_search_call", "status": "completed", "action": search}},
+    ]
+    path = tmp_path / "rollout-ws.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    result = import_path(db, path)
+    assert (result.model_calls, result.tool_calls, result.tool_calls_failed) == (1, 2, 1)
+    rows = db.execute("select tool_call_id, status, error from tool_calls order by rowid").fetchall()
+    assert rows == [("ws_1", "tool_error", "the web search failed"), ("web_search_2", "ok", None)]
+    assert db["sessions"].get(result.session_id)["title"] == "look it up"
