@@ -145,7 +145,6 @@ class Pricing:
         if cost.source != COST_LITELLM or cost.usd is None:
             return NO_CACHE_PRICE
         uncached = self.price(model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens).usd
-        write = self.price(model, prompt_tokens=cache_write_tokens, cache_write_tokens=cache_write_tokens).usd
         size = max(1, prompt_tokens)  # the rates at this call's tier (tiers go by prompt size)
         rates = [self.price(model, prompt_tokens=size, cached_tokens=cached, cache_write_tokens=written).usd
                  for cached, written in ((0, 0), (size, 0), (0, size))]
@@ -153,7 +152,7 @@ class Pricing:
         return CachePrice(
             uncached_usd=uncached,
             saved_usd=None if uncached is None else uncached - cost.usd,
-            write_usd=write,
+            write_usd=None if write_rate is None else cache_write_tokens * write_rate,
             input_rate=input_rate, read_rate=read_rate, write_rate=write_rate,
         )
 
