@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 
 import pytest
@@ -167,3 +168,15 @@ async def test_an_interrupted_call_is_cancelled_and_the_server_stays(started, wo
         await call
     assert (await tools["echo"].run({"text": "after Esc"}, ctx(workspace))).text == "after Esc"
     assert manager.connections["t"].starts == 1
+
+
+async def test_a_server_that_died_while_idle_is_started_again_by_the_next_call(started, workspace):
+    from app.agent.mcp.connection import _closed
+
+    tools, events, manager = started
+    connection = manager.connections["t"]
+    os.kill(connection.pid, signal.SIGKILL)
+    while not _closed(connection._session):  # the SDK sees the end of the server's output
+        await asyncio.sleep(0.01)
+    assert (await tools["echo"].run({"text": "again"}, ctx(workspace))).text == "again"
+    assert connection.starts == 2 and [e.message for e in events] == ["MCP server 't' was started again"]

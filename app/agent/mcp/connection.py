@@ -161,7 +161,9 @@ class Connection:
     async def call(self, tool: str, arguments: dict[str, Any], timeout_s: float) -> Any:
         """``tools/call``; a crashed server is started again first. ServerGone when the server is
         gone (its connection closed during the call: state CRASHED), CallTimedOut after ``timeout_s``."""
-        if self._session is None:
+        if self._session is None or _closed(self._session):  # crashed, or died while idle
+            if self._session is not None:
+                self.state, self.error = ServerState.CRASHED, "its connection closed" + self._log_tail()
             await self.start()
         session, mark = self._session, self._log_size()
         try:
@@ -246,6 +248,12 @@ async def _list_tools(session: Any) -> list[ToolSpec]:
         cursor = listed.next_cursor
         if not cursor:
             return tools
+
+
+def _closed(session: Any) -> bool:
+    """Whether the session's connection has ended (the server exited while no call was waiting). The SDK
+    says so only on its dispatcher (``JSONRPCDispatcher._closed``); without that attribute: not known."""
+    return bool(getattr(getattr(session, "_dispatcher", None), "_closed", False))
 
 
 def _is_protocol_error(exc: BaseException) -> bool:
