@@ -120,3 +120,10 @@ def test_a_model_without_cache_prices_has_unknown_cache_dollars_never_zero():
     assert configured.cache_price("anthropic/claude-sonnet-4-5", prompt_tokens=5000, completion_tokens=0,
                                   cached_tokens=4000, cache_write_tokens=0, cost=cost) == NO_CACHE_PRICE
     assert NO_CACHE_PRICE.miss_cost(1000, 0) is None
+
+
+def test_a_message_made_of_parts_gets_its_breakpoint_on_the_last_part():
+    parts = [{"type": "text", "text": "look"}, {"type": "text", "text": "here"}]
+    (marked,), _, count = place_breakpoints([{"role": "user", "content": parts}], [])
+    assert count == 1 and "cache_control" not in marked
+    assert [("cache_control" in p) for p in marked["content"]] == [False, True] and "cache_control" not in parts[1]

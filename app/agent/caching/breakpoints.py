@@ -40,8 +40,17 @@ def place_breakpoints(
         marked_tools[-1] = {**marked_tools[-1], "cache_control": EPHEMERAL}
         count += 1
     targets = _message_targets(messages, MAX_BREAKPOINTS - count)
-    marked = [{**m, "cache_control": EPHEMERAL} if i in targets else m for i, m in enumerate(messages)]
+    marked = [_marked(m) if i in targets else m for i, m in enumerate(messages)]
     return marked, marked_tools, count + len(targets)
+
+
+def _marked(message: dict[str, Any]) -> dict[str, Any]:
+    """The message with a breakpoint: on the message for text content (litellm moves it onto the
+    block), on its last part for a list of parts (litellm reads markers there only)."""
+    content = message.get("content")
+    if isinstance(content, list) and content and isinstance(content[-1], dict):
+        return {**message, "content": [*content[:-1], {**content[-1], "cache_control": EPHEMERAL}]}
+    return {**message, "cache_control": EPHEMERAL}
 
 
 def _message_targets(messages: list[dict[str, Any]], room: int) -> set[int]:
