@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app.agent.events.hooks import HookOutcome, HookRan, hook_line
 from app.agent.hooks.config import DEFAULT_TIMEOUT_S, HooksConfig, HookSpec
 from app.config_check import check_settings
 from app.settings import ConfigError, load_settings
@@ -41,7 +42,8 @@ def test_the_matcher_is_a_regular_expression_over_the_whole_tool_name(matcher, n
     ({"Stop": [{"command": ""}]}, r"Stop\[1\]: command must be a non-empty string"),
     ({"Stop": [{"command": "x", "matcher": "a"}]}, r"Stop\[1\]: Stop hooks take no matcher"),
     ({"PreToolUse": [{"command": "x", "matcher": "("}]}, r"PreToolUse\[1\]: matcher '\(' is not a regular expression"),
-    ({"PreToolUse": [{"command": "x"}, {"command": "y", "timeout": 0}]}, r"PreToolUse\[2\]: timeout must be a positive number"),
+    ({"PreToolUse": [{"command": "x"}, {"command": "y", "timeout": 0}]},
+     r"PreToolUse\[2\]: timeout must be a positive number"),
     ({"PostToolUse": [{"command": "x", "type": "command"}]}, r"PostToolUse\[1\]: unknown key\(s\) type"),
 ])
 def test_a_bad_table_says_what_and_where(table, problem):
@@ -52,8 +54,25 @@ def test_a_bad_table_says_what_and_where(table, problem):
 def test_a_bad_hook_or_tools_setting_names_its_line(tmp_path: Path):
     path = tmp_path / "config.toml"
     path.write_text('model = "openai/gpt-4o"\n\n[[hooks.PreToolUse]]\ncommand = "x"\ntimeout = -1\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"config.toml:3: \[hooks\] PreToolUse\[1\]: timeout must be a positive number"):
+    with pytest.raises(ConfigError, match=r"config.toml:3: \[hooks\] PreToolUse\[1\]: timeout must be a positive"):
         check_settings(load_settings(path))
     path.write_text("[tools]\nweb_fetch_max_kb = 0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"config.toml:2: \[tools\] web_fetch_max_kb must be a positive"):
         check_settings(load_settings(path))
+
+
+@pytest.mark.parametrize("hook_event, outcome, exit_code, text", [
+    ("PreToolUse", HookOutcome.BLOCKED, 2, "PreToolUse hook blocked bash · exit 2 · 0.25s"),
+    ("Stop", HookOutcome.BLOCKED, 2, "Stop hook sent the agent on · exit 2 · 0.25s"),
+    ("SessionStart", HookOutcome.BLOCKED, 2,
+     "SessionStart hook exited 2 (a session start cannot be blocked) · exit 2 · 0.25s"),
+    ("PostToolUse", HookOutcome.FAILED, 127, "PostToolUse hook failed (not blocking) · exit 127 · 0.25s"),
+    ("UserPromptSubmit", HookOutcome.TIMED_OUT, None,
+     "UserPromptSubmit hook timed out after 5.0s (not blocking) · 0.25s"),
+])
+def test_the_transcript_line_of_a_run(hook_event, outcome, exit_code, text):
+    tool = "bash" if "ToolUse" in hook_event else ""
+    e = HookRan(hook_event=hook_event, command="./h", outcome=outcome, exit_code=exit_code, duration_ms=250,
+                timeout_s=5, tool_name=tool, stderr="why\n")
+    assert hook_line(e) == (text, "./h: why", "warning")
+    assert hook_line(HookRan(hook_event=hook_event, command="./h")) is None  # ran quietly: no line
