@@ -47,7 +47,7 @@ def test_mcp_tools_are_offered_called_validated_and_approved_like_every_tool(ope
     code = run(openai_server, workspace, tmp_path / "e.db")
     out = " ".join(capsys.readouterr().out.split())
     assert code == 0, out
-    assert "MCP servers: t (9 tools)" in out and "Two and three make five." in out
+    assert "MCP servers: t (10 tools)" in out and "Two and three make five." in out
     tools = {t["function"]["name"]: t["function"] for t in openai_server.chat_requests[0].body["tools"]}
     assert {"read_file", "mcp__t__add", "mcp__t__crash"} <= set(tools)
     assert tools["mcp__t__add"]["parameters"]["properties"]["a"]["type"] == "integer"
@@ -132,7 +132,7 @@ async def test_a_crashing_server_opens_one_breaker_for_its_tools_and_timeouts_ar
     assert pane.state.tool_failures == {"t (MCP server)": 4}  # a timeout, two crashes, one refused by the breaker
     measured = [e for e in events if e.type == "context_measured"][-1]  # the Context budget: one item per server
     (served,) = [i for i in measured.items if i["id"] == "server:t"]
-    assert served["label"] == "server t: 9 tools" and served["tokens"] > 0
+    assert served["label"] == "server t: 10 tools" and served["tokens"] > 0
     assert not any(i["id"].startswith("tool:mcp__") for i in measured.items)
     opened = [e for e in events if e.type == "resilience_breaker_changed" and e.state == "open"]
     assert [(e.scope, e.target) for e in opened] == [("tool", "mcp server t")]
@@ -149,11 +149,11 @@ def test_mcp_list_shows_state_tools_and_definition_tokens(workspace, cockpit_hom
     lines = capsys.readouterr().out.splitlines()
     t = next(line for line in lines if line.startswith("t "))
     proj = next(line for line in lines if line.startswith("proj "))
-    assert t.split()[:5] == ["t", "config", "—", "ready", "9"] and " tok " in t
+    assert t.split()[:5] == ["t", "config", "—", "ready", "10"] and " tok " in t
     assert proj.split()[:4] == ["proj", "project", "no", "not"] and sys.executable in proj
     assert any(line.startswith("definition tokens counted with") for line in lines)
     assert main(["mcp", "list", "--workspace", str(workspace), "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(r["name"], r["state"], r["tools"]) for r in rows] == [("t", "ready", 9), ("proj", "not approved", None)]
+    assert [(r["name"], r["state"], r["tools"]) for r in rows] == [("t", "ready", 10), ("proj", "not approved", None)]
     assert rows[0]["definition_tokens"] > 0 and rows[1]["definition_tokens"] is None
     assert str(ROOT)  # the server ran from the repository

@@ -14,7 +14,7 @@ async def check_remote(entry, workspace) -> None:
     manager.start()
     try:
         (row,) = manager.rows()
-        assert row.state is ServerState.READY and row.tools == 9, row.error
+        assert row.state is ServerState.READY and row.tools == 10, row.error
         tools = {t.remote_name: t for t in mcp_tools(manager, lambda e: None, ())[0]}
         assert tools["add"].name == "mcp__remote__add"
         out = await tools["add"].run({"a": 20, "b": 22}, ToolContext(workspace=workspace))

@@ -53,13 +53,13 @@ def ctx(workspace, **kw) -> ToolContext:
 
 async def test_tools_are_listed_with_their_schemas_and_read_only_hints(started):
     tools, _, manager = started
-    assert set(tools) == {"add", "echo", "whoami", "write_note", "image", "slow", "crash", "big", "fail"}
+    assert set(tools) == {"add", "echo", "whoami", "write_note", "image", "slow", "crash", "big", "fail", "refuse"}
     add = tools["add"]
     assert add.name == "mcp__t__add" and add.server == "t" and add.breaker == "mcp server t"
     assert add.parameters["type"] == "object" and set(add.parameters["required"]) == {"a", "b"}
     assert add.side_effects is False and tools["write_note"].side_effects is True
-    assert [(r.config.name, r.state, r.tools) for r in manager.rows()] == [("t", ServerState.READY, 9)]
-    assert manager.startup_notices()[-1].message == "MCP servers: t (9 tools)"
+    assert [(r.config.name, r.state, r.tools) for r in manager.rows()] == [("t", ServerState.READY, 10)]
+    assert manager.startup_notices()[-1].message == "MCP servers: t (10 tools)"
 
 
 async def test_results_text_structured_image_error_and_capped(started, workspace):
@@ -70,6 +70,8 @@ async def test_results_text_structured_image_error_and_capped(started, workspace
     assert image.text == "[image: image/png, 24 bytes — not shown to the model]"
     failed = await tools["fail"].run({}, ctx(workspace))
     assert failed.is_error and "this tool always fails" in failed.text
+    refused = await tools["refuse"].run({}, ctx(workspace))  # a JSON-RPC error: a result, not a crash
+    assert refused.is_error and refused.text == "MCP server 't' refused the call: refused: no such thing"
     big = await tools["big"].run({"chars": 50_000}, ctx(workspace, output_cap_chars=2_000))
     assert big.truncated and len(big.full_output) == 50_000 and len(big.text) < 2_300
     assert "omitted from the middle" in big.text

@@ -22,7 +22,7 @@ async def test_slash_mcp_lists_the_sessions_servers_and_approves_the_projects(ha
             app.session.mcp = manager  # as app.runtime.build_session composes it
             listed = await run(pilot, "/mcp", "MCP servers")
             (row,) = [line for line in listed.detail.splitlines() if line.startswith("t ")]
-            assert row.split()[:5] == ["t", "config", "—", "ready", "9"] and " tok " in row
+            assert row.split()[:5] == ["t", "config", "—", "ready", "10"] and " tok " in row
             approved = await run(pilot, "/mcp approve", "MCP servers: approval")
             assert "approved proj" in approved.detail and "next session (/new)" in approved.detail
     finally:

@@ -9,7 +9,7 @@ Run it as a program::
 Its tools: ``add`` (read-only, structured result), ``echo`` (read-only), ``write_note``
 (a side effect: writes ``$MCP_NOTES`` when set), ``image`` (an image block), ``slow``
 (sleeps), ``crash`` (the process exits mid-call), ``big`` (a long text), ``fail`` (an error
-result). ``$MCP_SERVER_MARK`` is echoed by ``whoami`` (tests tell two servers apart);
+result), ``refuse`` (a JSON-RPC error instead of a result). ``$MCP_SERVER_MARK`` is echoed by ``whoami`` (tests tell two servers apart);
 ``$MCP_CHILD`` starts a child process that lives as long as the server (the process group
 test kills it with the server).
 """
@@ -24,7 +24,8 @@ import sys
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.utilities.types import Image
-from mcp_types import ToolAnnotations
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, ToolAnnotations
 
 server = MCPServer("cockpit-test")
 READ_ONLY = ToolAnnotations(read_only_hint=True)
@@ -81,6 +82,12 @@ def crash() -> str:
 def big(chars: int) -> str:
     """A long text."""
     return "".join(f"line {i}\n" for i in range(chars // 8 + 1))[:chars]
+
+
+@server.tool(annotations=READ_ONLY)
+def refuse() -> str:
+    """Answers with a JSON-RPC error instead of a result."""
+    raise MCPError(code=INVALID_PARAMS, message="refused: no such thing")
 
 
 @server.tool(annotations=READ_ONLY)

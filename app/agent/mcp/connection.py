@@ -47,6 +47,10 @@ class ServerGone(Exception):
     """The server is not there: it did not start, or its connection closed."""
 
 
+class CallRefused(Exception):
+    """The server answered the call with a protocol error (bad parameters, unknown tool): it is fine."""
+
+
 class CallTimedOut(Exception):
     """A call took longer than its timeout (the server is still connected)."""
 
@@ -160,7 +164,8 @@ class Connection:
 
     async def call(self, tool: str, arguments: dict[str, Any], timeout_s: float) -> Any:
         """``tools/call``; a crashed server is started again first. ServerGone when the server is
-        gone (its connection closed during the call: state CRASHED), CallTimedOut after ``timeout_s``."""
+        gone (its connection closed during the call: state CRASHED), CallTimedOut after ``timeout_s``,
+        CallRefused when it answers with an error instead of a result."""
         if self._session is None or _closed(self._session):  # crashed, or died while idle
             if self._session is not None:
                 self.state, self.error = ServerState.CRASHED, "its connection closed" + self._log_tail()
@@ -172,7 +177,7 @@ class Connection:
             raise CallTimedOut(f"no answer within {timeout_s:g} s") from None
         except Exception as exc:
             if _is_protocol_error(exc):
-                raise
+                raise CallRefused(_reason(exc)) from exc
             self.state, self.error = ServerState.CRASHED, _reason(exc)
             await self.stop()
             self.error += self._log_tail(since=mark)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from app.agent.events import core as ev
 from app.agent.mcp.config import ServerConfig
-from app.agent.mcp.connection import CallTimedOut, ServerGone, ToolSpec
+from app.agent.mcp.connection import CallRefused, CallTimedOut, ServerGone, ToolSpec
 from app.agent.mcp.results import tool_output
 from app.agent.tools.base import ToolContext, ToolOutput
 
@@ -75,6 +75,8 @@ class McpTool:
         timeout = min(self.timeout_s or ctx.timeout_s, ctx.timeout_s)
         try:
             result, restarted = await self._servers.call(self.server, self.remote_name, args, timeout)
+        except CallRefused as exc:  # e.g. arguments its own schema check refused: for the model to fix
+            return ToolOutput(f"MCP server {self.server!r} refused the call: {exc}", is_error=True)
         except CallTimedOut:
             return ToolOutput(f"{self.name} timed out after {timeout:g} s (MCP server {self.server!r}); "
                               "the call was cancelled", is_error=True, timed_out=True)
