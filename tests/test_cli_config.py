@@ -112,14 +112,23 @@ def test_an_unknown_key_warns_with_a_close_match_and_the_line(capsys, config, wo
 
 
 def test_every_numeric_agent_setting_has_a_range():
-    from app.agent.config import BOUNDS, AgentConfig
+    from app.agent.config import BOUNDS, FLAGS, AgentConfig
 
-    numeric = {name for name in AgentConfig.known_keys() if name != "permission_mode"}
+    numeric = {name for name in AgentConfig.known_keys() if name != "permission_mode" and name not in FLAGS}
     assert set(BOUNDS) == numeric
     for name in numeric:
         with pytest.raises(ValueError, match=f"^{name} must be"):
             AgentConfig.from_dict({name: -1})
         AgentConfig.from_dict({name: 1})  # the lowest sensible value is taken
+
+
+@pytest.mark.parametrize("flag", ["prompt_cache", "subagents"])
+def test_a_true_or_false_agent_setting_takes_only_true_or_false(flag):
+    from app.agent.config import FLAGS, AgentConfig
+
+    assert flag in FLAGS and getattr(AgentConfig.from_dict({flag: True}), flag) is True
+    with pytest.raises(ValueError, match=f"^{flag} must be true or false"):
+        AgentConfig.from_dict({flag: 1})
 
 
 def test_the_locator_falls_back_to_the_table_and_the_file(config):
