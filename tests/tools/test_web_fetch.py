@@ -145,29 +145,46 @@ async def test_a_redirect_to_another_scheme_is_refused(site, net):
         await LOCAL.run({"url": url(site, "/to-ftp")}, net)
 
 
+PUBLIC = "93.184.215.14"
+
+
 def rebinding(first: str, then: str):
     """A resolver whose answer for a host changes after the first look-up (DNS rebinding)."""
     answers = [first]
 
     async def resolve(host: str, port: int) -> list[str]:
-        answer = answers.pop() if answers else then
-        return [answer]
+        return [answers.pop() if answers else then]
 
     return resolve
 
 
+def loopback_server_is_public(address: str) -> str | None:
+    """The test server's 127.0.0.1 counts as public here; every other address as it really is."""
+    return None if address == "127.0.0.1" else address_kind(address)
+
+
 @pytest.mark.parametrize("allow_private", [False, True])
 async def test_a_redirect_to_a_private_address_is_checked_again_and_refused_unless_allowed(site, net, allow_private):
-    tool = WebFetch(WebFetchConfig(allow_private=allow_private), resolve=rebinding("93.184.215.14", "127.0.0.1"))
+    tool = WebFetch(WebFetchConfig(allow_private=allow_private), resolve=rebinding(PUBLIC, "127.0.0.2"),
+                    classify=loopback_server_is_public)
 
     if allow_private:
         out = await tool.run({"url": url(site, "/moved", host="localhost")}, net)
         assert "# Install" in out.text
     else:
-        with pytest.raises(ToolError, match=r"localhost \(127\.0\.0\.1\) is a loopback address.*"
+        with pytest.raises(ToolError, match=r"localhost \(127\.0\.0\.2\) is a loopback address.*"
                                             r"web_fetch_allow_private = true"):
             await tool.run({"url": url(site, "/moved", host="localhost")}, net)
         assert served(site) == ["/moved"]  # the first hop was public; the second was never asked for
+
+
+async def test_a_connection_that_went_to_a_private_address_after_the_check_is_not_read(site, net):
+    tool = WebFetch(resolve=rebinding(PUBLIC, PUBLIC))  # the check sees a public address; localhost is 127.0.0.1
+
+    with pytest.raises(ToolError, match=r"localhost was checked, then the connection went to 127\.0\.0\.1, a "
+                                        r"loopback address .*nothing it answered was read"):
+        await tool.run({"url": url(site, "/page", host="localhost")}, net)
+    assert served(site) == ["/page"]  # the request itself went out: the check comes before the answer is read
 
 
 async def test_private_and_loopback_addresses_are_refused_by_default(site, net):
@@ -188,7 +205,7 @@ def test_every_kind_of_address_that_stays_out(address, kind):
 
 async def test_a_host_with_one_private_address_among_public_ones_is_refused(net):
     async def resolve(host: str, port: int) -> list[str]:
-        return ["93.184.215.14", "10.0.0.7"]
+        return [PUBLIC, "10.0.0.7"]
 
     with pytest.raises(ToolError, match=r"example\.test \(10\.0\.0\.7\) is a private address"):
         await WebFetch(resolve=resolve).run({"url": "https://example.test/"}, net)

@@ -4,8 +4,9 @@ A URL's host is resolved and EVERY address it resolves to is checked: one loopba
 private (RFC 1918, unique-local), link-local (cloud metadata at 169.254.169.254 among
 them), multicast, reserved or unspecified address refuses the fetch, unless
 ``[tools] web_fetch_allow_private = true`` (for local dev servers). ``web_fetch``
-checks again at each redirect. The connection is made by host name after the check,
-so a host whose DNS answer changes between the two (DNS rebinding) is not caught.
+checks again at each redirect, and checks the address it actually connected to before
+it reads an answer (:func:`check_peer`): a host whose DNS answer changed after the check
+(DNS rebinding) gets no answer read, though its request was sent.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from app.agent.tools.base import ToolError
 
 SCHEMES = ("http", "https")
 ALLOW_SETTING = "[tools] web_fetch_allow_private = true"
+REFUSED = ("web_fetch does not fetch private, link-local or loopback addresses unless the user sets "
+           f"{ALLOW_SETTING} (for local dev servers)")
 
 Resolve = Callable[[str, int], Awaitable[list[str]]]  # host, port -> its addresses
+Classify = Callable[[str], "str | None"]  # an address -> what keeps it out ("a loopback address"), or None
 
 
 async def resolve_host(host: str, port: int) -> list[str]:
@@ -44,7 +48,8 @@ def check_scheme(scheme: str, url: str) -> None:
         raise ToolError(f"web_fetch fetches http and https URLs only, not {scheme or 'this'}: {url}")
 
 
-async def check_host(host: str, port: int, *, allow_private: bool, resolve: Resolve = resolve_host) -> None:
+async def check_host(host: str, port: int, *, allow_private: bool, resolve: Resolve = resolve_host,
+                     classify: Classify = address_kind) -> None:
     """ToolError when ``host`` cannot be resolved or (unless allowed) any of its addresses is private."""
     if not host:
         raise ToolError("the URL has no host")
@@ -57,8 +62,16 @@ async def check_host(host: str, port: int, *, allow_private: bool, resolve: Reso
     if allow_private:
         return
     for address in addresses:
-        kind = address_kind(address)
+        kind = classify(address)
         if kind is not None:
             shown = host if host == address else f"{host} ({address})"
-            raise ToolError(f"{shown} is {kind}: web_fetch does not fetch private, link-local or loopback "
-                            f"addresses unless the user sets {ALLOW_SETTING} (for local dev servers)")
+            raise ToolError(f"{shown} is {kind}: {REFUSED}")
+
+
+def check_peer(host: str, peer: str | None, *, allow_private: bool, classify: Classify = address_kind) -> None:
+    """ToolError when the connection went to a private address after all (``peer``: its address, None when
+    the transport does not say)."""
+    kind = None if allow_private or peer is None else classify(peer)
+    if kind is not None:
+        raise ToolError(f"{host} was checked, then the connection went to {peer}, {kind} (its DNS answer changed): "
+                        f"{REFUSED}; nothing it answered was read")

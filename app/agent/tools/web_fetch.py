@@ -4,7 +4,7 @@ A side effect like a command: it asks for approval, per domain (the rule
 ``web_fetch(domain:docs.python.org)``; :mod:`app.agent.permissions.rules`). Refused with a
 reason: a scheme other than http(s); a private, link-local or loopback address unless
 ``[tools] web_fetch_allow_private = true`` (:mod:`app.agent.tools.web_address`, checked at
-every hop); a sandbox without network (``[sandbox] network = false``); a binary body.
+every hop, and the address connected to); a sandbox without network (``[sandbox] network = false``); a binary body.
 Redirects are followed on the same host (``www.`` added or dropped), at most
 ``MAX_REDIRECTS``; a redirect to another host is not followed: the model is told the
 URL and fetches it with a call (and an approval) of its own. The body is streamed and
@@ -26,7 +26,8 @@ from app.agent.events.approvals import ToolKind
 from app.agent.tools.base import ToolContext, ToolError, ToolOutput
 from app.agent.tools.output import cap_output, looks_binary
 from app.agent.tools.validation import require_valid
-from app.agent.tools.web_address import Resolve, check_host, check_scheme, resolve_host
+from app.agent.tools.web_address import Classify, Resolve, address_kind, check_host, check_peer, check_scheme
+from app.agent.tools.web_address import resolve_host
 
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -72,6 +73,7 @@ class Page:
 class WebFetch:
     config: WebFetchConfig = field(default_factory=WebFetchConfig)
     resolve: Resolve = resolve_host  # tests resolve names their own way
+    classify: Classify = address_kind  # and may call a loopback address public
 
     name = "web_fetch"
     description = (
@@ -122,9 +124,11 @@ class WebFetch:
                     return ToolOutput(f"{url} redirects to {current}, on another host. web_fetch did not follow it "
                                       "(approvals are per domain): call web_fetch with that URL to read it.",
                                       data={"redirect": str(current)})
+                allow = self.config.allow_private
                 await check_host(current.host, current.port or (443 if current.scheme == "https" else 80),
-                                 allow_private=self.config.allow_private, resolve=self.resolve)
+                                 allow_private=allow, resolve=self.resolve, classify=self.classify)
                 async with client.stream("GET", current) as response:
+                    check_peer(current.host, _peer(response), allow_private=allow, classify=self.classify)
                     location = response.headers.get("location")
                     if response.status_code in REDIRECTS and location:
                         current = current.join(location)
@@ -174,6 +178,13 @@ def _markdown(html: str) -> str:
 def _textual(content_type: str) -> bool:
     return (content_type.startswith("text/") or content_type in HTML_TYPES or content_type in TEXT_TYPES
             or content_type.endswith(("+json", "+xml")))
+
+
+def _peer(response: httpx.Response) -> str | None:
+    """The address the answer came from, when the transport tells."""
+    stream = response.extensions.get("network_stream")
+    address = stream.get_extra_info("server_addr") if stream is not None else None
+    return str(address[0]) if isinstance(address, tuple) and address else None
 
 
 def _same_site(host: str, first: str) -> bool:
