@@ -59,7 +59,8 @@ class ToolRow:
 @clear_errors
 def run(args: argparse.Namespace) -> int:
     from app import project_tools
-    from app.runtime import resolve_workspace
+    from app.runtime import resolve_workspace, session_tools
+    from app.settings import load_settings
 
     workspace = resolve_workspace(args.workspace or Path.cwd())
     disabled = project_tools.disabled_tools(workspace)
@@ -71,13 +72,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.names:
         print(f"cockpit tools {args.action}: name the tools, e.g. cockpit tools {args.action} glob", file=sys.stderr)
         return EXIT_USAGE
-    known = {row.name for row in _rows(args, workspace, [])[1]}
+    known = set(session_tools(load_settings(), "").names())  # the names need no model
     if args.action == "disable":
         kept = list(dict.fromkeys([*disabled, *args.names]))
     else:
         kept = [name for name in disabled if name not in args.names]
     path = project_tools.write_disabled(workspace, kept)
-    for name in args.names:
+    for name in args.names if args.action == "disable" else ():
         if name not in known:
             print(f"note: {name} is none of Cockpit's own tools; kept for a server's tool of that name", file=sys.stderr)
     print(f"{path}: [tools] disabled = {json.dumps(kept)}")

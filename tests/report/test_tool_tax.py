@@ -164,3 +164,12 @@ def test_a_bad_tools_table_names_the_file_and_line(workspace, capsys):
         disabled_tools(workspace)
     code, _, err = run_cli(capsys, "tools", "disable", "--workspace", str(workspace))
     assert code == 2 and "must be a list of tool names" in err
+
+
+def test_disable_needs_no_model_and_keeps_a_name_a_server_may_serve(workspace, capsys):
+    code, out, err = run_cli(capsys, "tools", "disable", "glob", "mcp__docs__search", "--workspace", str(workspace))
+    assert code == 0 and disabled_tools(workspace) == ["glob", "mcp__docs__search"]
+    assert err == "note: mcp__docs__search is none of Cockpit's own tools; kept for a server's tool of that name\n"
+    code, out, err = run_cli(capsys, "tools", "enable", "mcp__docs__search", "--workspace", str(workspace))
+    assert code == 0 and err == "" and disabled_tools(workspace) == ["glob"]
+    assert project_config(workspace).read_text() == '[tools]\ndisabled = ["glob"]\n'
