@@ -46,16 +46,15 @@ def message(index: int, message: dict[str, Any], turn: Any, seq: int) -> Params:
             turn, seq)
 
 
-def message_appended(row: dict[str, Any]) -> Params:
-    p = row["payload"]
-    return message(int(p.get("index", 0)), p.get("message") or {}, p.get("turn"), row["seq"])
+def message_appended(session_id: str, seq: int, ts: float, p: dict[str, Any]) -> Params:
+    return message(int(p.get("index", 0)), p.get("message") or {}, p.get("turn"), seq)
 
 
 UPDATE_TITLE = "update sessions set title = ? where id = ? and title = ''"
 
 
-def turn_started(row: dict[str, Any]) -> Params:
-    return " ".join(str(row["payload"].get("user_text", "")).split())[:100], row["session_id"]
+def turn_started(session_id: str, seq: int, ts: float, p: dict[str, Any]) -> Params:
+    return " ".join(str(p.get("user_text", "")).split())[:100], session_id
 
 
 FINISHED_COLUMNS = (
@@ -71,20 +70,18 @@ MODEL_CALL_FINISHED = f"""
         estimated_prompt_tokens = coalesce(excluded.estimated_prompt_tokens, estimated_prompt_tokens)"""
 
 
-def model_call(row: dict[str, Any]) -> Params:
+def model_call(session_id: str, p: dict[str, Any]) -> Params:
     """The first columns of a ``model_calls`` row: id, session, turn, step, attempt, model, role."""
-    p = row["payload"]
-    return (p["call_id"], row["session_id"], p.get("turn"), p.get("step"), p.get("attempt", 1), p.get("model"),
+    return (p["call_id"], session_id, p.get("turn"), p.get("step"), p.get("attempt", 1), p.get("model"),
             p.get("role") or ROLE_MAIN)  # events written before roles: the conversation's calls
 
 
-def model_call_finished(row: dict[str, Any]) -> Params:
+def model_call_finished(session_id: str, seq: int, ts: float, p: dict[str, Any]) -> Params:
     """The call's outcome; imported sessions record only the finished call, which then starts the row too."""
-    p = row["payload"]
     usage = p.get("usage") or {}
-    ended = iso(row["ts"])
+    ended = iso(ts)
     return (
-        *model_call(row),
+        *model_call(session_id, p),
         ended,
         p.get("estimated_prompt_tokens"),
         ended,
@@ -111,9 +108,8 @@ INSERT_TOOL_CALL = """insert or replace into tool_calls (session_id, tool_call_i
                values (?, ?, ?, ?, ?, ?, 'requested', ?)"""
 
 
-def tool_call_requested(row: dict[str, Any]) -> Params:
-    p = row["payload"]
-    return row["session_id"], p["tool_call_id"], p.get("turn"), p.get("step"), p.get("name", ""), p.get("arguments_raw"), iso(row["ts"])
+def tool_call_requested(session_id: str, seq: int, ts: float, p: dict[str, Any]) -> Params:
+    return session_id, p["tool_call_id"], p.get("turn"), p.get("step"), p.get("name", ""), p.get("arguments_raw"), iso(ts)
 
 
 FINISH_TOOL_CALL = """update tool_calls set status = ?, result = ?, truncated = ?, output_hash = ?, error = ?, exit_code = ?,
@@ -121,8 +117,12 @@ FINISH_TOOL_CALL = """update tool_calls set status = ?, result = ?, truncated = 
                where session_id = ? and tool_call_id = ?"""
 
 
-def tool_call_finished(row: dict[str, Any]) -> Params:
-    p = row["payload"]
+def tool_call_finished(session_id: str, seq: int, ts: float, p: dict[str, Any]) -> Params:
+    """(the update that finishes the call, the request row to insert first when the source has no request for it)."""
+    return _finish_tool_call(session_id, ts, p), tool_call_requested(session_id, seq, ts, p)
+
+
+def _finish_tool_call(session_id: str, ts: float, p: dict[str, Any]) -> Params:
     return (
         p.get("status", "ok"),
         p.get("result"),
@@ -131,14 +131,14 @@ def tool_call_finished(row: dict[str, Any]) -> Params:
         p.get("error"),
         p.get("exit_code"),
         p.get("duration_ms"),
-        iso(row["ts"]),
+        iso(ts),
         json_or_none(p.get("arguments")),
-        row["session_id"],
+        session_id,
         p["tool_call_id"],
     )
 
 
-_PARAMS: dict[str, Callable[[dict[str, Any]], Params]] = {
+_PARAMS: dict[str, Callable[[str, int, float, dict[str, Any]], Params]] = {
     "message_appended": message_appended,
     "turn_started": turn_started,
     "model_call_finished": model_call_finished,
@@ -147,7 +147,7 @@ _PARAMS: dict[str, Callable[[dict[str, Any]], Params]] = {
 }
 
 
-def params(row: dict[str, Any]) -> Params | None:
+def params(kind: str, session_id: str, seq: int, ts: float, payload: dict[str, Any]) -> Params | None:
     """The parameters of this event's projection statement, or None when its projection is not one of these."""
-    build = _PARAMS.get(row["type"])
-    return None if build is None else build(row)
+    build = _PARAMS.get(kind)
+    return None if build is None else build(session_id, seq, ts, payload)

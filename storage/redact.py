@@ -43,10 +43,11 @@ _CONTAINERS = (dict, list)
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 # The C encoder ``JSONEncoder.encode`` builds at every call, built once (without the check for circular
 # structures: events are trees). None where the C accelerator is missing.
+_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_ENCODE_STRING = getattr(json.encoder, "c_encode_basestring", None)
 _C_ENCODE: Callable[[Any, int], Any] | None = (
-    None if json.encoder.c_make_encoder is None or json.encoder.c_encode_basestring is None else
-    json.encoder.c_make_encoder(None, _ENCODER.default, json.encoder.c_encode_basestring, None, ": ", ", ",
-                                False, False, True)
+    None if _MAKE_ENCODER is None or _ENCODE_STRING is None else
+    _MAKE_ENCODER(None, _ENCODER.default, _ENCODE_STRING, None, ": ", ", ", False, False, True)
 )
 
 

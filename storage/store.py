@@ -16,6 +16,7 @@ times, briefly; then :class:`StoreWriteError` says which database and why.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 import sqlite3
@@ -38,19 +39,35 @@ ENVELOPE = ("type", "session_id", "seq", "ts")
 WRITE_RETRY_DELAYS_S = (0.05, 0.2, 0.5)  # after the busy timeout: a few more tries, then give up
 
 
+# An events row: a PreparedEvent's first five fields, and the contract version every event is written with.
+_INSERT_EVENT = f"""insert into events (session_id, seq, type, ts, payload, contract_version)
+                   values (?, ?, ?, ?, ?, {int(CONTRACT_VERSION)})"""
+
+
 class StoreWriteError(Exception):
     """Events could not be stored; the message names the database and the cause."""
 
 
 class PreparedEvent(NamedTuple):
-    """An event as it will be written: its row (envelope and redacted payload), the payload's JSON text,
-    the (hash, text) of its full output when it has one (stored in ``blobs``), and the parameters of its
-    projection's statement when :mod:`storage.projection_params` computes them."""
+    """An event as it will be written: its envelope, its redacted payload's JSON text (the ``events`` row is the
+    first five fields), the (hash, text) of its full output when it has one (stored in ``blobs``), the parameters
+    of its projection's statement when :mod:`storage.projection_params` computes them, and the redacted payload
+    itself, None when the writer does not need it (:func:`without_payloads`: it is the text, parsed)."""
 
-    row: dict[str, Any]
+    session_id: str
+    seq: int
+    type: str
+    ts: float
     text: str
     blob: tuple[str, str] | None
     params: Params | None = None
+    payload: dict[str, Any] | None = None
+
+    @property
+    def row(self) -> dict[str, Any]:
+        """The stored event row ``{"session_id", "seq", "type", "ts", "payload"}`` that projections receive."""
+        payload = json.loads(self.text) if self.payload is None else self.payload
+        return {"session_id": self.session_id, "seq": self.seq, "type": self.type, "ts": self.ts, "payload": payload}
 
 
 def prepare(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[PreparedEvent]:
@@ -59,6 +76,16 @@ def prepare(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[Prepar
     Touches no database, so an import can prepare its next batches in another process.
     """
     return [_prepare(event, redactor) for event in events]
+
+
+def without_payloads(batch: list[PreparedEvent]) -> list[PreparedEvent]:
+    """The batch with the payloads the writer does not read left out: what an import's reading process sends
+    (a payload dict costs more to pickle and unpickle than its JSON text)."""
+    features = feature_projections()
+    return [
+        event._replace(payload=None) if event.params is not None and event.type not in features else event
+        for event in batch
+    ]
 
 
 def _prepare(event: dict[str, Any], redactor: Redactor) -> PreparedEvent:
@@ -77,9 +104,9 @@ def _prepare(event: dict[str, Any], redactor: Redactor) -> PreparedEvent:
         blob = (hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest(), content)
         payload["full_output_hash"] = blob[0]
         text = json_text(payload)
-    row = {"session_id": event["session_id"], "seq": int(event["seq"]), "type": kind,
-           "ts": float(event.get("ts") or 0.0), "payload": payload}
-    return PreparedEvent(row, text, blob, projection_params.params(row))
+    session_id, seq, ts = event["session_id"], int(event["seq"]), float(event.get("ts") or 0.0)
+    return PreparedEvent(session_id, seq, kind, ts, text, blob, projection_params.params(kind, session_id, seq, ts, payload),
+                         payload)
 
 
 class EventStore:
@@ -89,7 +116,6 @@ class EventStore:
         self.redactor = redactor or Redactor.from_environment()
         self._generation: dict[str, int] = {}
         self._tool_rowids: set[int] = set()  # tool calls the current batch wrote, indexed at its end
-        self._event_rows: list[tuple[str, int, str, float, str, int]] = []  # inserted at the end of the batch
         self._lock = threading.Lock()
         self._features = feature_projections()
         self._projections: dict[str, Callable[[dict[str, Any]], object]] = {
@@ -102,8 +128,8 @@ class EventStore:
             "session_finished": self._session_finished,
             "resilience_retry_tax": self._retry_tax,
         }
-        # The projections whose parameters prepare() computed (storage.projection_params).
-        self._run_params: dict[str, Callable[[dict[str, Any], Params], object]] = {
+        # The projections whose parameters prepare() computed (storage.projection_params): (session id, parameters).
+        self._run_params: dict[str, Callable[[str, Params], object]] = {
             "turn_started": self._turn_started,
             "message_appended": self._message_appended,
             "model_call_finished": self._model_call_finished,
@@ -135,17 +161,13 @@ class EventStore:
 
     def _write_batch(self, batch: list[PreparedEvent]) -> None:
         self._tool_rowids.clear()
-        self._event_rows.clear()
         try:
             with write_transaction(self.db):
                 indexed = search.indexes_per_batch(self.conn)
                 after_message_id = search.last_message_id(self.conn) if indexed else 0
                 for event in batch:
                     self._write(event)
-                self.conn.executemany(
-                    "insert into events (session_id, seq, type, ts, payload, contract_version) values (?, ?, ?, ?, ?, ?)",
-                    self._event_rows,
-                )
+                self.conn.executemany(_INSERT_EVENT, [event[:5] for event in batch])
                 if indexed:
                     search.index_batch(self.conn, after_message_id, self._tool_rowids)
         except BaseException:
@@ -162,22 +184,24 @@ class EventStore:
         return "the database"
 
     def _write(self, prepared: PreparedEvent) -> None:
-        row, kind = prepared.row, prepared.row["type"]
+        kind = prepared.type
         if prepared.blob is not None:
             digest, content = prepared.blob
             self.conn.execute(
                 "insert or ignore into blobs (hash, size, content) values (?, ?, ?)", (digest, len(content), content)
             )
-        self._event_rows.append((row["session_id"], row["seq"], kind, row["ts"], prepared.text, CONTRACT_VERSION))
         run = self._run_params.get(kind)
-        if run is not None:  # (a PreparedEvent made by hand has no parameters yet)
-            run(row, prepared.params or projection_params.params(row) or ())
+        if run is not None:
+            params = prepared.params
+            if params is None:  # a PreparedEvent made by hand: no parameters yet
+                params = projection_params.params(kind, prepared.session_id, prepared.seq, prepared.ts, prepared.row["payload"])
+            run(prepared.session_id, params or ())
         else:
             projection = self._projections.get(kind)
             if projection is not None:
-                projection(row)
+                projection(prepared.row)
         for fn in self._features.get(kind, ()):
-            fn(self.db, row)
+            fn(self.db, prepared.row)
 
     # --- projections ---------------------------------------------------------------
 
@@ -211,7 +235,7 @@ class EventStore:
             ),
         )
 
-    def _turn_started(self, row: dict[str, Any], params: Params) -> None:
+    def _turn_started(self, session_id: str, params: Params) -> None:
         self.conn.execute(projection_params.UPDATE_TITLE, params)
 
     def _generation_of(self, session_id: str) -> int:
@@ -225,9 +249,8 @@ class EventStore:
     def _insert_message(self, session_id: str, generation: int, params: Params) -> None:
         self.conn.execute(projection_params.INSERT_MESSAGE, (session_id, generation, *params))
 
-    def _message_appended(self, row: dict[str, Any], params: Params) -> None:
-        sid = row["session_id"]
-        self._insert_message(sid, self._generation_of(sid), params)
+    def _message_appended(self, session_id: str, params: Params) -> None:
+        self._insert_message(session_id, self._generation_of(session_id), params)
 
     def _messages_replaced(self, row: dict[str, Any]) -> None:
         sid = row["session_id"]
@@ -243,17 +266,17 @@ class EventStore:
                    request_message_count, estimated_prompt_tokens, status)
                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')""",
             (
-                *projection_params.model_call(row),
+                *projection_params.model_call(row["session_id"], p),
                 iso(row["ts"]),
                 p.get("message_count"),
                 p.get("estimated_prompt_tokens"),
             ),
         )
 
-    def _model_call_finished(self, row: dict[str, Any], params: Params) -> None:
+    def _model_call_finished(self, session_id: str, params: Params) -> None:
         self.conn.execute(projection_params.MODEL_CALL_FINISHED, params)
 
-    def _tool_call_requested(self, row: dict[str, Any], params: Params) -> int:
+    def _tool_call_requested(self, session_id: str, params: Params) -> int:
         cursor = self.conn.execute(projection_params.INSERT_TOOL_CALL, params)
         rowid = int(cursor.lastrowid or 0)
         self._tool_rowids.add(rowid)
@@ -279,16 +302,16 @@ class EventStore:
             (row["session_id"], row["payload"]["tool_call_id"]),
         )
 
-    def _tool_call_finished(self, row: dict[str, Any], params: Params) -> None:
-        p = row["payload"]
+    def _tool_call_finished(self, session_id: str, params: Params) -> None:
+        finish, request = params  # request: the row to start when the file has no request for this call
         found = self.conn.execute(
-            "select rowid from tool_calls where session_id = ? and tool_call_id = ?", (row["session_id"], p["tool_call_id"])
+            "select rowid from tool_calls where session_id = ? and tool_call_id = ?", finish[-2:]
         ).fetchone()
         if found is None:  # finished without a request (an import of a result whose call is not in the file)
-            self._tool_call_requested(row, projection_params.tool_call_requested(row))
+            self._tool_call_requested(session_id, request)
         else:
             self._tool_rowids.add(found[0])
-        self.conn.execute(projection_params.FINISH_TOOL_CALL, params)
+        self.conn.execute(projection_params.FINISH_TOOL_CALL, finish)
 
     def _retry_tax(self, row: dict[str, Any]) -> None:
         p = row["payload"]
