@@ -152,7 +152,8 @@ class LoopDetection(Protocol):
         return None
 
     def observe_tool(
-        self, name: str, arguments: dict[str, Any] | None, status: str, result: str, error: str | None
+        self, name: str, arguments: dict[str, Any] | None, status: str, result: str, error: str | None,
+        *, poll: bool = False,
     ) -> Verdict | None:
         return None
 

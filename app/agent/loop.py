@@ -242,7 +242,8 @@ class Agent:
             if finished.status is ev.ToolStatus.VALIDATION_ERROR and finished.arguments is None:
                 self.calls.charge_last("malformed_tool_call")
             arguments = finished.arguments or {"_raw": call.arguments}
-            self._act_on(self.loop_detector.observe_tool(call.name, arguments, status, finished.result, finished.error))
+            self._act_on(self.loop_detector.observe_tool(call.name, arguments, status, finished.result, finished.error,
+                                                         poll=finished.poll))
 
     def _act_on(self, verdict: Verdict | None) -> None:
         """The loop detector's verdict: warn the model, or halt the turn."""

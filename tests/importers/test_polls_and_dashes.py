@@ -31,3 +31,23 @@ def test_show_prints_a_dash_for_a_session_without_usage(capsys, tmp_path, monkey
     assert app.cli.main(["show", session_id, "--db", db]) == 0
     out = capsys.readouterr().out
     assert "tokens       —\n" in out and "0 in / 0 out / 0 cached" not in out
+
+
+def test_a_cockpit_tool_declares_a_poll_on_its_output_and_a_resumed_detector_honours_it():
+    from app.agent.events.core import ToolCallFinished, ToolStatus, TurnStarted
+    from app.agent.tools.base import ToolOutput, finished_event
+
+    base = {"tool_call_id": "c1", "name": "process_output", "arguments_raw": '{"id": 7}', "arguments": {"id": 7},
+            "turn": 1, "step": 1}
+    assert finished_event(base, ToolStatus.OK, "running", output=ToolOutput("running", poll=True)).poll is True
+    assert finished_event(base, ToolStatus.OK, "done", output=ToolOutput("done")).poll is False
+
+    def resumed(*, poll: bool) -> LoopDetector:
+        detector = LoopDetector()
+        detector.restore([TurnStarted(turn=1, user_text="wait for it"),
+                          *(ToolCallFinished(**base, result="running", poll=poll) for _ in range(4))])
+        return detector
+
+    again = ("process_output", {"id": 7}, "ok", "running", None)
+    assert resumed(poll=True).observe_tool(*again) is None
+    assert resumed(poll=False).observe_tool(*again) is not None

@@ -125,7 +125,7 @@ def replay_loop_detector(detector: LoopDetector, events: Iterable[Event]) -> Non
             detector.observe_model_response(event.text, event.tool_calls)
         elif isinstance(event, ToolCallFinished) and event.status not in (ToolStatus.CANCELLED, ToolStatus.UNKNOWN):
             arguments = event.arguments or {"_raw": event.arguments_raw}
-            detector.observe_tool(event.name, arguments, event.status.value, event.result, event.error)
+            detector.observe_tool(event.name, arguments, event.status.value, event.result, event.error, poll=event.poll)
 
 
 def _counted_on_breaker(event: AttemptFailed) -> bool:

@@ -45,6 +45,7 @@ class ToolOutput:
     full_output: str | None = None  # set when ``text`` is a capped view of a larger output
     data: dict[str, Any] = field(default_factory=dict)  # e.g. {"path": ..., "diff": ...}
     announce: list[Event] = field(default_factory=list)  # emitted right after the call's ToolCallFinished
+    poll: bool = False  # the call only read a running process's progress: the loop detector does not count repeats
 
     @property
     def truncated(self) -> bool:
@@ -75,6 +76,7 @@ def finished_event(
         exit_code=output.exit_code if output else None,
         duration_ms=(time.perf_counter() - started) * 1000 if started is not None else 0.0,
         crashed=crashed,
+        poll=bool(output and output.poll),
     )
 
 
