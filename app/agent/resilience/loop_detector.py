@@ -22,9 +22,10 @@ error fingerprints live across turns, and so do their hits: the first
 ``repeated_error`` warns, the next one halts.
 
 A poll (``poll=True``: the call only read the progress of a process still
-running, e.g. Codex's ``write_stdin`` with empty input, which the importer marks
-on ``ToolCallFinished.poll``) is no step of a loop: waiting on a long command
-repeats the same call by design, so polls are left out of every pattern.
+running; a Cockpit tool says so on its ``ToolOutput.poll``, the Codex importer
+for ``write_stdin`` with empty input; both reach ``ToolCallFinished.poll``) is no
+step of a loop: waiting on a long command repeats the same call by design, so
+polls are left out of every pattern.
 """
 
 from __future__ import annotations
