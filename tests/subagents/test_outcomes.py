@@ -173,3 +173,9 @@ async def test_a_childs_retries_go_through_the_one_retry_layer_and_roll_up(opena
     child_events = load_events(db, final.child_session_id)
     assert [e["decision"] for e in child_events if e["type"] == AttemptFailed.type] == ["retry"]
     assert not events.of(AttemptFailed)  # stored with the child, counted in the parent's block and panes
+    from app.agent.events.retries_view import RetriesReducer
+
+    pane = RetriesReducer()
+    for event in events:
+        pane.apply(event)
+    assert (pane.state.retries, pane.state.first_tries) == (1, 1 + 2)  # the child's 1 of 2, the parent's 2 first tries

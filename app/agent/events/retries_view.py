@@ -12,6 +12,7 @@ from typing import Protocol
 
 from app.agent.events.cache_view import CacheState
 from app.agent.events.core import Event, ModelCallFinished, ToolCallFinished
+from app.agent.events.subagents import SubagentStatusChanged
 from app.agent.events.resilience import (
     AttemptFailed,
     AttemptSucceeded,
@@ -191,6 +192,11 @@ class RetriesReducer:
                                           event.turn, event.count))
         elif isinstance(event, ModelCallFinished):
             s.session_cost_usd += event.cost_usd or 0.0
+        elif isinstance(event, SubagentStatusChanged) and event.usage:  # a child's calls, once it is done
+            retried = int(event.usage.get("retries") or 0)
+            s.retries += retried
+            s.first_tries += int(event.usage.get("model_calls") or 0) - retried
+            s.session_cost_usd += event.usage.get("cost_usd") or 0.0
         elif isinstance(event, ToolCallFinished):
             status = getattr(event.status, "value", event.status)
             if status == "validation_error":
