@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from storage.db import write_transaction
+from storage.db import fewer_checkpoints, write_transaction
 from storage.importers import aider, claude_code, codex_cli, gemini_cli, mini_swe_agent, reader_process
 from storage.importers.common import ImportFormatError, ImportResult, file_digest
 from storage.importers.detect import Head, read_head
@@ -151,7 +151,7 @@ def import_sessions(db: sqlite_utils.Database, path: str | Path, *,
     from storage.store import EventStore
 
     store = EventStore(db)
-    with _page_cache(db):
+    with _page_cache(db), fewer_checkpoints(db):
         if reader_process.worth_it(path, enrich):  # a large file: read in a child process while this one writes
             with reader_process.ReaderProcess(path, digest, enrich) as batches:
                 return _write(db, store, path, digest, batches)

@@ -97,3 +97,20 @@ def test_costs_stored_as_0_before_unpriced_existed_become_unknown(tmp_path):
     db = open_db(path)
     rows = db.execute("select id, cost_usd, cost_source from model_calls order by id").fetchall()
     assert rows == [("a", None, None), ("b", 0.25, "litellm"), ("c", 0.5, "recorded")]
+
+
+def test_a_bulk_write_checkpoints_less_often(tmp_path):
+    from storage.db import BULK_CHECKPOINT_PAGES, fewer_checkpoints
+
+    db = open_db(tmp_path / "bulk.db")
+    before = db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    db.execute("create table t (x text)")
+    page = db.execute("PRAGMA page_size").fetchone()[0]
+    with fewer_checkpoints(db):
+        assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == BULK_CHECKPOINT_PAGES
+        for _ in range(30):  # ~1,500 pages: SQLite's own threshold (1,000) would have restarted the WAL
+            with db.conn:
+                db.conn.executemany("insert into t values (?)", [("x" * 4000,)] * 50)
+        assert os.path.getsize(tmp_path / "bulk.db-wal") > 1_400 * page
+    assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == before
+    assert db.execute("select count(*) from t").fetchone() == (1_500,)
