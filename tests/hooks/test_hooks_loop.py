@@ -220,3 +220,25 @@ async def test_session_start_runs_once_and_every_run_is_stored_and_folds_the_sam
     assert [e.to_dict() for e in stored if isinstance(e, HookRan)] == [e.to_dict() for e in live]
     persisted = [e for e in events if e.persist]
     assert TranscriptFold.of(stored).entries == TranscriptFold.of(persisted).entries
+
+
+async def test_esc_while_a_hook_runs_kills_it_and_cancels_the_call(openai_server, workspace, tmp_path):
+    import asyncio
+
+    pid_file = tmp_path / "hook.pid"
+    command = hook_script(tmp_path, "hang", f"import os\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+                                            "time.sleep(60)\n")
+    openai_server.script([echo_call(), Reply(text="done")])
+    session, events = open_session(workspace, tmp_path / "c.db", openai_server.url,
+                                   {"PreToolUse": [{"command": command}]})
+
+    task = asyncio.ensure_future(session.run_task("make the file"))
+    while not (pid_file.exists() and pid_file.read_text()):  # the hook is running
+        await asyncio.sleep(0.01)
+    task.cancel()
+    result = await task
+
+    assert result.outcome == "interrupted" and not (workspace / "made.txt").exists()
+    (finished,) = events.of(ev.ToolCallFinished)
+    assert finished.status is ev.ToolStatus.CANCELLED and "PreToolUse hook" in finished.result
+    assert not _alive(int(pid_file.read_text()))  # killed with its group

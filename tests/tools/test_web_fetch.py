@@ -264,6 +264,29 @@ async def test_a_server_that_never_answers_hits_the_timeout(net):
         listener.close()
 
 
+async def test_esc_cancels_a_fetch_that_waits_for_an_answer(net):
+    import asyncio
+
+    connected = asyncio.Event()
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()
+        await reader.read()  # until the client goes away
+        writer.close()
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        fetch = asyncio.ensure_future(LOCAL.run({"url": f"http://127.0.0.1:{port}/"}, net))
+        await connected.wait()
+        fetch.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await fetch
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 def test_the_tools_table_is_checked():
     assert WebFetchConfig.from_dict({"web_fetch_allow_private": True}).allow_private
     for bad in ({"web_fetch_allow_private": "yes"}, {"web_fetch_max_kb": 0}, {"fetch": 1}):
