@@ -86,29 +86,33 @@ def listed_servers(settings: Settings, manager: "McpManager", model: str) -> tup
     return listed, tokenizer.name
 
 
-APPROVE_LINE = "approve the project's servers with: cockpit mcp approve [NAME...] (in the app: /mcp approve)"
+APPROVE_CLI = "approve the project's servers with: cockpit mcp approve [NAME...]"
+APPROVE_APP = "/mcp approve [name…] approves them; they start with the next session"
 
 
-def table_lines(listed: Sequence[ListedServer], tokenizer: str) -> list[str]:
-    """The servers as ``cockpit mcp list`` and ``/mcp`` print them: a table, then what went wrong."""
+def table_lines(listed: Sequence[ListedServer], tokenizer: str, approve_hint: str = APPROVE_CLI) -> list[str]:
+    """The servers as ``cockpit mcp list`` and ``/mcp`` print them: a row each, with what it runs or reaches
+    on the line below (so that 80 columns hold it), then what went wrong."""
     from app.agent.events.format import UNKNOWN, tokens
 
     if not listed:
         return ["No MCP servers: add [mcp_servers.NAME] to the config file, or a .mcp.json to the project."]
-    rows = [("NAME", "SOURCE", "APPROVED", "STATE", "TOOLS", "DEFINITIONS", "COMMAND / URL")]
+    rows = [("NAME", "SOURCE", "APPROVED", "STATE", "TOOLS", "DEFINITIONS")]
     for server in listed:
         row = server.row
         approved = UNKNOWN if server.approved is None else "yes" if server.approved else "no"
         rows.append((row.config.name, row.config.source, approved, row.state.value,
                      UNKNOWN if row.tools is None else str(row.tools),
-                     UNKNOWN if server.definition_tokens is None else f"{tokens(server.definition_tokens)} tok",
-                     row.config.target))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(r, widths)) + "  " + r[-1] for r in rows]
+                     UNKNOWN if server.definition_tokens is None else f"{tokens(server.definition_tokens)} tok"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(rows[0], widths)).rstrip()]
+    for cells, server in zip(rows[1:], listed):
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip())
+        lines.append(" " * (widths[0] + 2) + server.row.config.target)
     lines.append(f"definition tokens counted with {tokenizer}")
     lines += [f"{s.row.config.name}: {s.row.error}" for s in listed if s.row.error]
     if any(server.approved is False for server in listed):
-        lines.append(APPROVE_LINE)
+        lines.append(approve_hint)
     return lines
 
 

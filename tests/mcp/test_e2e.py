@@ -147,10 +147,12 @@ def test_mcp_list_shows_state_tools_and_definition_tokens(workspace, cockpit_hom
     (workspace / ".mcp.json").write_text(json.dumps({"mcpServers": {"proj": {"command": sys.executable}}}))
     assert main(["mcp", "list", "--workspace", str(workspace)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    t = next(line for line in lines if line.startswith("t "))
-    proj = next(line for line in lines if line.startswith("proj "))
-    assert t.split()[:5] == ["t", "config", "—", "ready", "10"] and " tok " in t
-    assert proj.split()[:4] == ["proj", "project", "no", "not"] and sys.executable in proj
+    t = lines.index(next(line for line in lines if line.startswith("t ")))
+    proj = lines.index(next(line for line in lines if line.startswith("proj ")))
+    assert lines[t].split()[:5] == ["t", "config", "—", "ready", "10"] and lines[t].endswith(" tok")
+    assert lines[t + 1].strip() == " ".join([sys.executable, *stdio_entry()["args"]])  # what it runs, below
+    assert lines[proj].split()[:4] == ["proj", "project", "no", "not"] and lines[proj + 1].strip() == sys.executable
+    assert "approve the project's servers with: cockpit mcp approve [NAME...]" in lines
     assert any(line.startswith("definition tokens counted with") for line in lines)
     assert main(["mcp", "list", "--workspace", str(workspace), "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

@@ -16,7 +16,7 @@ TITLE = "MCP servers"
 
 
 async def mcp(app: CockpitApp, args: str) -> None:
-    from app.mcp_servers import approve_project, listed_servers, table_lines
+    from app.mcp_servers import APPROVE_APP, approve_project, listed_servers, table_lines
     from app.settings import ConfigError, load_settings
 
     session = app.session
@@ -43,7 +43,7 @@ async def mcp(app: CockpitApp, args: str) -> None:
         await app.transcript.add_notice(TITLE, level="warning", detail=str(exc))
         return
     listed, tokenizer = await asyncio.to_thread(listed_servers, settings, manager, session.agent.model.name)
-    await app.transcript.add_notice(TITLE, level="info", detail="\n".join(table_lines(listed, tokenizer)))
+    await app.transcript.add_notice(TITLE, level="info", detail="\n".join(table_lines(listed, tokenizer, APPROVE_APP)))
 
 
 COMMANDS = [Builtin("mcp", "MCP servers: state, tools, definition tokens; approve the project's", mcp,
