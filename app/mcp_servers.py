@@ -27,14 +27,16 @@ TABLE = "mcp_servers"
 
 def configured_servers(settings: Settings, workspace: Path) -> "McpManager":
     """Every configured server of this workspace, none started yet."""
-    from app.agent.mcp.config import all_servers
+    from app.agent.mcp.config import all_servers, servers_from_table
     from app.agent.mcp.manager import McpManager
     from app.mcp_approvals import McpApprovals
 
-    try:
-        found = all_servers(settings.mcp_servers, str(settings.path), workspace)
-    except ValueError as exc:
-        raise ConfigError(f"{settings.where(TABLE)}: [{TABLE}] {exc}") from None
+    for name, entry in settings.mcp_servers.items():  # a bad table is named with its line, as every setting
+        try:
+            servers_from_table({name: entry}, str(settings.path))
+        except ValueError as exc:
+            raise ConfigError(f"{settings.where(TABLE, name)}: [{TABLE}.{name}] {exc}") from None
+    found = all_servers(settings.mcp_servers, str(settings.path), workspace)
     return McpManager(found.servers, workspace, approved=McpApprovals(workspace).approves, problems=found.problems)
 
 

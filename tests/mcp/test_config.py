@@ -87,3 +87,16 @@ def test_input_schemas_become_object_parameters():
     assert object_schema({"type": "object", "properties": {"a": {}}}) == {"type": "object", "properties": {"a": {}}}
     assert object_schema({"properties": {"a": {}}}) == {"properties": {"a": {}}, "type": "object"}
     assert object_schema({"type": "string"}) == {"type": "object", "properties": {}}
+
+
+def test_a_bad_table_in_the_config_file_names_its_file_and_line(tmp_path, workspace):
+    from app.mcp_servers import configured_servers
+    from app.settings import ConfigError, load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text('model = "x"\n\n[mcp_servers.ok]\ncommand = "a"\n\n[mcp_servers.bad]\ncommand = "b"\n'
+                    'timeout = -1\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        configured_servers(load_settings(path), workspace)
+    assert str(caught.value) == (f"{path}:6: [mcp_servers.bad] server 'bad': timeout must be a number of seconds "
+                                 "above 0 (got -1)")
