@@ -52,20 +52,19 @@ class Hooks:
 
     async def pre_tool_use(self, name: str, arguments: dict[str, Any], tool_call_id: str, turn: int) -> str | None:
         """Why a hook blocks this call (for the model), or None."""
-        ran = await self._run(hk.PRE_TOOL_USE, name, {"tool_name": name, "tool_input": arguments,
-                                                      "tool_use_id": tool_call_id},
-                              turn=turn, tool_name=name, tool_call_id=tool_call_id)
-        reason = _reason(ran)
+        reason = await self._tool_hook(hk.PRE_TOOL_USE, name, arguments, tool_call_id, turn)
         return None if reason is None else f"Blocked by a PreToolUse hook: {reason}"
 
     async def post_tool_use(self, name: str, arguments: dict[str, Any], tool_call_id: str, turn: int,
                             response: dict[str, Any]) -> str | None:
         """What a hook that exits 2 tells the model about this call's result, or None."""
-        ran = await self._run(hk.POST_TOOL_USE, name, {"tool_name": name, "tool_input": arguments,
-                                                       "tool_use_id": tool_call_id, "tool_response": response},
-                              turn=turn, tool_name=name, tool_call_id=tool_call_id)
-        reason = _reason(ran)
+        reason = await self._tool_hook(hk.POST_TOOL_USE, name, arguments, tool_call_id, turn, tool_response=response)
         return None if reason is None else f"[PostToolUse hook] {reason}"
+
+    async def _tool_hook(self, event: str, name: str, arguments: dict[str, Any], tool_call_id: str, turn: int,
+                         **more: Any) -> str | None:
+        fields = {"tool_name": name, "tool_input": arguments, "tool_use_id": tool_call_id, **more}
+        return _reason(await self._run(event, name, fields, turn=turn, tool_name=name, tool_call_id=tool_call_id))
 
     async def user_prompt_submit(self, prompt: str, turn: int) -> str | None:
         """Why a hook refuses this task (for the user), or None."""
