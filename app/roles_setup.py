@@ -33,7 +33,9 @@ def session_roles(settings: Settings, config: "AgentConfig", model: "LiteLLMMode
         return None
 
     def build(spec: "ModelSpec") -> Any:
-        return LiteLLMModel(spec.name, api_base=spec.api_base, api_key_env=settings.api_key_env if spec.api_base else None,
+        # The session's model with other limits (a class's max_output_tokens) is served where the session's is.
+        api_base = spec.api_base or (model.api_base if spec.name == model.name else None)
+        return LiteLLMModel(spec.name, api_base=api_base, api_key_env=settings.api_key_env if api_base else None,
                             max_output_tokens=spec.max_output_tokens, timeout_s=spec.timeout_s or config.request_timeout_s,
                             pricing=model.pricing)
 

@@ -50,3 +50,30 @@ async def test_a_loop_warning_escalates_once(openai_server, workspace, tmp_path)
     (escalated,) = events.of(Escalated)
     assert escalated.reason == AFTER_LOOP_WARNING
     assert len(models.requests_to(STRONGER)) == 1 and not models.pending()
+
+
+async def test_replay_shows_the_same_decisions_at_their_positions(openai_server, workspace, tmp_path):
+    from app.replay.transcript import TranscriptIndex
+    from app.tui.session_files import stored_events
+
+    models = ByModel(openai_server)
+    models.script(GENERATOR, [write("a.txt", "bad"), Reply(text="Done.")])
+    models.script(STRONGER, [write("a.txt", "good"), Reply(text="Fixed.")])
+    roles = {"escalate_to": STRONGER, "escalate_api_base": openai_server.url, "router": {"enabled": True},
+             "verifier": {"mode": "tests", "test_command": checks_file(workspace, "a.txt", "good")}}
+    session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url, roles)
+    await session.run_task("fix the failing check")
+    session.finish()
+
+    stored = stored_events(db, session.id)
+    index = TranscriptIndex(stored)
+    shown = [e.text for e in index.at(len(stored) - 1)]
+    decisions = [t for t in shown if t.startswith(("Routed", "Verification", "Escalated"))]
+    assert decisions == [
+        "Routed: debugging (rules) · no model call",
+        "Verification failed (tests: python3 check.py) · round 1 · findings sent back (1 of 2)",
+        f"Escalated to {STRONGER} after the verification failed",
+        "Verification passed (tests: python3 check.py) · round 2",
+    ]
+    escalated_at = next(i for i, e in enumerate(stored) if isinstance(e, Escalated))
+    assert not any(t.startswith("Escalated") for t in (e.text for e in index.at(escalated_at - 1)))

@@ -121,3 +121,17 @@ async def test_a_class_step_limit_holds_for_its_turn(openai_server, workspace, t
     (route,) = events.of(RouteChosen)
     assert (route.max_steps, route.class_sets, route.model) == (1, ["max_steps"], GENERATOR)
     assert session.agent.config.max_steps == 1  # until the next task starts from the session's own
+
+
+async def test_a_class_output_limit_keeps_the_sessions_model_where_it_is_served(openai_server, workspace, tmp_path):
+    models = ByModel(openai_server)
+    models.script(GENERATOR, [Reply(text="A parser.")])
+    session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url,
+                                       {"router": {"enabled": True, "classes": {"question": {"max_output_tokens": 300}}}})
+
+    await session.run_task("what is this?")
+
+    (request,) = models.requests_to(GENERATOR)
+    assert request.body["max_tokens"] == 300
+    (route,) = events.of(RouteChosen)
+    assert (route.class_sets, route.max_output_tokens, route.model) == (["max_output_tokens"], 300, GENERATOR)

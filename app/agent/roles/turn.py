@@ -32,8 +32,9 @@ class Roles(TurnRoles):
         self.config = config
         self._models = models
         self._built: dict[ModelSpec, Model] = {}
-        self.router = Router(config.router, self._model(config.router.model_spec))
-        self.verifier = Verifier(config.verifier, self._model(config.verifier.model_spec))
+        router, verifier = config.router.model_spec, config.verifier.model_spec
+        self.router = Router(config.router, self._model(router) if router else None)
+        self.verifier = Verifier(config.verifier, self._model(verifier) if verifier else None)
         self._session: tuple[Model, AgentConfig] | None = None  # the session's own, while a turn runs routed
         self._routed: tuple[Model, AgentConfig] | None = None  # what this turn runs on
         self._task = ""
@@ -41,9 +42,8 @@ class Roles(TurnRoles):
         self._sent_back = 0  # findings sent back this turn
         self._escalated = False
 
-    def _model(self, spec: ModelSpec | None) -> Model | None:
-        if spec is None:
-            return None
+    def _model(self, spec: ModelSpec) -> Model:
+        """The role's model, built once per spec."""
         if spec not in self._built:
             self._built[spec] = self._models(spec)
         return self._built[spec]
@@ -61,7 +61,7 @@ class Roles(TurnRoles):
         if route.model or route.max_output_tokens:
             name = route.model or host.model.name
             tokens = route.max_output_tokens or host.config.max_output_tokens
-            host.model = self._built_model(ModelSpec(name, route.api_base, tokens, host.config.request_timeout_s))
+            host.model = self._model(ModelSpec(name, route.api_base, tokens, host.config.request_timeout_s))
         if route.max_steps:
             host.config = replace(host.config, max_steps=route.max_steps)
             host.limits.config = host.config
@@ -69,11 +69,6 @@ class Roles(TurnRoles):
         sets = [key for key in ("model", "max_steps", "max_output_tokens") if getattr(route, key)]
         host.emit(replace(decision, model=host.model.name, max_steps=host.config.max_steps, class_sets=sets,
                           max_output_tokens=route.max_output_tokens or host.config.max_output_tokens))
-
-    def _built_model(self, spec: ModelSpec) -> Model:
-        model = self._model(spec)
-        assert model is not None
-        return model
 
     def _restore(self, host: RolesHost) -> None:
         """The session's own model and limits again, unless someone changed them since."""
@@ -119,7 +114,7 @@ class Roles(TurnRoles):
         if self._session is None:
             self._session = (host.model, host.config)
         previous = host.model.name
-        host.model = self._built_model(replace(spec, max_output_tokens=host.config.max_output_tokens,
+        host.model = self._model(replace(spec, max_output_tokens=host.config.max_output_tokens,
                                                timeout_s=host.config.request_timeout_s))
         self._routed = (host.model, host.config)
         host.emit(Escalated(turn=host.turn, from_model=previous, to_model=host.model.name, reason=reason))
