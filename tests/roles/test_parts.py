@@ -83,3 +83,22 @@ def test_the_verifiers_findings_are_no_task():
     assert message.startswith(VERIFIER_MARKER) and "- x failed" in message
     assert not is_task({"role": "user", "content": message})
     assert is_task({"role": "user", "content": "fix x"})
+
+
+async def test_a_test_command_that_times_out_fails_and_one_that_cannot_run_could_not_verify(tmp_path):
+    from types import SimpleNamespace
+
+    from app.agent.config import AgentConfig
+    from app.agent.events.roles import ERROR, FAIL
+    from app.agent.roles.config import VerifierConfig
+    from app.agent.roles.verifier import Verifier
+    from app.agent.tools.sandbox import SandboxConfig, detect
+    from app.agent.tools.scrub import NO_SCRUBBER
+
+    host = SimpleNamespace(turn=1, step=1, workspace=tmp_path, config=AgentConfig(), scrubber=NO_SCRUBBER,
+                           sandbox=detect(SandboxConfig(mode="off")))
+    slow = Verifier(VerifierConfig(mode="tests", test_command="sleep 30", test_timeout_s=0.2), None)
+    timed_out = await slow.verify(host, "t", "done", ["a.py"])
+    assert timed_out.verdict == FAIL and "timed out after 0.2 s" in timed_out.findings[0]
+    missing = Verifier(VerifierConfig(mode="tests"), None)  # nothing in tmp_path names a test command
+    assert (await missing.verify(host, "t", "done", ["a.py"])).verdict == ERROR

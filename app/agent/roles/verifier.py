@@ -60,8 +60,10 @@ class Verifier:
             return replace(ran, verdict=PASS, reason=read.summary)
         if read.outcome == NO_TESTS:
             return replace(ran, verdict=ERROR, reason="the test command ran no test")
-        tail = text[-TAIL_CHARS:].strip()
-        return replace(ran, verdict=FAIL, findings=[f"`{command}` failed (exit code {output.exit_code}):\n{tail}"])
+        if output.exit_code is None and not output.timed_out:  # it never ran (the sandbox refused it, say)
+            return replace(ran, verdict=ERROR, reason=f"the test command did not run: {text[:TAIL_CHARS].strip()}")
+        how = f"timed out after {self.config.test_timeout_s:g} s" if output.timed_out else f"exit code {output.exit_code}"
+        return replace(ran, verdict=FAIL, findings=[f"`{command}` failed ({how}):\n{text[-TAIL_CHARS:].strip()}"])
 
     async def _ask_model(self, host: RolesHost, task: str, answer: str, files: Sequence[str],
                          tests: VerificationFinished | None) -> VerificationFinished:
