@@ -179,3 +179,12 @@ async def test_a_childs_retries_go_through_the_one_retry_layer_and_roll_up(opena
     for event in events:
         pane.apply(event)
     assert (pane.state.retries, pane.state.first_tries) == (1, 1 + 2)  # the child's 1 of 2, the parent's 2 first tries
+
+
+async def test_the_same_task_asked_again_without_a_key_runs_again(openai_server, workspace, tmp_path):
+    again = delegate("Run the tests.")
+    converse(openai_server, {"test twice": [again, again, Reply(text="ran twice")],
+                             "Run the tests.": [Reply(text="2 passed")]})
+    _, session, events, db = await run_delegating(openai_server, workspace, tmp_path / "c.db", "test twice")
+    assert statuses(events.of(SubagentStatusChanged)).count("completed") == 2 and not events.of(SubagentReplayed)
+    assert db.execute("select count(*) from sessions where parent_id = ?", [session.id]).fetchone()[0] == 2

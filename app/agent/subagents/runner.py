@@ -103,9 +103,10 @@ class TaskRequest:
         data.pop("idempotency_key")
         return data
 
-    def derived_key(self, parent_session_id: str) -> str:
-        """The key when the model gave none: the same parent asking the same thing is the same task."""
-        material = json.dumps([parent_session_id, self.arguments()], sort_keys=True, default=list)
+    def derived_key(self, parent_session_id: str, call_id: str) -> str:
+        """The key when the model gave none: this call of this parent (asking the same again later, when the
+        workspace may have changed, runs again; only a key the model repeats returns a recorded result)."""
+        material = json.dumps([parent_session_id, call_id, self.arguments()], sort_keys=True, default=list)
         return "task:" + hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
@@ -174,7 +175,7 @@ class Delegator:
 
     async def delegate(self, request: TaskRequest, call_id: str) -> TaskResult:
         """Raises IdempotencyConflict / IdempotencyPending for a key used otherwise / still running."""
-        key = request.idempotency_key or request.derived_key(self.session_id)
+        key = request.idempotency_key or request.derived_key(self.session_id, call_id)
         envelope = self.envelope(request, call_id, key)
         outcome = await self.guard.run_once(key, session_id=self.session_id, tool=TASK_TOOL,
                                             arguments=request.arguments(), tool_call_id=call_id,
