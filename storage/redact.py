@@ -103,7 +103,8 @@ class Redactor:
     def scrub_json(self, value: Any) -> tuple[Any, str]:
         """``value`` scrubbed and its JSON text; the walk runs only when the text shows it is needed."""
         text = json_text(value)
-        if not any(secret in text for secret in self.names) and not (_may_name_credential(text) and self._has_credential(value)):
+        if not (self.names and any(secret in text for secret in self.names)) and not (
+                _may_name_credential(text) and self._has_credential(value)):
             return value, text  # (substring tests: many times faster than any regex over the text)
         value = self.scrub(value)
         return value, json_text(value)

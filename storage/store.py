@@ -83,7 +83,7 @@ def without_payloads(batch: list[PreparedEvent]) -> list[PreparedEvent]:
     (a payload dict costs more to pickle and unpickle than its JSON text)."""
     features = feature_projections()
     return [
-        event._replace(payload=None) if event.params is not None and event.type not in features else event
+        PreparedEvent._make((*event[:7], None)) if event.params is not None and event.type not in features else event
         for event in batch
     ]
 
