@@ -50,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
     if provenance["upstream_retries"]:
         lines.insert(-1, f"proxy        retried upstream {provenance['upstream_retries']}× (hidden from the retry "
                          "budget; set num_retries: 0 in the proxy's config)")
+    decisions = _role_decisions(db, s["id"])
+    if decisions:
+        lines.insert(-1, f"roles        {decisions}")
     loops = _loop_hits(db, s["id"])
     if loops:
         lines.insert(-1, f"loops        {len(loops)}: " + "; ".join(loops))
@@ -97,6 +100,16 @@ def _provenance(sources: dict[str, dict[str, int]]) -> str:
             counts = f": {row['tokens_in']:,} in / {row['tokens_out']:,} out" if source == "estimated" else ""
             parts.append(f"{row['calls']} call{'' if row['calls'] == 1 else 's'} {meaning}{counts}")
     return "; ".join(parts) or "—"
+
+
+def _role_decisions(db, session_id: str) -> str:
+    """The router's, the verifier's and escalation's decisions, counted (``app.agent.events.roles``)."""
+    from app.agent.events.core import event_from_dict
+    from app.agent.events.roles import ROLE_EVENTS, RoleDecision, decisions_summary
+    from storage.queries import events_of_types
+
+    rows = events_of_types(db, session_id, [cls.type for cls in ROLE_EVENTS])
+    return decisions_summary(e for e in map(event_from_dict, rows) if isinstance(e, RoleDecision))
 
 
 def _loop_hits(db, session_id: str) -> list[str]:

@@ -47,6 +47,8 @@ async def test_costs_by_role_equal_an_independent_sum_over_the_calls(openai_serv
     code, out, _ = run_cli(capsys, "show", session.id, "--db", str(tmp_path / "c.db"))
     (line,) = [line for line in out.splitlines() if line.startswith("by role")]
     assert "router 1 call" in line and "verifier 1 call" in line and "main 2 calls" in line
+    (decisions,) = [line for line in out.splitlines() if line.startswith("roles ")]
+    assert decisions == "roles        routed 1 (small edit 1) · verified 1×: 1 passed"
 
 
 async def test_the_status_bar_shows_cost_by_role_and_a_side_call_is_no_step(openai_server, workspace, tmp_path):

@@ -75,5 +75,9 @@ async def test_replay_shows_the_same_decisions_at_their_positions(openai_server,
         f"Escalated to {STRONGER} after the verification failed",
         "Verification passed (tests: python3 check.py) · round 2",
     ]
+    from app.agent.events.roles import RoleDecision, decisions_summary
+
+    summary = decisions_summary(e for e in stored if isinstance(e, RoleDecision))
+    assert summary == "routed 1 (debugging 1) · verified 2×: 1 failed, 1 passed · escalated 1×"
     escalated_at = next(i for i, e in enumerate(stored) if isinstance(e, Escalated))
     assert not any(t.startswith("Escalated") for t in (e.text for e in index.at(escalated_at - 1)))

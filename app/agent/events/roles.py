@@ -15,6 +15,8 @@ same live, on resume and in replay.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -83,6 +85,28 @@ class Escalated(RoleDecision):
 
 
 ROLE_EVENTS: tuple[type[RoleDecision], ...] = (RouteChosen, VerificationFinished, Escalated)
+
+
+def decisions_summary(events: Iterable[RoleDecision]) -> str:
+    """``routed 2 (debugging 1, question 1) · verified 3×: 2 passed, 1 failed · escalated 1×``; "" for none."""
+    routes: Counter[str] = Counter()
+    verdicts: Counter[str] = Counter()
+    escalated = 0
+    for e in events:
+        if isinstance(e, RouteChosen):
+            routes[e.task_class.replace("_", " ")] += 1
+        elif isinstance(e, VerificationFinished):
+            verdicts[{PASS: "passed", FAIL: "failed"}.get(e.verdict, "could not verify")] += 1
+        elif isinstance(e, Escalated):
+            escalated += 1
+    parts = []
+    if routes:
+        parts.append(f"routed {routes.total()} ({', '.join(f'{c} {n}' for c, n in routes.most_common())})")
+    if verdicts:
+        parts.append(f"verified {verdicts.total()}×: " + ", ".join(f"{n} {v}" for v, n in verdicts.most_common()))
+    if escalated:
+        parts.append(f"escalated {escalated}×")
+    return " · ".join(parts)
 
 
 def decision_line(e: RoleDecision) -> tuple[str, str, str]:
