@@ -9,7 +9,7 @@ import pytest
 from storage.db import open_db
 from storage.queries import conversation, list_sessions, load_events, resolve_session_id, session_summary, SessionNotFound
 from storage.redact import Redactor
-from storage.store import EventStore, mark_abandoned_sessions
+from storage.store import EventStore, mark_abandoned_sessions, prepare, without_payloads
 from tests.core.helpers import make_session
 from tests.support.store import store_events
 
@@ -94,3 +94,18 @@ def test_sessions_left_running_by_a_dead_process_are_marked_interrupted(db):
     assert mark_abandoned_sessions(db) == ["dead"]
     statuses = dict(db.execute("select id, status from sessions").fetchall())
     assert statuses == {"dead": "interrupted", "alive": "running"}
+
+
+def test_an_event_sent_without_its_payload_keeps_its_row():
+    events = [
+        {"type": "session_started", "session_id": "s", "seq": 1, "ts": 1.0, "model": "m"},
+        {"type": "message_appended", "session_id": "s", "seq": 2, "ts": 2.0, "index": 0, "turn": 1,
+         "message": {"role": "user", "content": "hé \ud800"}},
+        {"type": "tool_call_finished", "session_id": "s", "seq": 3, "ts": 3.0, "tool_call_id": "t1", "name": "bash",
+         "status": "ok", "result": "out", "full_output": "all of it"},
+    ]
+    prepared = prepare(events, Redactor({}))
+    sent = without_payloads(prepared)
+    assert [e.payload is None for e in sent] == [False, True, True]
+    assert [e.row for e in sent] == [e.row for e in prepared]
+    assert [e[:7] for e in sent] == [e[:7] for e in prepared]
