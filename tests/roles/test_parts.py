@@ -102,3 +102,23 @@ async def test_a_test_command_that_times_out_fails_and_one_that_cannot_run_could
     assert timed_out.verdict == FAIL and "timed out after 0.2 s" in timed_out.findings[0]
     missing = Verifier(VerifierConfig(mode="tests"), None)  # nothing in tmp_path names a test command
     assert (await missing.verify(host, "t", "done", ["a.py"])).verdict == ERROR
+
+
+def test_cockpit_run_prints_each_decision_as_the_transcript_says_it():
+    import io
+
+    from rich.console import Console
+
+    from app.agent.events.roles import FAIL, Escalated, RouteChosen
+    from app.headless import ProgressPrinter
+
+    out = io.StringIO()
+    printer = ProgressPrinter(Console(file=out, width=200, color_system=None))
+    printer(RouteChosen(turn=1, task_class="debugging", decided_by="rules", reason="'crash' matched a rule"))
+    printer(VerificationFinished(turn=1, verdict=FAIL, findings=["a.py is wrong"], sent_back=True, max_rounds=2))
+    printer(Escalated(turn=1, from_model="a", to_model="b"))
+    assert out.getvalue().splitlines() == [
+        "Routed: debugging (rules) · no model call", "  'crash' matched a rule",
+        "Verification failed (tests) · round 1 · findings sent back (1 of 2)", "  a.py is wrong",
+        "Escalated to b after the verification failed", "  was a",
+    ]
