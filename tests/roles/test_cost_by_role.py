@@ -44,6 +44,9 @@ async def test_costs_by_role_equal_an_independent_sum_over_the_calls(openai_serv
         assert (stored[role]["tokens_in"], stored[role]["tokens_out"]) == (tokens_in, tokens_out)
         assert stored[role]["cost_usd"] == pytest.approx(usd) and usd > 0
 
+    # the cost limit counts every role's calls
+    assert session.agent.total_cost_usd == pytest.approx(sum(usd for _, _, usd in expected.values()))
+
     code, out, _ = run_cli(capsys, "show", session.id, "--db", str(tmp_path / "c.db"))
     (line,) = [line for line in out.splitlines() if line.startswith("by role")]
     assert "router 1 call" in line and "verifier 1 call" in line and "main 2 calls" in line
