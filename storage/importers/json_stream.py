@@ -1,4 +1,4 @@
-"""Read one big JSON object a piece at a time, with memory bounded by its largest piece.
+"""Read one big JSON object (or array) a piece at a time, with memory bounded by its largest piece.
 
 Some agents write a session as one JSON document (Gemini CLI's ``session-*.json``:
 a few header fields and a ``messages`` array). :func:`object_fields` yields the
@@ -126,3 +126,17 @@ def _items(buf: _Buffer, key: str) -> Iterator[tuple[str, Any, int]]:
         yield key, buf.value(), line
         if buf.expect(",]", "',' or ']'") == "]":
             return
+
+
+def array_items(path: Path) -> Iterator[tuple[Any, int]]:
+    """``(item, line)`` for each item of the file's top-level array, one at a time."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise ImportFormatError(path, 0, f"cannot read it: {exc.strerror or exc}") from None
+    with handle:
+        buf = _Buffer(path, handle)
+        for _, item, line in _items(buf, ""):
+            yield item, line
+        if buf.peek():
+            raise buf.error("not valid JSON (text after the end of the array)")

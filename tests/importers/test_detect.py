@@ -9,6 +9,7 @@ import pytest
 
 import app.cli
 from storage.importers import (
+    FORMATS,
     ImportFormatError,
     aider,
     claude_code,
@@ -98,7 +99,7 @@ def test_the_import_command_on_a_folder_of_gemini_sessions(capsys, tmp_path, mon
     out, err = capsys.readouterr()
     assert code == 0, err
     assert out.splitlines()[0] == f"not imported {folder / 'package.json'}: unknown format: a JSON object with keys name, version; " \
-        "not a Codex CLI rollout, Claude Code transcript, Gemini CLI session, mini-swe-agent trajectory, Aider chat history"
+        "not a " + ", ".join(m.NAME for m in FORMATS)
     assert out.splitlines()[1].split()[:3] == ["imported", "gm-37b7abef713d", "gemini-cli"]
     only_unknown = tmp_path / "other"
     only_unknown.mkdir()

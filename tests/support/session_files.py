@@ -15,3 +15,4 @@ CODEX_NEW = SESSIONS / "codex-cli" / "v0.125.0_gpt-5.5_exec_command_websearch__r
 CLAUDE_INLINE = SESSIONS / "claude-code" / "inline-sidechains_v1.0.98_167tools_23errors__fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl"
 GEMINI = SESSIONS / "gemini-cli" / "gemini-3-pro_delegate_to_agent__session-2026-01-16T11-01-file-ops-37b7abef.json"
 AIDER = SESSIONS / "aider" / "v0.86.2_lm-studio-qwen_auth-error_thinking__mozgoslav.aider.chat.history.md"
+OPENHANDS = SESSIONS / "openhands" / "claude-3-5-sonnet_gui-mode_run-exit-minus1__basic_gui_mode.json"
