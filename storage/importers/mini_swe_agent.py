@@ -11,6 +11,16 @@ message without exactly one action gets the agent's format-error reply, kept
 as a user message with a warning notice. Usage and cost per call come from
 each assistant message's ``extra.response`` (``usage.cost`` when the provider
 reported one).
+
+Version 2 (``trajectory_format: mini-swe-agent-1.1``, mini 2.x) records more in each
+message's ``extra``: the parsed ``actions`` (``{command, tool_call_id?}``), the call's
+``cost`` and a unix ``timestamp``; observations carry ``extra.returncode`` (``-1`` with
+``exception_info`` for an action not executed or timed out). With a tool-calling model
+the assistant message has ``tool_calls`` (one response may ask for several ``bash``
+calls) and each observation is a ``role: tool`` message with its ``tool_call_id``. A
+malformed response is kept on the ``FormatError`` user message that answers it
+(``extra.interrupt_type``, with the response and its cost): a model call without tool
+calls. The run ends with a ``role: exit`` message (``extra.exit_status``).
 """
 
 from __future__ import annotations
@@ -21,7 +31,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from storage.importers.common import ImportFormatError, Recorder, ToolUse, json_object, parse_ts, record_errors, usage
+from storage.importers.common import (
+    ImportFormatError,
+    Recorder,
+    ToolUse,
+    json_object,
+    parse_ts,
+    record_errors,
+    usage,
+)
 from storage.importers.detect import Head
 
 SOURCE = "mini-swe-agent"
@@ -90,7 +108,7 @@ def _file_time(path: Path) -> float | None:
 
 def _first_created(messages: list[dict[str, Any]]) -> float | None:
     for message in messages:
-        created = _response(message).get("created")
+        created = json_object(message.get("extra")).get("timestamp", _response(message).get("created"))
         if created is not None:
             return parse_ts(created)
     return None
@@ -101,29 +119,44 @@ def _response(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def _replay(recorder: Recorder, messages: list[dict[str, Any]], *, submitted: bool) -> Iterator[dict[str, Any]]:
-    waiting: str | None = None  # the id of the action whose observation comes next
+    waiting: list[str] = []  # the ids of the actions whose observations come next, in order
     prompted = False
     for position, message in enumerate(messages):
         role, text = message.get("role"), _text(message.get("content"))
+        extra = json_object(message.get("extra"))
+        ts = parse_ts(extra.get("timestamp"))
         if role == "assistant":
             waiting = _assistant(recorder, message, text, call_number=position)
-        elif role in ("user", "tool") and waiting is not None:
-            last = position == len(messages) - 1
-            _observation(recorder, waiting, text, submitted_output=submitted and last)
-            waiting = None
+        elif role in ("user", "tool") and waiting and extra.get("interrupt_type") is None:
+            asked = message.get("tool_call_id")
+            tool_id = asked if asked in waiting else waiting[0]
+            waiting.remove(tool_id)
+            last = position == len(messages) - 1 or json_object(messages[-1]).get("role") == "exit" and not waiting
+            _observation(recorder, tool_id, text, extra, ts, submitted_output=submitted and last)
         elif role == "user" and not prompted:
-            recorder.user_prompt(None, text)
+            recorder.user_prompt(ts, text)
             prompted = True
         elif role == "user" and recorder.turn:
-            recorder.message(None, {"role": "user", "content": text})
-            recorder.notice(None, "the model's reply had no single bash action; the agent asked again", level="warning")
+            if _response(message):  # v2: the malformed response rides on the error message that answers it
+                _assistant(recorder, message, "", call_number=position, parse=False)
+            recorder.message(ts, {"role": "user", "content": text})
+            recorder.notice(ts, "the model's reply had no usable action; the agent asked again", level="warning")
+        elif role == "exit":  # v2: a submission ends the run before its command's observation is written
+            for tool_id in waiting:
+                submitted_now = extra.get("exit_status") == "Submitted"
+                recorder.tool_result(ts, tool_id, status="ok" if submitted_now else "cancelled",
+                                     result=str(extra.get("submission") or "") if submitted_now else "",
+                                     error=None if submitted_now else f"the run ended: {extra.get('exit_status')}")
+            waiting = []
         else:
-            recorder.message(None, {"role": str(role), "content": text})
+            recorder.message(ts, {"role": str(role), "content": text})
         yield from recorder.drain()
 
 
-def _assistant(recorder: Recorder, message: dict[str, Any], text: str, *, call_number: int) -> str | None:
+def _assistant(recorder: Recorder, message: dict[str, Any], text: str, *, call_number: int,
+               parse: bool = True) -> list[str]:
     response = _response(message)
+    extra = json_object(message.get("extra"))
     raw = response.get("usage") if isinstance(response.get("usage"), dict) else None
     reported = None
     cost = None
@@ -131,22 +164,41 @@ def _assistant(recorder: Recorder, message: dict[str, Any], text: str, *, call_n
         details = json_object(raw.get("prompt_tokens_details"))
         reported = usage(int(raw.get("prompt_tokens") or 0), int(raw.get("completion_tokens") or 0),
                          cached=int(details.get("cached_tokens") or 0))
-        cost = float(raw.get("cost") or 0.0) or None  # 0: it had no price either (its litellm's cost map)
+        cost = float(raw.get("cost") or extra.get("cost") or 0.0) or None  # 0: it had no price either (its litellm's cost map)
     choices = response.get("choices") if isinstance(response.get("choices"), list) else []
     finish = choices[0].get("finish_reason") if choices and isinstance(choices[0], dict) else None
-    actions = _ACTION.findall(text)
-    tool = ToolUse(f"msa_call_{call_number}", "bash", json.dumps({"command": actions[0]})) if len(actions) == 1 else None
+    tools = _actions(message, text, call_number) if parse else []
     recorder.model_call(
-        parse_ts(response.get("created")), model=str(response.get("model") or ""), text=text,
-        tool_uses=[tool] if tool else [], usage=reported, finish_reason=finish, cost_usd=cost,
+        parse_ts(extra.get("timestamp", response.get("created"))), model=str(response.get("model") or ""), text=text,
+        tool_uses=tools, usage=reported, finish_reason=finish, cost_usd=cost,
     )
-    return tool.id if tool else None
+    return [tool.id for tool in tools]
 
 
-def _observation(recorder: Recorder, tool_call_id: str, text: str, *, submitted_output: bool) -> None:
+def _actions(message: dict[str, Any], text: str, call_number: int) -> list[ToolUse]:
+    """The bash calls the message asked for: its tool calls, v2's parsed ``extra.actions``, or v1's one bash block."""
+    calls = [json_object(c) for c in message.get("tool_calls") or []]
+    if calls:
+        return [ToolUse(str(c.get("id") or f"msa_call_{call_number}_{n}"), str(json_object(c.get("function")).get("name") or "bash"),
+                        str(json_object(c.get("function")).get("arguments") or "{}")) for n, c in enumerate(calls)]
+    actions = json_object(message.get("extra")).get("actions")
+    if isinstance(actions, list):
+        commands = [str(json_object(a).get("command") or "") for a in actions]
+    else:
+        found = _ACTION.findall(text)
+        commands = found if len(found) == 1 else []
+    one = len(commands) == 1
+    return [ToolUse(f"msa_call_{call_number}" + ("" if one else f"_{n}"), "bash", json.dumps({"command": command}))
+            for n, command in enumerate(commands)]
+
+
+def _observation(recorder: Recorder, tool_call_id: str, text: str, extra: dict[str, Any], ts: float | None, *,
+                 submitted_output: bool) -> None:
     found = _RETURNCODE.match(text)
-    code = int(found.group(1)) if found else None
-    if code is not None:
+    code = extra.get("returncode") if isinstance(extra.get("returncode"), int) else int(found.group(1)) if found else None
+    if _TIMED_OUT.search(str(extra.get("exception_info") or "")):
+        status = "timeout"
+    elif code is not None:
         status = "ok" if code == 0 else "tool_error"
     elif submitted_output:
         status = "ok"  # the submission itself: the output of the final command
@@ -154,7 +206,7 @@ def _observation(recorder: Recorder, tool_call_id: str, text: str, *, submitted_
         status = "timeout"
     else:
         status = "tool_error"
-    recorder.tool_result(None, tool_call_id, status=status, result=text,
+    recorder.tool_result(ts, tool_call_id, status=status, result=text,
                          error=None if status == "ok" else text, exit_code=code)
 
 
