@@ -161,6 +161,9 @@ def build_session(
     bus = EventBus(session_id, start_seq=start_seq)
     if store is not None:
         bus.subscribe(store_sink(store), required=True)
+    telemetry = _telemetry(settings, store)
+    if telemetry is not None:
+        telemetry.watch(bus)
     rules = load_rules(settings.permissions, settings.path, workspace, trust_all=options.trust_project)
     approvals = ApprovalPolicy(human=human, mode=config.permission_mode, rule_file=ConfigRuleFile(workspace),
                                rules=rules)
@@ -168,7 +171,7 @@ def build_session(
     features["hooks"] = _hooks(settings, bus, workspace)
     # MCP servers start here (each within its start-up timeout); they stop when the session finishes.
     features["tools"], mcp_notices, mcp = start_servers(settings, workspace, bus, features["tools"])
-    delegator = _delegation(features, store, config, session_id)
+    delegator = _delegation(features, store, config, session_id, telemetry)
     disable_project_tools(features, workspace)  # [tools] disabled in .cockpit/config.toml: never sent, never called
     agent = Agent(
         model=model,
@@ -207,7 +210,8 @@ def build_session(
     return session
 
 
-def _delegation(features: dict[str, Any], store: Any | None, config: "AgentConfig", session_id: str) -> Any:
+def _delegation(features: dict[str, Any], store: Any | None, config: "AgentConfig", session_id: str,
+                telemetry: Any = None) -> Any:
     """``[agent] subagents``: the task tool, whose children are sessions of this store (linked to this one)."""
     if not config.subagents:
         return None
@@ -217,14 +221,28 @@ def _delegation(features: dict[str, Any], store: Any | None, config: "AgentConfi
     from app.agent.tools.task import TaskTool
 
     def child_bus(child_session_id: str) -> EventBus:
-        bus = EventBus(child_session_id)
-        bus.subscribe(store_sink(store), required=True)
+        bus = memory_bus(child_session_id)
+        if store is not None:
+            bus.subscribe(store_sink(store), required=True)
+        if telemetry is not None:  # the child's spans under the parent's task call, in its trace
+            telemetry.watch(bus)
         return bus
 
-    delegator = Delegator(new_bus=child_bus if store is not None else memory_bus, ledger=features["ledger"],
+    delegator = Delegator(new_bus=child_bus, ledger=features["ledger"],
                           session_id=session_id, max_parallel=config.max_subagents)
     features["tools"] = ToolRegistry([*features["tools"], TaskTool(delegator)])
     return delegator
+
+
+def _telemetry(settings: Settings, store: Any | None) -> Any:
+    """The OpenTelemetry export (``OTEL_EXPORTER_OTLP_ENDPOINT`` or ``[telemetry]``), or None when off."""
+    from app.telemetry.live import session_telemetry
+    from storage.redact import Redactor
+
+    try:
+        return session_telemetry(settings.telemetry, store.redactor if store is not None else Redactor.from_environment())
+    except ValueError as exc:
+        raise ConfigError(f"{settings.path}: [telemetry] {exc}") from None
 
 
 def project_instructions(workspace: Path, budget: Any | None) -> Any:

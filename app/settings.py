@@ -16,7 +16,7 @@ from app import paths
 
 TOP_LEVEL = {"model", "api_base", "api_key_env", "fallback_model", "theme", "feedback_rate"}
 TABLES = {"agent", "budget", "resilience", "feedback", "keys", "ui", "permissions", "sandbox", "pricing", "checkpoints", "mcp_servers",
-          "hooks", "tools", "roles"}
+          "hooks", "tools", "roles", "telemetry"}
 TOP = ""  # the table name of a top-level key in Settings.lines
 
 
@@ -47,6 +47,7 @@ class Settings:
     hooks: dict[str, Any] = field(default_factory=dict)  # [[hooks.PreToolUse]] ...: app/agent/hooks/config.py
     tools: dict[str, Any] = field(default_factory=dict)  # [tools] web_fetch_*: app/agent/tools/web_fetch.py
     roles: dict[str, Any] = field(default_factory=dict)  # [roles.router], [roles.verifier]: app/agent/roles/config.py
+    telemetry: dict[str, Any] = field(default_factory=dict)  # [telemetry] OTLP export: app/telemetry/config.py
     unknown: list[str] = field(default_factory=list)  # top-level keys that are no setting (app/config_check.py warns)
     lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (table, key) -> line; (table, "") its header
 

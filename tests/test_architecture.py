@@ -80,6 +80,9 @@ DEFERRED = [
     ("import app.commands.feedback, app.feedback_report", (*HEAVY, "textual", "rich", "sqlite_utils", "storage")),
     ("import app.runtime, app.mcp_servers, app.commands.mcp, app.agent.mcp.manager, app.agent.mcp.tool",
      (*HEAVY, "mcp", "mcp_types", "anyio", "httpx", *UI, "storage")),  # the MCP SDK: when a server starts
+    # the OpenTelemetry SDK: only when an endpoint is set
+    ("import app.cli, app.runtime, app.telemetry.live, app.telemetry.config",
+     (*HEAVY, "opentelemetry", "google.protobuf", "requests")),
 ]
 
 

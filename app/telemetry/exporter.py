@@ -1,0 +1,130 @@
+"""The process's tracer provider: OTLP/HTTP protobuf behind a bounded BatchSpanProcessor.
+
+Nothing here blocks the agent: a finished span goes into the processor's queue and a background
+thread sends batches. A collector that is down or slow costs spans, never the run: every span
+that did not reach it (the export failed, or the queue was full and the oldest one went) is
+counted in :attr:`Export.dropped`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.trace import Tracer
+
+from app.telemetry.config import TelemetryConfig
+
+TRACER_NAME = "cockpit"
+
+
+class ExportCounts:
+    """Spans handed over, sent and dropped; ``on_change`` hears every change of ``dropped``."""
+
+    def __init__(self, max_queue: int) -> None:
+        self.max_queue = max_queue
+        self.ended = self.sent = self.dropped = 0
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self.on_change: list[Callable[[int], None]] = []
+
+    @property
+    def settled(self) -> int:
+        return self.sent + self.dropped
+
+    def span_ended(self) -> None:
+        with self._lock:
+            self.ended += 1
+            if self.ended - self.settled > self.max_queue:  # the processor drops its oldest span
+                self._drop(1)
+
+    def exported(self, count: int, ok: bool) -> None:
+        with self._lock:
+            if ok:
+                self.sent += count
+                self._changed.notify_all()
+            else:
+                self._drop(count)
+
+    def _drop(self, count: int) -> None:
+        self.dropped += count
+        self._changed.notify_all()
+        for callback in list(self.on_change):
+            callback(self.dropped)
+
+    def wait_settled(self, timeout_s: float) -> bool:
+        """Wait until every span ended so far was sent or dropped (tests; a command's last flush)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.settled >= self.ended, timeout_s)
+
+
+class CountingExporter(SpanExporter):
+    def __init__(self, inner: SpanExporter, counts: ExportCounts) -> None:
+        self.inner, self.counts = inner, counts
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        try:
+            result = self.inner.export(spans)
+        except Exception:  # an exporter that raises loses its batch like one that fails
+            result = SpanExportResult.FAILURE
+        self.counts.exported(len(spans), result is SpanExportResult.SUCCESS)
+        return result
+
+    def shutdown(self) -> None:
+        self.inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.inner.force_flush(timeout_millis)
+
+
+class _Counted(SpanProcessor):
+    """Counts each span the batch processor is given (its queue is bounded by the same number)."""
+
+    def __init__(self, counts: ExportCounts) -> None:
+        self.counts = counts
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.counts.span_ended()
+
+
+class Export:
+    """One tracer provider for the process (live sessions, their children, a backfill)."""
+
+    def __init__(self, config: TelemetryConfig, exporter: SpanExporter | None = None) -> None:
+        self.config = config
+        self.counts = ExportCounts(config.max_queue)
+        inner = exporter or OTLPSpanExporter(endpoint=config.endpoint, headers=config.headers, timeout=config.timeout_s)
+        self.provider = TracerProvider(resource=Resource.create({"service.name": config.service_name}))
+        self.provider.add_span_processor(_Counted(self.counts))
+        self.provider.add_span_processor(BatchSpanProcessor(
+            CountingExporter(inner, self.counts), max_queue_size=config.max_queue,
+            max_export_batch_size=min(512, config.max_queue), schedule_delay_millis=500))
+        self.tracer: Tracer = self.provider.get_tracer(TRACER_NAME)
+
+    def flush(self, timeout_s: float) -> bool:
+        """Hand the queued spans to the exporter and wait at most ``timeout_s`` for them to settle."""
+        threading.Thread(target=self.provider.force_flush, daemon=True, name="cockpit-otel-flush").start()
+        return self.counts.wait_settled(timeout_s)
+
+    def shutdown(self) -> None:
+        self.provider.shutdown()
+
+
+_current: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def process_export(config: TelemetryConfig) -> Export:
+    """The process's :class:`Export` for ``config`` (created on first use; every session of the
+    process that asks for the same collector shares it)."""
+    key = repr(config)
+    with _lock:
+        if key not in _current:
+            _current[key] = Export(config)
+        export: Export = _current[key]
+        return export

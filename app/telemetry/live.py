@@ -1,0 +1,53 @@
+"""The export wired to live sessions: one :class:`Telemetry` per process, a span builder per session bus.
+
+``session_telemetry(settings)`` is None while export is off, and then nothing of OpenTelemetry is
+imported. A session and the children it delegates to share one :class:`Delegations`, so a child's
+run is a child span of the parent's ``execute_tool task`` span, in the same trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from app.telemetry.config import TelemetryConfig
+
+if TYPE_CHECKING:
+    from app.telemetry.exporter import Export
+    from app.telemetry.spans import Delegations, Scrubber
+
+
+class Telemetry:
+    def __init__(self, export: "Export", scrubber: "Scrubber") -> None:
+        from app.telemetry.spans import Delegations
+
+        self.export, self.scrubber = export, scrubber
+        self.delegations: Delegations = Delegations()
+
+    @property
+    def dropped(self) -> int:
+        return self.export.counts.dropped
+
+    def builder(self) -> Callable[[Any], None]:
+        from app.telemetry.spans import SpanBuilder
+
+        return SpanBuilder(self.export.tracer, scrubber=self.scrubber, content=self.export.config.content,
+                           delegations=self.delegations)
+
+    def watch(self, bus: Any) -> None:
+        """Subscribe a span builder to ``bus`` (not required: a failing export never stops the session)."""
+        bus.subscribe(self.builder())
+
+    def flush(self, timeout_s: float | None = None) -> bool:
+        return self.export.flush(self.export.config.timeout_s if timeout_s is None else timeout_s)
+
+
+def session_telemetry(table: Mapping[str, Any], scrubber: "Scrubber",
+                      environ: Mapping[str, str] | None = None) -> Telemetry | None:
+    """The export for this process's sessions, or None when it is off (no endpoint)."""
+    config = TelemetryConfig.from_settings(table, environ)
+    if config is None:
+        return None
+    from app.telemetry.exporter import process_export
+
+    return Telemetry(process_export(config), scrubber)
