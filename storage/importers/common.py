@@ -124,7 +124,7 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ImportFormatError(path, number, "not UTF-8 text") from None
-        if not line.strip():
+        if not line or line.isspace():  # (isspace stops at the first other character; strip() copied every line)
             continue
         try:
             record = json.loads(line)
