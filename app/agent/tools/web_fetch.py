@@ -34,7 +34,7 @@ REDIRECTS = (301, 302, 303, 307, 308)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("application/json", "application/xml", "application/javascript", "application/x-javascript",
               "application/x-yaml", "application/yaml", "application/toml", "application/x-sh")
-USER_AGENT = "Cockpit web_fetch (+https://github.com/; a coding agent reading documentation)"
+USER_AGENT = "Cockpit-web_fetch/1 (a coding agent reading documentation)"
 NO_NETWORK = ("the sandbox has no network ([sandbox] network = false), so web_fetch is off too; "
               "the user can set [sandbox] network = true to allow it")
 
