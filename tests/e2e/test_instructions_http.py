@@ -19,6 +19,11 @@ from storage.queries import conversation, load_events
 from tests.core.helpers import make_session
 from tests.support.openai_server import Reply, encoding
 
+from app.settings import Settings
+
+# Every item of a measurement, not only the largest 8 (tool definitions are items too).
+EVERY_ITEM = Settings(budget={"top_items": 100})
+
 
 def independent(text: str) -> int:
     return len(encoding("o200k_base").encode(text, disallowed_special=()))
@@ -55,7 +60,7 @@ async def test_instructions_reach_the_server_in_order_with_true_figures_and_relo
 ):
     app_dir = repository(workspace, cockpit_home)
     openai_server.script([Reply(text="First."), Reply(text="Second.")])
-    session, events, db = make_session("openai/gpt-4o", app_dir, tmp_path / "i.db", api_base=openai_server.url)
+    session, events, db = make_session("openai/gpt-4o", app_dir, tmp_path / "i.db", api_base=openai_server.url, settings=EVERY_ITEM)
     session.start()
     assert (await session.run_task("hello")).outcome == "completed"
 
@@ -111,14 +116,14 @@ async def test_a_resumed_session_starts_from_the_instructions_as_they_are_now(op
                                                                               cockpit_home):
     app_dir = repository(workspace, cockpit_home)
     openai_server.script([Reply(text="First."), Reply(text="Resumed.")])
-    first, _, db = make_session("openai/gpt-4o", app_dir, tmp_path / "r.db", api_base=openai_server.url)
+    first, _, db = make_session("openai/gpt-4o", app_dir, tmp_path / "r.db", api_base=openai_server.url, settings=EVERY_ITEM)
     first.start()
     await first.run_task("hello")
     first.finish()
     db.close()
     (workspace / "app" / "CLAUDE.md").write_text("The app package is headless and typed.\n")
 
-    resumed, events, db = make_session("openai/gpt-4o", app_dir, tmp_path / "r.db", api_base=openai_server.url,
+    resumed, events, db = make_session("openai/gpt-4o", app_dir, tmp_path / "r.db", api_base=openai_server.url, settings=EVERY_ITEM,
                                        resume=first.id)
     resumed.start()
     (loaded,) = events.of(InstructionsLoaded)

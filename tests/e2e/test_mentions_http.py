@@ -14,6 +14,11 @@ from tests.core.helpers import make_session
 from tests.support.openai_server import Reply, encoding
 from tests.support.wire import assert_sent_as_joined
 
+from app.settings import Settings
+
+# Every item of a measurement, not only the largest 8 (tool definitions are items too).
+EVERY_ITEM = Settings(budget={"top_items": 100})
+
 MODEL = "openai/gpt-4o"  # o200k_base: the server's own tokenizer, loaded independently of the budget's
 
 
@@ -25,7 +30,7 @@ def independent_tokens(content: str) -> int:
 
 async def run(openai_server, workspace: Path, tmp_path: Path, task: str):
     openai_server.script([Reply(text="Seen.")])
-    session, events, db = make_session(MODEL, workspace, tmp_path / "m.db", api_base=openai_server.url)
+    session, events, db = make_session(MODEL, workspace, tmp_path / "m.db", api_base=openai_server.url, settings=EVERY_ITEM)
     session.start()
     result = await session.run_task(task)
     session.finish()
@@ -110,7 +115,7 @@ async def test_attachments_survive_a_resume(openai_server, workspace, tmp_path):
     attachment = users[-1]
 
     openai_server.script([Reply(text="Again.")])
-    resumed, resumed_events, _ = make_session(MODEL, workspace, tmp_path / "m.db", api_base=openai_server.url,
+    resumed, resumed_events, _ = make_session(MODEL, workspace, tmp_path / "m.db", api_base=openai_server.url, settings=EVERY_ITEM,
                                               resume=session.id)
     resumed.start()
     assert any(m.get("content") == attachment for m in resumed.agent.messages)
