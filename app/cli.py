@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-COMMANDS = ("run", "sessions", "show", "export", "import_", "replay", "feedback", "undo", "rewind", "report", "tools", "mcp")
+COMMANDS = ("run", "sessions", "show", "export", "import_", "replay", "feedback", "undo", "rewind", "report", "tools", "mcp",
+            "export_otel")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LIMIT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report a reader that closed the pipe

@@ -81,7 +81,7 @@ DEFERRED = [
     ("import app.runtime, app.mcp_servers, app.commands.mcp, app.agent.mcp.manager, app.agent.mcp.tool",
      (*HEAVY, "mcp", "mcp_types", "anyio", "httpx", *UI, "storage")),  # the MCP SDK: when a server starts
     # the OpenTelemetry SDK: only when an endpoint is set
-    ("import app.cli, app.runtime, app.telemetry.live, app.telemetry.config",
+    ("import app.cli, app.runtime, app.telemetry.live, app.telemetry.config, app.commands.export_otel",
      (*HEAVY, "opentelemetry", "google.protobuf", "requests")),
 ]
 

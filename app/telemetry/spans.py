@@ -80,6 +80,7 @@ class SpanBuilder:
         self.requested: dict[str, float] = {}  # tool_call_id → when the model asked for it
         self.pi: dict[str, float] = {}  # task id → the propensity it was sampled with
         self.last_ts = 0.0
+        self.first_run: SpanContext | None = None  # the first run's span (an imported child without a task call goes under it)
 
     def __call__(self, event: ev.Event) -> None:
         self.last_ts = max(self.last_ts, event.ts)
@@ -111,6 +112,7 @@ class SpanBuilder:
                 attributes.update({"cockpit.session.title": e.title, "cockpit.session.workspace": e.workspace})
             self.root = self.tracer.start_span(f"invoke_agent {AGENT_NAME}", context=context, kind=SpanKind.INTERNAL,
                                                attributes=self._clean(attributes), start_time=ns(e.ts))
+            self.first_run = self.first_run or self.root.get_span_context()
         return self.root
 
     def _in(self, span: Span | None) -> Any:

@@ -41,27 +41,10 @@ async def run_session(openai_server, workspace, tmp_path, settings, task):
     return result, session, db
 
 
-def by_name(spans, prefix):
-    return [s for s in spans if s.name.startswith(prefix)]
-
-
-async def test_a_session_with_a_tool_call_and_a_delegation_is_a_span_tree(openai_server, workspace, tmp_path, receiver):
-    (workspace / "a.py").write_text("print(1)\n")
-    converse(openai_server, {
-        "count the files": [Reply(tool_calls=[ToolCallSpec("list_dir", {"path": "."})]),
-                            delegate("Count the Python files."), Reply(text="There is 1.")],
-        "Count the Python files.": [Reply(text="1")],
-    })
-    settings = telemetry_settings(receiver.url)
-    result, session, db = await run_session(openai_server, workspace, tmp_path, settings, "count the files")
-    assert result.outcome == "completed"
-    export = export_of(settings)
-    assert export.flush(20)
-    spans = receiver.spans
-    assert export.counts.dropped == 0 and len(spans) == export.counts.sent
-
-    child_id = db.execute("select id from sessions where parent_id = ?", [session.id]).fetchone()[0]
-    roots = [s for s in by_name(spans, "invoke_agent") if s.attributes["gen_ai.conversation.id"] == session.id]
+def check_tree(spans, session_id, db):
+    """The spans of a session that listed a folder and delegated one task, against the database."""
+    child_id = db.execute("select id from sessions where parent_id = ?", [session_id]).fetchone()[0]
+    roots = [s for s in by_name(spans, "invoke_agent") if s.attributes["gen_ai.conversation.id"] == session_id]
     [root] = roots
     assert root.parent_id == "" and root.service == "cockpit"
     assert root.attributes["gen_ai.operation.name"] == "invoke_agent"
@@ -73,7 +56,7 @@ async def test_a_session_with_a_tool_call_and_a_delegation_is_a_span_tree(openai
     assert {s.trace_id for s in spans} == {root.trace_id}
 
     # A chat span per model call attempt, equal to its model_calls row.
-    rows = {(r["id"], r["attempt"]): r for r in db.query("select * from model_calls where session_id = ?", [session.id])}
+    rows = {(r["id"], r["attempt"]): r for r in db.query("select * from model_calls where session_id = ?", [session_id])}
     chats = [s for s in by_name(spans, "chat ") if s.parent_id == turn.span_id]
     assert len(chats) == len(rows) == 3
     for chat in chats:
@@ -89,7 +72,7 @@ async def test_a_session_with_a_tool_call_and_a_delegation_is_a_span_tree(openai
         assert "gen_ai.output.messages" not in a
 
     # An execute_tool span per tool call, equal to its tool_calls row.
-    tool_rows = {r["tool_call_id"]: r for r in db.query("select * from tool_calls where session_id = ?", [session.id])}
+    tool_rows = {r["tool_call_id"]: r for r in db.query("select * from tool_calls where session_id = ?", [session_id])}
     tools = [s for s in by_name(spans, "execute_tool ") if s.parent_id == turn.span_id]
     assert sorted(s.name for s in tools) == ["execute_tool list_dir", "execute_tool task"]
     for tool in tools:
@@ -112,6 +95,32 @@ async def test_a_session_with_a_tool_call_and_a_delegation_is_a_span_tree(openai
     # The delegation's moves are events of the task span.
     moves = [e[1]["cockpit.status"] for e in task.events if e[0] == "cockpit.subagent_status"]
     assert moves == ["submitted", "working", "completed"]
+
+
+def by_name(spans, prefix):
+    return [s for s in spans if s.name.startswith(prefix)]
+
+
+def list_and_delegate(openai_server, workspace) -> None:
+    (workspace / "a.py").write_text("print(1)\n")
+    converse(openai_server, {
+        "count the files": [Reply(tool_calls=[ToolCallSpec("list_dir", {"path": "."})]),
+                            delegate("Count the Python files."), Reply(text="There is 1.")],
+        "Count the Python files.": [Reply(text="1")],
+    })
+
+
+async def test_a_session_with_a_tool_call_and_a_delegation_is_a_span_tree(openai_server, workspace, tmp_path, receiver):
+    list_and_delegate(openai_server, workspace)
+    settings = telemetry_settings(receiver.url)
+    result, session, db = await run_session(openai_server, workspace, tmp_path, settings, "count the files")
+    assert result.outcome == "completed"
+    export = export_of(settings)
+    assert export.flush(20)
+    spans = receiver.spans
+    assert export.counts.dropped == 0 and len(spans) == export.counts.sent
+
+    check_tree(spans, session.id, db)
 
 
 async def test_content_is_exported_only_when_asked_and_redacted_as_in_the_database(
