@@ -122,7 +122,7 @@ def _replay(recorder: Recorder, messages: list[dict[str, Any]], *, submitted: bo
     waiting: list[str] = []  # the ids of the actions whose observations come next, in order
     prompted = False
     for position, message in enumerate(messages):
-        role, text = message.get("role"), _text(message.get("content"))
+        role, text = message.get("role"), text_of(message.get("content"))
         extra = json_object(message.get("extra"))
         ts = parse_ts(extra.get("timestamp"))
         if role == "assistant":
@@ -210,7 +210,8 @@ def _observation(recorder: Recorder, tool_call_id: str, text: str, extra: dict[s
                          error=None if status == "ok" else text, exit_code=code)
 
 
-def _text(content: Any) -> str:
+def text_of(content: Any) -> str:
+    """An OpenAI-format message's content as text (the text parts of a list of parts)."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):

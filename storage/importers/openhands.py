@@ -63,7 +63,7 @@ def sniff(head: Head) -> bool:
     keys = set(head.keys)
     if head.kind == "array":
         return {"id", "source"} <= keys and bool(keys & {"action", "observation"})
-    return head.kind == "object" and "history" in keys and '"observation"' in head.text
+    return head.kind == "object" and "history" in keys and '"observation"' in head.text and '"source"' in head.text
 
 
 def _items(path: Path) -> Iterator[tuple[Any, int]]:

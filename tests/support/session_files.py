@@ -16,3 +16,5 @@ CLAUDE_INLINE = SESSIONS / "claude-code" / "inline-sidechains_v1.0.98_167tools_2
 GEMINI = SESSIONS / "gemini-cli" / "gemini-3-pro_delegate_to_agent__session-2026-01-16T11-01-file-ops-37b7abef.json"
 AIDER = SESSIONS / "aider" / "v0.86.2_lm-studio-qwen_auth-error_thinking__mozgoslav.aider.chat.history.md"
 OPENHANDS = SESSIONS / "openhands" / "claude-3-5-sonnet_gui-mode_run-exit-minus1__basic_gui_mode.json"
+SWE_AGENT_V0 = SESSIONS / "swe-agent" / "v0_gpt4_edit-syntax-errors__pydicom__pydicom-1458.traj"
+SWE_AGENT_V1 = SESSIONS / "swe-agent" / "v1_function-calling_replay__marshmallow-code__marshmallow-1867.traj"
