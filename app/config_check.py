@@ -48,7 +48,7 @@ def _readers() -> dict[str, tuple[Callable[[dict[str, Any]], Any], set[str]]]:
         "feedback": (FeedbackConfig.from_dict, names(FeedbackConfig)),
         "sandbox": (SandboxConfig.from_dict, names(SandboxConfig)),
         "hooks": (HooksConfig.from_dict, set(HOOK_EVENTS)),
-        "tools": (WebFetchConfig.from_dict, {f"web_fetch_{name}" for name in names(WebFetchConfig)}),
+        "tools": (WebFetchConfig.from_dict, {f"web_fetch_{name}" for name in names(WebFetchConfig)} | {"disabled"}),
         "roles": (RolesConfig.from_dict, ROLES_KEYS[""]),
     }
 

@@ -51,11 +51,19 @@ def write_disabled(workspace: Path, names: list[str]) -> Path:
     return path
 
 
-def disable_project_tools(features: dict[str, Any], workspace: Path) -> list[str]:
-    """Leave the project's disabled tools out of the session's registry (``features["tools"]``) and let the
-    Context budget group tool definitions by server; the names left out."""
+def user_disabled(table: dict[str, Any]) -> list[str]:
+    """``[tools] disabled`` of the user's own config.toml: tools left out of every project's sessions."""
+    names = table.get(KEY, [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ConfigError('[tools] disabled must be a list of tool names, e.g. ["glob", "todo_write"]')
+    return list(names)
+
+
+def disable_project_tools(features: dict[str, Any], workspace: Path, user: list[str] | None = None) -> list[str]:
+    """Leave the disabled tools (the user's ``user``, then the project's) out of the session's registry
+    (``features["tools"]``) and let the Context budget group tool definitions by server; the names left out."""
     tools: ToolRegistry = features["tools"]
-    removed = tools.disable(disabled_tools(workspace))
+    removed = tools.disable(list(dict.fromkeys([*(user or []), *disabled_tools(workspace)])))
     budget = features.get("budget")
     if budget is not None:
         if budget.recall_tool in removed:  # compaction must not point the model at a tool it lacks

@@ -128,7 +128,7 @@ def build_session(
     from app.mcp_servers import start_servers
     from app.model_check import check_choice
     from app.permission_files import ConfigRuleFile, load_rules, trust_notices
-    from app.project_tools import disable_project_tools
+    from app.project_tools import disable_project_tools, user_disabled
     from app.roles_setup import session_roles
 
     workspace = resolve_workspace(options.workspace)
@@ -168,11 +168,12 @@ def build_session(
     approvals = ApprovalPolicy(human=human, mode=config.permission_mode, rule_file=ConfigRuleFile(workspace),
                                rules=rules)
     features = _features(settings, bus, store, config, model)
-    features["hooks"] = _hooks(settings, bus, workspace)
     # MCP servers start here (each within its start-up timeout); they stop when the session finishes.
     features["tools"], mcp_notices, mcp = start_servers(settings, workspace, bus, features["tools"])
+    features["hooks"] = _hooks(settings, bus, workspace)
     delegator = _delegation(features, store, config, session_id, telemetry)
-    disable_project_tools(features, workspace)  # [tools] disabled in .cockpit/config.toml: never sent, never called
+    # [tools] disabled in config.toml and in .cockpit/config.toml: never sent, never called
+    disable_project_tools(features, workspace, user_disabled(settings.tools))
     agent = Agent(
         model=model,
         emit=bus.emit,

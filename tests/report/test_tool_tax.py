@@ -173,3 +173,23 @@ def test_disable_needs_no_model_and_keeps_a_name_a_server_may_serve(workspace, c
     code, out, err = run_cli(capsys, "tools", "enable", "mcp__docs__search", "--workspace", str(workspace))
     assert code == 0 and err == "" and disabled_tools(workspace) == ["glob"]
     assert project_config(workspace).read_text() == '[tools]\ndisabled = ["glob"]\n'
+
+
+async def test_the_users_own_tools_table_disables_tools_beside_the_web_fetch_settings(openai_server, workspace, tmp_path):
+    """``[tools] disabled`` in the user's config.toml sits beside ``web_fetch_*`` and leaves the tools out of
+    every project's sessions, together with the project's own list."""
+    from app.config_check import check_settings
+    from app.settings import Settings
+
+    project_config(workspace).parent.mkdir()
+    project_config(workspace).write_text('[tools]\ndisabled = ["grep"]\n')
+    settings = Settings(tools={"disabled": ["glob"], "web_fetch_max_kb": 64})
+    assert check_settings(settings) == []  # no unknown key, no bad value
+    openai_server.script([Reply(text="Nothing to do.")])
+    session, _, db = make_session(MODEL, workspace, tmp_path / "u.db", api_base=openai_server.url, settings=settings)
+    session.start()
+    assert (await session.run_task("hello")).outcome == "completed"
+    session.finish()
+    db.close()
+    sent = [t["function"]["name"] for t in openai_server.chat_requests[-1].body["tools"]]
+    assert {"glob", "grep"}.isdisjoint(sent) and "read_file" in sent and "web_fetch" in sent

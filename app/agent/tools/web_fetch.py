@@ -49,7 +49,7 @@ class WebFetchConfig:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WebFetchConfig:
         known = {"web_fetch_allow_private", "web_fetch_max_kb"}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(set(data) - known - {"disabled"})  # [tools] disabled: app/project_tools.py
         if unknown:
             raise ValueError(f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         allow, max_kb = data.get("web_fetch_allow_private", cls.allow_private), data.get("web_fetch_max_kb", cls.max_kb)
