@@ -89,8 +89,8 @@ def build_report_from_rows(rows: list[dict[str, Any]], *, config: FeedbackConfig
             "gap": gap,
         },
         "signals": _signal_rates(rows),
-        "by_category": _breakdown(decided, "category", config),
-        "by_model": _breakdown(decided, "model", config),
+        "by_category": breakdown(decided, "category", config),
+        "by_model": breakdown(decided, "model", config),
         "by_day": _by_day(decided, config),
         "worst_tasks": _worst_tasks(rows),
     }
@@ -137,7 +137,7 @@ def _headline(overall: dict[str, Any], worst_case: dict[str, Any] | None) -> str
     return text
 
 
-def _breakdown(rows: list[dict[str, Any]], key: str, config: FeedbackConfig) -> list[dict[str, Any]]:
+def breakdown(rows: list[dict[str, Any]], key: str, config: FeedbackConfig) -> list[dict[str, Any]]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(row.get(key) or "", []).append(row)
@@ -233,14 +233,24 @@ def render_report(report: dict[str, Any]) -> Any:
         summary.add_row("gap (volunteered − estimate)", f"{v['gap'] * 100:+.0f} points")
     parts.append(summary)
 
-    for key, title in (("by_category", "By category"), ("by_model", "By model")):
+    if "merged" in report:  # cockpit feedback report --merge
+        m = report["merged"]
+        parts.insert(1, Text(f"{m['tasks']} tasks of {m['people']} people, from {m['files']} files", style="bold"))
+    for key, title in (("by_category", "By category"), ("by_model", "By model"), ("by_person", "By person")):
+        if key not in report:
+            continue
         table = Table(title=title, title_justify="left", expand=False)
-        for column in (key.removeprefix("by_"), "tasks", "asked", "n", "rate", ""):
+        people = key == "by_person"
+        for column in (key.removeprefix("by_"), "tasks", "asked", "n", "rate", "", *(("volunteered gap",) if people else ())):
             table.add_column(column)
         for row in report[key]:
             rate = row["rate"]
             shown = f"{pct(rate)} ({pct(row['low'])}–{pct(row['high'])})" if rate is not None else row["message"]
-            table.add_row(row[key.removeprefix("by_")] or "—", str(row["tasks"]), str(row["asked"]), str(row["n"]), shown, bar(rate))
+            cells = [row[key.removeprefix("by_")] or "—", str(row["tasks"]), str(row["asked"]), str(row["n"]), shown, bar(rate)]
+            if people:
+                gap = row["volunteered"]["gap"]
+                cells.append("—" if gap is None else f"{gap * 100:+.0f} points")
+            table.add_row(*cells)
         parts.append(table)
 
     signals = Table(title=f"Implicit signals ({report['signals']['tasks']} tasks)", title_justify="left")

@@ -1,7 +1,11 @@
 """``cockpit feedback report`` and ``cockpit feedback export``.
 
     cockpit feedback report [--json] [--since DATE] [--model M]
+    cockpit feedback report --merge FILES... [--json]
     cockpit feedback export --format csv|json [--output FILE]
+
+An export's rows name who exported them (``person``): a pseudonymous id, or the login name
+with ``[feedback] names = true``. ``--merge`` pools the exports of a team (app/feedback_merge.py).
 
 The database is the one of ``--db`` (``args.db``), else the default one, opened
 through ``app.commands.common.open_database`` like every other subcommand.
@@ -17,7 +21,7 @@ from typing import Any
 from app.commands.common import EXIT_USAGE, clear_errors, open_database
 
 EXPORT_COLUMNS = [
-    "task_id", "session_id", "turn", "ts", "model", "category", "outcome",
+    "person", "task_id", "session_id", "turn", "ts", "model", "category", "outcome",
     "pi", "u", "shown", "fatigued", "reasons",
     "response", "rating", "comment", "dismiss_reason", "volunteered_rating", "volunteered_comment",
     "approvals", "denials", "interrupted", "tool_calls", "tool_errors", "retries", "loop_hits", "limit_hit",
@@ -37,6 +41,8 @@ def register(subparsers: Any) -> None:
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     report.add_argument("--since", metavar="DATE", help="only tasks from this date (YYYY-MM-DD, local time)")
     report.add_argument("--model", metavar="M", help="only tasks run with this model")
+    report.add_argument("--merge", nargs="+", type=Path, metavar="FILE",
+                        help="pool these 'cockpit feedback export' files (a team's) instead of reading the database")
     add_db_option(report)
     report.set_defaults(func=run)
 
@@ -52,6 +58,9 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from storage.feedback import ensure_tables
 
+    if args.feedback_command == "report" and args.merge:
+        return _merged(args)
+
     db = open_database(args)
     ensure_tables(db)  # idempotent; a no-op once storage.migrations has applied feedback_001_tables
     if args.feedback_command == "export":
@@ -60,9 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report(db: Any, args: argparse.Namespace) -> int:
-    import json
-
-    from app.feedback_report import build_report, parse_since, render_report
+    from app.feedback_report import build_report, parse_since
 
     since = None
     if args.since:
@@ -71,7 +78,38 @@ def _report(db: Any, args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"cockpit feedback report: {exc}", file=sys.stderr)
             return EXIT_USAGE
-    report = build_report(db, since=since, model=args.model)
+    return _print_report(build_report(db, since=since, model=args.model), args)
+
+
+def _merged(args: argparse.Namespace) -> int:
+    from app.feedback_merge import MergeError, merged_report
+
+    if args.since or args.model:
+        print("cockpit feedback report: --merge reports every task of its files (no --since, --model)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        report = merged_report(args.merge, _config())
+    except MergeError as exc:
+        print(f"cockpit feedback report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return _print_report(report, args)
+
+
+def _config() -> Any:
+    from app.agent.feedback.config import FeedbackConfig
+    from app.settings import ConfigError, load_settings
+
+    try:
+        return FeedbackConfig.from_dict(load_settings().feedback)
+    except ValueError as exc:
+        raise ConfigError(f"[feedback] {exc}") from None
+
+
+def _print_report(report: dict[str, Any], args: argparse.Namespace) -> int:
+    import json
+
+    from app.feedback_report import render_report
+
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -86,9 +124,12 @@ def _export(db: Any, args: argparse.Namespace) -> int:
     import io
     import json
 
+    from app.feedback_merge import PERSON, who_exports
+    from app.settings import load_settings
     from storage.feedback import task_rows
 
-    rows = task_rows(db)
+    person = who_exports(names=load_settings().feedback.get("names") is True)
+    rows = [{PERSON: person, **row} for row in task_rows(db)]
     if args.format == "json":
         text = json.dumps(rows, indent=2) + "\n"
     else:
