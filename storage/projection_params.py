@@ -147,6 +147,9 @@ _PARAMS: dict[str, Callable[[str, int, float, dict[str, Any]], Params]] = {
 }
 
 
+KINDS = frozenset(_PARAMS)  # the event types whose parameters these are
+
+
 def params(kind: str, session_id: str, seq: int, ts: float, payload: dict[str, Any]) -> Params | None:
     """The parameters of this event's projection statement, or None when its projection is not one of these."""
     build = _PARAMS.get(kind)

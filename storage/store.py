@@ -105,8 +105,11 @@ def _prepare(event: dict[str, Any], redactor: Redactor) -> PreparedEvent:
         payload["full_output_hash"] = blob[0]
         text = json_text(payload)
     session_id, seq, ts = event["session_id"], int(event["seq"]), float(event.get("ts") or 0.0)
-    return PreparedEvent(session_id, seq, kind, ts, text, blob, projection_params.params(kind, session_id, seq, ts, payload),
-                         payload)
+    params = projection_params.params(kind, session_id, seq, ts, payload) if kind in projection_params.KINDS else None
+    return _new_prepared((session_id, seq, kind, ts, text, blob, params, payload))
+
+
+_new_prepared = PreparedEvent._make  # (a tuple's own constructor: NamedTuple's __new__ is a Python function)
 
 
 class EventStore:
