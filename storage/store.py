@@ -65,7 +65,8 @@ class PreparedEvent(NamedTuple):
 
     @property
     def row(self) -> dict[str, Any]:
-        """The stored event row ``{"session_id", "seq", "type", "ts", "payload"}`` that projections receive."""
+        """The stored event row ``{"session_id", "seq", "type", "ts", "payload"}`` that projections receive
+        (built at each call, the text parsed when the payload was left out: read the envelope's fields instead)."""
         payload = json.loads(self.text) if self.payload is None else self.payload
         return {"session_id": self.session_id, "seq": self.seq, "type": self.type, "ts": self.ts, "payload": payload}
 

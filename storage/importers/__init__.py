@@ -188,7 +188,7 @@ def _write(db: sqlite_utils.Database, store: EventStore, path: Path, digest: str
            batches: Iterator[list[PreparedEvent]]) -> list[ImportResult]:
     """Store the batches one by one; the first claims the file (or finds it taken)."""
     first = next(batches)
-    session_id = first[0].row["session_id"]
+    session_id = first[0].session_id
     with write_transaction(db):  # check and claim under the write lock: concurrent imports of one file line up
         if _imported(db, digest) is not None:
             return _results(db, path, digest, "skipped", "already imported")
@@ -217,7 +217,7 @@ def _write(db: sqlite_utils.Database, store: EventStore, path: Path, digest: str
 
 def _started(batch: list[PreparedEvent]) -> list[str]:
     """The sessions this batch starts."""
-    return [event.row["session_id"] for event in batch if event.row["type"] == "session_started"]
+    return [event.session_id for event in batch if event.type == "session_started"]
 
 
 def _batches(events: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
