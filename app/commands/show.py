@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     s = session_summary(db, resolve_session_id(db, args.id))
     provenance = usage_provenance(db, s["id"])
     roles = usage_by_role(db, s["id"])
+    counted = any(source != "none" for source in provenance["sources"])  # else the source recorded no usage
     if args.json:
         s = {**s, "usage": provenance, "roles": roles}
         print(json.dumps(s, indent=2, ensure_ascii=False))
@@ -43,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
         f"tool calls   {s['tool_calls']} ({tool_outcomes(s)})",
         f"tokens       {_tokens(s, provenance['sources'])}",
         f"usage        {_provenance(provenance['sources'])}",
-        f"cost         {_cost(s)}" + (f"   (retry tax {summary_retry_tax(s)})" if s["wasted_tokens"] else ""),
-        f"by role      {_by_role(roles)}",
+        f"cost         {_cost(s, counted=counted)}" + (f"   (retry tax {summary_retry_tax(s)})" if s["wasted_tokens"] else ""),
+        f"by role      {_by_role(roles, counted=counted)}",
         f"events       {s['events']}",
     ]
     if provenance["upstream_retries"]:
@@ -67,22 +68,25 @@ def _tokens(s: dict, sources: dict[str, dict[str, int]]) -> str:
     return f"{s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached"
 
 
-def _cost(s: dict) -> str:
+def _cost(s: dict, *, counted: bool = True) -> str:
     """``$0.0123 (litellm's cost map)``, ``$0.0100 + 2 unpriced (…)``; ``unpriced (no price for M: …)``."""
     text = cost_with_source(s["cost_usd"], unpriced=s["unpriced_calls"], sources=s["cost_sources"])
     if s["cost_usd"] is None and s["unpriced_calls"]:
-        text += (f" ({s['model'] or 'the model'} has no price in litellm's cost map or [pricing]; "
-                 f"{s['tokens_in']:,} in / {s['tokens_out']:,} out tokens)")
+        tokens = f"{s['tokens_in']:,} in / {s['tokens_out']:,} out tokens" if counted else "no token counts"
+        text += f" ({s['model'] or 'the model'} has no price in litellm's cost map or [pricing]; {tokens})"
     elif s["cost_usd"] is None and s["model_calls"]:
         text += " (no call finished: a failed or cancelled call has no cost of its own)"
     return text
 
 
-def _by_role(roles: dict[str, dict[str, Any]]) -> str:
-    """``main 4 calls: 3,210 in / 120 out, $0.0123; summary 1 call: 900 in / 80 out, $0.0011``."""
+def _by_role(roles: dict[str, dict[str, Any]], *, counted: bool = True) -> str:
+    """``main 4 calls: 3,210 in / 120 out, $0.0123; summary 1 call: 900 in / 80 out, $0.0011``; tokens ``—``
+    when no call has counts (``counted`` false: the source recorded no usage)."""
+    def tokens(row: dict[str, Any]) -> str:
+        return f"{row['tokens_in']:,} in / {row['tokens_out']:,} out" if counted else "tokens —"
+
     return "; ".join(
-        f"{role} {row['calls']} call{'' if row['calls'] == 1 else 's'}: {row['tokens_in']:,} in / "
-        f"{row['tokens_out']:,} out, {cost(row['cost_usd'])}"
+        f"{role} {row['calls']} call{'' if row['calls'] == 1 else 's'}: {tokens(row)}, {cost(row['cost_usd'])}"
         for role, row in roles.items()
     ) or "—"
 

@@ -31,6 +31,7 @@ def test_show_prints_a_dash_for_a_session_without_usage(capsys, tmp_path, monkey
     assert app.cli.main(["show", session_id, "--db", db]) == 0
     out = capsys.readouterr().out
     assert "tokens       —\n" in out and "0 in / 0 out / 0 cached" not in out
+    assert "by role      main 1 call: tokens —, " in out and "0 in / 0 out" not in out
 
 
 def test_a_cockpit_tool_declares_a_poll_on_its_output_and_a_resumed_detector_honours_it():
