@@ -242,6 +242,9 @@ def _notes(state: RetriesState) -> list[str]:
                      "  ·  set num_retries: 0 in its config")
     if state.last_stop:
         lines.append(f"[$error]Stopped[/] {escape(state.last_stop)}")
+    if state.telemetry_dropped:
+        lines.append(f"[$warning]OTel[/]    {count_of(state.telemetry_dropped, 'span')} not exported"
+                     "  ·  collector down or slow")
     return lines
 
 

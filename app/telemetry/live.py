@@ -35,8 +35,26 @@ class Telemetry:
                            delegations=self.delegations)
 
     def watch(self, bus: Any) -> None:
-        """Subscribe a span builder to ``bus`` (not required: a failing export never stops the session)."""
+        """Subscribe a span builder to ``bus`` (not required: a failing export never stops the session),
+        and the reporter of dropped spans."""
         bus.subscribe(self.builder())
+        bus.subscribe(DropReporter(self.export, bus.emit))
+
+
+class DropReporter:
+    """Tells the session's bus (the Retries pane) how many spans were dropped, on the first event after
+    the count changed: on the agent's thread, never from the exporter's."""
+
+    def __init__(self, export: "Export", emit: Callable[[Any], Any]) -> None:
+        self.export, self.emit, self.seen = export, emit, 0
+
+    def __call__(self, event: Any) -> None:
+        from app.agent.events.telemetry import TelemetryDropped
+
+        dropped = self.export.counts.dropped
+        if dropped != self.seen and not isinstance(event, TelemetryDropped):
+            self.seen = dropped
+            self.emit(TelemetryDropped(dropped=dropped, endpoint=self.export.config.endpoint))
 
     def flush(self, timeout_s: float | None = None) -> bool:
         return self.export.flush(self.export.config.timeout_s if timeout_s is None else timeout_s)

@@ -164,3 +164,31 @@ async def test_a_slow_collector_does_not_hold_the_run(openai_server, workspace, 
     export.flush(20)
     # A queue of 2: the third span ended while two waited, the oldest was dropped and counted.
     assert export.counts.ended == 3 and export.counts.dropped == 1 and len(receiver.spans) == 2
+
+
+async def test_the_dropped_spans_reach_the_retries_pane(openai_server, workspace, tmp_path):
+    from app.agent.events.retries_view import RetriesReducer
+    from app.agent.events.telemetry import TelemetryDropped
+    from widgets.retries_pane import _notes
+
+    down = Receiver()
+    url = down.url
+    down.server.server_close()
+    openai_server.script([Reply(text="one"), Reply(text="two")])
+    settings = Settings(telemetry={"endpoint": url, "timeout_s": 0.5})
+    session, events, _ = make_session(MODEL, workspace, tmp_path / "c.db", settings=settings, api_base=openai_server.url)
+    session.start()
+    assert (await session.run_task("first")).outcome == "completed"
+    export = export_of(settings)
+    export.flush(30)
+    dropped = export.counts.dropped
+    assert dropped > 0 and events.of(TelemetryDropped) == []  # nothing told yet: no event since
+    assert (await session.run_task("second")).outcome == "completed"
+    session.finish()
+    told = events.of(TelemetryDropped)
+    assert told[0].dropped == dropped and told[0].endpoint == url + "/v1/traces"
+    reducer = RetriesReducer()
+    for event in events:
+        reducer.apply(event)
+    assert reducer.state.telemetry_dropped == told[-1].dropped
+    assert any(f"{told[-1].dropped} spans not exported" in line for line in _notes(reducer.state))

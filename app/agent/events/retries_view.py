@@ -13,6 +13,7 @@ from typing import Protocol
 from app.agent.events.cache_view import CacheState
 from app.agent.events.core import Event, ModelCallFinished, ToolCallFinished
 from app.agent.events.subagents import SubagentStatusChanged
+from app.agent.events.telemetry import TelemetryDropped
 from app.agent.events.resilience import (
     AttemptFailed,
     AttemptSucceeded,
@@ -90,6 +91,7 @@ class RetriesState:
     session_cost_usd: float = 0.0
     last_stop: str = ""  # the message of the last call the engine gave up on
     upstream_retries: int = 0  # retries a proxy in between made that no attempt row shows
+    telemetry_dropped: int = 0  # spans the OpenTelemetry export could not deliver (collector down or slow)
     cache: CacheState = field(default_factory=CacheState)  # cache misses: the tax of a changed prefix
 
     @property
@@ -197,6 +199,8 @@ class RetriesReducer:
             s.retries += retried
             s.first_tries += int(event.usage.get("model_calls") or 0) - retried
             s.session_cost_usd += event.usage.get("cost_usd") or 0.0
+        elif isinstance(event, TelemetryDropped):
+            s.telemetry_dropped = event.dropped
         elif isinstance(event, ToolCallFinished):
             status = getattr(event.status, "value", event.status)
             if status == "validation_error":
