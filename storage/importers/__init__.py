@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from storage.db import fewer_checkpoints, write_transaction
-from storage.importers import aider, claude_code, codex_cli, gemini_cli, mini_swe_agent, openhands, reader_process, swe_agent
+from storage.importers import aider, claude_code, codex_cli, gemini_cli, mini_swe_agent, opencode, openhands, reader_process, swe_agent
 from storage.importers.common import ImportFormatError, ImportResult, file_digest
 from storage.importers.detect import Head, read_head
 
@@ -61,7 +61,7 @@ __all__ = ["Discovery", "ImportFormatError", "ImportResult", "detect", "discover
 
 # Every format: a module with SOURCE, NAME, sniff(head) -> bool and convert(path, digest) -> events.
 # The first whose sniff says yes reads the file.
-FORMATS: tuple[ModuleType, ...] = (codex_cli, claude_code, gemini_cli, mini_swe_agent, aider, swe_agent, openhands)
+FORMATS: tuple[ModuleType, ...] = (codex_cli, claude_code, gemini_cli, mini_swe_agent, aider, swe_agent, openhands, opencode)
 # What a folder may hold: the candidates, then each is sniffed.
 _PATTERNS = ("*.jsonl", "*.json", "*.traj", "*.aider.chat.history.md")
 # Files that live beside sessions but are not sessions (prompt history of Claude Code and Codex,
@@ -116,7 +116,7 @@ def find_sessions(paths: Iterable[str | Path]) -> Discovery:
 
 
 def _may_be_session(path: Path) -> bool:
-    return path.name not in _NOT_SESSIONS and not path.name.endswith(_NOT_SESSION_SUFFIXES)
+    return path.name not in _NOT_SESSIONS and not path.name.endswith(_NOT_SESSION_SUFFIXES) and not opencode.is_piece(path)
 
 
 def detect(path: Path) -> ModuleType:
