@@ -235,11 +235,13 @@ def _lines(state: RetriesState) -> str:
 
 
 def _notes(state: RetriesState) -> list[str]:
-    """A proxy that retries on its own, and why the last call stopped."""
+    """A proxy that retries on its own (and what its key has spent), why the last call stopped, spans not exported."""
     lines = []
     if state.upstream_retries:
         lines.append(f"[$warning]Proxy[/]   retried upstream {state.upstream_retries}× unseen"
                      "  ·  set num_retries: 0 in its config")
+    if state.proxy_key_spend_usd is not None:
+        lines.append(f"Proxy   key spend {money(state.proxy_key_spend_usd)}  ·  the proxy's count, every call of the key")
     if state.last_stop:
         lines.append(f"[$error]Stopped[/] {escape(state.last_stop)}")
     if state.telemetry_dropped:

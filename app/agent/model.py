@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.agent.caching.breakpoints import place_breakpoints, supports_cache_control
-from app.agent.events.core import USAGE_ESTIMATED, USAGE_NONE, USAGE_PROVIDER, Usage, well_formed
+from app.agent.events.core import COST_PROXY, USAGE_ESTIMATED, USAGE_NONE, USAGE_PROVIDER, Usage, well_formed
 from app.agent.offline import load_litellm
 from app.agent.pricing import LITELLM_PRICING, NO_CACHE_PRICE, UNPRICED, CachePrice, Price, Pricing
-from app.agent.wire import upstream_retries, wire_messages
+from app.agent.wire import proxy_spend, upstream_retries, wire_messages
 
 CUT_OFF_REASONS = frozenset({"length", "max_tokens"})  # the answer hit the output limit
 
@@ -76,6 +76,7 @@ class ModelReply:
     latency_ms: float = 0.0
     upstream_retries: int | None = None  # retries a proxy made before answering (its header)
     upstream_max_retries: int | None = None
+    proxy_key_spend_usd: float | None = None  # the key's total spend, as a LiteLLM proxy counts it (its header)
     cache_breakpoints: int = 0  # cache_control breakpoints placed in the request
     cache_price: CachePrice = NO_CACHE_PRICE  # the call without caching, the saving, the writes' cost
 
@@ -201,7 +202,10 @@ class LiteLLMModel:
         elif usage_seen is not None:
             reply.usage = _usage(usage_seen, USAGE_ESTIMATED)
         reply.upstream_retries, reply.upstream_max_retries = upstream_retries(raw.headers())
+        proxy_cost, reply.proxy_key_spend_usd = proxy_spend(raw.headers())
         price = self.cost(reply.usage)
+        if not price.known and proxy_cost is not None:  # a proxy's model name nobody else prices: the proxy's count
+            price = Price(proxy_cost, COST_PROXY)
         reply.cost_usd, reply.cost_source = price.usd, price.source
         if price.known:
             usage = reply.usage

@@ -192,6 +192,7 @@ async def stream_announced(
             latency_ms=reply.latency_ms,
             estimated_prompt_tokens=estimate,
             upstream_retries=reply.upstream_retries,
+            proxy_key_spend_usd=reply.proxy_key_spend_usd,
         )
     )
     return reply

@@ -12,7 +12,7 @@ so each stays its own item in the Context budget.
 
 Headers are read as the provider sent them or as litellm forwards them
 (``llm_provider-<name>``): a proxy's own retries of the upstream call
-(:func:`upstream_retries`) and, in the classifier, its Retry-After.
+(:func:`upstream_retries`), its spend (:func:`proxy_spend`) and, in the classifier, its Retry-After.
 """
 
 from __future__ import annotations
@@ -36,6 +36,23 @@ def response_header(headers: Mapping[str, Any] | None, name: str) -> Any:
         return None
     value = lowered.get(name)
     return value if value is not None else lowered.get(_FORWARDED_PREFIX + name)
+
+
+# The LiteLLM proxy's spend: this call's cost, and all the key has spent (what its budget counts), in USD.
+PROXY_SPEND_HEADERS = ("x-litellm-response-cost", "x-litellm-key-spend")
+
+
+def proxy_spend(headers: Mapping[str, Any] | None) -> tuple[float | None, float | None]:
+    """(this call's cost, the key's total spend) as the proxy counted them; None where it said nothing."""
+    values: list[float | None] = []
+    for name in PROXY_SPEND_HEADERS:
+        raw = response_header(headers, name)
+        try:
+            value = None if raw is None else float(str(raw).strip())
+        except ValueError:
+            value = None
+        values.append(value if value is not None and value >= 0 and value == value else None)
+    return values[0], values[1]
 
 
 def upstream_retries(headers: Mapping[str, Any] | None) -> tuple[int | None, int | None]:

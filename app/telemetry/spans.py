@@ -266,6 +266,7 @@ def chat_response(e: ev.ModelCallFinished) -> dict[str, Any]:
     attributes: dict[str, Any] = {"cockpit.call.status": e.status.value, "cockpit.latency_ms": e.latency_ms,
                                   "cockpit.usage.source": ev.usage_source(usage), "cockpit.cost_usd": e.cost_usd,
                                   "cockpit.cost_source": e.cost_source, "cockpit.upstream_retries": e.upstream_retries,
+                                  "cockpit.proxy.key_spend_usd": e.proxy_key_spend_usd,
                                   "cockpit.turn": e.turn, "cockpit.step": e.step}
     if ev.usage_source(usage) != ev.USAGE_NONE:
         attributes.update({

@@ -313,7 +313,8 @@ COST_LITELLM = "litellm"  # litellm's cost map, for the model Cockpit called
 COST_CONFIGURED = "configured"  # the user's [pricing."model"] table
 COST_RECORDED = "recorded"  # imports: the figure the other agent recorded itself
 COST_MODEL_NAME = "model_name"  # imports: priced by Cockpit (litellm's cost map) from the recorded model name
-COST_SOURCES = (COST_LITELLM, COST_CONFIGURED, COST_RECORDED, COST_MODEL_NAME)
+COST_PROXY = "proxy"  # the LiteLLM proxy's own count (x-litellm-response-cost), for a model Cockpit has no price for
+COST_SOURCES = (COST_LITELLM, COST_CONFIGURED, COST_RECORDED, COST_MODEL_NAME, COST_PROXY)
 
 
 @dataclass(kw_only=True)
@@ -337,6 +338,7 @@ class ModelCallFinished(Event):
     error_message: str | None = None
     estimated_prompt_tokens: int | None = None
     upstream_retries: int | None = None  # retries a proxy in between made first (its x-litellm-* header)
+    proxy_key_spend_usd: float | None = None  # all the key has spent, as the LiteLLM proxy counts it (x-litellm-key-spend)
 
 
 # --- tool calls --------------------------------------------------------------

@@ -73,6 +73,7 @@ COST_SOURCE_LABELS = {
     "configured": "configured in [pricing]",
     "recorded": "as the other agent recorded it",
     "model_name": "priced by Cockpit from the model name",
+    "proxy": "as the LiteLLM proxy counted it",
 }
 
 

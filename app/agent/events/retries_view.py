@@ -91,6 +91,7 @@ class RetriesState:
     session_cost_usd: float = 0.0
     last_stop: str = ""  # the message of the last call the engine gave up on
     upstream_retries: int = 0  # retries a proxy in between made that no attempt row shows
+    proxy_key_spend_usd: float | None = None  # the proxy key's total spend, as the proxy last said it (None: unknown)
     telemetry_dropped: int = 0  # spans the OpenTelemetry export could not deliver (collector down or slow)
     cache: CacheState = field(default_factory=CacheState)  # cache misses: the tax of a changed prefix
 
@@ -194,6 +195,8 @@ class RetriesReducer:
                                           event.turn, event.count))
         elif isinstance(event, ModelCallFinished):
             s.session_cost_usd += event.cost_usd or 0.0
+            if event.proxy_key_spend_usd is not None:
+                s.proxy_key_spend_usd = event.proxy_key_spend_usd
         elif isinstance(event, SubagentStatusChanged) and event.usage:  # a child's calls, once it is done
             retried = int(event.usage.get("retries") or 0)
             s.retries += retried
