@@ -31,6 +31,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @clear_errors
 def run(args: argparse.Namespace) -> int:
+    task = read_task(args.task)
+    if task is None:
+        return EXIT_USAGE
+    from app.agent.warmup import warm_in_background
+
+    warm_in_background()  # litellm loads while the settings, the database and the session are prepared
     from app.agent.approvals import HeadlessApprover
     from app.config_check import check_settings, tui_warnings
     from app.headless import JsonLinesPrinter, ProgressPrinter
@@ -38,9 +44,6 @@ def run(args: argparse.Namespace) -> int:
     from app.runtime import build_session, open_store, resolve_resume
     from app.settings import load_settings
 
-    task = read_task(args.task)
-    if task is None:
-        return EXIT_USAGE
     settings = load_settings()
     for warning in [*check_settings(settings), *tui_warnings(settings)]:
         print(f"cockpit: warning: {warning}", file=sys.stderr)

@@ -1,0 +1,54 @@
+"""Start-up work done ahead of the first model call, on a background thread.
+
+``import litellm`` takes seconds, and litellm's first call imports a few hundred
+more modules (openai's resource and type modules, litellm's MCP and proxy
+helpers, its default tokenizer). ``warm_in_background()`` does both on a
+thread while the caller parses arguments, reads the configuration, opens the
+database and prepares the prompt; the model call then finds them loaded
+(``load_litellm`` waits on its lock if the thread is still at it). The thread
+only imports: nothing is sent, and an error there is left for the call itself to
+raise, where it is reported as usual.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+
+from app.agent.offline import load_litellm
+
+# What litellm (1.7x/1.8x) imports on its first completion, heaviest first (python -X importtime).
+FIRST_CALL_MODULES = (
+    "litellm.responses.mcp.chat_completions_handler",
+    "openai.resources.chat",
+    "litellm.litellm_core_utils.default_encoding",
+    "litellm.proxy.openai_files_endpoints.common_utils",
+    "litellm._service_logger",
+    "litellm.types.litellm_core_utils.streaming_chunk_builder_utils",
+    "anyio._core._sockets",
+    "anyio._core._streams",
+)
+
+
+def warm() -> None:
+    """Import litellm and what its first call would import (a module another version lacks is skipped)."""
+    try:
+        load_litellm()
+    except Exception:  # the model call imports it again and reports the error
+        return
+    for name in FIRST_CALL_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            continue
+
+
+def warm_in_background() -> threading.Thread:
+    """Start :func:`warm` on its own thread.
+
+    Not a daemon: the interpreter waits for it before shutting down. A daemon thread
+    stopped at exit in the middle of an import keeps the import lock, and the next
+    import (litellm's HTTP clients import in ``__del__``) would hang the exit."""
+    thread = threading.Thread(target=warm, name="cockpit-warm-litellm")
+    thread.start()
+    return thread
