@@ -93,6 +93,14 @@ class Receiver:
                 f"{len(self.spans)} spans received, waited for {count}"
             return list(self.spans)
 
+    @staticmethod
+    def down_url() -> str:
+        """A loopback URL where nothing listens (a collector that is down)."""
+        receiver = Receiver()
+        url = receiver.url
+        receiver.server.server_close()
+        return url
+
     def __enter__(self) -> "Receiver":
         self.thread.start()
         return self

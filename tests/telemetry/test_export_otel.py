@@ -58,8 +58,6 @@ def test_a_collector_that_is_down_fails_the_command_and_says_how_many_spans(db, 
     from app.agent.events import core as ev
 
     store_events(db, [ev.SessionStarted(model="m"), ev.SessionFinished()], session_id="s1")
-    down = Receiver()
-    url = down.url
-    down.server.server_close()
+    url = Receiver.down_url()
     code, _, err = run_cli(capsys, "export-otel", "s1", "--endpoint", url, "--db", str(tmp_path / "cockpit.db"))
     assert code == 1 and "sent 0 of 1 spans" in err and "1 spans did not reach the collector" in err

@@ -141,9 +141,7 @@ async def test_content_is_exported_only_when_asked_and_redacted_as_in_the_databa
 
 
 async def test_a_collector_that_is_down_costs_the_run_nothing_but_counted_spans(openai_server, workspace, tmp_path):
-    down = Receiver()  # bound, then closed: nothing listens on its port
-    url = down.url
-    down.server.server_close()
+    url = Receiver.down_url()  # bound, then closed: nothing listens on its port
     openai_server.script([Reply(text="done")])
     settings = Settings(telemetry={"endpoint": url, "timeout_s": 0.5})
     result, _, _ = await run_session(openai_server, workspace, tmp_path, settings, "hi")
@@ -171,9 +169,7 @@ async def test_the_dropped_spans_reach_the_retries_pane(openai_server, workspace
     from app.agent.events.telemetry import TelemetryDropped
     from widgets.retries_pane import _notes
 
-    down = Receiver()
-    url = down.url
-    down.server.server_close()
+    url = Receiver.down_url()
     openai_server.script([Reply(text="one"), Reply(text="two")])
     settings = Settings(telemetry={"endpoint": url, "timeout_s": 0.5})
     session, events, _ = make_session(MODEL, workspace, tmp_path / "c.db", settings=settings, api_base=openai_server.url)
