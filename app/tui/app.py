@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from app.agent.approvals import Approver
     from app.agent.events import core as ev
     from app.agent.session import Session
+    from app.tui.first_start import FirstStart
 
 
 class SessionFactory(Protocol):
@@ -97,6 +98,7 @@ class CockpitApp(App[int]):
         on_first_frame: Callable[["CockpitApp"], None] | None = None,
         transcript_turns: int = TURNS_SHOWN,
         git_probe: GitProbe | None = None,
+        first_start: FirstStart | None = None,
     ) -> None:
         super().__init__()
         self.make_session = make_session
@@ -109,6 +111,7 @@ class CockpitApp(App[int]):
         self.on_first_frame = on_first_frame
         self.transcript_turns = transcript_turns
         self.git_probe = git_probe  # the status bar's branch and dirty state (none without it)
+        self.first_start = first_start  # with no model configured: offers to import other agents' sessions
         self._last_drain = 0.0  # when streamed text was last taken from the bridge
         self.saved_theme = SavedTheme(self, theme, save_theme)
         if keymap:
@@ -250,6 +253,8 @@ class CockpitApp(App[int]):
         self.show_activity()
         if message.no_model:
             await self.transcript.add_notice(message.message, level="warning")
+            if self.first_start is not None:
+                self.first_start.offer(self)
             return
         await self.transcript.add_notice(
             f"Could not start the session: {message.message}",

@@ -68,6 +68,7 @@ def run_tui(args: argparse.Namespace) -> int:
     make_session = SessionMaker(settings, options, choice, stores)
 
     from app.tui.app import CockpitApp
+    from app.tui.first_start import FirstStart
 
     app = CockpitApp(
         make_session,
@@ -80,6 +81,7 @@ def run_tui(args: argparse.Namespace) -> int:
         on_first_frame=_bench_hook(),
         session_panes=live_panes,
         git_probe=workspace_git,
+        first_start=FirstStart(workspace=options.workspace),
     )
     app.saved_theme.origin = settings.locate("", "theme")
     app.run()
