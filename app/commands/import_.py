@@ -3,7 +3,9 @@
 Claude Code transcripts (``~/.claude/projects/<project>/``, sub-agents
 included), Codex CLI rollouts (``~/.codex/sessions/``), Gemini CLI sessions
 (``~/.gemini/tmp/<hash>/chats/``), Aider chat histories
-(``.aider.chat.history.md``) and mini-swe-agent trajectories (``*.traj.json``);
+(``.aider.chat.history.md``), mini-swe-agent trajectories (``*.traj.json``, v1
+and v2), SWE-agent trajectories (``*.traj``), OpenHands trajectories (event
+lists) and opencode sessions (``~/.local/share/opencode/storage``);
 files or folders, told apart by their content. One line per session (a file
 may hold several); a file already imported is skipped. A broken or unknown file
 named on the command line is reported with its line, nothing of it is written,
@@ -30,10 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     parser = subparsers.add_parser(
         "import",
-        help="import sessions from Claude Code, Codex CLI, Gemini CLI, Aider or mini-swe-agent",
+        help="import sessions from Claude Code, Codex CLI, Gemini CLI, Aider, opencode, OpenHands, SWE-agent or mini-swe-agent",
         description="Import other agents' sessions: Claude Code transcripts (~/.claude/projects/*/), "
         "Codex CLI rollouts (~/.codex/sessions/), Gemini CLI sessions (~/.gemini/tmp/*/chats/), "
-        "Aider chat histories (.aider.chat.history.md), mini-swe-agent trajectories (*.traj.json). "
+        "Aider chat histories (.aider.chat.history.md), opencode sessions (~/.local/share/opencode/storage), "
+        "OpenHands trajectories, SWE-agent (*.traj) and mini-swe-agent (*.traj.json) trajectories. "
         "The format is recognised from each file's content.",
     )
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="a session file or a folder of them")

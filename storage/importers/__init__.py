@@ -1,7 +1,8 @@
 """Import sessions written by other agents into Cockpit's schema.
 
 ``import_path(db, path)`` reads one file (a Claude Code transcript, Codex CLI
-rollout, Gemini CLI session, Aider chat history or mini-swe-agent trajectory:
+rollout, Gemini CLI session, Aider chat history, mini-swe-agent, SWE-agent or
+OpenHands trajectory, or an opencode session's info file with its messages:
 :func:`detect` tells them apart by content, see :mod:`storage.importers.detect`),
 converts it to Cockpit events and writes them through
 :class:`~storage.store.EventStore`. The file is streamed: every
