@@ -56,6 +56,7 @@ class ProgressPrinter:
         self.tool_failures = 0
         self.resumed = False
         self.unsandboxed: set[str] = set()  # calls allowed to run once outside the sandbox
+        self.telemetry_told = False  # spans that did not reach the collector were said
 
     def __call__(self, event: ev.Event) -> None:
         handler = getattr(self, f"on_{event.type}", None)
@@ -148,6 +149,14 @@ class ProgressPrinter:
         self.console.print(f"[{style}]{self._clean(text)}[/{style}]{more}")
 
     on_route_chosen = on_verification_finished = on_role_escalated = on_role_decision
+
+    def on_telemetry_dropped(self, e: Any) -> None:
+        """Said once: spans are not reaching the collector (the run goes on; the count is in the Retries pane)."""
+        if not self.telemetry_told:
+            self.telemetry_told = True
+            self._end_stream()
+            self.console.print(f"[yellow]OpenTelemetry: {e.dropped} spans did not reach {self._clean(e.endpoint)} "
+                               "(collector down or slow); the run goes on[/yellow]")
 
     def on_limit_reached(self, e: ev.LimitReached) -> None:
         self._end_stream()

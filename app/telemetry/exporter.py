@@ -8,6 +8,7 @@ counted in :attr:`Export.dropped`.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -97,6 +98,7 @@ class Export:
 
     def __init__(self, config: TelemetryConfig, exporter: SpanExporter | None = None) -> None:
         self.config = config
+        quiet_sdk()
         self.counts = ExportCounts(config.max_queue)
         inner = exporter or OTLPSpanExporter(endpoint=config.endpoint, headers=config.headers, timeout=config.timeout_s)
         self.provider = TracerProvider(resource=Resource.create({"service.name": config.service_name}))
@@ -113,6 +115,15 @@ class Export:
 
     def shutdown(self) -> None:
         self.provider.shutdown()
+
+
+def quiet_sdk() -> None:
+    """The SDK's own log lines (a retry of a failed export, a full queue) stay off the terminal:
+    what was lost is the dropped-span count, which the Retries pane and the commands say."""
+    sdk = logging.getLogger("opentelemetry")
+    if not sdk.handlers:
+        sdk.addHandler(logging.NullHandler())
+    sdk.propagate = False
 
 
 _current: dict[str, Any] = {}

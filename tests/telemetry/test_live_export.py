@@ -188,3 +188,19 @@ async def test_the_dropped_spans_reach_the_retries_pane(openai_server, workspace
         reducer.apply(event)
     assert reducer.state.telemetry_dropped == told[-1].dropped
     assert any(f"{told[-1].dropped} spans not exported" in line for line in _notes(reducer.state))
+
+
+def test_cockpit_run_says_once_that_spans_are_not_reaching_the_collector():
+    import io
+
+    from rich.console import Console
+
+    from app.agent.events.telemetry import TelemetryDropped
+    from app.headless import ProgressPrinter
+
+    out = io.StringIO()
+    printer = ProgressPrinter(Console(file=out, width=200))
+    printer(TelemetryDropped(dropped=3, endpoint="http://127.0.0.1:9/v1/traces"))
+    printer(TelemetryDropped(dropped=7, endpoint="http://127.0.0.1:9/v1/traces"))
+    assert out.getvalue().splitlines() == [
+        "OpenTelemetry: 3 spans did not reach http://127.0.0.1:9/v1/traces (collector down or slow); the run goes on"]
