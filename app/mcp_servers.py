@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from app.agent.events.core import Notice
     from app.agent.mcp.config import ServerConfig
     from app.agent.mcp.manager import McpManager, ServerRow
+    from app.agent.mcp.tool import McpTool
+    from app.agent.session import Session
     from app.agent.tools.registry import ToolRegistry
 
 TABLE = "mcp_servers"
@@ -54,6 +56,38 @@ def start_servers(settings: Settings, workspace: Path, bus: Any,
     served, left_out = mcp_tools(manager, bus.emit, tools.names())
     notices = [*manager.startup_notices(), *(Notice(level="warning", message=p) for p in left_out)]
     return tools.extended(served), notices, manager
+
+
+def approve_and_start(manager: "McpManager", names: Sequence[str], emit: Any,
+                      taken: Sequence[str]) -> tuple[list["McpTool"], list["Notice"]]:
+    """Approve the project's servers named (waiting in ``manager``) for this folder, as defined now, and
+    start them (blocking, each within its start-up timeout): their tools, and what the start said."""
+    from app.agent.events.core import Notice
+    from app.agent.mcp.tool import mcp_tools
+    from app.mcp_approvals import McpApprovals
+
+    chosen = [server for server in manager.waiting() if server.name in names]
+    if chosen:
+        McpApprovals(manager.workspace).approve(chosen)
+    started = manager.start_approved([server.name for server in chosen])
+    served, left_out = mcp_tools(manager, emit, taken, servers=started)
+    return served, [*manager.startup_notices(started), *(Notice(level="warning", message=p) for p in left_out)]
+
+
+async def start_in_session(session: "Session", names: Sequence[str]) -> list[str]:
+    """On the session's event loop: approve and start the project's servers named, then their tools join the
+    session's registry (the next model call offers them; the Context budget measures them now). The names
+    of the tools added."""
+    import asyncio
+
+    agent = session.agent
+    served, notices = await asyncio.to_thread(approve_and_start, session.mcp, names, session.bus.emit,
+                                              agent.tools.names())
+    added = agent.tools.add(served)
+    for notice in notices:
+        session.bus.emit(notice)
+    session.measure_context()
+    return added
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ class Session:
         # What each turn changed in the workspace, for undo/redo/rewind (in memory unless composed with a store).
         self.checkpoints = checkpoints or Checkpoints(agent.workspace, MemoryBlobs(), bus.emit, agent)
         bus.subscribe(self.checkpoints.history)
-        self.checkpoints.after_change = self._measure_context  # undo, redo, rewind: the meter follows
+        self.checkpoints.after_change = self.measure_context  # undo, redo, rewind: the meter follows
         agent.pipeline.checkpoints = self.checkpoints.recorder
 
     @property
@@ -92,7 +92,7 @@ class Session:
             self._say_instructions(ev.INSTRUCTIONS_START)
         if self.resumed:
             self._set_system_message(self.instructions.start(sandbox), ev.INSTRUCTIONS_RESUME)
-            self._measure_context()
+            self.measure_context()
 
     def _say_instructions(self, reason: str, changes: list[dict[str, str]] | None = None) -> None:
         if changes or self.instructions.worth_saying:
@@ -116,9 +116,9 @@ class Session:
         if changes:
             self._set_system_message(self.instructions.message(), ev.INSTRUCTIONS_RELOAD, changes)
 
-    def _measure_context(self) -> None:
-        """The conversation (restored, or changed by undo/redo/rewind), measured now: the Context
-        budget shows what it carries."""
+    def measure_context(self) -> None:
+        """The conversation (restored, or changed by undo/redo/rewind) and the tools (an MCP server approved
+        mid-session), measured now: the Context budget shows what they carry."""
         from app.agent.budget.snapshot import BudgetSnapshot
 
         agent = self.agent

@@ -46,6 +46,7 @@ from app.tui.commands import CockpitCommands
 from app.tui.copy import Copier
 from app.tui.history_store import PromptHistory
 from app.tui.keys import APP_BINDINGS
+from app.tui.mcp_ask import McpAsk
 from app.tui.messages import AgentEvent, ApprovalNeeded, SessionFailed, SessionOpened, SessionStopped, TextDue, TextReady, TurnDone
 from app.tui.palette import Palette, readable
 from app.tui.panes import Broadcast, NoSessionPanes, PanesFactory, SessionPanes, no_panes
@@ -130,6 +131,7 @@ class CockpitApp(App[int]):
         self.quitting = Quitting(self)
         self.switching = False  # a session is being finished and another opened
         self.approvals = PendingApprovals()
+        self.mcp_ask = McpAsk(self)  # a project's MCP servers waiting for approval: asked once as a session opens
         self._no_session_reason = ""  # "no model" or "no session" after a session failed to open
         self.stopped = ""  # why the open session stopped (its store failed); no task runs while set
         self._terminal_watch: Any = None
@@ -239,6 +241,7 @@ class CockpitApp(App[int]):
         if message.stored:  # a resumed session carries on from what it had: totals and panes
             self.status.restore(message.stored)
             await self.broadcast.call(self.panes, self.panes.restore, message.stored)
+        self.mcp_ask.session_opened(message.session)
         self._set_idle()
         await self.tasks.send_next()
 

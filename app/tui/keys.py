@@ -73,6 +73,8 @@ WIDGET_BINDING_IDS = (
     "rewind.cancel", "checkpoints.keep", "checkpoints.overwrite", "diff.close", "model.cancel",
     "delegation.open", "replay.open_child",  # a delegated task's block in the transcript, its child in replay
     "report.close", "report.group", "report.range", "report.reload",  # the usage report screen
+    "mcp_approval.approve_all", "mcp_approval.approve_checked", "mcp_approval.toggle",
+    "mcp_approval.not_now",  # a project's MCP servers
 )
 DERIVED_BINDING_IDS = ("prompt.queue",)  # follows prompt.send (Enter queues while the agent works)
 MODIFIERS = ("alt", "ctrl", "hyper", "meta", "shift", "super")  # sorted: the order Textual names them in

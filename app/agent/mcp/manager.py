@@ -9,9 +9,10 @@ whole session, and a tool call from the agent's loop is handed over with
 agent's loop.
 
 Lifecycle: :meth:`start` (blocking, each server bounded by its start-up timeout) when the
-session is built; a crashed server starts again on its next call; :meth:`close` when the
-session finishes (the manager is a bus subscriber for ``session_finished``) or, failing that,
-when the process exits (the process groups of stdio servers are killed).
+session is built, :meth:`start_approved` for a project's servers the user approves later; a
+crashed server starts again on its next call; :meth:`close` when the session finishes (the
+manager is a bus subscriber for ``session_finished``) or, failing that, when the process exits
+(the process groups of stdio servers are killed).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import threading
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Container, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -67,14 +68,32 @@ class McpManager:
         """Start every server that may start, side by side; returns when each is ready or has failed."""
         if not self.connections or self._loop is not None:
             return
+        self._start_thread()
+        self._run(self._start_all(list(self.connections.values()))).result()
+
+    def start_approved(self, names: Sequence[str]) -> list[str]:
+        """Start the servers named among those held for approval, now that the user approved them
+        (blocking, as :meth:`start`, the others keep running); the names that were started."""
+        chosen = [s for s in self.waiting() if s.name in names]
+        if not chosen:
+            return []
+        with self._lock:
+            for server in chosen:
+                del self.held[server.name]
+                self.connections[server.name] = Connection(server, self.workspace)
+        if self._loop is None:
+            self._start_thread()
+        self._run(self._start_all([self.connections[s.name] for s in chosen])).result()
+        return [s.name for s in chosen]
+
+    def _start_thread(self) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="cockpit-mcp", daemon=True)
         self._thread.start()
         atexit.register(self.kill_processes)
-        self._run(self._start_all()).result()
 
-    async def _start_all(self) -> None:
-        await asyncio.gather(*(self._start_one(c) for c in self.connections.values()))
+    async def _start_all(self, connections: Sequence[Connection]) -> None:
+        await asyncio.gather(*(self._start_one(c) for c in connections))
 
     @staticmethod
     async def _start_one(connection: Connection) -> None:
@@ -106,6 +125,10 @@ class McpManager:
 
     # --- what there is ------------------------------------------------------------------
 
+    def waiting(self) -> list[ServerConfig]:
+        """The project's servers held until the user approves them (for this folder, as defined now)."""
+        return [s for s in self.servers if self.held.get(s.name) is ServerState.NOT_APPROVED]
+
     def ready(self) -> list[Connection]:
         return [c for c in self.connections.values() if c.state is ServerState.READY]
 
@@ -121,10 +144,12 @@ class McpManager:
                                       connection.error))
         return rows
 
-    def startup_notices(self) -> list[ev.Notice]:
-        """What the start said: servers that failed, servers waiting for approval, unreadable entries."""
-        notices = [ev.Notice(level="warning", message=problem) for problem in self.problems]
-        for row in self.rows():
+    def startup_notices(self, names: Container[str] | None = None) -> list[ev.Notice]:
+        """What the start said: servers that failed, servers waiting for approval, unreadable entries;
+        with ``names``, only what the start of those servers said (approved late: :meth:`start_approved`)."""
+        notices = [ev.Notice(level="warning", message=problem) for problem in self.problems if names is None]
+        rows = [row for row in self.rows() if names is None or row.config.name in names]
+        for row in rows:
             name = row.config.name
             if row.state is ServerState.FAILED:
                 notices.append(ev.Notice(level="error", message=f"MCP server {name!r} did not start: {row.error}; "
@@ -133,7 +158,7 @@ class McpManager:
                 notices.append(ev.Notice(level="warning", message=(
                     f"MCP server {name!r} of {row.config.origin} ({row.config.target}) was not started: a project's "
                     f"servers need your approval once; {APPROVE_HINT}")))
-        started = [f"{row.config.name} ({row.tools} tools)" for row in self.rows() if row.state is ServerState.READY]
+        started = [f"{row.config.name} ({row.tools} tools)" for row in rows if row.state is ServerState.READY]
         if started:
             notices.append(ev.Notice(level="info", message="MCP servers: " + ", ".join(started)))
         return notices

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from app.agent.events import core as ev
@@ -89,11 +89,15 @@ class McpTool:
         return tool_output(result, ctx)
 
 
-def mcp_tools(manager: "McpManager", emit: Emit, taken: Iterable[str]) -> tuple[list[McpTool], list[str]]:
-    """The tools of every server that started, and the ones left out because their name is taken."""
+def mcp_tools(manager: "McpManager", emit: Emit, taken: Iterable[str],
+              servers: Container[str] | None = None) -> tuple[list[McpTool], list[str]]:
+    """The tools of every server that started (of ``servers``, when named), and the ones left out
+    because their name is taken."""
     names = set(taken)
     tools, problems = [], []
     for connection in manager.ready():
+        if servers is not None and connection.config.name not in servers:
+            continue
         for spec in connection.tools:
             tool = McpTool(spec, connection.config, manager, emit)
             if tool.name in names:

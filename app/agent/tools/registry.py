@@ -47,10 +47,20 @@ class ToolRegistry:
 
     def __init__(self, tools: Iterable[Tool]) -> None:
         self._tools: dict[str, Tool] = {}
+        self._disabled: set[str] = set()  # left out by disable(), and from tools added later too
+        self.add(tools)
+
+    def add(self, tools: Iterable[Tool]) -> list[str]:
+        """Add ``tools`` to this registry (an MCP server approved mid-session), except the disabled ones;
+        the names added."""
+        added = []
         for tool in tools:
             if tool.name in self._tools:
                 raise ValueError(f"two tools are named {tool.name!r}")
-            self._tools[tool.name] = tool
+            if tool.name not in self._disabled:
+                self._tools[tool.name] = tool
+                added.append(tool.name)
+        return added
 
     def get(self, name: str) -> Tool | None:
         return self._tools.get(name)
@@ -71,6 +81,7 @@ class ToolRegistry:
         """Leave out the tools named (the project's ``[tools] disabled``): the model is not sent them and
         cannot call them. The names of the tools left out, in the registry's order."""
         wanted = set(names)
+        self._disabled |= wanted
         removed = [name for name in self._tools if name in wanted]
         for name in removed:
             del self._tools[name]
