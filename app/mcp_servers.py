@@ -74,6 +74,13 @@ def approve_and_start(manager: "McpManager", names: Sequence[str], emit: Any,
     return served, [*manager.startup_notices(started), *(Notice(level="warning", message=p) for p in left_out)]
 
 
+def waiting_as_approved(manager: "McpManager | None", approved: Sequence["ServerConfig"]) -> list[str]:
+    """The servers of ``approved`` that ``manager`` holds for approval with that same definition: those
+    :func:`start_in_session` can start now (one changed since the session started waits for the next)."""
+    digests = {server.name: server.digest() for server in approved}
+    return [s.name for s in (manager.waiting() if manager is not None else []) if digests.get(s.name) == s.digest()]
+
+
 async def start_in_session(session: "Session", names: Sequence[str]) -> list[str]:
     """On the session's event loop: approve and start the project's servers named, then their tools join the
     session's registry (the next model call offers them; the Context budget measures them now). The names
@@ -123,7 +130,7 @@ def listed_servers(settings: Settings, manager: "McpManager", model: str) -> tup
 
 
 APPROVE_CLI = "approve the project's servers with: cockpit mcp approve [NAME...]"
-APPROVE_APP = "/mcp approve [name…] approves them; they start with the next session"
+APPROVE_APP = "/mcp approve [name…] approves them and starts them in this session"
 
 
 def table_lines(listed: Sequence[ListedServer], tokenizer: str, approve_hint: str = APPROVE_CLI) -> list[str]:

@@ -44,15 +44,20 @@ class McpAsk:
             chosen = names or []
             self.not_now |= {_key(workspace, s) for s in waiting if s.name not in chosen}
             if chosen and session is self.app.session:
-                self.app.run_guarded(self.start(session, chosen), TITLE)
+                self.start(session, chosen)
 
         self.app.push_screen(McpApprovalScreen(waiting, Path(workspace).name), callback=answered)
 
-    async def start(self, session: Session, names: list[str]) -> None:
+    def start(self, session: Session, names: list[str]) -> None:
+        """Start the approved servers ``names`` of ``session`` in a worker (the app stays responsive; a failure
+        is a notification): what their start says comes as the session's notices."""
         from app.mcp_servers import start_in_session
 
-        self.app.status.activity = "starting MCP servers"
-        try:
-            await asyncio.wrap_future(self.app.runner.call(start_in_session, session, names))
-        finally:
-            self.app.show_activity()
+        async def start() -> None:
+            self.app.status.activity = "starting MCP servers"
+            try:
+                await asyncio.wrap_future(self.app.runner.call(start_in_session, session, names))
+            finally:
+                self.app.show_activity()
+
+        self.app.run_guarded(start(), f"{TITLE} {', '.join(names)}")  # its own group: another start cancels none

@@ -105,6 +105,41 @@ async def test_not_now_starts_nothing_and_is_not_asked_again_in_the_next_session
     assert not McpApprovals(workspace).approves(proj)
 
 
+async def test_slash_mcp_approve_after_not_now_starts_them_in_this_session(real_app, workspace):
+    from tests.tui.slash_support import run
+
+    project_servers(workspace, "proj")
+    app = real_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, McpApprovalScreen), what="the approval modal")
+        await pilot.press("n")
+        await wait_open(pilot, app)
+        approved = await run(pilot, "/mcp approve", "MCP servers: approval")
+        assert "approved proj" in approved.detail and "they start now, in this session" in approved.detail
+        await wait_until(pilot, lambda: "mcp__proj__whoami" in mcp_tools_of(app), what="the approved server's tools")
+
+
+def test_tools_of_a_server_approved_mid_session_leave_out_the_disabled_ones(openai_server, workspace, tmp_path):
+    import asyncio
+
+    from app.mcp_servers import start_in_session
+    from tests.core.helpers import make_session
+
+    project_servers(workspace, "proj")
+    (workspace / ".cockpit").mkdir()
+    (workspace / ".cockpit" / "config.toml").write_text('[tools]\ndisabled = ["mcp__proj__crash"]\n', encoding="utf-8")
+    session, events, _ = make_session(MODEL, workspace, tmp_path / "d.db", api_base=openai_server.url)
+    try:
+        session.start()
+        assert [s.name for s in session.mcp.waiting()] == ["proj"]
+        added = asyncio.run(start_in_session(session, ["proj"]))
+        assert "mcp__proj__whoami" in added and "mcp__proj__crash" not in session.agent.tools
+        assert session.mcp.waiting() == [] and added == [n for n in session.agent.tools.names() if "__proj__" in n]
+        assert asyncio.run(start_in_session(session, ["proj"])) == []  # started once
+    finally:
+        session.finish()
+
+
 async def test_an_approved_definition_is_not_asked_for_and_starts_with_the_session(real_app, workspace):
     project_servers(workspace, "proj")
     approve_project(workspace)
