@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -87,15 +88,32 @@ class _Buffer:
             return value
 
 
-def object_fields(path: Path, array: str) -> Iterator[tuple[str, Any, int]]:
-    """``(key, value, line)`` for each field of the file's top-level object in order; the field named
-    ``array``, when it is a list, comes item by item as ``(array, item, line)``."""
+def read_document(path: Path) -> Any:
+    """A small JSON document read whole; JSON errors name the line they were found on."""
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ImportFormatError(path, 0, f"cannot read it: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ImportFormatError(path, 1, "not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ImportFormatError(path, exc.lineno, f"not valid JSON ({exc.msg}); the file may be truncated") from None
+
+
+@contextmanager
+def _buffer(path: Path) -> Iterator[_Buffer]:
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise ImportFormatError(path, 0, f"cannot read it: {exc.strerror or exc}") from None
     with handle:
-        buf = _Buffer(path, handle)
+        yield _Buffer(path, handle)
+
+
+def object_fields(path: Path, array: str) -> Iterator[tuple[str, Any, int]]:
+    """``(key, value, line)`` for each field of the file's top-level object in order; the field named
+    ``array``, when it is a list, comes item by item as ``(array, item, line)``."""
+    with _buffer(path) as buf:
         buf.expect("{", "a JSON object")
         if buf.peek() == "}":
             return
@@ -130,12 +148,7 @@ def _items(buf: _Buffer, key: str) -> Iterator[tuple[str, Any, int]]:
 
 def array_items(path: Path) -> Iterator[tuple[Any, int]]:
     """``(item, line)`` for each item of the file's top-level array, one at a time."""
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise ImportFormatError(path, 0, f"cannot read it: {exc.strerror or exc}") from None
-    with handle:
-        buf = _Buffer(path, handle)
+    with _buffer(path) as buf:
         for _, item, line in _items(buf, ""):
             yield item, line
         if buf.peek():

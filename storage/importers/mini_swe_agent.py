@@ -41,6 +41,7 @@ from storage.importers.common import (
     usage,
 )
 from storage.importers.detect import Head
+from storage.importers.json_stream import read_document
 
 SOURCE = "mini-swe-agent"
 NAME = "mini-swe-agent trajectory"
@@ -58,14 +59,7 @@ def sniff(head: Head) -> bool:
 
 def load(path: Path) -> dict[str, Any]:
     """The trajectory object (one JSON document, read whole); JSON errors name the line they were found on."""
-    try:
-        trajectory = json.loads(path.read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise ImportFormatError(path, 0, f"cannot read it: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ImportFormatError(path, 1, "not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(path, exc.lineno, f"not valid JSON ({exc.msg}); the file may be truncated") from None
+    trajectory = read_document(path)
     if not isinstance(trajectory, dict) or not isinstance(trajectory.get("messages"), list):
         raise ImportFormatError(path, 1, "not a mini-swe-agent trajectory (no 'messages' list)")
     return trajectory

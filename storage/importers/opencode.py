@@ -41,6 +41,7 @@ from storage.importers.common import (
     usage,
 )
 from storage.importers.detect import Head
+from storage.importers.json_stream import read_document
 
 SOURCE = "opencode"
 NAME = "opencode session"
@@ -62,14 +63,7 @@ def is_piece(path: Path) -> bool:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        value = json.loads(path.read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise ImportFormatError(path, 0, f"cannot read it: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ImportFormatError(path, 1, "not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(path, exc.lineno, f"not valid JSON ({exc.msg}); the file may be truncated") from None
+    value = read_document(path)
     if not isinstance(value, dict):
         raise ImportFormatError(path, 1, "not an opencode record (expected a JSON object)")
     return value

@@ -9,7 +9,6 @@ with ``tool_call_metadata``; a ``run`` observation failed unless its exit code i
 from __future__ import annotations
 
 import json
-import tracemalloc
 
 import pytest
 
@@ -21,8 +20,11 @@ from storage.importers import (
     openhands,
 )
 from storage.queries import load_events
+from tests.support.import_checks import (
+    assert_cut_file_writes_nothing,
+    converted_with_peak,
+)
 from tests.support.session_files import OPENHANDS
-from tests.support.store import table_counts
 
 
 def _raw():
@@ -129,12 +131,7 @@ def test_a_delegate_is_a_child_session_and_condensation_a_compaction(db, tmp_pat
 
 @pytest.mark.parametrize("cut", [300, -40])
 def test_a_truncated_file_names_its_line_and_writes_nothing(db, tmp_path, cut):
-    path = tmp_path / "cut.json"
-    path.write_text(OPENHANDS.read_text()[:cut])
-    before = table_counts(db)
-    with pytest.raises(ImportFormatError, match=r"cut\.json:\d+: not valid JSON"):
-        import_path(db, path)
-    assert table_counts(db) == before
+    assert_cut_file_writes_nothing(db, OPENHANDS, tmp_path / "cut.json", cut)
 
 
 def test_an_event_that_is_not_an_object_names_its_line(db, tmp_path):
@@ -153,12 +150,7 @@ def test_a_huge_trajectory_is_read_in_bounded_memory(db, tmp_path):
                        "extras": {"metadata": {"exit_code": 0}}})
     path = _trajectory(tmp_path, events)
     assert path.stat().st_size > 12_000_000
-    tracemalloc.start()
-    try:
-        count = sum(1 for _ in openhands.convert(path, "d" * 64))
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    count, peak = converted_with_peak(openhands.convert, path)
     assert count > 4_000 * 4
     assert peak < 8_000_000, peak
     result = import_path(db, path)

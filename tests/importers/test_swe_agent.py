@@ -15,8 +15,8 @@ import pytest
 
 from storage.importers import ImportFormatError, detect, import_path, swe_agent
 from storage.queries import load_events
+from tests.support.import_checks import assert_cut_file_writes_nothing
 from tests.support.session_files import SWE_AGENT_V0, SWE_AGENT_V1
-from tests.support.store import table_counts
 
 REFUSED = "Your proposed edit has introduced new syntax error(s)"
 
@@ -94,12 +94,7 @@ def test_timeouts_unknown_content_and_a_limit(db, tmp_path):
 
 @pytest.mark.parametrize("cut", [500, -200])
 def test_a_truncated_file_names_its_line_and_writes_nothing(db, tmp_path, cut):
-    path = tmp_path / "cut.traj"
-    path.write_text(SWE_AGENT_V1.read_text()[:cut])
-    before = table_counts(db)
-    with pytest.raises(ImportFormatError, match=r"cut\.traj:\d+: not valid JSON"):
-        import_path(db, path)
-    assert table_counts(db) == before
+    assert_cut_file_writes_nothing(db, SWE_AGENT_V1, tmp_path / "cut.traj", cut)
 
 
 def test_a_message_of_an_unknown_role_names_its_line(db, tmp_path):
