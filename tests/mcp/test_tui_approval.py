@@ -49,6 +49,17 @@ def real_app(harness, openai_server, warm_imports):  # noqa: F811
     return app
 
 
+async def asked(pilot, app) -> McpApprovalScreen:
+    await wait_until(pilot, lambda: isinstance(app.screen, McpApprovalScreen), what="the approval modal")
+    return app.screen
+
+
+async def not_now(pilot, app) -> None:
+    await asked(pilot, app)
+    await pilot.press("n")
+    await wait_until(pilot, lambda: not isinstance(app.screen, McpApprovalScreen), what="the modal to close")
+
+
 def mcp_tools_of(app) -> list[str]:
     return [name for name in app.session.agent.tools.names() if name.startswith("mcp__")]
 
@@ -62,8 +73,7 @@ async def test_approving_starts_the_servers_in_this_session_and_the_next_call_of
     project_servers(workspace, "proj", "other")
     app = real_app
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, McpApprovalScreen), what="the approval modal")
-        screen = app.screen
+        screen = await asked(pilot, app)
         assert [s.name for s in screen.servers] == ["proj", "other"]
         assert mcp_tools_of(app) == []
         await pilot.press("down", "space", "enter")  # "other" unchecked: only proj is approved
@@ -90,9 +100,7 @@ async def test_not_now_starts_nothing_and_is_not_asked_again_in_the_next_session
     project_servers(workspace, "proj")
     app = real_app
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, McpApprovalScreen), what="the approval modal")
-        await pilot.press("n")
-        await wait_until(pilot, lambda: not isinstance(app.screen, McpApprovalScreen), what="the modal to close")
+        await not_now(pilot, app)
         first = app.session
         assert mcp_tools_of(app) == [] and [s.name for s in first.mcp.waiting()] == ["proj"]
         await app.switch_session()
@@ -111,8 +119,7 @@ async def test_slash_mcp_approve_after_not_now_starts_them_in_this_session(real_
     project_servers(workspace, "proj")
     app = real_app
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, McpApprovalScreen), what="the approval modal")
-        await pilot.press("n")
+        await not_now(pilot, app)
         await wait_open(pilot, app)
         approved = await run(pilot, "/mcp approve", "MCP servers: approval")
         assert "approved proj" in approved.detail and "they start now, in this session" in approved.detail
@@ -179,7 +186,7 @@ def test_snapshot_mcp_approval(harness, warm_imports, snap_compare, workspace, s
     async def run_before(pilot):
         from textual.widgets._footer import FooterKey
 
-        await wait_until(pilot, lambda: isinstance(app.screen, McpApprovalScreen), what="the approval modal")
+        await asked(pilot, app)
         await wait_until(pilot, lambda: app.screen_stack[0].query(FooterKey), what="the key hints below")
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
