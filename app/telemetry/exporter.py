@@ -3,14 +3,14 @@
 Nothing here blocks the agent: a finished span goes into the processor's queue and a background
 thread sends batches. A collector that is down or slow costs spans, never the run: every span
 that did not reach it (the export failed, or the queue was full and the oldest one went) is
-counted in :attr:`Export.dropped`.
+counted in ``Export.counts.dropped``.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -25,14 +25,18 @@ TRACER_NAME = "cockpit"
 
 
 class ExportCounts:
-    """Spans handed over, sent and dropped; ``on_change`` hears every change of ``dropped``."""
+    """Spans ended (handed to the processor), taken by the exporter, sent and dropped."""
 
     def __init__(self, max_queue: int) -> None:
         self.max_queue = max_queue
-        self.ended = self.sent = self.dropped = 0
+        self.ended = self.taken = self.sent = 0
+        self.overflowed = self.failed = 0  # dropped from the full queue; lost with a failed export
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self.on_change: list[Callable[[int], None]] = []
+
+    @property
+    def dropped(self) -> int:
+        return self.overflowed + self.failed
 
     @property
     def settled(self) -> int:
@@ -41,22 +45,21 @@ class ExportCounts:
     def span_ended(self) -> None:
         with self._lock:
             self.ended += 1
-            if self.ended - self.settled > self.max_queue:  # the processor drops its oldest span
-                self._drop(1)
+            if self.ended - self.taken - self.overflowed > self.max_queue:  # the processor's queue drops its oldest
+                self.overflowed += 1
+                self._changed.notify_all()
+
+    def taking(self, count: int) -> None:
+        with self._lock:
+            self.taken += count
 
     def exported(self, count: int, ok: bool) -> None:
         with self._lock:
             if ok:
                 self.sent += count
-                self._changed.notify_all()
             else:
-                self._drop(count)
-
-    def _drop(self, count: int) -> None:
-        self.dropped += count
-        self._changed.notify_all()
-        for callback in list(self.on_change):
-            callback(self.dropped)
+                self.failed += count
+            self._changed.notify_all()
 
     def wait_settled(self, timeout_s: float) -> bool:
         """Wait until every span ended so far was sent or dropped (tests; a command's last flush)."""
@@ -69,6 +72,7 @@ class CountingExporter(SpanExporter):
         self.inner, self.counts = inner, counts
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        self.counts.taking(len(spans))
         try:
             result = self.inner.export(spans)
         except Exception:  # an exporter that raises loses its batch like one that fails
@@ -113,8 +117,6 @@ class Export:
         threading.Thread(target=self.provider.force_flush, daemon=True, name="cockpit-otel-flush").start()
         return self.counts.wait_settled(timeout_s)
 
-    def shutdown(self) -> None:
-        self.provider.shutdown()
 
 
 def quiet_sdk() -> None:

@@ -154,14 +154,15 @@ async def test_a_collector_that_is_down_costs_the_run_nothing_but_counted_spans(
 async def test_a_slow_collector_does_not_hold_the_run(openai_server, workspace, tmp_path, receiver):
     receiver.hold = threading.Event()  # every request waits until the run is over
     openai_server.script([Reply(text="done")])
-    settings = Settings(telemetry={"endpoint": receiver.url, "max_queue": 2})
+    settings = Settings(telemetry={"endpoint": receiver.url, "max_queue": 1})
     result, _, _ = await run_session(openai_server, workspace, tmp_path, settings, "hi")
     assert result.outcome == "completed" and receiver.spans == []  # the run finished while the collector held
     export = export_of(settings)
     receiver.hold.set()
     export.flush(20)
-    # A queue of 2: the third span ended while two waited, the oldest was dropped and counted.
-    assert export.counts.ended == 3 and export.counts.dropped == 1 and len(receiver.spans) == 2
+    # A queue of 1 and one batch held by the collector: of 3 spans at least one had no room, and was counted.
+    counts = export.counts
+    assert counts.ended == 3 and counts.dropped >= 1 and len(receiver.spans) == counts.sent == 3 - counts.dropped
 
 
 async def test_the_dropped_spans_reach_the_retries_pane(openai_server, workspace, tmp_path):
