@@ -33,6 +33,7 @@ from app.agent.loop import Agent  # noqa: E402
 from app.agent.model import ModelReply, RawToolCall  # noqa: E402
 from app.agent.tools.registry import default_tools  # noqa: E402
 from app.runtime import store_sink  # noqa: E402
+from benchmarks.goals import report  # noqa: E402
 from storage.db import open_db  # noqa: E402
 from storage.store import EventStore  # noqa: E402
 
@@ -86,7 +87,8 @@ def run_session(model, steps: int, workdir: Path) -> tuple[float, list[float]]:
     return total, step_times[1:]
 
 
-def per_step_table(title: str, make_model, sizes: list[int], workdir: Path) -> None:
+def per_step_table(title: str, make_model, sizes: list[int], workdir: Path) -> float:
+    """Prints the table; returns the last row's per-step cost over the first row's."""
     print(f"\n{title}")
     print(f"{'steps':>7} {'total s':>9} {'ms/step':>9} {'median ms/step, last 10%':>25} {'vs first row':>13}")
     base = None
@@ -97,6 +99,7 @@ def per_step_table(title: str, make_model, sizes: list[int], workdir: Path) -> N
         tail_ms = statistics.median(tail) * 1000 if tail else per_step
         base = base or tail_ms
         print(f"{steps:>7} {total:>9.2f} {per_step:>9.2f} {tail_ms:>25.2f} {tail_ms / base:>12.2f}x")
+    return tail_ms / base
 
 
 def persistence(workdir: Path, n: int = 20_000, repeats: int = 3) -> None:
@@ -158,12 +161,18 @@ def persistence(workdir: Path, n: int = 20_000, repeats: int = 3) -> None:
           f"({batch_cpu:.3f} s vs {raw_cpu:.3f} s; goal >= 0.5x: {'ok' if ratio >= 0.5 else 'MISSED'})")
 
 
-def main() -> None:
+STEP_RATIO_GOAL = 1.5  # per-step overhead at the last size within 1.5x the first
+
+
+def main() -> int:
     quick = "--quick" in sys.argv
     sizes = [10, 100] if quick else [10, 100, 1000]
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        per_step_table("Harness overhead per step (zero-latency in-process model, SQLite store on)", InstantModel, sizes, workdir)
+        growth = per_step_table("Harness overhead per step (zero-latency in-process model, SQLite store on)", InstantModel,
+                                sizes, workdir)
+        flat = report(f"per-step overhead, step {sizes[-1]:,} vs step {sizes[0]}", goal=f"<= {STEP_RATIO_GOAL}x",
+                      measured=f"{growth:.2f}x", ratio=growth / STEP_RATIO_GOAL, ok=growth <= STEP_RATIO_GOAL)
         script = workdir / "script.json"
         script.write_text(json.dumps([{"text": "ok", "tool_calls": [{"name": "list_dir", "arguments": {}}]}] * 1000))
         from app.agent.model import LiteLLMModel
@@ -175,7 +184,8 @@ def main() -> None:
             workdir,
         )
         persistence(workdir, 5_000 if quick else 20_000)
+    return 0 if flat.ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -175,9 +175,11 @@ class LiteLLMModel:
         calls: dict[int, dict[str, Any]] = {}
         usage_seen: Any = None
         response = await litellm.acompletion(**kwargs)
+        finished = False
         async for chunk in response:
             usage_seen = getattr(chunk, "usage", None) or usage_seen
             for choice in chunk.choices or []:
+                finished = finished or bool(choice.finish_reason)
                 delta = choice.delta
                 if delta is not None:
                     if delta.content:
@@ -185,6 +187,9 @@ class LiteLLMModel:
                         on_text(well_formed(delta.content))
                     for tc in delta.tool_calls or []:
                         _merge_tool_call(calls, tc)
+            if finished and _provider_sent_usage(response):
+                await _finish_quietly(response)
+                break
         reply.latency_ms = (time.perf_counter() - started) * 1000
         reply.text = well_formed("".join(text_parts))
         raw = _RawStream(response)
@@ -232,6 +237,26 @@ class LiteLLMModel:
         return self.pricing.price(self.name, prompt_tokens=usage.prompt_tokens,
                                   completion_tokens=usage.completion_tokens, cached_tokens=usage.cached_tokens,
                                   cache_write_tokens=usage.cache_write_tokens)
+
+
+def _provider_sent_usage(response: Any) -> bool:
+    """The provider's last chunk so far carries its usage (after its finish reason: nothing else comes)."""
+    chunks = getattr(response, "chunks", None)
+    return isinstance(chunks, list) and bool(chunks) and getattr(chunks[-1], "usage", None) is not None
+
+
+async def _finish_quietly(response: Any) -> None:
+    """Read the rest of the provider's stream (its ``[DONE]``, so the connection is reused) and close it,
+    without litellm's end-of-stream work: ``stream_chunk_builder`` rebuilds the whole answer from every
+    chunk (~0.1 ms a chunk, holding the GIL the UI thread needs) for its own logging, which Cockpit
+    does not use: usage and finish reason are read from the provider's chunks (:class:`_RawStream`)."""
+    provider = getattr(response, "completion_stream", None)
+    if provider is not None and hasattr(provider, "__aiter__"):
+        async for _ in provider:
+            pass
+    close = getattr(response, "aclose", None)
+    if close is not None:
+        await close()
 
 
 def _merge_tool_call(calls: dict[int, dict[str, Any]], tc: Any) -> None:
