@@ -37,7 +37,9 @@ def test_the_matcher_is_a_regular_expression_over_the_whole_tool_name(matcher, n
 
 
 @pytest.mark.parametrize("table, problem", [
-    ({"PreToolUs": []}, r"unknown hook event\(s\) PreToolUs; known: PreToolUse, PostToolUse"),
+    ({"PreToolUs": []}, r"unknown hook event\(s\) PreToolUs; did you mean PreToolUse\? \(known: PreToolUse, PostToolUse"),
+    ({"PreTooluse": []}, r"unknown hook event\(s\) PreTooluse; did you mean PreToolUse\?"),
+    ({"BeforeAnything": []}, r"unknown hook event\(s\) BeforeAnything; known: PreToolUse, PostToolUse"),
     ({"Stop": {"command": "x"}}, r"Stop must be a list of tables \(\[\[hooks.Stop\]\]\)"),
     ({"Stop": [{"command": ""}]}, r"Stop\[1\]: command must be a non-empty string"),
     ({"Stop": [{"command": "x", "matcher": "a"}]}, r"Stop\[1\]: Stop hooks take no matcher"),

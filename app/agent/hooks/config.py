@@ -15,6 +15,7 @@ command = "...", timeout = 10}]`` in one entry.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ class HooksConfig:
         """Read the table; ValueError saying what is wrong and where (``PreToolUse[1]: ...``)."""
         unknown = sorted(set(data) - set(HOOK_EVENTS))
         if unknown:
-            raise ValueError(f"unknown hook event(s) {', '.join(unknown)}; known: {', '.join(HOOK_EVENTS)}")
+            raise ValueError(f"unknown hook event(s) {', '.join(unknown)}; {_hint(unknown)}")
         specs = []
         for event in HOOK_EVENTS:
             entries = data.get(event, [])
@@ -61,6 +62,15 @@ class HooksConfig:
 
     def matching(self, event: str, subject: str = "") -> list[HookSpec]:
         return [spec for spec in self.specs if spec.event == event and spec.matches(subject)]
+
+
+def _hint(unknown: list[str]) -> str:
+    """``did you mean PreToolUse?`` for each misspelt event that is close to one (case aside), else the list."""
+    by_lower = {event.lower(): event for event in HOOK_EVENTS}
+    close = [difflib.get_close_matches(name.lower(), sorted(by_lower), n=1) for name in unknown]
+    meant = [by_lower[match[0]] for match in close if match]
+    known = f"known: {', '.join(HOOK_EVENTS)}"
+    return f"did you mean {', '.join(meant)}? ({known})" if meant else known
 
 
 def _specs(event: str, where: str, entry: Any) -> list[HookSpec]:
