@@ -147,7 +147,8 @@ class SpanBuilder:
         end = self.last_ts if ts is None else ts
         for span in [*self.tools.values(), *self.calls.values(), self.turn, self.root]:
             self._end(span, end)
-        self.tools.clear(), self.calls.clear(), self.call_of.clear()
+        for open_spans in (self.tools, self.calls, self.call_of):
+            open_spans.clear()
         self.turn = self.root = self.started = None
 
     # --- model calls ---------------------------------------------------------------------------
