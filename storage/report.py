@@ -16,7 +16,8 @@ project and source), nothing estimated here:
 * ``wasted_*``: the whole retry tax stored per call (failed attempts, re-sent prompts, malformed
   and loop-killed output); ``retry_tax_*`` the part paid for failed attempts and their re-sent
   prompts (``resilience_retry_tax`` rows of those reasons). Dollars are None where no call of the
-  group had a price (tokens only).
+  group had a price (tokens only); ``*_unpriced_tokens`` are the tokens of them whose model had no
+  price (not in the dollars: never $0).
 * ``loop_hits`` / ``compactions``: the loop detector's hits and the compactions, by their own time.
   They belong to sessions, not to a model or a role: None when grouped by those.
 
@@ -42,7 +43,8 @@ METRICS = (
     "sessions", "calls", "tokens_in", "tokens_out", "cached_tokens", "cache_write_tokens", "cache_hit_rate",
     "cache_saved_usd", "cache_write_usd", "cache_misses", "cache_miss_usd",
     "cost_usd", "priced_calls", "unpriced_calls", "unpriced_tokens_in", "unpriced_tokens_out",
-    "retry_tax_tokens", "retry_tax_usd", "wasted_tokens", "wasted_usd", "loop_hits", "compactions",
+    "retry_tax_tokens", "retry_tax_usd", "retry_tax_unpriced_tokens", "wasted_tokens", "wasted_usd",
+    "wasted_unpriced_tokens", "loop_hits", "compactions",
 )
 
 
@@ -96,9 +98,13 @@ group by key order by key
 """
 
 _TAX_SQL = """
-select {key} as key, coalesce(sum(x.tokens), 0) as tokens, coalesce(sum(x.usd), 0.0) as usd
+select {key} as key,
+  coalesce(sum(case when x.reason in ({reasons}) then x.tokens end), 0) as tokens,
+  coalesce(sum(case when x.reason in ({reasons}) then x.usd end), 0.0) as usd,
+  coalesce(sum(case when x.reason in ({reasons}) and x.usd is null then x.tokens end), 0) as unpriced,
+  coalesce(sum(case when x.usd is null then x.tokens end), 0) as wasted_unpriced
 from resilience_retry_tax x join model_calls m on m.id = x.call_id join sessions s on s.id = m.session_id
-where x.reason in ({reasons}) and {since}
+where {since}
 group by key
 """
 
@@ -134,12 +140,17 @@ def _calls(db: sqlite_utils.Database, by: str, since: str | None) -> dict[str, d
     return out
 
 
-def _retry_tax(db: sqlite_utils.Database, by: str, since: str | None) -> dict[str, tuple[int, float]]:
+_NO_TAX = {"tokens": 0, "usd": 0.0, "unpriced": 0, "wasted_unpriced": 0}
+
+
+def _retry_tax(db: sqlite_utils.Database, by: str, since: str | None) -> dict[str, dict[str, Any]]:
+    """Per group: the retry tax proper (tokens, usd, the tokens of it nobody had a price for) and the
+    wasted tokens nobody had a price for (a retry-tax row's ``usd`` is null when its model is unpriced)."""
     if "resilience_retry_tax" not in db.table_names():
         return {}
     where, params = _since(_CALL_TIME, since)
     sql = _TAX_SQL.format(key=group_key(by), since=where, reasons=", ".join("?" * len(RETRY_REASONS)))
-    return {str(r["key"]): (int(r["tokens"]), float(r["usd"])) for r in db.query(sql, [*RETRY_REASONS, *params])}
+    return {str(r["key"]): r for r in db.query(sql, [*RETRY_REASONS * 3, *params])}
 
 
 def _session_events(db: sqlite_utils.Database, table: str, by: str, since: str | None) -> dict[str, int] | None:
@@ -162,9 +173,11 @@ def _grouped(db: sqlite_utils.Database, by: str, since: str | None) -> list[dict
     rows = []
     for key in sorted(keys):
         row = calls.get(key) or _no_calls(key)
-        tokens, usd = tax.get(key, (0, 0.0))
-        row["retry_tax_tokens"] = tokens
-        row["retry_tax_usd"] = usd if row["priced_calls"] else None
+        taxed = tax.get(key, _NO_TAX)
+        row["retry_tax_tokens"] = taxed["tokens"]
+        row["retry_tax_usd"] = taxed["usd"] if row["priced_calls"] else None
+        row["retry_tax_unpriced_tokens"] = taxed["unpriced"]
+        row["wasted_unpriced_tokens"] = taxed["wasted_unpriced"]
         row["loop_hits"] = None if loops is None else loops.get(key, 0)
         row["compactions"] = None if compactions is None else compactions.get(key, 0)
         rows.append({"key": key, **{name: row[name] for name in METRICS}})

@@ -79,4 +79,4 @@ def print_table(report: dict[str, Any]) -> None:
     hidden = [header for name, header in COLUMNS if columns is not None and name not in columns]
     shown_all = [f"In a wider terminal, or with --csv / --json: {', '.join(hidden)}."] if hidden else []
     for line in [*unpriced_lines(report), *report_notes(report), *shown_all]:
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, markup=False)  # plain text: "[pricing]" is no markup

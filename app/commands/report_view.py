@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.agent.events.format import UNKNOWN, cost_total, money, tokens
+from app.agent.events.format import UNKNOWN, UNPRICED, cost_total, money, tokens
 
 GROUPS = ("day", "week", "month", "model", "project", "source", "role")  # storage.report.GROUPS (a test keeps them equal)
 COLUMNS = (  # (figure, header)
@@ -27,11 +27,14 @@ def percent(rate: float | None) -> str:
     return UNKNOWN if rate is None else f"{100 * rate:.0f}%"
 
 
-def tax(tokens_: int, usd: float | None) -> str:
-    """``1.2k · $0.0040``; tokens alone where nobody had a price; ``0`` when nothing was wasted."""
+def tax(tokens_: int, usd: float | None, unpriced_tokens: int = 0) -> str:
+    """``1.2k · $0.0040``; ``1.2k · unpriced`` where nobody had a price for them (never ``$0``);
+    ``1.2k · $0.0040 + unpriced`` where some had none; ``0`` when nothing was wasted."""
     if not tokens_ and not usd:
         return "0"
-    return tokens(tokens_) if usd is None else f"{tokens(tokens_)} · {money(usd)}"
+    if usd is None or unpriced_tokens >= tokens_:
+        return f"{tokens(tokens_)} · {UNPRICED}"
+    return f"{tokens(tokens_)} · {money(usd)}" + (f" + {UNPRICED}" if unpriced_tokens else "")
 
 
 def count(n: int | None) -> str:
@@ -49,8 +52,8 @@ def cells(row: dict[str, Any]) -> dict[str, str]:
         "cache_hit_rate": percent(row["cache_hit_rate"]),
         "cache_saved_usd": money(row["cache_saved_usd"]),
         "cost_usd": cost_total(row["cost_usd"], unpriced=row["unpriced_calls"]),
-        "retry_tax": tax(row["retry_tax_tokens"], row["retry_tax_usd"]),
-        "wasted": tax(row["wasted_tokens"], row["wasted_usd"]),
+        "retry_tax": tax(row["retry_tax_tokens"], row["retry_tax_usd"], row["retry_tax_unpriced_tokens"]),
+        "wasted": tax(row["wasted_tokens"], row["wasted_usd"], row["wasted_unpriced_tokens"]),
         "loop_hits": count(row["loop_hits"]),
         "compactions": count(row["compactions"]),
     }

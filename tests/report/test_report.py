@@ -12,6 +12,7 @@ from collections import defaultdict
 
 import pytest
 
+from app.commands.report_view import cells
 from app.commands.since import parse_since
 from storage.db import open_db
 from storage.report import GROUPS, METRICS, RETRY_REASONS, usage_report
@@ -150,6 +151,25 @@ async def test_unpriced_usage_is_listed_apart_and_never_as_zero_dollars(db_path,
     assert "unpriced" in line and "$" not in line
     assert f"  {scenario.UNPRICED}: 2 calls, {local['tokens_in']:,} in / {local['tokens_out']:,} out tokens" in out
     assert "Loop hits and compactions belong to sessions, not to a model" in " ".join(out.split())
+    assert "no price in litellm's cost map or [pricing];" in out  # printed as text, not swallowed as markup
+
+
+async def test_a_retry_tax_nobody_had_a_price_for_reads_unpriced_never_zero_dollars(db_path):
+    db = open_db(db_path)
+    total = usage_report(db, by="source")["total"]
+    (unpriced,) = db.execute(f"select coalesce(sum(tokens), 0) from resilience_retry_tax where usd is null and reason "
+                             f"in ({', '.join('?' * len(RETRY_REASONS))})", RETRY_REASONS).fetchone()
+    (wasted_unpriced,) = db.execute("select coalesce(sum(tokens), 0) from resilience_retry_tax where usd is null"
+                                    ).fetchone()
+    assert (total["retry_tax_unpriced_tokens"], total["wasted_unpriced_tokens"]) == (unpriced, wasted_unpriced)
+    db.close()
+    row = {**total, "retry_tax_tokens": 423, "retry_tax_usd": 0.0, "retry_tax_unpriced_tokens": 423,
+           "wasted_tokens": 900, "wasted_usd": 0.0012, "wasted_unpriced_tokens": 423}
+    shown = cells(row)  # a group with a priced model whose waste came from an unpriced one (the trial's case)
+    assert shown["retry_tax"] == "423 · unpriced"
+    assert shown["wasted"] == "900 · $0.0012 + unpriced"
+    assert cells({**row, "retry_tax_unpriced_tokens": 0, "retry_tax_usd": 0.0009})["retry_tax"] == "423 · $0.0009"
+    assert cells({**row, "retry_tax_usd": None})["retry_tax"] == "423 · unpriced"
 
 
 async def test_json_and_csv_shapes(db_path, capsys):
