@@ -102,6 +102,7 @@ class ListedServer:
     row: "ServerRow"
     approved: bool | None  # None: needs no approval (the config file's own)
     definition_tokens: int | None  # its tools' definitions; None when they were never listed
+    estimated: bool = False  # counted by an approximate tokenizer: shown with ≈
 
 
 def listed_servers(settings: Settings, manager: "McpManager", model: str) -> tuple[list[ListedServer], str]:
@@ -125,7 +126,7 @@ def listed_servers(settings: Settings, manager: "McpManager", model: str) -> tup
             counter.update_tools([openai_schema(t) for t in tools if t.server == row.config.name])
             tokens = sum(count.tokens for count in counter.tools)
         approved = approvals.approves(row.config) if row.config.source == FROM_PROJECT else None
-        listed.append(ListedServer(row, approved, tokens))
+        listed.append(ListedServer(row, approved, tokens, tokenizer.approximate))
     return listed, tokenizer.name
 
 
@@ -146,7 +147,8 @@ def table_lines(listed: Sequence[ListedServer], tokenizer: str, approve_hint: st
         approved = UNKNOWN if server.approved is None else "yes" if server.approved else "no"
         rows.append((row.config.name, row.config.source, approved, row.state.value,
                      UNKNOWN if row.tools is None else str(row.tools),
-                     UNKNOWN if server.definition_tokens is None else f"{tokens(server.definition_tokens)} tok"))
+                     UNKNOWN if server.definition_tokens is None
+                     else f"{'≈' if server.estimated else ''}{tokens(server.definition_tokens)} tok"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(rows[0], widths)).rstrip()]
     for cells, server in zip(rows[1:], listed):
