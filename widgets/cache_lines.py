@@ -41,14 +41,14 @@ def fixed_phrases(cache: CacheState) -> list[str]:
 
 
 def cause_phrase(miss: CacheMissed) -> str:
-    """``tool list changed (tools)``, ``cache expired (idle)``."""
+    """``instruction file edited (instructions: AGENTS.md)``, ``cache expired (idle)``."""
     return f"{miss.cause_label} ({miss.item})" if miss.item else miss.cause_label
 
 
 def miss_phrase(miss: CacheMissed) -> str:
-    """``tool list changed (tools): 3.2k not read, $0.0100``."""
+    """``tool list changed · 3.2k tokens not read · $0.0100``."""
     cost = UNKNOWN if miss.cost_usd is None else money(miss.cost_usd)
-    return f"{cause_phrase(miss)}: {tokens_text(miss.missed_tokens)} not read, {cost}"
+    return f"{cause_phrase(miss)} · {tokens_text(miss.missed_tokens)} tokens not read · {cost}"
 
 
 def misses_phrases(cache: CacheState) -> list[str]:

@@ -72,10 +72,15 @@ def test_the_first_changed_item_names_the_cause():
     changed_env = layouts.add([Section("system", "m0", "system", "system prompt", "You are Cockpit.\n\n"),
                                Section("system", "m0:environment", "environment", "environment", "date 2026-12-02")])
     change = first_change(before, prefix_items([{"role": "system", "content": changed_env}, *base[1:]], TOOLS, layouts))
-    assert change is not None and (change.cause, change.item) == (CAUSE_ENVIRONMENT, "environment")
+    # the item is named only when it says more than the cause ("environment changed (environment)" said it twice)
+    assert change is not None and (change.cause, change.item) == (CAUSE_ENVIRONMENT, "")
+    changed_prompt = layouts.add([Section("system", "m0", "system", "system prompt", "You are Cockpit too.\n\n"),
+                                  Section("system", "m0:environment", "environment", "environment", "date 2026-12-01")])
+    change = first_change(before, prefix_items([{"role": "system", "content": changed_prompt}, *base[1:]], TOOLS, layouts))
+    assert change is not None and (change.cause, change.item) == (CAUSE_SYSTEM, "")
     unknown_system = [{"role": "system", "content": "Another prompt."}, *base[1:]]
     change = first_change(before, prefix_items(unknown_system, TOOLS, layouts))
-    assert change is not None and change.cause == CAUSE_SYSTEM
+    assert change is not None and (change.cause, change.item) == (CAUSE_SYSTEM, "")
     rewritten = [*base[:3], {**base[3], "content": "[result dropped]"}, *base[4:]]
     change = first_change(before, prefix_items(rewritten, TOOLS, layouts))
     assert change is not None and (change.cause, change.item) == (CAUSE_COMPACTION, "message 3")

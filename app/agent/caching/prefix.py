@@ -52,6 +52,7 @@ class PrefixItem:
     kind: str  # tools | system | environment | instructions | message
     label: str
     digest: str
+    named: bool = True  # False: the label only repeats what the cause says (``tools``, ``system prompt``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,16 +71,16 @@ def fingerprint(value: Any) -> str:
 
 def prefix_items(messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]],
                  layouts: SectionsOf | None = None) -> list[PrefixItem]:
-    items = [PrefixItem(KIND_TOOLS, "tools", fingerprint(list(tools)))]
+    items = [PrefixItem(KIND_TOOLS, "tools", fingerprint(list(tools)), named=False)]
     for index, message in enumerate(messages):
         content = message.get("content")
         sections = layouts.sections(content) if index == 0 and layouts is not None and isinstance(content, str) else None
         if message.get("role") == "system" and sections:
-            items += [PrefixItem(s.kind, s.label, fingerprint(s.text)) for s in sections]
+            items += [PrefixItem(s.kind, s.label, fingerprint(s.text), named=s.kind == KIND_INSTRUCTIONS) for s in sections]
             rest = {k: v for k, v in message.items() if k != "content"}
             items.append(PrefixItem(KIND_SYSTEM, "system message", fingerprint(rest)))
         elif message.get("role") == "system":
-            items.append(PrefixItem(KIND_SYSTEM, "system prompt", fingerprint(message)))
+            items.append(PrefixItem(KIND_SYSTEM, "system prompt", fingerprint(message), named=False))
         else:
             items.append(PrefixItem(KIND_MESSAGE, f"message {index}", fingerprint(message)))
     return items
@@ -97,7 +98,7 @@ def first_change(before: Sequence[PrefixItem], after: Sequence[PrefixItem]) -> C
         if KIND_INSTRUCTIONS in (old.kind, new.kind):  # a file edited, added or removed
             return Change(CAUSE_INSTRUCTIONS, (old if old.kind == KIND_INSTRUCTIONS else new).label)
         if old.kind != KIND_MESSAGE:
-            return Change(CAUSE_BY_KIND.get(old.kind, CAUSE_SYSTEM), old.label)
+            return Change(CAUSE_BY_KIND.get(old.kind, CAUSE_SYSTEM), old.label if old.named else "")
         last_of_before = seen_messages == messages_before
         return Change(CAUSE_HISTORY if last_of_before else CAUSE_COMPACTION, old.label)
     if len(after) < len(before):  # history cut short: messages dropped from the end

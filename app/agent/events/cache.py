@@ -74,8 +74,8 @@ class CacheMissed(Event):
     """The call read fewer cached tokens than the previous one left in the cache.
 
     ``expected_tokens`` is what the previous call read plus what it wrote; ``item`` names
-    the first prefix item that changed (``tools``, ``system prompt``, ``instructions: AGENTS.md``,
-    ``message 7``), empty when nothing did. ``cost_usd``: what this call paid above the price it
+    the first prefix item that changed when its name says more than the cause
+    (``instructions: AGENTS.md``, ``system message``, ``message 7``), empty otherwise. ``cost_usd``: what this call paid above the price it
     would have had with those tokens read from the cache (None: unpriced).
     """
 
