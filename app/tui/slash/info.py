@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.agent.events.format import UNKNOWN, tokens
+from app.agent.events.budget_view import UNATTRIBUTED
 from app.tui.slash.registry import BUILTIN, Builtin, Command
 
 if TYPE_CHECKING:
-    from app.agent.events.budget_view import BudgetState
+    from app.agent.events.budget_view import BudgetState, Segment
     from app.tui.app import CockpitApp
 
 TOP_ITEMS = 8
@@ -89,7 +90,7 @@ def context_text(budget: BudgetState) -> str:
     legend = budget.legend()
     lines += ["", f"where the window goes (% of {tokens(legend.basis)}):"]
     width = max((len(e.label) for e in legend.entries), default=0)
-    lines += [f"  {e.label.ljust(width)}  {tokens(e.tokens):>7}  {e.pct:>3}%" for e in legend.entries]
+    lines += [_legend_line(e, width) for e in legend.entries]
     items = budget.top_items()[:TOP_ITEMS]
     if items:
         lines += ["", "largest items (% of the prompt, place in it):"]
@@ -97,6 +98,13 @@ def context_text(budget: BudgetState) -> str:
                   f"{_one_line(str(i['label']))}" for i in items]
     lines += ["", f"accuracy {budget.badge or 'uncalibrated'} · {m.tokenizer}"]
     return "\n".join(lines)
+
+
+def _legend_line(entry: Segment, width: int) -> str:
+    """``  tools  1.8k  14%``; a negative unattributed count reads as the pane says it."""
+    if entry.key == UNATTRIBUTED and entry.tokens < 0:
+        return f"  {entry.label.ljust(width)}  local count is {tokens(-entry.tokens)} above the provider's"
+    return f"  {entry.label.ljust(width)}  {tokens(entry.tokens):>7}  {entry.pct:>3}%"
 
 
 def _one_line(text: str, most: int = 60) -> str:
