@@ -1,7 +1,9 @@
 """``cockpit tools``: the tool-definition tax of this project, and ``cockpit tools disable|enable NAME...``.
 
 Every model call sends every tool's definition. The list shows each tool's definition in tokens
-(the model's tokenizer, as the Context budget counts it), how often the workspace's last sessions
+(the model's tokenizer, as the Context budget counts it; without a model, tiktoken's o200k_base, and
+no dollars), the task tool when ``[agent] subagents`` is on (MCP servers' tools are not counted: the
+list says how many servers are configured), how often the workspace's last sessions
 called it, and what leaving it out saves per call (tokens, and dollars at the model's uncached input
 price: with prompt caching the definitions are read from the cache at a fraction of it). ``disable``
 writes ``[tools] disabled`` in ``.cockpit/config.toml`` (:mod:`app.project_tools`); the next session
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,36 +88,70 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rows(args: argparse.Namespace, workspace: Path, disabled: list[str]) -> tuple[str, list[ToolRow], int, Any]:
-    """(model, a row per tool, the sessions counted, the usage) for this workspace."""
+DEFAULT_TOKENIZER = "o200k_base"  # without a model: tiktoken's encoding of GPT-4o and later OpenAI models
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What ``cockpit tools`` counted: for which model (None: none configured), with which tokenizer."""
+
+    model: str | None
+    tokenizer: str
+    rows: list[ToolRow]
+    sessions: int
+    usage: Any
+    kept: dict[str, str]  # tools never suggested for disabling, and why
+    mcp_servers: int  # configured servers, whose tools are not counted here
+
+
+def _rows(args: argparse.Namespace, workspace: Path, disabled: list[str]) -> Counted:
+    """A row per tool of this workspace, the sessions counted and the usage."""
     from app.agent.budget.counter import MessageCounter
     from app.agent.budget.tokenizer import tokenizer_for
+    from app.agent.mcp.config import all_servers
     from app.agent.pricing import Pricing
     from app.commands.common import run_options
-    from app.runtime import pick_model, session_tools
+    from app.model_select import NoModelConfigured
+    from app.runtime import agent_config, pick_model, session_tools
     from app.settings import load_settings
     from storage.tool_usage import tool_usage
 
     settings = load_settings()
-    model = pick_model(settings, run_options(args)).model
-    tools = session_tools(settings, model)
-    counter = MessageCounter(tokenizer_for(model, str(settings.budget.get("tokenizer", "auto"))).count)
+    options = run_options(args)
+    try:
+        model: str | None = pick_model(settings, options).model
+    except NoModelConfigured:
+        model = None  # definitions are counted all the same, with the default tokenizer
+    tools = session_tools(settings, model or "")
+    if agent_config(settings, options).subagents:  # the task tool is sent with every call too
+        from app.agent.tools.task import TaskTool
+
+        tools = tools.extended([TaskTool(None)])  # type: ignore[arg-type]  # its definition only: never run
+    choice = str(settings.budget.get("tokenizer", "auto")) if model else DEFAULT_TOKENIZER
+    tokenizer = tokenizer_for(model or "", choice)
+    counter = MessageCounter(tokenizer.count)
     counter.update_tools(tools.schemas())
     pricing = Pricing.from_table(settings.pricing)
     usage = tool_usage(open_database(args), str(workspace), last=args.last)
-    rows = [ToolRow(c.name, c.tokens, pricing.price(model, prompt_tokens=c.tokens).usd, usage.calls.get(c.name, 0),
-                    usage.last_session.get(c.name, 0), c.name in disabled) for c in counter.tools]
-    return model, rows, len(usage.sessions), usage
+    rows = [ToolRow(c.name, c.tokens, pricing.price(model, prompt_tokens=c.tokens).usd if model else None,
+                    usage.calls.get(c.name, 0), usage.last_session.get(c.name, 0), c.name in disabled)
+            for c in counter.tools]
+    kept = {tool.name: str(tool.kept_because) for tool in tools if getattr(tool, "kept_because", None)}
+    servers = all_servers(settings.mcp_servers, str(settings.path), workspace).servers
+    return Counted(model, tokenizer.name, rows, len(usage.sessions), usage, kept,
+                   sum(1 for server in servers if server.enabled))
 
 
 def _list(args: argparse.Namespace, workspace: Path, disabled: list[str]) -> int:
     from app.agent.budget.counter import TOOLS_FRAMING
     from app.agent.events.format import UNPRICED, money
 
-    model, rows, sessions, usage = _rows(args, workspace, disabled)
+    counted = _rows(args, workspace, disabled)
+    rows, sessions, usage = counted.rows, counted.sessions, counted.usage
     if args.json:
-        print(json.dumps({"model": model, "workspace": str(workspace), "sessions": sessions,
-                          "model_calls": usage.model_calls, "disabled": disabled,
+        print(json.dumps({"model": counted.model, "tokenizer": counted.tokenizer, "workspace": str(workspace),
+                          "sessions": sessions, "model_calls": usage.model_calls, "disabled": disabled,
+                          "mcp_servers_not_counted": counted.mcp_servers,
                           "tools": [row.as_dict() for row in rows]}, indent=2))
         return 0
     from rich.console import Console
@@ -129,30 +166,41 @@ def _list(args: argparse.Namespace, workspace: Path, disabled: list[str]) -> int
         note = "disabled" if row.disabled else ("never called" if sessions and not row.calls else "")
         table.add_row(row.name, f"{row.tokens:,}", f"{row.last_session_calls:,}" if sessions else "—",
                       f"{row.calls:,}" if sessions else "—", saving, note)
-    console = Console() if sys.stdout.isatty() else Console(width=160)
+    # A terminal, or COLUMNS, sets the width the notes wrap to; piped without either: wide enough for the table.
+    console = Console() if sys.stdout.isatty() or os.environ.get("COLUMNS") else Console(width=160)
+    if counted.model is None:
+        console.print(f"No model configured: counted with the {counted.tokenizer} tokenizer (Cockpit's default "
+                      "without a model), dollars unpriced. Give --model to count for yours.", highlight=False)
+    model = counted.model or "no model"
     console.print(f"Tool definitions for {model} in {workspace}: sent with every model call.", highlight=False)
     console.print(table)
     total = sum(row.tokens for row in rows if not row.disabled) + (TOOLS_FRAMING if rows else 0)
     console.print(f"Sent with every call: {total:,} tokens (the tools not disabled, and {TOOLS_FRAMING} of framing). "
                   "Dollars at the model's uncached input price: with prompt caching, most calls read these tokens "
                   "from the cache for less.", highlight=False)
-    for line in _advice(rows, sessions, usage.model_calls):
+    if counted.mcp_servers:
+        servers = counted.mcp_servers
+        console.print(f"MCP tools not counted: {servers} server{'' if servers == 1 else 's'} configured — "
+                      "see /tools in a session.", highlight=False)
+    for line in _advice(rows, sessions, usage.model_calls, counted.kept):
         console.print(line, highlight=False)
     return 0
 
 
-def _advice(rows: list[ToolRow], sessions: int, model_calls: int) -> list[str]:
+def _advice(rows: list[ToolRow], sessions: int, model_calls: int, kept: dict[str, str]) -> list[str]:
     from app.agent.events.format import UNPRICED, money
 
     if not sessions:
         return ["No session of this project yet: calls are counted from its sessions."]
-    unused = [row for row in rows if not row.calls and not row.disabled]
+    never = [row for row in rows if not row.calls and not row.disabled]
+    unused = [row for row in never if row.name not in kept]
+    why = [f"Not suggested: {row.name} ({kept[row.name]})." for row in never if row.name in kept]
     if not unused:
-        return [f"Every tool was called in the last {sessions} sessions."]
+        return why or [f"Every tool was called in the last {sessions} sessions."]
     tokens = sum(row.tokens for row in unused)
     prices = [row.usd_per_call for row in unused]
     usd = UNPRICED if None in prices else money(sum(p for p in prices if p is not None))
     return [f"Never called in the last {sessions} sessions ({model_calls:,} model calls): "
             f"{', '.join(row.name for row in unused)}.",
             f"Disabling them saves {tokens:,} tokens per call ({usd} at the uncached input price): "
-            f"cockpit tools disable {' '.join(row.name for row in unused)}"]
+            f"cockpit tools disable {' '.join(row.name for row in unused)}", *why]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.agent.budget.counter import MessageCounter
+from app.agent.budget.counter import TOOLS_FRAMING, MessageCounter
 from app.agent.budget.tokenizer import tokenizer_for
 from app.agent.events.budget import ContextMeasured
 from app.agent.pricing import LITELLM_PRICING
@@ -132,9 +132,9 @@ async def test_cockpit_tools_counts_calls_and_disable_leaves_tools_out_of_the_ne
     code, out, _ = run_cli(capsys, "tools", *args)
     flat = " ".join(out.split())
     assert code == 0 and "Never called in the last 2 sessions (3 model calls): write_file," in flat
-    unused = [n for n in rows if n != "read_file"]
+    unused = [n for n in rows if n not in ("read_file", "recall_output")]  # compaction points the model at recall_output
     assert f"Disabling them saves {sum(tokens[n] for n in unused):,} tokens per call" in flat
-    assert "cockpit tools disable " + " ".join(unused) in flat
+    assert "cockpit tools disable " + " ".join(unused) + " Not suggested: recall_output (compaction's notes" in flat
 
     code, out, _ = run_cli(capsys, "tools", "disable", "glob", "grep", "recall_output", *args)
     assert code == 0 and f"{project_config(workspace)}: [tools] disabled" in out
@@ -155,6 +155,33 @@ async def test_cockpit_tools_counts_calls_and_disable_leaves_tools_out_of_the_ne
     assert code == 0 and disabled_tools(workspace) == ["glob", "recall_output"]
     code, out, _ = run_cli(capsys, "tools", "--json", *args)
     assert {row["name"]: row["disabled"] for row in json.loads(out)["tools"]}["glob"] is True
+
+
+def test_cockpit_tools_without_a_model_counts_with_the_default_tokenizer_the_task_tool_and_says_mcp_is_not_counted(
+    workspace, cockpit_home, capsys, monkeypatch
+):
+    from app.agent.tools.task import TaskTool
+    from app.commands.tools import DEFAULT_TOKENIZER
+
+    cockpit_home.mkdir(parents=True, exist_ok=True)
+    (cockpit_home / "config.toml").write_text('[agent]\nsubagents = true\n\n[mcp_servers.docs]\nurl = "http://127.0.0.1:9/mcp"\n')
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = run_cli(capsys, "tools", "--workspace", str(workspace))
+    assert code == 0 and err == ""
+    assert all(len(line) <= 80 for line in out.splitlines())  # the notes wrap to the terminal's width
+    flat = " ".join(out.split())
+    assert f"No model configured: counted with the tiktoken {DEFAULT_TOKENIZER} tokenizer" in flat
+    assert "MCP tools not counted: 1 server configured — see /tools in a session." in flat
+    code, out, _ = run_cli(capsys, "tools", "--json", "--workspace", str(workspace))
+    listed = json.loads(out)
+    assert (listed["model"], listed["tokenizer"], listed["mcp_servers_not_counted"]) == (
+        None, f"tiktoken {DEFAULT_TOKENIZER}", 1)
+    rows = {row["name"]: row for row in listed["tools"]}
+    counter = MessageCounter(tokenizer_for("", DEFAULT_TOKENIZER).count)
+    counter.update_tools(ToolRegistry([TaskTool(None)]).schemas())  # type: ignore[arg-type]
+    assert rows["task"]["tokens"] == counter.tools[0].tokens > 0
+    assert all(row["usd_per_call"] is None for row in rows.values())  # no model: no price, never $0
+    assert f"Sent with every call: {sum(r['tokens'] for r in rows.values()) + TOOLS_FRAMING:,} tokens" in flat
 
 
 def test_a_bad_tools_table_names_the_file_and_line(workspace, capsys):

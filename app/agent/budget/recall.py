@@ -31,6 +31,7 @@ class RecallOutputTool:
     }
     side_effects = False
     enforces_own_timeout = False
+    kept_because = "compaction's notes tell the model to call it"  # never suggested for disabling
 
     def __init__(self, lookup: Callable[[str], str | None]) -> None:
         self._lookup = lookup

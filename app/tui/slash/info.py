@@ -131,12 +131,14 @@ async def tools(app: CockpitApp, args: str) -> None:
     lines = [f"{'tool'.ljust(width)}  {'tokens':>7}  {'here':>5}  {recent}"]
     lines += [f"{n.ljust(width)}  {_known(measured.get(n, 0)):>7}  {usage.last_session.get(n, 0):>5}  "
               f"{usage.calls.get(n, 0):>{len(recent)}}" for n in names]
-    unused = [n for n in names if not usage.calls.get(n)]
+    kept = {n: str(getattr(session.agent.tools.get(n), "kept_because", "") or "") for n in names}
+    unused = [n for n in names if not usage.calls.get(n) and not kept[n]]
     if unused:
         saved = sum(measured.get(n, 0) for n in unused)
         cost = f" ({saved:,} tokens on every call)" if saved else ""  # no measurement (no Context budget): not said
         lines += ["", f"Never called in the {recent}: {', '.join(unused)}{cost}.",
                   f"Leave them out of this project's next sessions: cockpit tools disable {' '.join(unused)}"]
+    lines += [f"Not suggested: {n} ({why})." for n, why in kept.items() if why and not usage.calls.get(n)]
     await app.transcript.add_notice("Tool definitions", level="info", detail="\n".join(lines))
 
 
