@@ -16,6 +16,7 @@ from app.agent.events.hooks import HookRan, hook_line
 from app.agent.events.approvals import SANDBOX_ESCALATION
 from app.agent.events.format import CostTally, cost_total, duration
 from app.agent.events.mentions import FileAttached
+from app.agent.events.resilience import AttemptFailed
 from app.agent.events.roles import RoleDecision, decision_line
 from storage.redact import Redactor
 
@@ -57,8 +58,11 @@ class ProgressPrinter:
         self.resumed = False
         self.unsandboxed: set[str] = set()  # calls allowed to run once outside the sandbox
         self.telemetry_told = False  # spans that did not reach the collector were said
+        self.failed_call: ev.ModelCallFinished | None = None  # its line waits for what the retry engine does
 
     def __call__(self, event: ev.Event) -> None:
+        if self.failed_call is not None and not isinstance(event, AttemptFailed):
+            self._failed_call_line("")  # no decision followed (a call outside the retry engine)
         handler = getattr(self, f"on_{event.type}", None)
         if handler is not None:
             handler(event)
@@ -90,7 +94,22 @@ class ProgressPrinter:
         self.tokens_out += int(e.usage.get("completion_tokens") or 0)
         self.cost.add(e.cost_usd, ok=e.status is ev.CallStatus.OK)
         if e.status is ev.CallStatus.ERROR:
-            self.console.print(f"[red]✗ model call failed ({e.error_class}): {self._clean(e.error_message)}[/red]")
+            self.failed_call = e  # said with the retry engine's decision, which comes next
+
+    def on_resilience_attempt_failed(self, e: AttemptFailed) -> None:
+        """``✗ model call failed (rate_limit, attempt 1) · retrying in 2s``, as the transcript says it; the error below."""
+        from app.agent.events.transcript_view import attempt_note
+
+        self._failed_call_line(attempt_note(e))
+
+    def _failed_call_line(self, note: str) -> None:
+        e, self.failed_call = self.failed_call, None
+        if e is None:
+            return
+        follow = f" · {note}" if note else ""
+        self.console.print(f"[red]✗ model call failed ({self._clean(e.error_class or 'error')}, attempt {e.attempt}){follow}[/red]")
+        if e.error_message:
+            self.console.print(f"  [dim]{self._clean(_one_line(e.error_message, 110))}[/dim]")
 
     def on_approval_resolved(self, e: ev.ApprovalResolved) -> None:
         if e.decision == "deny":

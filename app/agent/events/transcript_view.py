@@ -186,14 +186,9 @@ class TranscriptFold:
         return touched
 
     def _attempt_failed(self, e: AttemptFailed, i: int) -> list[int]:
-        if e.decision == "retry":
-            k = self._errors.get(e.call_id)
-            note = f"retrying in {e.wait_s:.0f}s" if e.wait_s >= 1 else "retrying"
-        elif e.decision == "fallback":
-            k, note = self._errors.get(e.call_id), "switching to the fallback model"
-        else:  # no next attempt follows
-            k, note = self._errors.pop(e.call_id, None), f"gave up ({e.reason.replace('_', ' ')})" if e.reason else "gave up"
-        return [] if k is None else [self._change(k, i, note=note, retried=e.decision != "stop")]
+        stop = e.decision not in ("retry", "fallback")  # no next attempt follows
+        k = self._errors.pop(e.call_id, None) if stop else self._errors.get(e.call_id)
+        return [] if k is None else [self._change(k, i, note=attempt_note(e), retried=not stop)]
 
     def _model_call_started(self, e: ev.ModelCallStarted, i: int) -> list[int]:
         k = self._errors.pop(logical_call(e.call_id), None)  # the next attempt of a failed one
@@ -368,6 +363,15 @@ def attachment_line(e: FileAttached) -> str:
 def model_error_line(e: Entry) -> str:
     """``✗ model call failed (rate_limit, attempt 1) · retrying in 2s`` (the note: what followed)."""
     return f"✗ model call failed ({e.name}, {e.status})" + (f" · {e.note}" if e.note else "")
+
+
+def attempt_note(e: AttemptFailed) -> str:
+    """What the retry engine did after a failed attempt: ``retrying in 2s``, the fallback, or ``gave up (…)``."""
+    if e.decision == "retry":
+        return f"retrying in {e.wait_s:.0f}s" if e.wait_s >= 1 else "retrying"
+    if e.decision == "fallback":
+        return "switching to the fallback model"
+    return f"gave up ({e.reason.replace('_', ' ')})" if e.reason else "gave up"
 
 
 def logical_call(call_id: str) -> str:
