@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from storage.importers.common import (
     usage,
 )
 from storage.importers.detect import Head
-from storage.importers.json_stream import read_document
+from storage.importers.json_stream import object_fields
 
 SOURCE = "mini-swe-agent"
 NAME = "mini-swe-agent trajectory"
@@ -57,26 +58,44 @@ def sniff(head: Head) -> bool:
         "messages" in head.keys or ("info" in head.keys and '"mini_version"' in head.text))
 
 
-def load(path: Path) -> dict[str, Any]:
-    """The trajectory object (one JSON document, read whole); JSON errors name the line they were found on."""
-    trajectory = read_document(path)
-    if not isinstance(trajectory, dict) or not isinstance(trajectory.get("messages"), list):
+@dataclass
+class _Header:
+    """The trajectory's fields other than ``messages``, and what the replay needs to know of those."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    messages: int = 0
+    last_role: Any = None
+    first_ts: float | None = None
+
+
+def _scan(path: Path) -> _Header:
+    """The header; every message checked (the file is read item by item, :mod:`storage.importers.json_stream`)."""
+    header = _Header()
+    for key, value, line in object_fields(path, "messages"):
+        if key != "messages":
+            header.fields[key] = value
+            continue
+        if not isinstance(value, dict) or "role" not in value:
+            raise ImportFormatError(path, line, f"message {header.messages + 1} is not an object with a 'role'")
+        header.messages += 1
+        header.last_role = value.get("role")
+        if header.first_ts is None:
+            created = json_object(value.get("extra")).get("timestamp", _response(value).get("created"))
+            header.first_ts = parse_ts(created) if created is not None else None
+    if not header.messages and "info" not in header.fields:
         raise ImportFormatError(path, 1, "not a mini-swe-agent trajectory (no 'messages' list)")
-    return trajectory
+    return header
 
 
 def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
-    """The session's events; the trajectory is one JSON document, so it is parsed whole (they are small)."""
-    trajectory = load(path)
+    """The session's events; the file is read twice, message by message: checked, then converted."""
+    header = _scan(path)
+    trajectory = header.fields
     info = json_object(trajectory.get("info"))
     config = json_object(info.get("config"))
-    messages = trajectory["messages"]
-    for number, message in enumerate(messages, start=1):
-        if not isinstance(message, dict) or "role" not in message:
-            raise ImportFormatError(path, 1, f"message {number} is not an object with a 'role'")
     recorder = Recorder("msa-" + digest[:12])
     recorder.start(
-        _first_created(messages) or _file_time(path),
+        header.first_ts or _file_time(path),
         source=SOURCE,
         source_path=str(path),
         source_hash=digest,
@@ -86,8 +105,8 @@ def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
         settings={"source_version": info.get("mini_version"), "trajectory_format": trajectory.get("trajectory_format")},
     )
     yield from recorder.drain()
-    with record_errors(path, 1):
-        yield from _replay(recorder, messages, submitted=info.get("exit_status") == "Submitted")
+    messages = ((value, line) for key, value, line in object_fields(path, "messages") if key == "messages")
+    yield from _replay(path, recorder, messages, header, submitted=info.get("exit_status") == "Submitted")
     status = _STATUS.get(str(info.get("exit_status")), "failed" if info.get("exit_status") else "completed")
     yield from recorder.finish(None, status=status, reason=str(info.get("exit_status") or ""))
 
@@ -100,51 +119,52 @@ def _file_time(path: Path) -> float | None:
         return None
 
 
-def _first_created(messages: list[dict[str, Any]]) -> float | None:
-    for message in messages:
-        created = json_object(message.get("extra")).get("timestamp", _response(message).get("created"))
-        if created is not None:
-            return parse_ts(created)
-    return None
-
-
 def _response(message: dict[str, Any]) -> dict[str, Any]:
     return json_object(json_object(message.get("extra")).get("response"))
 
 
-def _replay(recorder: Recorder, messages: list[dict[str, Any]], *, submitted: bool) -> Iterator[dict[str, Any]]:
+def _replay(path: Path, recorder: Recorder, messages: Iterator[tuple[dict[str, Any], int]], header: _Header, *,
+            submitted: bool) -> Iterator[dict[str, Any]]:
     waiting: list[str] = []  # the ids of the actions whose observations come next, in order
     prompted = False
-    for position, message in enumerate(messages):
-        role, text = message.get("role"), text_of(message.get("content"))
-        extra = json_object(message.get("extra"))
-        ts = parse_ts(extra.get("timestamp"))
-        if role == "assistant":
-            waiting = _assistant(recorder, message, text, call_number=position)
-        elif role in ("user", "tool") and waiting and extra.get("interrupt_type") is None:
-            asked = message.get("tool_call_id")
-            tool_id = asked if asked in waiting else waiting[0]
-            waiting.remove(tool_id)
-            last = position == len(messages) - 1 or json_object(messages[-1]).get("role") == "exit" and not waiting
-            _observation(recorder, tool_id, text, extra, ts, submitted_output=submitted and last)
-        elif role == "user" and not prompted:
-            recorder.user_prompt(ts, text)
-            prompted = True
-        elif role == "user" and recorder.turn:
-            if _response(message):  # v2: the malformed response rides on the error message that answers it
-                _assistant(recorder, message, "", call_number=position, parse=False)
-            recorder.message(ts, {"role": "user", "content": text})
-            recorder.notice(ts, "the model's reply had no usable action; the agent asked again", level="warning")
-        elif role == "exit":  # v2: a submission ends the run before its command's observation is written
-            for tool_id in waiting:
-                submitted_now = extra.get("exit_status") == "Submitted"
-                recorder.tool_result(ts, tool_id, status="ok" if submitted_now else "cancelled",
-                                     result=str(extra.get("submission") or "") if submitted_now else "",
-                                     error=None if submitted_now else f"the run ended: {extra.get('exit_status')}")
-            waiting = []
-        else:
-            recorder.message(ts, {"role": str(role), "content": text})
+    for position, (message, line) in enumerate(messages):
+        with record_errors(path, line):
+            waiting, prompted = _message(recorder, message, position, waiting, prompted, header, submitted=submitted)
         yield from recorder.drain()
+
+
+def _message(recorder: Recorder, message: dict[str, Any], position: int, waiting: list[str], prompted: bool,
+             header: _Header, *, submitted: bool) -> tuple[list[str], bool]:
+    """One message; (the calls still waiting for their observation, whether the prompt was seen)."""
+    role, text = message.get("role"), text_of(message.get("content"))
+    extra = json_object(message.get("extra"))
+    ts = parse_ts(extra.get("timestamp"))
+    if role == "assistant":
+        waiting = _assistant(recorder, message, text, call_number=position)
+    elif role in ("user", "tool") and waiting and extra.get("interrupt_type") is None:
+        asked = message.get("tool_call_id")
+        tool_id = asked if asked in waiting else waiting[0]
+        waiting.remove(tool_id)
+        last = position == header.messages - 1 or header.last_role == "exit" and not waiting
+        _observation(recorder, tool_id, text, extra, ts, submitted_output=submitted and last)
+    elif role == "user" and not prompted:
+        recorder.user_prompt(ts, text)
+        prompted = True
+    elif role == "user" and recorder.turn:
+        if _response(message):  # v2: the malformed response rides on the error message that answers it
+            _assistant(recorder, message, "", call_number=position, parse=False)
+        recorder.message(ts, {"role": "user", "content": text})
+        recorder.notice(ts, "the model's reply had no usable action; the agent asked again", level="warning")
+    elif role == "exit":  # v2: a submission ends the run before its command's observation is written
+        for tool_id in waiting:
+            submitted_now = extra.get("exit_status") == "Submitted"
+            recorder.tool_result(ts, tool_id, status="ok" if submitted_now else "cancelled",
+                                 result=str(extra.get("submission") or "") if submitted_now else "",
+                                 error=None if submitted_now else f"the run ended: {extra.get('exit_status')}")
+        waiting = []
+    else:
+        recorder.message(ts, {"role": str(role), "content": text})
+    return waiting, prompted
 
 
 def _assistant(recorder: Recorder, message: dict[str, Any], text: str, *, call_number: int,

@@ -11,7 +11,10 @@ import pytest
 
 from storage.importers import detect, import_path, mini_swe_agent
 from storage.queries import load_events
-from tests.support.import_checks import assert_cut_file_writes_nothing
+from tests.support.import_checks import (
+    assert_cut_file_writes_nothing,
+    converted_with_peak,
+)
 
 
 def _response(n, calls=(), prompt=1_000, completion=50, cached=600):
@@ -97,3 +100,15 @@ def test_text_based_v2_reads_extra_actions_and_user_observations(db, tmp_path):
 def test_a_truncated_v2_file_names_its_line_and_writes_nothing(db, tmp_path, cut):
     source = _trajectory(tmp_path, [_assistant(1, ("c1", "ls")), _tool("c1", "a", 0, 1)])
     assert_cut_file_writes_nothing(db, source, tmp_path / "cut.traj.json", cut)
+
+
+def test_a_huge_trajectory_is_read_in_bounded_memory(db, tmp_path):
+    messages = []
+    for n in range(3_000):  # about 13 MB
+        messages += [_assistant(n, (f"c{n}", "cat big")), _tool(f"c{n}", "z" * 4_000, 0, n)]
+    path = _trajectory(tmp_path, messages)
+    assert path.stat().st_size > 12_000_000
+    count, peak = converted_with_peak(mini_swe_agent.convert, path)
+    assert count > 3_000 * 4 and peak < 8_000_000, peak
+    result = import_path(db, path)
+    assert (result.model_calls, result.tool_calls, result.tokens_in) == (3_000, 3_000, 3_000_000)
