@@ -96,3 +96,21 @@ def test_nothing_to_discover(tmp_path, capsys, monkeypatch):
 def test_import_without_paths_or_discover_is_a_usage_error(tmp_path, capsys):
     assert app.cli.main(["import", "--db", str(tmp_path / "c.db")]) == 2
     assert "needs a PATH, or --discover" in capsys.readouterr().err
+
+
+def test_discover_reads_opencode_storage_under_xdg_data_home(tmp_path, capsys, monkeypatch):
+    from tests.importers.test_opencode import Storage, _finish, _text
+
+    data = tmp_path / "data"
+    store = Storage(data)
+    store.session("ses_disc0001")
+    store.message("ses_disc0001", "user", [_text("hi")])
+    store.message("ses_disc0001", "assistant", [_text("hello"), _finish(5, 1, reason="stop")], modelID="m")
+    monkeypatch.setenv("HOME", str(tmp_path / "empty-home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.chdir(tmp_path)
+    assert app.cli.main(["import", "--discover", "--db", str(tmp_path / "c.db")]) == 0
+    out = capsys.readouterr().out
+    assert f"opencode     {data / 'opencode' / 'storage'}" in out
+    assert "imported  oc-disc0001  opencode" in out and "1 files imported" in out
+    assert "not imported" not in out  # its message and part files are no sessions
