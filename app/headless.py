@@ -190,7 +190,8 @@ class ProgressPrinter:
         elapsed = time.monotonic() - self.started
         run = "this run: " if self.resumed else ""  # a resumed session's totals follow (session_totals)
         self.console.print(
-            f"{run}[bold]{e.outcome}[/bold] · {_count(e.steps, 'step')} · {_count(self.model_calls, 'model call')} · "
+            f"{run}[bold]{OUTCOME_WORDS.get(e.outcome, e.outcome)}[/bold] · {_count(e.steps, 'step')} · "
+            f"{_count(self.model_calls, 'model call')} · "
             f"{_count(self.tool_calls, 'tool call')} ({self.tool_failures} failed) · "
             f"{self.tokens_in:,} in / {self.tokens_out:,} out tokens · {self.cost.text()} · {duration(elapsed)}"
         )
@@ -204,6 +205,10 @@ class ProgressPrinter:
             f"{cost_total(summary['cost_usd'], unpriced=summary.get('unpriced_calls') or 0)}",
             soft_wrap=True,  # one line, whatever the width: scripts read it
         )
+
+
+# The summary's word for a turn's outcome, where the bare one would not say enough.
+OUTCOME_WORDS = {ev.SessionStatus.UNVERIFIED.value: "unverified (the verification failed)"}
 
 
 def _count(n: int, noun: str) -> str:

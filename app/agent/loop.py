@@ -50,7 +50,7 @@ from app.agent.tools.registry import ToolRegistry, default_tools
 
 @dataclass
 class TurnResult:
-    outcome: str  # completed | interrupted | failed | limit
+    outcome: str  # completed | unverified (the verifier's last round failed) | interrupted | failed | limit
     answer: str = ""
     steps: int = 0
     message: str = ""

@@ -32,6 +32,7 @@ OUTCOME_TO_STATUS = {
     "interrupted": ev.SessionStatus.INTERRUPTED,
     "failed": ev.SessionStatus.FAILED,
     "limit": ev.SessionStatus.LIMIT,
+    "unverified": ev.SessionStatus.UNVERIFIED,
 }
 
 

@@ -10,14 +10,23 @@ import sys
 
 from app.commands.common import EXIT_USAGE, clear_errors, run_options
 
-EXIT_CODES = {"completed": 0, "failed": 1, "limit": 3, "interrupted": 130}
+EXIT_CODES = {"completed": 0, "failed": 1, "limit": 3, "unverified": 4, "interrupted": 130}
 EXIT_FAILED = EXIT_CODES["failed"]
+EXIT_CODES_HELP = """exit codes:
+  0    completed
+  1    failed (a model call, or the database or the output could not be written)
+  2    usage or configuration error
+  3    a limit was reached (steps, cost, time, retry budget, a loop, an answer still cut off)
+  4    unverified: the answer stands but the verifier's last round failed ([roles.verifier])
+  130  interrupted
+  141  the reader of the output went away"""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from app.cli import add_db_option, add_model_options, add_shared, session_options
 
-    parser = subparsers.add_parser("run", help="run one task headless", description="Run one task without the TUI.")
+    parser = subparsers.add_parser("run", help="run one task headless", description="Run one task without the TUI.",
+                                   epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("task", help='what the agent should do; "-" reads it from standard input '
                         "(git diff | cockpit run - --json)")
     add_model_options(parser)

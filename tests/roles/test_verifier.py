@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.agent.events import core as ev
+from app.agent.events.feedback import ImplicitSignals
 from app.agent.events.mentions import VERIFIER_MARKER
 from app.agent.events.roles import ERROR, FAIL, PASS, VerificationFinished
 from tests.roles.support import GENERATOR, VERIFIER, ByModel, checks_file, open_session, verdict, write
@@ -72,8 +73,6 @@ async def test_malformed_verifier_json_is_a_clean_failed_verification(openai_ser
 
 
 async def test_a_verified_task_says_so_in_its_feedback_signals(openai_server, workspace, tmp_path):
-    from app.agent.events.feedback import ImplicitSignals
-
     models = ByModel(openai_server)
     models.script(GENERATOR, [write("a.txt", "bad"), Reply(text="Done."), write("a.txt", "good"), Reply(text="Fixed.")])
     session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url,
@@ -94,11 +93,42 @@ async def test_when_the_rounds_are_used_up_the_answer_stands_with_its_failed_ver
                                        {"max_verify_rounds": 1, "verifier": {"mode": "tests", "test_command": command}})
 
     result = await session.run_task("write good into a.txt")
+    await session.run_task("thanks")  # the task's signals are complete once the next prompt is known
+    session.finish()
 
-    assert result.outcome == "completed" and result.answer == "Done!"
+    # the answer stands, but as unverified: the turn, the stored session and the feedback signal agree
+    assert result.outcome == "unverified" and result.answer == "Done!"
     assert [(v.verdict, v.round, v.sent_back) for v in events.of(VerificationFinished)] == [(FAIL, 1, True),
                                                                                           (FAIL, 2, False)]
+    assert [e.outcome for e in events.of(ev.TurnFinished)] == ["unverified", "completed"]
     assert not models.pending()
+    first = next(e for e in events.of(ImplicitSignals) if e.turn == 1)
+    assert (first.signals["outcome"], first.signals["verified"]) == ("unverified", FAIL)
+
+
+async def test_a_session_whose_last_answer_is_unverified_is_stored_so(openai_server, workspace, tmp_path):
+    models = ByModel(openai_server)
+    models.script(GENERATOR, [write("a.txt", "bad"), Reply(text="Done."), write("a.txt", "worse"), Reply(text="Done!")])
+    command = checks_file(workspace, "a.txt", "good")
+    session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url,
+                                       {"max_verify_rounds": 1, "verifier": {"mode": "tests", "test_command": command}})
+
+    result = await session.run_task("write good into a.txt")
+    session.finish()
+
+    assert result.outcome == "unverified"
+    assert events.of(ev.SessionFinished)[-1].status is ev.SessionStatus.UNVERIFIED
+    assert db.execute("select status from sessions").fetchone()[0] == "unverified"
+
+
+async def test_a_later_passing_round_makes_the_turn_completed_again(openai_server, workspace, tmp_path):
+    models = ByModel(openai_server)
+    models.script(GENERATOR, [write("a.txt", "bad"), Reply(text="Done."), write("a.txt", "good"), Reply(text="Fixed.")])
+    command = checks_file(workspace, "a.txt", "good")
+    session, events, db = open_session(workspace, tmp_path / "c.db", openai_server.url,
+                                       {"verifier": {"mode": "tests", "test_command": command}})
+
+    assert (await session.run_task("write good into a.txt")).outcome == "completed"
 
 
 async def test_a_turn_that_changed_no_file_is_not_verified(openai_server, workspace, tmp_path):

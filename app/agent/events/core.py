@@ -144,6 +144,7 @@ class SessionStatus(str, enum.Enum):
     INTERRUPTED = "interrupted"
     FAILED = "failed"
     LIMIT = "limit"
+    UNVERIFIED = "unverified"  # the answer stands but the verifier's last round failed (``app.agent.roles``)
 
 
 class ToolStatus(str, enum.Enum):
@@ -220,7 +221,7 @@ class MessagesReplaced(Event):
 class TurnFinished(Event):
     type: ClassVar[str] = "turn_finished"
     turn: int = 0
-    outcome: str = "completed"  # completed | interrupted | failed | limit
+    outcome: str = "completed"  # completed | unverified | interrupted | failed | limit
     steps: int = 0
     answer: str = ""
 

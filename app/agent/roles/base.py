@@ -43,9 +43,11 @@ class RolesHost(Protocol):
 
 
 class Answered(Protocol):
-    """The turn so far: the answer the verifier checks (cleared when its findings go back)."""
+    """The turn so far: the answer the verifier checks (cleared when its findings go back), and its
+    outcome (``unverified`` when the answer stands after a failed last round)."""
 
     answer: str
+    outcome: str
 
 
 class ModelFactory(Protocol):

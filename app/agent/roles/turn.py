@@ -6,8 +6,9 @@
 * :meth:`Roles.accept` — when the model says it is done and the turn changed files (the
   checkpoint recorder knows which), the verifier checks them: a pass or an error (nothing could
   be checked) lets the answer stand; a fail sends the findings back as a user message marked as
-  the verifier's, at most ``max_verify_rounds`` times a turn. One :class:`VerificationFinished`
-  per round.
+  the verifier's, at most ``max_verify_rounds`` times a turn; a fail with no round left lets the
+  answer stand as ``unverified`` (the turn's outcome, the session's status, the exit code of
+  ``cockpit run``). One :class:`VerificationFinished` per round.
 * Escalation — with ``escalate_to`` set, a failed verification whose findings go back, or a loop
   warning, moves the rest of the turn to that model, once a turn. One :class:`Escalated`.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.agent.config import AgentConfig
+from app.agent.events.core import SessionStatus
 from app.agent.events.mentions import VERIFIER_MARKER
 from app.agent.events.roles import AFTER_FAILED_VERIFICATION, AFTER_LOOP_WARNING, FAIL, Escalated, \
     VerificationFinished
@@ -93,7 +95,9 @@ class Roles(TurnRoles):
         send_back = verdict.verdict == FAIL and self._sent_back < self.config.max_verify_rounds
         self._sent_back += send_back
         host.emit(replace(verdict, round=self._rounds, max_rounds=self.config.max_verify_rounds, sent_back=send_back))
-        if not send_back:
+        if not send_back:  # the answer stands: checked, could not be checked, or failed with no round left
+            failed = verdict.verdict == FAIL
+            result.outcome = SessionStatus.UNVERIFIED.value if failed else SessionStatus.COMPLETED.value
             return True
         self._escalate(host, AFTER_FAILED_VERIFICATION)
         host.append_message({"role": "user", "content": findings_message(verdict, self._sent_back,

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.agent.events.format import cost_total, duration, tokens
 
-STATUSES = ("completed", "interrupted", "failed", "limit", "running")
+STATUSES = ("completed", "unverified", "interrupted", "failed", "limit", "running")
 SOURCES = ("cockpit", "claude-code", "codex-cli", "mini-swe-agent")
 LIMIT = 500
 
