@@ -4,7 +4,8 @@ Every figure is a sum over ``model_calls`` rows (joined to their session for the
 project and source), nothing estimated here:
 
 * ``tokens_in`` / ``tokens_out`` / ``cached_tokens`` / ``cache_write_tokens``: the calls' stored counts
-  (``prompt_tokens`` holds the whole prompt, cache reads and writes included).
+  (``prompt_tokens`` holds the whole prompt, cache reads and writes included); the cache counts are
+  None when no call of the group had the provider's usage (imports without counts, estimates).
 * ``cache_hit_rate``: cached ÷ prompt tokens over the calls whose usage the provider reported
   (``usage_source = 'provider'``); None when no call reported usage.
 * ``cache_saved_usd`` / ``cache_write_usd`` / ``cache_misses`` / ``cache_miss_usd``: the prompt cache's
@@ -132,6 +133,8 @@ def _calls(db: sqlite_utils.Database, by: str, since: str | None) -> dict[str, d
         reported = row.pop("reported_prompt_tokens")
         cached = row.pop("reported_cached_tokens")
         row["cache_hit_rate"] = round(cached / reported, 4) if reported else None
+        if reported is None:  # no call of the group had the provider's usage: its cache figures are not known
+            row["cached_tokens"] = row["cache_write_tokens"] = None
         if not row.pop("cache_measured"):
             row["cache_misses"] = None  # no call of the group was watched for misses (imports, older calls)
         if not row["priced_calls"]:
@@ -187,7 +190,7 @@ def _grouped(db: sqlite_utils.Database, by: str, since: str | None) -> list[dict
 def _no_calls(key: str) -> dict[str, Any]:
     """A group with loop hits or compactions but no model call in it (the calls fell before ``since``)."""
     row: dict[str, Any] = dict.fromkeys(METRICS, 0)
-    row.update(key=key, cache_hit_rate=None, cost_usd=None, wasted_usd=None, cache_saved_usd=None,
+    row.update(key=key, cached_tokens=None, cache_write_tokens=None, cache_hit_rate=None, cost_usd=None, wasted_usd=None, cache_saved_usd=None,
                cache_write_usd=None, cache_misses=None, cache_miss_usd=None)
     return row
 

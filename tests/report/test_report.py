@@ -19,7 +19,7 @@ from storage.report import GROUPS, METRICS, RETRY_REASONS, usage_report
 from tests.report import scenario
 from tests.support.cli import run_cli
 
-ADDITIVE = ("calls", "tokens_in", "tokens_out", "cached_tokens", "cache_write_tokens", "unpriced_calls",
+ADDITIVE = ("calls", "tokens_in", "tokens_out", "unpriced_calls",
             "unpriced_tokens_in", "unpriced_tokens_out", "wasted_tokens", "priced_calls")
 CALLS = """select coalesce(m.started_at, s.started_at), m.model, s.workspace, s.source, m.role, m.session_id,
                   m.prompt_tokens, m.completion_tokens, m.cached_tokens, m.cache_write_tokens, m.usage_source,
@@ -60,6 +60,7 @@ def expected(db, by: str, since: str | None = None) -> dict[str, dict]:
         g["cached_tokens"] += cached or 0
         g["cache_write_tokens"] += written or 0
         if usage_source == "provider":
+            g["provider_calls"] += 1
             g["reported"] += prompt or 0
             g["reported_cached"] += cached or 0
         if usd is not None:
@@ -110,6 +111,8 @@ async def test_every_grouping_equals_the_sums_over_the_stored_calls(db_path):
             for name in ADDITIVE:
                 assert row[name] == g[name], (by, row["key"], name)
             assert row["sessions"] == g["sessions"]
+            for name in ("cached_tokens", "cache_write_tokens"):  # unknown where no call had the provider's usage
+                assert row[name] == (g[name] if g["provider_calls"] else None), (by, row["key"], name)
             assert row["retry_tax_tokens"] == g["retry_tax_tokens"]
             assert row["cache_misses"] == g.get("cache_misses")
             for name in ("cache_saved_usd", "cache_write_usd", "cache_miss_usd"):
@@ -228,3 +231,19 @@ def test_since_reads_dates_timestamps_and_times_ago():
     assert parse_since("2026-11-01T09:30+01:00") == "2026-11-01T08:30:00+00:00"
     with pytest.raises(ValueError):
         parse_since("soon")
+
+
+async def test_cache_figures_of_a_group_without_the_providers_usage_are_unknown_not_zero(db_path, capsys):
+    db = open_db(db_path)
+    db.execute("insert into sessions (id, source, started_at) values ('imported-1', 'aider', '2026-11-02T10:00:00+00:00')")
+    db.execute("insert into model_calls (id, session_id, turn, step, attempt, model, started_at, prompt_tokens, "
+               "completion_tokens, cached_tokens, cache_write_tokens, usage_source, status) values ('imp-1.1', "
+               "'imported-1', 1, 1, 1, 'lm_studio/qwen', '2026-11-02T10:00:01+00:00', 900, 80, 0, 0, 'estimated', 'ok')")
+    db.conn.commit()
+    aider = next(row for row in usage_report(db, by="source")["rows"] if row["key"] == "aider")
+    assert (aider["tokens_in"], aider["cached_tokens"], aider["cache_write_tokens"], aider["cache_hit_rate"]) == (
+        900, None, None, None)
+    assert cells(aider)["cached_tokens"] == "—"
+    db.close()
+    code, out, _ = run_cli(capsys, "report", "--by", "source", "--json", "--db", str(db_path))
+    assert next(r for r in json.loads(out)["rows"] if r["key"] == "aider")["cached_tokens"] is None
