@@ -49,6 +49,7 @@ SUMMARY_SQL = """
 select s.id, s.title, s.workspace, s.model, s.status, s.source, s.started_at, s.ended_at,
   (select count(*) from model_calls m where m.session_id = s.id) as model_calls,
   (select count(*) from model_calls m where m.session_id = s.id and m.status = 'error') as model_call_errors,
+  (select count(*) from model_calls m where m.session_id = s.id and m.usage_source != 'none') as counted_calls,
   (select coalesce(max(m.step), 0) from model_calls m where m.session_id = s.id) as max_step,
   (select count(distinct m.turn || ':' || m.step) from model_calls m where m.session_id = s.id) as steps,
   (select count(*) from tool_calls t where t.session_id = s.id) as tool_calls,

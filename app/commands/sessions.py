@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     mark_abandoned_sessions(db)
     workspace = str(Path.cwd().resolve()) if args.here else None
     rows = list_sessions(db, search=args.search, workspace=workspace, limit=args.limit)
+    rows = [_known(row) for row in rows]
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             r["status"],
             r["model"] or "",
             str(r["steps"]),
-            f"{r['tokens_in']:,}/{r['tokens_out']:,}",
+            "—" if r["tokens_in"] is None else f"{r['tokens_in']:,}/{r['tokens_out']:,}",
             cost_total(r["cost_usd"], unpriced=r["unpriced_calls"]),
             r["title"],
         )
@@ -60,3 +61,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         console.print("No sessions yet. Start one with `cockpit` or `cockpit run \"task\"`.")
     return 0
+
+
+def _known(row: dict) -> dict:
+    """A session none of whose calls has token counts (an import that recorded no usage) has unknown
+    tokens, not 0; a session nobody had a price for has no dollars of retry tax, not $0."""
+    if not row["counted_calls"]:
+        row = {**row, "tokens_in": None, "tokens_out": None, "tokens_cached": None}
+    return row if row["cost_usd"] is not None else {**row, "wasted_usd": None}
