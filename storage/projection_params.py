@@ -51,6 +51,7 @@ def message_appended(session_id: str, seq: int, ts: float, p: dict[str, Any]) ->
 
 
 UPDATE_TITLE = "update sessions set title = ? where id = ? and title = ''"
+NO_END_TIME = "no_end_time"  # a session_finished payload key: the imported source records no end (ended_at stays null)
 
 
 def turn_started(session_id: str, seq: int, ts: float, p: dict[str, Any]) -> Params:

@@ -326,9 +326,10 @@ class EventStore:
 
     def _session_finished(self, row: dict[str, Any]) -> None:
         status = row["payload"].get("status", "completed")
+        ended = None if row["payload"].get(projection_params.NO_END_TIME) else iso(row["ts"])
         self.conn.execute(
             "update sessions set status = ?, ended_at = ?, pid = null where id = ?",
-            (status, iso(row["ts"]), row["session_id"]),
+            (status, ended, row["session_id"]),
         )
 
     # --- reading back ---------------------------------------------------------------

@@ -17,7 +17,9 @@ Inside a block:
   interruption when an answer was on its way (otherwise it is how aider is left: a notice).
 - Aider rounds its token counts (``1.8k``): such a call's usage is marked ``estimated``
   (aider's rounding of the provider's figure); counts under 1,000 are exact.
-- The file keeps no times but each block's start: every event of a session carries it.
+- The file keeps no times but each block's start: every event of a session carries it, and the
+  session has no end time (its duration is unknown).
+- A session whose last model call failed (no answer came after it) is ``failed``.
 
 The file is read twice, line by line: the first pass checks it is UTF-8 text and
 finds each session's model; the second converts. Session ids come from the
@@ -140,6 +142,7 @@ class _Reader:
         self.edits = 0
         self.awaiting = False  # a prompt went out and no answer has been counted since
         self.interrupted = False  # the last thing that happened was an interruption
+        self.failed = False  # the last model call failed (an answer since clears it)
 
     def feed(self, line: str) -> None:
         if line.startswith((">", "####")):
@@ -198,7 +201,7 @@ class _Reader:
         elif _ERROR.match(text):
             self._close_call()
             self.rec.model_call(None, model=self.model, error_message=text)
-            self.awaiting = False
+            self.awaiting, self.failed = False, True
         elif commit:
             self._close_call()
             self.rec.notice(None, f"commit {commit.group(1)}: {commit.group(2)}")
@@ -222,6 +225,7 @@ class _Reader:
                                  json.dumps({"path": file} if file else {}, ensure_ascii=False)))
         self.rec.model_call(None, model=self.model, text="\n".join(call.text).strip(), tool_uses=tools,
                             usage=call.usage, cost_usd=call.cost)
+        self.failed = False
         for tool, (_, applied, said) in zip(tools, call.edits):
             self.rec.tool_result(None, tool.id, status="ok" if applied else "tool_error", result=said,
                                  error=None if applied else said, duration_ms=0.0)
@@ -229,7 +233,8 @@ class _Reader:
     def finish(self) -> list[dict[str, Any]]:
         self._close_prompt()
         self._close_call()
-        return self.rec.finish(None, status="interrupted" if self.interrupted else "completed")
+        status = "interrupted" if self.interrupted else "failed" if self.failed else "completed"
+        return self.rec.finish(None, status=status, end_known=False)  # aider records only the start
 
 
 def _usage(parts: str) -> dict[str, Any]:

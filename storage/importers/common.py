@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from app.agent.events import core as ev
+from storage.projection_params import NO_END_TIME
 
 
 class ImportFormatError(Exception):
@@ -363,13 +364,17 @@ class Recorder:
         self._turn_outcome = "interrupted"
         self.emit(ev.Interrupted(turn=self.turn, reason=reason), ts)
 
-    def finish(self, ts: float | None, status: str = "completed", reason: str = "") -> list[dict[str, Any]]:
-        """Close what the source left open; the events not drained yet."""
+    def finish(self, ts: float | None, status: str = "completed", reason: str = "",
+               end_known: bool = True) -> list[dict[str, Any]]:
+        """Close what the source left open; the events not drained yet. ``end_known=False``: the source
+        records no end time (the session's ``ended_at`` stays empty, its duration unknown)."""
         for tool_call_id in list(self._open_tools):
             self.tool_result(None, tool_call_id, status="cancelled", result="",
                              error="the source file records no result for this call", duration_ms=0.0)
         if status != "completed" and self._turn_open:
             self._turn_outcome = status
         self._close_turn()
-        self.emit(ev.SessionFinished(status=ev.SessionStatus(status), reason=reason), ts)
+        finished = self.emit(ev.SessionFinished(status=ev.SessionStatus(status), reason=reason), ts)
+        if not end_known:
+            finished[NO_END_TIME] = True
         return self.drain()

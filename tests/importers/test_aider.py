@@ -151,6 +151,21 @@ def test_leaving_aider_with_ctrl_c_is_no_interruption(db, tmp_path):
     assert db["sessions"].get(result.session_id)["status"] == "completed"
 
 
+def test_a_session_whose_only_call_failed_is_failed_and_has_no_end_time(db):
+    results = import_sessions(db, AIDER)  # the file's first session: one call, an authentication error
+    first, second = (db["sessions"].get(r.session_id) for r in results[:2])
+    assert first["status"] == "failed" and second["status"] == "interrupted"
+    assert all(db["sessions"].get(r.session_id)["ended_at"] is None for r in results)  # aider records only the start
+    assert all(db["sessions"].get(r.session_id)["started_at"] for r in results)
+
+
+def test_an_answer_after_a_failed_call_completes_the_session(db, tmp_path):
+    path = _history(tmp_path, "#### hi\n\n> litellm.APIConnectionError: APIConnectionError: refused\n\n"
+                              "#### hi again\n\nHello.\n\n> Tokens: 10 sent, 2 received.\n")
+    result = import_path(db, path)
+    assert db["sessions"].get(result.session_id)["status"] == "completed"
+
+
 def test_detected_by_content_and_refused_when_broken(db, tmp_path):
     path = _history(tmp_path, "#### hi\n", name="notes.md")
     assert detect(path) is aider
