@@ -55,6 +55,7 @@ class ProgressPrinter:
         self.model_calls = 0
         self.tool_calls = 0
         self.tool_failures = 0
+        self.tool_denials = 0  # refused (a rule, the user, a PreToolUse hook): they never ran, so did not fail
         self.resumed = False
         self.unsandboxed: set[str] = set()  # calls allowed to run once outside the sandbox
         self.telemetry_told = False  # spans that did not reach the collector were said
@@ -121,7 +122,9 @@ class ProgressPrinter:
         self._end_stream()
         self.tool_calls += 1
         ok = e.status is ev.ToolStatus.OK
-        self.tool_failures += 0 if ok else 1
+        denied = e.status is ev.ToolStatus.DENIED
+        self.tool_denials += denied
+        self.tool_failures += not ok and not denied
         args = e.arguments if e.arguments is not None else e.arguments_raw
         summary = self._clean(_one_line(json.dumps(args, ensure_ascii=False) if not isinstance(args, str) else args, 70))
         mark = "[green]✓[/green]" if ok else "[red]✗[/red]"
@@ -192,7 +195,7 @@ class ProgressPrinter:
         self.console.print(
             f"{run}[bold]{OUTCOME_WORDS.get(e.outcome, e.outcome)}[/bold] · {_count(e.steps, 'step')} · "
             f"{_count(self.model_calls, 'model call')} · "
-            f"{_count(self.tool_calls, 'tool call')} ({self.tool_failures} failed) · "
+            f"{_count(self.tool_calls, 'tool call')} ({_failed_denied(self.tool_failures, self.tool_denials)}) · "
             f"{self.tokens_in:,} in / {self.tokens_out:,} out tokens · {self.cost.text()} · {duration(elapsed)}"
         )
 
@@ -201,7 +204,7 @@ class ProgressPrinter:
         self.console.print(
             f"session {summary['id'][:8]}, all runs: {_count(summary['steps'], 'step')} · "
             f"{_count(summary['model_calls'], 'model call')} · {_count(summary['tool_calls'], 'tool call')} "
-            f"({summary['tool_calls_failed']} failed) · {summary['tokens_in']:,} in / {summary['tokens_out']:,} out tokens · "
+            f"({_failed_denied(summary['tool_calls_failed'], summary.get('tool_calls_denied') or 0)}) · {summary['tokens_in']:,} in / {summary['tokens_out']:,} out tokens · "
             f"{cost_total(summary['cost_usd'], unpriced=summary.get('unpriced_calls') or 0)}",
             soft_wrap=True,  # one line, whatever the width: scripts read it
         )
@@ -209,6 +212,11 @@ class ProgressPrinter:
 
 # The summary's word for a turn's outcome, where the bare one would not say enough.
 OUTCOME_WORDS = {ev.SessionStatus.UNVERIFIED.value: "unverified (the verification failed)"}
+
+
+def _failed_denied(failed: int, denied: int) -> str:
+    """``2 failed``, then ``1 denied`` when there are any (a denied call did not fail: it never ran)."""
+    return f"{failed} failed" + (f", {denied} denied" if denied else "")
 
 
 def _count(n: int, noun: str) -> str:

@@ -66,6 +66,8 @@ def test_a_bad_hook_or_tools_setting_names_its_line(tmp_path: Path):
 @pytest.mark.parametrize("hook_event, outcome, exit_code, text", [
     ("PreToolUse", HookOutcome.BLOCKED, 2, "PreToolUse hook blocked bash · exit 2 · 0.25s"),
     ("Stop", HookOutcome.BLOCKED, 2, "Stop hook sent the agent on · exit 2 · 0.25s"),
+    # the call had run: exit 2 only adds stderr to its result, nothing was blocked
+    ("PostToolUse", HookOutcome.BLOCKED, 2, "PostToolUse hook added a note to bash's result (the call ran) · exit 2 · 0.25s"),
     ("SessionStart", HookOutcome.BLOCKED, 2,
      "SessionStart hook exited 2 (a session start cannot be blocked) · exit 2 · 0.25s"),
     ("PostToolUse", HookOutcome.FAILED, 127, "PostToolUse hook failed (not blocking) · exit 127 · 0.25s"),

@@ -73,7 +73,8 @@ def hook_line(e: HookRan) -> tuple[str, str, str] | None:
     what = f"{e.hook_event} hook"
     target = f" {e.tool_name}" if e.tool_name else ""
     if e.outcome is HookOutcome.BLOCKED:
-        head = {STOP: f"{what} sent the agent on", SESSION_START: f"{what} exited 2 (a session start cannot be blocked)"
+        head = {STOP: f"{what} sent the agent on", SESSION_START: f"{what} exited 2 (a session start cannot be blocked)",
+                POST_TOOL_USE: f"{what} added a note to {e.tool_name or 'the tool'}'s result (the call ran)",
                 }.get(e.hook_event, f"{what} blocked{target}")
     elif e.outcome is HookOutcome.TIMED_OUT:
         head = f"{what} timed out after {duration(e.timeout_s)} (not blocking)"
