@@ -184,13 +184,14 @@ class _Run:
             asked = _asked_tools(item) or [ToolUse(tool_id, str(metadata.get("function_name") or action),
                                                    json.dumps(arguments, ensure_ascii=False))]
             self._model_call(item, ts, text=str(args.get("thought") or ""), tools=asked)
+        if action == "finish":  # answered here: what follows it (a null observation) answers nothing
+            final = str(args.get("final_thought") or args.get("outputs") or item.get("message") or "")
+            rec.tool_result(ts, tool_id, status="ok", result=final)
+            return
         agent.tools[item.get("id")] = tool_id
         if action == "run" and not args.get("command") and args.get("is_input") is not None:
             agent.polls.add(tool_id)
-        if action == "finish":
-            final = str(args.get("final_thought") or args.get("outputs") or item.get("message") or "")
-            rec.tool_result(ts, tool_id, status="ok", result=final)
-        elif action == "delegate":
+        if action == "delegate":
             self._delegate(item, args, ts)
 
     def _model_call(self, item: dict[str, Any], ts: float | None, *, text: str, tools: list[ToolUse]) -> None:
@@ -228,11 +229,16 @@ class _Run:
             agent.rec.compaction(ts, [{"role": "user", "content": str(item.get("content") or "")}], "condensation")
             return
         metadata = json_object(item.get("tool_call_metadata"))
-        tool_id = agent.tools.pop(item.get("cause"), None) or (str(metadata["tool_call_id"]) if "tool_call_id" in metadata else None)
-        if tool_id is None or observation in _SKIPPED_OBSERVATIONS and not metadata:
+        asked = agent.tools.pop(item.get("cause"), None)  # the open call this answers
+        if observation in _SKIPPED_OBSERVATIONS:
+            if asked is not None:  # a call answered by no observation: it ran, with nothing to say
+                agent.rec.tool_result(ts, asked, status="ok", result="")
+            return
+        tool_id = asked or (str(metadata["tool_call_id"]) if "tool_call_id" in metadata else None)
+        if tool_id is None:
             if observation == "error":
                 agent.rec.notice(ts, str(item.get("content") or item.get("message") or "error"), level="error")
-            elif observation not in _SKIPPED_OBSERVATIONS:
+            else:
                 self.unknown += 1
             return
         content = str(item.get("content") or "")

@@ -115,13 +115,20 @@ def test_a_delegate_is_a_child_session_and_condensation_a_compaction(db, tmp_pat
         {"id": 2, "source": "agent", "action": "browse", "args": {"url": "http://x"}},
         {"source": "agent", "observation": "browse", "cause": 2, "content": "page"},
         {"source": "agent", "action": "condensation", "args": {"summary": "earlier: looked"}},
-        {"source": "agent", "action": "finish", "args": {"final_thought": "found"}},
+        {"id": 5, "source": "agent", "action": "finish", "args": {"final_thought": "found"},
+         "tool_call_metadata": _response("r9", [("f1", "finish")])},
+        {"source": "agent", "observation": "null", "cause": 5, "content": "",
+         "tool_call_metadata": _response("r9", [("f1", "finish")])},  # answers nothing: finish has its result
         {"source": "agent", "observation": "delegate", "cause": 1, "content": "found"},
         {"source": "agent", "action": "message", "args": {"content": "done"}},
     ], wrap=True)
+    assert [e.get("id") for e in json.loads(path.read_text())["history"]] == [0, 1, 2, 3, 4, 5, 6, 7, 8]
     results = import_sessions(db, path)
     parent, child = results
     assert child.parent_id == parent.session_id and (child.tool_calls, child.model_calls) == (2, 2)
+    finished = db.execute("select count(*) from events where session_id = ? and type = 'tool_call_finished'",
+                          [child.session_id]).fetchone()[0]
+    assert finished == 2  # the null observation after finish answers nothing again
     assert (parent.tool_calls, parent.tool_calls_failed, parent.model_calls) == (1, 0, 2)
     assert db["sessions"].get(child.session_id)["title"] == "BrowsingAgent"
     types = [e["type"] for e in load_events(db, child.session_id)]
