@@ -22,6 +22,8 @@ from typing import Any
 COMMANDS = ("run", "sessions", "show", "export", "import_", "replay", "feedback", "undo", "rewind", "report", "tools", "mcp",
             "export_otel")
 
+ENDS_PROCESS = ("run",)  # commands after which the process ends at once (app.process_end), whatever threads remain
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LIMIT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report a reader that closed the pipe
 
@@ -192,10 +194,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_tui(args)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
     except BrokenPipeError:  # `cockpit sessions | head`: the reader left, which is not an error
         _silence_stdout()
-        return EXIT_BROKEN_PIPE
+        code = EXIT_BROKEN_PIPE
+    if argv is None and args.command in ENDS_PROCESS:  # the program itself, not a caller of main()
+        from app.process_end import end_process
+
+        end_process(code)  # no library thread keeps the process alive once the session is stored
+    return code
 
 
 def _silence_stdout() -> None:
