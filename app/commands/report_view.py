@@ -19,8 +19,14 @@ COLUMNS = (  # (figure, header)
 GROUP_HEADERS = {"day": "day (UTC)", "week": "week from", "month": "month"}
 
 
-def key_text(key: str) -> str:
-    return key or UNKNOWN
+PATH_MOST = 20  # a project's path in the table: its tail, at most this wide (whole beside every figure at 160 columns)
+
+
+def key_text(key: str, by: str = "") -> str:
+    """The group's name; a project's path shortened from the left (``…/work/app``), its tail kept."""
+    if not key:
+        return UNKNOWN
+    return "…" + key[-(PATH_MOST - 1):] if by == "project" and len(key) > PATH_MOST else key
 
 
 def percent(rate: float | None) -> str:
@@ -82,7 +88,7 @@ def report_table(report: dict[str, Any], columns: tuple[str, ...] | None = None)
         table.add_column(header, footer=total[name], justify="right", no_wrap=True)
     for row in report["rows"]:
         shown = cells(row)
-        table.add_row(key_text(row["key"]), *(shown[name] for name, _ in shown_columns))
+        table.add_row(key_text(row["key"], report["by"]), *(shown[name] for name, _ in shown_columns))
     return table
 
 

@@ -247,3 +247,13 @@ async def test_cache_figures_of_a_group_without_the_providers_usage_are_unknown_
     db.close()
     code, out, _ = run_cli(capsys, "report", "--by", "source", "--json", "--db", str(db_path))
     assert next(r for r in json.loads(out)["rows"] if r["key"] == "aider")["cached_tokens"] is None
+
+
+async def test_a_projects_long_path_is_shortened_from_the_left_keeping_its_tail(db_path, capsys):
+    from app.commands.report_view import PATH_MOST
+
+    code, out, _ = run_cli(capsys, "report", "--by", "project", "--db", str(db_path))
+    projects = [row["key"] for row in usage_report(open_db(db_path), by="project")["rows"] if len(row["key"]) > PATH_MOST]
+    assert code == 0 and projects  # the scenario's workspaces are temporary folders: long paths
+    for path in projects:
+        assert ("…" + path[-(PATH_MOST - 1):]) in out  # one line each, the tail whole
