@@ -131,3 +131,11 @@ def test_snapshot_report_by_model_with_unpriced_usage(snap_compare, report_db, s
         await pilot.pause()
 
     assert snap_compare(ReportApp(report_db, by="model"), terminal_size=size, run_before=settle)
+
+
+def test_one_day_of_data_is_one_column_of_the_range_not_the_whole_sparkline():
+    day = [{"key": "2026-12-01", "tokens_in": 900, "tokens_out": 100}]
+    series, span = day_series(day, since="2026-11-24T12:00:00+00:00", until=dt.date(2026, 12, 1))
+    assert series == [0.0] * 7 + [1000.0] and span == "2026-11-24 → 2026-12-01"
+    series, span = day_series(day)  # all time, one day: a zero day before it
+    assert series == [0.0, 1000.0] and span == "2026-11-30 → 2026-12-01"

@@ -24,15 +24,24 @@ RANGES = (None, "7d", "30d", "90d")  # None: every stored call
 RANGE_WORDS = {None: "all time", "7d": "last 7 days", "30d": "last 30 days", "90d": "last 90 days"}
 
 
-def day_series(days: list[dict[str, Any]]) -> tuple[list[float], str]:
+def day_series(days: list[dict[str, Any]], *, since: str | None = None,
+               until: dt.date | None = None) -> tuple[list[float], str]:
     """Tokens (in + out) per day from the first day with calls to the last, a day without any a 0; and
-    the span in words."""
+    the span in words. ``since`` / ``until`` (a time range) widen it to the range's first and last day,
+    so a single day of data is one column of the range, not the whole chart; a single day without a
+    range gets a zero day before it for the same reason."""
     if not days:
         return [], ""
     by_day = {dt.date.fromisoformat(row["key"]): row["tokens_in"] + row["tokens_out"] for row in days if row["key"]}
     first, last = min(by_day), max(by_day)
+    if since:
+        first = min(first, dt.datetime.fromisoformat(since).date())
+    if until:
+        last = max(last, until)
+    if first == last:
+        first -= dt.timedelta(days=1)
     series = [float(by_day.get(first + dt.timedelta(days=n), 0)) for n in range((last - first).days + 1)]
-    return series, f"{first.isoformat()} → {last.isoformat()}" if first != last else first.isoformat()
+    return series, f"{first.isoformat()} → {last.isoformat()}"
 
 
 def group_label(by: str, key: str) -> str:
@@ -150,7 +159,8 @@ class ReportScreen(Screen[None]):
             self.query_one(BarChart).show([])
             return
         self.query_one("#report-headline", Static).update(headline(report))
-        series, span = day_series(days)
+        until = (self.now or dt.datetime.now(dt.timezone.utc)).date() if report["since"] else None
+        series, span = day_series(days, since=report["since"], until=until)
         self.query_one("#report-spark-label", Static).update(f"Tokens per day (UTC), {span}")
         self.query_one(Sparkline).data = series
         self.query_one("#report-bars-label", Static).update(f"Tokens and cost by {report['by']}")
