@@ -117,7 +117,8 @@ class ApprovalPrompt(Vertical, can_focus=True):
                 return Content.from_markup("[b]$name[/b] wants to run:", name=self.request.name)
             return Content.from_markup("[b]$name[/b] wants to run [b]$what[/b]", name=self.request.name,
                                        what=self._summary)
-        return Content.from_markup("[b]$name[/b] wants to change [b]$what[/b]", name=self.request.name,
+        verb = "fetch" if self.request.tool_kind is ToolKind.FETCH else "change"  # a fetch changes nothing
+        return Content.from_markup(f"[b]$name[/b] wants to {verb} [b]$what[/b]", name=self.request.name,
                                    what=self._summary)
 
     def _body(self) -> Content | None:

@@ -57,6 +57,13 @@ class HeadlessApprover:
 
 
 @runtime_checkable
+class Prechecks(Protocol):
+    """A tool that knows, before anyone is asked, that a call cannot run (web_fetch without network)."""
+
+    def refusal(self, args: dict[str, Any], ctx: ToolContext) -> str | None: ...  # None: it can run
+
+
+@runtime_checkable
 class Gated(Protocol):
     """A tool the permission rules know: ``bash(…)``, ``edit(…)`` or ``read(…)``."""
 
@@ -150,7 +157,12 @@ class ApprovalPolicy:
     async def review(
         self, tool: Tool, args: dict[str, Any], ctx: ToolContext, *, tool_call_id: str, emit: Callable[[ev.Event], Any]
     ) -> str | None:
-        """Decide on one call, announced as events: None when allowed, else the message for the model."""
+        """Decide on one call, announced as events: None when allowed, else the message for the model.
+        A call the tool says cannot run (:class:`Prechecks`) is refused before anyone is asked."""
+        refusal = tool.refusal(args, ctx) if isinstance(tool, Prechecks) else None
+        if refusal is not None:
+            _announce(ApprovalDecision("deny", reason=refusal, automatic=True), tool_call_id, tool.name, emit)
+            return refusal
         if not tool.side_effects:
             return self._check_read(tool, args, ctx, tool_call_id=tool_call_id, emit=emit)
         request = self.request_for(tool, args, ctx, tool_call_id)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from app.agent.events.approvals import ApprovalDecision, PermissionMode, Remembe
 from app.agent.permissions.decide import RuleSet
 from app.agent.permissions.rules import RuleError, parse_rule, url_host
 from app.agent.tools.base import ToolContext
-from app.agent.tools.web_fetch import WebFetch
+from app.agent.tools.sandbox import Sandbox, SandboxConfig
+from app.agent.tools.web_fetch import NO_NETWORK, WebFetch
 from app.runtime import RunOptions, build_session
 from app.settings import ConfigError, Settings
 from tests.core.test_permissions_policy import Answers
@@ -22,7 +24,9 @@ TOOL = WebFetch()
 
 
 async def review(policy: ApprovalPolicy, url: str, ctx: ToolContext) -> str | None:
-    return await policy.review(TOOL, {"url": url}, ctx, tool_call_id="w1", emit=EventList())
+    """The call reviewed where the network is on (a sandbox without it refuses before asking)."""
+    online = replace(ctx, sandbox=Sandbox("", SandboxConfig(mode="off")))
+    return await policy.review(TOOL, {"url": url}, online, tool_call_id="w1", emit=EventList())
 
 
 async def test_always_allows_that_domain_and_only_that_one(ctx):
@@ -62,6 +66,20 @@ async def test_a_deny_rule_refuses_even_in_yolo(ctx):
 
     assert denied is not None and "deny web_fetch(domain:pastebin.com)" in denied
     assert await review(policy, "https://example.org/", ctx) is None  # yolo allows the rest
+
+
+@pytest.mark.parametrize("mode", [PermissionMode.ASK, PermissionMode.YOLO])
+async def test_without_network_a_fetch_is_refused_before_anyone_is_asked(ctx, mode):
+    person = Answers(ApprovalDecision("allow"))
+    policy = ApprovalPolicy(human=person, mode=mode)
+    boxed = replace(ctx, sandbox=Sandbox("bwrap", SandboxConfig(network=False)))
+    events = EventList()
+
+    denied = await policy.review(TOOL, {"url": "https://example.com"}, boxed, tool_call_id="w1", emit=events)
+
+    assert denied == NO_NETWORK and person.asked == []  # no y/n for a call that cannot run
+    assert [(e.type, e.decision, e.automatic, e.reason) for e in events] == [
+        ("approval_resolved", "deny", True, NO_NETWORK)]
 
 
 async def test_plan_mode_asks_before_a_fetch(ctx):

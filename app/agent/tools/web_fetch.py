@@ -91,10 +91,14 @@ class WebFetch:
     permission_kind = ToolKind.FETCH
     enforces_own_timeout = False  # the call's timeout cancels it
 
+    def refusal(self, args: dict[str, Any], ctx: ToolContext) -> str | None:
+        """Why no call can run, known before the user is asked (``approvals.Prechecks``): no network."""
+        return None if ctx.sandbox.network else NO_NETWORK
+
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
         require_valid(self.parameters, args)
-        if not ctx.sandbox.network:
-            raise ToolError(NO_NETWORK)
+        if (refused := self.refusal(args, ctx)) is not None:
+            raise ToolError(refused)
         url = str(args["url"]).strip()
         try:
             page = await self._fetch(url, ctx.timeout_s)
