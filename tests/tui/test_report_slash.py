@@ -24,6 +24,8 @@ async def test_tools_lists_the_definitions_with_their_calls_and_report_opens_the
         assert not h.events.of(ContextMeasured)  # this harness's sessions have no Context budget: tokens unknown
         assert lines["read_file"] == ["—", "1", "1"]  # tokens, here, the last sessions
         assert lines["bash"] == ["—", "0", "0"]
+        header = shown.detail.splitlines()[0]
+        assert header.split() == ["tool", "tokens", "here", "last", "1"] and len(header) <= 36  # whole at 100x30
         assert "cockpit tools disable write_file" in shown.detail and "read_file" not in shown.detail.split("Never")[1]
         await type_and_send(pilot, "/report model")
         await wait_until(pilot, lambda: isinstance(app.screen, ReportScreen), what="the report screen")

@@ -127,10 +127,13 @@ async def tools(app: CockpitApp, args: str) -> None:
     measured = {str(t["name"]): int(t["tokens"]) for t in (budget.measured.tools if budget and budget.measured else [])}
     names = session.agent.tools.names()
     width = max(len(n) for n in names) if names else 4
-    recent = f"last {len(usage.sessions)} sessions"
-    lines = [f"{'tool'.ljust(width)}  {'tokens':>7}  {'here':>5}  {recent}"]
+    n_sessions = len(usage.sessions)
+    recent = f"last {n_sessions} session{'' if n_sessions == 1 else 's'}"
+    last = f"last {n_sessions}"  # a short header: the table stays whole in a narrow transcript
+    lines = [f"{'tool'.ljust(width)}  {'tokens':>7}  {'here':>5}  {last}"]
     lines += [f"{n.ljust(width)}  {_known(measured.get(n, 0)):>7}  {usage.last_session.get(n, 0):>5}  "
-              f"{usage.calls.get(n, 0):>{len(recent)}}" for n in names]
+              f"{usage.calls.get(n, 0):>{len(last)}}" for n in names]
+    lines += ["", f"Calls: here in this session, {last} in the project's {recent}."]
     kept = {n: str(getattr(session.agent.tools.get(n), "kept_because", "") or "") for n in names}
     unused = [n for n in names if not usage.calls.get(n) and not kept[n]]
     if unused:
