@@ -8,13 +8,18 @@ from pathlib import Path
 from tests.support.cli import run_cli
 
 
+def refusing_hook(tmp_path: Path, monkeypatch, table: str, reason: str) -> None:
+    """A ``[[hooks.…]]`` entry (``table``: its TOML lines) whose command exits 2 with ``reason`` on stderr."""
+    hook = tmp_path / "refuse.py"
+    hook.write_text(f"import sys\nprint({reason!r}, file=sys.stderr)\nsys.exit(2)\n", encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(f'{table}\ncommand = "{sys.executable} {hook}"\n', encoding="utf-8")
+    monkeypatch.setenv("COCKPIT_CONFIG", str(config))
+
+
 def test_a_refused_task_is_said_and_the_run_fails(capsys, workspace: Path, tmp_path: Path, cockpit_home: Path,
                                                   monkeypatch, write_script):
-    hook = tmp_path / "refuse.py"
-    hook.write_text("import sys\nprint('no tasks on Fridays', file=sys.stderr)\nsys.exit(2)\n", encoding="utf-8")
-    config = tmp_path / "config.toml"
-    config.write_text(f'[[hooks.UserPromptSubmit]]\ncommand = "{sys.executable} {hook}"\n', encoding="utf-8")
-    monkeypatch.setenv("COCKPIT_CONFIG", str(config))
+    refusing_hook(tmp_path, monkeypatch, "[[hooks.UserPromptSubmit]]", "no tasks on Fridays")
     model = write_script([{"text": "never sent"}])
 
     code, out, _ = run_cli(capsys, "run", "fix add", "--model", model, "--workspace", str(workspace),
@@ -27,11 +32,7 @@ def test_a_refused_task_is_said_and_the_run_fails(capsys, workspace: Path, tmp_p
 
 def test_a_call_a_pre_tool_use_hook_blocked_counts_as_denied_not_failed(capsys, workspace: Path, tmp_path: Path,
                                                                        monkeypatch, write_script):
-    hook = tmp_path / "no_bash.py"
-    hook.write_text("import sys\nprint('no commands here', file=sys.stderr)\nsys.exit(2)\n", encoding="utf-8")
-    config = tmp_path / "config.toml"
-    config.write_text(f'[[hooks.PreToolUse]]\nmatcher = "bash"\ncommand = "{sys.executable} {hook}"\n', encoding="utf-8")
-    monkeypatch.setenv("COCKPIT_CONFIG", str(config))
+    refusing_hook(tmp_path, monkeypatch, '[[hooks.PreToolUse]]\nmatcher = "bash"', "no commands here")
     model = write_script([{"tool_calls": [{"name": "list_dir", "arguments": {}}]},
                           {"tool_calls": [{"name": "bash", "arguments": {"command": "ls"}}]}, {"text": "Fine."}])
 
