@@ -65,7 +65,8 @@ def _tokens(s: dict, sources: dict[str, dict[str, int]]) -> str:
     """``3,210 in / 120 out / 0 cached``; ``—`` when no call has counts (the source recorded no usage)."""
     if not any(source != "none" for source in sources):
         return "—"
-    return f"{s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached"
+    cached = f"{s['tokens_cached']:,}" if "provider" in sources else "—"  # estimates have no cache figures
+    return f"{s['tokens_in']:,} in / {s['tokens_out']:,} out / {cached} cached"
 
 
 def _cost(s: dict, *, counted: bool = True) -> str:

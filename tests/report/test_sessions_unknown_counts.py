@@ -35,3 +35,10 @@ def test_a_session_without_token_counts_lists_unknown_tokens_not_zero(tmp_path, 
     lines = {line.split()[0]: line for line in out.splitlines() if line.strip().startswith("ai-")}
     assert code == 0 and " — " in lines["ai-none"] and "0/0" not in lines["ai-none"]
     assert "900/80" in lines["ai-estimated"]
+
+
+def test_show_says_cached_unknown_when_no_call_had_the_providers_usage(tmp_path, capsys):
+    db_path = tmp_path / "s.db"
+    _imported(db_path, "ai-estimated", "estimated")
+    code, out, _ = run_cli(capsys, "show", "ai-estimated", "--db", str(db_path))
+    assert code == 0 and "900 in / 80 out / — cached" in out
