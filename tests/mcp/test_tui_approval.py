@@ -60,6 +60,14 @@ async def not_now(pilot, app) -> None:
     await wait_until(pilot, lambda: not isinstance(app.screen, McpApprovalScreen), what="the modal to close")
 
 
+async def started(pilot, app, tool: str = "mcp__proj__whoami") -> None:
+    """Until the servers' start is over: ``tool`` in the registry, the start's notices and the new measurement
+    shown."""
+    await wait_until(pilot, lambda: tool in app.session.agent.tools, what=f"{tool} in the registry")
+    await app.workers.wait_for_complete()
+    await wait_until(pilot, lambda: app.status.activity == "idle", what="the start to be over")
+
+
 def mcp_tools_of(app) -> list[str]:
     return [name for name in app.session.agent.tools.names() if name.startswith("mcp__")]
 
@@ -77,7 +85,7 @@ async def test_approving_starts_the_servers_in_this_session_and_the_next_call_of
         assert [s.name for s in screen.servers] == ["proj", "other"]
         assert mcp_tools_of(app) == []
         await pilot.press("down", "space", "enter")  # "other" unchecked: only proj is approved
-        await wait_until(pilot, lambda: mcp_tools_of(app), what="the approved server's tools")
+        await started(pilot, app)
         assert not isinstance(app.screen, McpApprovalScreen)
         assert {name.split("__")[1] for name in mcp_tools_of(app)} == {"proj"}
         assert "mcp__proj__whoami" in mcp_tools_of(app)
@@ -123,7 +131,7 @@ async def test_slash_mcp_approve_after_not_now_starts_them_in_this_session(real_
         await wait_open(pilot, app)
         approved = await run(pilot, "/mcp approve", "MCP servers: approval")
         assert "approved proj" in approved.detail and "they start now, in this session" in approved.detail
-        await wait_until(pilot, lambda: "mcp__proj__whoami" in mcp_tools_of(app), what="the approved server's tools")
+        await started(pilot, app)
 
 
 def test_tools_of_a_server_approved_mid_session_leave_out_the_disabled_ones(openai_server, workspace, tmp_path):

@@ -77,6 +77,8 @@ class McpManager:
         chosen = [s for s in self.waiting() if s.name in names]
         if not chosen:
             return []
+        if self._loop is not None and not self._loop.is_running():  # closed: they stay held
+            raise ServerGone("the MCP servers were shut down")
         with self._lock:
             for server in chosen:
                 del self.held[server.name]
