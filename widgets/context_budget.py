@@ -83,6 +83,9 @@ def allocate_cells(weights: list[int], width: int) -> list[int]:
     return apportion([float(w) for w in weights], width)
 
 
+NO_BAR_IMPORTED = "no bar: the source recorded no window or breakdown to draw it from"
+
+
 class BudgetBar(Widget):
     """The stacked bar of the window, its threshold marks and the legend."""
 
@@ -125,7 +128,8 @@ class BudgetBar(Widget):
         out = Text(no_wrap=False)
         if not segments:
             out.append("░" * width + "\n", self.style_of("free"))
-            out.append("no measurement yet", self.style_of("muted"))
+            out.append(NO_BAR_IMPORTED if self.state.provider_prompt_tokens else "no measurement yet",
+                       self.style_of("muted"))
             return out
         total = sum(s.tokens for s in segments)
         for segment, cells in zip(segments, allocate_cells([s.tokens for s in segments], width)):

@@ -20,6 +20,7 @@ from app.agent.events.feedback import (
     ImplicitSignals,
     task_id_for,
 )
+from app.agent.events.retries_view import COCKPIT
 
 
 @dataclass
@@ -62,14 +63,19 @@ class FeedbackState:
 class FeedbackReducer:
     def __init__(self, state: FeedbackState | None = None) -> None:
         self.state = state or FeedbackState()
+        self._imported = False  # another agent's session: nothing sampled, its finished turns are the tasks
 
     def apply(self, event: ev.Event) -> None:
         s = self.state
-        if isinstance(event, ev.TurnStarted):
+        if isinstance(event, ev.SessionStarted):
+            self._imported = event.source != COCKPIT
+        elif isinstance(event, ev.TurnStarted):
             s.running_task_id = task_id_for(event.session_id, event.turn)
         elif isinstance(event, ev.TurnFinished):
             s.last_task_id = task_id_for(event.session_id, event.turn)
             s.running_task_id = None
+            if self._imported:
+                self._task(s.last_task_id, event.turn)
         elif isinstance(event, FeedbackSampled):
             task = self._task(event.task_id, event.turn)
             task.pi, task.u, task.shown = event.pi, event.u, event.shown

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from app.agent.events.cache_view import CacheState
-from app.agent.events.core import Event, ModelCallFinished, ToolCallFinished
+from app.agent.events.core import Event, ModelCallFinished, SessionStarted, ToolCallFinished
 from app.agent.events.subagents import SubagentStatusChanged
 from app.agent.events.telemetry import TelemetryDropped
 from app.agent.events.resilience import (
@@ -26,6 +26,7 @@ from app.agent.events.resilience import (
 )
 
 MAX_ROWS = 200
+COCKPIT = "cockpit"  # SessionStarted.source of Cockpit's own sessions; any other: imported from that agent
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ class RetriesReducer:
         if limits is not None:
             self.state.bucket_capacity = self.state.bucket_level = limits.bucket_capacity
             self.state.ratio_warn, self.state.ratio_alarm = limits.ratio_warn, limits.ratio_alarm
+        self._imported = False  # another agent's session: no attempt events, its model calls are the tries
 
     def apply(self, event: Event) -> None:
         s = self.state
@@ -193,7 +195,11 @@ class RetriesReducer:
         elif isinstance(event, LoopDetected):
             s.loop_hits.insert(0, LoopHit(event.ts, event.pattern, event.action, event.tool, event.message,
                                           event.turn, event.count))
+        elif isinstance(event, SessionStarted):
+            self._imported = event.source != COCKPIT
         elif isinstance(event, ModelCallFinished):
+            if self._imported:
+                self._count(event.attempt <= 1)
             s.session_cost_usd += event.cost_usd or 0.0
             if event.proxy_key_spend_usd is not None:
                 s.proxy_key_spend_usd = event.proxy_key_spend_usd
