@@ -13,6 +13,7 @@ from app.tui.first_start import FirstStart, ImportOffer
 from tests.support.session_files import CLAUDE_SHORT, CODEX, GEMINI
 from tests.tui.conftest import wait_until
 from tests.tui.helpers import FrozenClock
+from widgets.notice import NoticeBlock
 
 
 def _no_model(approver, **overrides):
@@ -60,7 +61,8 @@ async def test_one_key_imports_then_opens_sessions_and_the_report(db, home, work
 
     again = _app(db, home, workspace)  # everything imported: no offer
     async with again.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: not again.workers._workers, what="the look for sessions")
+        await wait_until(pilot, lambda: again.transcript.query(NoticeBlock), what="the no-model notice")
+        await again.workers.wait_for_complete()  # the look for sessions
         await pilot.pause()
         assert not isinstance(again.screen, ImportOffer)
 
