@@ -75,6 +75,7 @@ WIDGET_BINDING_IDS = (
     "report.close", "report.group", "report.range", "report.reload",  # the usage report screen
     "mcp_approval.approve_all", "mcp_approval.approve_checked", "mcp_approval.toggle",
     "mcp_approval.not_now",  # a project's MCP servers
+    "import_offer.accept", "import_offer.decline",  # the first start with no model: import other agents' sessions
 )
 DERIVED_BINDING_IDS = ("prompt.queue",)  # follows prompt.send (Enter queues while the agent works)
 MODIFIERS = ("alt", "ctrl", "hyper", "meta", "shift", "super")  # sorted: the order Textual names them in
