@@ -176,10 +176,11 @@ class LiteLLMModel:
         usage_seen: Any = None
         response = await litellm.acompletion(**kwargs)
         finished = False
+        tail: list[Any] | None = None  # what the provider sent after its finish reason, read past litellm
         async for chunk in response:
             usage_seen = getattr(chunk, "usage", None) or usage_seen
             for choice in chunk.choices or []:
-                finished = finished or bool(choice.finish_reason)
+                finished = finished or bool(getattr(choice, "finish_reason", None))
                 delta = choice.delta
                 if delta is not None:
                     if delta.content:
@@ -187,12 +188,14 @@ class LiteLLMModel:
                         on_text(well_formed(delta.content))
                     for tc in delta.tool_calls or []:
                         _merge_tool_call(calls, tc)
-            if finished and _provider_sent_usage(response):
-                await _finish_quietly(response)
-                break
+            if finished and tail is None:
+                tail = await _rest_of_provider_stream(response)
+                if _usage_in(response, tail):
+                    await _close(response)
+                    break
         reply.latency_ms = (time.perf_counter() - started) * 1000
         reply.text = well_formed("".join(text_parts))
-        raw = _RawStream(response)
+        raw = _RawStream(response, tail)
         reply.finish_reason = raw.finish_reason()
         if reply.finish_reason is None:
             raise StreamDropped("empty" if not raw.chunks else "incomplete", partial_text=reply.text,
@@ -239,21 +242,26 @@ class LiteLLMModel:
                                   cache_write_tokens=usage.cache_write_tokens)
 
 
-def _provider_sent_usage(response: Any) -> bool:
-    """The provider's last chunk so far carries its usage (after its finish reason: nothing else comes)."""
-    chunks = getattr(response, "chunks", None)
-    return isinstance(chunks, list) and bool(chunks) and getattr(chunks[-1], "usage", None) is not None
-
-
-async def _finish_quietly(response: Any) -> None:
-    """Read the rest of the provider's stream (its ``[DONE]``, so the connection is reused) and close it,
-    without litellm's end-of-stream work: ``stream_chunk_builder`` rebuilds the whole answer from every
-    chunk (~0.1 ms a chunk, holding the GIL the UI thread needs) for its own logging, which Cockpit
-    does not use: usage and finish reason are read from the provider's chunks (:class:`_RawStream`)."""
+async def _rest_of_provider_stream(response: Any) -> list[Any]:
+    """After the finish reason: what the provider still sends (its usage, its ``[DONE]``, so the
+    connection is reused), read from under litellm's wrapper. When it carries the usage, the call
+    ends there, without litellm's end-of-stream work: ``stream_chunk_builder`` rebuilds the whole
+    answer from every chunk (~0.1 ms a chunk, holding the GIL the UI thread needs) for its own
+    logging, which Cockpit does not use. Without usage, the wrapper is read on as before (its
+    estimate is the usage)."""
     provider = getattr(response, "completion_stream", None)
-    if provider is not None and hasattr(provider, "__aiter__"):
-        async for _ in provider:
-            pass
+    if provider is None or not hasattr(provider, "__aiter__"):
+        return []  # not litellm's wrapper: read on
+    return [chunk async for chunk in provider]
+
+
+def _usage_in(response: Any, tail: list[Any]) -> bool:
+    chunks = getattr(response, "chunks", None)
+    last = chunks[-1] if isinstance(chunks, list) and chunks else None
+    return any(getattr(chunk, "usage", None) is not None for chunk in [last, *tail])
+
+
+async def _close(response: Any) -> None:
     close = getattr(response, "aclose", None)
     if close is not None:
         await close()
@@ -281,11 +289,11 @@ class _RawStream:
     adds the usage and ``finish_reason`` it makes up when the provider sent none.
     """
 
-    def __init__(self, response: Any) -> None:
+    def __init__(self, response: Any, tail: list[Any] | None = None) -> None:
         self.response = response
         chunks = getattr(response, "chunks", None)
         self.known = isinstance(chunks, list)
-        self.chunks: list[Any] = list(chunks) if isinstance(chunks, list) else []
+        self.chunks: list[Any] = (list(chunks) if isinstance(chunks, list) else []) + (tail or [])
 
     def finish_reason(self) -> str | None:
         if not self.known:  # not litellm's wrapper: take what it says

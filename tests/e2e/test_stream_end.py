@@ -1,0 +1,30 @@
+"""The end of a streamed answer over loopback HTTP: once the provider has sent its finish reason
+and its usage, the rest of its stream is read without litellm's rebuild of every chunk, and the
+reply is what the provider said."""
+
+from __future__ import annotations
+
+from app.agent.model import LiteLLMModel
+from app.agent.offline import load_litellm
+from tests.support.openai_server import Reply, ToolCallSpec
+
+
+async def test_the_reply_is_the_providers_and_litellm_does_not_rebuild_the_stream(openai_server, monkeypatch):
+    litellm = load_litellm()
+    rebuilt = []
+    original = litellm.stream_chunk_builder
+    monkeypatch.setattr(litellm, "stream_chunk_builder", lambda *a, **k: rebuilt.append(1) or original(*a, **k))
+    text = " ".join(f"word{i}" for i in range(400))
+    openai_server.script([Reply(text=text), Reply(tool_calls=[ToolCallSpec("read_file", {"path": "a.py"})])])
+    model = LiteLLMModel("openai/bench", api_base=openai_server.url, api_key="sk-test")
+    seen: list[str] = []
+
+    answer = await model.stream([{"role": "user", "content": "hi"}], [], seen.append)
+    call = await model.stream([{"role": "user", "content": "read a.py"}], [], seen.append)
+
+    assert (answer.text, "".join(seen), answer.finish_reason) == (text, text, "stop")
+    assert answer.usage.reported and answer.usage.completion_tokens > 0
+    assert [(c.name, c.arguments) for c in call.tool_calls] == [("read_file", '{"path": "a.py"}')]
+    assert call.finish_reason == "tool_calls" and call.usage.reported
+    assert rebuilt == []
+    assert len(openai_server.chat_requests) == 2
