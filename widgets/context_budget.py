@@ -128,7 +128,7 @@ class BudgetBar(Widget):
         out = Text(no_wrap=False)
         if not segments:
             out.append("░" * width + "\n", self.style_of("free"))
-            out.append(NO_BAR_IMPORTED if self.state.provider_prompt_tokens else "no measurement yet",
+            out.append(NO_BAR_IMPORTED if self.state.imported else "no measurement yet",
                        self.style_of("muted"))
             return out
         total = sum(s.tokens for s in segments)

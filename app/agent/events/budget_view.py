@@ -15,7 +15,7 @@ from app.agent.events.budget import CalibrationUpdated, CompactionPerformed, Con
 from app.agent.events.cache import CacheMissed, CacheUsage
 from app.agent.events.cache_view import CacheState
 from app.agent.events.core import SIDE_ROLES, USAGE_ESTIMATED, CallStatus, Event, ModelCallFinished, SessionStarted
-from app.agent.events.core import TurnStarted
+from app.agent.events.core import COCKPIT_SOURCE, TurnStarted
 
 NO_PROVIDER_COUNTS = "no provider counts"  # the server never reported usage: nothing to calibrate against
 
@@ -86,6 +86,7 @@ class BudgetState:
     provider_counted_calls: int = 0  # calls whose response carried usage
     uncounted_calls: int = 0  # calls answered without usage (estimated or none)
     cache: CacheState = field(default_factory=CacheState)  # prompt caching: hit rates, savings, misses
+    imported: bool = False  # another agent's session (SessionStarted.source): it recorded no breakdown
     version: int = 0  # bumped by every event that changes what is shown
 
     def apply(self, event: Event) -> None:
@@ -94,6 +95,7 @@ class BudgetState:
             self.version += 1
         elif isinstance(event, SessionStarted):
             self.model = event.model or self.model
+            self.imported = event.source != COCKPIT_SOURCE
             self.version += 1
         elif isinstance(event, TurnStarted):
             self.turn = event.turn

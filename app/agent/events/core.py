@@ -173,6 +173,9 @@ _ENUMS: dict[str, type[enum.Enum]] = {
 # --- session and turns -------------------------------------------------------
 
 
+COCKPIT_SOURCE = "cockpit"  # SessionStarted.source of Cockpit's own sessions; any other: imported from that agent
+
+
 @dataclass(kw_only=True)
 class SessionStarted(Event):
     type: ClassVar[str] = "session_started"
@@ -182,7 +185,7 @@ class SessionStarted(Event):
     api_base: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     resumed: bool = False
-    source: str = "cockpit"
+    source: str = COCKPIT_SOURCE
     parent_id: str | None = None  # e.g. the recorded session a replay re-runs
 
 

@@ -20,7 +20,6 @@ from app.agent.events.feedback import (
     ImplicitSignals,
     task_id_for,
 )
-from app.agent.events.retries_view import COCKPIT
 
 
 @dataclass
@@ -68,7 +67,7 @@ class FeedbackReducer:
     def apply(self, event: ev.Event) -> None:
         s = self.state
         if isinstance(event, ev.SessionStarted):
-            self._imported = event.source != COCKPIT
+            self._imported = event.source != ev.COCKPIT_SOURCE
         elif isinstance(event, ev.TurnStarted):
             s.running_task_id = task_id_for(event.session_id, event.turn)
         elif isinstance(event, ev.TurnFinished):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from app.agent.events.cache_view import CacheState
-from app.agent.events.core import Event, ModelCallFinished, SessionStarted, ToolCallFinished
+from app.agent.events.core import COCKPIT_SOURCE, Event, ModelCallFinished, SessionStarted, ToolCallFinished
 from app.agent.events.subagents import SubagentStatusChanged
 from app.agent.events.telemetry import TelemetryDropped
 from app.agent.events.resilience import (
@@ -26,7 +26,6 @@ from app.agent.events.resilience import (
 )
 
 MAX_ROWS = 200
-COCKPIT = "cockpit"  # SessionStarted.source of Cockpit's own sessions; any other: imported from that agent
 
 
 @dataclass(frozen=True)
@@ -196,7 +195,7 @@ class RetriesReducer:
             s.loop_hits.insert(0, LoopHit(event.ts, event.pattern, event.action, event.tool, event.message,
                                           event.turn, event.count))
         elif isinstance(event, SessionStarted):
-            self._imported = event.source != COCKPIT
+            self._imported = event.source != COCKPIT_SOURCE
         elif isinstance(event, ModelCallFinished):
             if self._imported:
                 self._count(event.attempt <= 1)
