@@ -24,7 +24,7 @@ def test_the_popup_open_at_every_width(harness, warm_imports, snap_compare, work
         app.prompt.focus()
         await pilot.press("/", "r", "e")
         menu = app.query_one(CompletionMenu)
-        await wait_until(pilot, lambda: menu.is_open and len(menu.candidates) == 4, what="the menu")  # redo, resume, review, rewind
+        await wait_until(pilot, lambda: menu.is_open and len(menu.candidates) == 5, what="the menu")  # redo, report, resume, review, rewind
         await pilot.press("down")
         await pilot.pause()
 

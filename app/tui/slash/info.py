@@ -158,8 +158,8 @@ def report(app: CockpitApp, args: str) -> None:
 COMMANDS = [
     Builtin("help", "The commands, builtin and custom", help_text),
     Builtin("tools", "Tool definitions: tokens, calls here and lately, the unused", tools),
-    Builtin("report", "Usage across every session: tokens, cost, cache, retry tax", report,
-            argument_hint="[day|week|month|model|project|source|role]"),
+    Builtin("report", "Usage across every session, by day|week|month|model|project|source|role", report,
+            argument_hint="[group]"),  # the description names the groups
     Builtin("cost", "This session's cost and tokens", cost),
     Builtin("context", "The Context budget as text", context),
 ]
