@@ -7,8 +7,13 @@ import asyncio
 import re
 import signal
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.commands.common import EXIT_USAGE, clear_errors, run_options
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 EXIT_CODES = {"completed": 0, "failed": 1, "limit": 3, "unverified": 4, "interrupted": 130}
 EXIT_FAILED = EXIT_CODES["failed"]
@@ -38,6 +43,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def mcp_configured(settings: Settings, workspace: Path | None) -> bool:
+    """Whether this run may start MCP servers: ``[mcp_servers]`` in the config or a project ``.mcp.json``."""
+    return bool(settings.mcp_servers) or ((workspace or Path.cwd()) / ".mcp.json").exists()
+
+
 @clear_errors
 def run(args: argparse.Namespace) -> int:
     task = read_task(args.task)
@@ -45,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from app.agent.warmup import warm_in_background
 
-    warm_in_background()  # litellm loads while the settings, the database and the session are prepared
+    warming = warm_in_background()  # litellm loads while the settings, the database and the session are prepared
     from app.agent.approvals import HeadlessApprover
     from app.config_check import check_settings, tui_warnings
     from app.headless import JsonLinesPrinter, ProgressPrinter
@@ -58,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"cockpit: warning: {warning}", file=sys.stderr)
     options = run_options(args)
     options.trust_project = args.trust_project
+    if mcp_configured(settings, options.workspace):
+        # An MCP client starting while the thread still imports litellm's modules times out at once
+        # (seen with the stdio test server): its servers start once the import is done.
+        warming.join()
     db, store = open_store(options)
     if args.continue_:
         resolve_resume(db, options, latest_in_workspace=True)
