@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.agent.events.format import UNKNOWN, tokens
-from app.agent.events.budget_view import UNATTRIBUTED
 from app.tui.slash.registry import BUILTIN, Builtin, Command
 
 if TYPE_CHECKING:
@@ -102,6 +101,8 @@ def context_text(budget: BudgetState) -> str:
 
 def _legend_line(entry: Segment, width: int) -> str:
     """``  tools  1.8k  14%``; a negative unattributed count reads as the pane says it."""
+    from app.agent.events.budget_view import UNATTRIBUTED  # not at import: the first frame waits for no event module
+
     if entry.key == UNATTRIBUTED and entry.tokens < 0:
         return f"  {entry.label.ljust(width)}  local count is {tokens(-entry.tokens)} above the provider's"
     return f"  {entry.label.ljust(width)}  {tokens(entry.tokens):>7}  {entry.pct:>3}%"
