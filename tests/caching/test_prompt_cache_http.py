@@ -108,7 +108,7 @@ async def test_a_changed_tool_list_is_named_as_the_cause_of_the_next_miss_with_w
     assert miss.cost_usd == pytest.approx(expected, rel=1e-9)
     row = db.execute("select cache_miss_cause, cache_miss_item, cache_missed_tokens, cache_miss_usd from model_calls "
                      "where id = ?", [miss.call_id]).fetchone()
-    assert row[:3] == (CAUSE_TOOLS, "tools", miss.missed_tokens) and row[3] == pytest.approx(expected, rel=1e-9)
+    assert row[:3] == (CAUSE_TOOLS, "", miss.missed_tokens) and row[3] == pytest.approx(expected, rel=1e-9)
 
 
 async def test_a_compaction_is_named_as_the_cause_of_the_next_miss(server, files, tmp_path):
