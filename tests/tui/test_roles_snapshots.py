@@ -74,7 +74,19 @@ def role_notices(app) -> list[NoticeBlock]:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_snapshot_a_route_and_two_verification_rounds(harness, warm_imports, snap_compare, size):
+def test_snapshot_a_route_and_two_verification_rounds(harness, warm_imports, snap_compare, size, monkeypatch):
+    # The resumed status bar shows the stored turn's real duration (its verifier ran a test command):
+    # it varies with the machine, so the snapshot sees it as 0.
+    from widgets.session_stats import SessionStats
+
+    restored = SessionStats.restored.__func__
+
+    def without_duration(cls, events):
+        stats = restored(cls, events)
+        stats.last_turn_s = 0.0
+        return stats
+
+    monkeypatch.setattr(SessionStats, "restored", classmethod(without_duration))
     h = harness(TURNS, frozen=True, session_ids=[SESSION])
     stored_session(h)
     assert [e.task_class for e in h.events.of(RouteChosen)] == ["debugging"]
