@@ -5,12 +5,19 @@ sees them as one block, and their order matters), then the system message sectio
 (the prompt, the environment, each instruction file: known from the budget's layouts; a system
 message nobody registered is one item), then each message. :func:`first_change` compares two
 calls' items and returns the first that differs, which is where the cache stopped matching.
+
+:class:`PrefixHasher` gives the same items incrementally, so a call costs its new messages, not the
+whole history. Messages are values (to change one, a new dict is put in its place, as compaction
+does; see :mod:`app.agent.budget.counter`): the items of the leading messages that are the same
+dicts as last time are kept, and only the rest is hashed.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -71,19 +78,58 @@ def fingerprint(value: Any) -> str:
 
 def prefix_items(messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]],
                  layouts: SectionsOf | None = None) -> list[PrefixItem]:
-    items = [PrefixItem(KIND_TOOLS, "tools", fingerprint(list(tools)), named=False)]
-    for index, message in enumerate(messages):
-        content = message.get("content")
-        sections = layouts.sections(content) if index == 0 and layouts is not None and isinstance(content, str) else None
-        if message.get("role") == "system" and sections:
-            items += [PrefixItem(s.kind, s.label, fingerprint(s.text), named=s.kind == KIND_INSTRUCTIONS) for s in sections]
-            rest = {k: v for k, v in message.items() if k != "content"}
-            items.append(PrefixItem(KIND_SYSTEM, "system message", fingerprint(rest)))
-        elif message.get("role") == "system":
-            items.append(PrefixItem(KIND_SYSTEM, "system prompt", fingerprint(message), named=False))
-        else:
-            items.append(PrefixItem(KIND_MESSAGE, f"message {index}", fingerprint(message)))
-    return items
+    return PrefixHasher(layouts).items(messages, tools)
+
+
+def message_items(index: int, message: dict[str, Any], layouts: SectionsOf | None) -> list[PrefixItem]:
+    """The prefix items of one message (a system message Cockpit built: one per section, then the rest)."""
+    content = message.get("content")
+    sections = layouts.sections(content) if index == 0 and layouts is not None and isinstance(content, str) else None
+    if message.get("role") == "system" and sections:
+        items = [PrefixItem(s.kind, s.label, fingerprint(s.text), named=s.kind == KIND_INSTRUCTIONS) for s in sections]
+        rest = {k: v for k, v in message.items() if k != "content"}
+        return [*items, PrefixItem(KIND_SYSTEM, "system message", fingerprint(rest))]
+    if message.get("role") == "system":
+        return [PrefixItem(KIND_SYSTEM, "system prompt", fingerprint(message), named=False)]
+    return [PrefixItem(KIND_MESSAGE, f"message {index}", fingerprint(message))]
+
+
+class PrefixHasher:
+    """:func:`prefix_items`, remembering the last list it hashed: only messages that are not the same
+    dicts at the same places as last time are hashed again; tool definitions equal to last time's are too."""
+
+    def __init__(self, layouts: SectionsOf | None = None) -> None:
+        self.layouts = layouts
+        self._tools: list[dict[str, Any]] | None = None  # a copy of the definitions last hashed
+        self._tools_item: PrefixItem | None = None
+        self._messages: list[dict[str, Any]] = []  # the messages last hashed
+        self._items: list[PrefixItem] = []  # their items, in order
+        self._ends: list[int] = []  # _ends[i]: how many of _items message i and those before it made
+        self.hashed = 0  # messages hashed so far (for tests and the benchmark)
+
+    def items(self, messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]]) -> list[PrefixItem]:
+        keep = self._unchanged(messages)
+        del self._messages[keep:], self._ends[keep:]
+        del self._items[self._ends[-1] if self._ends else 0:]
+        for index in range(keep, len(messages)):
+            self._messages.append(messages[index])
+            self._items += message_items(index, messages[index], self.layouts)
+            self._ends.append(len(self._items))
+        self.hashed += len(messages) - keep
+        return [self._tools_digest(tools), *self._items]
+
+    def _unchanged(self, messages: Sequence[dict[str, Any]]) -> int:
+        """How many leading messages are the very dicts hashed last time."""
+        seen = self._messages
+        if len(messages) >= len(seen) and all(map(operator.is_, seen, messages)):  # the usual case: appended to
+            return len(seen)
+        return next((i for i, (old, new) in enumerate(zip(seen, messages)) if old is not new), min(len(seen), len(messages)))
+
+    def _tools_digest(self, tools: Sequence[dict[str, Any]]) -> PrefixItem:
+        if self._tools_item is None or list(tools) != self._tools:
+            self._tools_item = PrefixItem(KIND_TOOLS, "tools", fingerprint(list(tools)), named=False)
+            self._tools = copy.deepcopy(list(tools))
+        return self._tools_item
 
 
 def first_change(before: Sequence[PrefixItem], after: Sequence[PrefixItem]) -> Change | None:

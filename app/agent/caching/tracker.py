@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.agent.caching.prefix import PrefixItem, SectionsOf, first_change, prefix_items
+from app.agent.caching.prefix import PrefixHasher, PrefixItem, SectionsOf, first_change
 from app.agent.events.cache import CAUSE_TTL, CAUSE_UNKNOWN, CacheMissed, CacheUsage
 from app.agent.events.core import SIDE_ROLES, Event, Usage
 from app.agent.pricing import CachePrice
@@ -53,6 +53,7 @@ class CacheTracker:
     def __init__(self, layouts: SectionsOf | None = None, *, clock: Callable[[], float] = time.monotonic,
                  ttl_s: float = CACHE_TTL_S) -> None:
         self.layouts, self.clock, self.ttl_s = layouts, clock, ttl_s
+        self.prefix = PrefixHasher(layouts)  # the conversation's prefix, hashed as it grows
         self._previous: dict[str, _Seen] = {}  # model -> the conversation's last call on it
 
     def events(self, call: CallSeen) -> list[Event]:
@@ -63,7 +64,7 @@ class CacheTracker:
         found: list[Event] = [_usage_event(call)]
         if call.role in SIDE_ROLES:  # a summary's (a router's, ...) prompt is not the conversation's prefix
             return found
-        items = prefix_items(call.messages, call.tools, self.layouts)
+        items = self.prefix.items(call.messages, call.tools)
         before = self._previous.get(call.model)
         self._previous[call.model] = _Seen(items, usage.cached_tokens, usage.cache_write_tokens, self.clock())
         if before is not None and usage.cached_tokens < before.read + before.write:
