@@ -4,10 +4,11 @@ Every figure is a sum over ``model_calls`` rows (joined to their session for the
 project and source), nothing estimated here:
 
 * ``tokens_in`` / ``tokens_out`` / ``cached_tokens`` / ``cache_write_tokens``: the calls' stored counts
-  (``prompt_tokens`` holds the whole prompt, cache reads and writes included); the cache counts are
-  None when no call of the group had the provider's usage (imports without counts, estimates).
-* ``cache_hit_rate``: cached ÷ prompt tokens over the calls whose usage the provider reported
-  (``usage_source = 'provider'``); None when no call reported usage.
+  (``prompt_tokens`` holds the whole prompt, cache reads and writes included); the cache counts sum
+  the calls whose provider reported them (``usage_source = 'provider'``, the column not null: a
+  provider that sends no cache field stores NULL, not 0) and are None when no call of the group did.
+* ``cache_hit_rate``: cached ÷ prompt tokens over the calls whose provider reported cache reads;
+  None when none did (an unknown rate, never 0%).
 * ``cache_saved_usd`` / ``cache_write_usd`` / ``cache_misses`` / ``cache_miss_usd``: the prompt cache's
   figures per call (``storage/caching.py``: dollars saved against the uncached price, what the cache
   writes cost, the misses and what they cost); None where no call of the group has them (imports,
@@ -76,10 +77,10 @@ select {key} as key,
   count(*) as calls,
   coalesce(sum(m.prompt_tokens), 0) as tokens_in,
   coalesce(sum(m.completion_tokens), 0) as tokens_out,
-  coalesce(sum(m.cached_tokens), 0) as cached_tokens,
-  coalesce(sum(m.cache_write_tokens), 0) as cache_write_tokens,
-  sum(case when m.usage_source = 'provider' then m.prompt_tokens end) as reported_prompt_tokens,
-  sum(case when m.usage_source = 'provider' then coalesce(m.cached_tokens, 0) end) as reported_cached_tokens,
+  sum(case when m.usage_source = 'provider' then m.cached_tokens end) as cached_tokens,
+  sum(case when m.usage_source = 'provider' then m.cache_write_tokens end) as cache_write_tokens,
+  sum(case when m.usage_source = 'provider' and m.cached_tokens is not null then m.prompt_tokens end)
+    as cache_reported_prompt_tokens,
   sum(m.cost_usd) as cost_usd,
   count(m.cost_usd) as priced_calls,
   coalesce(sum(m.status = 'ok' and m.cost_usd is null), 0) as unpriced_calls,
@@ -130,11 +131,8 @@ def _calls(db: sqlite_utils.Database, by: str, since: str | None) -> dict[str, d
     rows = db.query(_CALLS_SQL.format(key=group_key(by), since=where), params)
     out = {}
     for row in rows:
-        reported = row.pop("reported_prompt_tokens")
-        cached = row.pop("reported_cached_tokens")
-        row["cache_hit_rate"] = round(cached / reported, 4) if reported else None
-        if reported is None:  # no call of the group had the provider's usage: its cache figures are not known
-            row["cached_tokens"] = row["cache_write_tokens"] = None
+        prompt = row.pop("cache_reported_prompt_tokens")  # None: no call of the group reported cache reads
+        row["cache_hit_rate"] = round(row["cached_tokens"] / prompt, 4) if prompt else None
         if not row.pop("cache_measured"):
             row["cache_misses"] = None  # no call of the group was watched for misses (imports, older calls)
         if not row["priced_calls"]:

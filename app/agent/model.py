@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.agent.caching.breakpoints import place_breakpoints, supports_cache_control
-from app.agent.events.core import COST_PROXY, USAGE_ESTIMATED, USAGE_NONE, USAGE_PROVIDER, Usage, well_formed
+from app.agent.events.core import (COST_PROXY, USAGE_ESTIMATED, USAGE_NONE, USAGE_PROVIDER, Usage, sent_count,
+                                   well_formed)
 from app.agent.offline import load_litellm
 from app.agent.pricing import LITELLM_PRICING, NO_CACHE_PRICE, UNPRICED, CachePrice, Price, Pricing
 from app.agent.wire import proxy_spend, upstream_retries, wire_messages
@@ -323,14 +324,17 @@ def _usage(usage: Any, source: str) -> Usage:
             return obj.get(name)
         return getattr(obj, name, None)
 
+    def count(*found: Any) -> int | None:
+        """The first count the provider sent (a sent 0 is a 0); None when it sent none, or for an estimate."""
+        sent = [n for n in map(sent_count, found) if n is not None]
+        return sent[0] if sent and source == USAGE_PROVIDER else None
+
     details = get(usage, "prompt_tokens_details")
-    cached = get(details, "cached_tokens") or get(usage, "cache_read_input_tokens") or 0
-    cache_write = get(usage, "cache_creation_input_tokens") or 0
     return Usage(
         prompt_tokens=int(get(usage, "prompt_tokens") or 0),
         completion_tokens=int(get(usage, "completion_tokens") or 0),
-        cached_tokens=int(cached),
-        cache_write_tokens=int(cache_write),
+        cached_tokens=count(get(details, "cached_tokens"), get(usage, "cache_read_input_tokens")),
+        cache_write_tokens=count(get(usage, "cache_creation_input_tokens"), get(details, "cache_write_tokens")),
         reported=source == USAGE_PROVIDER,
         source=source,
     )

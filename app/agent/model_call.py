@@ -118,8 +118,8 @@ class ModelCalls:
         if request.for_the_conversation:
             self.last = (call_id, model.name, ev.plain(usage))
             if estimate is not None and usage.reported:
-                self.budget.record_usage(model.name, estimate, usage.prompt_tokens, usage.cached_tokens,
-                                         usage.cache_write_tokens, emit=self.emit, call_id=call_id)
+                self.budget.record_usage(model.name, estimate, usage.prompt_tokens, usage.cached_tokens or 0,
+                                         usage.cache_write_tokens or 0, emit=self.emit, call_id=call_id)
         return reply
 
     def _charge_estimate(self, failed: _Resent) -> None:

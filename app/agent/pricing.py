@@ -116,9 +116,11 @@ class Pricing:
         return COST_LITELLM if litellm_knows(model) else None
 
     def price(self, model: str, *, prompt_tokens: int = 0, completion_tokens: int = 0,
-              cached_tokens: int = 0, cache_write_tokens: int = 0) -> Price:
-        """The price of these tokens on ``model`` (:data:`UNPRICED` when nobody has one)."""
+              cached_tokens: int | None = 0, cache_write_tokens: int | None = 0) -> Price:
+        """The price of these tokens on ``model`` (:data:`UNPRICED` when nobody has one). Cache counts the
+        provider did not report (None) price as none: every prompt token at the uncached input rate."""
         prompt, completion = max(0, prompt_tokens), max(0, completion_tokens)
+        read, written = max(0, cached_tokens or 0), max(0, cache_write_tokens or 0)
         rate = self.configured.get(model)
         if rate is not None:
             usd = (prompt * rate.input_per_mtok + completion * rate.output_per_mtok) / PER_MTOK
@@ -127,21 +129,23 @@ class Pricing:
             return UNPRICED
         fast = cost_map.rates(model)
         if fast is not None:  # litellm's formula on its own map, without litellm (see cost_map)
-            usd = fast.cost(prompt, completion, max(0, cached_tokens), max(0, cache_write_tokens))
+            usd = fast.cost(prompt, completion, read, written)
             return Price(usd, COST_LITELLM)
         try:
             prompt_cost, completion_cost = load_litellm().cost_per_token(
                 model=model, prompt_tokens=prompt, completion_tokens=completion,
-                cache_read_input_tokens=max(0, cached_tokens), cache_creation_input_tokens=max(0, cache_write_tokens),
+                cache_read_input_tokens=read, cache_creation_input_tokens=written,
             )
         except Exception:  # litellm raises for names it cannot map
             return UNPRICED
         return Price(float(prompt_cost) + float(completion_cost), COST_LITELLM)
 
-    def cache_price(self, model: str, *, prompt_tokens: int, completion_tokens: int, cached_tokens: int,
-                    cache_write_tokens: int, cost: Price) -> CachePrice:
+    def cache_price(self, model: str, *, prompt_tokens: int, completion_tokens: int, cached_tokens: int | None,
+                    cache_write_tokens: int | None, cost: Price) -> CachePrice:
         """The cache figures of a call that cost ``cost``: known only where litellm's map prices the
-        model (a configured rate has no cache prices, so its saving is unknown, not $0)."""
+        model (a configured rate has no cache prices, so its saving is unknown, not $0). Without the
+        provider's cache reads (None) the call was priced as uncached: its saving is unknown, not $0;
+        without its cache writes, so is what they cost."""
         if cost.source != COST_LITELLM or cost.usd is None:
             return NO_CACHE_PRICE
         uncached = self.price(model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens).usd
@@ -151,8 +155,8 @@ class Pricing:
         input_rate, read_rate, write_rate = (None if usd is None else usd / size for usd in rates)
         return CachePrice(
             uncached_usd=uncached,
-            saved_usd=None if uncached is None else uncached - cost.usd,
-            write_usd=None if write_rate is None else cache_write_tokens * write_rate,
+            saved_usd=None if uncached is None or cached_tokens is None else uncached - cost.usd,
+            write_usd=None if write_rate is None or cache_write_tokens is None else cache_write_tokens * write_rate,
             input_rate=input_rate, read_rate=read_rate, write_rate=write_rate,
         )
 

@@ -262,7 +262,8 @@ def chat_request(model: str, call_id: str, attempt: int, role: str) -> dict[str,
 def chat_response(e: ev.ModelCallFinished) -> dict[str, Any]:
     """What a call's row in ``model_calls`` holds, under the GenAI names where there is one.
 
-    Counts nobody reported (usage source ``none``) are left out, never sent as 0."""
+    Counts nobody reported (usage source ``none``, cache counts the provider sent no field for) are
+    left out, never sent as 0."""
     usage = e.usage
     attributes: dict[str, Any] = {"cockpit.call.status": e.status.value, "cockpit.latency_ms": e.latency_ms,
                                   "cockpit.usage.source": ev.usage_source(usage), "cockpit.cost_usd": e.cost_usd,
@@ -273,9 +274,10 @@ def chat_response(e: ev.ModelCallFinished) -> dict[str, Any]:
         attributes.update({
             "gen_ai.usage.input_tokens": int(usage.get("prompt_tokens") or 0),
             "gen_ai.usage.output_tokens": int(usage.get("completion_tokens") or 0),
-            "gen_ai.usage.cache_read.input_tokens": int(usage.get("cached_tokens") or 0),
-            "gen_ai.usage.cache_creation.input_tokens": int(usage.get("cache_write_tokens") or 0),
         })
+        for name, key in (("cache_read", "cached_tokens"), ("cache_creation", "cache_write_tokens")):
+            if usage.get(key) is not None:
+                attributes[f"gen_ai.usage.{name}.input_tokens"] = int(usage[key])
     if e.finish_reason:
         attributes["gen_ai.response.finish_reasons"] = [e.finish_reason]
     if e.status is not ev.CallStatus.OK:

@@ -331,7 +331,7 @@ def _usage(last: Any) -> dict[str, Any] | None:
     if not isinstance(last, dict):
         return None
     return usage(int(last.get("input_tokens") or 0), int(last.get("output_tokens") or 0),
-                 cached=int(last.get("cached_input_tokens") or 0))
+                 cached=last.get("cached_input_tokens"))
 
 
 def _replacement(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -145,19 +145,20 @@ def record_errors(path: Path, number: int) -> Iterator[None]:
         raise ImportFormatError(path, number, f"a record of an unexpected shape ({type(exc).__name__}: {exc})") from None
 
 
-def usage(prompt: int, completion: int, cached: int = 0, cache_write: int = 0) -> dict[str, Any]:
-    """A reported ``Usage`` as dict; ``prompt`` counts every input token, cached ones included."""
+def usage(prompt: int, completion: int, cached: int | None = None, cache_write: int | None = None) -> dict[str, Any]:
+    """A reported ``Usage`` as dict; ``prompt`` counts every input token, cached ones included. The cache
+    counts are None (stored NULL, shown "—") where the source recorded none: unknown, not 0."""
     return {
         "prompt_tokens": int(prompt),
         "completion_tokens": int(completion),
-        "cached_tokens": int(cached),
-        "cache_write_tokens": int(cache_write),
+        "cached_tokens": ev.sent_count(cached),
+        "cache_write_tokens": ev.sent_count(cache_write),
         "reported": True,
     }
 
 
 NO_USAGE: dict[str, Any] = {
-    "prompt_tokens": 0, "completion_tokens": 0, "cached_tokens": 0, "cache_write_tokens": 0, "reported": False,
+    "prompt_tokens": 0, "completion_tokens": 0, "cached_tokens": None, "cache_write_tokens": None, "reported": False,
 }
 
 

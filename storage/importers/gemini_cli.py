@@ -147,4 +147,4 @@ def _usage(tokens: Any) -> dict[str, Any] | None:
         value = tokens.get(name)
         return int(value) if isinstance(value, (int, float)) else 0
 
-    return usage(count("input") + count("tool"), count("output") + count("thoughts"), cached=count("cached"))
+    return usage(count("input") + count("tool"), count("output") + count("thoughts"), cached=tokens.get("cached"))

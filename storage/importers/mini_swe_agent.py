@@ -177,7 +177,7 @@ def _assistant(recorder: Recorder, message: dict[str, Any], text: str, *, call_n
     if raw is not None:
         details = json_object(raw.get("prompt_tokens_details"))
         reported = usage(int(raw.get("prompt_tokens") or 0), int(raw.get("completion_tokens") or 0),
-                         cached=int(details.get("cached_tokens") or 0))
+                         cached=details.get("cached_tokens"))
         cost = float(raw.get("cost") or extra.get("cost") or 0.0) or None  # 0: it had no price either (its litellm's cost map)
     choices = response.get("choices") if isinstance(response.get("choices"), list) else []
     finish = choices[0].get("finish_reason") if choices and isinstance(choices[0], dict) else None

@@ -184,7 +184,7 @@ def _usage(tokens: Any) -> dict[str, Any] | None:
 
     read, write = count(cache, "read"), count(cache, "write")
     return usage(count(tokens, "input") + read + write, count(tokens, "output") + count(tokens, "reasoning"),
-                 cached=read, cache_write=write)
+                 cached=cache.get("read"), cache_write=cache.get("write"))
 
 
 def _cost(finish: dict[str, Any] | None) -> float | None:

@@ -302,6 +302,7 @@ def _usage(raw: Any) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
         return None
     details = json_object(raw.get("prompt_tokens_details"))
-    cached = raw.get("cache_read_input_tokens") or details.get("cached_tokens") or 0
-    return usage(int(raw.get("prompt_tokens") or 0), int(raw.get("completion_tokens") or 0), cached=int(cached),
-                 cache_write=int(raw.get("cache_creation_input_tokens") or 0))
+    cached = raw.get("cache_read_input_tokens")
+    return usage(int(raw.get("prompt_tokens") or 0), int(raw.get("completion_tokens") or 0),
+                 cached=details.get("cached_tokens") if cached is None else cached,
+                 cache_write=raw.get("cache_creation_input_tokens"))

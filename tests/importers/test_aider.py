@@ -132,7 +132,7 @@ Trying again without usage.
     assert (result.model_calls, result.tool_calls, result.tool_calls_failed) == (2, 2, 1)
     rows = db.execute("select prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, usage_source "
                       "from model_calls order by rowid").fetchall()
-    assert rows == [(12_000, 310, 9_500, 1_200, "estimated"), (0, 0, 0, 0, "none")]
+    assert rows == [(12_000, 310, 9_500, 1_200, "estimated"), (0, 0, None, None, "none")]  # no usage: no cache counts
     assert db.execute("select status from tool_calls order by rowid").fetchall() == [("tool_error",), ("ok",)]
 
 

@@ -78,9 +78,9 @@ class Reply:
     """A successful answer.
 
     ``usage`` overrides the computed usage key by key (``prompt_tokens``,
-    ``completion_tokens``, ``total_tokens``, ``cached_tokens``); ``total_tokens``
-    is recomputed unless given. ``chunk_delay`` seconds pass between stream chunks.
-    ``finish_reason`` defaults to ``tool_calls`` when there are tool calls, else ``stop``.
+    ``completion_tokens``, ``total_tokens``, ``cached_tokens``; ``cached_tokens: None`` sends no
+    ``prompt_tokens_details`` at all, as llama.cpp's server does); ``total_tokens`` is recomputed
+    unless given. ``chunk_delay`` seconds pass between stream chunks. ``finish_reason`` defaults to ``tool_calls`` when there are tool calls, else ``stop``.
     ``send_usage=False`` answers without any usage (as llama-cpp-python and many
     proxies do), even when the client asked for ``include_usage``. ``headers`` are
     extra response headers (e.g. a proxy's ``x-litellm-attempted-retries``).
@@ -312,13 +312,8 @@ def usage_for(reply: Reply, messages: list[dict[str, Any]], hidden_overhead: int
     completion = override.pop("completion_tokens", completion)
     cached = override.pop("cached_tokens", 0)
     total = override.pop("total_tokens", prompt + completion)
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": total,
-        "prompt_tokens_details": {"cached_tokens": cached},
-        **override,
-    }
+    details = {} if cached is None else {"prompt_tokens_details": {"cached_tokens": cached}}  # None: no cache field
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total, **details, **override}
 
 
 # --------------------------------------------------------------------------- wire format

@@ -6,7 +6,9 @@ For the conversation's calls it also keeps the prompt's prefix, item by item wit
 each (:mod:`app.agent.caching.prefix`), per model: when a call reads less than the previous
 call on that model read plus wrote, the cache missed, and :class:`~app.agent.events.cache.CacheMissed`
 names the first prefix item that changed -- or, when none did, the idle time since the previous
-call (longer than the cache's life: expired; shorter: the provider evicted it).
+call (longer than the cache's life: expired; shorter: the provider evicted it). A miss is looked for
+only between two calls that both reported their cache reads: a provider that sends no cache field
+(llama.cpp's server, many OpenAI-compatible ones) never "misses", its figures are unknown.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ PER_MTOK = 1_000_000
 @dataclass(frozen=True)
 class _Seen:
     items: list[PrefixItem]
-    read: int
-    write: int
+    read: int | None  # None: not reported
+    write: int  # unreported writes count as none
     ended: float
 
 
@@ -66,15 +68,17 @@ class CacheTracker:
             return found
         items = self.prefix.items(call.messages, call.tools)
         before = self._previous.get(call.model)
-        self._previous[call.model] = _Seen(items, usage.cached_tokens, usage.cache_write_tokens, self.clock())
-        if before is not None and usage.cached_tokens < before.read + before.write:
-            found.append(self._missed(call, before, items))
+        read = usage.cached_tokens
+        self._previous[call.model] = _Seen(items, read, usage.cache_write_tokens or 0, self.clock())
+        if before is None or before.read is None or read is None:
+            return found  # nothing to compare: the first call on the model, or cache figures not reported
+        if read < before.read + before.write:
+            found.append(self._missed(call, before, items, read, before.read + before.write))
         return found
 
-    def _missed(self, call: CallSeen, before: _Seen, items: list[PrefixItem]) -> CacheMissed:
+    def _missed(self, call: CallSeen, before: _Seen, items: list[PrefixItem], read: int, expected: int) -> CacheMissed:
         usage = call.usage
-        expected = before.read + before.write
-        missed = expected - usage.cached_tokens
+        missed = expected - read
         idle = max(0.0, call.started - before.ended)
         change = first_change(before.items, items)
         if change is not None:
@@ -82,8 +86,8 @@ class CacheTracker:
         else:
             cause, item = (CAUSE_TTL if idle > self.ttl_s else CAUSE_UNKNOWN), ""
         return CacheMissed(call_id=call.call_id, model=call.model, cause=cause, item=item, expected_tokens=expected,
-                           read_tokens=usage.cached_tokens, missed_tokens=missed, idle_s=round(idle, 3),
-                           cost_usd=call.price.miss_cost(missed, usage.cache_write_tokens))
+                           read_tokens=read, missed_tokens=missed, idle_s=round(idle, 3),
+                           cost_usd=call.price.miss_cost(missed, usage.cache_write_tokens or 0))
 
 
 def _usage_event(call: CallSeen) -> CacheUsage:

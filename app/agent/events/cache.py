@@ -43,9 +43,10 @@ class CacheUsage(Event):
 
     ``cost_usd`` is the call's price, ``uncached_usd`` the same tokens priced as if nothing
     were cached, ``saved_usd`` their difference (negative when the writes cost more than the
-    reads saved) and ``write_usd`` what the cache writes cost. The ``*_per_mtok`` rates (dollars
-    per million prompt tokens, at the base tier) price the fixed part of the prompt in the
-    Context budget. Every dollar figure is None when the model has no cache prices.
+    reads saved; None when the provider reported no cache reads) and ``write_usd`` what the cache
+    writes cost. The ``*_per_mtok`` rates (dollars per million prompt tokens, at the base tier)
+    price the fixed part of the prompt in the Context budget. Every dollar figure is None when
+    the model has no cache prices.
     """
 
     type: ClassVar[str] = "cache_usage"
@@ -53,8 +54,8 @@ class CacheUsage(Event):
     model: str = ""
     role: str = ROLE_MAIN
     prompt_tokens: int = 0  # cache reads and writes included
-    read_tokens: int = 0
-    write_tokens: int = 0
+    read_tokens: int | None = None  # None: the provider reported no cache reads (not 0)
+    write_tokens: int | None = None  # None: no cache writes reported
     breakpoints: int = 0  # cache_control breakpoints Cockpit placed in the request (0: none, or automatic caching)
     cost_usd: float | None = None
     uncached_usd: float | None = None
@@ -66,7 +67,7 @@ class CacheUsage(Event):
 
     @property
     def hit_rate(self) -> float | None:
-        return self.read_tokens / self.prompt_tokens if self.prompt_tokens > 0 else None
+        return self.read_tokens / self.prompt_tokens if self.prompt_tokens > 0 and self.read_tokens is not None else None
 
 
 @dataclass(kw_only=True)

@@ -4,7 +4,9 @@
 hit rate per call, per session and per model), ``cache_usage`` (dollars saved against the
 uncached price, the cost of cache writes, the fixed part of the prompt priced) and
 ``cache_missed`` (why the cache missed and what it cost). Dollar sums are :class:`CostTally`:
-a call without a cache price adds "unpriced", never $0.
+a call without a cache price adds "unpriced", never $0. A call whose provider sent no cache field
+(llama.cpp's server, many OpenAI-compatible ones) has no hit rate: it counts in none (the last
+call's reads "—", not 0%), and its saving is unknown (priced as uncached input, it adds nothing).
 
 The fixed part (system prompt, environment, instructions, tool definitions: the budget's
 ``fixed``, Cockpit's own count, so an estimate) is priced per call at the call's rates: before
@@ -15,6 +17,7 @@ call read from the cache, then at the write rate as far as it wrote, the rest at
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.agent.events.budget import ContextMeasured
 from app.agent.events.cache import CacheMissed, CacheUsage
@@ -70,16 +73,11 @@ class CacheState:
         elif isinstance(event, ModelCallFinished) and event.status is CallStatus.OK:
             usage = event.usage or {}
             if usage.get("source") == USAGE_PROVIDER and int(usage.get("prompt_tokens") or 0) > 0:
-                call = HitRate(int(usage.get("cached_tokens") or 0), int(usage["prompt_tokens"]))
-                for rate in (self.session, self.per_model.setdefault(event.model, HitRate())):
-                    rate.read += call.read
-                    rate.prompt += call.prompt
-                self.last = call
-                self.written += int(usage.get("cache_write_tokens") or 0)
+                self._count_hits(event.model, usage)
         elif isinstance(event, CacheUsage):
             self.breakpoints = event.breakpoints
-            self.saved.add(event.saved_usd, ok=True)
-            self.writes.add(event.write_usd, ok=True)
+            self.saved.add(event.saved_usd, ok=event.read_tokens is not None)  # reads unknown: saving unknown
+            self.writes.add(event.write_usd, ok=event.write_tokens is not None)
             if event.role not in SIDE_ROLES:
                 self._price_fixed(event)
         elif isinstance(event, CacheMissed):
@@ -87,17 +85,32 @@ class CacheState:
             self.miss_count += 1
             self.miss_cost.add(event.cost_usd, ok=True)
 
+    def _count_hits(self, model: str, usage: dict[str, Any]) -> None:
+        rates = self.per_model.setdefault(model, HitRate())
+        read = usage.get("cached_tokens")
+        if read is None:  # no cache field: not a 0% hit, an unknown one
+            self.last = HitRate()
+            return
+        call = HitRate(int(read), int(usage["prompt_tokens"]))
+        for rate in (self.session, rates):
+            rate.read += call.read
+            rate.prompt += call.prompt
+        self.last = call
+        self.written += int(usage.get("cache_write_tokens") or 0)
+
     def _price_fixed(self, event: CacheUsage) -> None:
         fixed = max(0, self.fixed_tokens)
         if not fixed or event.input_per_mtok is None or event.read_per_mtok is None or event.write_per_mtok is None:
             uncached = cached = None
         else:
-            read = min(fixed, event.read_tokens)
-            written = min(fixed - read, event.write_tokens)
             uncached = fixed * event.input_per_mtok / PER_MTOK
-            cached = (read * event.read_per_mtok + written * event.write_per_mtok
-                      + (fixed - read - written) * event.input_per_mtok) / PER_MTOK
+            cached = None  # the provider reported no cache reads: the price after caching is not known
+            if event.read_tokens is not None:
+                read = min(fixed, event.read_tokens)
+                written = min(fixed - read, event.write_tokens or 0)
+                cached = (read * event.read_per_mtok + written * event.write_per_mtok
+                          + (fixed - read - written) * event.input_per_mtok) / PER_MTOK
         self.fixed_last_uncached, self.fixed_last_cached = uncached, cached
         if fixed:
             self.fixed_uncached.add(uncached, ok=True)
-            self.fixed_cached.add(cached, ok=True)
+            self.fixed_cached.add(cached, ok=event.read_tokens is not None)  # reads unknown: not "unpriced"

@@ -257,14 +257,19 @@ USAGE_NONE = "none"  # no counts at all
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cached_tokens: int = 0
-    cache_write_tokens: int = 0
+    cached_tokens: int | None = None  # cache reads; None: the provider sent no cache field (0 is a reported 0)
+    cache_write_tokens: int | None = None  # cache writes; None likewise
     reported: bool = False  # the provider reported these counts (source == "provider")
     source: str = USAGE_NONE  # provider | estimated | none
 
     @property
     def total(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+
+def sent_count(value: Any) -> int | None:
+    """A count as a provider (or an imported source) sent it: a sent 0 is 0, None when it sent no number."""
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def usage_source(usage: dict[str, Any]) -> str:
