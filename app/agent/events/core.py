@@ -116,10 +116,10 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     Unknown types come back as :class:`UnknownEvent` so that a database written by
     a newer Cockpit still replays what this version understands.
     """
-    data = dict(data)
-    type_name = data.pop("type", "")
+    type_name = data.get("type", "")
     cls = event_class(type_name)
     if cls is None:
+        data = {k: v for k, v in data.items() if k != "type"}
         return UnknownEvent(
             original_type=type_name,
             data=data,
@@ -127,12 +127,26 @@ def event_from_dict(data: dict[str, Any]) -> Event:
             seq=data.get("seq", 0),
             ts=data.get("ts", 0.0),
         )
-    names = {f.name: f for f in dataclasses.fields(cls)}
+    names, enums = _decoding(cls)
     kwargs = {k: v for k, v in data.items() if k in names}
-    for name, f in names.items():
-        if name in kwargs and isinstance(f.type, str) and f.type in _ENUMS and kwargs[name] is not None:
-            kwargs[name] = _ENUMS[f.type](kwargs[name])
+    for name, kind in enums:
+        value = kwargs.get(name)
+        if value is not None:
+            kwargs[name] = kind(value)
     return cls(**kwargs)
+
+
+_DECODING: dict[type[Event], tuple[frozenset[str], tuple[tuple[str, type[enum.Enum]], ...]]] = {}
+
+
+def _decoding(cls: type[Event]) -> tuple[frozenset[str], tuple[tuple[str, type[enum.Enum]], ...]]:
+    """The field names of an event class and its enum fields (with their enum), worked out once per class."""
+    known = _DECODING.get(cls)
+    if known is None:
+        fields = dataclasses.fields(cls)
+        enums = tuple((f.name, _ENUMS[f.type]) for f in fields if isinstance(f.type, str) and f.type in _ENUMS)
+        known = _DECODING[cls] = (frozenset(f.name for f in fields), enums)
+    return known
 
 
 # --- enums -----------------------------------------------------------------
