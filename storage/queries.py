@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlite_utils
@@ -119,14 +119,33 @@ def _with_duration(row: dict[str, Any]) -> dict[str, Any]:
 
 def load_events(db: sqlite_utils.Database, session_id: str) -> list[dict[str, Any]]:
     """The session's events as dicts in ``Event.to_dict()`` shape, in order."""
-    out = []
-    for row in db.execute(
-        "select session_id, seq, type, ts, payload from events where session_id = ? order by seq", [session_id]
-    ):
-        data = json.loads(row[4])
-        data.update(session_id=row[0], seq=row[1], type=row[2], ts=row[3])
-        out.append(data)
-    return out
+    return [_event_dict(row) for row in db.execute(EVENTS_SQL + " order by seq", [session_id])]
+
+
+EVENTS_SQL = "select session_id, seq, type, ts, payload from events where session_id = ?"
+
+
+def _event_dict(row: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(row[4])
+    data.update(session_id=row[0], seq=row[1], type=row[2], ts=row[3])
+    return data
+
+
+def count_events(db: sqlite_utils.Database, session_id: str) -> int:
+    count: int = db.execute("select count(*) from events where session_id = ?", [session_id]).fetchone()[0]
+    return count
+
+
+def event_pages(db: sqlite_utils.Database, session_id: str, size: int = 1000) -> Iterator[list[dict[str, Any]]]:
+    """The session's events as :func:`load_events` gives them, ``size`` at a time: each page is one short
+    query (by ``seq``, on the unique index), so a reader can stop, or go on later from another thread."""
+    after = -(2**63)  # before any seq
+    while True:
+        rows = db.execute(EVENTS_SQL + " and seq > ? order by seq limit ?", [session_id, after, size]).fetchall()
+        if not rows:
+            return
+        yield [_event_dict(row) for row in rows]
+        after = rows[-1][1]
 
 
 def blob(db: sqlite_utils.Database, digest: str) -> str | None:

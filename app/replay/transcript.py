@@ -7,12 +7,13 @@ directions, so :class:`TranscriptIndex` folds the events once and keeps every ve
 of every entry (a tool call is requested, then running, then finished). The
 transcript at position ``i`` is every entry created at or before event ``i``, each in
 its last version at or before ``i`` — two binary searches, no replaying, no copies.
+The index can grow (``extend``): a long session is folded in pages, as far as it is read.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from app.agent.events import core as ev
 from app.agent.events.transcript_view import Entry, TranscriptFold
@@ -23,20 +24,25 @@ __all__ = ["Entry", "TranscriptIndex"]
 class TranscriptIndex:
     """Every entry of a session with its versions, built in one pass over the events."""
 
-    def __init__(self, events: Sequence[ev.Event]) -> None:
+    def __init__(self, events: Sequence[ev.Event] = ()) -> None:
         self.created: list[int] = []  # event index that created entry k (non-decreasing)
         self._versions: list[list[Entry]] = []  # entry k's versions, oldest first
         self._changed_at: list[list[int]] = []  # the event index of each version
         self.touched: list[int] = []  # event index -> the last entry it created or changed, or -1
         self.latest: list[int] = []  # event index -> the last entry touched at or before it, or -1
-        fold = TranscriptFold()
-        for index, event in enumerate(events):
+        self._fold = TranscriptFold()
+        self.extend(events)
+
+    def extend(self, events: Iterable[ev.Event]) -> None:
+        """Fold the next events of the session (the index grows; what it answered stays true)."""
+        fold = self._fold
+        for index, event in enumerate(events, start=len(self.touched)):
             changed = fold.apply(event)
             for k in changed:
                 self._record(k, index, fold.entries[k])
             touched = changed[-1] if changed else -1
-            self.touched.append(touched)
             self.latest.append(touched if touched >= 0 else (self.latest[-1] if self.latest else -1))
+            self.touched.append(touched)  # last: ``len(touched)`` counts the events fully folded
 
     def _record(self, k: int, index: int, entry: Entry) -> None:
         if k == len(self._versions):  # a new entry

@@ -8,16 +8,18 @@ the panes as they were: the real :class:`ContextBudgetPane` and
 ``update_state``. Everything comes from :class:`~app.replay.timeline.Timeline`
 (the same reducers as live); this screen only moves the cursor and draws.
 
-Give it a database and a session id (the events are read and the timeline
-built on a thread worker, so the UI never waits on SQLite), or a ready
-``timeline``. :class:`ReplayScreen.Loaded` is posted once the first position is
-on screen. Play advances one event per tick of a timer (``BASE_INTERVAL_S``
+Give it a database and a session id, or a ready ``timeline``. A thread worker
+reads the session's header and first page of events, enough for the first frame;
+another then reads and folds the rest a page at a time (the strip of marks fills
+in as it goes). A move beyond what is folded yet folds on to its target first.
+:class:`ReplayScreen.Loaded` is posted once the first position is on screen. Play advances one event per tick of a timer (``BASE_INTERVAL_S``
 divided by the speed); it never blocks the UI.
 """
 
 from __future__ import annotations
 
 import pickle
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +32,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from app.replay.timeline import Timeline
 from app.tui.side_column import NARROW_COLUMNS, replay_width
@@ -43,6 +45,9 @@ from widgets.todo_pane import TodoPane
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 BASE_INTERVAL_S = 0.5  # one event every half second at 1×
 TRANSCRIPT_WINDOW = 200  # entries handed to the transcript (it draws the newest lines that fit)
+FOLD_PAGE = 1000  # events read and folded at a time after the first frame
+FOLD_PAUSE_S = 0.002  # the folding thread's pause between pages, so that keys and steps stay quick
+FOLD_REDRAW_S = 0.5  # how often the bar's strip of marks is redrawn while the session is folded
 
 
 class ReplayScreen(Screen[None]):
@@ -135,6 +140,7 @@ class ReplayScreen(Screen[None]):
         self.error: str | None = None
         self.header: dict[str, Any] = {}  # title, source, model, status of the session, once read
         self._timer: Timer | None = None
+        self._fold_timer: Timer | None = None  # redraws the bar (its strip of marks) while the session is folded
         self._shown: dict[str | None, bytes] = {}  # pane id -> the state it shows, pickled
         self.panes_shown: bool | None = None  # Ctrl+B's choice; None: by the width (folded below NARROW_COLUMNS)
 
@@ -220,13 +226,26 @@ class ReplayScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="replay-load", exit_on_error=False, description="read the recorded session")
     def _load(self) -> tuple[Timeline, dict[str, Any]]:
-        from storage.queries import load_events, session_header
+        from storage.queries import count_events, event_pages, session_header
         from storage.session_tree import family
 
         header = {**session_header(self.db, self.session_id), "family": family(self.db, self.session_id)}
-        return Timeline.from_stored(load_events(self.db, self.session_id)), header
+        timeline = Timeline.from_stored_pages(event_pages(self.db, self.session_id, FOLD_PAGE),
+                                              total=count_events(self.db, self.session_id))
+        timeline.fold_to(self.start + 1)  # what the first frame shows; the rest is folded after it (_fold_rest)
+        return timeline, header
+
+    @work(thread=True, exclusive=True, group="replay-fold", exit_on_error=False, description="fold the rest of the session")
+    def _fold_rest(self, timeline: Timeline) -> None:
+        """Read and fold the events after the first frame, a page at a time, ahead of the cursor (a move
+        beyond the fold folds on to its target by itself)."""
+        worker = get_current_worker()
+        while not worker.is_cancelled and not timeline.fold_more(FOLD_PAGE):
+            time.sleep(FOLD_PAUSE_S)  # between pages the UI thread has the interpreter to itself
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "replay-fold" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self._fold_finished(event.worker.error)
         if event.worker.group != "replay-load":
             return
         if event.state is WorkerState.SUCCESS:
@@ -251,7 +270,18 @@ class ReplayScreen(Screen[None]):
             self._show()
         else:
             self.position = position
+        if not timeline.complete:
+            self._fold_rest(timeline)
+            self._fold_timer = self.set_interval(FOLD_REDRAW_S, self._refresh_bar, name="replay-fold-progress")
         self.post_message(self.Loaded(self))
+
+    def _fold_finished(self, error: BaseException | None) -> None:
+        if self._fold_timer is not None:
+            self._fold_timer.stop()
+            self._fold_timer = None
+        if error is not None:
+            self.notify(f"Could not read the rest of session {self.session_id}: {error}", severity="error")
+        self._refresh_bar()  # the whole strip of marks
 
     # --- drawing --------------------------------------------------------------------
 
@@ -266,7 +296,7 @@ class ReplayScreen(Screen[None]):
         self.query_one(TimelineBar).show(timeline, p, speed=self.speed, playing=self.playing)
         if not len(timeline):
             return
-        current = timeline.transcript.latest_at(p)  # events that leave the transcript alone keep the mark
+        current = timeline.highlight_at(p)  # events that leave the transcript alone keep the mark
         self.query_one(ReplayTranscript).show(timeline.transcript_at(p, TRANSCRIPT_WINDOW), current)
         states = timeline.panes_at(p)
         for pane, state in (

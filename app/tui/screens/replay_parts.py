@@ -20,7 +20,7 @@ from textual.widget import Widget
 from app.agent.events.format import duration
 from app.agent.events.subagents import delegation_line
 from app.agent.events.transcript_view import Entry, model_error_line
-from app.replay.timeline import STOP_HELP, Timeline
+from app.replay.timeline import STOP_HELP, UNREAD, Timeline
 from widgets.todo_pane import checklist_lines
 from widgets.tool_format import STATUS_LABELS, format_duration, one_line, short_args, truncate_lines
 
@@ -124,6 +124,8 @@ class TimelineBar(Widget):
                 char, style = "█", "$accent"
             elif kind is None:
                 char, style = "─", "$text-muted"
+            elif kind == UNREAD:
+                char, style = "┄", "$text-muted"
             else:
                 char, style = MARK_GLYPHS[kind]
             if runs and runs[-1][1] == style:
