@@ -175,16 +175,17 @@ class Agent:
     # --- the model -------------------------------------------------------------
 
     async def _call_model(self, step: int) -> ModelReply:
-        if await self._prepare_context(force=False, reason="threshold"):
+        tools = self.tools.schemas()  # once a step: each is a deep copy
+        if await self._prepare_context(tools, force=False, reason="threshold"):
             self.limits.check(step - 1, self.total_cost_usd)  # again: a summary costs too
         for context_retry in range(2):
-            request = ModelRequest(self.model, self.messages, self.tools.schemas(), turn=self.turn, step=step,
-                                   estimate=self._estimate(), fallback=self.fallback_model)
+            request = ModelRequest(self.model, self.messages, tools, turn=self.turn, step=step,
+                                   estimate=self._estimate(tools), fallback=self.fallback_model)
             try:
                 return await self.ask(request)
             except ContextWindowExceeded as exc:
                 # Never a blind retry: compact, then try once more.
-                if context_retry == 1 or not await self._prepare_context(force=True, reason="context_exceeded"):
+                if context_retry == 1 or not await self._prepare_context(tools, force=True, reason="context_exceeded"):
                     raise ModelFailed(f"the conversation no longer fits the model's window: {exc}") from exc
             except RetryBudgetExhausted as exc:
                 raise LimitExceeded("retry_budget", exc.capacity, exc.level, str(exc)) from exc
@@ -206,20 +207,18 @@ class Agent:
                                estimate=approx_tokens(prompt))
         return (await self.ask(request)).text.strip()
 
-    def _estimate(self) -> int | None:
-        tools, max_output = self.tools.schemas(), self.config.max_output_tokens
-        snapshot = self.budget.measure(self.messages, tools, max_output_tokens=max_output)
+    def _estimate(self, tools: list[dict[str, Any]]) -> int | None:
+        snapshot = self.budget.measure(self.messages, tools, max_output_tokens=self.config.max_output_tokens)
         return None if snapshot is None else int(snapshot.estimated_prompt_tokens)
 
     async def compact(self, *, reason: str = "manual") -> bool:
         """Run the compaction ladder now (the "compact now" command); True if anything changed."""
-        return await self._prepare_context(force=True, reason=reason)
+        return await self._prepare_context(self.tools.schemas(), force=True, reason=reason)
 
-    async def _prepare_context(self, *, force: bool, reason: str) -> bool:
+    async def _prepare_context(self, tools: list[dict[str, Any]], *, force: bool, reason: str) -> bool:
         """Let the budget measure the window and compact it when needed."""
-        tools, max_output = self.tools.schemas(), self.config.max_output_tokens
-        replaced = await self.budget.prepare(self.messages, tools, emit=self.emit, summarize=self.summarizer,
-                                             force=force, reason=reason, max_output_tokens=max_output, turn=self.turn)
+        replaced = await self.budget.prepare(self.messages, tools, emit=self.emit, summarize=self.summarizer, force=force,
+                                             reason=reason, max_output_tokens=self.config.max_output_tokens, turn=self.turn)
         if replaced is None:
             return False
         self.replace_messages(replaced, reason=reason)
