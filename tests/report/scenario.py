@@ -3,7 +3,8 @@
 * A priced session (``openai/gpt-4o``): a long answer with cached prompt tokens, then a second task
   whose call compacts the first turn with a model summary that fails once (server error) and is
   retried: a compaction, a ``summary`` role, a retry tax.
-* An unpriced session (``openai/my-local-qwen``, no price anywhere): a tool call, then an answer.
+* An unpriced session (``openai/my-local-qwen``, no price anywhere): a tool call, then an answer; its
+  server sends no cache field (as llama.cpp's does), so its cache figures are unknown (NULL), not 0.
 * Imports: Claude Code, Codex and mini-swe-agent sample sessions, and a mini-swe-agent trajectory
   whose failing command repeats (a loop hit, seen on import).
 """
@@ -61,7 +62,9 @@ async def build(server, tmp_path: Path) -> Path:
     long_answer = Reply(text=" ".join(f"word{i}" for i in range(3000)), usage={"cached_tokens": 1024})
     server.script([long_answer, Fault.server_error(), Reply(text=SUMMARY), Reply(text="done", usage={"cached_tokens": 512})])
     await _run(PRICED, server, priced_ws, db_path, ["say many words", "go on"], COMPACTING)
-    server.script([Reply(tool_calls=[ToolCallSpec("read_file", {"path": "notes.txt"})]), Reply(text="It says hello.")])
+    no_cache_field = {"cached_tokens": None}
+    server.script([Reply(tool_calls=[ToolCallSpec("read_file", {"path": "notes.txt"})], usage=no_cache_field),
+                   Reply(text="It says hello.", usage=no_cache_field)])
     await _run(UNPRICED, server, unpriced_ws, db_path, ["read notes.txt"], Settings())
     from storage.db import open_db
 

@@ -135,6 +135,16 @@ async def test_every_grouping_equals_the_sums_over_the_stored_calls(db_path):
                             f"({', '.join('?' * len(RETRY_REASONS))})", RETRY_REASONS).fetchone()
     assert total["retry_tax_tokens"] == retried > 0
     assert total["loop_hits"] == db.execute("select count(*) from resilience_loop_hits").fetchone()[0]
+    # The hit rate over a mixed set (calls with cache reads, with a reported 0, with no cache field at all),
+    # straight in SQL: the calls without a cache field count in neither sum.
+    assert db.execute("select count(*) from model_calls where usage_source = 'provider' and cached_tokens is null"
+                      ).fetchone()[0] > 0
+    assert db.execute("select count(*) from model_calls where cached_tokens = 0").fetchone()[0] > 0
+    (rate,) = db.execute("select round(1.0 * sum(cached_tokens) / sum(prompt_tokens), 4) from model_calls "
+                         "where usage_source = 'provider' and cached_tokens is not null").fetchone()
+    assert total["cache_hit_rate"] == rate > 0
+    local = next(r for r in usage_report(db, by="model")["rows"] if r["key"] == scenario.UNPRICED)
+    assert (local["cached_tokens"], local["cache_write_tokens"], local["cache_hit_rate"]) == (None, None, None)
     db.close()
 
 

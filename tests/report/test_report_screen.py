@@ -24,7 +24,7 @@ START = dt.datetime(2026, 11, 23, 9, tzinfo=dt.timezone.utc).timestamp()  # a Mo
 NOW = dt.datetime(2026, 12, 1, 12, tzinfo=dt.timezone.utc)
 
 
-def _calls(sid: str, model: str, n: int, prompt: int, cached: int, usd_per_call: float | None) -> list[ev.Event]:
+def _calls(sid: str, model: str, n: int, prompt: int, cached: int | None, usd_per_call: float | None) -> list[ev.Event]:
     events: list[ev.Event] = []
     for step in range(1, n + 1):  # call ids are unique across sessions, as the real ones (mc_…) are
         events += [ev.ModelCallStarted(call_id=f"mc_{sid}.{step}", turn=1, step=step, model=model),
@@ -36,12 +36,13 @@ def _calls(sid: str, model: str, n: int, prompt: int, cached: int, usd_per_call:
 
 
 def fill(db) -> None:
-    """Five sessions over nine days: two models priced, one local model unpriced, an import from Claude Code."""
+    """Five sessions over nine days: two models priced, one local model unpriced (its server sends no cache
+    field: its cache figures are unknown), an import from Claude Code."""
     sessions = [
         ("a", 0, "anthropic/claude-sonnet-4-5", "/home/dev/shop", "cockpit", 6, 12_000, 9_000, 0.021),
         ("b", 1, "anthropic/claude-sonnet-4-5", "/home/dev/shop", "cockpit", 9, 18_000, 15_000, 0.030),
         ("c", 3, "openai/gpt-4.1-mini", "/home/dev/blog", "cockpit", 4, 6_000, 0, 0.002),
-        ("d", 4, "openai/my-local-qwen", "/home/dev/blog", "cockpit", 5, 4_000, 0, None),
+        ("d", 4, "openai/my-local-qwen", "/home/dev/blog", "cockpit", 5, 4_000, None, None),  # no cache field sent
         ("e", 8, "claude-opus-4-5-20251101", "/home/dev/shop", "claude-code", 3, 40_000, 38_000, 0.090),
     ]
     for sid, day, model, workspace, source, n, prompt, cached, usd in sessions:
