@@ -26,6 +26,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ["ANTHROPIC_API_KEY"] = "sk-ant-bench"  # the loopback server takes any key
 
 from app.settings import Settings  # noqa: E402
+from benchmarks.goals import report  # noqa: E402
 from tests.core.helpers import make_session  # noqa: E402
 from tests.support.anthropic_server import AnthropicServer  # noqa: E402
 from tests.support.openai_server import Reply, ToolCallSpec  # noqa: E402
@@ -98,7 +99,10 @@ def main() -> int:
     print(f"cost without caching: ${plain['cost']:.4f} (the same tokens priced uncached: ${cached['uncached']:.4f})")
     print(f"misses: {cached['misses']:.0f} {cached['causes']} costing ${cached['miss_usd']:.4f}")
     print(f"ratio (with / without): {ratio:.3f}  (limit {LIMIT})")
-    return 0 if ratio <= LIMIT else 1
+    goal = report("cost with prompt caching / without, 50 calls", goal=f"<= {LIMIT}x",
+                  measured=f"{ratio:.3f}x (${cached['cost']:.4f} / ${plain['cost']:.4f})", ratio=ratio / LIMIT,
+                  ok=ratio <= LIMIT)
+    return 0 if goal.ok else 1
 
 
 if __name__ == "__main__":

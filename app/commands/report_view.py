@@ -105,8 +105,8 @@ def unpriced_lines(report: dict[str, Any]) -> list[str]:
 
 
 def report_notes(report: dict[str, Any]) -> list[str]:
-    notes = ["Cache hit = cached ÷ prompt tokens of the calls whose usage the provider reported; saved = "
-             "against the uncached price (— where Cockpit did not measure it: imports, unpriced models). "
+    notes = ["Cache hit = cached ÷ prompt tokens of the calls whose provider sent cache reads; saved = against "
+             "the uncached price (— where not measured: imports, unpriced models, no cache field). "
              "Retry tax = failed attempts and their re-sent prompts; wasted adds malformed and loop-killed output."]
     total = report["total"]
     if total["cache_misses"] is not None:
