@@ -52,7 +52,7 @@ MARK_KINDS = ("error", "retry", "compaction")  # in drawing priority order
 FAILED_TOOL = {ev.ToolStatus.TOOL_ERROR, ev.ToolStatus.VALIDATION_ERROR, ev.ToolStatus.TIMEOUT, ev.ToolStatus.DENIED}
 DEFAULT_CHECKPOINT_EVERY = 64
 CHECKPOINT_BYTES_PER_EVENT = 64  # checkpoints are at least this many pickled bytes' worth of events apart
-SEARCH_PAGE = 2048  # events folded at a time while a jump looks ahead of the fold
+SEARCH_PAGE = 500  # events folded at a time while a jump looks ahead of the fold
 UNREAD = "unread"  # a strip cell the fold has not reached yet
 
 
@@ -168,6 +168,8 @@ class Timeline:
         with self._lock:
             self._read_to(count)
             start, end = self.folded, min(count, len(self.events))
+            if end <= start:  # another thread folded this far while this one waited for the lock
+                return
             states, every = self._states, self.checkpoint_every
             for index in range(start, end):
                 event = self.events[index]

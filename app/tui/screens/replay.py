@@ -18,6 +18,7 @@ divided by the speed); it never blocks the UI.
 
 from __future__ import annotations
 
+import gc
 import pickle
 import time
 from collections.abc import Callable
@@ -45,8 +46,10 @@ from widgets.todo_pane import TodoPane
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 BASE_INTERVAL_S = 0.5  # one event every half second at 1×
 TRANSCRIPT_WINDOW = 200  # entries handed to the transcript (it draws the newest lines that fit)
-FOLD_PAGE = 1000  # events read and folded at a time after the first frame
-FOLD_PAUSE_S = 0.002  # the folding thread's pause between pages, so that keys and steps stay quick
+READ_PAGE = 1000  # events read from the database at a time
+FOLD_PAGE = 500  # events folded at a time after the first frame
+FOLD_PAUSE_S = 0.002  # the folding thread's pause between pages, so that keys are handled at once
+FOLD_IDLE_S = 0.3  # the folding thread waits until the cursor has not moved for this long
 FOLD_REDRAW_S = 0.5  # how often the bar's strip of marks is redrawn while the session is folded
 
 
@@ -141,6 +144,8 @@ class ReplayScreen(Screen[None]):
         self.header: dict[str, Any] = {}  # title, source, model, status of the session, once read
         self._timer: Timer | None = None
         self._fold_timer: Timer | None = None  # redraws the bar (its strip of marks) while the session is folded
+        self._holds_gc = False  # its fold froze what it read (hold_gc)
+        self._moved_at = 0.0  # time.monotonic() of the last move of the cursor (the folding thread waits for a pause)
         self._shown: dict[str | None, bytes] = {}  # pane id -> the state it shows, pickled
         self.panes_shown: bool | None = None  # Ctrl+B's choice; None: by the width (folded below NARROW_COLUMNS)
 
@@ -230,7 +235,7 @@ class ReplayScreen(Screen[None]):
         from storage.session_tree import family
 
         header = {**session_header(self.db, self.session_id), "family": family(self.db, self.session_id)}
-        timeline = Timeline.from_stored_pages(event_pages(self.db, self.session_id, FOLD_PAGE),
+        timeline = Timeline.from_stored_pages(event_pages(self.db, self.session_id, READ_PAGE),
                                               total=count_events(self.db, self.session_id))
         timeline.fold_to(self.start + 1)  # what the first frame shows; the rest is folded after it (_fold_rest)
         return timeline, header
@@ -240,8 +245,21 @@ class ReplayScreen(Screen[None]):
         """Read and fold the events after the first frame, a page at a time, ahead of the cursor (a move
         beyond the fold folds on to its target by itself)."""
         worker = get_current_worker()
-        while not worker.is_cancelled and not timeline.fold_more(FOLD_PAGE):
-            time.sleep(FOLD_PAUSE_S)  # between pages the UI thread has the interpreter to itself
+        while not worker.is_cancelled:
+            idle = time.monotonic() - self._moved_at
+            if idle < FOLD_IDLE_S:  # the user is stepping or playing: the UI thread has the interpreter
+                time.sleep(FOLD_IDLE_S - idle)
+                continue
+            if timeline.fold_more(FOLD_PAGE):
+                break
+            gc.freeze()  # the folded pages are here to stay: no collection of the whole heap walks them again
+            time.sleep(FOLD_PAUSE_S)
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        if self._holds_gc:
+            self._holds_gc = False
+            release_gc()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "replay-fold" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
@@ -271,6 +289,8 @@ class ReplayScreen(Screen[None]):
         else:
             self.position = position
         if not timeline.complete:
+            hold_gc()
+            self._holds_gc = True
             self._fold_rest(timeline)
             self._fold_timer = self.set_interval(FOLD_REDRAW_S, self._refresh_bar, name="replay-fold-progress")
         self.post_message(self.Loaded(self))
@@ -286,7 +306,12 @@ class ReplayScreen(Screen[None]):
     # --- drawing --------------------------------------------------------------------
 
     def watch_position(self) -> None:
+        self._moved_at = time.monotonic()
+        folded = self.timeline.folded if self.timeline is not None else 0
         self._show()
+        if self._holds_gc and self.timeline is not None and self.timeline.folded != folded:
+            gc.freeze()  # this move folded on (a jump ahead of the folding thread): keep it out of collections too
+        self._moved_at = time.monotonic()
 
     def _show(self) -> None:
         timeline = self.timeline
@@ -418,6 +443,24 @@ class ReplayScreen(Screen[None]):
 
     def on_context_budget_pane_item_action(self, message: ContextBudgetPane.ItemAction) -> None:
         message.stop()  # read-only: nothing is dropped or compacted in a replay
+
+
+_gc_holders = [0]  # replay screens whose fold froze what it read (see hold_gc)
+
+
+def hold_gc() -> None:
+    """A long session's events, entries and checkpoints are millions of objects that live as long as
+    its screen: each collection of the oldest generation walked them all (100 ms to 500 ms a time,
+    several times a minute while stepping). The folding worker moves them out of the collector's
+    reach (``gc.freeze``) page by page; they are handed back when the last such screen closes."""
+    _gc_holders[0] += 1
+
+
+def release_gc() -> None:
+    _gc_holders[0] -= 1
+    if _gc_holders[0] <= 0:
+        _gc_holders[0] = 0
+        gc.unfreeze()
 
 
 def family_lines(family: dict[str, Any]) -> list[str]:
