@@ -136,6 +136,7 @@ class ContextBudget:
             calibration=calibration.as_dict(tokenizer.approximate),
             tools=[(c.name, c.tokens) for c in counter.tools],
             records=list(counter.records),
+            ranked=list(counter.ranked),
             tools_total=counter.tools_total,
             tool_servers={c.name: server for c in counter.tools if (server := self.tool_server(c.name)) is not None},
             top_n=self.config.top_items,

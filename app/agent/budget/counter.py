@@ -20,10 +20,14 @@ measured last; on the next call the unchanged prefix (same dicts, same content
 objects) costs a few identity checks, and only new or replaced messages are
 counted. Texts are also cached by content (``dict[str, int]``: Python hashes
 a string once), so a rebuilt list with the same texts costs no re-encoding.
+Each record knows the tokens before it (``before``: its place in the prompt), and
+the counter keeps every item ranked by size (``ranked``), so the largest items and
+the middle third are found without going through the whole conversation.
 """
 
 from __future__ import annotations
 
+import bisect
 import copy
 import json
 from collections.abc import Callable
@@ -83,6 +87,12 @@ class MessageCount:
     parts: tuple[tuple[str, int], ...]  # (category, tokens)
     tokens: int
     items: tuple[SubItem, ...] = ()  # its sections, when it is a system message Cockpit built (sum = tokens)
+    before: int = 0  # tokens of the messages before it in the conversation
+
+    @property
+    def shown_items(self) -> tuple[SubItem, ...]:
+        """What it shows as items: its sections, or itself."""
+        return self.items or (SubItem(self.item_id, self.kind, self.label, self.tokens),)
 
 
 @dataclass(slots=True)
@@ -99,6 +109,7 @@ class MessageCounter:
         self._sections = sections
         self._texts: dict[str, int] = {}
         self.records: list[MessageCount] = []
+        self.ranked: list[tuple[int, int, int]] = []  # (-tokens, message, part) of every item: largest first, then in order
         self.totals: dict[str, int] = dict.fromkeys(MESSAGE_CATEGORIES, 0)
         self.tools: list[ToolCount] = []
         self._tools_seen: list[dict[str, Any]] = []
@@ -124,10 +135,14 @@ class MessageCounter:
             for record in records[keep:]:
                 self._add(record, -1)
             del records[keep:]
+            self.ranked = [entry for entry in self.ranked if entry[1] < keep]
         for index in range(keep, len(messages)):
             record = self._count_message(index, messages[index])
+            record.before = records[-1].before + records[-1].tokens if records else 0
             records.append(record)
             self._add(record, +1)
+            for part, item in enumerate(record.shown_items):
+                bisect.insort(self.ranked, (-item.tokens, index, part))
 
     @property
     def messages_total(self) -> int:

@@ -3,7 +3,9 @@
 Built by :class:`~app.agent.budget.budget.ContextBudget` from the counter, the
 window and the calibration; turned into a :class:`ContextMeasured` event with
 ``to_event``. The per-item detail (top consumers, positions) is computed only
-when asked for, so that measuring before every model call stays cheap.
+when asked for, so that measuring before every model call stays cheap; the event's
+largest items and middle third come from the counter's ranking and each message's
+place (``MessageCount.before``), so they cost the same at message 2,000 as at 20.
 
 One basis: every category, item and tool is its *local* count, which does not
 move while the thing counted does not change. Calibration enters in one place
@@ -14,6 +16,7 @@ the fixed part. So ``fixed + used == calibrated_total`` exactly.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -76,6 +79,7 @@ class BudgetSnapshot:
     calibration: CalibrationStats
     tools: list[tuple[str, int]]
     records: list[MessageCount] = field(repr=False)
+    ranked: list[tuple[int, int, int]] = field(default_factory=list, repr=False)  # the counter's, for these records
     tools_total: int = 0
     tool_servers: dict[str, str] = field(default_factory=dict)  # tool name -> the server it comes from (MCP)
     top_n: int = 8
@@ -165,16 +169,24 @@ class BudgetSnapshot:
         every request sends before the messages.
         """
         prompt = max(1, self.local_total)
-        messages = max(1, sum(record.tokens for record in self.records))
-        cursor = 0
         items: list[dict[str, Any]] = []
-        for record in self.records:
-            middle = cursor + record.tokens / 2
-            cursor += record.tokens
-            position = "start" if record.kind == SYSTEM else _third(middle / messages)
-            parts = record.items or (SubItem(record.item_id, record.kind, record.label, record.tokens),)
-            items.extend(_item(part, prompt, position) for part in parts)  # a system message: one per section
+        for index, record in enumerate(self.records):
+            position = self._position(index)
+            items.extend(_item(part, prompt, position) for part in record.shown_items)  # a system message: one per section
         return items + self.tool_items()
+
+    @property
+    def _messages_tokens(self) -> int:
+        last = self.records[-1] if self.records else None
+        return max(1, last.before + last.tokens if last is not None else 0)
+
+    def _middle_at(self, index: int) -> float:
+        """Where message ``index``'s middle token sits, as a fraction of the messages' tokens."""
+        record = self.records[index]
+        return (record.before + record.tokens / 2) / self._messages_tokens
+
+    def _position(self, index: int) -> str:
+        return "start" if self.records[index].kind == SYSTEM else _third(self._middle_at(index))
 
     def tool_items(self) -> list[dict[str, Any]]:
         """The tool definitions as items: one per tool of Cockpit's own, one per server for a server's tools
@@ -194,11 +206,24 @@ class BudgetSnapshot:
         return [_item(part, prompt, "start") for part in parts]
 
     def top_items(self, n: int | None = None) -> list[dict[str, Any]]:
-        return heapq.nlargest(n or self.top_n, self.positioned, key=lambda item: item["tokens"])
+        """The ``n`` largest items of :attr:`positioned` (the earlier first among equals), from the ranking."""
+        n = n or self.top_n
+        prompt = max(1, self.local_total)
+        largest = sorted(self.ranked[:n], key=lambda entry: entry[1:])  # back in prompt order
+        items = [_item(self.records[index].shown_items[part], prompt, self._position(index)) for _, index, part in largest]
+        return heapq.nlargest(n, items + self.tool_items(), key=lambda item: item["tokens"])
 
     @property
     def middle_tokens(self) -> int:
-        return sum(item["tokens"] for item in self.positioned if item["position"] == "middle")
+        """The tokens of the messages in the middle third (positions only grow along the conversation)."""
+        records = self.records
+        start = bisect.bisect_left(range(len(records)), True, key=lambda i: self._middle_at(i) >= 1 / 3)
+        end = bisect.bisect_left(range(len(records)), True, key=lambda i: self._middle_at(i) >= 2 / 3)
+        middle = [records[i] for i in (start, end - 1) if start < end]  # the first and the last of them
+        if not middle:
+            return 0
+        tokens = middle[-1].before + middle[-1].tokens - middle[0].before
+        return tokens - (middle[0].tokens if middle[0].kind == SYSTEM else 0)  # the system prompt is at the start
 
     @property
     def middle_share(self) -> float:
