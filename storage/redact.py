@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import json
 import json.encoder
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+
+import orjson
 
 SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
 # Dictionary keys that hold a credential (narrower: "max_tokens" is not a secret).
@@ -38,6 +41,7 @@ MIN_PARTIAL_LEN = 4  # a cut-off piece of a secret at least this long is removed
 KEY_REDACTED = "[redacted]"
 _KEYS_REMEMBERED = 10_000
 _CONTAINERS = (dict, list)
+_SEQUENCES = (dict, list, tuple)  # what JSON writes as an object or an array
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
@@ -49,13 +53,80 @@ _C_ENCODE: Callable[[Any, int], Any] | None = (
     None if _MAKE_ENCODER is None or _ENCODE_STRING is None else
     _MAKE_ENCODER(None, _ENCODER.default, _ENCODE_STRING, None, ": ", ", ", False, False, True)
 )
+# What orjson leaves to the standard library (it raises instead): dataclasses and datetimes, which json refuses too.
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def json_text(value: Any) -> str:
-    """``json.dumps(value, ensure_ascii=False)``, the same text, without building an encoder each time."""
+    """The JSON text of ``value`` (compact, non-ASCII characters as they are), which ``json.loads`` reads back as
+    ``value``: orjson's, or the standard library's (``json.dumps(value, ensure_ascii=False)``) for what orjson
+    refuses or would change: a lone surrogate, an integer beyond 64 bits, a key that is not a string, NaN or an
+    infinity (orjson writes null)."""
+    try:
+        data = orjson.dumps(value, option=_ORJSON_OPTIONS)
+    except TypeError:  # (orjson.JSONEncodeError is one)
+        return _std_json_text(value)
+    return _std_json_text(value) if _inspect(value, None) else data.decode()
+
+
+def _std_json_text(value: Any) -> str:
     if _C_ENCODE is None:
         return _ENCODER.encode(value)
     return "".join(_C_ENCODE(value, 0))
+
+
+_NON_FINITE = 1  # what :func:`_inspect` finds: a NaN or an infinity (orjson would write null) ...
+_CREDENTIAL = 2  # ... a non-empty string under a credential key (looked for only when given the clean keys)
+_SCALARS = frozenset({int, bool, type(None)})  # (exact types) nothing to look for in them
+
+
+def _inspect(value: Any, clean: set[Any] | None) -> int:
+    """What in ``value`` needs more than orjson's text, in one walk of its dicts, lists and tuples (strings are not
+    searched; a key is looked at only when it holds a non-empty string: payloads hold many more strings and numbers
+    than containers). ``clean``: the keys known not to match SECRET_KEY (added to); None: do not look for
+    credentials. A credential ends the walk (the value will be scrubbed and encoded again)."""
+    if isinstance(value, dict):
+        found = 0
+        for key, item in value.items():
+            kind = type(item)
+            if kind is str:
+                if item and clean is not None and key not in clean and _credential_key(clean, key):
+                    return _CREDENTIAL
+            elif kind is float:
+                if not math.isfinite(item):
+                    found = _NON_FINITE
+            elif kind not in _SCALARS:
+                found |= _inspect_item(item, key, clean)
+                if found & _CREDENTIAL:
+                    return found
+        return found
+    if isinstance(value, _SEQUENCES):
+        found = 0
+        for item in value:
+            if type(item) not in _SCALARS:
+                found |= _inspect_item(item, None, clean)
+                if found & _CREDENTIAL:
+                    return found
+        return found
+    return _NON_FINITE if isinstance(value, float) and not math.isfinite(value) else 0
+
+
+def _inspect_item(item: Any, key: Any, clean: set[Any] | None) -> int:
+    """:func:`_inspect` of an item that is not a str, int, bool or None (of a list when ``key`` is None)."""
+    if isinstance(item, float):
+        return 0 if math.isfinite(item) else _NON_FINITE
+    if isinstance(item, str):  # a subclass of str
+        return _inspect({key: str(item)}, clean) if key is not None else 0
+    return _inspect(item, clean) if isinstance(item, _SEQUENCES) else 0
+
+
+def _credential_key(clean: set[Any], key: Any) -> bool:
+    """Does SECRET_KEY match ``key``? A key it does not match joins ``clean`` (up to _KEYS_REMEMBERED of them)."""
+    if SECRET_KEY.search(str(key)):
+        return True
+    if len(clean) < _KEYS_REMEMBERED:
+        clean.add(key)
+    return False
 
 
 def _json_escaped(value: str) -> str:
@@ -72,7 +143,7 @@ class Redactor:
         # One compiled alternation, longest first, so a secret containing another is replaced whole.
         ordered = sorted(self.names, key=lambda value: (-len(value), value))
         self.pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
-        self._credential_keys: dict[Any, bool] = {}  # key → SECRET_KEY matches it (keys repeat a lot)
+        self._clean_keys: set[Any] = set()  # keys SECRET_KEY does not match (keys repeat a lot)
         self.secrets = sorted(((name, value) for name, value in secrets.items() if len(value) >= MIN_SECRET_LEN),
                               key=lambda item: -len(item[1]))
 
@@ -101,34 +172,19 @@ class Redactor:
         return value
 
     def scrub_json(self, value: Any) -> tuple[Any, str]:
-        """``value`` scrubbed and its JSON text; the walk runs only when the text shows it is needed."""
-        text = json_text(value)
-        if not (self.names and any(secret in text for secret in self.names)) and not (
-                _may_name_credential(text) and self._has_credential(value)):
+        """``value`` scrubbed and its JSON text; the scrub runs only when the text or the keys show it is needed."""
+        found = _inspect(value, self._clean_keys) if isinstance(value, _CONTAINERS) else _CREDENTIAL
+        if not found:
+            try:
+                text = orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
+            except TypeError:
+                text = _std_json_text(value)
+        elif found == _NON_FINITE:
+            text = _std_json_text(value)
+        if found & _CREDENTIAL == 0 and not (self.names and any(secret in text for secret in self.names)):
             return value, text  # (substring tests: many times faster than any regex over the text)
         value = self.scrub(value)
         return value, json_text(value)
-
-    def _has_credential(self, value: Any) -> bool:
-        """Is there a non-empty string under a credential key (keys only: strings are not searched)?
-
-        Only dicts and lists are walked into: a payload holds many more strings and numbers than containers.
-        """
-        if isinstance(value, dict):
-            for key, item in value.items():
-                hit = self._credential_keys.get(key)
-                if hit is None:
-                    hit = bool(SECRET_KEY.search(str(key)))
-                    if len(self._credential_keys) < _KEYS_REMEMBERED:
-                        self._credential_keys[key] = hit
-                if isinstance(item, str):
-                    if hit and item:
-                        return True
-                elif isinstance(item, _CONTAINERS) and self._has_credential(item):
-                    return True
-        elif isinstance(value, list):
-            return any(isinstance(item, _CONTAINERS) and self._has_credential(item) for item in value)
-        return False
 
     def scrub_text(self, text: str, /) -> str:
         """``text`` without secrets, whole or cut: a secret's beginning at the very end of ``text``,
@@ -138,27 +194,6 @@ class Redactor:
             text = _cut_end(text, secret, name)
             text = _cut_start(text, secret, name)
         return text
-
-
-# Every key SECRET_KEY matches holds one of these words (any case), and a key's letters, "_" and "-" are in the JSON text as
-# they are. A token key is access/auth + token or the key "token" itself (``$`` also matches before a final newline, which
-# JSON writes as a backslash and an n): "prompt_tokens" is none of them, so a usage dict is not walked.
-_CREDENTIAL_WORD = re.compile(r'api[_-]?key|secret|passw(?:or)?d|credential|(?:access|auth)[_-]?token|"token(?:\\n)?"')
-
-
-def _may_name_credential(text: str) -> bool:
-    """Could the JSON ``text`` have a credential key? False only when none of its keys can match SECRET_KEY.
-
-    Only ASCII text is ruled out this way (its lower case is what IGNORECASE matches); other text says maybe:
-    regular expressions fold a few other characters (``ſ``, ``K``, ``İ``) to these letters. Five substring tests
-    (one of them is in every word) rule out most texts before the expression runs.
-    """
-    if not text.isascii():
-        return True
-    lowered = text.lower()
-    if not ("api" in lowered or "secret" in lowered or "passw" in lowered or "credential" in lowered or "token" in lowered):
-        return False
-    return _CREDENTIAL_WORD.search(lowered) is not None
 
 
 def _cut_end(text: str, secret: str, name: str) -> str:

@@ -15,6 +15,7 @@ times, briefly; then :class:`StoreWriteError` says which database and why.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -92,11 +93,11 @@ def without_payloads(batch: list[PreparedEvent]) -> list[PreparedEvent]:
 def _prepare(event: dict[str, Any], redactor: Redactor) -> PreparedEvent:
     kind = event["type"]
     payload = dict(event)  # the event without its envelope, in its order
-    for key in ENVELOPE:
-        payload.pop(key, None)
-    full = payload.pop("full_output", None) if kind == "tool_call_finished" else None
+    pop = payload.pop
+    pop("type"), pop("session_id", None), pop("seq", None), pop("ts", None)  # ENVELOPE, unrolled
+    full = pop("full_output", None) if kind == "tool_call_finished" else None
     payload, text = redactor.scrub_json(payload)
-    if well_formed(text) is not text:  # a lone surrogate: SQLite takes valid UTF-8 only, in every column
+    if not text.isascii() and well_formed(text) is not text:  # a lone surrogate: SQLite takes valid UTF-8 only
         payload = well_formed(payload)
         text = json_text(payload)
     blob = None
@@ -106,11 +107,12 @@ def _prepare(event: dict[str, Any], redactor: Redactor) -> PreparedEvent:
         payload["full_output_hash"] = blob[0]
         text = json_text(payload)
     session_id, seq, ts = event["session_id"], int(event["seq"]), float(event.get("ts") or 0.0)
-    params = projection_params.params(kind, session_id, seq, ts, payload) if kind in projection_params.KINDS else None
+    params = projection_params.params(kind, session_id, seq, ts, payload) if kind in _PARAM_KINDS else None
     return _new_prepared((session_id, seq, kind, ts, text, blob, params, payload))
 
 
-_new_prepared = PreparedEvent._make  # (a tuple's own constructor: NamedTuple's __new__ is a Python function)
+_PARAM_KINDS = projection_params.KINDS
+_new_prepared = functools.partial(tuple.__new__, PreparedEvent)  # (NamedTuple's own __new__ and _make are Python)
 
 
 class EventStore:
@@ -140,6 +142,7 @@ class EventStore:
             "tool_call_requested": self._tool_call_requested,
             "tool_call_finished": self._tool_call_finished,
         }
+        self._projected = frozenset((*self._projections, *self._run_params, *self._features))  # types _write acts on
 
     # --- appending ---------------------------------------------------------------
 
@@ -169,8 +172,10 @@ class EventStore:
             with write_transaction(self.db):
                 indexed = search.indexes_per_batch(self.conn)
                 after_message_id = search.last_message_id(self.conn) if indexed else 0
+                projected = self._projected
                 for event in batch:
-                    self._write(event)
+                    if event[2] in projected or event[5] is not None:  # (its type, its blob)
+                        self._write(event)
                 self.conn.executemany(_INSERT_EVENT, [event[:5] for event in batch])
                 if indexed:
                     search.index_batch(self.conn, after_message_id, self._tool_rowids)

@@ -91,7 +91,8 @@ def test_text_based_v2_reads_extra_actions_and_user_observations(db, tmp_path):
     result = import_path(db, path)
     assert (result.model_calls, result.counted_calls, result.tool_calls, result.tool_calls_failed) == (2, 1, 2, 2)
     rows = db.execute("select arguments, status, exit_code from tool_calls order by rowid").fetchall()
-    assert rows == [('{"command": "ls"}', "tool_error", 2), ('{"command": "cat x"}', "cancelled", None)]
+    assert [(json.loads(arguments), *rest) for arguments, *rest in rows] == [
+        ({"command": "ls"}, "tool_error", 2), ({"command": "cat x"}, "cancelled", None)]
     assert db.execute("select cost_usd from model_calls order by rowid").fetchall() == [(None,), (None,)]  # 0: no price
     assert db["sessions"].get(result.session_id)["status"] == "limit"
 

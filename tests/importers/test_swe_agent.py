@@ -88,7 +88,8 @@ def test_timeouts_unknown_content_and_a_limit(db, tmp_path):
     ])
     result = import_path(db, path)
     assert (result.model_calls, result.tool_calls, result.tool_calls_failed) == (2, 1, 1)
-    assert db.execute("select status, arguments from tool_calls").fetchall() == [("timeout", '{"command": "sleep 999"}')]
+    rows = db.execute("select status, arguments from tool_calls").fetchall()
+    assert [(status, json.loads(arguments)) for status, arguments in rows] == [("timeout", {"command": "sleep 999"})]
     assert db["sessions"].get(result.session_id)["status"] == "limit"
 
 

@@ -1,9 +1,12 @@
-"""The redactor's shortcuts (substring tests, the credential-word check) change nothing it redacts."""
+"""The redactor's shortcuts (substring tests, the walk of keys only) change nothing it redacts, and its JSON text
+(orjson's, the standard library's for what orjson refuses) reads back as the value."""
 
 from __future__ import annotations
 
 import json
 import random
+
+import math
 
 from storage.redact import Redactor, SECRET_KEY, json_text
 
@@ -34,7 +37,7 @@ def test_scrub_json_is_scrub_and_its_text_for_random_payloads() -> None:
         value, text = redactor.scrub_json(payload)
         expected = redactor.scrub(payload)
         assert value == expected
-        assert text == json.dumps(expected, ensure_ascii=False)
+        assert json.loads(text) == expected and text == json_text(expected)
         redacted += value != payload
     assert redacted > 1000  # the payloads do hold credentials and secrets
 
@@ -47,6 +50,13 @@ def test_a_credential_key_is_found_whatever_its_case_or_unicode_folding() -> Non
             assert value == {"args": [{key: "[redacted]"}]}, key
 
 
-def test_json_text_is_json_dumps() -> None:
-    for value in ({"a": "é", "b": [1, 2.5, None, True]}, "\ud800", [], {"x": "\n\"\\"}):
-        assert json_text(value) == json.dumps(value, ensure_ascii=False)
+def test_json_text_reads_back_as_the_value_whatever_orjson_refuses() -> None:
+    for value in ({"a": "é", "b": [1, 2.5, None, True]}, [], {"x": "\n\"\\\u0001\u007f"}, {"big": 2 ** 70, "neg": -(2 ** 64)},
+                  {1: "non-str key", None: 2}, (1, "tuple"), 1e300, {"deep": [[[{"a": -0.0}]]]}):
+        assert json.loads(json_text(value)) == json.loads(json.dumps(value, ensure_ascii=False)), value
+    assert json_text({"a": "é"}) == '{"a":"é"}'  # compact, non-ASCII as it is
+
+
+def test_json_text_keeps_what_orjson_would_change_or_refuse_as_json_writes_it() -> None:
+    for value in ("\ud800", {"s": ["ok", "\udfff"]}, {"nan": math.nan}, [1, [math.inf]], -math.inf):
+        assert json_text(value) == json.dumps(value, ensure_ascii=False), value
