@@ -4,8 +4,10 @@ missed, why and what it cost.
 Projected from ``cache_usage`` and ``cache_missed`` events (:mod:`app.agent.events.cache`), which
 follow the call's ``model_call_finished``; re-projecting a session's events writes the same
 values. The provider's own counts stay where they were (``cached_tokens`` = cache reads,
-``cache_write_tokens`` = cache writes, ``prompt_tokens`` includes both), so the hit rate of any
-set of calls is ``sum(cached_tokens) / sum(prompt_tokens)``.
+``cache_write_tokens`` = cache writes, ``prompt_tokens`` includes both; a count the provider sent
+no field for is NULL, not 0), so the hit rate of any set of calls is ``sum(cached_tokens) /
+sum(prompt_tokens)`` over its calls whose ``cached_tokens`` is not null. Such a call's
+``cache_saved_usd`` is null too: it was priced as uncached input, its saving is unknown.
 
 Columns (dollars are null when nobody has a cache price for the model, never 0):
 

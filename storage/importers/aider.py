@@ -239,8 +239,7 @@ class _Reader:
 
 def _usage(parts: str) -> dict[str, Any]:
     """``1.8k sent, 653 received`` → usage; rounded counts make it an estimate (aider's rounding)."""
-    counts: dict[str, int | None] = {"sent": 0, "received": 0, "cache write": None, "cache hit": None}  # aider
-    # names the cache parts only when it has them: absent, they are unknown (NULL), not 0
+    counts: dict[str, int] = {}
     rounded = False
     for part in parts.split(", "):
         found = _COUNT.match(part.strip())
@@ -248,8 +247,9 @@ def _usage(parts: str) -> dict[str, Any]:
             number, unit, name = found.groups()
             counts[name] = round(float(number) * _UNITS[unit])
             rounded = rounded or bool(unit)
-    found_usage = usage(counts["sent"] or 0, counts["received"] or 0, cached=counts["cache hit"],
-                        cache_write=counts["cache write"])
+    # aider names the cache parts only when it has them: without them they are unknown (NULL), not 0
+    found_usage = usage(counts.get("sent", 0), counts.get("received", 0), cached=counts.get("cache hit"),
+                        cache_write=counts.get("cache write"))
     if rounded:
         found_usage.update(reported=False, source="estimated")
     return found_usage
