@@ -8,7 +8,8 @@ Modules, one job each:
   position with a binary search.
 * ``timeline`` — the stops, the marks (errors, retries, compactions), turns,
   and the state of every pane at any position, folded by the same reducers
-  the live panes use, with checkpoints so that stepping is fast both ways.
+  the live panes use, with checkpoints so that stepping is fast both ways;
+  a long session is read and folded in pages, as far as the cursor needs.
 * ``synthetic`` — a realistic generated session (benchmarks, snapshot tests).
 
 Pure Python: nothing here imports textual, storage or litellm, and nothing

@@ -51,7 +51,7 @@ STOP_HELP = "one stop = one recorded event"
 MARK_KINDS = ("error", "retry", "compaction")  # in drawing priority order
 FAILED_TOOL = {ev.ToolStatus.TOOL_ERROR, ev.ToolStatus.VALIDATION_ERROR, ev.ToolStatus.TIMEOUT, ev.ToolStatus.DENIED}
 DEFAULT_CHECKPOINT_EVERY = 64
-CHECKPOINT_BYTES_PER_EVENT = 64  # checkpoints are at least this many pickled bytes' worth of events apart
+CHECKPOINT_BYTES_PER_EVENT = 128  # checkpoints are at least this many pickled bytes' worth of events apart
 SEARCH_PAGE = 500  # events folded at a time while a jump looks ahead of the fold
 UNREAD = "unread"  # a strip cell the fold has not reached yet
 
@@ -133,6 +133,7 @@ class Timeline:
         self._next_checkpoint = 0
         self._working = PaneStates(self.retries_config)
         self._applied = 0  # how many events the working copy has folded
+        self.restores = 0  # how many times the working copy was restored from a checkpoint
         self._strips: dict[tuple[int, int], list[str | None]] = {}
         if self._pages is None:
             self.fold_to(len(self.events))
@@ -251,6 +252,7 @@ class Timeline:
         if not base <= self._applied <= count:  # behind the target or before its checkpoint: restore
             self._working = _thaw(self._checkpoints[nearest])
             self._applied = base
+            self.restores += 1
         for event in self.events[self._applied:count]:
             self._working.apply(event)
         self._applied = count

@@ -307,11 +307,16 @@ class ReplayScreen(Screen[None]):
 
     def watch_position(self) -> None:
         self._moved_at = time.monotonic()
-        folded = self.timeline.folded if self.timeline is not None else 0
+        before = self._allocated()
         self._show()
-        if self._holds_gc and self.timeline is not None and self.timeline.folded != folded:
-            gc.freeze()  # this move folded on (a jump ahead of the folding thread): keep it out of collections too
+        if self._holds_gc and self._allocated() != before:
+            gc.freeze()  # what this move folded or restored stays: keep it out of the collections too
         self._moved_at = time.monotonic()
+
+    def _allocated(self) -> tuple[int, int]:
+        """What the timeline built so far: events folded, checkpoints restored (a copy of every pane's state)."""
+        timeline = self.timeline
+        return (timeline.folded, timeline.restores) if timeline is not None else (0, 0)
 
     def _show(self) -> None:
         timeline = self.timeline
@@ -324,10 +329,12 @@ class ReplayScreen(Screen[None]):
         current = timeline.highlight_at(p)  # events that leave the transcript alone keep the mark
         self.query_one(ReplayTranscript).show(timeline.transcript_at(p, TRANSCRIPT_WINDOW), current)
         states = timeline.panes_at(p)
+        # The feedback pane redraws only when what it draws changed: cheaper than pickling every task
+        # of a long session (its state is the largest by far) to see whether anything changed.
+        self.query_one(FeedbackPane).update_state(states.feedback_state)
         for pane, state in (
             (self.query_one(ContextBudgetPane), states.budget),
             (self.query_one(RetriesPane), states.retries_state),
-            (self.query_one(FeedbackPane), states.feedback_state),
             (self.query_one(TodoPane), states.todos),
         ):
             fingerprint = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
