@@ -66,6 +66,10 @@ class Budget(Protocol):
         """The compacted conversation, or None when nothing changed."""
         return None
 
+    def prepared_estimate(self) -> int | None:
+        """The estimated prompt tokens of the conversation ``prepare`` last settled on; None: not measured."""
+        return None
+
     def record_usage(
         self,
         model: str,

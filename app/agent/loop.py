@@ -180,7 +180,7 @@ class Agent:
             self.limits.check(step - 1, self.total_cost_usd)  # again: a summary costs too
         for context_retry in range(2):
             request = ModelRequest(self.model, self.messages, tools, turn=self.turn, step=step,
-                                   estimate=self._estimate(tools), fallback=self.fallback_model)
+                                   estimate=self.budget.prepared_estimate(), fallback=self.fallback_model)
             try:
                 return await self.ask(request)
             except ContextWindowExceeded as exc:
@@ -206,10 +206,6 @@ class Agent:
         request = ModelRequest(self.summary_model, prompt, role=ev.ROLE_SUMMARY, turn=self.turn, step=self.step,
                                estimate=approx_tokens(prompt))
         return (await self.ask(request)).text.strip()
-
-    def _estimate(self, tools: list[dict[str, Any]]) -> int | None:
-        snapshot = self.budget.measure(self.messages, tools, max_output_tokens=self.config.max_output_tokens)
-        return None if snapshot is None else int(snapshot.estimated_prompt_tokens)
 
     async def compact(self, *, reason: str = "manual") -> bool:
         """Run the compaction ladder now (the "compact now" command); True if anything changed."""

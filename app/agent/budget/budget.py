@@ -207,6 +207,10 @@ class ContextBudget:
         emit(self.last_snapshot.to_event(turn=turn))
         return current
 
+    def prepared_estimate(self) -> int | None:
+        """What ModelCallStarted and ``record_usage`` carry for the list ``prepare`` settled on (no second count)."""
+        return None if self.last_snapshot is None else self.last_snapshot.estimated_prompt_tokens
+
     async def _rung(
         self, step: str, messages: Messages, snapshot: BudgetSnapshot, summarize: Summarize | None
     ) -> tuple[compaction.Change | None, str | None, str | None]:
