@@ -77,7 +77,24 @@ def prepare(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[Prepar
 
     Touches no database, so an import can prepare its next batches in another process.
     """
-    return [_prepare(event, redactor) for event in events]
+    scrub, params_of, new = redactor.scrub_json, projection_params.params, _new_prepared
+    prepared: list[PreparedEvent] = []
+    for event in events:
+        kind = event["type"]
+        payload = dict(event)  # the event without its envelope (ENVELOPE), in its order
+        pop = payload.pop
+        pop("type"), pop("session_id", None), pop("seq", None), pop("ts", None)
+        if kind == "tool_call_finished" and "full_output" in payload:
+            prepared.append(_with_full_output(event, payload, redactor))
+            continue
+        payload, text = scrub(payload)
+        if not text.isascii() and well_formed(text) is not text:  # a lone surrogate: SQLite takes valid UTF-8 only
+            payload = well_formed(payload)
+            text = json_text(payload)
+        session_id, seq, ts = event["session_id"], int(event["seq"]), float(event.get("ts") or 0.0)
+        params = params_of(kind, session_id, seq, ts, payload) if kind in _PARAM_KINDS else None
+        prepared.append(new((session_id, seq, kind, ts, text, None, params, payload)))
+    return prepared
 
 
 def without_payloads(batch: list[PreparedEvent]) -> list[PreparedEvent]:
@@ -90,25 +107,18 @@ def without_payloads(batch: list[PreparedEvent]) -> list[PreparedEvent]:
     ]
 
 
-def _prepare(event: dict[str, Any], redactor: Redactor) -> PreparedEvent:
-    kind = event["type"]
-    payload = dict(event)  # the event without its envelope, in its order
-    pop = payload.pop
-    pop("type"), pop("session_id", None), pop("seq", None), pop("ts", None)  # ENVELOPE, unrolled
-    full = pop("full_output", None) if kind == "tool_call_finished" else None
-    payload, text = redactor.scrub_json(payload)
-    if not text.isascii() and well_formed(text) is not text:  # a lone surrogate: SQLite takes valid UTF-8 only
-        payload = well_formed(payload)
-        text = json_text(payload)
+def _with_full_output(event: dict[str, Any], payload: dict[str, Any], redactor: Redactor) -> PreparedEvent:
+    """:func:`prepare` of a finished tool call with its full output: stored in ``blobs``, the payload keeps its hash."""
+    full = payload.pop("full_output")
+    payload = well_formed(redactor.scrub_json(payload)[0])
     blob = None
     if full is not None:
         content = well_formed(redactor.replace_secrets(full))
         blob = (hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest(), content)
         payload["full_output_hash"] = blob[0]
-        text = json_text(payload)
     session_id, seq, ts = event["session_id"], int(event["seq"]), float(event.get("ts") or 0.0)
-    params = projection_params.params(kind, session_id, seq, ts, payload) if kind in _PARAM_KINDS else None
-    return _new_prepared((session_id, seq, kind, ts, text, blob, params, payload))
+    params = projection_params.params("tool_call_finished", session_id, seq, ts, payload)
+    return _new_prepared((session_id, seq, "tool_call_finished", ts, json_text(payload), blob, params, payload))
 
 
 _PARAM_KINDS = projection_params.KINDS
