@@ -113,7 +113,7 @@ class CockpitApp(App[int]):
         self.transcript_turns = transcript_turns
         self.git_probe = git_probe  # the status bar's branch and dirty state (none without it)
         self.first_start = first_start  # with no model configured: offers to import other agents' sessions
-        self._last_drain = 0.0  # when streamed text was last taken from the bridge
+        self._last_drain = float("-inf")  # when streamed text was last taken from the bridge (on its clock)
         self.saved_theme = SavedTheme(self, theme, save_theme)
         if keymap:
             self.set_keymap(keymap)
@@ -206,12 +206,16 @@ class CockpitApp(App[int]):
     @work(thread=True, exclusive=True, group="startup", exit_on_error=False, description="import litellm")
     def _import_litellm(self) -> None:
         """The first frame never waits for litellm: it is imported here, after the app is up,
-        with the Markdown parser and the highlighter the first answer will need."""
+        with what its first call imports and the Markdown parser and the highlighter the first
+        answer will need; then what they built is kept out of the garbage collector's way
+        (``app/tui/gc_tuning.py``), so no full collection stalls a stream."""
         import textual.highlight  # noqa: F401
         import widgets.assistant_message  # noqa: F401
-        from app.agent.offline import load_litellm
+        from app.agent.warmup import warm
+        from app.tui.gc_tuning import settle
 
-        load_litellm()
+        warm()
+        settle()
 
     def on_resize(self, event: Any) -> None:
         self.side.fit(event.size.width)
@@ -349,22 +353,30 @@ class CockpitApp(App[int]):
             await self._drain(message.bridge)
 
     def on_text_ready(self, message: TextReady) -> None:
-        """Streamed text is buffered in the bridge: take it all at most once per interval.
+        """Streamed text is buffered in the bridge: take it all when ``bridge.due_in`` says.
 
         Leading edge: after a quiet spell the text is drained at once; while text keeps
-        coming, drains are ``bridge.interval`` apart, so a burst costs a few renders and
-        the last fragment waits at most one interval."""
-        bridge = message.bridge
-        wait = bridge.interval - (time.monotonic() - self._last_drain)
+        coming, drains are ``bridge.interval`` apart, so a burst costs a few renders; when
+        the stream stops, its last fragment is drained a few milliseconds later."""
+        self._arm_drain(message.bridge)
+
+    def _arm_drain(self, bridge: Any) -> None:
+        wait = bridge.due_in(self._last_drain, bridge.clock())
         # Textual timers need a non-zero delay; the drain itself waits its turn in the message queue
-        self.set_timer(max(0.001, wait), lambda: self.post_message(TextDue(bridge)))
+        self.set_timer(max(0.001, wait), lambda: self._drain_if_due(bridge))
+
+    def _drain_if_due(self, bridge: Any) -> None:
+        if bridge.due_in(self._last_drain, bridge.clock()) > 0:  # more text came: the stream goes on
+            self._arm_drain(bridge)
+        else:
+            self.post_message(TextDue(bridge))
 
     async def on_text_due(self, message: TextDue) -> None:
         await self._drain(message.bridge)
 
     async def _drain(self, bridge: Any) -> None:
         """Streamed text and commands' output, once every event before them is on screen."""
-        self._last_drain = time.monotonic()
+        self._last_drain = bridge.clock()
         for delta in bridge.take_due():
             await self._show_event(delta)
 

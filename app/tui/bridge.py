@@ -7,8 +7,12 @@ an :class:`~app.tui.messages.AgentEvent`.
 A model streams dozens of fragments a second; posting each one would flood the
 UI's message queue. Text deltas are therefore buffered here, and only the first
 fragment of a burst posts a :class:`~app.tui.messages.TextReady` wake-up. The UI
-answers it ``interval`` seconds later by calling :meth:`EventBridge.take`, which
-returns everything buffered since as one merged ``TextDelta``. The timer runs on
+answers it when :meth:`EventBridge.due_in` says the text is due by calling
+:meth:`EventBridge.take`, which returns everything buffered since as one merged
+``TextDelta``: while text keeps coming, at most once per ``interval``; once no fragment
+has come for ``QUIET_S`` (the answer ended, or paused), as soon as half an interval has
+passed since the last drain, so the end of an answer is drawn at once, not up to an
+interval later (nor only when the model call's end arrives). The timer runs on
 the UI's clock, not the agent loop's, so text still reaches the screen while the
 agent thread is busy (litellm assembles its final response after the last chunk).
 Any other event first flushes the buffer, so the UI sees events in their true order.
@@ -26,6 +30,7 @@ text. However fast a command prints, the screen redraws its block a few times a 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -36,13 +41,17 @@ if TYPE_CHECKING:
     from app.agent.events import core as ev
 
 FLUSH_INTERVAL_S = 0.05
+QUIET_S = 0.01  # no fragment for this long: the stream ended or paused (at 1,000 tokens/s they come every ~2 ms)
 OUTPUT_KEEP_CHARS = 4_000  # of a call's merged output (the transcript keeps as much: transcript_view.LIVE_CHARS)
 
 
 class EventBridge:
-    def __init__(self, post: Callable[[Any], Any], *, interval: float = FLUSH_INTERVAL_S) -> None:
+    def __init__(
+        self, post: Callable[[Any], Any], *, interval: float = FLUSH_INTERVAL_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.post = post
         self.interval = interval
+        self.clock = clock  # the UI's clock: due_in is asked with its readings
         self._lock = threading.RLock()  # _buffer posts a merged delta while holding it
         self._pending: ev.TextDelta | None = None
         self._parts: list[str] = []
@@ -52,6 +61,7 @@ class EventBridge:
         self._events_shown = 0  # of them, those the UI has shown
         self._after = 0  # AgentEvents posted before the first buffered delta: shown first
         self._owed = False  # a drain found the UI behind: the text is due once it catches up
+        self._last_buffered = 0.0  # when the last fragment was buffered (``clock``)
         self.posted = 0  # messages posted, for benchmarks and tests
 
     def __call__(self, event: ev.Event) -> None:
@@ -74,6 +84,7 @@ class EventBridge:
             if self._pending is None:
                 self._pending = delta
             self._parts.append(delta.text)
+            self._last_buffered = self.clock()
             wake, self._woken = not self._woken, True
         if wake:
             self._post(TextReady(self))
@@ -90,6 +101,15 @@ class EventBridge:
             wake, self._woken = not self._woken, True
         if wake:
             self._post(TextReady(self))
+
+    def due_in(self, last_drain: float, now: float) -> float:
+        """Seconds (on ``clock``) until the buffered text is due on screen, 0 when it is:
+        ``interval`` after the last drain, or earlier once the stream has been quiet for
+        ``QUIET_S`` and half an interval has passed since the last drain (see the module docstring)."""
+        with self._lock:
+            quiet = self._last_buffered + QUIET_S
+        due = min(last_drain + self.interval, max(quiet, last_drain + self.interval / 2))
+        return max(0.0, due - now)
 
     def take_all(self) -> list[ev.Event]:
         """The text and the commands' output buffered so far, each merged into one delta; any thread."""
