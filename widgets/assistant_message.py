@@ -6,8 +6,15 @@ the first answer, so the first frame does not wait for it.
 
 from __future__ import annotations
 
+from textual.css.scalar import Unit
+from textual.geometry import Size
+from textual.layout import DockArrangeResult
+from textual.widget import Widget
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownStream
+
+# Heights that do not depend on the container's height (Markdown's blocks use only these).
+_OWN_HEIGHTS = frozenset({Unit.CELLS, Unit.AUTO})
 
 
 class AssistantMessage(Markdown):
@@ -27,6 +34,32 @@ class AssistantMessage(Markdown):
         self.call_id = call_id
         self.text = markdown
         self._stream: MarkdownStream | None = None
+        self._heights_key: tuple[int, int, int] | None = None
+        self._heights_are_own = False
+
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        """The blocks, arranged against a height of 0 when none of their heights depends on it.
+
+        Textual caches each block's box model by the size of the container it was measured
+        in, and an answer's own height grows with every streamed line: measured against it,
+        every block of the answer was measured again on every frame (a 10,000-token answer
+        has ~150 blocks: most of a frame's layout). Auto and fixed heights come out the
+        same against any container height, so measured against 0 only the block that
+        changed is measured again."""
+        if self._heights_own():
+            size = Size(size.width, 0)
+        return super().arrange(size, optimal)
+
+    def _heights_own(self) -> bool:
+        """No displayed block's height depends on the container's; checked again only when the
+        blocks or any of their styles changed (Textual's own counters, as ``Widget.arrange`` keys
+        its cache), not on every frame."""
+        children = self.displayed_children
+        key = (self._nodes._updates, self.styles._cache_key, sum(child.styles._cache_key for child in children))
+        if key != self._heights_key:
+            self._heights_key = key
+            self._heights_are_own = self.styles.align_vertical == "top" and all(map(_own_height, children))
+        return self._heights_are_own
 
     async def write(self, fragment: str) -> None:
         """Append streamed text (fragments arriving faster than rendering are merged)."""
@@ -43,3 +76,11 @@ class AssistantMessage(Markdown):
             stream, self._stream = self._stream, None
             await stream.stop()
         self.set_class(failed, "-failed")
+
+
+def _own_height(widget: Widget) -> bool:
+    styles = widget.styles
+    return all(
+        scalar is None or scalar.unit in _OWN_HEIGHTS
+        for scalar in (styles.height, styles.min_height, styles.max_height)
+    )
