@@ -238,6 +238,8 @@ class ReplayScreen(Screen[None]):
         timeline = Timeline.from_stored_pages(event_pages(self.db, self.session_id, READ_PAGE),
                                               total=count_events(self.db, self.session_id))
         timeline.fold_to(self.start + 1)  # what the first frame shows; the rest is folded after it (_fold_rest)
+        if len(timeline.events) >= len(timeline):  # it was all in the first page: fold it now, it is short
+            timeline.fold_to(len(timeline))
         return timeline, header
 
     @work(thread=True, exclusive=True, group="replay-fold", exit_on_error=False, description="fold the rest of the session")
