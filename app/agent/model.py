@@ -35,7 +35,7 @@ from app.agent.events.core import (COST_PROXY, USAGE_ESTIMATED, USAGE_NONE, USAG
                                    well_formed)
 from app.agent.offline import load_litellm
 from app.agent.pricing import LITELLM_PRICING, NO_CACHE_PRICE, UNPRICED, CachePrice, Price, Pricing
-from app.agent.wire import proxy_spend, upstream_retries, wire_messages
+from app.agent.wire import WireHistory, proxy_spend, upstream_retries
 
 CUT_OFF_REASONS = frozenset({"length", "max_tokens"})  # the answer hit the output limit
 
@@ -134,6 +134,7 @@ class LiteLLMModel:
         self.max_output_tokens = max_output_tokens
         self.timeout_s = timeout_s
         self.extra = dict(extra or {})
+        self.wire = WireHistory()  # the conversation as sent, converted as it grows
         if name.startswith(("scripted/", "replay/")) and api_base is None:
             # Gives this run its own cursor in the offline providers.
             self.api_base = f"cockpit-run://{uuid.uuid4().hex}"
@@ -145,7 +146,7 @@ class LiteLLMModel:
         on_text: Callable[[str], None],
     ) -> ModelReply:
         litellm = load_litellm()
-        sent = well_formed(wire_messages(messages))
+        sent = self.wire.messages(messages)
         breakpoints = 0
         if self.cache_breakpoints:
             sent, tools, breakpoints = place_breakpoints(sent, tools)

@@ -21,6 +21,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from app.agent.caching.prefix import unchanged_prefix
+from app.agent.events.core import well_formed
+
 # The LiteLLM proxy's own retries of the upstream call (its default is 2): attempted, allowed.
 UPSTREAM_RETRY_HEADERS = ("x-litellm-attempted-retries", "x-litellm-max-retries")
 _FORWARDED_PREFIX = "llm_provider-"  # litellm's prefix for the response headers it forwards
@@ -87,16 +90,47 @@ def wire_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     Messages that need no change are passed as they are."""
     out: list[dict[str, Any]] = []
     for message in messages:
-        calls = message.get("tool_calls") if message.get("role") == "assistant" else None
-        if calls:
-            fixed = [_wire_call(call) for call in calls]
-            if any(a is not b for a, b in zip(fixed, calls)):
-                message = {**message, "tool_calls": fixed}
-        if out and _text_from_user(out[-1]) and _text_from_user(message):
-            out[-1] = {**out[-1], "content": f"{out[-1]['content']}\n\n{message['content']}"}
-            continue
-        out.append(message)
+        _add_wired(out, _wired(message))
     return out
+
+
+def _wired(message: dict[str, Any]) -> dict[str, Any]:
+    calls = message.get("tool_calls") if message.get("role") == "assistant" else None
+    if calls:
+        fixed = [_wire_call(call) for call in calls]
+        if any(a is not b for a, b in zip(fixed, calls)):
+            return {**message, "tool_calls": fixed}
+    return message
+
+
+def _add_wired(out: list[dict[str, Any]], message: dict[str, Any]) -> None:
+    if out and _text_from_user(out[-1]) and _text_from_user(message):
+        out[-1] = {**out[-1], "content": f"{out[-1]['content']}\n\n{message['content']}"}
+    else:
+        out.append(message)
+
+
+class WireHistory:
+    """``well_formed(wire_messages(messages))`` for a conversation that grows: the messages that are the same
+    dicts as last call's keep what they became, and only the new ones are converted (a trailing run of
+    user texts again: the next message may join it). Messages are values (see ``app.agent.budget.counter``)."""
+
+    def __init__(self) -> None:
+        self._seen: list[dict[str, Any]] = []  # the messages of the last call
+        self._out: list[dict[str, Any]] = []  # what they went out as
+        self._ends: list[int] = []  # _ends[i]: len(_out) once message i was added
+
+    def messages(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        keep = unchanged_prefix(self._seen, messages)
+        while keep and _text_from_user(self._seen[keep - 1]):
+            keep -= 1
+        del self._seen[keep:], self._ends[keep:]
+        del self._out[self._ends[-1] if self._ends else 0:]
+        for message in messages[keep:]:
+            self._seen.append(message)
+            _add_wired(self._out, well_formed(_wired(message)))
+            self._ends.append(len(self._out))
+        return list(self._out)
 
 
 def _text_from_user(message: dict[str, Any]) -> bool:

@@ -76,6 +76,14 @@ def fingerprint(value: Any) -> str:
     return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
+def unchanged_prefix(seen: Sequence[object], current: Sequence[object]) -> int:
+    """How many leading items of ``current`` are the very objects of ``seen`` (messages are values: the
+    same dict is the same message); a conversation that was only appended to costs one pass in C."""
+    if len(current) >= len(seen) and all(map(operator.is_, seen, current)):
+        return len(seen)
+    return next((i for i, (old, new) in enumerate(zip(seen, current)) if old is not new), min(len(seen), len(current)))
+
+
 def prefix_items(messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]],
                  layouts: SectionsOf | None = None) -> list[PrefixItem]:
     return PrefixHasher(layouts).items(messages, tools)
@@ -108,7 +116,7 @@ class PrefixHasher:
         self.hashed = 0  # messages hashed so far (for tests and the benchmark)
 
     def items(self, messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]]) -> list[PrefixItem]:
-        keep = self._unchanged(messages)
+        keep = unchanged_prefix(self._messages, messages)
         del self._messages[keep:], self._ends[keep:]
         del self._items[self._ends[-1] if self._ends else 0:]
         for index in range(keep, len(messages)):
@@ -118,12 +126,6 @@ class PrefixHasher:
         self.hashed += len(messages) - keep
         return [self._tools_digest(tools), *self._items]
 
-    def _unchanged(self, messages: Sequence[dict[str, Any]]) -> int:
-        """How many leading messages are the very dicts hashed last time."""
-        seen = self._messages
-        if len(messages) >= len(seen) and all(map(operator.is_, seen, messages)):  # the usual case: appended to
-            return len(seen)
-        return next((i for i, (old, new) in enumerate(zip(seen, messages)) if old is not new), min(len(seen), len(messages)))
 
     def _tools_digest(self, tools: Sequence[dict[str, Any]]) -> PrefixItem:
         if self._tools_item is None or list(tools) != self._tools:
