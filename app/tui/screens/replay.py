@@ -49,6 +49,7 @@ TRANSCRIPT_WINDOW = 200  # entries handed to the transcript (it draws the newest
 READ_PAGE = 1000  # events read from the database at a time
 FOLD_PAGE = 500  # events folded at a time after the first frame
 FOLD_PAUSE_S = 0.002  # the folding thread's pause between pages, so that keys are handled at once
+JUMP_PAGE = 2000  # events folded at a time by a jump ahead of the folding thread
 FOLD_IDLE_S = 0.3  # the folding thread waits until the cursor has not moved for this long
 FOLD_REDRAW_S = 0.5  # how often the bar's strip of marks is redrawn while the session is folded
 
@@ -310,6 +311,10 @@ class ReplayScreen(Screen[None]):
     def watch_position(self) -> None:
         self._moved_at = time.monotonic()
         before = self._allocated()
+        timeline = self.timeline
+        while self._holds_gc and timeline is not None and timeline.folded <= self.position and not timeline.complete:
+            timeline.fold_to(min(self.position + 1, timeline.folded + JUMP_PAGE))  # a jump ahead of the folding
+            gc.freeze()  # thread: a page at a time, each out of the collector's reach as soon as it is folded
         self._show()
         if self._holds_gc and self._allocated() != before:
             gc.freeze()  # what this move folded or restored stays: keep it out of the collections too
