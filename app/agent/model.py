@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from app.agent.caching.breakpoints import place_breakpoints, supports_cache_control
 from app.agent.events.core import (COST_PROXY, USAGE_ESTIMATED, USAGE_NONE, USAGE_PROVIDER, Usage, sent_count,
                                    well_formed)
-from app.agent.offline import load_litellm
+from app.agent.offline import answered_offline, load_litellm
 from app.agent.pricing import LITELLM_PRICING, NO_CACHE_PRICE, UNPRICED, CachePrice, Price, Pricing
 from app.agent.wire import WireHistory, proxy_spend, upstream_retries
 
@@ -135,7 +135,7 @@ class LiteLLMModel:
         self.timeout_s = timeout_s
         self.extra = dict(extra or {})
         self.wire = WireHistory()  # the conversation as sent, converted as it grows
-        if name.startswith(("scripted/", "replay/")) and api_base is None:
+        if answered_offline(name) and api_base is None:
             # Gives this run its own cursor in the offline providers.
             self.api_base = f"cockpit-run://{uuid.uuid4().hex}"
 
@@ -163,6 +163,9 @@ class LiteLLMModel:
         if tools:
             kwargs["tools"] = tools
             kwargs["tool_choice"] = "auto"  # llama-cpp-python calls no tool without it
+            # Our tools are plain functions (MCP ones included): litellm's own MCP gateway never applies, and
+            # its check would import the MCP SDK, uvicorn and starlette on the first call.
+            kwargs["_skip_mcp_handler"] = True
         if self.api_base:
             kwargs["api_base"] = self.api_base
         api_key = self._api_key()

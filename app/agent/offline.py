@@ -49,6 +49,14 @@ def prepare_environment() -> None:
         os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(tokenizers))
 
 
+OFFLINE_PROVIDERS = ("scripted/", "replay/")  # Cockpit's own providers: a script, a recorded session
+
+
+def answered_offline(model: str) -> bool:
+    """Whether ``model`` is answered by one of Cockpit's offline providers (no provider is called)."""
+    return model.startswith(OFFLINE_PROVIDERS)
+
+
 def register_provider(name: str, factory: Callable[[], object]) -> None:
     """Register a litellm custom provider (``name/...`` model strings).
 

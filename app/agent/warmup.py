@@ -15,11 +15,13 @@ from __future__ import annotations
 import importlib
 import threading
 
-from app.agent.offline import load_litellm
+from app.agent.offline import answered_offline, load_litellm
 
-# What litellm (1.7x/1.8x) imports on its first completion, heaviest first (python -X importtime).
+# What litellm (1.7x-1.10x) imports on its first streamed completion, heaviest first (python -X importtime).
+# Not litellm's MCP gateway (litellm.responses.mcp): Cockpit's calls skip it (``_skip_mcp_handler``), and
+# the MCP SDK it imports must not be imported here, beside an MCP client starting on its own thread
+# (two threads importing the SDK's circular modules at once: "partially initialized module").
 FIRST_CALL_MODULES = (
-    "litellm.responses.mcp.chat_completions_handler",
     "openai.resources.chat",
     "litellm.litellm_core_utils.default_encoding",
     "litellm.proxy.openai_files_endpoints.common_utils",
@@ -43,12 +45,15 @@ def warm() -> None:
             continue
 
 
-def warm_in_background() -> threading.Thread:
-    """Start :func:`warm` on its own thread.
+def warm_in_background(model: str | None = None) -> threading.Thread | None:
+    """Start :func:`warm` on its own thread, unless ``model`` is answered offline (a script, a replay: its
+    call imports none of a provider's modules, and litellm is imported when the model is checked); None then.
 
     Not a daemon: the interpreter waits for it before shutting down. A daemon thread
     stopped at exit in the middle of an import keeps the import lock, and the next
     import (litellm's HTTP clients import in ``__del__``) would hang the exit."""
+    if model is not None and answered_offline(model):
+        return None
     thread = threading.Thread(target=warm, name="cockpit-warm-litellm")
     thread.start()
     return thread

@@ -7,7 +7,6 @@ import asyncio
 import re
 import signal
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.commands.common import EXIT_USAGE, clear_errors, run_options
@@ -43,9 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def mcp_configured(settings: Settings, workspace: Path | None) -> bool:
-    """Whether this run may start MCP servers: ``[mcp_servers]`` in the config or a project ``.mcp.json``."""
-    return bool(settings.mcp_servers) or ((workspace or Path.cwd()) / ".mcp.json").exists()
+def named_model(args: argparse.Namespace, settings: Settings) -> str | None:
+    """The model this run will call as far as known before the database opens: ``--model``, or the configured
+    one unless a stored session (whose model it continues) is resumed; None when unknown."""
+    if args.model:
+        return str(args.model)
+    return None if (args.resume or args.continue_) else settings.model
 
 
 @clear_errors
@@ -54,24 +56,20 @@ def run(args: argparse.Namespace) -> int:
     if task is None:
         return EXIT_USAGE
     from app.agent.warmup import warm_in_background
+    from app.settings import load_settings
 
-    warming = warm_in_background()  # litellm loads while the settings, the database and the session are prepared
+    settings = load_settings()
+    warm_in_background(named_model(args, settings))  # litellm loads while the database and the session are prepared
     from app.agent.approvals import HeadlessApprover
     from app.config_check import check_settings, tui_warnings
     from app.headless import JsonLinesPrinter, ProgressPrinter
     from app.permission_files import untrusted_summary
     from app.runtime import build_session, open_store, resolve_resume
-    from app.settings import load_settings
 
-    settings = load_settings()
     for warning in [*check_settings(settings), *tui_warnings(settings)]:
         print(f"cockpit: warning: {warning}", file=sys.stderr)
     options = run_options(args)
     options.trust_project = args.trust_project
-    if mcp_configured(settings, options.workspace):
-        # An MCP client starting while the thread still imports litellm's modules times out at once
-        # (seen with the stdio test server): its servers start once the import is done.
-        warming.join()
     db, store = open_store(options)
     if args.continue_:
         resolve_resume(db, options, latest_in_workspace=True)

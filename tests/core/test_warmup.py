@@ -41,3 +41,32 @@ def test_a_run_that_ends_while_the_thread_imports_exits_cleanly():
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "bye", "")
+
+
+def test_no_thread_for_a_model_answered_offline():
+    code = (
+        "import sys, json\n"
+        "from app.agent import warmup\n"
+        "threads = [warmup.warm_in_background(m) for m in ('scripted/turns.json', 'replay/abc123')]\n"
+        "print(json.dumps({'threads': threads, 'litellm': 'litellm' in sys.modules}))\n"
+    )
+    assert _run(code) == {"threads": [None, None], "litellm": False}
+
+
+def test_neither_the_warm_up_nor_a_call_with_tools_imports_the_mcp_sdk():
+    """litellm's MCP gateway is skipped: its check would import the MCP SDK, which an MCP client starting on
+    its own thread imports at the same time (then one of them sees a partially initialised module)."""
+    code = (
+        "import asyncio, sys, json\n"
+        "from app.agent import warmup\n"
+        "from app.agent.model import LiteLLMModel\n"
+        "from tests.support.openai_server import OpenAIServer\n"
+        "warmup.warm()\n"
+        "after_warm = 'mcp' in sys.modules\n"
+        "tool = {'type': 'function', 'function': {'name': 'f', 'description': 'f', 'parameters': {'type': 'object'}}}\n"
+        "with OpenAIServer() as server:\n"
+        "    model = LiteLLMModel('openai/test-model', api_base=server.url, api_key='sk-test')\n"
+        "    reply = asyncio.run(model.stream([{'role': 'user', 'content': 'hi'}], [tool], lambda text: None))\n"
+        "print(json.dumps({'text': reply.text, 'after_warm': after_warm, 'after_call': 'mcp' in sys.modules}))\n"
+    )
+    assert _run(code) == {"text": "done", "after_warm": False, "after_call": False}

@@ -109,9 +109,9 @@ class Connection:
         raise ServerGone(self.error)
 
     async def _serve(self, ready: asyncio.Future[list[ToolSpec]], stop: asyncio.Event) -> None:
-        from mcp.client.session import ClientSession
-
         try:
+            from mcp.client.session import ClientSession  # a failed import fails this start at once
+
             async with AsyncExitStack() as stack:
                 read, write = await self._open_transport(stack)
                 session = await stack.enter_async_context(ClientSession(read, write))
