@@ -21,7 +21,7 @@ from typing import Any
 
 from app.agent.events import transcript_view as tv
 from app.agent.events.core import Event
-from app.agent.events.format import count_of, duration, retry_tax, tool_outcomes
+from app.agent.events.format import count_of, duration, retry_tax, token_totals, tool_outcomes
 from app.agent.events.retries_view import AttemptRow, LoopHit, RetriesReducer, RetriesState
 from app.agent.events.subagents import delegation_line
 
@@ -194,5 +194,5 @@ def header_lines(summary: dict[str, Any], cost: str) -> list[str]:
         f"- Started: {s['started_at']} · Status: **{s['status']}**",
         f"- Model calls: {count_of(s['model_calls'], 'attempt')} · Tool calls: {s['tool_calls']} "
         f"({tool_outcomes(s)})",
-        f"- Tokens: {s['tokens_in']:,} in / {s['tokens_out']:,} out / {s['tokens_cached']:,} cached · Cost: {cost}",
+        f"- Tokens: {token_totals(s['tokens_in'], s['tokens_out'], s['tokens_cached'])} · Cost: {cost}",
     ]

@@ -59,7 +59,7 @@ select s.id, s.title, s.workspace, s.model, s.status, s.source, s.started_at, s.
   (select count(*) from tool_calls t where t.session_id = s.id and t.status = 'unknown') as tool_calls_unknown,
   (select coalesce(sum(m.prompt_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_in,
   (select coalesce(sum(m.completion_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_out,
-  (select coalesce(sum(m.cached_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_cached,
+  (select sum(m.cached_tokens) from model_calls m where m.session_id = s.id) as tokens_cached,
   (select sum(m.cost_usd) from model_calls m where m.session_id = s.id) as cost_usd,
   (select count(*) from model_calls m where m.session_id = s.id and m.status = 'ok' and m.cost_usd is null) as unpriced_calls,
   (select group_concat(distinct m.cost_source) from model_calls m where m.session_id = s.id) as cost_sources,

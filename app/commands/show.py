@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from app.agent.events.format import cost, cost_with_source, duration, summary_retry_tax, tool_outcomes
+from app.agent.events.format import cost, cost_with_source, duration, summary_retry_tax, token_totals, tool_outcomes
 from app.commands.common import clear_errors, open_database
 
 
@@ -65,8 +65,8 @@ def _tokens(s: dict, sources: dict[str, dict[str, int]]) -> str:
     """``3,210 in / 120 out / 0 cached``; ``—`` when no call has counts (the source recorded no usage)."""
     if not any(source != "none" for source in sources):
         return "—"
-    cached = f"{s['tokens_cached']:,}" if "provider" in sources else "—"  # estimates have no cache figures
-    return f"{s['tokens_in']:,} in / {s['tokens_out']:,} out / {cached} cached"
+    cached = s["tokens_cached"] if "provider" in sources else None  # estimates have no cache figures
+    return token_totals(s["tokens_in"], s["tokens_out"], cached)
 
 
 def _cost(s: dict, *, counted: bool = True) -> str:

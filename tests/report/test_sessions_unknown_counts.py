@@ -42,3 +42,26 @@ def test_show_says_cached_unknown_when_no_call_had_the_providers_usage(tmp_path,
     _imported(db_path, "ai-estimated", "estimated")
     code, out, _ = run_cli(capsys, "show", "ai-estimated", "--db", str(db_path))
     assert code == 0 and "900 in / 80 out / — cached" in out
+
+
+def _provider_session(db_path, session_id: str, cached: int | None) -> None:
+    """A session whose one call has the provider's counts, with or without a cache figure (llama.cpp sends none)."""
+    db = open_db(db_path)
+    db.execute("insert into sessions (id, source, title, model, started_at) values (?, 'cockpit', 'hi', "
+               "'openai/local', '2026-11-02T10:00:00+00:00')", [session_id])
+    db.execute("insert into model_calls (id, session_id, turn, step, attempt, model, prompt_tokens, completion_tokens, "
+               "cached_tokens, usage_source, status) values (?, ?, 1, 1, 1, 'openai/local', 900, 80, ?, 'provider', 'ok')",
+               [f"{session_id}.1", session_id, cached])
+    db.conn.commit()
+    db.close()
+
+
+def test_show_and_the_markdown_export_say_cached_unknown_when_the_provider_sent_no_cache_figure(tmp_path, capsys):
+    db_path = tmp_path / "s.db"
+    _provider_session(db_path, "no-field", None)
+    _provider_session(db_path, "sent-zero", 0)
+    for session_id, expected in (("no-field", "900 in / 80 out / — cached"), ("sent-zero", "900 in / 80 out / 0 cached")):
+        code, out, _ = run_cli(capsys, "show", session_id, "--db", str(db_path))
+        assert code == 0 and expected in out, out
+        code, out, _ = run_cli(capsys, "export", session_id, "--format", "md", "--db", str(db_path))
+        assert code == 0 and f"- Tokens: {expected}" in out, out

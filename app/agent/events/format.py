@@ -57,6 +57,11 @@ def tokens(n: float | None) -> str:
     raise AssertionError("unreachable: the last tier has no bound")
 
 
+def token_totals(tokens_in: int, tokens_out: int, cached: int | None) -> str:
+    """``3,210 in / 120 out / 1,024 cached``; cached reads ``—`` when no call's provider sent a cache figure."""
+    return f"{tokens_in:,} in / {tokens_out:,} out / {UNKNOWN if cached is None else f'{cached:,}'} cached"
+
+
 def money(usd: float | None) -> str:
     """US dollars to a hundredth of a cent: ``$0.0123``, ``$12.5000``, ``-$0.0100``; ``—`` for None."""
     if usd is None:
