@@ -60,10 +60,13 @@ def make_workspace(workdir: Path, lines: int) -> Path:
     return workspace
 
 
-def planned_call(step: int) -> tuple[str, dict[str, str]] | None:
+ANSWER = "\n\n".join(f"Paragraph {p}: what the files say, and what to change in `src/pkg{p}`." for p in range(3))
+
+
+def planned_call(step: int, per_task: int = STEPS_PER_TASK) -> tuple[str, dict[str, str]] | None:
     """The tool call of the session's ``step``-th model call (from 1), None for a task's answer.
     No call repeats within a task, so the loop detector has nothing to say."""
-    if step % STEPS_PER_TASK == 0:
+    if step % per_task == 0:
         return None
     if step % 4 == 0:
         return "list_dir", {"path": f"src/pkg{step // 4 % FOLDERS}"}
@@ -76,8 +79,9 @@ class InstantModel:
     Its prompt counts are a running estimate (4 characters a token) kept as the conversation grows. Everything
     but the call is the session's own model's (its name, pricing, limits)."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model, per_task: int = STEPS_PER_TASK) -> None:
         self._model = model
+        self.per_task = per_task
         self.calls = 0
         self._counted = 0  # messages in the running count
         self._last: dict | None = None  # the last of them
@@ -88,9 +92,9 @@ class InstantModel:
             return ModelReply(text="Read and listed the project's files.", usage=self._usage(messages))
         self.calls += 1
         on_text("ok ")
-        planned = planned_call(self.calls)
+        planned = planned_call(self.calls, self.per_task)
         if planned is None:
-            return ModelReply(text="done", usage=self._usage(messages))
+            return ModelReply(text=ANSWER, usage=self._usage(messages))
         name, arguments = planned
         call = RawToolCall(id=f"c{self.calls}", name=name, arguments=json.dumps(arguments))
         return ModelReply(text="ok ", tool_calls=[call], usage=self._usage(messages))
@@ -112,7 +116,7 @@ def script_for(steps: int) -> list[dict]:
     entries = []
     for step in range(1, steps + 40):
         planned = planned_call(step)
-        entries.append({"text": "done"} if planned is None else
+        entries.append({"text": ANSWER} if planned is None else
                        {"text": "ok ", "tool_calls": [{"name": planned[0], "arguments": planned[1]}]})
     return entries
 
@@ -124,20 +128,23 @@ class Run:
     cpu: list[float]  # the same in the process's CPU time
     compactions: int
     summaries: int
+    db_path: Path
+    session_id: str
 
 
-def run_session(model: str, steps: int, workdir: Path, instant: bool, lines: int = FILE_LINES) -> Run:
-    """``steps`` model calls of the conversation, in tasks of :data:`STEPS_PER_TASK`, composed as ``cockpit run`` does."""
+def run_session(model: str, steps: int, workdir: Path, instant: bool, lines: int = FILE_LINES,
+                per_task: int = STEPS_PER_TASK) -> Run:
+    """``steps`` model calls of the conversation, in tasks of ``per_task``, composed as ``cockpit run`` does."""
     folder = workdir / f"run-{steps}-{time.monotonic_ns()}"
     folder.mkdir()
     workspace = make_workspace(folder, lines)
     db = open_db(folder / "bench.db")
     settings = Settings(budget={"advertised_window": WINDOW})
-    options = RunOptions(model=model, workspace=workspace, yes=True, max_steps=STEPS_PER_TASK + 5, headless=True,
+    options = RunOptions(model=model, workspace=workspace, yes=True, max_steps=per_task + 5, headless=True,
                          db_path=folder / "bench.db", permission_mode="yolo")
     session = build_session(settings, options, human=HeadlessApprover(True), store=EventStore(db))
     if instant:
-        session.agent.model = session.agent.summary_model = InstantModel(session.agent.model)
+        session.agent.model = session.agent.summary_model = InstantModel(session.agent.model, per_task)
     wall: list[float] = []
     cpu: list[float] = []
     last = [time.perf_counter(), time.process_time()]
@@ -158,14 +165,22 @@ def run_session(model: str, steps: int, workdir: Path, instant: bool, lines: int
 
     async def tasks() -> None:
         session.start()
-        for task in range(steps // STEPS_PER_TASK):
+        for task in range(steps // per_task):
             await session.run_task(f"task {task}: look through the project")
         session.finish()
 
     asyncio.run(tasks())
     total = time.perf_counter() - started
     db.conn.close()
-    return Run(total, wall[1:], cpu[1:], counts["compactions"], counts["summaries"])
+    return Run(total, wall[1:], cpu[1:], counts["compactions"], counts["summaries"], folder / "bench.db", session.id)
+
+
+def write_session(workdir: Path, tasks: int, per_task: int) -> Run:
+    """A stored session of ``tasks`` tasks (``per_task - 1`` tool calls and an answer each), as ``cockpit run``
+    writes one, with the zero-latency model: what ``bench_tui long`` resumes."""
+    script = workdir / "script.json"
+    script.write_text(json.dumps(script_for(per_task)))  # not played: the session's model is swapped
+    return run_session(f"scripted/{script}", tasks * per_task, workdir, instant=True, per_task=per_task)
 
 
 def per_step_table(title: str, model: str, sizes: list[int], workdir: Path, *, instant: bool,
