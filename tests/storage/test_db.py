@@ -65,9 +65,10 @@ def test_a_damaged_database_is_refused(tmp_path):
     path = tmp_path / "c.db"
     db = open_db(path)
     db.conn.execute("pragma wal_checkpoint(truncate)")
+    page = db.execute("pragma page_size").fetchone()[0]
     db.conn.close()
     data = bytearray(path.read_bytes())
-    data[4096:8192] = b"\xff" * 4096  # scribble over the second page
+    data[page:2 * page] = b"\xff" * page  # scribble over the second page
     path.write_bytes(bytes(data))
     with pytest.raises(DatabaseError):
         open_db(path)
@@ -99,18 +100,31 @@ def test_costs_stored_as_0_before_unpriced_existed_become_unknown(tmp_path):
     assert rows == [("a", None, None), ("b", 0.25, "litellm"), ("c", 0.5, "recorded")]
 
 
+def test_a_new_database_has_large_pages_and_an_existing_one_keeps_its_own(tmp_path):
+    from storage.db import PAGE_SIZE
+
+    assert open_db(tmp_path / "new.db").execute("pragma page_size").fetchone()[0] == PAGE_SIZE
+    old = sqlite3.connect(tmp_path / "old.db")
+    old.execute("pragma journal_mode = wal")
+    old.execute("create table t (x)")
+    old.close()
+    db = open_db(tmp_path / "old.db")
+    assert db.execute("pragma page_size").fetchone()[0] == 4096
+    assert "sessions" in db.table_names()
+
+
 def test_a_bulk_write_checkpoints_less_often(tmp_path):
-    from storage.db import BULK_CHECKPOINT_PAGES, fewer_checkpoints
+    from storage.db import BULK_CHECKPOINT_BYTES, fewer_checkpoints
 
     db = open_db(tmp_path / "bulk.db")
     before = db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
     db.execute("create table t (x text)")
     page = db.execute("PRAGMA page_size").fetchone()[0]
     with fewer_checkpoints(db):
-        assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == BULK_CHECKPOINT_PAGES
-        for _ in range(30):  # ~1,500 pages: SQLite's own threshold (1,000) would have restarted the WAL
+        assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == BULK_CHECKPOINT_BYTES // page
+        for _ in range(30):  # more than 1,000 pages: SQLite's own threshold would have restarted the WAL
             with db.conn:
-                db.conn.executemany("insert into t values (?)", [("x" * 4000,)] * 50)
+                db.conn.executemany("insert into t values (?)", [("x" * (page - 100),)] * 50)
         assert os.path.getsize(tmp_path / "bulk.db-wal") > 1_400 * page
     assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == before
     assert db.execute("select count(*) from t").fetchone() == (1_500,)
