@@ -70,3 +70,22 @@ def test_neither_the_warm_up_nor_a_call_with_tools_imports_the_mcp_sdk():
         "print(json.dumps({'text': reply.text, 'after_warm': after_warm, 'after_call': 'mcp' in sys.modules}))\n"
     )
     assert _run(code) == {"text": "done", "after_warm": False, "after_call": False}
+
+
+def _warm_ups(monkeypatch) -> list[str]:
+    from app.agent import warmup
+
+    started: list[str] = []
+    monkeypatch.setattr(warmup, "warm", lambda: started.append("warm"))
+    return started
+
+
+def test_cockpit_run_warms_up_for_a_provider_model_only(monkeypatch, workspace, write_script, openai_server, tmp_path):
+    from app.cli import main
+
+    started = _warm_ups(monkeypatch)
+    common = ["--workspace", str(workspace), "--db", str(tmp_path / "w.db")]
+    assert main(["run", "go", "--model", write_script([{"text": "Done."}]), *common]) == 0
+    assert started == []  # a script answers: nothing of a provider's first call is needed
+    assert main(["run", "go", "--model", "openai/test-model", "--api-base", openai_server.url, *common]) == 0
+    assert started == ["warm"]
