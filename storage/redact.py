@@ -62,11 +62,15 @@ def json_text(value: Any) -> str:
     ``value``: orjson's, or the standard library's (``json.dumps(value, ensure_ascii=False)``) for what orjson
     refuses or would change: a lone surrogate, an integer beyond 64 bits, a key that is not a string, NaN or an
     infinity (orjson writes null)."""
+    return _std_json_text(value) if _inspect(value, None) else _fast_json_text(value)
+
+
+def _fast_json_text(value: Any) -> str:
+    """orjson's text of a value without NaN or infinities; the standard library's where orjson refuses it."""
     try:
-        data = orjson.dumps(value, option=_ORJSON_OPTIONS)
+        return orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
     except TypeError:  # (orjson.JSONEncodeError is one)
         return _std_json_text(value)
-    return _std_json_text(value) if _inspect(value, None) else data.decode()
 
 
 def _std_json_text(value: Any) -> str:
@@ -173,16 +177,12 @@ class Redactor:
 
     def scrub_json(self, value: Any) -> tuple[Any, str]:
         """``value`` scrubbed and its JSON text; the scrub runs only when the text or the keys show it is needed."""
+        # (Not a dict or a list: scrub() replaces the secrets of a string, and returns anything else as it is.)
         found = _inspect(value, self._clean_keys) if isinstance(value, _CONTAINERS) else _CREDENTIAL
-        if not found:
-            try:
-                text = orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
-            except TypeError:
-                text = _std_json_text(value)
-        elif found == _NON_FINITE:
-            text = _std_json_text(value)
-        if found & _CREDENTIAL == 0 and not (self.names and any(secret in text for secret in self.names)):
-            return value, text  # (substring tests: many times faster than any regex over the text)
+        if not found & _CREDENTIAL:
+            text = _std_json_text(value) if found else _fast_json_text(value)
+            if not (self.names and any(secret in text for secret in self.names)):
+                return value, text  # (substring tests: many times faster than any regex over the text)
         value = self.scrub(value)
         return value, json_text(value)
 
