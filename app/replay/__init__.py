@@ -10,6 +10,8 @@ Modules, one job each:
   and the state of every pane at any position, folded by the same reducers
   the live panes use, with checkpoints so that stepping is fast both ways;
   a long session is read and folded in pages, as far as the cursor needs.
+* ``gc_freeze`` — keeps a long session's objects out of the cyclic collector's
+  walks while its screen is open.
 * ``synthetic`` — a realistic generated session (benchmarks, snapshot tests).
 
 Pure Python: nothing here imports textual, storage or litellm, and nothing

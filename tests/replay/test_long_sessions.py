@@ -136,3 +136,29 @@ async def test_the_screen_opens_on_the_first_page_and_folds_the_rest_behind_it(d
         assert screen.query_one(RetriesPane).state == reference.panes_at(reference.last).retries_state
         await pilot.press("home", "e")
         assert screen.position == reference.next_mark(0, "error")
+
+
+def test_the_freeze_lasts_while_a_screen_holds_it_and_the_process_is_left_as_it_was():
+    import gc
+
+    from app.replay import gc_freeze
+
+    was_frozen = gc.get_freeze_count() > 0  # another test's app may have settled the collector
+    for frozen_before in (False, True):
+        gc.unfreeze()
+        if frozen_before:
+            gc.freeze()  # as app.tui.gc_tuning does at start-up
+        gc_freeze.hold()
+        gc_freeze.hold()
+        gc_freeze.freeze()
+        assert gc.get_freeze_count() > 0
+        assert gc_freeze.release() is False and gc.get_freeze_count() > 0  # the other screen still holds it
+        assert gc_freeze.release() is frozen_before and gc.get_freeze_count() == 0
+        if frozen_before:
+            gc_freeze.refreeze()
+        assert (gc.get_freeze_count() > 0) is frozen_before
+    gc.unfreeze()
+    gc_freeze.freeze()  # nobody holds it: nothing is frozen
+    assert gc.get_freeze_count() == 0
+    if was_frozen:
+        gc.freeze()

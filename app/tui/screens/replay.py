@@ -10,15 +10,16 @@ the panes as they were: the real :class:`ContextBudgetPane` and
 
 Give it a database and a session id, or a ready ``timeline``. A thread worker
 reads the session's header and first page of events, enough for the first frame;
-another then reads and folds the rest a page at a time (the strip of marks fills
-in as it goes). A move beyond what is folded yet folds on to its target first.
-:class:`ReplayScreen.Loaded` is posted once the first position is on screen. Play advances one event per tick of a timer (``BASE_INTERVAL_S``
-divided by the speed); it never blocks the UI.
+another then reads and folds the rest a page at a time while the cursor rests
+(the strip of marks fills in as it goes). A move beyond what is folded yet folds
+on to its target first, on the UI thread: a jump far ahead right after opening a
+long session waits for it. :class:`ReplayScreen.Loaded` is posted once the first
+position is on screen. Play advances one event per tick of a timer
+(``BASE_INTERVAL_S`` divided by the speed); it never blocks the UI.
 """
 
 from __future__ import annotations
 
-import gc
 import pickle
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from app.replay import gc_freeze
 from app.replay.timeline import Timeline
 from app.tui.side_column import NARROW_COLUMNS, replay_width
 from app.tui.screens.replay_parts import ReplayTranscript, TimelineBar, clock_time
@@ -52,6 +54,7 @@ FOLD_PAUSE_S = 0.002  # the folding thread's pause between pages, so that keys a
 JUMP_PAGE = 2000  # events folded at a time by a jump ahead of the folding thread
 FOLD_IDLE_S = 0.3  # the folding thread waits until the cursor has not moved for this long
 FOLD_REDRAW_S = 0.5  # how often the bar's strip of marks is redrawn while the session is folded
+GC_REFREEZE_S = 1.0  # after a long replay closed, when its garbage is collected (app.replay.gc_freeze.refreeze)
 
 
 class ReplayScreen(Screen[None]):
@@ -145,7 +148,7 @@ class ReplayScreen(Screen[None]):
         self.header: dict[str, Any] = {}  # title, source, model, status of the session, once read
         self._timer: Timer | None = None
         self._fold_timer: Timer | None = None  # redraws the bar (its strip of marks) while the session is folded
-        self._holds_gc = False  # its fold froze what it read (hold_gc)
+        self._holds_gc = False  # its fold froze what it read (app.replay.gc_freeze)
         self._moved_at = 0.0  # time.monotonic() of the last move of the cursor (the folding thread waits for a pause)
         self._shown: dict[str | None, bytes] = {}  # pane id -> the state it shows, pickled
         self.panes_shown: bool | None = None  # Ctrl+B's choice; None: by the width (folded below NARROW_COLUMNS)
@@ -255,14 +258,15 @@ class ReplayScreen(Screen[None]):
                 continue
             if timeline.fold_more(FOLD_PAGE):
                 break
-            gc.freeze()  # the folded pages are here to stay: no collection of the whole heap walks them again
+            gc_freeze.freeze()  # the folded pages are here to stay: no collection of the whole heap walks them again
             time.sleep(FOLD_PAUSE_S)
-        gc.freeze()
+        gc_freeze.freeze()
 
     def on_unmount(self) -> None:
         if self._holds_gc:
             self._holds_gc = False
-            release_gc()
+            if gc_freeze.release():  # the app had frozen its start-up objects: freeze them again once this is gone
+                self.app.set_timer(GC_REFREEZE_S, gc_freeze.refreeze, name="replay-refreeze")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "replay-fold" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
@@ -292,7 +296,7 @@ class ReplayScreen(Screen[None]):
         else:
             self.position = position
         if not timeline.complete:
-            hold_gc()
+            gc_freeze.hold()
             self._holds_gc = True
             self._fold_rest(timeline)
             self._fold_timer = self.set_interval(FOLD_REDRAW_S, self._refresh_bar, name="replay-fold-progress")
@@ -314,10 +318,10 @@ class ReplayScreen(Screen[None]):
         timeline = self.timeline
         while self._holds_gc and timeline is not None and timeline.folded <= self.position and not timeline.complete:
             timeline.fold_to(min(self.position + 1, timeline.folded + JUMP_PAGE))  # a jump ahead of the folding
-            gc.freeze()  # thread: a page at a time, each out of the collector's reach as soon as it is folded
+            gc_freeze.freeze()  # thread: a page at a time, each out of the collector's reach as soon as it is folded
         self._show()
         if self._holds_gc and self._allocated() != before:
-            gc.freeze()  # what this move folded or restored stays: keep it out of the collections too
+            gc_freeze.freeze()  # what this move folded or restored stays: keep it out of the collections too
         self._moved_at = time.monotonic()
 
     def _allocated(self) -> tuple[int, int]:
@@ -457,24 +461,6 @@ class ReplayScreen(Screen[None]):
 
     def on_context_budget_pane_item_action(self, message: ContextBudgetPane.ItemAction) -> None:
         message.stop()  # read-only: nothing is dropped or compacted in a replay
-
-
-_gc_holders = [0]  # replay screens whose fold froze what it read (see hold_gc)
-
-
-def hold_gc() -> None:
-    """A long session's events, entries and checkpoints are millions of objects that live as long as
-    its screen: each collection of the oldest generation walked them all (100 ms to 500 ms a time,
-    several times a minute while stepping). The folding worker moves them out of the collector's
-    reach (``gc.freeze``) page by page; they are handed back when the last such screen closes."""
-    _gc_holders[0] += 1
-
-
-def release_gc() -> None:
-    _gc_holders[0] -= 1
-    if _gc_holders[0] <= 0:
-        _gc_holders[0] = 0
-        gc.unfreeze()
 
 
 def family_lines(family: dict[str, Any]) -> list[str]:
