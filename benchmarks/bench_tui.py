@@ -15,7 +15,11 @@
    that shares the GIL with the UI), not Cockpit's.
 3. The same stream after resuming a 1,000-turn session (the transcript keeps its last
    turns, so the lag goal holds there too); also how long the resumed transcript
-   takes to appear, and the process's peak RSS (goal < 300 MB).
+   takes to appear, and the process's peak RSS (goal < 300 MB). The session is a real
+   one, written to the database as ``cockpit run`` writes it (bench_core's composition,
+   in a process of its own): each turn a task, two tool calls (a ~3 KB file read, a
+   folder listed) with their results and an answer, and the context budget's
+   compactions where a 128k window fills; the app resumes it from the store.
 
 Run: ``python benchmarks/bench_tui.py [frame|stream|long]`` (exit code 1 when a goal is missed).
 """
@@ -28,6 +32,7 @@ import fcntl
 import json
 import os
 import pty
+import shutil
 import statistics
 import struct
 import subprocess
@@ -142,7 +147,38 @@ def bench_first_frame(tmp: Path) -> float:
 # --- 2. streaming ------------------------------------------------------------------------
 
 
-async def bench_streaming(tmp: Path, history_turns: int = 0, report: bool = True) -> "Stream":
+@dataclasses.dataclass(frozen=True)
+class StoredSession:
+    db_path: Path
+    session_id: str
+    turns: int
+    replies: int  # assistant messages in its conversation: where the scripted model's cursor starts
+    compactions: str
+
+
+def stored_session(tmp: Path, turns: int) -> StoredSession:
+    """A real session of ``turns`` tasks (see the module docstring), written by a process of its own:
+    its memory is not the TUI's."""
+    from storage.db import open_db
+    from storage.queries import conversation
+
+    code = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+            "from benchmarks.bench_core import write_session; "
+            "r = write_session(Path(sys.argv[2]), int(sys.argv[3]), 3); "
+            "print(r.db_path, r.session_id, r.compactions, r.summaries)")
+    tmp.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT), str(tmp), str(turns)], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"the long session could not be written:\n{done.stderr}")
+    out = done.stdout.split()
+    db_path, session_id, compactions, summaries = Path(out[0]), out[1], out[2], out[3]
+    db = open_db(db_path)
+    replies = sum(1 for m in conversation(db, session_id) if m.get("role") == "assistant")
+    db.conn.close()
+    return StoredSession(db_path, session_id, turns, replies, f"{compactions} compactions ({summaries} summaries)")
+
+
+async def bench_streaming(tmp: Path, report: bool = True, stored: StoredSession | None = None) -> "Stream":
     from textual import events
 
     from app.agent.events import core as ev
@@ -156,10 +192,14 @@ async def bench_streaming(tmp: Path, history_turns: int = 0, report: bool = True
     text = text[: ANSWER_TOKENS * 4]
     delay = CHUNK_CHARS / 4 / TOKENS_PER_S
     script = tmp / "stream.json"
-    script.write_text(json.dumps([{"text": text, "chunk_chars": CHUNK_CHARS, "chunk_delay": delay}]))
+    replayed = [{"text": "."}] * (stored.replies if stored else 0)  # the resumed conversation's replies
+    script.write_text(json.dumps([*replayed, {"text": text, "chunk_chars": CHUNK_CHARS, "chunk_delay": delay}]))
     workspace = tmp / "ws"
     workspace.mkdir()
-    h = Harness(model=f"scripted/{script}", workspace=workspace, db_path=tmp / "stream.db", mode=PermissionMode.YOLO)
+    if stored is not None:
+        shutil.copy(stored.db_path, tmp / "stream.db")
+    h = Harness(model=f"scripted/{script}", workspace=workspace, db_path=tmp / "stream.db", mode=PermissionMode.YOLO,
+                resume=stored.session_id if stored else None)
 
     ui_thread = threading.get_ident()
     ui_cpu = time.pthread_getcpuclockid(ui_thread)  # the UI thread's CPU time, read from any thread
@@ -194,21 +234,19 @@ async def bench_streaming(tmp: Path, history_turns: int = 0, report: bool = True
 
     app = h.app(load_litellm=True)  # as the real app: its start-up worker imports and settles the GC
     key_latencies: list[float] = []
+    opening = time.perf_counter()
     async with app.run_test(size=(120, 40), message_hook=count) as pilot:
         while app.session is None:
             await pilot.pause(0.01)
         for worker in [w for w in app.workers if w.group == "startup"]:
             await worker.wait()
         app.session.bus.subscribe(mark)
-        if history_turns:
-            started = time.perf_counter()
-            await app.transcript.show_history(_history(history_turns))
+        if stored is not None:
             await pilot.pause()
             if report:
-                print(
-                    f"resumed session of {history_turns} turns: the transcript was ready in "
-                    f"{time.perf_counter() - started:.2f} s (it keeps the last {app.transcript.turns_shown} turns)"
-                )
+                print(f"resumed a stored session of {stored.turns} turns ({stored.compactions}): the app was ready in "
+                      f"{time.perf_counter() - opening:.2f} s (the transcript keeps the last "
+                      f"{app.transcript.turns_shown} turns)")
         app.prompt.insert("stream a long answer")
         await pilot.press("enter")
         app.prompt.focus()
@@ -258,11 +296,12 @@ class Stream:
 
 def bench_streams(tmp: Path, history_turns: int = 0) -> bool:
     """``STREAMS`` runs, each in a fresh app; the lag goal is on their median, the keys' on their p95."""
+    stored = stored_session(tmp / "long", history_turns) if history_turns else None
     runs = []
     for run in range(STREAMS):
         folder = tmp / f"stream-{history_turns}-{run}"
         folder.mkdir()
-        runs.append(asyncio.run(bench_streaming(folder, history_turns, report=run == 0)))
+        runs.append(asyncio.run(bench_streaming(folder, report=run == 0, stored=stored)))
     lags = [r.lag_ms for r in runs]
     lag_ms = statistics.median(lags)
     keys = [k for r in runs for k in r.key_ms]
@@ -301,25 +340,6 @@ def bench_streams(tmp: Path, history_turns: int = 0) -> bool:
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-
-
-def _history(turns: int):
-    """A long session: each turn a task, an answer of six paragraphs, a tool call and its result,
-    folded as a resume folds the stored events."""
-    from app.agent.events import core as ev
-    from app.agent.events.transcript_view import TranscriptFold
-
-    events: list[ev.Event] = []
-    for t in range(turns):
-        answer = "\n\n".join(f"paragraph {p} of answer {t} " * 5 for p in range(6))
-        events += [
-            ev.TurnStarted(turn=t + 1, user_text=f"question {t}"),
-            ev.ModelCallFinished(call_id=f"m{t}", turn=t + 1, text=answer),
-            ev.ToolCallRequested(tool_call_id=f"c{t}", name="read_file", arguments_raw='{"path": "a.py"}'),
-            ev.ToolCallFinished(tool_call_id=f"c{t}", name="read_file", result="x = 1\n" * 20),
-            ev.TurnFinished(turn=t + 1, steps=2),
-        ]
-    return TranscriptFold.of(events)
 
 
 async def _rendered_at(app, length: int) -> float:
