@@ -4,7 +4,8 @@ Importing litellm costs seconds and each ``litellm.cost_per_token`` call about a
 quarter of a millisecond: an import of 150,000 model calls spent most of its
 time there. For the models whose entry this module understands completely,
 :func:`rates` gives their per-token rates, read once from the cost map file
-litellm itself reads offline (``model_prices_and_context_window_backup.json``),
+litellm itself reads offline (``model_prices_and_context_window_backup.json``;
+litellm's own copy, ``litellm.model_cost``, when it is already loaded),
 and :meth:`ModelRates.cost` applies litellm's formula (``generic_cost_per_token``
 for a usage with text tokens, cache reads and cache writes; no reasoning, audio,
 image or web-search tokens, no service tier, region or batch): the same
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.agent.offline import litellm_package_dir, prepare_environment
+from app.agent.offline import litellm_package_dir, loaded_litellm, prepare_environment
 
 MAP_FILE = "model_prices_and_context_window_backup.json"
 PROVIDERS = frozenset({"anthropic", "openai"})
@@ -156,12 +157,7 @@ def _read() -> dict[str, ModelRates] | None:
     prepare_environment()
     if os.environ.get("LITELLM_LOCAL_MODEL_COST_MAP", "").lower() != "true":
         return None  # litellm fetches another map: only litellm can say what it holds
-    package = litellm_package_dir()
-    path = package / MAP_FILE if package is not None else Path(MAP_FILE)
-    try:
-        entries = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None
+    entries = _entries()
     if not isinstance(entries, dict):
         return None
     table: dict[str, ModelRates] = {}
@@ -170,3 +166,17 @@ def _read() -> dict[str, ModelRates] | None:
         if parsed is not None:
             table[name] = parsed
     return table
+
+
+def _entries() -> object:
+    """The cost map's entries: litellm's own copy once it is loaded (the file as it read it: a second
+    parse would cost ~5 MB and tens of milliseconds at the first priced call), else the file."""
+    litellm = loaded_litellm()
+    if litellm is not None:
+        return getattr(litellm, "model_cost", None)
+    package = litellm_package_dir()
+    path = package / MAP_FILE if package is not None else Path(MAP_FILE)
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None

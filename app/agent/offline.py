@@ -67,6 +67,11 @@ def register_provider(name: str, factory: Callable[[], object]) -> None:
         _install_providers()
 
 
+def loaded_litellm() -> ModuleType | None:
+    """litellm if :func:`load_litellm` has loaded it, else None (nothing is imported)."""
+    return _litellm
+
+
 def load_litellm() -> ModuleType:
     global _litellm
     if _litellm is not None:

@@ -114,3 +114,14 @@ def _accepted() -> list[str]:
     table = cost_map._table()
     assert table is not None
     return list(table)
+
+
+def test_with_litellm_loaded_its_own_copy_of_the_map_is_read_and_gives_the_same_rates(monkeypatch) -> None:
+    from app.agent import offline
+
+    from_file = cost_map._read()
+    litellm = offline.load_litellm()
+    monkeypatch.setattr(litellm, "model_cost", {"gpt-4o": litellm.model_cost["gpt-4o"]})
+    assert cost_map._read() == {"gpt-4o": from_file["gpt-4o"]}  # read from litellm's copy, not the file
+    monkeypatch.undo()
+    assert cost_map._read() == from_file
