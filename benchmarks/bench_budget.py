@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.goals import report  # noqa: E402
 from app.agent.budget.budget import ContextBudget  # noqa: E402
 from app.agent.budget.config import BudgetConfig  # noqa: E402
 from app.agent.budget.tokenizer import tokenizer_for  # noqa: E402
@@ -124,6 +125,8 @@ def main() -> int:
     verdict = "ok" if ratio <= LIMIT else "TOO SLOW"
     print(f"ratio update / encode: {ratio:.2f} (limit {LIMIT}) {verdict}")
     print(f"full recount / update: {full_t / update_t:.0f}x")
+    report("budget update after a 2k-token result vs tiktoken encode alone", goal=f"<= {LIMIT}x",
+           measured=f"{ratio:.2f}x ({update_t:.2f} ms)", ratio=ratio / LIMIT, ok=ratio <= LIMIT)
     return 0 if ratio <= LIMIT else 1
 
 

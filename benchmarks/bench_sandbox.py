@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.goals import report  # noqa: E402
 from app.agent.tools.base import ToolContext  # noqa: E402
 from app.agent.tools.bash import Bash  # noqa: E402
 from app.agent.tools.sandbox import SandboxConfig, default_sandbox, detect  # noqa: E402
@@ -46,6 +47,7 @@ async def main() -> int:
     sandbox = default_sandbox()
     if not sandbox.active:
         print(f"skipped: no sandbox here ({sandbox.reason})")
+        report("sandbox: added per bash command", goal=f"< {GOAL_MS:.0f} ms", measured="—", ok=None)
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as ws:
         plain = ToolContext(workspace=Path(ws), sandbox=detect(SandboxConfig(mode="off")))
@@ -65,6 +67,8 @@ async def main() -> int:
     print(f"`true` via the bash tool, median of {RUNS}: unsandboxed {b:.1f} ms, {sandbox.label()} {s:.1f} ms")
     print(f"ratio {s / b:.2f}x; added {added:.1f} ms per command (goal < {GOAL_MS:.0f} ms): "
           f"{'ok' if added < GOAL_MS else 'OVER'}")
+    report(f"sandbox: added per bash command ({sandbox.label()})", goal=f"< {GOAL_MS:.0f} ms", measured=f"{added:.1f} ms",
+           ratio=added / GOAL_MS, ok=added < GOAL_MS)
     return 0 if added < GOAL_MS else 1
 
 

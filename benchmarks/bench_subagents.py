@@ -29,6 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+from benchmarks.goals import report  # noqa: E402
 from app.agent.approvals import ApprovalPolicy, HeadlessApprover  # noqa: E402
 from app.agent.bus import EventBus  # noqa: E402
 from app.agent.config import AgentConfig  # noqa: E402
@@ -46,6 +47,7 @@ from storage.db import open_db  # noqa: E402
 from storage.store import EventStore  # noqa: E402
 
 TASKS = 15
+DELEGATION_GOAL = 1.5  # a delegated task / a turn of as many model calls: what delegation adds beyond its calls
 CHILD = "Count the files."
 TASK_ARGS = '{"description": "count", "prompt": "%s", "allowed_tools": ["list_dir"]}' % CHILD
 LIST = '{"path": "."}'
@@ -111,24 +113,26 @@ def median_task(make_model: Any, flow: str, store: EventStore, work: Path) -> fl
     return statistics.median(times[1:])  # the first warms caches
 
 
-def table(title: str, make_model: Any, store: EventStore, work: Path) -> None:
+def table(title: str, make_model: Any, store: EventStore, work: Path) -> bool:
     print(f"\n{title}: median of {TASKS} tasks, each in a fresh session")
     print(f"{'flow':<12} {'model calls':>11} {'ms / task':>10} {'vs single':>10}")
     medians = {flow: median_task(make_model, flow, store, work) for flow in FLOWS}
     calls = {"single": 1, "delegated": 3, "3 calls": 3}
     for flow, seconds in medians.items():
         print(f"{flow:<12} {calls[flow]:>11} {seconds * 1000:>10.1f} {seconds / medians['single']:>9.2f}x")
-    print(f"delegation's own cost: {medians['delegated'] / medians['3 calls']:.2f}x a turn of as many model calls "
-          f"({(medians['delegated'] - medians['3 calls']) * 1000:+.1f} ms)")
+    own, added = medians["delegated"] / medians["3 calls"], f"{(medians['delegated'] - medians['3 calls']) * 1000:+.1f} ms"
+    print(f"delegation's own cost: {own:.2f}x a turn of as many model calls ({added})")
+    return bool(report(f"delegation's own cost ({title.split(' (')[0]})", goal=f"<= {DELEGATION_GOAL}x",
+                       measured=f"{own:.2f}x ({added})", ratio=own / DELEGATION_GOAL, ok=own <= DELEGATION_GOAL).ok)
 
 
-def main() -> None:
+def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "ws"
         work.mkdir()
         (work / "a.py").write_text("a = 1\n")
         store = EventStore(open_db(Path(tmp) / "bench.db"))
-        table("In-process model (the harness alone)", Scripted, store, work)
+        met = [table("In-process model (the harness alone)", Scripted, store, work)]
 
         from app.agent.offline import load_litellm
         from tests.support.openai_server import OpenAIServer, Reply, ToolCallSpec
@@ -152,10 +156,11 @@ def main() -> None:
                 server.responder = respond
                 return LiteLLMModel("openai/bench", api_base=server.url, api_key="x")
 
-            table("litellm over loopback HTTP", loopback, store, work)
+            met.append(table("litellm over loopback HTTP", loopback, store, work))
         finally:
             server.close()
+    return 0 if all(met) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
