@@ -91,7 +91,11 @@ def prepare(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[Prepar
         if not text.isascii() and well_formed(text) is not text:  # a lone surrogate: SQLite takes valid UTF-8 only
             payload = well_formed(payload)
             text = json_text(payload)
-        session_id, seq, ts = event["session_id"], int(event["seq"]), float(event.get("ts") or 0.0)
+        session_id, seq, ts = event["session_id"], event["seq"], event.get("ts")
+        if type(seq) is not int:
+            seq = int(seq)
+        if type(ts) is not float:
+            ts = float(ts or 0.0)
         params = params_of(kind, session_id, seq, ts, payload) if kind in _PARAM_KINDS else None
         prepared.append(new((session_id, seq, kind, ts, text, None, params, payload)))
     return prepared
