@@ -8,7 +8,8 @@ from typing import Any
 
 import sqlite_utils
 
-from app.agent.events.core import ROLES
+from app.agent.events.budget import ContextMeasured
+from app.agent.events.core import ROLES, MessageAppended, MessagesReplaced
 
 
 class SessionNotFound(LookupError):
@@ -123,6 +124,25 @@ def load_events(db: sqlite_utils.Database, session_id: str) -> list[dict[str, An
 
 
 EVENTS_SQL = "select session_id, seq, type, ts, payload from events where session_id = ?"
+
+
+def load_shown_events(db: sqlite_utils.Database, session_id: str) -> list[dict[str, Any]]:
+    """The events a screen folds (transcript, panes, status bar), as :func:`load_events` gives them, but what
+    no fold reads: the copies of the conversation (each ``message_appended``, a compaction's ``messages``:
+    the conversation itself is :func:`conversation`) and the detail of every measurement but the last (its
+    items, categories and tools: the Context pane shows the last one; the earlier ones give their totals).
+    A long session's resume holds about half as much."""
+    params = {"sid": session_id, "appended": MessageAppended.type, "replaced": MessagesReplaced.type,
+              "measured": ContextMeasured.type}
+    return [_event_dict(row) for row in db.execute(SHOWN_EVENTS_SQL, params)]
+
+
+SHOWN_EVENTS_SQL = """select session_id, seq, type, ts,
+       case when type = :replaced then json_remove(payload, '$.messages')
+            when type = :measured and seq < (select max(seq) from events where session_id = :sid and type = :measured)
+                then json_remove(payload, '$.items', '$.categories', '$.tools')
+            else payload end
+    from events where session_id = :sid and type != :appended order by seq"""
 
 
 def _event_dict(row: Any) -> dict[str, Any]:

@@ -16,11 +16,12 @@ if TYPE_CHECKING:
 
 
 def stored_events(db: Any, session_id: str) -> list[Event]:
-    """The session's stored events, in order, decoded: one read for the transcript, the panes and the status bar."""
+    """The session's stored events, in order, decoded: one read for the transcript, the panes and the status bar
+    (without the copies of the conversation none of them reads: ``storage.queries.load_shown_events``)."""
     from app.agent.events.core import event_from_dict
-    from storage.queries import load_events
+    from storage.queries import load_shown_events
 
-    return [event_from_dict(row) for row in load_events(db, session_id)]
+    return [event_from_dict(row) for row in load_shown_events(db, session_id)]
 
 
 def export_markdown(db: Any, session_id: str, folder: Path | None = None) -> Path:
