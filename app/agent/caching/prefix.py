@@ -126,7 +126,6 @@ class PrefixHasher:
         self.hashed += len(messages) - keep
         return [self._tools_digest(tools), *self._items]
 
-
     def _tools_digest(self, tools: Sequence[dict[str, Any]]) -> PrefixItem:
         if self._tools_item is None or list(tools) != self._tools:
             self._tools_item = PrefixItem(KIND_TOOLS, "tools", fingerprint(list(tools)), named=False)
