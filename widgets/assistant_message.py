@@ -50,6 +50,13 @@ class AssistantMessage(Markdown):
             size = Size(size.width, 0)
         return super().arrange(size, optimal)
 
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """As Textual's (the height of the blocks' arrangement), without its check of every
+        block's height on every frame when the blocks' heights are their own."""
+        if self._heights_own():
+            return self.arrange(Size(width, 0)).total_region.height if width else 0
+        return super().get_content_height(container, viewport, width)
+
     def _heights_own(self) -> bool:
         """No displayed block's height depends on the container's; checked again only when the
         blocks or any of their styles changed (Textual's own counters, as ``Widget.arrange`` keys

@@ -10,9 +10,11 @@ fragment of a burst posts a :class:`~app.tui.messages.TextReady` wake-up. The UI
 answers it when :meth:`EventBridge.due_in` says the text is due by calling
 :meth:`EventBridge.take`, which returns everything buffered since as one merged
 ``TextDelta``: while text keeps coming, at most once per ``interval``; once no fragment
-has come for ``QUIET_S`` (the answer ended, or paused), as soon as half an interval has
-passed since the last drain, so the end of an answer is drawn at once, not up to an
-interval later (nor only when the model call's end arrives). The timer runs on
+has come for a quiet time (``QUIET_S``, or four of the stream's usual gaps between
+fragments if that is longer: a slow stream is not drained after every token), as soon
+as a quarter of an interval has passed since the last drain. So the end of an answer is
+drawn at once, not up to an interval later (nor only when the model call's end arrives).
+The timer runs on
 the UI's clock, not the agent loop's, so text still reaches the screen while the
 agent thread is busy (litellm assembles its final response after the last chunk).
 Any other event first flushes the buffer, so the UI sees events in their true order.
@@ -40,8 +42,9 @@ from app.tui.messages import AgentEvent, TextReady
 if TYPE_CHECKING:
     from app.agent.events import core as ev
 
-FLUSH_INTERVAL_S = 0.05
+FLUSH_INTERVAL_S = 0.1  # each drain costs a frame of layout: ~20 ms of UI time under a 10,000-token answer
 QUIET_S = 0.01  # no fragment for this long: the stream ended or paused (at 1,000 tokens/s they come every ~2 ms)
+QUIET_GAPS = 4  # nor for this many of the stream's usual gaps between fragments
 OUTPUT_KEEP_CHARS = 4_000  # of a call's merged output (the transcript keeps as much: transcript_view.LIVE_CHARS)
 
 
@@ -61,7 +64,8 @@ class EventBridge:
         self._events_shown = 0  # of them, those the UI has shown
         self._after = 0  # AgentEvents posted before the first buffered delta: shown first
         self._owed = False  # a drain found the UI behind: the text is due once it catches up
-        self._last_buffered = 0.0  # when the last fragment was buffered (``clock``)
+        self._last_buffered = float("-inf")  # when the last fragment was buffered (``clock``)
+        self._gap = 0.0  # the usual time between fragments (a moving average, at most an interval)
         self.posted = 0  # messages posted, for benchmarks and tests
 
     def __call__(self, event: ev.Event) -> None:
@@ -84,7 +88,7 @@ class EventBridge:
             if self._pending is None:
                 self._pending = delta
             self._parts.append(delta.text)
-            self._last_buffered = self.clock()
+            self._note_fragment_locked()
             wake, self._woken = not self._woken, True
         if wake:
             self._post(TextReady(self))
@@ -98,17 +102,18 @@ class EventBridge:
                 cut = max(0, len(text) - OUTPUT_KEEP_CHARS)
                 delta = replace(merged, text=text[cut:], dropped=merged.dropped + delta.dropped + cut)
             self._outputs[delta.tool_call_id] = delta
+            self._note_fragment_locked()
             wake, self._woken = not self._woken, True
         if wake:
             self._post(TextReady(self))
 
     def due_in(self, last_drain: float, now: float) -> float:
         """Seconds (on ``clock``) until the buffered text is due on screen, 0 when it is:
-        ``interval`` after the last drain, or earlier once the stream has been quiet for
-        ``QUIET_S`` and half an interval has passed since the last drain (see the module docstring)."""
+        ``interval`` after the last drain, or earlier once the stream has been quiet for a while
+        and a quarter of an interval has passed since the last drain (see the module docstring)."""
         with self._lock:
-            quiet = self._last_buffered + QUIET_S
-        due = min(last_drain + self.interval, max(quiet, last_drain + self.interval / 2))
+            quiet = self._last_buffered + max(QUIET_S, QUIET_GAPS * self._gap)
+        due = min(last_drain + self.interval, max(quiet, last_drain + self.interval / 4))
         return max(0.0, due - now)
 
     def take_all(self) -> list[ev.Event]:
@@ -153,6 +158,12 @@ class EventBridge:
         merged = replace(self._pending, text="".join(self._parts))
         self._pending, self._parts = None, []
         return merged
+
+    def _note_fragment_locked(self) -> None:
+        """A fragment (text or output) came now: the quiet time counts from it."""
+        now = self.clock()
+        self._gap += (min(now - self._last_buffered, self.interval) - self._gap) / 8
+        self._last_buffered = now
 
     def _mark_start_locked(self) -> None:
         """A delta is buffered: if the buffer was empty, it comes after the events posted so far."""
