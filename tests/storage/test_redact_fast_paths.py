@@ -4,15 +4,14 @@
 from __future__ import annotations
 
 import json
-import random
-
 import math
+import random
 
 from storage.redact import Redactor, SECRET_KEY, json_text
 
 KEY_PARTS = ["api", "_", "-", "key", "KEY", "secret", "Pass", "word", "wd", "credential", "access", "auth", "token",
              "Token", "max", "tokens", "\n", "ſecret", "\u212aey", "İ", "id", "name"]
-VALUES = ["", "plain", "hunter2-the-secret", "x", "ünïcode", "ends with hunter2-the-sec", 7, None, True]
+VALUES = ["", "plain", "hunter2-the-secret", "x", "ünïcode", "ends with hunter2-the-sec", 7, None, True, 1.5, math.inf, 2 ** 70]
 
 
 def _key(rnd: random.Random) -> str:
