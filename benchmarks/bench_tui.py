@@ -9,7 +9,9 @@
    rendering is behind the stream when it ends (goal < 100 ms on the median: each
    run gives one sample, and where the end falls between two redraws moves it by
    tens of milliseconds), how long key presses take to be handled meanwhile,
-   (goal < 20 ms at the 95th percentile) and that no SQLite write ran on the UI thread. Also printed: how long after its
+   (goal < 20 ms at the 95th percentile) and that no SQLite write ran on the UI thread. Also printed:
+   the UI thread's CPU time a fragment while streaming and from the last fragment to the answer
+   painted (other processes' load does not count in it, unlike in the wall times), and how long after its
    last fragment the model call is finished. That is litellm's end-of-stream work
    (``stream_chunk_builder`` over every chunk, ~0.1 ms a chunk, on a worker thread
    that shares the GIL with the UI), not Cockpit's.
@@ -311,7 +313,8 @@ def bench_streams(tmp: Path, history_turns: int = 0) -> bool:
         f"streaming: {ANSWER_TOKENS} tokens at {rate:.0f} tokens/s, "
         f"{runs[0].fragments} fragments, {runs[0].ui_messages} UI messages after coalescing ({STREAMS} runs)"
     )
-    print(f"  render lag at the end: median {lag_ms:.0f} ms (runs: {', '.join(f'{v:.0f}' for v in lags)})")
+    print(f"  render lag at the end: median {lag_ms:.0f} ms (runs: {', '.join(f'{v:.0f}' for v in lags)}); "
+          f"machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"  keys while streaming: {len(keys)} presses, median {statistics.median(keys):.1f} ms, "
           f"p95 {_p95(keys):.1f} ms, max {max(keys):.0f} ms to be handled")
     cpu = statistics.median(r.ui_cpu_stream_ms / r.fragments for r in runs)
