@@ -165,8 +165,8 @@ select coalesce(model, '') as model,
   count(distinct session_id) as sessions,
   coalesce(sum(prompt_tokens), 0) as tokens_in,
   coalesce(sum(completion_tokens), 0) as tokens_out,
-  coalesce(sum(cached_tokens), 0) as tokens_cached,
-  coalesce(sum(cache_write_tokens), 0) as tokens_cache_write,
+  sum(cached_tokens) as tokens_cached,
+  sum(cache_write_tokens) as tokens_cache_write,
   sum(usage_reported = 0) as calls_without_usage,
   round(sum(cost_usd), 6) as cost_usd,
   sum(status = 'ok' and cost_usd is null) as unpriced_calls,
@@ -200,7 +200,7 @@ select s.id as session_id, s.title, s.source, s.model, s.workspace, s.status, s.
   coalesce(m.model_errors, 0) + coalesce(t.tool_errors, 0) as errors,
   coalesce(m.tokens_in, 0) as tokens_in,
   coalesce(m.tokens_out, 0) as tokens_out,
-  coalesce(m.tokens_cached, 0) as tokens_cached,
+  m.tokens_cached,
   case when m.cost_usd is null and m.unpriced_calls > 0 then null else round(coalesce(m.cost_usd, 0), 6) end as cost_usd,
   coalesce(m.unpriced_calls, 0) as unpriced_calls,
   round(coalesce(m.wasted_usd, 0), 6) as retry_tax_usd,
@@ -254,6 +254,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("search_004_unpriced_views", create_views),  # cost_usd null when no call had a price; unpriced_calls
     ("search_005_automerge", _merge_less_often),
     ("search_006_automerge_default", _merge_as_fts5_does),
+    ("search_007_unknown_cache_views", create_views),  # tokens_cached / tokens_cache_write null when no call sent them
 ]
 PROJECTIONS: dict[str, Callable[[sqlite_utils.Database, dict[str, Any]], None]] = {}
 

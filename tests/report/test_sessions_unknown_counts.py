@@ -65,3 +65,14 @@ def test_show_and_the_markdown_export_say_cached_unknown_when_the_provider_sent_
         assert code == 0 and expected in out, out
         code, out, _ = run_cli(capsys, "export", session_id, "--format", "md", "--db", str(db_path))
         assert code == 0 and f"- Tokens: {expected}" in out, out
+
+
+def test_the_sql_views_leave_cache_figures_null_when_no_provider_sent_them(tmp_path):
+    db_path = tmp_path / "s.db"
+    _provider_session(db_path, "no-field", None)
+    _provider_session(db_path, "sent-zero", 0)
+    db = open_db(db_path)
+    summary = {row["session_id"]: row["tokens_cached"] for row in db.query("select * from session_summary")}
+    assert summary == {"no-field": None, "sent-zero": 0}
+    usage = next(db.query("select tokens_cached, tokens_cache_write from model_usage where model = 'openai/local'"))
+    assert usage == {"tokens_cached": 0, "tokens_cache_write": None}  # the sent 0 counts; no write was ever sent
