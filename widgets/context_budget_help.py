@@ -75,7 +75,9 @@ TERMS = (
      "billed its first tokens (cached); Cockpit's count, so an estimate. last miss: the call read less than the "
      "previous one left in the cache; the first part of the prompt that changed (tool list, system prompt, "
      "environment, an instruction file, a compaction) or, when none did, the idle time; and the dollars it cost "
-     "above reading those tokens from the cache. [agent] prompt_cache = false stops Cockpit placing breakpoints."),
+     "above reading those tokens from the cache. A call whose provider sent no cache figure (llama.cpp, many "
+     "OpenAI-compatible servers) reads —, counts in no hit rate and is priced as uncached input. "
+     "[agent] prompt_cache = false stops Cockpit placing breakpoints."),
 )
 
 
