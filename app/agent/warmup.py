@@ -1,10 +1,10 @@
 """Start-up work done ahead of the first model call, on a background thread.
 
 ``import litellm`` takes seconds, and litellm's first call imports a few hundred
-more modules (openai's resource and type modules, litellm's MCP and proxy
-helpers, its default tokenizer). ``warm_in_background()`` does both on a
-thread while the caller parses arguments, reads the configuration, opens the
-database and prepares the prompt; the model call then finds them loaded
+more modules (openai's resource and type modules, litellm's proxy helpers,
+its default tokenizer). ``warm_in_background()`` does both on a thread while the
+caller checks the configuration, opens the database and prepares the session;
+the model call then finds them loaded
 (``load_litellm`` waits on its lock if the thread is still at it). The thread
 only imports: nothing is sent, and an error there is left for the call itself to
 raise, where it is reported as usual.
