@@ -9,8 +9,9 @@
    compactions where a real window would need them (a 128k window: old results become
    placeholders every ~100 steps, and summaries once placeholders pile up). Goal:
    flat -- the median step (CPU time of the process) among the last 10% of 1,000
-   steps within 1.5x the median of steps 2-21 of the same session. The same is shown
-   through the real litellm path with the scripted provider.
+   steps within 1.5x the median of steps 2-21 of the same session. Shown for reference:
+   the same with small results (nothing to compact: 2,000 messages at the end), and the
+   real litellm path with the scripted provider.
 2. Persistence: EventStore.append (one transaction per event, as live runs do)
    and EventStore.append_many (one transaction, as imports do) against raw
    sqlite3 executemany into an equivalent events table, in the same run.
