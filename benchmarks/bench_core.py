@@ -286,8 +286,8 @@ def main() -> int:
                        f"scripted/{script}", sizes, workdir, instant=True, lines=SMALL_FILE_LINES)
         per_step_table("Through the real litellm path (scripted provider), for reference",
                        f"scripted/{script}", sizes, workdir, instant=False)
-        persistence(workdir, 5_000 if quick else 20_000)
-    return 0 if flat.ok else 1
+        kept = persistence(workdir, 5_000 if quick else 20_000)
+    return 0 if flat.ok and kept.ok else 1
 
 
 if __name__ == "__main__":
