@@ -24,7 +24,8 @@ CPU time (user + system, ``wait4``) is printed beside the wall time: on a shared
 machine it is the steadier figure.
 
 Goals: ``cockpit run`` faster than ``aider --message`` (ratio < 1.0); at most
-``import litellm`` + 0.5 s; peak RSS at or below aider's.
+``import litellm`` + 0.5 s (both in wall time and, beside it, in CPU time); peak RSS
+at or below aider's.
 
 Run: ``python benchmarks/bench_start.py [--no-install]`` (exit code 1 when a goal is missed).
 """
@@ -149,6 +150,11 @@ def commands(url: str, tmp: Path, install: bool) -> list[Command]:
     return found
 
 
+# Each start goal is judged on the median wall time (what a user waits) and on the median CPU time (user +
+# system: on a loaded machine the wall time is mostly waiting for a core, the CPU time what the start costs).
+CLOCKS: dict[str, Callable[[Command], float]] = {"wall": lambda c: c.wall, "CPU": lambda c: c.cpu}
+
+
 def main() -> int:
     install = "--no-install" not in sys.argv
     with tempfile.TemporaryDirectory(prefix="cockpit-bench-start-") as name, OpenAIServer() as server:
@@ -170,11 +176,14 @@ def main() -> int:
     off = by_name["cockpit run, no background import"]
     print(f"background import saves {off.wall - ours.wall:.2f} s (median); "
           f"cockpit costs import litellm + {ours.wall - floor.wall:.2f} s (CPU: + {ours.cpu - floor.cpu:.2f} s)")
-    results = [report("headless start: cockpit − import litellm", goal=f"<= {ALLOWANCE_S} s",
-                      measured=f"{ours.wall - floor.wall:.2f} s", ratio=ours.wall / (floor.wall + ALLOWANCE_S),
-                      ok=ours.wall <= floor.wall + ALLOWANCE_S)]
+    results = [report(f"headless start: cockpit − import litellm ({clock})", goal=f"<= {ALLOWANCE_S} s",
+                      measured=f"{spent(ours) - spent(floor):.2f} s", ratio=spent(ours) / (spent(floor) + ALLOWANCE_S),
+                      ok=spent(ours) <= spent(floor) + ALLOWANCE_S)
+               for clock, spent in CLOCKS.items()]
     aider_cmd = by_name.get("aider --message")
-    results.append(_versus(aider_cmd, "headless start vs aider --message (wall)", f"{ours.wall:.2f} s", lambda a: ours.wall / a.wall))
+    for clock, spent in CLOCKS.items():
+        results.append(_versus(aider_cmd, f"headless start vs aider --message ({clock})", f"{spent(ours):.2f} s",
+                               lambda a, spent=spent: spent(ours) / spent(a)))
     results.append(_versus(aider_cmd, "headless peak RSS vs aider --message", f"{ours.rss:.0f} MB", lambda a: ours.rss / a.rss, at_most=True))
     return 1 if any(r.ok is False for r in results) else 0
 
