@@ -9,8 +9,10 @@ proxy in between said about its own retries. Provider errors propagate as litell
 retrying is the harness's job, never litellm's.
 
 What the reply reports is checked against the raw chunks, before litellm's
-stream builder fills gaps in: usage the provider never sent is ``estimated``
-(litellm counts it with its tokenizer, tools ignored), not ``provider``; a
+stream builder fills gaps in: usage the provider never sent is not taken from litellm
+(its token counter is off: :mod:`app.agent.offline`); the reply says it is missing
+(``usage_missing``) and the caller puts Cockpit's estimate in (:meth:`LiteLLMModel.estimated`,
+:mod:`app.agent.usage_estimate`), ``estimated``, never ``provider``; a
 stream that ends without a ``finish_reason`` (a close before the end, an empty
 200) raises :class:`StreamDropped` instead of passing for a short answer.
 
@@ -27,12 +29,11 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from app.agent.caching.breakpoints import place_breakpoints, supports_cache_control
-from app.agent.events.core import (COST_PROXY, USAGE_ESTIMATED, USAGE_NONE, USAGE_PROVIDER, Usage, sent_count,
-                                   well_formed)
+from app.agent.events.core import COST_PROXY, USAGE_NONE, USAGE_PROVIDER, Usage, sent_count, well_formed
 from app.agent.offline import answered_offline, load_litellm
 from app.agent.pricing import LITELLM_PRICING, NO_CACHE_PRICE, UNPRICED, CachePrice, Price, Pricing
 from app.agent.wire import WireHistory, proxy_spend, upstream_retries
@@ -71,6 +72,7 @@ class ModelReply:
     text: str = ""
     tool_calls: list[RawToolCall] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
+    usage_missing: bool = False  # the provider sent no usage: the caller estimates it (Model.estimated)
     cost_usd: float | None = None  # None: unpriced
     cost_source: str | None = None  # litellm | configured; None when unpriced
     finish_reason: str | None = None
@@ -78,6 +80,7 @@ class ModelReply:
     upstream_retries: int | None = None  # retries a proxy made before answering (its header)
     upstream_max_retries: int | None = None
     proxy_key_spend_usd: float | None = None  # the key's total spend, as a LiteLLM proxy counts it (its header)
+    proxy_cost_usd: float | None = None  # this call's cost, as a LiteLLM proxy counts it (its header)
     cache_breakpoints: int = 0  # cache_control breakpoints placed in the request
     cache_price: CachePrice = NO_CACHE_PRICE  # the call without caching, the saving, the writes' cost
 
@@ -105,6 +108,10 @@ class Model(Protocol):
 
     def priced_by(self) -> str | None:
         """Who prices this model's calls (``litellm``, ``configured``), or None: they are unpriced."""
+        ...
+
+    def estimated(self, reply: ModelReply, usage: Usage) -> ModelReply:
+        """``reply`` (its ``usage_missing``) with ``usage``, Cockpit's estimate, in place and priced."""
         ...
 
 
@@ -178,12 +185,10 @@ class LiteLLMModel:
         reply = ModelReply(cache_breakpoints=breakpoints)
         text_parts: list[str] = []
         calls: dict[int, dict[str, Any]] = {}
-        usage_seen: Any = None
         response = await litellm.acompletion(**kwargs)
         finished = False
         tail: list[Any] | None = None  # what the provider sent after its finish reason, read past litellm
         async for chunk in response:
-            usage_seen = getattr(chunk, "usage", None) or usage_seen
             for choice in chunk.choices or []:
                 finished = finished or bool(getattr(choice, "finish_reason", None))
                 delta = choice.delta
@@ -212,13 +217,19 @@ class LiteLLMModel:
         provider_usage = raw.usage()
         if provider_usage is not None:
             reply.usage = _usage(provider_usage, USAGE_PROVIDER)
-        elif usage_seen is not None:
-            reply.usage = _usage(usage_seen, USAGE_ESTIMATED)
+        else:
+            reply.usage_missing = True
         reply.upstream_retries, reply.upstream_max_retries = upstream_retries(raw.headers())
-        proxy_cost, reply.proxy_key_spend_usd = proxy_spend(raw.headers())
+        reply.proxy_cost_usd, reply.proxy_key_spend_usd = proxy_spend(raw.headers())
+        return self._priced(reply)
+
+    def estimated(self, reply: ModelReply, usage: Usage) -> ModelReply:
+        return self._priced(replace(reply, usage=usage, usage_missing=False))
+
+    def _priced(self, reply: ModelReply) -> ModelReply:
         price = self.cost(reply.usage)
-        if not price.known and proxy_cost is not None:  # a proxy's model name nobody else prices: the proxy's count
-            price = Price(proxy_cost, COST_PROXY)
+        if not price.known and reply.proxy_cost_usd is not None:  # a proxy's model name nobody else prices
+            price = Price(reply.proxy_cost_usd, COST_PROXY)  # the proxy's count
         reply.cost_usd, reply.cost_source = price.usd, price.source
         if price.known:
             usage = reply.usage
@@ -252,8 +263,7 @@ async def _rest_of_provider_stream(response: Any) -> list[Any]:
     connection is reused), read from under litellm's wrapper. When it carries the usage, the call
     ends there, without litellm's end-of-stream work: ``stream_chunk_builder`` rebuilds the whole
     answer from every chunk (~0.1 ms a chunk, holding the GIL the UI thread needs) for its own
-    logging, which Cockpit does not use. Without usage, the wrapper is read on as before (its
-    estimate is the usage)."""
+    logging, which Cockpit does not use. Without usage, the wrapper is read on as before."""
     provider = getattr(response, "completion_stream", None)
     if provider is None or not hasattr(provider, "__aiter__"):
         return []  # not litellm's wrapper: read on

@@ -12,7 +12,10 @@ with the best count of that prompt there is (:class:`_Resent`): the provider's, 
 a retry of the same prompt on the same model reports its usage; else the budget's
 calibrated estimate; else the local one. The charge says whose count it is.
 A successful attempt is followed by its cache figures, and by why the cache missed when it did
-(:class:`~app.agent.caching.tracker.CacheTracker`).
+(:class:`~app.agent.caching.tracker.CacheTracker`). A reply whose provider sent no usage gets
+Cockpit's estimate (:mod:`app.agent.usage_estimate`) before it is announced: the prompt is the
+budget's count of the conversation when there is one, and everything is counted with the
+budget's tokenizer.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.agent.budget.layouts import SystemLayouts
+from app.agent.budget.tokenizer import Tokenizer, tokenizer_for
 from app.agent.caching.tracker import CacheTracker, CallSeen
 from app.agent.collaborators import Budget, Emit, ResilienceLayer
 from app.agent.errors import describe
@@ -32,6 +36,9 @@ from app.agent.events import core as ev
 from app.agent.events.resilience import TAX_CALIBRATED, TAX_LOCAL, TAX_PROVIDER
 from app.agent.model import Model, ModelReply
 from app.agent.resilience.classify import classify_model_error
+from app.agent.usage_estimate import completion_estimate, estimated_usage, prompt_estimate
+
+EstimateUsage = Callable[[ModelReply], ev.Usage]
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,8 @@ class ModelCalls:
         try:
             reply = await stream_announced(model, request.messages, request.tools, emit=self.emit, call_id=call_id,
                                            turn=request.turn, step=request.step, attempt=attempt, estimate=estimate,
-                                           role=request.role, stream_text=request.for_the_conversation)
+                                           role=request.role, stream_text=request.for_the_conversation,
+                                           estimate_usage=self._estimator(request))
         except BaseException as exc:
             if estimate and not isinstance(exc, asyncio.CancelledError) and classify_model_error(exc).request_sent:
                 # The prompt went out and was paid for nothing (as far as we can tell).
@@ -121,6 +129,19 @@ class ModelCalls:
                 self.budget.record_usage(model.name, estimate, usage.prompt_tokens, usage.cached_tokens or 0,
                                          usage.cache_write_tokens or 0, emit=self.emit, call_id=call_id)
         return reply
+
+    def _estimator(self, request: ModelRequest) -> EstimateUsage:
+        """Cockpit's count of a reply's usage, for a provider that sends none."""
+        tokenizer = getattr(self.budget, "tokenizer", None)  # the budget's: loaded already
+        count = (tokenizer if isinstance(tokenizer, Tokenizer) else tokenizer_for(request.model.name)).count
+        budgeted = request.estimate if request.for_the_conversation else None  # the budget's count of this prompt
+
+        def estimate(reply: ModelReply) -> ev.Usage:
+            prompt = budgeted if budgeted is not None else prompt_estimate(count, request.messages, request.tools)
+            calls = [(call.name, call.arguments) for call in reply.tool_calls]
+            return estimated_usage(prompt, completion_estimate(count, reply.text, calls))
+
+        return estimate
 
     def _charge_estimate(self, failed: _Resent) -> None:
         calibrated = self.budget.calibrated_prompt_tokens(failed.model, failed.estimate)
@@ -153,6 +174,7 @@ async def stream_announced(
     estimate: int | None,
     role: str = ev.ROLE_MAIN,
     stream_text: bool = True,  # announce the text as it streams (TextDelta)
+    estimate_usage: EstimateUsage | None = None,  # the usage of a reply whose provider sent none
 ) -> ModelReply:
     common: dict[str, Any] = dict(call_id=call_id, turn=turn, step=step, attempt=attempt, model=model.name, role=role)
     emit(ev.ModelCallStarted(**common, message_count=len(messages), estimated_prompt_tokens=estimate))
@@ -179,6 +201,8 @@ async def stream_announced(
             )
         )
         raise
+    if reply.usage_missing and estimate_usage is not None:
+        reply = model.estimated(reply, estimate_usage(reply))
     emit(
         ev.ModelCallFinished(
             **common,

@@ -3,7 +3,16 @@
 ``load_litellm()`` is the only way the core imports litellm: it sets the
 environment first (local cost map, tiktoken cache pointed at the BPE files
 litellm ships), silences litellm's banners, zeroes its own retries (the harness
-owns every retry) and registers Cockpit's custom providers.
+owns every retry), turns litellm's token counter off and registers Cockpit's
+custom providers.
+
+litellm counts every call's prompt and answer for its own cost logging, with a
+cl100k tokenizer it loads at the first call (~40 MB, ~0.15 s), a figure Cockpit
+never reads: where a provider sends no usage, Cockpit counts it itself with the
+budget's tokenizer (:mod:`app.agent.usage_estimate`). Off, litellm's
+``token_counter`` answers 0 (its stream builder's made-up usage, which Cockpit
+does not take, its ``max_tokens`` trimming under ``modify_params``, which
+Cockpit does not set).
 """
 
 from __future__ import annotations
@@ -86,6 +95,7 @@ def load_litellm() -> ModuleType:
             litellm.num_retries = 0
             litellm.drop_params = True
             litellm.telemetry = False
+            litellm.disable_token_counter = True  # no cl100k load for litellm's own logging (see above)
             for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
                 logging.getLogger(name).setLevel(logging.ERROR)
             _install_providers()

@@ -1,8 +1,8 @@
 """Start-up work done ahead of the first model call, on a background thread.
 
 ``import litellm`` takes seconds, and litellm's first call imports a few hundred
-more modules (openai's resource and type modules, litellm's proxy helpers,
-its default tokenizer). ``warm_in_background()`` does both on a thread while the
+more modules (openai's resource and type modules, litellm's proxy helpers).
+``warm_in_background()`` does both on a thread while the
 caller checks the configuration, opens the database and prepares the session;
 the model call then finds them loaded
 (``load_litellm`` waits on its lock if the thread is still at it). The thread
@@ -21,9 +21,10 @@ from app.agent.offline import answered_offline, load_litellm
 # Not litellm's MCP gateway (litellm.responses.mcp): Cockpit's calls skip it (``_skip_mcp_handler``), and
 # the MCP SDK it imports must not be imported here, beside an MCP client starting on its own thread
 # (two threads importing the SDK's circular modules at once: "partially initialized module").
+# Not litellm's default tokenizer (litellm.litellm_core_utils.default_encoding loads cl100k, ~40 MB):
+# its token counter is off (app.agent.offline), so no call loads it.
 FIRST_CALL_MODULES = (
     "openai.resources.chat",
-    "litellm.litellm_core_utils.default_encoding",
     "litellm.proxy.openai_files_endpoints.common_utils",
     "litellm._service_logger",
     "litellm.types.litellm_core_utils.streaming_chunk_builder_utils",

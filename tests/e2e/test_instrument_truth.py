@@ -66,7 +66,7 @@ async def test_usage_is_marked_with_where_it_came_from_and_only_provider_counts_
     _, result, events, db = await run(openai_server.url, workspace, tmp_path / "u.db")
     assert result.outcome == "completed"
     usages = [call.usage for call in finished_calls(events)]
-    # litellm filled in a count for the first call: it is kept, but as an estimate.
+    # Cockpit counted the first call itself (the provider sent no usage): an estimate.
     assert [(u["source"], u["reported"]) for u in usages] == [("estimated", False), ("provider", True)]
     assert usages[0]["prompt_tokens"] > 0
     # Only the provider's count was a calibration sample.
@@ -88,7 +88,7 @@ async def test_a_server_that_never_reports_usage_says_so_in_the_badge(openai_ser
     for event in events:
         state.apply(event)
     assert state.badge == "no provider counts (1 call)"
-    assert state.provider_prompt_tokens is None  # litellm's estimate is not shown as the provider's
+    assert state.provider_prompt_tokens is None  # Cockpit's estimate is not shown as the provider's
 
 
 # --------------------------------------------------------------------------- stream integrity
