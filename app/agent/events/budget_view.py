@@ -66,7 +66,7 @@ class Legend:
 
 
 def _uncounted(usage: dict[str, Any]) -> bool:
-    """The provider did not count this call: litellm estimated it, or there are no counts."""
+    """The provider did not count this call: Cockpit estimated it, or there are no counts."""
     return usage.get("source") == USAGE_ESTIMATED or not usage.get("prompt_tokens")
 
 

@@ -263,7 +263,7 @@ class SessionFinished(Event):
 
 
 USAGE_PROVIDER = "provider"  # the response carried these counts
-USAGE_ESTIMATED = "estimated"  # the provider sent none: litellm's (or Cockpit's) count
+USAGE_ESTIMATED = "estimated"  # the provider sent none: Cockpit's count (litellm's in older sessions)
 USAGE_NONE = "none"  # no counts at all
 
 

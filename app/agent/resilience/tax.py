@@ -114,7 +114,7 @@ class RetryTax:
         attempt: int = 0,
     ) -> None:
         """Charge the reported usage of an attempt whose output was thrown away (usage the provider
-        never sent, filled in by litellm's count, is charged as a local estimate)."""
+        never sent, Cockpit's own count, is charged as a local estimate)."""
         waste = discarded_output(model, usage, pricing=self.pricing)
         estimated = usage is not None and usage_source(usage) == USAGE_ESTIMATED
         self.charge_waste(call_id=call_id, tokens=waste.tokens, usd=waste.usd, reason=reason,
