@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import sqlite_utils
@@ -131,10 +131,12 @@ def load_shown_events(db: sqlite_utils.Database, session_id: str) -> list[dict[s
     no fold reads: the copies of the conversation (each ``message_appended``, a compaction's ``messages``:
     the conversation itself is :func:`conversation`) and the detail of every measurement but the last (its
     items, categories and tools: the Context pane shows the last one; the earlier ones give their totals).
-    A long session's resume holds about half as much."""
+    A long session's resume holds about half as much; the payloads' keys and short strings are shared
+    between events (:class:`SharedStrings`), which halves it again."""
     params = {"sid": session_id, "appended": MessageAppended.type, "replaced": MessagesReplaced.type,
               "measured": ContextMeasured.type}
-    return [_event_dict(row) for row in db.execute(SHOWN_EVENTS_SQL, params)]
+    shared = SharedStrings()
+    return [_event_dict(row, shared.loads) for row in db.execute(SHOWN_EVENTS_SQL, params)]
 
 
 SHOWN_EVENTS_SQL = """select session_id, seq, type, ts,
@@ -145,10 +147,30 @@ SHOWN_EVENTS_SQL = """select session_id, seq, type, ts,
     from events where session_id = :sid and type != :appended order by seq"""
 
 
-def _event_dict(row: Any) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(row[4])
+def _event_dict(row: Any, loads: Callable[[str], Any] = json.loads) -> dict[str, Any]:
+    data: dict[str, Any] = loads(row[4])
     data.update(session_id=row[0], seq=row[1], type=row[2], ts=row[3])
     return data
+
+
+class SharedStrings:
+    """``json.loads`` where every key and every short string value is one object for all the payloads it
+    decodes (``json`` shares keys within one document only): the same values, in a fraction of the memory
+    when thousands of events repeat the same keys, models, roles and statuses."""
+
+    SHORT = 64  # longer strings (texts, outputs, arguments) are rarely repeated
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+        self._decoder = json.JSONDecoder(object_pairs_hook=self._object)
+
+    def loads(self, text: str) -> Any:
+        return self._decoder.decode(text)
+
+    def _object(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen = self._seen.setdefault
+        return {seen(key, key): seen(value, value) if type(value) is str and len(value) <= self.SHORT else value
+                for key, value in pairs}
 
 
 def count_events(db: sqlite_utils.Database, session_id: str) -> int:
