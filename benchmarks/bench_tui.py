@@ -160,23 +160,19 @@ class StoredSession:
 
 def stored_session(tmp: Path, turns: int) -> StoredSession:
     """A real session of ``turns`` tasks (see the module docstring), written by a process of its own:
-    its memory is not the TUI's."""
-    from storage.db import open_db
-    from storage.queries import conversation
-
+    its memory is not the TUI's (nor is the conversation's, read there to count its replies)."""
     code = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
             "from benchmarks.bench_core import write_session; "
+            "from storage.db import open_db; from storage.queries import conversation; "
             "r = write_session(Path(sys.argv[2]), int(sys.argv[3]), 3); "
-            "print(r.db_path, r.session_id, r.compactions, r.summaries)")
+            "replies = sum(1 for m in conversation(open_db(r.db_path), r.session_id) if m.get('role') == 'assistant'); "
+            "print(r.db_path, r.session_id, r.compactions, r.summaries, replies)")
     tmp.mkdir(parents=True, exist_ok=True)
     done = subprocess.run([sys.executable, "-c", code, str(ROOT), str(tmp), str(turns)], capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"the long session could not be written:\n{done.stderr}")
     out = done.stdout.split()
-    db_path, session_id, compactions, summaries = Path(out[0]), out[1], out[2], out[3]
-    db = open_db(db_path)
-    replies = sum(1 for m in conversation(db, session_id) if m.get("role") == "assistant")
-    db.conn.close()
+    db_path, session_id, compactions, summaries, replies = Path(out[0]), out[1], out[2], out[3], int(out[4])
     return StoredSession(db_path, session_id, turns, replies, f"{compactions} compactions ({summaries} summaries)")
 
 
