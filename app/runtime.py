@@ -192,10 +192,13 @@ def build_session(
         "model_reason": choice.reason,
     }
     if previous is not None:  # the per-session cost limit counts what the session already spent
-        from storage.queries import session_cost
+        from storage.queries import last_turn, session_cost
         from storage.session_tree import delegated_cost
 
         agent.total_cost_usd = session_cost(store.db, session_id) + delegated_cost(store.db, session_id)
+        # Turns continue from the last one recorded: counting the conversation's user messages would count a
+        # compaction's summary and Cockpit's notes (an undo's) as turns. An import recorded none: its count.
+        agent.turn = last_turn(store.db, session_id) or agent.turn
         _restore_resilience(store.db, session_id, features)
     from app.checkpoints import session_checkpoints
 

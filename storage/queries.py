@@ -233,6 +233,13 @@ def session_cost(db: sqlite_utils.Database, session_id: str) -> float:
     return float(row[0])
 
 
+def last_turn(db: sqlite_utils.Database, session_id: str) -> int | None:
+    """The number of the session's last started turn, or None when it recorded none (an import)."""
+    row = db.execute("select max(json_extract(payload, '$.turn')) from events where session_id = ? "
+                     "and type = 'turn_started'", [session_id]).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
 def tool_output(db: sqlite_utils.Database, session_id: str, tool_call_id: str) -> str | None:
     """The complete output of a stored tool call (its blob when the output was large), or None."""
     row = db.execute(
