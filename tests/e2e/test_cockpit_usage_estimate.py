@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from app.agent.events import core as ev
+from app.settings import Settings
+from tests.core.helpers import make_session
 from tests.e2e.test_instrument_truth import finished_calls, run
 from tests.support.openai_server import (Reply, ToolCallSpec, count_completion_tokens, count_prompt_tokens,
                                          encoding)
@@ -94,3 +96,21 @@ def test_litellm_loads_no_tokenizer_of_its_own_at_the_warm_up_or_the_first_strea
     # The server (this process) counts with o200k too: the budget's encoding is the only one.
     assert seen["after"] == seen["before"] == ["o200k_base"]
     assert seen["default_encoding"] is False  # litellm's cl100k loader was never imported
+
+
+async def test_the_scripted_provider_reports_only_the_usage_its_script_gives(write_script, workspace, tmp_path):
+    model = write_script([{"text": "No counts in the script."},
+                          {"text": "Counted.", "usage": {"prompt_tokens": 900, "completion_tokens": 12}}])
+    session, events, _ = make_session(model, workspace, tmp_path / "s.db",
+                                      settings=Settings(budget={"tokenizer": "o200k_base"}))
+    session.start()
+    for task in ("first", "second"):
+        assert (await session.run_task(task)).outcome == "completed"
+    session.finish()
+    first, second = [c.usage for c in finished_calls(events)]
+    # No usage scripted: Cockpit's estimate (the budget's count of the prompt), never the provider's.
+    assert (first["source"], first["reported"]) == (ev.USAGE_ESTIMATED, False)
+    assert first["prompt_tokens"] == finished_calls(events)[0].estimated_prompt_tokens
+    assert first["completion_tokens"] == o200k("No counts in the script.")
+    # The script's own counts play the provider's.
+    assert (second["source"], second["prompt_tokens"], second["completion_tokens"]) == (ev.USAGE_PROVIDER, 900, 12)

@@ -14,6 +14,8 @@ The script is a JSON list of assistant turns, consumed one per model call::
     ]
 
 ``arguments`` may be an object or a raw string (to script malformed JSON).
+``usage`` is what the script reports as the provider; a turn without it reports none,
+so its usage is Cockpit's estimate (``estimated``), as for any provider that sends none.
 ``chunk_delay`` paces the stream as a server would: chunk *n* is sent
 ``n * chunk_delay`` seconds after the first, whatever the reader does meanwhile
 (a reader that fell behind gets the chunks already due at once, as from a socket).
@@ -140,19 +142,8 @@ class ScriptedLLM(CustomLLM):
                     "index": index,
                 }
             )
-        usage = turn.get("usage") or {}
-        completion = len(text) // 4 + sum(len(json.dumps(c.get("arguments", ""))) // 4 for c in calls)
-        prompt = int(usage.get("prompt_tokens", approx_tokens(messages)))
-        completion = int(usage.get("completion_tokens", completion))
-        yield 0.0, _chunk(
-            is_finished=True,
-            finish_reason="tool_calls" if calls else "stop",
-            usage={
-                "prompt_tokens": prompt,
-                "completion_tokens": completion,
-                "total_tokens": prompt + completion,
-            },
-        )
+        yield 0.0, _chunk(is_finished=True, finish_reason="tool_calls" if calls else "stop",
+                          usage=_scripted_usage(turn, messages, text, calls))
 
     # --- litellm entry points --------------------------------------------------
 
@@ -220,6 +211,20 @@ class ScriptedLLM(CustomLLM):
 
     async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:
         return self.completion(*args, **kwargs)
+
+
+def _scripted_usage(turn: dict[str, Any], messages: list[dict[str, Any]], text: str,
+                    calls: list[dict[str, Any]]) -> Usage | None:
+    """The usage the script reports (it plays the provider), the part it leaves out as a rough count;
+    None when it reports none: the call's usage is then Cockpit's estimate, as for any provider that
+    sends none (never a rough count passed off as the provider's)."""
+    usage = turn.get("usage")
+    if not usage:
+        return None
+    completion = len(text) // 4 + sum(len(json.dumps(c.get("arguments", ""))) // 4 for c in calls)
+    prompt = int(usage.get("prompt_tokens", approx_tokens(messages)))
+    completion = int(usage.get("completion_tokens", completion))
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
 def _chunk(
