@@ -21,6 +21,7 @@ from app.agent.events.format import duration
 from app.agent.events.subagents import delegation_line
 from app.agent.events.transcript_view import Entry, model_error_line
 from app.replay.timeline import STOP_HELP, UNREAD, Timeline
+from widgets.markdown_lines import markdown_lines
 from widgets.todo_pane import checklist_lines
 from widgets.tool_format import STATUS_LABELS, format_duration, one_line, short_args, truncate_lines
 
@@ -248,20 +249,6 @@ def _entry_lines(e: Entry) -> list[Content]:
     if e.kind == "session_end":
         return [Content.styled(f"■ session {e.status}" + (f": {e.text}" if e.text else ""), "$text-muted bold")]
     return [Content(e.text)]
-
-
-def markdown_lines(text: str, width: int) -> list[Content]:
-    """``text`` rendered as Markdown (Rich's renderer: headings, lists, emphasis, highlighted code) in
-    ``width`` cells, one Content a line. The parser is imported on the first answer drawn."""
-    from rich.console import Console
-    from rich.markdown import Markdown
-    from rich.text import Text
-
-    console = Console(width=max(10, width), color_system="truecolor", force_terminal=True, legacy_windows=False)
-    rendered = console.render_lines(Markdown(text.rstrip("\n")), console.options, pad=False)
-    lines = [Content.from_rich_text(Text.assemble(*((seg.text, seg.style) for seg in line if not seg.control)))
-             for line in rendered]
-    return [line.rstrip() for line in lines] or [Content("")]
 
 
 def _tool_lines(e: Entry) -> list[Content]:
