@@ -57,7 +57,8 @@ class SessionQuery:
 def load_sessions(db: Any, query: SessionQuery) -> list[dict[str, Any]]:
     """Summary rows (``storage.queries.list_sessions``) matching ``query``, newest first,
     each with ``feedback_up`` / ``feedback_down`` counts, ``files_changed`` (the checkpoints') and
-    ``parent_id`` (a delegated task's, an imported sub-agent's: the session it belongs to)."""
+    ``parent_id`` (a delegated task's, an imported sub-agent's: the session it belongs to); ``tokens_in`` /
+    ``tokens_out`` are None when no call has token counts (as ``cockpit sessions`` says)."""
     from storage.checkpoints import files_changed
     from storage.queries import feedback_counts, list_sessions
     from storage.session_tree import parents_of
@@ -71,6 +72,8 @@ def load_sessions(db: Any, query: SessionQuery) -> list[dict[str, Any]]:
     changed = files_changed(db, [r["id"] for r in rows])  # None: no checkpoint says (none changed, or before them)
     parents = parents_of(db, [r["id"] for r in rows])
     for row in rows:
+        if not row["counted_calls"]:  # no call has token counts (a failed first call, an import): unknown, not 0
+            row["tokens_in"] = row["tokens_out"] = None
         row["feedback_up"], row["feedback_down"] = counts.get(row["id"], (0, 0))
         row["files_changed"] = changed.get(row["id"])
         row["parent_id"] = parents.get(row["id"])
@@ -87,7 +90,7 @@ SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "duration": lambda r: r.get("duration_s") if r.get("duration_s") is not None else -1.0,
     "steps": lambda r: r.get("steps") or 0,
     "files": lambda r: r.get("files_changed") if r.get("files_changed") is not None else -1,  # unknown first
-    "tokens": lambda r: (r.get("tokens_in") or 0) + (r.get("tokens_out") or 0),
+    "tokens": lambda r: -1 if (n := _tokens(r)) is None else n,  # unknown first
     "cost": lambda r: r.get("cost_usd") if r.get("cost_usd") is not None else -1.0,  # unpriced below $0
     "outcome": lambda r: r.get("status") or "",
     "feedback": lambda r: (r.get("feedback_up", 0) - r.get("feedback_down", 0), r.get("feedback_up", 0)),
@@ -152,11 +155,16 @@ def full_cells(row: dict[str, Any]) -> dict[str, str]:
         "duration": duration(row.get("duration_s")),
         "steps": str(row.get("steps") or 0),
         "files": "—" if row.get("files_changed") is None else str(row["files_changed"]),  # — : no checkpoint says
-        "tokens": tokens((row.get("tokens_in") or 0) + (row.get("tokens_out") or 0)),
+        "tokens": tokens(_tokens(row)),
         "cost": cost_total(row.get("cost_usd"), unpriced=row.get("unpriced_calls") or 0),
         "outcome": row.get("status") or "",
         "feedback": feedback_text(row.get("feedback_up", 0), row.get("feedback_down", 0)),
     }
+
+
+def _tokens(row: dict[str, Any]) -> int | None:
+    """In and out tokens together; None when unknown (``load_sessions``: no call has counts)."""
+    return None if row.get("tokens_in") is None else row["tokens_in"] + (row.get("tokens_out") or 0)
 
 
 def column_widths(rows: list[dict[str, Any]], headers: dict[str, str], width: int) -> dict[str, int]:

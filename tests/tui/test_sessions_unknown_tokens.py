@@ -1,0 +1,30 @@
+"""The Sessions table's Tokens column: a session none of whose calls has token counts (its only call
+failed before any usage came back) reads —, as ``cockpit sessions`` and ``cockpit show`` say, never 0."""
+
+from __future__ import annotations
+
+from app.tui.screens.sessions_data import SessionQuery, full_cells, load_sessions, sort_rows
+from storage.db import open_db
+
+
+def _session(db, session_id: str, started: str, usage_source: str, status: str) -> None:
+    counted = usage_source != "none"
+    db.execute("insert into sessions (id, source, title, model, status, started_at) values (?, 'cockpit', 'hi', "
+               "'openai/local', ?, ?)", [session_id, status, started])
+    db.execute("insert into model_calls (id, session_id, turn, step, attempt, model, prompt_tokens, completion_tokens, "
+               "usage_source, status) values (?, ?, 1, 1, 1, 'openai/local', ?, ?, ?, ?)",
+               [f"{session_id}.1", session_id, 900 if counted else 0, 80 if counted else 0, usage_source,
+                "ok" if counted else "error"])
+
+
+def test_a_session_whose_calls_have_no_token_counts_shows_unknown_tokens_and_sorts_first(tmp_path):
+    db = open_db(tmp_path / "s.db")
+    _session(db, "ai-failed", "2026-12-01T10:00:00+00:00", "none", "failed")
+    _session(db, "ai-counted", "2026-12-01T11:00:00+00:00", "provider", "completed")
+    db.conn.commit()
+    rows = {row["id"]: row for row in load_sessions(db, SessionQuery())}
+    assert full_cells(rows["ai-failed"])["tokens"] == "—"
+    assert full_cells(rows["ai-counted"])["tokens"] == "980"
+    ordered = sort_rows(list(rows.values()), "tokens", reverse=False)
+    assert [row["id"] for row in ordered] == ["ai-failed", "ai-counted"]  # unknown below any count
+    db.close()
