@@ -42,7 +42,7 @@ def resolve_session_id(db: sqlite_utils.Database, ref: str) -> str:
 
 
 # ``cost_usd`` is the sum of the priced calls; null when none had a price ("unpriced" or "—", never
-# $0: a failed or cancelled call has no cost of its own). ``unpriced_calls`` counts the successful calls without a price,
+# $0: a failed or cancelled call has no cost of its own), and so is ``wasted_usd`` (the retry tax in dollars). ``unpriced_calls`` counts the successful calls without a price,
 # ``wasted_estimated_tokens``: the part of the retry tax that is an estimate (app.agent.events.resilience
 # tax_source: a charge without a source written before sources existed is local for a re-sent prompt),
 # ``cost_sources`` who priced the others (``litellm,model_name``: app.agent.events.core COST_*).
@@ -65,7 +65,8 @@ select s.id, s.title, s.workspace, s.model, s.status, s.source, s.started_at, s.
   (select count(*) from model_calls m where m.session_id = s.id and m.status = 'ok' and m.cost_usd is null) as unpriced_calls,
   (select group_concat(distinct m.cost_source) from model_calls m where m.session_id = s.id) as cost_sources,
   (select coalesce(sum(m.wasted_tokens), 0) from model_calls m where m.session_id = s.id) as wasted_tokens,
-  (select coalesce(sum(m.wasted_usd), 0) from model_calls m where m.session_id = s.id) as wasted_usd,
+  (select case when sum(m.cost_usd) is not null then sum(m.wasted_usd) end from model_calls m where m.session_id = s.id)
+    as wasted_usd,
   (select coalesce(sum(json_extract(e.payload, '$.tokens')), 0) from events e
      where e.session_id = s.id and e.type = 'resilience_retry_tax'
        and coalesce(nullif(json_extract(e.payload, '$.source'), ''),
