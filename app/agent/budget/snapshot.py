@@ -113,7 +113,10 @@ class BudgetSnapshot:
 
     @property
     def usable(self) -> int:
-        return max(1, self.advertised - self.fixed - self.reserve - self.buffer)
+        """The window less the fixed part, the reserve and the buffer; never more than the window less the
+        reserve and the buffer (a calibration that expects fewer tokens than the local count makes ``fixed``
+        negative: the conversation still has no more room than the window)."""
+        return max(1, self.advertised - max(0, self.fixed) - self.reserve - self.buffer)
 
     @property
     def free(self) -> int:
