@@ -21,7 +21,8 @@ project and source), nothing estimated here:
   group had a price (tokens only); ``*_unpriced_tokens`` are the tokens of them whose model had no
   price (not in the dollars: never $0).
 * ``loop_hits`` / ``compactions``: the loop detector's hits and the compactions, by their own time.
-  They belong to sessions, not to a model or a role: None when grouped by those.
+  By model, each counts for the model of the session's last call started before it (the session's
+  model when none was), so the model rows sum to the total; None when grouped by role.
 
 Times are UTC: a day is a UTC date, a week starts on Monday (its key is that Monday's date), a month
 is ``YYYY-MM``. A call without a start time (some imports) counts at its session's start.
@@ -34,7 +35,7 @@ from typing import Any
 import sqlite_utils
 
 GROUPS = ("day", "week", "month", "model", "project", "source", "role")
-SESSION_GROUPS = ("day", "week", "month", "project", "source")  # what loop hits and compactions can be grouped by
+SESSION_GROUPS = ("day", "week", "month", "model", "project", "source")  # what loop hits and compactions can be grouped by
 RETRY_REASONS = ("failed_attempt", "dropped_stream", "resent_input")  # the retry tax proper (see the docstring)
 TOTAL = "total"
 
@@ -110,6 +111,11 @@ where {since}
 group by key
 """
 
+# The model of a session event ``x``: that of the session's last call started before it, else the session's.
+_EVENT_MODEL = """coalesce((select m.model from model_calls m where m.session_id = x.session_id
+    and julianday(m.started_at) <= julianday(x.ts, 'unixepoch') order by julianday(m.started_at) desc, m.rowid desc
+    limit 1), s.model, '')"""
+
 _SESSION_EVENTS_SQL = """
 select {key} as key, count(*) as n
 from {table} x join sessions s on s.id = x.session_id
@@ -161,7 +167,8 @@ def _session_events(db: sqlite_utils.Database, table: str, by: str, since: str |
     if table not in db.table_names():
         return {}
     where, params = _since(_EVENT_TIME, since)
-    sql = _SESSION_EVENTS_SQL.format(key=group_key(by, _EVENT_TIME), table=table, since=where)
+    key = _EVENT_MODEL if by == "model" else group_key(by, _EVENT_TIME)
+    sql = _SESSION_EVENTS_SQL.format(key=key, table=table, since=where)
     return {str(r["key"]): int(r["n"]) for r in db.query(sql, params)}
 
 

@@ -113,8 +113,10 @@ def report_notes(report: dict[str, Any]) -> list[str]:
         misses = total["cache_misses"]
         notes.append(f"Prompt cache: writes cost {money(total['cache_write_usd'])}; {misses:,} "
                      f"miss{'' if misses == 1 else 'es'} cost {money(total['cache_miss_usd'])}.")
-    if report["by"] in ("model", "role"):
-        notes.append(f"Loop hits and compactions belong to sessions, not to a {report['by']}: {UNKNOWN} here "
+    if report["by"] == "model":
+        notes.append("Loop hits and compactions count for the model of the session's call before them.")
+    if report["by"] == "role":
+        notes.append(f"Loop hits and compactions belong to sessions, not to a role: {UNKNOWN} here "
                      "(the total has them).")
     if report["since"]:
         notes.append(f"Calls since {report['since']} (UTC).")

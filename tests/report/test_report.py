@@ -84,10 +84,19 @@ def expected(db, by: str, since: str | None = None) -> dict[str, dict]:
 
 
 def session_events(db, table: str, by: str) -> dict[str, int]:
+    """Per group, the rows of ``table``; by model, each counts for the session's last call started before it
+    (the session's model when none was), found here in Python over the raw rows."""
     counts: dict[str, int] = defaultdict(int)
-    for ts, ws, source in db.execute(f"select x.ts, s.workspace, s.source from {table} x join sessions s on s.id = x.session_id"):
-        when = dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat()
-        counts[_key(by, when, "", ws, source, "")] += 1
+    calls: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    for sid, started, model in db.execute("select session_id, started_at, model from model_calls order by rowid"):
+        if started:
+            calls[sid].append((dt.datetime.fromisoformat(started), model or ""))
+    for sid, ts, ws, source, session_model in db.execute(
+            f"select x.session_id, x.ts, s.workspace, s.source, s.model from {table} x join sessions s on s.id = x.session_id"):
+        moment = dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+        before = [model for started, model in sorted(calls[sid], key=lambda c: c[0]) if started <= moment]
+        model = before[-1] if before else session_model or ""
+        counts[_key(by, moment.isoformat(), model, ws, source, "")] += 1
     return counts
 
 
@@ -123,7 +132,7 @@ async def test_every_grouping_equals_the_sums_over_the_stored_calls(db_path):
                 assert row["cost_usd"] == pytest.approx(g["cost"])
             else:
                 assert row["cost_usd"] is None and row["wasted_usd"] is None  # never $0
-            if by in ("model", "role"):
+            if by == "role":
                 assert (row["loop_hits"], row["compactions"]) == (None, None)  # not attributable
             else:
                 assert (row["loop_hits"], row["compactions"]) == (loops.get(row["key"], 0), compactions.get(row["key"], 0))
@@ -135,6 +144,10 @@ async def test_every_grouping_equals_the_sums_over_the_stored_calls(db_path):
                             f"({', '.join('?' * len(RETRY_REASONS))})", RETRY_REASONS).fetchone()
     assert total["retry_tax_tokens"] == retried > 0
     assert total["loop_hits"] == db.execute("select count(*) from resilience_loop_hits").fetchone()[0]
+    by_model = usage_report(db, by="model")["rows"]
+    for name, table in (("loop_hits", "resilience_loop_hits"), ("compactions", "budget_compactions")):
+        (count,) = db.execute(f"select count(*) from {table}").fetchone()
+        assert sum(row[name] for row in by_model) == total[name] == count > 0  # every one counts for a model
     # The hit rate over a mixed set (calls with cache reads, with a reported 0, with no cache field at all),
     # straight in SQL: the calls without a cache field count in neither sum.
     assert db.execute("select count(*) from model_calls where usage_source = 'provider' and cached_tokens is null"
@@ -164,7 +177,7 @@ async def test_unpriced_usage_is_listed_apart_and_never_as_zero_dollars(db_path,
     line = next(ln for ln in out.splitlines() if ln.startswith(f" {scenario.UNPRICED} "))
     assert "unpriced" in line and "$" not in line
     assert f"  {scenario.UNPRICED}: 2 calls, {local['tokens_in']:,} in / {local['tokens_out']:,} out tokens" in out
-    assert "Loop hits and compactions belong to sessions, not to a model" in " ".join(out.split())
+    assert "Loop hits and compactions count for the model of the session's call before them" in " ".join(out.split())
     assert "no price in litellm's cost map or [pricing];" in out  # printed as text, not swallowed as markup
 
 
