@@ -33,7 +33,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from app.agent.events.format import cost_with_source, duration, summary_retry_tax, token_totals, tool_outcomes
+from app.agent.events.format import UNKNOWN, cost_with_source, duration, summary_retry_tax, token_totals, tool_outcomes
 from app.tui.screens.sessions_data import (
     COLUMNS, SOURCES, STATUSES, SessionQuery, cells, column_widths, load_sessions, sort_rows,
 )
@@ -420,7 +420,7 @@ def render_summary(s: dict[str, Any]) -> Content:
         ("steps", str(s.get("steps", 0))),
         ("model calls", f"{s['model_calls']} ({s['model_call_errors']} failed)"),
         ("tool calls", f"{s['tool_calls']} ({tool_outcomes(s)})"),
-        ("tokens", token_totals(s["tokens_in"], s["tokens_out"], s["tokens_cached"])),
+        ("tokens", token_totals(s["tokens_in"], s["tokens_out"], s["tokens_cached"]) if s["counted_calls"] else UNKNOWN),
         ("cost", cost_with_source(s["cost_usd"], unpriced=s["unpriced_calls"], sources=s["cost_sources"])
          + (f" (retry tax {summary_retry_tax(s)})"
             if s.get("wasted_tokens") else "")),
