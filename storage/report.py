@@ -112,7 +112,7 @@ group by key
 """
 
 # The model of a session event ``x``: that of the session's last call started before it, else the session's.
-_EVENT_MODEL = """coalesce((select m.model from model_calls m where m.session_id = x.session_id
+_EVENT_MODEL = """coalesce((select coalesce(m.model, '') from model_calls m where m.session_id = x.session_id
     and julianday(m.started_at) <= julianday(x.ts, 'unixepoch') order by julianday(m.started_at) desc, m.rowid desc
     limit 1), s.model, '')"""
 
