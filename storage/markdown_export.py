@@ -81,6 +81,8 @@ def _user(entry: tv.Entry) -> list[str]:
 def _answer(entry: tv.Entry) -> list[str]:
     if not entry.text:
         return []
+    if entry.interrupted:
+        return [entry.text, "", "_(interrupted by the user: this text is what arrived before)_", ""]
     if entry.failed:
         return [entry.text, "", "_(the model call failed: this text is what arrived before)_", ""]
     return [entry.text, ""]

@@ -34,7 +34,7 @@ from app.agent.hooks.hooks import Hooks, no_hooks
 from app.agent.limits import TurnLimits
 from app.agent.mentions import Attachment, message_item
 from app.agent.model import Model, ModelReply
-from app.agent.model_call import ModelCalls, ModelRequest
+from app.agent.model_call import ModelCalls, ModelRequest, interrupted_answer
 from app.agent.parallel_tools import run_calls
 from app.agent.providers.script_file import approx_tokens
 from app.agent.resilience.errors import ContextWindowExceeded, ResilienceError, RetryBudgetExhausted
@@ -144,6 +144,8 @@ class Agent:
         except asyncio.CancelledError:
             result.outcome = "interrupted"
             self._close_open_tool_calls("interrupted by the user")
+            if cut_short := self.calls.take_cut_short():  # the answer as far as it was seen, marked
+                self.append_message(interrupted_answer(cut_short))
             self.emit(ev.Interrupted(turn=self.turn))
         except AgentStop as stop:  # a limit, a halted loop, a failed model call
             if isinstance(stop, LoopHalted):

@@ -5,9 +5,10 @@ summary (role ``summary``).
 :class:`ModelCalls` sends each :class:`ModelRequest` through the one retry layer
 (the resilience facade's ``call_model``); each attempt is announced by
 :func:`stream_announced`: ModelCallStarted, the text as it streams (not for a
-summary: it is not an answer), then ModelCallFinished (ok, error or cancelled), all
-with the call's role. Whether a failed attempt is retried is the retry engine's
-decision; a failed attempt whose prompt went out is charged to the retry tax here,
+summary: it is not an answer), then ModelCallFinished (ok, error or cancelled, with
+the text shown so far), all with the call's role; an answer an interrupt cut short is
+kept for the conversation (:func:`interrupted_answer`). Whether a failed attempt is
+retried is the retry engine's decision; a failed attempt whose prompt went out is charged to the retry tax here,
 with the best count of that prompt there is (:class:`_Resent`): the provider's, when
 a retry of the same prompt on the same model reports its usage; else the budget's
 calibrated estimate; else the local one. The charge says whose count it is.
@@ -39,6 +40,12 @@ from app.agent.resilience.classify import classify_model_error
 from app.agent.usage_estimate import completion_estimate, estimated_usage, prompt_estimate
 
 EstimateUsage = Callable[[ModelReply], ev.Usage]
+INTERRUPTED_MARK = "\n\n[Interrupted by the user: this answer was cut short.]"  # what the model sees after it
+
+
+def interrupted_answer(text: str) -> dict[str, Any]:
+    """The assistant message of an answer an interrupt cut short: the text seen so far, marked."""
+    return {"role": "assistant", "content": text + INTERRUPTED_MARK}
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ class ModelCalls:
         layouts = getattr(budget, "layouts", None)  # the context budget's: the system message's sections
         self.cache = cache if cache is not None else CacheTracker(layouts if isinstance(layouts, SystemLayouts) else None)
         self.last: tuple[str, str, dict[str, Any]] | None = None  # (attempt id, model, usage) of the last reply
+        self.cut_short = ""  # the text the last attempt streamed before it was cancelled ("" if it was not)
 
     async def call(self, request: ModelRequest) -> ModelReply:
         """One logical call: attempts until one succeeds or the retry layer gives up (it raises)."""
@@ -102,12 +110,15 @@ class ModelCalls:
     async def _attempt(self, request: ModelRequest, attempt: int, call_id: str, resent: list[_Resent]) -> ModelReply:
         model, estimate = request.model, request.estimate
         started = self.cache.clock()
+        self.cut_short, streamed = "", list[str]()
         try:
             reply = await stream_announced(model, request.messages, request.tools, emit=self.emit, call_id=call_id,
                                            turn=request.turn, step=request.step, attempt=attempt, estimate=estimate,
                                            role=request.role, stream_text=request.for_the_conversation,
-                                           estimate_usage=self._estimator(request))
+                                           estimate_usage=self._estimator(request), streamed=streamed)
         except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                self.cut_short = "".join(streamed)
             if estimate and not isinstance(exc, asyncio.CancelledError) and classify_model_error(exc).request_sent:
                 # The prompt went out and was paid for nothing (as far as we can tell).
                 resent.append(_Resent(call_id=call_id, model=model.name, attempt=attempt, estimate=estimate))
@@ -154,6 +165,11 @@ class ModelCalls:
         self.resilience.charge_resent(call_id=failed.call_id, model=failed.model, prompt_tokens=tokens,
                                       emit=self.emit, attempt=failed.attempt, source=source)
 
+    def take_cut_short(self) -> str:
+        """The text of the answer an interrupt cut short (once; "" if none was streaming)."""
+        text, self.cut_short = self.cut_short, ""
+        return text
+
     def charge_last(self, reason: str) -> None:
         """The retry tax: the last reply's tokens were thrown away."""
         if self.last is not None:
@@ -175,13 +191,16 @@ async def stream_announced(
     role: str = ev.ROLE_MAIN,
     stream_text: bool = True,  # announce the text as it streams (TextDelta)
     estimate_usage: EstimateUsage | None = None,  # the usage of a reply whose provider sent none
+    streamed: list[str] | None = None,  # gets the text as it streams (what a failed or cancelled attempt showed)
 ) -> ModelReply:
     common: dict[str, Any] = dict(call_id=call_id, turn=turn, step=step, attempt=attempt, model=model.name, role=role)
     emit(ev.ModelCallStarted(**common, message_count=len(messages), estimated_prompt_tokens=estimate))
     started = time.perf_counter()
+    shown = streamed if streamed is not None else []
 
     def on_text(text: str) -> None:
         if stream_text:
+            shown.append(text)
             emit(ev.TextDelta(call_id=call_id, text=text))
 
     try:
@@ -193,6 +212,7 @@ async def stream_announced(
             ev.ModelCallFinished(
                 **common,
                 status=ev.CallStatus.CANCELLED if cancelled else ev.CallStatus.ERROR,
+                text="".join(shown),  # what was shown before it stopped: stored, so resume and replay show it too
                 latency_ms=(time.perf_counter() - started) * 1000,
                 error_class=None if error is None else error.name,
                 error_message=None if cancelled else describe(exc)[:4000],

@@ -16,7 +16,7 @@ changed, so a view redraws only those:
 
 Stream deltas are not stored: an answer that streamed live and the same answer read
 back from the store end as the same entry (the finished model call carries the whole
-text), and a command's output shown as it ran (``live``) gives way to its result. Entries are frozen; a change makes a new version of the entry.
+text; a failed or interrupted one, the text shown before it stopped), and a command's output shown as it ran (``live``) gives way to its result. Entries are frozen; a change makes a new version of the entry.
 
 A failed model call is one entry per failed attempt, and its note follows what the
 retry engine did about it: ``retrying in 2s`` while it waits, ``retried`` once the next
@@ -79,6 +79,7 @@ class Entry:
     call_id: str = ""  # answers: the model call
     streaming: bool = False  # answers: text is still arriving
     failed: bool = False  # answers: the model call failed or was cancelled
+    interrupted: bool = False  # answers: the user interrupted it (``failed`` too): the text is what was seen
     tool_call_id: str = ""
     name: str = ""  # the tool, or the error class of a failed model call
     arguments: str = ""  # the raw JSON arguments of a tool call
@@ -170,14 +171,16 @@ class TranscriptFold:
         if e.role in ev.SIDE_ROLES:  # a summary, a routing, a verdict is no answer: its own event's line says it
             return []
         touched = []
-        ok = e.status is ev.CallStatus.OK
+        ok, cancelled = e.status is ev.CallStatus.OK, e.status is ev.CallStatus.CANCELLED
         k = self._answers.get(e.call_id)
         if k is not None:
             self._streaming.discard(k)
             text = e.text if ok and e.text else self.entries[k].text
-            touched.append(self._change(k, i, turn=e.turn, text=text, streaming=False, failed=not ok))
-        elif ok and e.text:  # a provider that did not stream, or the stored events
-            touched.append(self._add(Entry(ANSWER, i, i, turn=e.turn, call_id=e.call_id, text=e.text)))
+            touched.append(self._change(k, i, turn=e.turn, text=text, streaming=False, failed=not ok,
+                                        interrupted=cancelled))
+        elif e.text:  # a provider that did not stream, or the stored events (a stopped call's: what was seen)
+            touched.append(self._add(Entry(ANSWER, i, i, turn=e.turn, call_id=e.call_id, text=e.text, failed=not ok,
+                                           interrupted=cancelled)))
         if e.status is ev.CallStatus.ERROR:
             k = self._add(Entry(MODEL_ERROR, i, i, turn=e.turn, call_id=e.call_id, name=e.error_class or "error",
                                 text=e.error_message or "", status=f"attempt {e.attempt}"))
