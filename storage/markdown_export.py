@@ -22,9 +22,11 @@ from typing import Any
 from app.agent.events import transcript_view as tv
 from app.agent.events.core import Event
 from app.agent.events.format import count_of, duration, retry_tax, token_totals, tool_outcomes
+from app.agent.events.resilience import AttemptFailed
 from app.agent.events.retries_view import AttemptRow, LoopHit, RetriesReducer, RetriesState
 from app.agent.events.subagents import delegation_line
 
+CANCELLED = "cancelled"  # the error kind of an attempt the user interrupted (AttemptFailed.error_kind)
 SPEAKS = {tv.ANSWER, tv.TOOL, tv.MODEL_ERROR}  # entries that are the assistant's turn to speak
 USER_HEADING = "## User"
 
@@ -143,6 +145,8 @@ def _harness_blocks(reducer: RetriesReducer, event: Event, position: int) -> lis
     last_row = state.attempts[0] if state.attempts else None
     last_hit = state.loop_hits[0] if state.loop_hits else None
     reducer.apply(event)
+    if isinstance(event, AttemptFailed) and event.error_kind == CANCELLED:  # an interrupt, not a retry: its notice says it
+        return []
     blocks = []
     if state.attempts and state.attempts[0] is not last_row and _worth_saying(state.attempts[0]):
         blocks.append(_Block(position, [_attempt_line(state.attempts[0]), ""], True))
