@@ -60,7 +60,7 @@ GC_REFREEZE_S = 1.0  # after a long replay closed, when its garbage is collected
 class ReplayScreen(Screen[None]):
     """Step through a recorded session; every pane shows the state it had at the cursor."""
 
-    AUTO_FOCUS = None
+    AUTO_FOCUS = ""  # nothing is focused on opening (None would inherit the app's "*": the first pane)
 
     DEFAULT_CSS = """
     ReplayScreen { layout: vertical; }
@@ -176,6 +176,7 @@ class ReplayScreen(Screen[None]):
         self.query_one("#replay-context").border_title = "Context budget"
         self.query_one("#replay-feedback").border_title = "Feedback"
         self.call_after_refresh(self._read_only_panes)
+        self.refresh_bindings()  # the footer shows this screen's keys from its first frames (no focus change tells it)
         if self.timeline is not None:
             self._loaded(self.timeline)
         else:
@@ -298,7 +299,11 @@ class ReplayScreen(Screen[None]):
         if not timeline.complete:
             gc_freeze.hold()
             self._holds_gc = True
-            self._fold_rest(timeline)
+            # Opening counts as a move: the folding thread starts once the first frame is painted and waits
+            # FOLD_IDLE_S more, so the frame reaches the terminal first (the output thread needs the interpreter
+            # the fold would hold; a frame written meanwhile came out piecemeal for a second or two).
+            self._moved_at = time.monotonic()
+            self.call_after_refresh(self._fold_rest, timeline)
             self._fold_timer = self.set_interval(FOLD_REDRAW_S, self._refresh_bar, name="replay-fold-progress")
         self.post_message(self.Loaded(self))
 
