@@ -97,7 +97,8 @@ def _build() -> type[Markdown]:
         }
 
         def __init__(self, markup: str) -> None:
-            super().__init__(markup)
+            super().__init__("")  # Rich's own parse (CommonMark) of nothing: the text is parsed once, as Textual parses it
+            self.markup = markup
             self.parsed = MarkdownIt("gfm-like").parse(markup)
             _mark_depths(self.parsed)
 
