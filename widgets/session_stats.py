@@ -70,6 +70,7 @@ class SessionStats:
     last_turn_s: float = 0.0
     context: ContextReading | None = None  # None until measured or counted by the provider
     by_role: dict[str, RoleTally] = field(default_factory=dict)  # main, summary, router, verifier… as first used
+    counted_call: str | None = None  # the call whose start was the last step counted
 
     def apply(self, event: Any, now: float) -> None:  # an ev.Event of one of REDUCED_TYPES
         kind = event.type
@@ -78,10 +79,13 @@ class SessionStats:
         elif kind == "turn_started":
             self.running, self.turn_started = True, now
         elif kind == "model_call_started":
-            if event.attempt == 1 and getattr(event, "role", "main") not in SIDE_ROLES:  # a summary is not a step
+            if _first_main_attempt(event):  # a retry or a summary is not a step
                 self.steps += 1
+                self.counted_call = event.call_id
             self.model = event.model or self.model
         elif kind == "model_call_finished":
+            if _first_main_attempt(event) and event.call_id != self.counted_call:  # no start: an import's step
+                self.steps += 1
             self.tokens_in += int(event.usage.get("prompt_tokens") or 0)
             self.tokens_out += int(event.usage.get("completion_tokens") or 0)
             self.cost.add(event.cost_usd, ok=event.status == "ok")  # a str enum, matched by its value
@@ -126,6 +130,11 @@ class SessionStats:
         if self.running and self.turn_started is not None:
             return max(0.0, now - self.turn_started)
         return self.last_turn_s
+
+
+def _first_main_attempt(event: Any) -> bool:
+    """A model call's first attempt in the conversation's role (main, router, verifier…): one step."""
+    return bool(event.attempt == 1 and getattr(event, "role", "main") not in SIDE_ROLES)
 
 
 def clock_text(seconds: float) -> str:

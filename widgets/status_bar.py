@@ -52,7 +52,8 @@ GIVE_WAY = ("git", "git", "session", "workspace", "roles", "tokens", "step", "el
             "roles", "model", "context", "mode", "model", "model", "context", "cost")
 TOOLTIP = ("ctx: the conversation's tokens / the usable window (after the fixed part, the output reserve and the "
            "compaction buffer) and the share used; ≈ a local estimate, ? an assumed window (the model's is not "
-           "known), / ? no window known (the provider's prompt count)")
+           "known), / ? no window known (the provider's prompt count); in / out: the prompt and completion tokens "
+           "of every model call of the session, summed (each call counts its whole prompt)")
 
 
 def display_model(name: str) -> str:
