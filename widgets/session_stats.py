@@ -64,6 +64,7 @@ class SessionStats:
     steps: int = 0  # model calls started as first attempts, over the session
     tokens_in: int = 0
     tokens_out: int = 0
+    tokens_estimated: bool = False  # some of tokens_in / tokens_out are an estimate, not the provider's count
     cost: CostTally = field(default_factory=CostTally)  # priced calls summed, unpriced ones counted
     running: bool = False
     turn_started: float | None = None  # clock value when the running turn began
@@ -86,14 +87,19 @@ class SessionStats:
         elif kind == "model_call_finished":
             if _first_main_attempt(event) and event.call_id != self.counted_call:  # no start: an import's step
                 self.steps += 1
-            self.tokens_in += int(event.usage.get("prompt_tokens") or 0)
-            self.tokens_out += int(event.usage.get("completion_tokens") or 0)
+            prompt, completion = int(event.usage.get("prompt_tokens") or 0), int(event.usage.get("completion_tokens") or 0)
+            from app.agent.events.core import USAGE_PROVIDER, usage_source  # not at the first frame (a deferred module)
+
+            estimated = usage_source(event.usage) != USAGE_PROVIDER
+            self.tokens_in += prompt
+            self.tokens_out += completion
+            self.tokens_estimated = self.tokens_estimated or (estimated and bool(prompt or completion))
             self.cost.add(event.cost_usd, ok=event.status == "ok")  # a str enum, matched by its value
             self.by_role.setdefault(getattr(event, "role", "main"), RoleTally()).add(event)
-            prompt = int(event.usage.get("prompt_tokens") or 0)
             unmeasured = self.context is None or self.context.usable is None
             if prompt and unmeasured and getattr(event, "role", "main") not in SIDE_ROLES:
-                self.context = ContextReading(used=prompt)  # an imported session: the provider's prompt count
+                # an imported session: the call's prompt count (the provider's, or an estimate: shown with ≈)
+                self.context = ContextReading(used=prompt, approximate=estimated)
         elif kind == "context_measured":
             self.context = ContextReading.measured(event)
         elif kind == "subagent_status" and event.usage:  # a child's calls, once it is done: the parent's figures too

@@ -200,6 +200,7 @@ class StatusBar(Widget):
         short = MODE_SHORT.get(self.permission_mode, mode)
         mode_style = MODE_STYLES.get(self.permission_mode, "$text-primary on $primary 15%")
         activity = self.activity
+        approx = "≈" if s.tokens_estimated else ""  # some counts are estimates, not the provider's
         texts = {
             "model": tuple(Content.styled(m, "b $text") for m in model_forms(s.model)),
             "context": context_forms(s.context),
@@ -208,7 +209,7 @@ class StatusBar(Widget):
             "activity": (Content(activity), Content(activity.split(" · ")[0])),
             "elapsed": (Content(f"⏱ {clock_text(s.elapsed(self.clock()))}"),),
             "step": (Content(f"step {s.steps}"),),
-            "tokens": (Content(f"{tokens(s.tokens_in)} in / {tokens(s.tokens_out)} out"),),
+            "tokens": (Content(f"{approx}{tokens(s.tokens_in)} in / {approx}{tokens(s.tokens_out)} out"),),
             "workspace": (Content(PurePath(s.workspace).name if s.workspace else UNKNOWN),),
             "git": git_forms(self.git),
             "session": (Content(f"session {(s.session_id or UNKNOWN)[:8]}"),),
