@@ -199,8 +199,9 @@ class LiteLLMModel:
                     for tc in delta.tool_calls or []:
                         _merge_tool_call(calls, tc)
             if finished and tail is None:
-                tail = await _rest_of_provider_stream(response)
-                if _usage_in(response, tail):
+                rest = await _rest_of_provider_stream(response)
+                tail = rest or []
+                if rest is not None:  # litellm's wrapper, read to the provider's end: nothing more to read through it
                     await _close(response)
                     break
         reply.latency_ms = (time.perf_counter() - started) * 1000
@@ -258,22 +259,17 @@ class LiteLLMModel:
                                   cache_write_tokens=usage.cache_write_tokens)
 
 
-async def _rest_of_provider_stream(response: Any) -> list[Any]:
+async def _rest_of_provider_stream(response: Any) -> list[Any] | None:
     """After the finish reason: what the provider still sends (its usage, its ``[DONE]``, so the
-    connection is reused), read from under litellm's wrapper. When it carries the usage, the call
-    ends there, without litellm's end-of-stream work: ``stream_chunk_builder`` rebuilds the whole
-    answer from every chunk (~0.1 ms a chunk, holding the GIL the UI thread needs) for its own
-    logging, which Cockpit does not use. Without usage, the wrapper is read on as before."""
+    connection is reused), read from under litellm's wrapper; None when ``response`` is not that wrapper
+    (then it is read on). The call ends there, with or without usage, without litellm's end-of-stream
+    work: ``stream_chunk_builder`` rebuilds the whole answer from every chunk (~0.1 ms a chunk, holding
+    the GIL the UI thread needs) for its own logging and usage estimate, which Cockpit does not use
+    (usage the provider did not send is Cockpit's own estimate: ``usage_missing``)."""
     provider = getattr(response, "completion_stream", None)
     if provider is None or not hasattr(provider, "__aiter__"):
-        return []  # not litellm's wrapper: read on
+        return None
     return [chunk async for chunk in provider]
-
-
-def _usage_in(response: Any, tail: list[Any]) -> bool:
-    chunks = getattr(response, "chunks", None)
-    last = chunks[-1] if isinstance(chunks, list) and chunks else None
-    return any(getattr(chunk, "usage", None) is not None for chunk in [last, *tail])
 
 
 async def _close(response: Any) -> None:

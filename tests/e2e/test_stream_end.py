@@ -28,3 +28,25 @@ async def test_the_reply_is_the_providers_and_litellm_does_not_rebuild_the_strea
     assert call.finish_reason == "tool_calls" and call.usage.reported
     assert rebuilt == []
     assert len(openai_server.chat_requests) == 2
+
+
+async def test_without_usage_the_stream_ends_at_the_providers_end_too_and_usage_is_left_to_cockpit(openai_server,
+                                                                                                  monkeypatch):
+    litellm = load_litellm()
+    rebuilt = []
+    original = litellm.stream_chunk_builder
+    monkeypatch.setattr(litellm, "stream_chunk_builder", lambda *a, **k: rebuilt.append(1) or original(*a, **k))
+    text = " ".join(f"word{i}" for i in range(400))
+    openai_server.script([Reply(text=text, send_usage=False),
+                          Reply(tool_calls=[ToolCallSpec("read_file", {"path": "a.py"})], send_usage=False)])
+    model = LiteLLMModel("openai/bench", api_base=openai_server.url, api_key="sk-test")
+    seen: list[str] = []
+
+    answer = await model.stream([{"role": "user", "content": "hi"}], [], seen.append)
+    call = await model.stream([{"role": "user", "content": "read a.py"}], [], seen.append)
+
+    assert (answer.text, "".join(seen), answer.finish_reason) == (text, text, "stop")
+    assert answer.usage_missing and not answer.usage.reported  # the caller puts Cockpit's estimate in
+    assert [(c.name, c.arguments) for c in call.tool_calls] == [("read_file", '{"path": "a.py"}')]
+    assert call.finish_reason == "tool_calls" and call.usage_missing
+    assert rebuilt == []
