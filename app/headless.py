@@ -51,6 +51,7 @@ class ProgressPrinter:
         self.streaming = False
         self.started = time.monotonic()
         self.tokens_in = self.tokens_out = 0
+        self.counted = self.estimated = False  # some call had token counts; some of them were Cockpit's estimate
         self.cost = CostTally()
         self.model_calls = 0
         self.tool_calls = 0
@@ -93,6 +94,9 @@ class ProgressPrinter:
         self.model_calls += 1
         self.tokens_in += int(e.usage.get("prompt_tokens") or 0)
         self.tokens_out += int(e.usage.get("completion_tokens") or 0)
+        source = ev.usage_source(e.usage)
+        self.counted = self.counted or source != ev.USAGE_NONE
+        self.estimated = self.estimated or source == ev.USAGE_ESTIMATED
         self.cost.add(e.cost_usd, ok=e.status is ev.CallStatus.OK)
         if e.status is ev.CallStatus.ERROR:
             self.failed_call = e  # said with the retry engine's decision, which comes next
@@ -196,8 +200,15 @@ class ProgressPrinter:
             f"{run}[bold]{OUTCOME_WORDS.get(e.outcome, e.outcome)}[/bold] · {_count(e.steps, 'step')} · "
             f"{_count(self.model_calls, 'model call')} · "
             f"{_count(self.tool_calls, 'tool call')} ({_failed_denied(self.tool_failures, self.tool_denials)}) · "
-            f"{self.tokens_in:,} in / {self.tokens_out:,} out tokens · {self.cost.text()} · {duration(elapsed)}"
+            f"{self._tokens()} · {self.cost.text()} · {duration(elapsed)}"
         )
+
+    def _tokens(self) -> str:
+        """``1,693 in / 44 out tokens``; ``≈`` before Cockpit's estimates; ``no token counts`` when no call had any."""
+        if not self.counted:
+            return "no token counts"
+        approx = "≈" if self.estimated else ""
+        return f"{approx}{self.tokens_in:,} in / {approx}{self.tokens_out:,} out tokens"
 
     def session_totals(self, summary: dict[str, Any]) -> None:
         """A resumed session's totals over every run (``storage.queries.session_summary``)."""

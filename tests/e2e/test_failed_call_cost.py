@@ -85,4 +85,4 @@ def test_cockpit_run_whose_call_fails_with_a_400_ends_without_a_dollar_figure(
           "--workspace", str(workspace), "--db", str(tmp_path / "f.db")])
     flat = " ".join(capsys.readouterr().out.split())
     summary = flat[flat.index("1 model call"):]
-    assert "out tokens · — ·" in summary and "$" not in summary
+    assert "no token counts · — ·" in summary and "$" not in summary  # the failed call counted nothing: not "0 in / 0 out"
