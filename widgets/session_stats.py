@@ -88,9 +88,9 @@ class SessionStats:
             if _first_main_attempt(event) and event.call_id != self.counted_call:  # no start: an import's step
                 self.steps += 1
             prompt, completion = int(event.usage.get("prompt_tokens") or 0), int(event.usage.get("completion_tokens") or 0)
-            from app.agent.events.core import USAGE_PROVIDER, usage_source  # not at the first frame (a deferred module)
+            from app.agent.events.core import USAGE_ESTIMATED, usage_source  # not at the first frame (a deferred module)
 
-            estimated = usage_source(event.usage) != USAGE_PROVIDER
+            estimated = usage_source(event.usage) == USAGE_ESTIMATED
             self.tokens_in += prompt
             self.tokens_out += completion
             self.tokens_estimated = self.tokens_estimated or (estimated and bool(prompt or completion))
