@@ -4,7 +4,7 @@ The store's projection of a ``message_appended``, ``model_call_finished``,
 ``turn_started``, ``tool_call_requested`` or ``tool_call_finished`` event runs
 one statement whose parameters all come from the event's row (envelope and
 redacted payload): they are computed here, by :func:`params`, when the event is
-prepared (:func:`storage.store.prepare`). An import prepares its events in its
+prepared (:func:`storage.prepared.prepare`). An import prepares its events in its
 reading process (:mod:`storage.importers.reader_process`), so the writing
 process, which also holds the write lock, only runs the statements. What needs
 the database (a message's generation, whether a tool call's row exists) stays

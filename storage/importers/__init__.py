@@ -55,7 +55,8 @@ IMPORT_CACHE_KIB = 32_768  # SQLite's page cache while importing (its default: 2
 
 if TYPE_CHECKING:
     from storage.redact import Redactor
-    from storage.store import EventStore, PreparedEvent
+    from storage.prepared import PreparedEvent
+    from storage.store import EventStore
 
 __all__ = ["Discovery", "ImportFormatError", "ImportResult", "detect", "discover", "find_sessions", "import_path",
            "import_sessions"]
@@ -175,7 +176,7 @@ def prepared_batches(path: Path, digest: str, enrich: Callable[[Iterator[dict[st
                      redactor: Redactor | None = None) -> Iterator[list[PreparedEvent]]:
     """The file's events, converted, enriched, in batches prepared for the store (touches no database)."""
     from storage.redact import Redactor
-    from storage.store import prepare
+    from storage.prepared import prepare
 
     events: Iterator[dict[str, Any]] = detect(path).convert(path, digest)
     if enrich is not None:

@@ -10,7 +10,7 @@ The child (``python -c``, handed this process's ``sys.path``, so it never runs
 the caller's main module again) never opens the database: it sends prepared
 batches, pickled, through a pipe, in order, about one ahead of the writer (a
 full pipe makes it wait), without the payloads the writer does not read
-(:func:`storage.store.without_payloads`). An error in the child (a line that is not JSON...) is
+(:func:`storage.prepared.without_payloads`). An error in the child (a line that is not JSON...) is
 raised here, where the import handles it; when this side stops early (a write
 failed, Ctrl+C), the child is killed. Files under :data:`MIN_BYTES` are read in
 this process: starting a child costs more than it saves there. ``enrich`` must
@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from storage.store import PreparedEvent
+    from storage.prepared import PreparedEvent
 
 MIN_BYTES = 16_000_000
 
@@ -97,7 +97,7 @@ class ReaderProcess:
 def child() -> None:
     """The reading process: every batch of the file, prepared, sent in order; then ``done`` (or the error)."""
     from storage.importers import prepared_batches
-    from storage.store import without_payloads
+    from storage.prepared import without_payloads
 
     path, digest, enrich = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer

@@ -9,7 +9,8 @@ import pytest
 from storage.db import open_db
 from storage.queries import conversation, list_sessions, load_events, resolve_session_id, session_summary, SessionNotFound
 from storage.redact import Redactor
-from storage.store import EventStore, mark_abandoned_sessions, prepare, without_payloads
+from storage.prepared import prepare, without_payloads
+from storage.store import EventStore, mark_abandoned_sessions
 from tests.core.helpers import make_session
 from tests.support.store import store_events
 

@@ -1,0 +1,99 @@
+"""Events made ready for the store: redacted, encoded, with their projections' parameters.
+
+:func:`prepare` touches no database, so an import can prepare its next batches
+in another process (:mod:`storage.importers.reader_process`) while this one writes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from app.agent.events.core import well_formed
+from storage import projection_params
+from storage.migrations import feature_projections
+from storage.projection_params import Params
+from storage.redact import Redactor, json_text
+
+
+class PreparedEvent(NamedTuple):
+    """An event as it will be written: its envelope, its redacted payload's JSON text (the ``events`` row is the
+    first five fields), the (hash, text) of its full output when it has one (stored in ``blobs``), the parameters
+    of its projection's statement when :mod:`storage.projection_params` computes them, and the redacted payload
+    itself, None when the writer does not need it (:func:`without_payloads`: it is the text, parsed)."""
+
+    session_id: str
+    seq: int
+    type: str
+    ts: float
+    text: str
+    blob: tuple[str, str] | None
+    params: Params | None = None
+    payload: dict[str, Any] | None = None
+
+    @property
+    def row(self) -> dict[str, Any]:
+        """The stored event row ``{"session_id", "seq", "type", "ts", "payload"}`` that projections receive
+        (built at each call, the text parsed when the payload was left out: read the envelope's fields instead)."""
+        payload = json.loads(self.text) if self.payload is None else self.payload
+        return {"session_id": self.session_id, "seq": self.seq, "type": self.type, "ts": self.ts, "payload": payload}
+
+
+def prepare(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[PreparedEvent]:
+    """Events redacted and encoded, ready for :meth:`EventStore.append_prepared`.
+
+    Touches no database, so an import can prepare its next batches in another process.
+    """
+    scrub, params_of, new = redactor.scrub_json, projection_params.params, _new_prepared
+    prepared: list[PreparedEvent] = []
+    for event in events:
+        kind = event["type"]
+        payload = dict(event)  # the event without its envelope (ENVELOPE), in its order
+        pop = payload.pop
+        pop("type"), pop("session_id", None), pop("seq", None), pop("ts", None)
+        if kind == "tool_call_finished" and "full_output" in payload:
+            prepared.append(_with_full_output(event, payload, redactor))
+            continue
+        payload, text = scrub(payload)
+        if not text.isascii() and well_formed(text) is not text:  # a lone surrogate: SQLite takes valid UTF-8 only
+            payload = well_formed(payload)
+            text = json_text(payload)
+        session_id, seq, ts = event["session_id"], event["seq"], event.get("ts")
+        if type(seq) is not int:
+            seq = int(seq)
+        if type(ts) is not float:
+            ts = float(ts or 0.0)
+        params = params_of(kind, session_id, seq, ts, payload) if kind in _PARAM_KINDS else None
+        prepared.append(new((session_id, seq, kind, ts, text, None, params, payload)))
+    return prepared
+
+
+def without_payloads(batch: list[PreparedEvent]) -> list[PreparedEvent]:
+    """The batch with the payloads the writer does not read left out: what an import's reading process sends
+    (a payload dict costs more to pickle and unpickle than its JSON text)."""
+    features = feature_projections()
+    return [
+        PreparedEvent._make((*event[:7], None)) if event.params is not None and event.type not in features else event
+        for event in batch
+    ]
+
+
+def _with_full_output(event: dict[str, Any], payload: dict[str, Any], redactor: Redactor) -> PreparedEvent:
+    """:func:`prepare` of a finished tool call with its full output: stored in ``blobs``, the payload keeps its hash."""
+    full = payload.pop("full_output")
+    payload = well_formed(redactor.scrub_json(payload)[0])
+    blob = None
+    if full is not None:
+        content = well_formed(redactor.replace_secrets(full))
+        blob = (hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest(), content)
+        payload["full_output_hash"] = blob[0]
+    session_id, seq, ts = event["session_id"], int(event["seq"]), float(event.get("ts") or 0.0)
+    params = projection_params.params("tool_call_finished", session_id, seq, ts, payload)
+    return _new_prepared((session_id, seq, "tool_call_finished", ts, json_text(payload), blob, params, payload))
+
+
+_PARAM_KINDS = projection_params.KINDS
+_new_prepared = functools.partial(tuple.__new__, PreparedEvent)  # (NamedTuple's own __new__ and _make are Python)
