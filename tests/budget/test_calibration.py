@@ -102,3 +102,15 @@ def test_statistics_are_kept_per_model_and_can_be_seeded() -> None:
     b.seed_calibration(MODEL, [(1_000, 1_050), (3_000, 3_050)])
     assert b.model_calibration().n == 2 and b.model_calibration().overhead == 50
     assert b.measure(system_prompt(), []).calibration["n"] == 2
+
+
+def test_two_requests_of_nearly_one_size_give_no_slope() -> None:
+    """A 100-token step with 500 more provider tokens is noise, not a ×5 tokenizer: the line it made
+    predicted 0 for a small request and 132k for a 40k one (its overhead was −28k)."""
+    calibration = ModelCalibration(exact=True)
+    calibration.add(10_000, 12_000)
+    calibration.add(10_100, 12_500)
+    assert calibration.scale == 1.0 and calibration.overhead == 2_200  # the median hidden overhead
+    assert calibration.predict(2_000) == 4_200 and calibration.predict(40_000) == 42_200
+    calibration.add(16_000, 18_300)  # a request far enough from the others: its slopes count
+    assert 0.9 < calibration.scale < 1.1 and 1_500 < calibration.overhead < 2_500

@@ -5,8 +5,12 @@ the provider's prompt-token count. Calibration fits ``provider ≈ scale ×
 estimate + overhead`` robustly (Theil–Sen: the median of pairwise slopes, then
 the median intercept), which captures both a tokenizer that is off by a factor
 (the chars/4 fallback) and a fixed number of hidden tokens the provider adds
-(a tool-use system prompt). Until two calls of different sizes exist, an exact
-tokenizer is assumed to be off by a constant and an approximate one by a factor.
+(a tool-use system prompt). A slope is taken only from two calls whose estimates
+differ by enough (``_MIN_SPREAD_TOKENS`` and ``_MIN_SPREAD_FRACTION`` of the larger):
+two requests of nearly the same size give a slope made of noise (a 100-token step
+with 500 more provider tokens reads as ×5), and its line, extrapolated, predicted
+negative counts. Until such a pair exists, an exact tokenizer is assumed to be off
+by a constant and an approximate one by a factor.
 
 Accuracy is measured honestly: each call's prediction is made *before* that
 call is added, and the badge reports the 95th percentile of those errors.
@@ -29,6 +33,8 @@ _SLOPE_RANGE = (0.25, 4.0)
 _OUTLIER_FACTOR = 2.0
 _OUTLIER_MIN_SAMPLES = 5  # fewer samples predict too little (a fit over small prompts extrapolates badly)
 _REGIME_CHANGE = 3
+_MIN_SPREAD_TOKENS = 256  # a pair's estimates differ by at least this much ...
+_MIN_SPREAD_FRACTION = 0.05  # ... and by this fraction of the larger one, for its slope to count
 
 
 @dataclass(frozen=True)
@@ -146,7 +152,7 @@ class ModelCalibration:
             (b.provider - a.provider) / (b.estimated - a.estimated)
             for i, a in enumerate(recent)
             for b in recent[i + 1 :]
-            if b.estimated != a.estimated
+            if abs(b.estimated - a.estimated) >= max(_MIN_SPREAD_TOKENS, _MIN_SPREAD_FRACTION * max(a.estimated, b.estimated))
         ]
         if slopes:
             low, high = _SLOPE_RANGE
