@@ -4,23 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.agent.budget.summary import INSTRUCTIONS, fallback_summary, summarize_with, summary_request, transcript
+from app.agent.budget.summary import INSTRUCTIONS, fallback_summary, summary_request, transcript
 from tests.budget.scenarios import grow, system_prompt
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class FakeModel:
-    def __init__(self) -> None:
-        self.calls: list[tuple[list[dict], list[dict]]] = []
-
-    async def stream(self, messages, tools, on_text):
-        self.calls.append((messages, tools))
-
-        class Reply:
-            text = "  Did things.\nGoals: x\nOpen items: y  "
-
-        return Reply()
 
 
 def test_the_request_asks_for_goals_and_open_items_at_the_end() -> None:
@@ -37,12 +24,6 @@ def test_the_transcript_keeps_the_newest_part_when_too_long() -> None:
     text = transcript(messages, max_chars=5_000)
     assert len(text) <= 5_000 + 40 and text.startswith("[…earlier lines omitted…]")
     assert "mod_9.py" in text and "mod_0.py" not in text
-
-
-async def test_summarize_with_sends_one_call_without_tools() -> None:
-    model = FakeModel()
-    assert await summarize_with(model, system_prompt()) == "Did things.\nGoals: x\nOpen items: y"
-    assert len(model.calls) == 1 and model.calls[0][1] == []
 
 
 def test_the_fallback_digest_invents_nothing() -> None:

@@ -1,8 +1,8 @@
 """What the summarising rung of the ladder asks the model, and what it does without one.
 
 ``summary_request`` turns the old part of a conversation into a two-message
-prompt; ``summarize_with`` sends it through any :class:`~app.agent.model.Model`
-(the session's or a cheaper configured one). ``fallback_summary`` is the
+prompt, which the loop sends through its one retry layer (as a ``summary`` call,
+to the session's model or a cheaper configured one). ``fallback_summary`` is the
 mechanical digest used when no summariser is given or it fails: it invents
 nothing, it lists what was asked and done.
 """
@@ -10,7 +10,7 @@ nothing, it lists what was asked and done.
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
 from app.agent.budget.counter import SUMMARY_MARKER, call_label
 
@@ -25,22 +25,12 @@ Open items: what is unfinished or needs checking next, in a few bullets."""
 _PER_MESSAGE_CHARS = 4_000
 
 
-class _Streams(Protocol):
-    async def stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], on_text: Any) -> Any: ...
-
-
 def summary_request(messages: list[dict[str, Any]], max_chars: int = 60_000) -> list[dict[str, Any]]:
     """The chat messages that ask a model to summarise ``messages``."""
     return [
         {"role": "system", "content": INSTRUCTIONS},
         {"role": "user", "content": "Summarise this part of the conversation:\n\n" + transcript(messages, max_chars)},
     ]
-
-
-async def summarize_with(model: _Streams, messages: list[dict[str, Any]], max_chars: int = 60_000) -> str:
-    """Summarise ``messages`` with ``model`` (one call, no tools); returns the text."""
-    reply = await model.stream(summary_request(messages, max_chars), [], lambda _text: None)
-    return str(getattr(reply, "text", "") or "").strip()
 
 
 def transcript(messages: list[dict[str, Any]], max_chars: int) -> str:
