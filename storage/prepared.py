@@ -47,7 +47,7 @@ def prepare(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[Prepar
 
     Touches no database, so an import can prepare its next batches in another process.
     """
-    scrub, params_of, new = redactor.scrub_json, projection_params.params, _new_prepared
+    scrub, params_of, new = redactor.scrub_json, projection_params.params, new_prepared
     prepared: list[PreparedEvent] = []
     for event in events:
         kind = event["type"]
@@ -55,8 +55,10 @@ def prepare(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[Prepar
         pop = payload.pop
         pop("type"), pop("session_id", None), pop("seq", None), pop("ts", None)
         if kind == "tool_call_finished" and "full_output" in payload:
-            prepared.append(_with_full_output(event, payload, redactor))
-            continue
+            if payload["full_output"] is not None:
+                prepared.append(_with_full_output(event, payload, redactor))
+                continue
+            del payload["full_output"]  # (no output beyond the result: the payload as it would be without the key)
         payload, text = scrub(payload)
         if not text.isascii() and well_formed(text) is not text:  # a lone surrogate: SQLite takes valid UTF-8 only
             payload = well_formed(payload)
@@ -76,7 +78,7 @@ def without_payloads(batch: list[PreparedEvent]) -> list[PreparedEvent]:
     (a payload dict costs more to pickle and unpickle than its JSON text)."""
     features = feature_projections()
     return [
-        PreparedEvent._make((*event[:7], None)) if event.params is not None and event.type not in features else event
+        new_prepared((*event[:7], None)) if event.params is not None and event.type not in features else event
         for event in batch
     ]
 
@@ -92,8 +94,9 @@ def _with_full_output(event: dict[str, Any], payload: dict[str, Any], redactor: 
         payload["full_output_hash"] = blob[0]
     session_id, seq, ts = event["session_id"], int(event["seq"]), float(event.get("ts") or 0.0)
     params = projection_params.params("tool_call_finished", session_id, seq, ts, payload)
-    return _new_prepared((session_id, seq, "tool_call_finished", ts, json_text(payload), blob, params, payload))
+    return new_prepared((session_id, seq, "tool_call_finished", ts, json_text(payload), blob, params, payload))
 
 
 _PARAM_KINDS = projection_params.KINDS
-_new_prepared = functools.partial(tuple.__new__, PreparedEvent)  # (NamedTuple's own __new__ and _make are Python)
+new_prepared = functools.partial(tuple.__new__, PreparedEvent)
+"""A PreparedEvent of a tuple of its fields (NamedTuple's own ``__new__`` and ``_make`` are Python)."""

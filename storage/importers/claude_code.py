@@ -37,7 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.importers.common import ImportFormatError, Recorder, ToolUse, json_object, parse_ts, read_jsonl, record_errors, usage
+from storage.importers.common import (
+    ImportFormatError, Recorder, ToolUse, check_jsonl, exact_record, json_object, parse_ts, read_jsonl, record_errors, usage,
+)
 from storage.importers.detect import Head
 
 SOURCE = "claude-code"
@@ -111,7 +113,9 @@ class _Header:
 
 def _scan(path: Path, digest: str) -> _Header:
     header = _Header(digest)
-    for _, record in read_jsonl(path):
+    for _, raw, record in check_jsonl(path):
+        if header.first_ts is None or (header.first_cwd is None and "cwd" in record):  # numbers the header keeps
+            record = exact_record(raw)
         header.see(record)
     if not header.records:
         raise ImportFormatError(path, 1, "empty file: no Claude Code records")

@@ -79,6 +79,8 @@ class ReaderProcess:
             self._process.stdout.close()
 
     def _batches(self, process: subprocess.Popen[bytes], stream: IO[bytes]) -> Iterator[list[PreparedEvent]]:
+        from storage.prepared import new_prepared
+
         while True:
             try:
                 kind, value = pickle.load(stream)
@@ -91,7 +93,7 @@ class ReaderProcess:
                 return
             if kind == "error":
                 raise value
-            yield value
+            yield list(map(new_prepared, value))
 
 
 def child() -> None:
@@ -103,7 +105,8 @@ def child() -> None:
     out = sys.stdout.buffer
     try:
         for batch in prepared_batches(Path(path), digest, enrich):
-            pickle.dump(("batch", without_payloads(batch)), out, protocol=pickle.HIGHEST_PROTOCOL)
+            # (plain tuples: a NamedTuple is pickled through a Python method per event, and rebuilt through another)
+            pickle.dump(("batch", list(map(tuple, without_payloads(batch)))), out, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(("done", None), out)
     except BaseException as exc:
         try:
