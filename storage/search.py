@@ -2,26 +2,34 @@
 
 ``search_fts`` (SQLite FTS5) indexes what people look for: user prompts and
 assistant answers from ``messages``, and each tool call's name, arguments,
-result and error from ``tool_calls``. Its rowid encodes the source row:
-``messages.id * 2`` or ``tool_calls.rowid * 2 + 1``. The store indexes what each
-write batch stored, once, in one ``INSERT … SELECT`` in rowid order
-(:func:`index_batch`; a tool call is indexed when its batch ends, so once for an
-import, where it is requested and finished in the same batch). Triggers drop the
-entries of deleted (or replaced) rows, whoever deletes them. FTS5 keeps new
-entries in memory only while rowids ascend: row-by-row triggers, interleaving
-messages and tool calls, flushed it to disk at almost every row.
+result and error from ``tool_calls``. It is contentless (``content=''``): it
+holds the index only, not a second copy of the text, and its rowid names the
+source row: ``messages.id * 2`` or ``tool_calls.rowid * 2 + 1``
+(:func:`search_sessions` joins back to them; the snippets are made from the few
+best hits' texts). The store indexes what each write batch stored, once, at the
+batch's end, from the values it wrote (:class:`BatchIndex`; a tool call is
+indexed when its batch ends, so once for an import, where it is requested and
+finished in the same batch). FTS5 keeps new entries in memory only while rowids
+ascend: row-by-row indexing, interleaving messages and tool calls, flushed it to
+disk at almost every row.
+
+A contentless index forgets an entry only when told its exact text (FTS5's
+``'delete'`` command; another text corrupts the index): triggers do it for
+deleted rows, from the deleted row's values, whoever deletes them; the store
+does it for the rows it changes or replaces. So the indexed columns of
+``messages`` and ``tool_calls`` are changed only by the store.
 
 Views (see docs/schema.md): ``session_summary``, ``tool_stats``, ``model_usage``.
 
 This module follows the storage feature convention: ``MIGRATIONS`` (named,
-ordered) and ``PROJECTIONS`` (none: the store calls :func:`index_batch`).
+ordered) and ``PROJECTIONS`` (none: the store indexes through :class:`BatchIndex`).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import Any
 
 import sqlite_utils
@@ -33,7 +41,9 @@ _MESSAGE_TEXT = "new.content"
 _TOOL_TEXT = (
     "new.name || ' ' || coalesce(new.arguments_raw, '') || ' ' || coalesce(new.result, '') || ' ' || coalesce(new.error, '')"
 )
-_INDEXED_ROLES = "('user', 'assistant')"  # tool output is indexed from tool_calls; system prompts repeat
+_INDEXED_ROLE_NAMES = ("user", "assistant")  # tool output is indexed from tool_calls; system prompts repeat
+_INDEXED_ROLES = "(" + ", ".join(f"'{role}'" for role in _INDEXED_ROLE_NAMES) + ")"
+_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 
 def _create_fts(db: sqlite_utils.Database) -> None:
@@ -42,7 +52,7 @@ def _create_fts(db: sqlite_utils.Database) -> None:
     db.execute(
         f"""create virtual table {FTS_TABLE} using fts5(
               text, session_id unindexed, kind unindexed, ref unindexed,
-              tokenize = 'porter unicode61 remove_diacritics 2')"""
+              tokenize = '{_TOKENIZE}')"""
     )
     index_message = f"""
         insert into {FTS_TABLE} (rowid, text, session_id, kind, ref)
@@ -89,37 +99,107 @@ def _index_per_batch(db: sqlite_utils.Database) -> None:
         db.execute(f"drop trigger if exists {FTS_TABLE}_{name}")
 
 
-_INDEX_BATCH = f"""
-insert into {FTS_TABLE} (rowid, text, session_id, kind, ref)
-select * from (
-  select id * 2 as fts_rowid, content, session_id, role, id from messages
-  where id > ? and role in {_INDEXED_ROLES} and coalesce(content, '') != ''
-  union all
-  select rowid * 2 + 1, {_TOOL_TEXT.replace('new.', '')}, session_id, 'tool', tool_call_id from tool_calls
-  where rowid in (select value from json_each(?))
-) order by fts_rowid
-"""
+_FORGET = f"insert into {FTS_TABLE} ({FTS_TABLE}, rowid, text) values ('delete', ?, ?)"
+_ADD_INTO = f"insert into {FTS_TABLE} (rowid, text)"
+_ADD = f"{_ADD_INTO} values (?, ?)"
+_TOOL_TEXT_OF_ROW = _TOOL_TEXT.replace("new.", "")
+_FORGET_TRIGGER = f"{FTS_TABLE}_forget_tool"  # search_008's: the store indexes the contentless index
+
+
+def _contentless(db: sqlite_utils.Database) -> None:
+    """The index without its own copy of the text (``content=''``), rebuilt from ``messages`` and ``tool_calls``:
+    the same entries, so the same hits. Deleted rows leave it by triggers given their exact text."""
+    for (name,) in db.execute("select name from sqlite_master where type = 'trigger' and name glob ?",
+                              [f"{FTS_TABLE}_*"]).fetchall():
+        db.execute(f"drop trigger [{name}]")
+    db.execute(f"drop table if exists {FTS_TABLE}")
+    db.execute(f"create virtual table {FTS_TABLE} using fts5(text, content = '', tokenize = '{_TOKENIZE}')")
+    db.execute(
+        f"""create trigger {FTS_TABLE}_forget_message after delete on messages
+              when old.role in {_INDEXED_ROLES} and coalesce(old.content, '') != '' begin
+              {_FORGET.replace("?, ?", "old.id * 2, old.content")}; end"""
+    )
+    db.execute(
+        f"""create trigger {_FORGET_TRIGGER} after delete on tool_calls begin
+              {_FORGET.replace("?, ?", "old.rowid * 2 + 1, " + _TOOL_TEXT.replace("new.", "old."))}; end"""
+    )
+    db.execute(
+        f"""{_ADD_INTO}
+            select * from (
+              select id * 2 as fts_rowid, content from messages where role in {_INDEXED_ROLES} and coalesce(content, '') != ''
+              union all
+              select rowid * 2 + 1, {_TOOL_TEXT_OF_ROW} from tool_calls
+            ) order by fts_rowid"""
+    )
 
 
 def indexes_per_batch(conn: sqlite3.Connection) -> bool:
-    """Whether this database expects :func:`index_batch` (search_003 applied: the index, no row triggers)."""
+    """Whether this database expects a :class:`BatchIndex` (search_008 applied: the contentless index)."""
     names = {row[0] for row in conn.execute(
-        "select name from sqlite_master where name in (?, ?)", [FTS_TABLE, f"{FTS_TABLE}_tool_insert"]
+        "select name from sqlite_master where name in (?, ?)", [FTS_TABLE, _FORGET_TRIGGER]
     )}
-    return names == {FTS_TABLE}
+    return len(names) == 2
 
 
-def last_message_id(conn: sqlite3.Connection) -> int:
-    """Where a batch starts: its messages have larger ids."""
-    return int(conn.execute("select coalesce(max(id), 0) from messages").fetchone()[0])
+ToolValues = tuple[Any, Any, Any, Any]  # a tool call's name, arguments_raw, result and error
 
 
-def index_batch(conn: sqlite3.Connection, after_message_id: int, tool_rowids: Collection[int]) -> None:
-    """Index the messages stored after ``after_message_id`` and the tool calls (by rowid) a batch wrote."""
-    rowids = json.dumps(sorted(tool_rowids))
-    if tool_rowids:  # indexed by an earlier batch (requested there): replaced by the text they have now
-        conn.execute(f"delete from {FTS_TABLE} where rowid in (select value * 2 + 1 from json_each(?))", [rowids])
-    conn.execute(_INDEX_BATCH, [after_message_id, rowids])
+class BatchIndex:
+    """What one write batch adds to the index and takes out of it, from the values the store wrote.
+
+    :meth:`write`, at the batch's end, first removes the entries of the tool calls the batch changed or replaced
+    that an earlier batch indexed (with the text they were indexed with), then adds the batch's entries in
+    rowid order.
+    """
+
+    def __init__(self) -> None:
+        self._messages: dict[int, str] = {}  # index rowid → text
+        self._tools: dict[int, ToolValues] = {}  # tool_calls.rowid → its indexed values
+        self._forgotten: list[tuple[int, str]] = []  # (index rowid, the exact text it was indexed with)
+
+    def message(self, message_id: int, role: Any, content: str | None) -> None:
+        """A ``messages`` row the batch inserted (its content is text or None: projection_params.message)."""
+        if content and role in _INDEXED_ROLE_NAMES:  # (a tuple: a role of any type compares, none is hashed)
+            self._messages[message_id * 2] = content
+
+    def tool(self, rowid: int, name: Any, arguments_raw: Any, result: Any = None, error: Any = None) -> None:
+        """A ``tool_calls`` row the batch inserted, or finished (after :meth:`tool_changes`)."""
+        self._tools[rowid] = (name, arguments_raw, result, error)
+
+    def tool_changes(self, conn: sqlite3.Connection, rowid: int) -> tuple[Any, Any]:
+        """A tool call's row is about to be updated: its entry from an earlier batch (if any) is forgotten.
+        Its name and arguments_raw, as stored."""
+        values = self._tools.pop(rowid, None)
+        if values is not None:  # written by this batch: not indexed yet
+            return values[0], values[1]
+        name, arguments_raw, text = conn.execute(
+            f"select name, arguments_raw, {_TOOL_TEXT_OF_ROW} from tool_calls where rowid = ?", [rowid]
+        ).fetchone()
+        self._forgotten.append((rowid * 2 + 1, text))
+        return name, arguments_raw
+
+    def tool_deleted(self, conn: sqlite3.Connection, rowid: int) -> None:
+        """A tool call's row is about to be deleted (the trigger forgets its entry): one this batch wrote is
+        indexed now, so the trigger finds it."""
+        if self._tools.pop(rowid, None) is not None:
+            conn.execute(f"{_ADD_INTO} select rowid * 2 + 1, {_TOOL_TEXT_OF_ROW} from tool_calls where rowid = ?", [rowid])
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        if self._forgotten:
+            conn.executemany(_FORGET, self._forgotten)
+        entries = self._messages
+        read_back = []
+        for rowid, (name, arguments_raw, result, error) in self._tools.items():
+            if type(name) is str and all(type(v) is str or v is None for v in (arguments_raw, result, error)):
+                entries[rowid * 2 + 1] = f"{name} {arguments_raw or ''} {result or ''} {error or ''}"
+            else:  # a value SQLite stored in its own way (a number as text, bytes): its text as SQLite makes it
+                read_back.append(rowid)
+        if read_back:
+            entries.update(conn.execute(
+                f"select rowid * 2 + 1, {_TOOL_TEXT_OF_ROW} from tool_calls where rowid in (select value from json_each(?))",
+                [json.dumps(read_back)],
+            ).fetchall())
+        conn.executemany(_ADD, sorted(entries.items()))
 
 
 # --- views ---------------------------------------------------------------------
@@ -255,6 +335,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("search_005_automerge", _merge_less_often),
     ("search_006_automerge_default", _merge_as_fts5_does),
     ("search_007_unknown_cache_views", create_views),  # tokens_cached / tokens_cache_write null when no call sent them
+    ("search_008_contentless", _contentless),
 ]
 PROJECTIONS: dict[str, Callable[[sqlite_utils.Database, dict[str, Any]], None]] = {}
 
@@ -279,17 +360,29 @@ def fts_query(text: str) -> str | None:
 
 _SEARCH_SQL = f"""
 with hits as materialized (
-  select session_id, kind, ref, bm25({FTS_TABLE}) as score,
-    snippet({FTS_TABLE}, 0, '[', ']', '…', 12) as snippet
-  from {FTS_TABLE} where {FTS_TABLE} match ?
+  select rowid as fts_rowid, bm25({FTS_TABLE}) as score from {FTS_TABLE} where {FTS_TABLE} match ?
+),
+sourced as (
+  select h.fts_rowid, h.score, m.session_id, m.role as kind, m.id as ref
+  from hits h join messages m on m.id = h.fts_rowid / 2 where h.fts_rowid % 2 = 0
+  union all
+  select h.fts_rowid, h.score, t.session_id, 'tool', t.tool_call_id
+  from hits h join tool_calls t on t.rowid = h.fts_rowid / 2 where h.fts_rowid % 2 = 1
+),
+best as (
+  select h.session_id, s.title, s.source, s.status, s.started_at,
+    count(*) as hits, min(h.score) as score, h.fts_rowid, h.kind, h.ref
+  from sourced h join sessions s on s.id = h.session_id
+  group by h.session_id
+  order by score, s.started_at desc
+  limit ?
 )
-select h.session_id, s.title, s.source, s.status, s.started_at,
-  count(*) as hits, min(h.score) as score, h.snippet, h.kind, h.ref
-from hits h join sessions s on s.id = h.session_id
-group by h.session_id
-order by score, s.started_at desc
-limit ?
+select b.session_id, b.title, b.source, b.status, b.started_at, b.hits, b.score, null as snippet, b.kind, b.ref,
+  b.fts_rowid, case when b.fts_rowid % 2 = 0 then (select content from messages where id = b.fts_rowid / 2)
+  else (select {_TOOL_TEXT_OF_ROW} from tool_calls where rowid = b.fts_rowid / 2) end as text
+from best b order by b.score, b.started_at desc
 """
+_SNIPPETS = "search_snippets"  # a TEMP table of the best hits' texts: snippet() needs the text the index has not
 
 
 def search_sessions(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict[str, Any]]:
@@ -303,4 +396,25 @@ def search_sessions(db: sqlite_utils.Database, query: str, limit: int = 20) -> l
     match = fts_query(query)
     if match is None:
         return []
-    return list(db.query(_SEARCH_SQL, [match, limit]))
+    rows = list(db.query(_SEARCH_SQL, [match, limit]))
+    snippets = _snippets(db.conn, match, [(row["fts_rowid"], row["text"]) for row in rows])
+    for row in rows:
+        row["snippet"] = snippets.get(row.pop("fts_rowid"))
+        del row["text"]
+    return rows
+
+
+def _snippets(conn: sqlite3.Connection, match: str, texts: list[tuple[int, str]]) -> dict[int, str]:
+    """FTS5's snippet of each text (by index rowid) for ``match``: the texts indexed again, with the same
+    tokenizer, in a small TEMP table, and asked there, so each snippet is the one the index would give."""
+    if not texts:
+        return {}
+    conn.execute(f"create virtual table if not exists temp.{_SNIPPETS} using fts5(text, tokenize = '{_TOKENIZE}')")
+    try:
+        conn.executemany(f"insert into temp.{_SNIPPETS} (rowid, text) values (?, ?)", texts)
+        return dict(conn.execute(
+            f"select rowid, snippet({_SNIPPETS}, 0, '[', ']', '…', 12) from temp.{_SNIPPETS} where {_SNIPPETS} match ?",
+            [match],
+        ).fetchall())
+    finally:
+        conn.execute(f"delete from temp.{_SNIPPETS}")

@@ -6,7 +6,7 @@ dicts (``Event.to_dict()``): storage does not import the app.
 
 Every payload goes through the :class:`~storage.redact.Redactor` before
 anything is written: the events, the projections and blobs made from them,
-and the full-text index of a batch (built from the projections at its end).
+and the full-text index of a batch (from the projections' values, at its end).
 
 Writes take the write lock up front (``BEGIN IMMEDIATE``) and wait for other
 processes (the busy timeout). A write that still fails is tried again a few
@@ -43,6 +43,11 @@ _INSERT_EVENT = f"""insert into events (session_id, seq, type, ts, payload, cont
                    values (?, ?, ?, ?, ?, {int(CONTRACT_VERSION)})"""
 
 
+# A tool call's row. The same call id again fails (a unique key): the old row is deleted first, as ``insert or
+# replace`` (INSERT_TOOL_CALL) would, but whatever recursive_triggers says, so its index entry goes by the trigger.
+_INSERT_NEW_TOOL_CALL = projection_params.INSERT_TOOL_CALL.replace("insert or replace", "insert", 1)
+
+
 class StoreWriteError(Exception):
     """Events could not be stored; the message names the database and the cause."""
 
@@ -53,7 +58,7 @@ class EventStore:
         self.conn: sqlite3.Connection = db.conn
         self.redactor = redactor or Redactor.from_environment()
         self._generation: dict[str, int] = {}
-        self._tool_rowids: set[int] = set()  # tool calls the current batch wrote, indexed at its end
+        self._index = search.BatchIndex()  # what the current batch indexes, at its end
         self._lock = threading.Lock()
         self._features = feature_projections()
         self._projections: dict[str, Callable[[dict[str, Any]], object]] = {
@@ -99,18 +104,16 @@ class EventStore:
         raise AssertionError("unreachable")
 
     def _write_batch(self, batch: list[PreparedEvent]) -> None:
-        self._tool_rowids.clear()
+        self._index = index = search.BatchIndex()
         try:
             with write_transaction(self.db):
-                indexed = search.indexes_per_batch(self.conn)
-                after_message_id = search.last_message_id(self.conn) if indexed else 0
                 projected = self._projected
                 for event in batch:
                     if event[2] in projected or event[5] is not None:  # (its type, its blob)
                         self._write(event)
                 self.conn.executemany(_INSERT_EVENT, [event[:5] for event in batch])
-                if indexed:
-                    search.index_batch(self.conn, after_message_id, self._tool_rowids)
+                if search.indexes_per_batch(self.conn):
+                    index.write(self.conn)
         except BaseException:
             self._generation.clear()  # it may count a compaction that was rolled back
             raise
@@ -188,7 +191,8 @@ class EventStore:
         return self._generation[session_id]
 
     def _insert_message(self, session_id: str, generation: int, params: Params) -> None:
-        self.conn.execute(projection_params.INSERT_MESSAGE, (session_id, generation, *params))
+        cursor = self.conn.execute(projection_params.INSERT_MESSAGE, (session_id, generation, *params))
+        self._index.message(int(cursor.lastrowid or 0), params[1], params[2])  # (its role, its content)
 
     def _message_appended(self, session_id: str, params: Params) -> None:
         self._insert_message(session_id, self._generation_of(session_id), params)
@@ -218,10 +222,23 @@ class EventStore:
         self.conn.execute(projection_params.MODEL_CALL_FINISHED, params)
 
     def _tool_call_requested(self, session_id: str, params: Params) -> int:
-        cursor = self.conn.execute(projection_params.INSERT_TOOL_CALL, params)
+        try:
+            cursor = self.conn.execute(_INSERT_NEW_TOOL_CALL, params)
+        except sqlite3.IntegrityError:  # the call's id again (or a value the table refuses): the row is replaced
+            found = self._tool_rowid(params[:2])
+            if found is None:
+                raise
+            self._index.tool_deleted(self.conn, found)
+            self.conn.execute("delete from tool_calls where rowid = ?", [found])
+            cursor = self.conn.execute(_INSERT_NEW_TOOL_CALL, params)
         rowid = int(cursor.lastrowid or 0)
-        self._tool_rowids.add(rowid)
+        self._index.tool(rowid, params[4], params[5])  # (its name, its arguments_raw)
         return rowid
+
+    def _tool_rowid(self, key: Params) -> int | None:
+        """The rowid of the tool call (session id, tool call id), None when there is none."""
+        found = self.conn.execute("select rowid from tool_calls where session_id = ? and tool_call_id = ?", key).fetchone()
+        return None if found is None else int(found[0])
 
     def _tool_call_validated(self, row: dict[str, Any]) -> None:
         p = row["payload"]
@@ -245,14 +262,12 @@ class EventStore:
 
     def _tool_call_finished(self, session_id: str, params: Params) -> None:
         finish, request = params  # request: the row to start when the file has no request for this call
-        found = self.conn.execute(
-            "select rowid from tool_calls where session_id = ? and tool_call_id = ?", finish[-2:]
-        ).fetchone()
-        if found is None:  # finished without a request (an import of a result whose call is not in the file)
-            self._tool_call_requested(session_id, request)
-        else:
-            self._tool_rowids.add(found[0])
+        rowid = self._tool_rowid(finish[-2:])
+        if rowid is None:  # finished without a request (an import of a result whose call is not in the file)
+            rowid = self._tool_call_requested(session_id, request)
+        name, arguments_raw = self._index.tool_changes(self.conn, rowid)
         self.conn.execute(projection_params.FINISH_TOOL_CALL, finish)
+        self._index.tool(rowid, name, arguments_raw, finish[1], finish[4])  # (its result, its error)
 
     def _retry_tax(self, row: dict[str, Any]) -> None:
         p = row["payload"]
