@@ -26,7 +26,16 @@ Params = tuple[Any, ...]
 def iso(ts: float | None) -> str | None:
     if ts is None:
         return None
-    return dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc).isoformat(timespec="milliseconds")
+    text = _ISO.get(ts)
+    if text is None:  # (several events of a step share its time: a timestamp costs a datetime and its text)
+        if len(_ISO) >= _ISO_REMEMBERED:
+            _ISO.clear()
+        text = _ISO[ts] = dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc).isoformat(timespec="milliseconds")
+    return text
+
+
+_ISO: dict[float, str] = {}  # the times :func:`iso` wrote last
+_ISO_REMEMBERED = 256
 
 
 def json_or_none(value: Any) -> str | None:

@@ -96,10 +96,16 @@ def _inspect(value: Any, clean: set[Any] | None) -> int:
             if kind is str:
                 if item and clean is not None and key not in clean and _credential_key(clean, key):
                     return _CREDENTIAL
+            elif kind in _SCALARS:
+                pass
+            elif kind is dict or kind is list:  # (the common containers without :func:`_inspect_item`'s call)
+                found |= _inspect(item, clean)
+                if found & _CREDENTIAL:
+                    return found
             elif kind is float:
                 if not math.isfinite(item):
                     found = _NON_FINITE
-            elif kind not in _SCALARS:
+            else:
                 found |= _inspect_item(item, key, clean)
                 if found & _CREDENTIAL:
                     return found
@@ -107,10 +113,12 @@ def _inspect(value: Any, clean: set[Any] | None) -> int:
     if isinstance(value, _SEQUENCES):
         found = 0
         for item in value:
-            if type(item) not in _SCALARS:
-                found |= _inspect_item(item, None, clean)
-                if found & _CREDENTIAL:
-                    return found
+            kind = type(item)
+            if kind in _SCALARS or kind is str:
+                continue
+            found |= _inspect(item, clean) if kind is dict else _inspect_item(item, None, clean)
+            if found & _CREDENTIAL:
+                return found
         return found
     return _NON_FINITE if isinstance(value, float) and not math.isfinite(value) else 0
 

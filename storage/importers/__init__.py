@@ -225,21 +225,19 @@ def _started(batch: list[PreparedEvent]) -> list[str]:
 def _batches(events: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     """Bounded lists of events: a transaction never holds the write lock for long."""
     batch: list[dict[str, Any]] = []
+    append = batch.append
     chars = 0
-    for event in events:
-        batch.append(event)
-        chars += _text_size(event)
-        if len(batch) >= BATCH_EVENTS or chars >= BATCH_CHARS:
+    for event in events:  # (the size of the texts, inline: this runs for every event)
+        append(event)
+        message = event.get("message")
+        content = message.get("content") if isinstance(message, dict) else None
+        chars += len(event.get("result") or "") + len(event.get("text") or "") + (len(content) if isinstance(content, str) else 0)
+        if chars >= BATCH_CHARS or len(batch) >= BATCH_EVENTS:
             yield batch
             batch, chars = [], 0
+            append = batch.append
     if batch:
         yield batch
-
-
-def _text_size(event: dict[str, Any]) -> int:
-    message = event.get("message")
-    content = message.get("content") if isinstance(message, dict) else None
-    return len(event.get("result") or "") + len(event.get("text") or "") + (len(content) if isinstance(content, str) else 0)
 
 
 _LAST_EVENT = "(select type from events e where e.session_id = {s}.id order by seq desc limit 1)"

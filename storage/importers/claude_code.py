@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.importers.common import (
-    ImportFormatError, Recorder, ToolUse, check_jsonl, exact_record, json_object, parse_ts, read_jsonl, record_errors, usage,
+    ImportFormatError, LongNumbers, Recorder, ToolUse, json_object, parse_ts, read_jsonl, record_errors, usage,
 )
 from storage.importers.detect import Head
 
@@ -80,6 +80,7 @@ class _Header:
     model: str = ""
     title: str | None = None
     records: int = 0
+    long_numbers: LongNumbers = field(default_factory=LongNumbers)  # found by the first pass, for the second
 
     def see(self, record: dict[str, Any]) -> None:
         self.records += 1
@@ -113,9 +114,7 @@ class _Header:
 
 def _scan(path: Path, digest: str) -> _Header:
     header = _Header(digest)
-    for _, raw, record in check_jsonl(path):
-        if header.first_ts is None or (header.first_cwd is None and "cwd" in record):  # numbers the header keeps
-            record = exact_record(raw)
+    for _, record in read_jsonl(path, header.long_numbers):
         header.see(record)
     if not header.records:
         raise ImportFormatError(path, 1, "empty file: no Claude Code records")
@@ -142,7 +141,7 @@ def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
     yield from recorder.drain()
     reader = _Reader(recorder, path, main_id=session_id if parent_id is None else None)
     sidechains = _Sidechains(reader, header, digest) if parent_id is None else None
-    for number, record in read_jsonl(path):
+    for number, record in read_jsonl(path, header.long_numbers):
         with record_errors(path, number):
             if sidechains is not None and sidechains.take(number, record):
                 yield from sidechains.drain()

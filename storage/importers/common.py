@@ -19,9 +19,9 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import orjson
@@ -120,37 +120,46 @@ def parse_ts(value: Any) -> float | None:
     return parsed.timestamp()
 
 
-def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, record) for every non-blank line, streamed; a bad line is an :class:`ImportFormatError`."""
+@dataclass
+class LongNumbers:
+    """Which lines of a file hold 19 digits in a row (where an integer beyond 64 bits may be, which orjson would
+    read as a float), as :func:`read_jsonl` found them: a second pass over the file need not look again."""
+
+    checked: int = 0  # the lines looked at: 1 to checked
+    lines: set[int] = field(default_factory=set)
+
+
+def read_jsonl(path: Path, long_numbers: LongNumbers | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) for every non-blank line, streamed; a bad line is an :class:`ImportFormatError`.
+
+    The records are the standard library's (``json.loads``), read by orjson, several times quicker, where it reads
+    the same: orjson refuses what only the standard library takes (NaN, a lone surrogate escaped, deep nesting, a bad
+    line: then the standard library reads the line, or says what is wrong), and reads an integer beyond 64 bits as
+    a float: a line with 19 digits in a row is the standard library's. ``long_numbers``: those lines as an earlier
+    pass over the file found them (it is told what this pass finds beyond them)."""
+    known = LongNumbers() if long_numbers is None else long_numbers
     for number, raw in lines(path):
-        record = _record(path, number, raw)
-        if record is not None:
-            yield number, record
+        if number > known.checked:
+            known.checked = number
+            if _LONG_NUMBER in raw.translate(_DIGITS):
+                known.lines.add(number)
+        if number not in known.lines:
+            try:
+                record = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                if not isinstance(record, dict):
+                    raise ImportFormatError(path, number, "expected a JSON object on every line")
+                yield number, record
+                continue
+        found = _record(path, number, raw)
+        if found is not None:
+            yield number, found
 
 
-def check_jsonl(path: Path) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
-    """(line number, raw line, record) for every non-blank line: :func:`read_jsonl` for a first pass that checks
-    every line and reads strings, several times quicker. orjson parses the lines, the standard library those orjson
-    refuses (so the same lines pass and fail as in :func:`read_jsonl`, with the same errors), but orjson's record is
-    not always the standard library's: an integer beyond 64 bits becomes a float (:func:`exact_record` reads a
-    line the caller keeps numbers of)."""
-    for number, raw in lines(path):
-        try:
-            record = orjson.loads(raw)
-        except orjson.JSONDecodeError:  # NaN, a lone surrogate escaped, deep nesting... or a bad line
-            found = _record(path, number, raw)
-            if found is not None:
-                yield number, raw, found
-            continue
-        if not isinstance(record, dict):
-            raise ImportFormatError(path, number, "expected a JSON object on every line")
-        yield number, raw, record
-
-
-def exact_record(raw: bytes) -> dict[str, Any]:
-    """A line :func:`check_jsonl` passed, as :func:`read_jsonl` reads it."""
-    record: dict[str, Any] = json.loads(raw.decode("utf-8"))
-    return record
+_DIGITS = b" " * 48 + b"0" * 10 + b" " * 198  # bytes.translate: every digit 0, every other byte a space
+_LONG_NUMBER = b"0" * 19  # the shortest integer beyond 64 bits has 19 digits (-9223372036854775809)
 
 
 def _record(path: Path, number: int, raw: bytes) -> dict[str, Any] | None:
@@ -172,13 +181,27 @@ def _record(path: Path, number: int, raw: bytes) -> dict[str, Any] | None:
     return record
 
 
-@contextmanager
-def record_errors(path: Path, number: int) -> Iterator[None]:
-    """A record of an unexpected shape (a number where an object belongs...) names its line, not a traceback."""
-    try:
-        yield
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise ImportFormatError(path, number, f"a record of an unexpected shape ({type(exc).__name__}: {exc})") from None
+class record_errors:  # noqa: N801 (a context manager used like a function, as contextlib.suppress)
+    """A record of an unexpected shape (a number where an object belongs...) names its line, not a traceback.
+
+    (A class, not a ``@contextmanager`` generator: it wraps every record of a file, and a generator's
+    entry and exit cost several calls each.)"""
+
+    __slots__ = ("path", "number")
+    _SHAPE_ERRORS = (AttributeError, KeyError, TypeError, ValueError)
+
+    def __init__(self, path: Path, number: int) -> None:
+        self.path = path
+        self.number = number
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, trace: TracebackType | None) -> None:
+        if exc is not None and isinstance(exc, self._SHAPE_ERRORS):
+            raise ImportFormatError(
+                self.path, self.number, f"a record of an unexpected shape ({type(exc).__name__}: {exc})"
+            ) from None
 
 
 def usage(prompt: int, completion: int, cached: int | None = None, cache_write: int | None = None) -> dict[str, Any]:

@@ -23,6 +23,7 @@ a machine whose cores are all busy gains nothing from the overlap.
 
 from __future__ import annotations
 
+import gc
 import pickle
 import subprocess
 import sys
@@ -101,6 +102,7 @@ def child() -> None:
     from storage.importers import prepared_batches
     from storage.prepared import without_payloads
 
+    gc.freeze()  # (what start-up made lives to the end: the collector need not walk it again and again)
     path, digest, enrich = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
     try:
