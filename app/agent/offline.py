@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 _lock = threading.Lock()
 _litellm: ModuleType | None = None
@@ -96,11 +97,37 @@ def load_litellm() -> ModuleType:
             litellm.drop_params = True
             litellm.telemetry = False
             litellm.disable_token_counter = True  # no cl100k load for litellm's own logging (see above)
+            _defer_default_encoding()
             for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
                 logging.getLogger(name).setLevel(logging.ERROR)
             _install_providers()
             _litellm = litellm
     return _litellm
+
+
+class _DeferredEncoding:
+    """litellm's default tokenizer (cl100k, ~35 MB of RSS), loaded when something reads it, not before.
+
+    litellm's ``completion`` hands it to every provider's handler (``litellm.main._get_encoding()``), so its
+    first call loaded it whatever the provider (the scripted one included), though with the token counter off
+    few handlers read it; one that does gets the real encoding at its first use."""
+
+    def __init__(self) -> None:
+        self._encoding: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._encoding is None:
+            from litellm._lazy_imports import get_default_encoding
+
+            self._encoding = get_default_encoding()
+        return getattr(self._encoding, name)
+
+
+def _defer_default_encoding() -> None:
+    import litellm.main
+
+    if getattr(litellm.main, "_encoding_cache", False) is None:  # litellm 1.10x's cache of it
+        litellm.main._encoding_cache = _DeferredEncoding()
 
 
 def _install_providers() -> None:

@@ -63,7 +63,8 @@ async def test_usage_the_provider_never_sent_is_cockpits_o200k_count_of_the_requ
 
 
 FIRST_CALL = """
-import asyncio, json, sys
+import asyncio, json, sys, tempfile
+from pathlib import Path
 import tiktoken.registry
 from app.agent.budget.tokenizer import tokenizer_for
 from app.agent.model import LiteLLMModel
@@ -80,6 +81,9 @@ async def main():
     for _ in range(2):
         await model.stream([{"role": "user", "content": "hi"}], [], lambda text: None)
     server.close()
+    script = Path(tempfile.mkdtemp()) / "script.json"  # a custom provider's call (litellm hands it the encoding)
+    script.write_text(json.dumps([{"text": "hi"}]))
+    await LiteLLMModel(f"scripted/{script}").stream([{"role": "user", "content": "hi"}], [], lambda text: None)
     print(json.dumps({"budget": budget.name, "before": before, "after": sorted(tiktoken.registry.ENCODINGS),
                       "default_encoding": "litellm.litellm_core_utils.default_encoding" in sys.modules}))
 
@@ -88,6 +92,8 @@ asyncio.run(main())
 
 
 def test_litellm_loads_no_tokenizer_of_its_own_at_the_warm_up_or_the_first_streamed_calls():
+    # An OpenAI model's calls, then the scripted provider's (litellm passes every handler its cl100k encoding:
+    # app.agent.offline defers it until a handler reads it).
     # A fresh interpreter: this one may have loaded any encoding already.
     done = subprocess.run([sys.executable, "-c", FIRST_CALL], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
