@@ -98,6 +98,7 @@ def load_litellm() -> ModuleType:
             litellm.telemetry = False
             litellm.disable_token_counter = True  # no cl100k load for litellm's own logging (see above)
             _defer_default_encoding()
+            _drop_anthropic_tokenizer_copy()
             for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx"):
                 logging.getLogger(name).setLevel(logging.ERROR)
             _install_providers()
@@ -128,6 +129,15 @@ def _defer_default_encoding() -> None:
 
     if getattr(litellm.main, "_encoding_cache", False) is None:  # litellm 1.10x's cache of it
         litellm.main._encoding_cache = _DeferredEncoding()
+
+
+def _drop_anthropic_tokenizer_copy() -> None:
+    """litellm.utils keeps the Anthropic tokenizer file twice, decoded (``json_data``, ~14 MB of objects, read by
+    nothing after the import) and as the string its tokenizer is built from (``claude_json_str``): the first goes."""
+    import litellm.utils
+
+    if isinstance(getattr(litellm.utils, "json_data", None), dict) and hasattr(litellm.utils, "claude_json_str"):
+        litellm.utils.json_data = None
 
 
 def _install_providers() -> None:
