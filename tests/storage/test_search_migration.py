@@ -49,5 +49,6 @@ def test_an_index_of_the_previous_version_migrates_and_searches_the_same(tmp_pat
 
     db = open_db(path)
     assert "search_fts_content" not in db.table_names()  # the text is no longer stored twice
+    assert db.execute("select v from search_fts_config where k = 'automerge'").fetchone() == (search.AUTOMERGE,)
     assert {q: search.search_sessions(db, q) for q in QUERIES} == before
     assert_index_matches_tables(db)
