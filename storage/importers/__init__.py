@@ -49,8 +49,10 @@ from storage.importers.common import ImportFormatError, ImportResult, file_diges
 from storage.importers.detect import Head, read_head
 
 Events = Iterable[dict[str, Any]]
-BATCH_EVENTS = 500  # events per transaction ...
-BATCH_CHARS = 2_000_000  # ... or about this much text, whichever comes first
+# Events per transaction ... or about this much text, whichever comes first. Twice 500 / 2 MB: fewer commits and
+# full-text segments make the writer run ~14 % fewer instructions (100 MB: other writers' p99 wait 93 ms, was 56).
+BATCH_EVENTS = 1000
+BATCH_CHARS = 4_000_000
 IMPORT_CACHE_KIB = 32_768  # SQLite's page cache while importing (its default: 2 MiB)
 
 if TYPE_CHECKING:
