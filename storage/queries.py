@@ -127,17 +127,19 @@ def load_events(db: sqlite_utils.Database, session_id: str) -> list[dict[str, An
 EVENTS_SQL = "select session_id, seq, type, ts, payload from events where session_id = ?"
 
 
-def load_shown_events(db: sqlite_utils.Database, session_id: str) -> list[dict[str, Any]]:
+def load_shown_events(db: sqlite_utils.Database, session_id: str) -> Iterator[dict[str, Any]]:
     """The events a screen folds (transcript, panes, status bar), as :func:`load_events` gives them, but what
     no fold reads: the copies of the conversation (each ``message_appended``, a compaction's ``messages``:
     the conversation itself is :func:`conversation`) and the detail of every measurement but the last (its
     items, categories and tools: the Context pane shows the last one; the earlier ones give their totals).
     A long session's resume holds about half as much; the payloads' keys and short strings are shared
-    between events (:class:`SharedStrings`), which halves it again."""
+    between events (:class:`SharedStrings`), which halves it again. One at a time, as they are read: a resume
+    decodes each into its event before the next is read, so the rows are never all held at once (a third of
+    the resume's peak)."""
     params = {"sid": session_id, "appended": MessageAppended.type, "replaced": MessagesReplaced.type,
               "measured": ContextMeasured.type}
     shared = SharedStrings()
-    return [_event_dict(row, shared.loads) for row in db.execute(SHOWN_EVENTS_SQL, params)]
+    return (_event_dict(row, shared.loads) for row in db.execute(SHOWN_EVENTS_SQL, params))
 
 
 SHOWN_EVENTS_SQL = """select session_id, seq, type, ts,
