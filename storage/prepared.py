@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Container, Iterable
 from typing import Any, NamedTuple
 
 from app.agent.events.core import well_formed
@@ -47,8 +47,21 @@ def prepare(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[Prepar
 
     Touches no database, so an import can prepare its next batches in another process.
     """
-    scrub, params_of, new = redactor.scrub_json, projection_params.params, new_prepared
-    prepared: list[PreparedEvent] = []
+    return _prepare(events, redactor, new_prepared, None)
+
+
+def prepare_to_send(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[tuple[Any, ...]]:
+    """:func:`prepare` as an import's reading process sends it: :func:`without_payloads`, each event a plain tuple
+    of PreparedEvent's fields (a NamedTuple is pickled through a Python method per event; the writer makes
+    PreparedEvents again with :data:`new_prepared`)."""
+    return _prepare(events, redactor, tuple, feature_projections())  # (tuple() of a tuple is that tuple)
+
+
+def _prepare(events: Iterable[dict[str, Any]], redactor: Redactor, new: Callable[[tuple[Any, ...]], Any],
+             features: Container[str] | None) -> list[Any]:
+    """:func:`prepare`, each event made by ``new``; with ``features``, the payloads the writer does not read left out."""
+    scrub, params_of = redactor.scrub_json, projection_params.params
+    prepared: list[Any] = []
     for event in events:
         kind = event["type"]
         payload = dict(event)  # the event without its envelope (ENVELOPE), in its order
@@ -56,7 +69,8 @@ def prepare(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[Prepar
         pop("type"), pop("session_id", None), pop("seq", None), pop("ts", None)
         if kind == "tool_call_finished" and "full_output" in payload:
             if payload["full_output"] is not None:
-                prepared.append(_with_full_output(event, payload, redactor))
+                with_output = _with_full_output(event, payload, redactor)
+                prepared.append(with_output if features is None else new(without_payloads([with_output])[0]))
                 continue
             del payload["full_output"]  # (no output beyond the result: the payload as it would be without the key)
         payload, text = scrub(payload)
@@ -68,8 +82,12 @@ def prepare(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[Prepar
             seq = int(seq)
         if type(ts) is not float:
             ts = float(ts or 0.0)
-        params = params_of(kind, session_id, seq, ts, payload) if kind in _PARAM_KINDS else None
-        prepared.append(new((session_id, seq, kind, ts, text, None, params, payload)))
+        if kind in _PARAM_KINDS:
+            params = params_of(kind, session_id, seq, ts, payload)
+            prepared.append(new((session_id, seq, kind, ts, text, None, params,
+                                 None if features is not None and kind not in features else payload)))
+        else:
+            prepared.append(new((session_id, seq, kind, ts, text, None, None, payload)))
     return prepared
 
 

@@ -62,7 +62,7 @@ def json_text(value: Any) -> str:
     ``value``: orjson's, or the standard library's (``json.dumps(value, ensure_ascii=False)``) for what orjson
     refuses or would change: a lone surrogate, an integer beyond 64 bits, a key that is not a string, NaN or an
     infinity (orjson writes null)."""
-    return _std_json_text(value) if _inspect(value, None) else _fast_json_text(value)
+    return std_json_text(value) if _inspect(value, None) else _fast_json_text(value)
 
 
 def _fast_json_text(value: Any) -> str:
@@ -70,10 +70,11 @@ def _fast_json_text(value: Any) -> str:
     try:
         return orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
     except TypeError:  # (orjson.JSONEncodeError is one)
-        return _std_json_text(value)
+        return std_json_text(value)
 
 
-def _std_json_text(value: Any) -> str:
+def std_json_text(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False)``, without building an encoder at each call."""
     if _C_ENCODE is None:
         return _ENCODER.encode(value)
     return "".join(_C_ENCODE(value, 0))
@@ -188,7 +189,7 @@ class Redactor:
         # (Not a dict or a list: scrub() replaces the secrets of a string, and returns anything else as it is.)
         found = _inspect(value, self._clean_keys) if isinstance(value, _CONTAINERS) else _CREDENTIAL
         if not found & _CREDENTIAL:
-            text = _std_json_text(value) if found else _fast_json_text(value)
+            text = std_json_text(value) if found else _fast_json_text(value)
             if not (self.names and any(secret in text for secret in self.names)):
                 return value, text  # (substring tests: many times faster than any regex over the text)
         value = self.scrub(value)

@@ -180,12 +180,18 @@ def prepared_batches(path: Path, digest: str, enrich: Callable[[Iterator[dict[st
     from storage.redact import Redactor
     from storage.prepared import prepare
 
+    redactor = redactor or Redactor.from_environment()
+    for batch in event_batches(path, digest, enrich):
+        yield prepare(batch, redactor)
+
+
+def event_batches(path: Path, digest: str, enrich: Callable[[Iterator[dict[str, Any]]], Events] | None,
+                  ) -> Iterator[list[dict[str, Any]]]:
+    """The file's events, converted, enriched, in bounded lists: one transaction each."""
     events: Iterator[dict[str, Any]] = detect(path).convert(path, digest)
     if enrich is not None:
         events = iter(enrich(events))
-    redactor = redactor or Redactor.from_environment()
-    for batch in _batches(events):
-        yield prepare(batch, redactor)
+    return _batches(events)
 
 
 def _write(db: sqlite_utils.Database, store: EventStore, path: Path, digest: str,

@@ -41,6 +41,7 @@ from storage.importers.common import (
     ImportFormatError, LongNumbers, Recorder, ToolUse, json_object, parse_ts, read_jsonl, record_errors, usage,
 )
 from storage.importers.detect import Head
+from storage.redact import std_json_text
 
 SOURCE = "claude-code"
 NAME = "Claude Code transcript"
@@ -313,7 +314,7 @@ class _Reader:
         for block in content if isinstance(content, list) else [content]:
             if isinstance(block, dict) and block.get("type") == "tool_use":
                 tool_id = str(block.get("id") or f"{message_id}-tool{len(response.tools)}")
-                arguments = json.dumps(block.get("input") or {}, ensure_ascii=False)
+                arguments = std_json_text(block.get("input") or {})
                 response.tools.setdefault(tool_id, (ToolUse(tool_id, str(block.get("name") or ""), arguments), ts))
                 self._remember_task(tool_id, block)
             elif isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text"):

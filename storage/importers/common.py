@@ -247,10 +247,11 @@ def _plain(value: Any) -> Any:
     kind = type(value)
     if kind in _SCALARS:
         return value
+    scalars = _SCALARS  # (scalar items are taken as they are, without a call each)
     if kind is dict:
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {k if type(k) is str else str(k): v if type(v) in scalars else _plain(v) for k, v in value.items()}
     if kind is list:
-        return [_plain(v) for v in value]
+        return [v if type(v) in scalars else _plain(v) for v in value]
     return ev.plain(value)
 
 

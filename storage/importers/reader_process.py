@@ -9,8 +9,8 @@ process does the reading: on a machine with two free cores the two halves overla
 The child (``python -c``, handed this process's ``sys.path``, so it never runs
 the caller's main module again) never opens the database: it sends prepared
 batches, pickled, through a pipe, in order, about one ahead of the writer (a
-full pipe makes it wait), without the payloads the writer does not read
-(:func:`storage.prepared.without_payloads`). An error in the child (a line that is not JSON...) is
+full pipe makes it wait), without the payloads the writer does not read, as plain tuples
+(:func:`storage.prepared.prepare_to_send`). An error in the child (a line that is not JSON...) is
 raised here, where the import handles it; when this side stops early (a write
 failed, Ctrl+C), the child is killed. Files under :data:`MIN_BYTES` are read in
 this process: starting a child costs more than it saves there. ``enrich`` must
@@ -99,16 +99,17 @@ class ReaderProcess:
 
 def child() -> None:
     """The reading process: every batch of the file, prepared, sent in order; then ``done`` (or the error)."""
-    from storage.importers import prepared_batches
-    from storage.prepared import without_payloads
+    from storage.importers import event_batches
+    from storage.prepared import prepare_to_send
+    from storage.redact import Redactor
 
     gc.freeze()  # (what start-up made lives to the end: the collector need not walk it again and again)
     path, digest, enrich = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
     try:
-        for batch in prepared_batches(Path(path), digest, enrich):
-            # (plain tuples: a NamedTuple is pickled through a Python method per event, and rebuilt through another)
-            pickle.dump(("batch", list(map(tuple, without_payloads(batch)))), out, protocol=pickle.HIGHEST_PROTOCOL)
+        redactor = Redactor.from_environment()
+        for batch in event_batches(Path(path), digest, enrich):
+            pickle.dump(("batch", prepare_to_send(batch, redactor)), out, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(("done", None), out)
     except BaseException as exc:
         try:
