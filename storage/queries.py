@@ -41,7 +41,8 @@ def resolve_session_id(db: sqlite_utils.Database, ref: str) -> str:
     return ids[0]
 
 
-# ``cost_usd`` is the sum of the priced calls; null when none had a price ("unpriced" or "—", never
+# ``tokens_in`` / ``tokens_out`` are null when no call has token counts (the provider's or Cockpit's estimate: an import
+# that recorded no usage, a first call that failed), never 0. ``cost_usd`` is the sum of the priced calls; null when none had a price ("unpriced" or "—", never
 # $0: a failed or cancelled call has no cost of its own), and so is ``wasted_usd`` (the retry tax in dollars). ``unpriced_calls`` counts the successful calls without a price,
 # ``wasted_estimated_tokens``: the part of the retry tax that is an estimate (app.agent.events.resilience
 # tax_source: a charge without a source written before sources existed is local for a re-sent prompt),
@@ -58,8 +59,10 @@ select s.id, s.title, s.workspace, s.model, s.status, s.source, s.started_at, s.
   (select count(*) from tool_calls t where t.session_id = s.id and t.status not in ('ok', 'requested', 'validated', 'running', 'unknown', 'denied')) as tool_calls_failed,
   (select count(*) from tool_calls t where t.session_id = s.id and t.status = 'denied') as tool_calls_denied,
   (select count(*) from tool_calls t where t.session_id = s.id and t.status = 'unknown') as tool_calls_unknown,
-  (select coalesce(sum(m.prompt_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_in,
-  (select coalesce(sum(m.completion_tokens), 0) from model_calls m where m.session_id = s.id) as tokens_out,
+  (select case when count(*) filter (where m.usage_source != 'none') then coalesce(sum(m.prompt_tokens), 0) end
+     from model_calls m where m.session_id = s.id) as tokens_in,
+  (select case when count(*) filter (where m.usage_source != 'none') then coalesce(sum(m.completion_tokens), 0) end
+     from model_calls m where m.session_id = s.id) as tokens_out,
   (select sum(m.cached_tokens) from model_calls m where m.session_id = s.id) as tokens_cached,
   (select sum(m.cost_usd) from model_calls m where m.session_id = s.id) as cost_usd,
   (select count(*) from model_calls m where m.session_id = s.id and m.status = 'ok' and m.cost_usd is null) as unpriced_calls,

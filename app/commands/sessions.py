@@ -64,8 +64,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _known(row: dict) -> dict:
-    """A session none of whose calls has token counts (an import that recorded no usage) has unknown
-    tokens, not 0; a session nobody had a price for has no dollars of retry tax, not $0."""
-    if not row["counted_calls"]:
-        row = {**row, "tokens_in": None, "tokens_out": None, "tokens_cached": None}
+    """A session nobody had a price for has no dollars of retry tax, not $0 (tokens nobody counted are null
+    already: ``storage.queries.SUMMARY_SQL``)."""
     return row if row["cost_usd"] is not None else {**row, "wasted_usd": None}

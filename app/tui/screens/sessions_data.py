@@ -72,8 +72,6 @@ def load_sessions(db: Any, query: SessionQuery) -> list[dict[str, Any]]:
     changed = files_changed(db, [r["id"] for r in rows])  # None: no checkpoint says (none changed, or before them)
     parents = parents_of(db, [r["id"] for r in rows])
     for row in rows:
-        if not row["counted_calls"]:  # no call has token counts (a failed first call, an import): unknown, not 0
-            row["tokens_in"] = row["tokens_out"] = None
         row["feedback_up"], row["feedback_down"] = counts.get(row["id"], (0, 0))
         row["files_changed"] = changed.get(row["id"])
         row["parent_id"] = parents.get(row["id"])
