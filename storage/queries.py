@@ -325,11 +325,14 @@ def usage_provenance(db: sqlite_utils.Database, session_id: str) -> dict[str, An
 
 def usage_by_role(db: sqlite_utils.Database, session_id: str) -> dict[str, dict[str, Any]]:
     """The session's model calls by role (``main``, ``summary``, ``fallback``; the order of
-    ``app.agent.events.core.ROLES``) → ``calls`` (attempts), ``tokens_in``, ``tokens_out``, ``cost_usd``
-    (None when none of them had a price) and ``wasted_usd`` (their retry tax)."""
+    ``app.agent.events.core.ROLES``) → ``calls`` (attempts), ``tokens_in``, ``tokens_out`` (None when none of
+    them has counts), ``cost_usd`` (None when none of them had a price) and ``wasted_usd`` (their retry tax in
+    dollars; None without a price too)."""
+    counted = "count(*) filter (where usage_source != 'none')"
     rows = db.execute(
-        """select role, count(*), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),
-                  sum(cost_usd), coalesce(sum(wasted_usd), 0)
+        f"""select role, count(*), case when {counted} then coalesce(sum(prompt_tokens), 0) end,
+                  case when {counted} then coalesce(sum(completion_tokens), 0) end,
+                  sum(cost_usd), case when sum(cost_usd) is not null then coalesce(sum(wasted_usd), 0) end
            from model_calls where session_id = ? group by role""",
         [session_id],
     ).fetchall()

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         f"tokens       {_tokens(s, provenance['sources'])}",
         f"usage        {_provenance(provenance['sources'])}",
         f"cost         {_cost(s, counted=counted)}" + (f"   (retry tax {summary_retry_tax(s)})" if s["wasted_tokens"] else ""),
-        f"by role      {_by_role(roles, counted=counted)}",
+        f"by role      {_by_role(roles)}",
         f"events       {s['events']}",
     ]
     if provenance["upstream_retries"]:
@@ -80,11 +80,11 @@ def _cost(s: dict, *, counted: bool = True) -> str:
     return text
 
 
-def _by_role(roles: dict[str, dict[str, Any]], *, counted: bool = True) -> str:
+def _by_role(roles: dict[str, dict[str, Any]]) -> str:
     """``main 4 calls: 3,210 in / 120 out, $0.0123; summary 1 call: 900 in / 80 out, $0.0011``; tokens ``—``
-    when no call has counts (``counted`` false: the source recorded no usage)."""
+    when none of a role's calls has counts (the source recorded no usage)."""
     def tokens(row: dict[str, Any]) -> str:
-        return f"{row['tokens_in']:,} in / {row['tokens_out']:,} out" if counted else "tokens —"
+        return "tokens —" if row["tokens_in"] is None else f"{row['tokens_in']:,} in / {row['tokens_out']:,} out"
 
     return "; ".join(
         f"{role} {row['calls']} call{'' if row['calls'] == 1 else 's'}: {tokens(row)}, {cost(row['cost_usd'])}"
