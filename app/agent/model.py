@@ -188,7 +188,11 @@ class LiteLLMModel:
         response = await litellm.acompletion(**kwargs)
         finished = False
         tail: list[Any] | None = None  # what the provider sent after its finish reason, read past litellm
+        received = 0
         async for chunk in response:
+            received += 1
+            if received % FORGET_EVERY == 0:
+                _forget_chunks(response)
             for choice in chunk.choices or []:
                 finished = finished or bool(getattr(choice, "finish_reason", None))
                 delta = choice.delta
@@ -210,7 +214,7 @@ class LiteLLMModel:
         reply.finish_reason = raw.finish_reason()
         if reply.finish_reason is None:
             raise StreamDropped("empty" if not raw.chunks else "incomplete", partial_text=reply.text,
-                                chunks=len(raw.chunks))
+                                chunks=max(received, len(raw.chunks)))
         reply.tool_calls = [
             RawToolCall(id=c["id"] or f"call_{uuid.uuid4().hex[:12]}", name=c["name"], arguments=c["arguments"])
             for _, c in sorted(well_formed(calls).items())
@@ -270,6 +274,26 @@ async def _rest_of_provider_stream(response: Any) -> list[Any] | None:
     if provider is None or not hasattr(provider, "__aiter__"):
         return None
     return [chunk async for chunk in provider]
+
+
+FORGET_EVERY = 256  # chunks read between two trims of litellm's list of them
+KEPT_CHUNKS = 2  # litellm's repetition check compares the last two
+
+
+def _forget_chunks(response: Any) -> None:
+    """litellm's stream wrapper keeps every chunk it yields (``chunks``, ~4 KB each: ~24 MB for a 10,000-token
+    answer) for its end-of-stream builder, which Cockpit's calls skip (:func:`_rest_of_provider_stream`). What is
+    read of them is kept: the chunks with a usage or a finish reason (:class:`_RawStream`) and the last two
+    (litellm's repetition check); the others go."""
+    chunks = getattr(response, "chunks", None)
+    if not isinstance(chunks, list) or len(chunks) <= KEPT_CHUNKS:
+        return
+    chunks[:-KEPT_CHUNKS] = [c for c in chunks[:-KEPT_CHUNKS] if _read_later(c)]
+
+
+def _read_later(chunk: Any) -> bool:
+    return getattr(chunk, "usage", None) is not None or any(
+        getattr(choice, "finish_reason", None) for choice in getattr(chunk, "choices", None) or [])
 
 
 async def _close(response: Any) -> None:

@@ -50,3 +50,26 @@ async def test_without_usage_the_stream_ends_at_the_providers_end_too_and_usage_
     assert [(c.name, c.arguments) for c in call.tool_calls] == [("read_file", '{"path": "a.py"}')]
     assert call.finish_reason == "tool_calls" and call.usage_missing
     assert rebuilt == []
+
+
+async def test_litellm_keeps_only_the_chunks_read_later_while_a_long_answer_streams(openai_server, monkeypatch):
+    import app.agent.model as model_module
+
+    held: list[int] = []
+
+    class Watched(model_module._RawStream):
+        def __init__(self, response, tail=None):
+            held.append(len(response.chunks))  # litellm's list, when the answer is read
+            super().__init__(response, tail)
+
+    monkeypatch.setattr(model_module, "_RawStream", Watched)
+    text = " ".join(f"word{i}" for i in range(2_000))
+    openai_server.script([Reply(text=text, usage={"prompt_tokens": 7})])
+    model = LiteLLMModel("openai/bench", api_base=openai_server.url, api_key="sk-test")
+
+    fragments: list[str] = []
+    answer = await model.stream([{"role": "user", "content": "hi"}], [], fragments.append)
+
+    assert (answer.text, answer.finish_reason, answer.usage.prompt_tokens) == (text, "stop", 7)
+    assert answer.usage.reported and answer.usage.completion_tokens > 0
+    assert len(fragments) > 1_000 and held and held[0] <= 300  # a few hundred chunks at most, not one a fragment
