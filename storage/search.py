@@ -154,10 +154,11 @@ class BatchIndex:
 
     :meth:`write`, at the batch's end, first removes the entries of the tool calls the batch changed or replaced
     that an earlier batch indexed (with the text they were indexed with), then adds the batch's entries in
-    rowid order.
+    rowid order. ``enabled``: whether the database has this index (:func:`indexes_per_batch`); if not, nothing.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, enabled: bool = False) -> None:
+        self.enabled = enabled
         self._messages: dict[int, str] = {}  # index rowid → text
         self._tools: dict[int, ToolValues] = {}  # tool_calls.rowid → its indexed values
         self._forgotten: list[tuple[int, str]] = []  # (index rowid, the exact text it was indexed with)
@@ -177,6 +178,8 @@ class BatchIndex:
         values = self._tools.pop(rowid, None)
         if values is not None:  # written by this batch: not indexed yet
             return values[0], values[1]
+        if not self.enabled:
+            return None, None
         name, arguments_raw, text = conn.execute(
             f"select name, arguments_raw, {_TOOL_TEXT_OF_ROW} from tool_calls where rowid = ?", [rowid]
         ).fetchone()
@@ -186,10 +189,12 @@ class BatchIndex:
     def tool_deleted(self, conn: sqlite3.Connection, rowid: int) -> None:
         """A tool call's row is about to be deleted (the trigger forgets its entry): one this batch wrote is
         indexed now, so the trigger finds it."""
-        if self._tools.pop(rowid, None) is not None:
+        if self._tools.pop(rowid, None) is not None and self.enabled:
             conn.execute(f"{_ADD_INTO} select rowid * 2 + 1, {_TOOL_TEXT_OF_ROW} from tool_calls where rowid = ?", [rowid])
 
     def write(self, conn: sqlite3.Connection) -> None:
+        if not self.enabled:
+            return
         if self._forgotten:
             conn.executemany(_FORGET, self._forgotten)
         entries = self._messages

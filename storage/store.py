@@ -58,7 +58,7 @@ class EventStore:
         self.conn: sqlite3.Connection = db.conn
         self.redactor = redactor or Redactor.from_environment()
         self._generation: dict[str, int] = {}
-        self._index = search.BatchIndex()  # what the current batch indexes, at its end
+        self._index = search.BatchIndex()  # what the current batch indexes, at its end (made at its start)
         self._lock = threading.Lock()
         self._features = feature_projections()
         self._projections: dict[str, Callable[[dict[str, Any]], object]] = {
@@ -104,16 +104,15 @@ class EventStore:
         raise AssertionError("unreachable")
 
     def _write_batch(self, batch: list[PreparedEvent]) -> None:
-        self._index = index = search.BatchIndex()
         try:
             with write_transaction(self.db):
+                self._index = index = search.BatchIndex(search.indexes_per_batch(self.conn))
                 projected = self._projected
                 for event in batch:
                     if event[2] in projected or event[5] is not None:  # (its type, its blob)
                         self._write(event)
                 self.conn.executemany(_INSERT_EVENT, [event[:5] for event in batch])
-                if search.indexes_per_batch(self.conn):
-                    index.write(self.conn)
+                index.write(self.conn)
         except BaseException:
             self._generation.clear()  # it may count a compaction that was rolled back
             raise

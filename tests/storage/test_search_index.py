@@ -123,8 +123,8 @@ def test_a_database_without_the_search_steps_is_written_without_an_index():
     plain = sqlite_utils.Database(memory=True)
     for step in core_steps():
         step(plain)
-    store_events(plain, [{"type": "session_started", "title": "", "model": "m"}, requested("t1"), finished("t1")],
-                 session_id="s1")
+    store_events(plain, [{"type": "session_started", "title": "", "model": "m"}, requested("t1"), finished("t1"),
+                         requested("t1"), finished("t1")], session_id="s1")
     assert "search_fts" not in plain.table_names()
     assert plain.execute("select result from tool_calls").fetchone() == ("walrus output",)
 
