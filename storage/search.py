@@ -107,7 +107,7 @@ _FORGET = f"insert into {FTS_TABLE} ({FTS_TABLE}, rowid, text) values ('delete',
 _ADD_INTO = f"insert into {FTS_TABLE} (rowid, text)"
 _ADD = f"{_ADD_INTO} values (?, ?)"
 _TOOL_TEXT_OF_ROW = _TOOL_TEXT.replace("new.", "")
-_FORGET_TRIGGER = f"{FTS_TABLE}_forget_tool"  # search_008's: the store indexes the contentless index
+_FORGET_TRIGGER = f"{FTS_TABLE}_forget_tool"  # search_008's; there, the store keeps the contentless index
 
 
 def _contentless(db: sqlite_utils.Database) -> None:
