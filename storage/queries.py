@@ -42,7 +42,8 @@ def resolve_session_id(db: sqlite_utils.Database, ref: str) -> str:
 
 
 # ``tokens_in`` / ``tokens_out`` are null when no call has token counts (the provider's or Cockpit's estimate: an import
-# that recorded no usage, a first call that failed), never 0. ``cost_usd`` is the sum of the priced calls; null when none had a price ("unpriced" or "—", never
+# that recorded no usage, a first call that failed), never 0; ``tokens_cached`` sums what providers reported (null
+# when none did). ``cost_usd`` is the sum of the priced calls; null when none had a price ("unpriced" or "—", never
 # $0: a failed or cancelled call has no cost of its own), and so is ``wasted_usd`` (the retry tax in dollars). ``unpriced_calls`` counts the successful calls without a price,
 # ``wasted_estimated_tokens``: the part of the retry tax that is an estimate (app.agent.events.resilience
 # tax_source: a charge without a source written before sources existed is local for a re-sent prompt),
@@ -63,7 +64,8 @@ select s.id, s.title, s.workspace, s.model, s.status, s.source, s.started_at, s.
      from model_calls m where m.session_id = s.id) as tokens_in,
   (select case when count(*) filter (where m.usage_source != 'none') then coalesce(sum(m.completion_tokens), 0) end
      from model_calls m where m.session_id = s.id) as tokens_out,
-  (select sum(m.cached_tokens) from model_calls m where m.session_id = s.id) as tokens_cached,
+  (select sum(m.cached_tokens) filter (where m.usage_source = 'provider') from model_calls m where m.session_id = s.id)
+    as tokens_cached,
   (select sum(m.cost_usd) from model_calls m where m.session_id = s.id) as cost_usd,
   (select count(*) from model_calls m where m.session_id = s.id and m.status = 'ok' and m.cost_usd is null) as unpriced_calls,
   (select group_concat(distinct m.cost_source) from model_calls m where m.session_id = s.id) as cost_sources,

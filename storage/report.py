@@ -21,8 +21,8 @@ project and source), nothing estimated here:
   group had a price (tokens only); ``*_unpriced_tokens`` are the tokens of them whose model had no
   price (not in the dollars: never $0).
 * ``loop_hits`` / ``compactions``: the loop detector's hits and the compactions, by their own time.
-  By model, each counts for the model of the session's last call started before it (the session's
-  model when none was), so the model rows sum to the total; None when grouped by role.
+  By model or role, each counts for the model (role) of the session's last call started before it (the
+  session's model, ``main``, when none was), so the rows sum to the total.
 
 Times are UTC: a day is a UTC date, a week starts on Monday (its key is that Monday's date), a month
 is ``YYYY-MM``. A call without a start time (some imports) counts at its session's start.
@@ -35,7 +35,6 @@ from typing import Any
 import sqlite_utils
 
 GROUPS = ("day", "week", "month", "model", "project", "source", "role")
-SESSION_GROUPS = ("day", "week", "month", "model", "project", "source")  # what loop hits and compactions can be grouped by
 RETRY_REASONS = ("failed_attempt", "dropped_stream", "resent_input")  # the retry tax proper (see the docstring)
 TOTAL = "total"
 
@@ -111,10 +110,13 @@ where {since}
 group by key
 """
 
-# The model of a session event ``x``: that of the session's last call started before it, else the session's.
-_EVENT_MODEL = """coalesce((select coalesce(m.model, '') from model_calls m where m.session_id = x.session_id
+# The model (role) of a session event ``x``: that of the session's last call started before it, else the
+# session's model (the conversation's role).
+_EVENT_CALL = """coalesce((select coalesce(m.{column}, '') from model_calls m where m.session_id = x.session_id
     and julianday(m.started_at) <= julianday(x.ts, 'unixepoch') order by julianday(m.started_at) desc, m.rowid desc
-    limit 1), s.model, '')"""
+    limit 1), {otherwise}, '')"""
+_EVENT_KEYS = {"model": _EVENT_CALL.format(column="model", otherwise="s.model"),
+               "role": _EVENT_CALL.format(column="role", otherwise="'main'")}
 
 _SESSION_EVENTS_SQL = """
 select {key} as key, count(*) as n
@@ -162,12 +164,12 @@ def _retry_tax(db: sqlite_utils.Database, by: str, since: str | None) -> dict[st
 
 def _session_events(db: sqlite_utils.Database, table: str, by: str, since: str | None) -> dict[str, int] | None:
     """Rows of ``table`` (a session's events with a ``ts``) per group; None when they cannot be grouped so."""
-    if by not in (*SESSION_GROUPS, TOTAL):
+    if by not in (*GROUPS, TOTAL):
         return None
     if table not in db.table_names():
         return {}
     where, params = _since(_EVENT_TIME, since)
-    key = _EVENT_MODEL if by == "model" else group_key(by, _EVENT_TIME)
+    key = _EVENT_KEYS.get(by) or group_key(by, _EVENT_TIME)
     sql = _SESSION_EVENTS_SQL.format(key=key, table=table, since=where)
     return {str(r["key"]): int(r["n"]) for r in db.query(sql, params)}
 

@@ -84,19 +84,19 @@ def expected(db, by: str, since: str | None = None) -> dict[str, dict]:
 
 
 def session_events(db, table: str, by: str) -> dict[str, int]:
-    """Per group, the rows of ``table``; by model, each counts for the session's last call started before it
-    (the session's model when none was), found here in Python over the raw rows."""
+    """Per group, the rows of ``table``; by model (role), each counts for the session's last call started before
+    it (the session's model, ``main``, when none was), found here in Python over the raw rows."""
     counts: dict[str, int] = defaultdict(int)
-    calls: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
-    for sid, started, model in db.execute("select session_id, started_at, model from model_calls order by rowid"):
+    calls: dict[str, list[tuple[dt.datetime, str, str]]] = defaultdict(list)
+    for sid, started, model, role in db.execute("select session_id, started_at, model, role from model_calls order by rowid"):
         if started:
-            calls[sid].append((dt.datetime.fromisoformat(started), model or ""))
+            calls[sid].append((dt.datetime.fromisoformat(started), model or "", role or ""))
     for sid, ts, ws, source, session_model in db.execute(
             f"select x.session_id, x.ts, s.workspace, s.source, s.model from {table} x join sessions s on s.id = x.session_id"):
         moment = dt.datetime.fromtimestamp(ts, dt.timezone.utc)
-        before = [model for started, model in sorted(calls[sid], key=lambda c: c[0]) if started <= moment]
-        model = before[-1] if before else session_model or ""
-        counts[_key(by, moment.isoformat(), model, ws, source, "")] += 1
+        before = [(model, role) for started, model, role in sorted(calls[sid], key=lambda c: c[0]) if started <= moment]
+        model, role = before[-1] if before else (session_model or "", "main")
+        counts[_key(by, moment.isoformat(), model, ws, source, role)] += 1
     return counts
 
 
@@ -132,10 +132,7 @@ async def test_every_grouping_equals_the_sums_over_the_stored_calls(db_path):
                 assert row["cost_usd"] == pytest.approx(g["cost"])
             else:
                 assert row["cost_usd"] is None and row["wasted_usd"] is None  # never $0
-            if by == "role":
-                assert (row["loop_hits"], row["compactions"]) == (None, None)  # not attributable
-            else:
-                assert (row["loop_hits"], row["compactions"]) == (loops.get(row["key"], 0), compactions.get(row["key"], 0))
+            assert (row["loop_hits"], row["compactions"]) == (loops.get(row["key"], 0), compactions.get(row["key"], 0))
     # Straight SQL sums over every call and every charge, for the total.
     tin, tout, usd = db.execute("select sum(prompt_tokens), sum(completion_tokens), sum(cost_usd) from model_calls").fetchone()
     total = usage_report(db)["total"]
@@ -144,10 +141,11 @@ async def test_every_grouping_equals_the_sums_over_the_stored_calls(db_path):
                             f"({', '.join('?' * len(RETRY_REASONS))})", RETRY_REASONS).fetchone()
     assert total["retry_tax_tokens"] == retried > 0
     assert total["loop_hits"] == db.execute("select count(*) from resilience_loop_hits").fetchone()[0]
-    by_model = usage_report(db, by="model")["rows"]
-    for name, table in (("loop_hits", "resilience_loop_hits"), ("compactions", "budget_compactions")):
-        (count,) = db.execute(f"select count(*) from {table}").fetchone()
-        assert sum(row[name] for row in by_model) == total[name] == count > 0  # every one counts for a model
+    for by in ("model", "role"):
+        grouped = usage_report(db, by=by)["rows"]
+        for name, table in (("loop_hits", "resilience_loop_hits"), ("compactions", "budget_compactions")):
+            (count,) = db.execute(f"select count(*) from {table}").fetchone()
+            assert sum(row[name] for row in grouped) == total[name] == count > 0  # every one counts for a model, a role
     # The hit rate over a mixed set (calls with cache reads, with a reported 0, with no cache field at all),
     # straight in SQL: the calls without a cache field count in neither sum.
     assert db.execute("select count(*) from model_calls where usage_source = 'provider' and cached_tokens is null"
