@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.importers.common import (
-    ImportFormatError, LongNumbers, Recorder, ToolUse, json_object, parse_ts, read_jsonl, record_errors, usage,
+    SHAPE_ERRORS, ImportFormatError, LongNumbers, Recorder, ToolUse, json_object, parse_ts, read_jsonl, shape_error, usage,
 )
 from storage.importers.detect import Head
 from storage.redact import std_json_text
@@ -143,11 +143,13 @@ def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
     reader = _Reader(recorder, path, main_id=session_id if parent_id is None else None)
     sidechains = _Sidechains(reader, header, digest) if parent_id is None else None
     for number, record in read_jsonl(path, header.long_numbers):
-        with record_errors(path, number):
+        try:  # (record_errors' work without a context manager per record)
             if sidechains is not None and sidechains.take(number, record):
                 yield from sidechains.drain()
                 continue
             reader.feed(number, record)
+        except SHAPE_ERRORS as exc:
+            raise shape_error(path, number, exc) from None
         yield from recorder.drain()
     reader.flush()
     if sidechains is not None:

@@ -181,6 +181,14 @@ def _record(path: Path, number: int, raw: bytes) -> dict[str, Any] | None:
     return record
 
 
+SHAPE_ERRORS = (AttributeError, KeyError, TypeError, ValueError)  # what reading a record of an unexpected shape raises
+
+
+def shape_error(path: Path, number: int, exc: BaseException) -> ImportFormatError:
+    """The error that names the line of a record of an unexpected shape (one of SHAPE_ERRORS raised)."""
+    return ImportFormatError(path, number, f"a record of an unexpected shape ({type(exc).__name__}: {exc})")
+
+
 class record_errors:  # noqa: N801 (a context manager used like a function, as contextlib.suppress)
     """A record of an unexpected shape (a number where an object belongs...) names its line, not a traceback.
 
@@ -188,7 +196,6 @@ class record_errors:  # noqa: N801 (a context manager used like a function, as c
     entry and exit cost several calls each.)"""
 
     __slots__ = ("path", "number")
-    _SHAPE_ERRORS = (AttributeError, KeyError, TypeError, ValueError)
 
     def __init__(self, path: Path, number: int) -> None:
         self.path = path
@@ -198,10 +205,8 @@ class record_errors:  # noqa: N801 (a context manager used like a function, as c
         return None
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, trace: TracebackType | None) -> None:
-        if exc is not None and isinstance(exc, self._SHAPE_ERRORS):
-            raise ImportFormatError(
-                self.path, self.number, f"a record of an unexpected shape ({type(exc).__name__}: {exc})"
-            ) from None
+        if exc is not None and isinstance(exc, SHAPE_ERRORS):
+            raise shape_error(self.path, self.number, exc) from None
 
 
 def usage(prompt: int, completion: int, cached: int | None = None, cache_write: int | None = None) -> dict[str, Any]:
