@@ -39,6 +39,8 @@ WRITE_RETRY_DELAYS_S = (0.05, 0.2, 0.5)  # after the busy timeout: a few more tr
 
 
 # An events row: a PreparedEvent's first five fields, and the contract version every event is written with.
+_INSERT_MESSAGE = projection_params.INSERT_MESSAGE.replace("(session_id,", "(id, session_id,", 1).replace(
+    "values (?,", "values (?, ?,", 1)
 _INSERT_EVENT = f"""insert into events (session_id, seq, type, ts, payload, contract_version)
                    values (?, ?, ?, ?, ?, {int(CONTRACT_VERSION)})"""
 
@@ -59,6 +61,9 @@ class EventStore:
         self.redactor = redactor or Redactor.from_environment()
         self._generation: dict[str, int] = {}
         self._index = search.BatchIndex()  # what the current batch indexes, at its end (made at its start)
+        self._messages: list[Params] = []  # the batch's messages rows, inserted at its end (one executemany)
+        self._next_message_id = 0  # the id the batch's next message gets (0: not read yet)
+        self._tool_rowids: dict[Params, int] = {}  # (session id, tool call id) → rowid of the batch's requested calls
         self._lock = threading.Lock()
         self._features = feature_projections()
         self._projections: dict[str, Callable[[dict[str, Any]], object]] = {
@@ -111,11 +116,17 @@ class EventStore:
                 for event in batch:
                     if event[2] in projected or event[5] is not None:  # (its type, its blob)
                         self._write(event)
+                if self._messages:
+                    self.conn.executemany(_INSERT_MESSAGE, self._messages)
                 self.conn.executemany(_INSERT_EVENT, [event[:5] for event in batch])
                 index.write(self.conn)
         except BaseException:
             self._generation.clear()  # it may count a compaction that was rolled back
             raise
+        finally:
+            self._messages = []
+            self._next_message_id = 0
+            self._tool_rowids = {}
 
     def _where(self) -> str:
         try:
@@ -190,8 +201,14 @@ class EventStore:
         return self._generation[session_id]
 
     def _insert_message(self, session_id: str, generation: int, params: Params) -> None:
-        cursor = self.conn.execute(projection_params.INSERT_MESSAGE, (session_id, generation, *params))
-        self._index.message(int(cursor.lastrowid or 0), params[1], params[2])  # (its role, its content)
+        """A messages row, inserted at the batch's end with the id it gets here (the batch holds the write lock,
+        and the store only appends to messages: nothing else takes an id meanwhile)."""
+        message_id = self._next_message_id
+        if not message_id:
+            message_id = int(self.conn.execute("select coalesce(max(id), 0) + 1 from messages").fetchone()[0])
+        self._next_message_id = message_id + 1
+        self._messages.append((message_id, session_id, generation, *params))
+        self._index.message(message_id, params[1], params[2])  # (its role, its content)
 
     def _message_appended(self, session_id: str, params: Params) -> None:
         self._insert_message(session_id, self._generation_of(session_id), params)
@@ -232,6 +249,7 @@ class EventStore:
             cursor = self.conn.execute(_INSERT_NEW_TOOL_CALL, params)
         rowid = int(cursor.lastrowid or 0)
         self._index.tool(rowid, params[4], params[5])  # (its name, its arguments_raw)
+        self._tool_rowids[params[:2]] = rowid  # (a reused call id: the new row's)
         return rowid
 
     def _tool_rowid(self, key: Params) -> int | None:
@@ -261,7 +279,8 @@ class EventStore:
 
     def _tool_call_finished(self, session_id: str, params: Params) -> None:
         finish, request = params  # request: the row to start when the file has no request for this call
-        rowid = self._tool_rowid(finish[-2:])
+        key = finish[-2:]
+        rowid = self._tool_rowids.get(key) or self._tool_rowid(key)  # (requested by this batch: its rowid is known)
         if rowid is None:  # finished without a request (an import of a result whose call is not in the file)
             rowid = self._tool_call_requested(session_id, request)
         name, arguments_raw = self._index.tool_changes(self.conn, rowid)
