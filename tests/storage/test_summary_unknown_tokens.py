@@ -35,3 +35,5 @@ def test_tokens_nobody_counted_are_null_in_every_reader(tmp_path, capsys):
         code, out, _ = run_cli(capsys, "export", session_id, "--format", "json", "--db", str(db_path))
         summary = json.loads(out)["summary"]
         assert code == 0 and (summary["tokens_in"], summary["tokens_out"]) == want  # one truth
+    code, out, _ = run_cli(capsys, "export", "cc-uncounted", "--format", "md", "--db", str(db_path))
+    assert code == 0 and "- Tokens: — · Cost:" in out and "0 in / 0 out" not in out

@@ -57,8 +57,11 @@ def tokens(n: float | None) -> str:
     raise AssertionError("unreachable: the last tier has no bound")
 
 
-def token_totals(tokens_in: int, tokens_out: int, cached: int | None) -> str:
-    """``3,210 in / 120 out / 1,024 cached``; cached reads ``—`` when no call's provider sent a cache figure."""
+def token_totals(tokens_in: int | None, tokens_out: int | None, cached: int | None) -> str:
+    """``3,210 in / 120 out / 1,024 cached``; cached reads ``—`` when no call's provider sent a cache figure,
+    and the whole ``—`` when no call has counts (``tokens_in`` None: ``storage.queries.SUMMARY_SQL``)."""
+    if tokens_in is None or tokens_out is None:
+        return UNKNOWN
     return f"{tokens_in:,} in / {tokens_out:,} out / {UNKNOWN if cached is None else f'{cached:,}'} cached"
 
 
