@@ -136,7 +136,8 @@ def _print_comparison(db, old_id: str, new_id: str) -> None:
     print(f"\nreplay of {old_id} → {new_id}")
     for key, old, new in compare_sessions(db, old_id, new_id):
         mark = "" if old == new else "   ← changed"
-        print(f"  {key:<18} {old!s:>10} {new!s:>10}{mark}")
+        shown = ["—" if value is None else str(value) for value in (old, new)]  # None: not counted (no usage)
+        print(f"  {key:<18} {shown[0]:>10} {shown[1]:>10}{mark}")
 
 
 async def _run_task(session, task: str):
