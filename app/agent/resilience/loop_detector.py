@@ -78,13 +78,33 @@ def canonical_arguments(arguments: Any) -> str:
     return json.dumps(arguments, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+_FINGERPRINT_CHARS = 300  # the normalised characters an error's fingerprint is made of
+_FINGERPRINT_READ = 1_200  # read first: enough for them unless the text is mostly ids, numbers or spacing
+
+
 def error_fingerprint(tool: str, error: str) -> str:
-    """A stable digest of an error, insensitive to numbers, ids and spacing."""
+    """A stable digest of an error, insensitive to numbers, ids and spacing: of its first 300 characters once
+    normalised. A long error is normalised from its start, cut at a space (every word whole, so the same
+    characters come out as from the whole text), when that gives enough of them."""
+    text = _normalised(error)[:_FINGERPRINT_CHARS] if len(error) <= _FINGERPRINT_READ else _long_start(error)
+    return hashlib.sha1(f"{tool}\0{text}".encode()).hexdigest()[:16]
+
+
+def _long_start(error: str) -> str:
+    head = error[:_FINGERPRINT_READ]
+    cut = max(head.rfind(space) for space in " \n\t\r")
+    if cut > 0:
+        start = _normalised(head[:cut])
+        if len(start) >= _FINGERPRINT_CHARS:
+            return start[:_FINGERPRINT_CHARS]
+    return _normalised(error)[:_FINGERPRINT_CHARS]
+
+
+def _normalised(error: str) -> str:
     text = error.lower()
     text = re.sub(r"\b[0-9a-f]{8,}\b", "<id>", text)
     text = re.sub(r"\d+", "#", text)
-    text = re.sub(r"\s+", " ", text).strip()[:300]
-    return hashlib.sha1(f"{tool}\0{text}".encode()).hexdigest()[:16]
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def loop_detected_event(verdict: LoopVerdict, *, turn: int | None = None) -> LoopDetected:
