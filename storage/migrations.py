@@ -187,6 +187,45 @@ def core_005_contract_version(db: sqlite_utils.Database) -> None:
     """
     db.execute("alter table events add column contract_version integer not null default 1")
 
+
+TOOL_CALL_RESULT = "tool_call"  # messages.content_from: the content is the tool call's stored result (tool_calls.result)
+# The text of a message whose content is its tool call's result, put back into the message (content_from null).
+_RESTORE = f"""update messages set content = {{result}}, content_from = null
+    where session_id = {{session}} and tool_call_id = {{call}} and content_from = '{TOOL_CALL_RESULT}'"""
+MESSAGES_FULL = f"""
+create view messages_full as
+select m.id, m.session_id, m.generation, m.idx, m.role, coalesce(m.content, t.result) as content, m.tool_calls,
+  m.tool_call_id, m.turn, m.seq
+from messages m left join tool_calls t
+  on m.content_from = '{TOOL_CALL_RESULT}' and t.session_id = m.session_id and t.tool_call_id = m.tool_call_id
+"""
+
+
+@MIGRATIONS(name="core_006_tool_message_content")
+def core_006_tool_message_content(db: sqlite_utils.Database) -> None:
+    """A tool message's content is stored once: in its tool call's ``result`` when they are equal (the store
+    then writes ``content`` null and ``content_from`` = 'tool_call'; ``messages_full`` joins it back).
+
+    It never dangles: before a tool call's row is deleted, replaced or its result changed, triggers put the text
+    back into the messages that point at it. Rows written before this keep their content (``content_from`` null).
+    """
+    db.execute("alter table messages add column content_from text")
+    db.execute("create index messages_content_from on messages(session_id, tool_call_id) where content_from is not null")
+    old = _RESTORE.format(result="old.result", session="old.session_id", call="old.tool_call_id")
+    db.execute(f"create trigger messages_keep_result_delete before delete on tool_calls when old.result is not null begin {old}; end")
+    db.execute(
+        f"""create trigger messages_keep_result_update before update of result, session_id, tool_call_id on tool_calls
+              when old.result is not null and (new.result is not old.result or new.session_id is not old.session_id
+                or new.tool_call_id is not old.tool_call_id) begin {old}; end"""
+    )
+    replaced = _RESTORE.format(  # ``insert or replace`` deletes the old row without its delete triggers
+        result="(select result from tool_calls where session_id = new.session_id and tool_call_id = new.tool_call_id)",
+        session="new.session_id", call="new.tool_call_id",
+    )
+    db.execute(f"create trigger messages_keep_result_insert before insert on tool_calls begin {replaced}; end")
+    db.execute(MESSAGES_FULL)
+
+
 def core_steps() -> list[Callable[[sqlite_utils.Database], None]]:
     """The core schema's steps in order, without the features' (for tests of a core-only database)."""
     return [m.fn for m in MIGRATIONS._migrations if m.name.startswith("core_")]

@@ -204,11 +204,13 @@ def blob(db: sqlite_utils.Database, digest: str) -> str | None:
 
 
 def conversation(db: sqlite_utils.Database, session_id: str) -> list[dict[str, Any]]:
-    """The conversation as last sent (the latest generation of the messages table)."""
+    """The conversation as last sent (the latest generation of the messages table; a tool message's content that
+    is its tool call's result is read from there: the ``messages_full`` view)."""
     gen = db.execute("select max(generation) from messages where session_id = ?", [session_id]).fetchone()[0]
     messages = []
     for row in db.query(
-        "select role, content, tool_calls, tool_call_id from messages where session_id = ? and generation = ? order by idx, id",
+        "select role, content, tool_calls, tool_call_id from messages_full where session_id = ? and generation = ?"
+        " order by idx, id",
         [session_id, gen or 0],
     ):
         message: dict[str, Any] = {"role": row["role"], "content": row["content"]}

@@ -29,7 +29,7 @@ import sqlite_utils
 from app.agent.events.subagents import CONTRACT_VERSION
 from storage import projection_params, search
 from storage.db import write_transaction
-from storage.migrations import feature_projections
+from storage.migrations import TOOL_CALL_RESULT, feature_projections
 from storage.prepared import PreparedEvent, prepare
 from storage.projection_params import Params, iso, json_or_none
 from storage.redact import Redactor
@@ -38,9 +38,13 @@ ENVELOPE = ("type", "session_id", "seq", "ts")
 WRITE_RETRY_DELAYS_S = (0.05, 0.2, 0.5)  # after the busy timeout: a few more tries, then give up
 
 
+# A messages row: its id (given by the store), projection_params.message's row, and where its content is
+# (content_from: TOOL_CALL_RESULT when it is its tool call's result, then not stored in the row).
+_INSERT_MESSAGE = (projection_params.INSERT_MESSAGE.replace("(session_id,", "(id, session_id,", 1)
+                   .replace(", seq)", ", seq, content_from)", 1).replace("values (?,", "values (?, ?, ?,", 1))
+_ROLE, _CONTENT, _TOOL_CALL_ID = 4, 5, 7  # (their places in a messages row)
+_UNKNOWN = object()
 # An events row: a PreparedEvent's first five fields, and the contract version every event is written with.
-_INSERT_MESSAGE = projection_params.INSERT_MESSAGE.replace("(session_id,", "(id, session_id,", 1).replace(
-    "values (?,", "values (?, ?,", 1)
 _INSERT_EVENT = f"""insert into events (session_id, seq, type, ts, payload, contract_version)
                    values (?, ?, ?, ?, ?, {int(CONTRACT_VERSION)})"""
 
@@ -64,6 +68,7 @@ class EventStore:
         self._messages: list[Params] = []  # the batch's messages rows, inserted at its end (one executemany)
         self._next_message_id = 0  # the id the batch's next message gets (0: not read yet)
         self._tool_rowids: dict[Params, int] = {}  # (session id, tool call id) → rowid of the batch's requested calls
+        self._results: dict[Params, Any] = {}  # (session id, tool call id) → its stored result, as the batch left it
         self._lock = threading.Lock()
         self._features = feature_projections()
         self._projections: dict[str, Callable[[dict[str, Any]], object]] = {
@@ -117,7 +122,7 @@ class EventStore:
                     if event[2] in projected or event[5] is not None:  # (its type, its blob)
                         self._write(event)
                 if self._messages:
-                    self.conn.executemany(_INSERT_MESSAGE, self._messages)
+                    self.conn.executemany(_INSERT_MESSAGE, self._results_not_repeated(self._messages))
                 self.conn.executemany(_INSERT_EVENT, [event[:5] for event in batch])
                 index.write(self.conn)
         except BaseException:
@@ -127,6 +132,7 @@ class EventStore:
             self._messages = []
             self._next_message_id = 0
             self._tool_rowids = {}
+            self._results = {}
 
     def _where(self) -> str:
         try:
@@ -207,8 +213,25 @@ class EventStore:
         if not message_id:
             message_id = int(self.conn.execute("select coalesce(max(id), 0) + 1 from messages").fetchone()[0])
         self._next_message_id = message_id + 1
-        self._messages.append((message_id, session_id, generation, *params))
+        self._messages.append((message_id, session_id, generation, *params, None))
         self._index.message(message_id, params[1], params[2])  # (its role, its content)
+
+    def _results_not_repeated(self, rows: list[Params]) -> list[Params]:
+        """The batch's messages rows, a tool message whose content is its tool call's result (as the batch leaves
+        it, so a later change in the batch counts) without it: content null, content_from TOOL_CALL_RESULT."""
+        results = self._results
+        for i, row in enumerate(rows):
+            content = row[_CONTENT]
+            if row[_ROLE] == "tool" and type(content) is str and row[_TOOL_CALL_ID] is not None:
+                key = (row[1], row[_TOOL_CALL_ID])
+                result = results.get(key, _UNKNOWN)
+                if result is _UNKNOWN:
+                    found = self.conn.execute("select result from tool_calls where session_id = ? and tool_call_id = ?",
+                                              key).fetchone()
+                    result = results[key] = None if found is None else found[0]
+                if type(result) is str and result == content:
+                    rows[i] = (*row[:_CONTENT], None, *row[_CONTENT + 1:-1], TOOL_CALL_RESULT)
+        return rows
 
     def _message_appended(self, session_id: str, params: Params) -> None:
         self._insert_message(session_id, self._generation_of(session_id), params)
@@ -250,6 +273,7 @@ class EventStore:
         rowid = int(cursor.lastrowid or 0)
         self._index.tool(rowid, params[4], params[5])  # (its name, its arguments_raw)
         self._tool_rowids[params[:2]] = rowid  # (a reused call id: the new row's)
+        self._results[params[:2]] = None
         return rowid
 
     def _tool_rowid(self, key: Params) -> int | None:
@@ -285,6 +309,7 @@ class EventStore:
             rowid = self._tool_call_requested(session_id, request)
         name, arguments_raw = self._index.tool_changes(self.conn, rowid)
         self.conn.execute(projection_params.FINISH_TOOL_CALL, finish)
+        self._results[key] = finish[1]
         self._index.tool(rowid, name, arguments_raw, finish[1], finish[4])  # (its result, its error)
 
     def _retry_tax(self, row: dict[str, Any]) -> None:
