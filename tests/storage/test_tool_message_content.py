@@ -130,8 +130,7 @@ def test_a_deleted_session_leaves_the_others_whole(db):
 
 
 def test_a_tool_call_deleted_or_replaced_by_hand_gives_its_text_back_to_its_messages():
-    db = sqlite_utils.Database(memory=True, recursive_triggers=False)  # (so a replace fires no delete trigger)
-    # The core tables only: the search index is the store's to change.
+    db = sqlite_utils.Database(memory=True)  # the core tables only: the search index is the store's to change
     for step in core_steps():
         step(db)
     store = EventStore(db)
