@@ -193,19 +193,21 @@ _ITEM = st.one_of(
 )
 
 
+_SESSION = st.sampled_from(["s1", "s2"])
+_BATCHES = st.lists(st.tuples(_SESSION, st.lists(_ITEM, min_size=1, max_size=6)), max_size=6)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(["s1", "s2"]), st.lists(_ITEM, min_size=1, max_size=6)), max_size=6),
-       st.sampled_from([None, "s1", "s2"]))
+@given(_BATCHES, st.one_of(st.none(), _SESSION))
 def test_any_sequence_of_batches_reads_back_as_its_events_say(batches, deleted):
     db = open_db(":memory:")
     store = EventStore(db)
-    seq = {"s1": 1, "s2": 1}
-    for sid in seq:
-        store.append_many(started(sid))
+    last_seq = {sid: store.append_many(started(sid)) for sid in ("s1", "s2")}  # (one event each: seq 1)
     for sid, items in batches:
-        items = [{**item, "index": seq[sid]} if item["type"] == "message_appended" else item for item in items]
-        store.append_many(events(sid, seq[sid] + 1, *items))
-        seq[sid] += len(items)
+        first = last_seq[sid] + 1
+        store.append_many(events(sid, first, *(
+            {**item, "index": first} if item["type"] == "message_appended" else item for item in items)))
+        last_seq[sid] += len(items)
     if deleted:
         delete_session(db, deleted)
     assert_conversations_are_the_events(db)
