@@ -58,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
         console = Console(width=160)
     if rows:
         console.print(table)
+    elif args.search or args.here:  # there may be sessions, just none that match
+        where = " in this folder" if args.here else ""
+        matching = f" matching {args.search!r}" if args.search else ""
+        console.print(f"No sessions{matching}{where}.", markup=False)
     else:
         console.print("No sessions yet. Start one with `cockpit` or `cockpit run \"task\"`.")
     return 0
