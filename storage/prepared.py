@@ -102,14 +102,13 @@ def without_payloads(batch: list[PreparedEvent]) -> list[PreparedEvent]:
 
 
 def _with_full_output(event: dict[str, Any], payload: dict[str, Any], redactor: Redactor) -> PreparedEvent:
-    """:func:`prepare` of a finished tool call with its full output: stored in ``blobs``, the payload keeps its hash."""
+    """:func:`prepare` of a finished tool call with its full output (not None): stored in ``blobs``, the payload
+    keeps its hash."""
     full = payload.pop("full_output")
     payload = well_formed(redactor.scrub_json(payload)[0])
-    blob = None
-    if full is not None:
-        content = well_formed(redactor.replace_secrets(full))
-        blob = (hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest(), content)
-        payload["full_output_hash"] = blob[0]
+    content = well_formed(redactor.replace_secrets(full))
+    blob = (hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest(), content)
+    payload["full_output_hash"] = blob[0]
     session_id, seq, ts = event["session_id"], int(event["seq"]), float(event.get("ts") or 0.0)
     params = projection_params.params("tool_call_finished", session_id, seq, ts, payload)
     return new_prepared((session_id, seq, "tool_call_finished", ts, json_text(payload), blob, params, payload))
