@@ -14,6 +14,8 @@ percentage says what it is a share of. It is drawn for the side column (about
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -31,7 +33,7 @@ from app.agent.events.core import Event
 from app.agent.events.format import tokens as tokens_text
 from widgets.cache_lines import fixed_phrases, hit_phrases, miss_phrase, money_phrases
 from widgets.context_budget_help import ContextBudgetHelp, help_text
-from widgets.relayout import flow, refresh_keeping_layout, update_static
+from widgets.relayout import flow, refresh_keeping_layout, same_content, update_static
 
 CATEGORY_KEYS = (
     "system",
@@ -118,6 +120,16 @@ class BudgetBar(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.state = BudgetState()
+        self._drawn: Text | None = None  # what the last show drew
+
+    def show(self, state: BudgetState) -> None:
+        """Show ``state``: a repaint (a layout only for a new height) when it draws something new."""
+        self.state = state
+        drawn = self.render()
+        if self._drawn is not None and same_content(self._drawn, drawn):
+            return
+        self._drawn = drawn
+        refresh_keeping_layout(self)
 
     def style_of(self, key: str) -> Style:
         return self.get_component_rich_style(f"budget-bar--{key}", default=Style())
@@ -292,9 +304,7 @@ class ContextBudgetPane(Widget):
         for level in ("calm", "warning", "critical"):
             self.set_class(state.level == level and not state.empty, f"-{level}")
         update_static(self.query_one("#headline", Static), self._headline(state))
-        bar = self.query_one(BudgetBar)
-        bar.state = state
-        refresh_keeping_layout(bar)
+        self.query_one(BudgetBar).show(state)
         self._fill_table(state)
         self._show_growth(state)
         update_static(self.query_one("#compaction", Static), self._compactions(state))
@@ -372,7 +382,8 @@ class ContextBudgetPane(Widget):
         # A fixed height (two lines an item) spares the whole screen a layout pass when
         # only the numbers change; it changes, with a layout, when the number of items does.
         top.styles.height = min(TOP_MAX_LINES, 2 * len(options))
-        top.set_options(options)
+        if not _same_options(top.options, options):
+            top.set_options(options)
         ids = [item["id"] for item in self._items]
         if ids:
             top.highlighted = ids.index(selected) if selected in ids else 0
@@ -456,6 +467,12 @@ class ContextBudgetPane(Widget):
 
     def action_help(self) -> None:
         self.app.push_screen(ContextBudgetHelp(help_text(self.state.measured)))
+
+
+def _same_options(shown: Sequence[Option], new: list[Option]) -> bool:
+    """The table would show the same items, drawn the same (set again, the list is rebuilt and repainted)."""
+    return len(shown) == len(new) and all(
+        a.id == b.id and same_content(a.prompt, b.prompt) for a, b in zip(shown, new))
 
 
 def _signed(tokens: int) -> str:

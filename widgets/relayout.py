@@ -4,12 +4,16 @@ phrases out on lines without breaking one (:func:`flow`).
 Textual's layout pass arranges the whole screen (every transcript block
 included). ``Static.update`` asks for one each time, yet most pane updates change
 the text, not the number of lines: redrawing those in place keeps a replay step
-or a live pane update to one repaint.
+or a live pane update to one repaint. And a pane redrawn after an event that did not
+change it (each streamed fragment reaches every pane) shows the same content again:
+that is no repaint at all (:func:`same_content`), so a frame of a streamed answer
+composes the transcript, not the side column too.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.content import Content
 from textual.visual import VisualType
 from textual.widget import Widget
 from textual.widgets import Static
@@ -31,9 +35,31 @@ def refresh_keeping_layout(widget: Widget) -> None:
 
 
 def update_static(widget: Static, content: VisualType) -> None:
-    """``Static.update`` that lays the screen out again only when the height changes."""
+    """``Static.update`` that lays the screen out again only when the height changes, and does
+    nothing when the widget shows ``content`` already."""
+    if widget.is_mounted and same_content(widget.content, content):
+        return
     widget.update(content, layout=False)
     refresh_keeping_layout(widget)
+
+
+def same_content(shown: object, new: object) -> bool:
+    """``new`` draws exactly what ``shown`` draws: the same text with the same styles (Rich's ``==``
+    leaves a Text's own style out, Textual's compares the text only). Anything else (a renderable)
+    counts as changed."""
+    if type(shown) is not type(new):
+        return False
+    if isinstance(shown, str):
+        return shown == new
+    if isinstance(shown, Text) and isinstance(new, Text):
+        return _text_key(shown) == _text_key(new)
+    if isinstance(shown, Content) and isinstance(new, Content):
+        return shown.plain == new.plain and shown.spans == new.spans
+    return False
+
+
+def _text_key(text: Text) -> tuple[object, ...]:
+    return (text.plain, text.spans, text.style, text.justify, text.overflow, text.no_wrap, text.end, text.tab_size)
 
 
 def flow(phrases: list[Text], width: int, separator: str = " · ") -> Text:
