@@ -23,6 +23,7 @@ COMMANDS = ("run", "sessions", "show", "export", "import_", "replay", "feedback"
             "export_otel")
 
 ENDS_PROCESS = ("run",)  # commands after which the process ends at once (app.process_end), whatever threads remain
+HOLDS_COLLECTOR = (None, "run")  # start-ups that run without the cyclic collector (app.startup_gc); None: the TUI
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LIMIT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report a reader that closed the pipe
@@ -187,8 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from app import startup_gc
+
+    if argv is None:  # the program itself: the TUI releases the collector at its first frame, cockpit run before its first call
+        startup_gc.hold()
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command not in HOLDS_COLLECTOR:
+        startup_gc.release()
     if args.command is None:
         from app.tui.main import run_tui
 

@@ -55,11 +55,12 @@ def run(args: argparse.Namespace) -> int:
     task = read_task(args.task)
     if task is None:
         return EXIT_USAGE
+    from app import startup_gc
     from app.agent.warmup import warm_in_background
     from app.settings import load_settings
 
     settings = load_settings()
-    warm_in_background(named_model(args, settings))  # litellm loads while the database and the session are prepared
+    warming = warm_in_background(named_model(args, settings))  # litellm loads while the database and the session are prepared
     from app.agent.approvals import HeadlessApprover
     from app.config_check import check_settings, tui_warnings
     from app.headless import JsonLinesPrinter, ProgressPrinter
@@ -85,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.yes and not args.json and session.agent.config.permission_mode.value == "ask":
         print("cockpit: writes and commands will be refused (headless, no --yes)", file=sys.stderr)
     session.start()
+    startup_gc.release(after=warming)  # the collector back once litellm is in
     result = asyncio.run(_run_task(session, task)) if session.bus.failure is None else None
     session.finish()
     if session.bus.failure is not None:

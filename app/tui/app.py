@@ -189,6 +189,9 @@ class CockpitApp(App[int]):
             self.prompt.focus(scroll_visible=False)
 
     async def _after_first_frame(self) -> None:
+        from app import startup_gc
+
+        startup_gc.release()  # the collector, held off while cockpit started (app.cli)
         if self.on_first_frame is not None:  # the start-up benchmark: it stops the app here
             self.on_first_frame(self)
             return

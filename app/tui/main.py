@@ -8,9 +8,10 @@ imported by the app in a worker after the first frame, and the database is
 opened on the agent thread once the first frame is on screen.
 
 ``COCKPIT_BENCH_FIRST_FRAME=<file>``: at the first frame, write
-``{"time": time.time(), "modules": [every module imported so far]}`` as JSON to
-the file and exit (used by ``benchmarks/bench_tui.py`` and a test that checks
-what the first frame waited for).
+``{"time": time.time(), "modules": [every module imported so far], "collector":
+gc.isenabled(), "frozen": gc.get_freeze_count()}`` as JSON to the file and exit
+(used by ``benchmarks/bench_tui.py`` and a test that checks what the first frame
+waited for).
 """
 
 from __future__ import annotations
@@ -210,7 +211,10 @@ def _bench_hook():
         return None
 
     def first_frame(app: Any) -> None:
-        stamp = {"time": time.time(), "modules": sorted(sys.modules)}
+        import gc
+
+        stamp = {"time": time.time(), "modules": sorted(sys.modules), "collector": gc.isenabled(),
+                 "frozen": gc.get_freeze_count()}
         Path(target).write_text(json.dumps(stamp), encoding="utf-8")
         app.exit(0)
 

@@ -29,18 +29,21 @@ DEFERRED = (
 )
 
 
-def _first_frame_modules(tmp_path: Path) -> set[str]:
+def _first_frame_stamp(tmp_path: Path) -> dict:
     script = tmp_path / "s.json"
     script.write_text(json.dumps([{"text": "hi"}]))
     stamp = tmp_path / "frame.json"
     env = {**os.environ, "COCKPIT_HOME": str(tmp_path / "home"), "COCKPIT_BENCH_FIRST_FRAME": str(stamp)}
     with Terminal(["--model", f"scripted/{script}", "--workspace", str(tmp_path)], env) as terminal:
         assert terminal.wait(timeout=60) == 0
-    return set(json.loads(stamp.read_text())["modules"])
+    return json.loads(stamp.read_text())
 
 
 def test_the_first_frame_waits_for_nothing_deferred(tmp_path):
-    modules = _first_frame_modules(tmp_path)
+    stamp = _first_frame_stamp(tmp_path)
+    modules = set(stamp["modules"])
     assert "textual" in modules and "app.tui.app" in modules  # the stamp really came from the app
     early = sorted(m for m in modules if any(m == d or m.startswith(d + ".") for d in DEFERRED))
     assert early == []
+    # the collector, held off while cockpit started (app/startup_gc.py), is back on, what start-up built frozen
+    assert stamp["collector"] and stamp["frozen"] > 0
