@@ -168,8 +168,45 @@ class CockpitParser(argparse.ArgumentParser):
         return parsed
 
     def subcommand(self, name: str | None) -> argparse.ArgumentParser | None:
-        choices = [action.choices for action in self._actions if isinstance(action, argparse._SubParsersAction)]
-        return choices[0].get(name) if choices and name else None
+        parsers = [action._name_parser_map for action in self._actions if isinstance(action, argparse._SubParsersAction)]
+        return parsers[0].get(name) if parsers and name else None
+
+    def format_help(self) -> str:
+        """The help lists every subcommand: each is built for it (parsing builds only the one it meets)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and isinstance(action._name_parser_map, _Subcommands):
+                action._name_parser_map.build_all()
+        return super().format_help()
+
+
+def command_name(module: str) -> str:
+    """The subcommand ``app.commands.<module>`` registers: ``import_`` is ``import``, ``export_otel`` ``export-otel``."""
+    return module.rstrip("_").replace("_", "-")
+
+
+class _Subcommands(dict[str, argparse.ArgumentParser]):
+    """The subcommands' parsers by name, each built (its module imported, its ``register`` run) when
+    parsing first meets its name: ``cockpit`` (the TUI) and ``cockpit run`` build one or none of them."""
+
+    def __init__(self, subparsers: Any, modules: tuple[str, ...]) -> None:
+        super().__init__()
+        self.subparsers = subparsers
+        self.modules = {command_name(module): module for module in modules}
+
+    def __missing__(self, name: str) -> argparse.ArgumentParser:
+        if name not in self.modules:
+            raise KeyError(name)
+        importlib.import_module(f"app.commands.{self.modules[name]}").register(self.subparsers)
+        return super().__getitem__(name)
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[name] if name in self.modules else default
+
+    def build_all(self) -> None:
+        for name in self.modules:
+            self.get(name)
+        order = list(self.modules)  # the help lists them in COMMANDS' order, whichever was built first
+        self.subparsers._choices_actions.sort(key=lambda choice: order.index(choice.dest))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -179,11 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_Version)
     _add_globals(parser)
-    # The subcommands' parsers are plain ones: only the top level merges.
+    # The subcommands' parsers are plain ones: only the top level merges. Each is built when needed
+    # (_Subcommands); the choices a command name is checked against are all of them.
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=argparse.ArgumentParser)
-    for name in COMMANDS:
-        module = importlib.import_module(f"app.commands.{name}")
-        module.register(subparsers)
+    subparsers._name_parser_map = commands = _Subcommands(subparsers, COMMANDS)
+    subparsers.choices = tuple(commands.modules)
     return parser
 
 
