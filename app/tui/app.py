@@ -191,13 +191,15 @@ class CockpitApp(App[int]):
     async def _after_first_frame(self) -> None:
         from app import startup_gc
 
-        startup_gc.release()  # the collector, held off while cockpit started (app.cli)
         if self.on_first_frame is not None:  # the start-up benchmark: it stops the app here
+            startup_gc.release()
             self.on_first_frame(self)
             return
         self._open_session()
         if self.load_litellm:
-            self._import_litellm()
+            self._import_litellm()  # the collector, held off while cockpit starts (app.cli), comes back after it
+        else:
+            startup_gc.release()
         if not self.is_headless:
             from app.tui.terminal_watch import TerminalWatch
 
@@ -211,13 +213,17 @@ class CockpitApp(App[int]):
         """The first frame never waits for litellm: it is imported here, after the app is up,
         with what its first call imports and the Markdown parser and the highlighter the first
         answer will need; then what they built is kept out of the garbage collector's way
-        (``app/tui/gc_tuning.py``), so no full collection stalls a stream."""
+        (``app/tui/gc_tuning.py``), so no full collection stalls a stream. The collector, held off
+        while cockpit starts (``app/startup_gc.py``), stays off until then: its full collections
+        would walk every object the imports build (~0.5 s, in pauses of the UI)."""
         import textual.highlight  # noqa: F401
         import widgets.assistant_message  # noqa: F401
+        from app import startup_gc
         from app.agent.warmup import warm
         from app.tui.gc_tuning import settle
 
         warm()
+        startup_gc.release()
         settle()
 
     def on_resize(self, event: Any) -> None:
