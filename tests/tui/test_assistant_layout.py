@@ -81,3 +81,77 @@ async def test_a_block_whose_height_depends_on_the_container_takes_textual_s_pat
         whole.query(MarkdownBlock).last().styles.min_height = "10%"
         await pilot.pause()
         assert not whole._heights_own()
+
+
+def _textual_only(monkeypatch) -> None:
+    """Textual's own blocks and sizes: no :class:`~widgets.laid_out.SizedByLayout`, Textual's ``mount_all``."""
+    from textual.widget import Widget
+    from textual.widgets import Markdown
+
+    from widgets.laid_out import SizedByLayout
+
+    monkeypatch.setattr(AssistantMessage, "get_block_class", Markdown.get_block_class)
+    monkeypatch.setattr(SizedByLayout, "_size_updated", Widget._size_updated)
+    monkeypatch.setattr(AssistantMessage, "mount_all", Widget.mount_all)
+
+
+def _count_layouts(monkeypatch) -> list[int]:
+    from textual.screen import Screen
+
+    passes = [0]
+    original = Screen._refresh_layout
+
+    def counted(self, *args, **kwargs):
+        passes[0] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    return passes
+
+
+async def _streamed(pilot, app: Answers) -> tuple[list[tuple[str, tuple[int, int, int, int]]], list[str]]:
+    streamed = app.query(AssistantMessage).last()
+    for start in range(0, len(ANSWER), 40):
+        await streamed.write(ANSWER[start : start + 40])
+        await pilot.pause()
+    await streamed.end()
+    await pilot.pause()
+    return placements(streamed), [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def test_a_streamed_answer_draws_as_with_textual_s_own_blocks(monkeypatch) -> None:
+    """The blocks keep Textual's CSS (their class names) and land where Textual alone puts them."""
+    app = Answers()
+    async with app.run_test(size=(70, 60)) as pilot:
+        ours = await _streamed(pilot, app)
+        block = app.query(AssistantMessage).last().query(MarkdownBlock).first()
+        assert type(block).__name__ == "MarkdownH1" and block.styles.height is not None and block.styles.height.is_auto
+    _textual_only(monkeypatch)
+    app = Answers()
+    async with app.run_test(size=(70, 60)) as pilot:
+        assert await _streamed(pilot, app) == ours
+
+
+async def test_a_drain_that_adds_blocks_lays_the_screen_out_once(monkeypatch) -> None:
+    """A new block's size, and the answer's, come from the layout pass; they ask for no second one
+    (Textual's own blocks asked for it: that pass changed nothing and cost as much)."""
+
+    async def passes_for_a_new_paragraph() -> int:
+        app = Answers()
+        async with app.run_test(size=(70, 60)) as pilot:
+            streamed = app.query(AssistantMessage).last()
+            await streamed.write("A first paragraph.\n\n")
+            for _ in range(3):
+                await pilot.pause()
+            before = passes[0]
+            await streamed.write("A second paragraph.\n\nAnd a third one.\n\n")
+            for _ in range(3):
+                await pilot.pause()
+            assert [str(block._content) for block in streamed.query(MarkdownBlock)] == [
+                "A first paragraph.", "A second paragraph.", "And a third one."]
+            return passes[0] - before
+
+    passes = _count_layouts(monkeypatch)
+    assert await passes_for_a_new_paragraph() == 1
+    _textual_only(monkeypatch)
+    assert await passes_for_a_new_paragraph() >= 2

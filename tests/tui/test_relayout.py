@@ -63,3 +63,33 @@ async def test_a_line_that_wraps_at_the_current_width_counts_as_taller():
         update_static(auto, "a line long enough to wrap twice at twenty")
         await pilot.pause()
         assert auto.size.height == 3
+
+
+def test_same_content_compares_what_is_drawn():
+    from rich.text import Text
+    from textual.content import Content
+
+    from widgets.relayout import same_content
+
+    assert same_content("a", "a") and not same_content("a", "b")
+    assert same_content(Text("a", "bold"), Text("a", "bold"))
+    assert not same_content(Text("a", "bold"), Text("a", "italic"))  # Rich's == leaves the Text's own style out
+    assert not same_content(Text.assemble(("a", "red"), "b"), Text.assemble("a", ("b", "red")))
+    assert same_content(Content.from_markup("[b]a[/b]"), Content.from_markup("[b]a[/b]"))
+    assert not same_content(Content.from_markup("[b]a[/b]"), Content("a"))  # Textual's == compares the text only
+    assert not same_content("a", Text("a")) and not same_content(object(), object())
+
+
+async def test_the_same_content_again_repaints_nothing(monkeypatch):
+    app = Panes()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        auto = app.query_one("#auto", Static)
+        update_static(auto, "uno\ndos")
+        await pilot.pause()
+        repaints = []
+        monkeypatch.setattr(auto, "refresh", lambda *args, **kwargs: repaints.append(kwargs))
+        update_static(auto, "uno\ndos")
+        assert repaints == [] and auto.content == "uno\ndos"
+        update_static(auto, "tres\ndos")
+        assert repaints and auto.content == "tres\ndos"
