@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from app import startup_gc
 
-    if argv is None:  # the program itself: the TUI releases the collector at its first frame, cockpit run before its first call
+    if argv is None:  # the program itself: the TUI and cockpit run release the collector once litellm is imported
         startup_gc.hold()
     parser = build_parser()
     args = parser.parse_args(argv)
