@@ -63,10 +63,10 @@ def _prepare(events: Iterable[dict[str, Any]], redactor: Redactor, new: Callable
     scrub, params_of = redactor.scrub_json, projection_params.params
     prepared: list[Any] = []
     for event in events:
-        kind = event["type"]
+        kind, session_id, seq = event["type"], event["session_id"], event["seq"]
         payload = dict(event)  # the event without its envelope (ENVELOPE), in its order
-        pop = payload.pop
-        pop("type"), pop("session_id", None), pop("seq", None), pop("ts", None)
+        del payload["type"], payload["session_id"], payload["seq"]
+        ts = payload.pop("ts", None)
         if kind == "tool_call_finished" and "full_output" in payload:
             if payload["full_output"] is not None:
                 with_output = _with_full_output(event, payload, redactor)
@@ -77,7 +77,6 @@ def _prepare(events: Iterable[dict[str, Any]], redactor: Redactor, new: Callable
         if not text.isascii() and well_formed(text) is not text:  # a lone surrogate: SQLite takes valid UTF-8 only
             payload = well_formed(payload)
             text = json_text(payload)
-        session_id, seq, ts = event["session_id"], event["seq"], event.get("ts")
         if type(seq) is not int:
             seq = int(seq)
         if type(ts) is not float:
