@@ -15,11 +15,15 @@ It shows the last ``turns_shown`` turns (20 by default; ``[ui] transcript_turns`
 Each widget costs every layout pass, and a streamed answer lays the screen out
 many times a second, so older turns give way, whole, to one line saying how many
 there were; the whole session stays in the database (Sessions: replay, export).
+A turn's blocks after its task sit in one :class:`TurnGroup` (one child to arrange,
+and covered while it is far out of sight: see ``widgets/turn_group.py``); the spacing
+is the same as if they were the transcript's own children (:attr:`Transcript.blocks`
+lists them in order).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -32,6 +36,7 @@ from widgets.laid_out import SizedByLayout
 from widgets.model_error import ModelErrorLine
 from widgets.notice import NoticeBlock
 from widgets.tool_call import ToolCallBlock
+from widgets.turn_group import TurnGroup
 from widgets.user_message import UserMessage
 
 if TYPE_CHECKING:
@@ -40,6 +45,7 @@ if TYPE_CHECKING:
     from widgets.assistant_message import AssistantMessage
 
 TURNS_SHOWN = 20
+COVER_MARGIN = 1  # screens' heights: a turn group further than this from the view is covered
 
 WELCOME = (
     "[b]Cockpit[/b] — a coding agent whose harness you can see.\n"
@@ -83,6 +89,59 @@ class Transcript(SizedByLayout, VerticalScroll, can_focus=True):  # see widgets.
 
     def on_mount(self) -> None:
         self.anchor()
+        self.screen.screen_layout_refresh_signal.subscribe(self, self._layout_refreshed, immediate=True)
+
+    @property
+    def blocks(self) -> list[Widget]:
+        """What the transcript shows, block by block, top to bottom (a turn group's blocks in it)."""
+        return [block for child in self.children
+                for block in (child.children if isinstance(child, TurnGroup) else (child,))]
+
+    # --- turn groups: one child each, covered while far out of sight ------------------
+
+    def pre_layout(self, layout: Any) -> None:
+        for child in self.children:
+            if isinstance(child, TurnGroup):
+                child.sync_margin()
+
+    def _turn_group(self) -> TurnGroup | None:
+        """The group a turn's next block joins: the last child, if it is one."""
+        last = self.children[-1] if self.children else None
+        return last if isinstance(last, TurnGroup) else None
+
+    def _layout_refreshed(self, _screen: Any) -> None:
+        self._cover_far_turns()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._cover_far_turns()  # before the scrolled view is painted: what comes near is uncovered
+
+    def on_descendant_focus(self, event: Any) -> None:
+        """A block of a covered group got the focus (Tab): the group is shown, the block scrolled to."""
+        group = next((node for node in event.widget.ancestors if isinstance(node, TurnGroup)), None)
+        if group is not None and group.covered:
+            group.uncover()
+            self.call_after_refresh(event.widget.scroll_visible)
+
+    def _cover_far_turns(self) -> None:
+        """Cover the groups out of sight by more than a screen's height (above or below) but the focused
+        block's, uncover the others."""
+        if not self.is_mounted or not self.children:
+            return
+        size = self.scrollable_content_region.size
+        if not size.height:
+            return
+        top, bottom = self.scroll_y - size.height * COVER_MARGIN, self.scroll_y + size.height * (1 + COVER_MARGIN)
+        focused = self.screen.focused
+        focused_group = next((n for n in focused.ancestors if isinstance(n, TurnGroup)), None) if focused else None
+        for placement in self.arrange(size).placements:
+            group = placement.widget
+            if isinstance(group, TurnGroup):
+                region = placement.region
+                if (region.bottom < top or region.y > bottom) and group is not focused_group:
+                    group.cover()
+                else:
+                    group.uncover()
 
     # --- entries the app adds -------------------------------------------------------
 
@@ -127,7 +186,7 @@ class Transcript(SizedByLayout, VerticalScroll, can_focus=True):  # see widgets.
         await self._count_hidden(extra)
 
     def _forget(self, widgets: list[Widget]) -> None:
-        gone = set(map(id, widgets))
+        gone = {id(block) for widget in widgets for block in (widget, *widget.walk_children())}
         for table in (self._assistant, self._tools, self._approvals, self._widgets):
             for key in [k for k, w in table.items() if id(w) in gone]:
                 del table[key]
@@ -153,8 +212,8 @@ class Transcript(SizedByLayout, VerticalScroll, can_focus=True):  # see widgets.
         prompt = ApprovalPrompt(request)
         self._approvals[request.tool_call_id] = prompt
         block = self._tools.get(request.tool_call_id)
-        if block is not None and block.is_mounted:
-            await self.mount(prompt, after=block)
+        if block is not None and block.is_mounted and block.parent is not None:
+            await block.parent.mount(prompt, after=block)
         else:
             await self.add(prompt)
         self.anchor()
@@ -209,13 +268,19 @@ class Transcript(SizedByLayout, VerticalScroll, can_focus=True):  # see widgets.
         starts = [k for k, entry in enumerate(entries) if entry.kind == "user"]
         skipped = max(0, len(starts) - self.turns_shown)
         self._floor = starts[skipped] if skipped else 0
-        widgets = []
+        children: list[Widget] = []
+        turn: list[Widget] = []  # the blocks after a task, put in one group
         for k in range(self._floor, len(entries)):
             widget = self._new_widget(k, entries[k])
-            if widget is not None:
-                widgets.append(widget)
-        if widgets:
-            await self.mount_all(widgets)
+            if isinstance(widget, UserMessage):
+                children += [TurnGroup(*turn)] if turn else []
+                children.append(widget)
+                turn = []
+            elif widget is not None:
+                turn.append(widget)
+        children += [TurnGroup(*turn)] if turn else []
+        if children:
+            await self.mount_all(children)
         if skipped:
             await self._count_hidden(skipped)
         self.anchor()
@@ -252,9 +317,13 @@ class Transcript(SizedByLayout, VerticalScroll, can_focus=True):  # see widgets.
             widget = self._new_widget(k, entry)
             if widget is None:
                 return
-            await self.add(widget)
             if entry.kind == "user":
+                await self.add(widget)
                 await self.trim()
+            elif (group := self._turn_group()) is not None:
+                await group.mount(widget)
+            else:
+                await self.add(TurnGroup(widget))
         elif isinstance(widget, (ToolCallBlock, ModelErrorLine)) or entry.kind == "delegation":
             widget.show(entry)  # type: ignore[attr-defined]  # a DelegationBlock (imported with the first one)
         if entry.kind == "assistant":

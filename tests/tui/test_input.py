@@ -82,7 +82,7 @@ async def test_input_sent_while_the_agent_works_is_queued_then_sent(harness):
         assert [e.user_text for e in h.events.of(ev.TurnStarted)] == ["long one", "next one"]
         assert not any(m.queued for m in app.transcript.query(UserMessage))
         # The queued task moved below the first turn's answer when it was sent.
-        order = list(app.transcript.children)
+        order = list(app.transcript.blocks)
         first_answer = [m for m in app.transcript.assistant_messages if m.text == "first done"][0]
         sent = [m for m in app.transcript.query(UserMessage) if m.text == "next one"][0]
         assert order.index(sent) > order.index(first_answer)

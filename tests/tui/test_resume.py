@@ -30,7 +30,7 @@ LIVE_KINDS = ("user", "assistant", "tool", "notice", "turn_end")
 def shown(app) -> list[tuple]:
     """The transcript on screen, one tuple per block (what a reader sees of it)."""
     out: list[tuple] = []
-    for widget in app.transcript.children:
+    for widget in app.transcript.blocks:
         if isinstance(widget, UserMessage):
             out.append(("user", widget.text))
         elif isinstance(widget, AssistantMessage):

@@ -63,7 +63,7 @@ async def test_each_update_is_a_checklist_and_the_pane_shows_the_current_list(ha
         assert lines(first) == ["Todo 1/3 done", "☑ Read calc.py", "▶ Fix add", "☐ Run the tests"]
         assert lines(second) == ["Todo 2/3 done", "☑ Read calc.py", "☑ Fix add", "▶ Run the tests"]
         # Each checklist right after its call's block.
-        blocks = list(app.transcript.children)
+        blocks = list(app.transcript.blocks)
         assert blocks.index(first) == blocks.index(app.transcript.tool_block("p1")) + 1
         todo = pane(app)
         assert todo.display and app.query_one("#pane-todos").region.height == 6  # 3 items, frame, margin
