@@ -228,6 +228,7 @@ async def bench_streaming(tmp: Path, report: bool = True, stored: StoredSession 
         elif isinstance(event, ev.ModelCallFinished):
             marks["call_finished"] = time.perf_counter()
 
+    frames = FrameParts()
     ui_deltas = 0
 
     def count(message) -> None:
@@ -256,6 +257,7 @@ async def bench_streaming(tmp: Path, report: bool = True, stored: StoredSession 
         app.prompt.focus()
         while "first_delta" not in marks:
             await pilot.pause(0.005)
+        frames.start()
         watcher = asyncio.create_task(_rendered_at(app, len(text)))
         # Keys while streaming: time from the key arriving to the character in the prompt.
         typed = 0
@@ -270,6 +272,7 @@ async def bench_streaming(tmp: Path, report: bool = True, stored: StoredSession 
         assert app.prompt.text == "x" * typed, "a key press was lost while streaming"
         done = await watcher
         done_cpu = time.clock_gettime(ui_cpu)
+        frames.stop()
         while app.busy:
             await pilot.pause(0.01)
     return Stream(
@@ -283,7 +286,56 @@ async def bench_streaming(tmp: Path, report: bool = True, stored: StoredSession 
         ui_cpu_stream_ms=(marks["last_delta_cpu"] - marks["first_delta_cpu"]) * 1000,
         ui_cpu_end_ms=(done_cpu - marks["last_delta_cpu"]) * 1000,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        frame_ms=frames.per_frame(),
     )
+
+
+class FrameParts:
+    """The UI thread's CPU time in Textual's screen refreshes while the stream runs: each layout refresh
+    (``Screen._refresh_layout``: the layout pass, ``Compositor.reflow``, which places every displayed
+    widget, then every placed widget told its size, then the paint) and each paint
+    (``Screen._compositor_refresh``: the changed regions rendered, with a layout refresh or alone)."""
+
+    PARTS = {"refresh": ("textual.screen", "Screen", "_refresh_layout"),
+             "layout": ("textual._compositor", "Compositor", "reflow"),
+             "paint": ("textual.screen", "Screen", "_compositor_refresh")}
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = dict.fromkeys(self.PARTS, 0.0)
+        self.calls: dict[str, int] = dict.fromkeys(self.PARTS, 0)
+        self._on = False
+        self._patched: list[tuple[type, str, object]] = []
+
+    def start(self) -> None:
+        import importlib
+
+        for part, (module, cls_name, name) in self.PARTS.items():
+            owner = getattr(importlib.import_module(module), cls_name)
+            self._patched.append((owner, name, owner.__dict__[name]))
+            setattr(owner, name, self._timed(part, owner.__dict__[name]))
+        self._on = True
+
+    def stop(self) -> None:
+        self._on = False
+        for owner, name, original in self._patched:
+            setattr(owner, name, original)
+
+    def _timed(self, part: str, original):
+        def timed(*args, **kwargs):
+            if not self._on:
+                return original(*args, **kwargs)
+            started = time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.cpu[part] += time.thread_time() - started
+                self.calls[part] += 1
+        return timed
+
+    def per_frame(self) -> dict[str, float]:
+        """ms each: a layout refresh, its layout pass, a paint; and how many refreshes and paints."""
+        each = {part: self.cpu[part] * 1000 / max(1, self.calls[part]) for part in self.PARTS}
+        return {**each, "refreshes": self.calls["refresh"], "paints": self.calls["paint"]}
 
 
 @dataclasses.dataclass
@@ -298,6 +350,7 @@ class Stream:
     ui_cpu_stream_ms: float  # the UI thread's CPU time from the first fragment to the last
     ui_cpu_end_ms: float  # and from the last fragment to the answer painted
     peak_rss_mb: float  # the process's peak RSS so far, when the run ended
+    frame_ms: dict[str, float]  # FrameParts.per_frame
 
 
 def bench_streams(tmp: Path, history_turns: int = 0) -> bool:
@@ -325,6 +378,10 @@ def bench_streams(tmp: Path, history_turns: int = 0) -> bool:
     print(f"  UI thread CPU (the machine's load does not count): {cpu * 1000:.0f} µs a fragment while streaming "
           f"({statistics.median(r.ui_cpu_stream_ms for r in runs) / 1000:.2f} s in all), "
           f"{statistics.median(r.ui_cpu_end_ms for r in runs):.0f} ms from the last fragment to the answer painted")
+    parts = {k: statistics.median(r.frame_ms[k] for r in runs) for k in runs[0].frame_ms}
+    print(f"  the screen's refreshes (UI thread CPU, medians): {parts['refreshes']:.0f} layout refreshes, "
+          f"{parts['refresh']:.1f} ms each ({parts['layout']:.1f} ms of it the layout pass); "
+          f"{parts['paints']:.0f} paints, {parts['paint']:.1f} ms each")
     print(f"  the model call was finished a median {statistics.median(r.closing_ms for r in runs):.0f} ms after its last fragment")
     where = f"after a {history_turns}-turn session, " if history_turns else ""
     results = [
