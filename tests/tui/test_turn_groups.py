@@ -57,10 +57,17 @@ def expected_tops(blocks) -> list[int]:
     return tops
 
 
-def settled(app) -> bool:
-    """The session is open, its history shown and its resumption noted (nothing more comes in)."""
-    notes = [b for b in app.transcript.blocks if isinstance(b, NoticeBlock)]
-    return any("Resumed session" in n.message for n in notes) and any(g.covered for g in groups(app))
+async def opened(pilot, app) -> TurnGroup:
+    """Until the session is open, its history shown, its resumption noted (nothing more comes in) and a
+    group covered; the first group."""
+
+    def settled() -> bool:
+        notes = [b for b in app.transcript.blocks if isinstance(b, NoticeBlock)]
+        return any("Resumed session" in n.message for n in notes) and any(g.covered for g in groups(app))
+
+    await wait_open(pilot, app)
+    await wait_until(pilot, settled, what="the resumed history, a group covered")
+    return groups(app)[0]
 
 
 @pytest.fixture
@@ -73,8 +80,7 @@ def resumed(harness):
 
 
 async def test_blocks_are_spaced_as_the_transcripts_own_children(resumed):
-    h = resumed
-    app = h.app()
+    app = resumed.app()
     async with app.run_test(size=(100, 200)) as pilot:  # tall enough that no group is covered
         await wait_open(pilot, app)
         await wait_until(pilot, lambda: len(groups(app)) == TASKS)
@@ -89,12 +95,9 @@ async def test_blocks_are_spaced_as_the_transcripts_own_children(resumed):
 
 
 async def test_far_groups_are_covered_and_shown_again_when_scrolled_to(resumed):
-    h = resumed
-    app = h.app()
+    app = resumed.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_open(pilot, app)
-        await wait_until(pilot, lambda: settled(app), what="the resumed history, a group covered")
-        first = groups(app)[0]
+        first = await opened(pilot, app)
         assert first.covered and not groups(app)[-1].covered  # the view is at the end
         assert not set(first.walk_children()) & placed(app)  # a layout pass places none of its blocks
 
@@ -106,12 +109,9 @@ async def test_far_groups_are_covered_and_shown_again_when_scrolled_to(resumed):
 
 
 async def test_a_block_focused_in_a_covered_group_is_shown(resumed):
-    h = resumed
-    app = h.app()
+    app = resumed.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_open(pilot, app)
-        await wait_until(pilot, lambda: settled(app), what="the resumed history, a group covered")
-        first = groups(app)[0]
+        first = await opened(pilot, app)
         title = first.query_one(ToolCallBlock).query_one("CollapsibleTitle")
         title.focus()
         await wait_until(pilot, lambda: not first.covered, what="the focused block's group shown")
