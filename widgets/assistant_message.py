@@ -18,6 +18,7 @@ from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock, MarkdownStream
 
 from widgets.laid_out import SizedByLayout, sized_by_layout
+from widgets.stacked_blocks import StackedBlocks, plain_column
 
 # Heights that do not depend on the container's height (Markdown's blocks use only these).
 _OWN_HEIGHTS = frozenset({Unit.CELLS, Unit.AUTO})
@@ -56,6 +57,7 @@ class AssistantMessage(SizedByLayout, Markdown):
         self._stream: MarkdownStream | None = None
         self._heights_key: tuple[int, int, int] | None = None
         self._heights_are_own = False
+        self._blocks = StackedBlocks()
 
     def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
         """The blocks, arranged against a height of 0 when none of their heights depends on it.
@@ -65,10 +67,16 @@ class AssistantMessage(SizedByLayout, Markdown):
         every block of the answer was measured again on every frame (a 10,000-token answer
         has ~150 blocks: most of a frame's layout). Auto and fixed heights come out the
         same against any container height, so measured against 0 only the block that
-        changed is measured again."""
-        if self._heights_own():
-            size = Size(size.width, 0)
-        return super().arrange(size, optimal)
+        changed is measured again; and only the blocks from the last unchanged one are arranged
+        again (:mod:`widgets.stacked_blocks`)."""
+        if not self._heights_own():
+            return super().arrange(size, optimal)
+        size = Size(size.width, 0)
+        key = (size, self._nodes._updates, optimal)  # as Widget.arrange caches it
+        arranged = self._arrangement_cache.get(key)
+        if arranged is None:
+            arranged = self._arrangement_cache[key] = self._blocks.arrange(self, size, optimal)
+        return arranged
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """As Textual's (the height of the blocks' arrangement), without its check of every
@@ -78,14 +86,15 @@ class AssistantMessage(SizedByLayout, Markdown):
         return super().get_content_height(container, viewport, width)
 
     def _heights_own(self) -> bool:
-        """No displayed block's height depends on the container's; checked again only when the
+        """No displayed block's height depends on the container's, in a plain column
+        (:func:`~widgets.stacked_blocks.plain_column`); checked again only when the
         blocks or any of their styles changed (Textual's own counters, as ``Widget.arrange`` keys
         its cache), not on every frame."""
         children = self.displayed_children
         key = (self._nodes._updates, self.styles._cache_key, sum(child.styles._cache_key for child in children))
         if key != self._heights_key:
             self._heights_key = key
-            self._heights_are_own = self.styles.align_vertical == "top" and all(map(_own_height, children))
+            self._heights_are_own = all(map(_own_height, children)) and plain_column(self, children)
         return self._heights_are_own
 
     def get_block_class(self, block_name: str) -> type[MarkdownBlock]:

@@ -8,6 +8,7 @@ from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets.markdown import MarkdownBlock
 
+from tests.tui.test_relayout import _count_layouts
 from widgets.assistant_message import AssistantMessage
 
 ANSWER = """# A heading
@@ -95,20 +96,6 @@ def _textual_only(monkeypatch) -> None:
     monkeypatch.setattr(AssistantMessage, "mount_all", Widget.mount_all)
 
 
-def _count_layouts(monkeypatch) -> list[int]:
-    from textual.screen import Screen
-
-    passes = [0]
-    original = Screen._refresh_layout
-
-    def counted(self, *args, **kwargs):
-        passes[0] += 1
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Screen, "_refresh_layout", counted)
-    return passes
-
-
 async def _streamed(pilot, app: Answers) -> tuple[list[tuple[str, tuple[int, int, int, int]]], list[str]]:
     streamed = app.query(AssistantMessage).last()
     for start in range(0, len(ANSWER), 40):
@@ -155,3 +142,42 @@ async def test_a_drain_that_adds_blocks_lays_the_screen_out_once(monkeypatch) ->
     assert await passes_for_a_new_paragraph() == 1
     _textual_only(monkeypatch)
     assert await passes_for_a_new_paragraph() >= 2
+
+
+async def test_a_streamed_answer_is_arranged_as_textual_arranges_it_from_the_top(monkeypatch) -> None:
+    """Each arrangement built from the previous one (``widgets.stacked_blocks``) is Textual's own."""
+    from textual._arrange import arrange
+
+    from widgets.stacked_blocks import StackedBlocks
+
+    from textual.layouts.vertical import VerticalLayout
+
+    checked, tails = [], []
+    original, layout = StackedBlocks.arrange, VerticalLayout.arrange
+
+    def spied(self, parent, children, size, greedy=True):
+        if isinstance(parent, AssistantMessage):
+            tails.append(len(children) < len(parent.displayed_children))
+        return layout(self, parent, children, size, greedy)
+
+    def compared(self, parent, size, optimal):
+        ours = original(self, parent, size, optimal)
+        textual = arrange(parent, list(parent.displayed_children), size, parent.screen.size, optimal=optimal)
+        assert [(p.widget, p.region, p.margin) for p in ours.placements] == [
+            (p.widget, p.region, p.margin) for p in textual.placements]
+        assert ours.widgets == textual.widgets and ours.total_region == textual.total_region
+        assert ours.spatial_map.total_region == textual.spatial_map.total_region
+        checked.append(ours)
+        return ours
+
+    monkeypatch.setattr(StackedBlocks, "arrange", compared)
+    monkeypatch.setattr(VerticalLayout, "arrange", spied)
+    app = Answers()
+    async with app.run_test(size=(70, 60)) as pilot:
+        streamed = app.query(AssistantMessage).last()
+        for start in range(0, len(ANSWER), 5):
+            await streamed.write(ANSWER[start : start + 5])
+            await pilot.pause()
+        await streamed.end()
+        await pilot.pause()
+    assert len(checked) > 40 and sum(tails) > 20  # most were built from the one before: only their last blocks arranged

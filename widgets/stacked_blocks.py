@@ -1,0 +1,104 @@
+"""A column of blocks arranged again from the last block that did not change, not from the top.
+
+Textual arranges every child of a container again whenever one of them changes. A
+streamed answer changes at its end only (its last block grows, new ones follow), yet
+each frame arranged all of its blocks (~150 for a 10,000-token answer). When the column
+is plain (Textual's vertical layout, aligned top-left, blocks with their own heights, no
+horizontal margins, nothing docked, split, layered, offset or positioned), a block's
+place depends only on the blocks above it: the placements of the blocks that did not
+change are kept, and Textual's layout arranges the rest, from the last unchanged block
+(so its bottom margin collapses with the next top margin as Textual collapses them),
+moved down to where that block was. The arrangement's extent is kept the same way, block by
+block, instead of being measured over every block again (``total_region``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from textual._arrange import arrange
+from textual.geometry import NULL_SPACING, Offset, Region
+from textual.layout import DockArrangeResult, WidgetPlacement
+from textual.layouts.vertical import VerticalLayout
+
+if TYPE_CHECKING:
+    from textual.geometry import Size
+    from textual.widget import Widget
+
+_OUT_OF_FLOW = ("dock", "split", "layer", "position", "overlay", "offset")
+
+
+def plain_column(parent: Widget, children: list[Widget]) -> bool:
+    """Whether a block's place in ``parent`` depends only on the blocks above it (see the module docstring;
+    the heights are checked by the caller)."""
+    styles = parent.styles
+    return (
+        isinstance(parent.layout, VerticalLayout)
+        and styles.align_horizontal == "left" and styles.align_vertical == "top"
+        and all(_in_flow(child) for child in children)
+    )
+
+
+def _in_flow(child: Widget) -> bool:
+    styles = child.styles
+    margin = styles.margin
+    return not margin.left and not margin.right and not any(map(styles.has_rule, _OUT_OF_FLOW))
+
+
+@dataclass
+class _Arranged:
+    size: Size
+    optimal: bool
+    keys: list[tuple[Any, ...]]  # each block, with Textual's counters of its layout and style changes
+    placements: list[WidgetPlacement]
+    extents: list[Region]  # the area the blocks up to each one cover, margins included
+
+
+@dataclass
+class _Stacked(DockArrangeResult):
+    """Textual's arrangement, with its extent given (Textual's measures it over every block)."""
+
+    extent: Region = field(default_factory=Region)
+
+    @property
+    def total_region(self) -> Region:
+        return self.extent  # no scroll spacing: nothing is docked
+
+
+def _extents(placements: list[WidgetPlacement], start: Region) -> list[Region]:
+    """As Textual's spatial map adds them up: from an empty region at the origin."""
+    extents, extent = [], start
+    for placement in placements:
+        extent = extent.union(placement.region.grow(placement.margin))
+        extents.append(extent)
+    return extents
+
+
+class StackedBlocks:
+    """The last arrangement of one plain column of blocks, and the next one built from it."""
+
+    def __init__(self) -> None:
+        self._last: _Arranged | None = None
+
+    def arrange(self, parent: Widget, size: Size, optimal: bool) -> DockArrangeResult:
+        children = list(parent.displayed_children)
+        keys = [(child, child._layout_updates, child.styles._cache_key) for child in children]
+        last, start = self._last, 0
+        if last is not None and last.size == size and last.optimal == optimal:
+            for old, new in zip(last.keys, keys):
+                if old != new:
+                    break
+                start += 1
+            start -= 1  # from the last unchanged block
+        if last is not None and start >= 1:
+            tail = parent.layout.arrange(parent, children[start:], size, greedy=not optimal)
+            shift = last.placements[start].region.y - tail[0].region.y
+            tail = WidgetPlacement.translate(tail, Offset(0, shift))
+            placements = last.placements[:start] + tail
+            extents = last.extents[:start] + _extents(tail, last.extents[start - 1])
+        else:
+            placements = arrange(parent, children, size, parent.screen.size, optimal=optimal).placements
+            extents = _extents(placements, Region())
+        self._last = _Arranged(size, optimal, keys, placements, extents)
+        return _Stacked(placements, set(children), NULL_SPACING, extent=extents[-1] if extents else Region())
