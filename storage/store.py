@@ -28,6 +28,7 @@ import sqlite_utils
 
 from app.agent.events.subagents import CONTRACT_VERSION
 from storage import projection_params, search
+from storage.collector import collector_paused
 from storage.db import write_transaction
 from storage.migrations import TOOL_CALL_RESULT, feature_projections
 from storage.prepared import PreparedEvent, prepare
@@ -98,14 +99,16 @@ class EventStore:
 
     def append_many(self, events: Iterable[dict[str, Any]]) -> int:
         """Write events (and their projections) in one transaction, retried briefly if it fails."""
-        return self.append_prepared(prepare(events, self.redactor))
+        with collector_paused():  # (storage.collector: the batch is prepared and written without collections)
+            return self.append_prepared(prepare(events, self.redactor))
 
     def append_prepared(self, batch: list[PreparedEvent]) -> int:
         """Write events made by :func:`prepare` (with this store's redactor) in one transaction."""
         with self._lock:
             for delay in (*WRITE_RETRY_DELAYS_S, None):
                 try:
-                    self._write_batch(batch)
+                    with collector_paused():
+                        self._write_batch(batch)
                     return len(batch)
                 except sqlite3.Error as exc:
                     if delay is None or self.conn.in_transaction:  # inside a caller's transaction: theirs to retry
