@@ -96,10 +96,11 @@ def _textual_only(monkeypatch) -> None:
     monkeypatch.setattr(AssistantMessage, "mount_all", Widget.mount_all)
 
 
-async def _streamed(pilot, app: Answers) -> tuple[list[tuple[str, tuple[int, int, int, int]]], list[str]]:
+async def _streamed(pilot, app: Answers, step: int = 40) -> tuple[list[tuple[str, tuple[int, int, int, int]]], list[str]]:
+    """ANSWER streamed ``step`` characters at a time into the second answer: its blocks' places and the screen."""
     streamed = app.query(AssistantMessage).last()
-    for start in range(0, len(ANSWER), 40):
-        await streamed.write(ANSWER[start : start + 40])
+    for start in range(0, len(ANSWER), step):
+        await streamed.write(ANSWER[start : start + step])
         await pilot.pause()
     await streamed.end()
     await pilot.pause()
@@ -174,10 +175,5 @@ async def test_a_streamed_answer_is_arranged_as_textual_arranges_it_from_the_top
     monkeypatch.setattr(VerticalLayout, "arrange", spied)
     app = Answers()
     async with app.run_test(size=(70, 60)) as pilot:
-        streamed = app.query(AssistantMessage).last()
-        for start in range(0, len(ANSWER), 5):
-            await streamed.write(ANSWER[start : start + 5])
-            await pilot.pause()
-        await streamed.end()
-        await pilot.pause()
+        await _streamed(pilot, app, step=5)
     assert len(checked) > 40 and sum(tails) > 20  # most were built from the one before: only their last blocks arranged
