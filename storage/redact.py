@@ -142,32 +142,6 @@ def _credential_key(clean: set[Any], key: Any) -> bool:
     return False
 
 
-def _orjson_text(value: Any) -> str | None:
-    """:func:`_fast_json_text` of ``value`` when orjson writes it (subclasses of str, int, float, dict or list refused:
-    their text may differ from what a walk looks at), else None."""
-    try:
-        return orjson.dumps(value, option=_ORJSON_FLAT_OPTIONS).decode()
-    except TypeError:
-        return None
-
-
-def _flat(text: str) -> bool:
-    """Does the orjson text of a dict whose keys are all clean prove that :func:`_inspect` finds nothing in it? No
-    object inside it (its only keys are its own: clean), no ``null`` (orjson writes a NaN or an infinity as null)."""
-    return text.find("{", 1) < 0 and "null" not in text  # (str's searches: faster than bytes')
-
-
-_ORJSON_FLAT_OPTIONS = _ORJSON_OPTIONS | orjson.OPT_PASSTHROUGH_SUBCLASS  # (passed through to no default: refused)
-
-
-def _learn_keys(clean: set[Any], value: dict[Any, Any]) -> None:
-    """The keys of a dict without credentials that SECRET_KEY does not match join ``clean``, whatever they hold
-    (:func:`_inspect` tests only the keys holding a string): a dict of clean keys can take :func:`_flat_text`."""
-    for key in value:
-        if key not in clean:
-            _credential_key(clean, key)
-
-
 def _json_escaped(value: str) -> str:
     return json_text(value)[1:-1]
 
@@ -212,23 +186,12 @@ class Redactor:
 
     def scrub_json(self, value: Any) -> tuple[Any, str]:
         """``value`` scrubbed and its JSON text; the scrub runs only when the text or the keys show it is needed."""
-        clean = self._clean_keys
-        known = type(value) is dict and value.keys() <= clean
-        text = _orjson_text(value) if known else None
-        if text is None or not _flat(text):
-            # (Not a dict or a list: scrub() replaces the secrets of a string, and returns anything else as it is.)
-            found = _inspect(value, clean) if isinstance(value, _CONTAINERS) else _CREDENTIAL
-            if found & _CREDENTIAL:
-                value = self.scrub(value)
-                return value, json_text(value)
-            if type(value) is dict and not known:
-                _learn_keys(clean, value)
-            if found:
-                text = std_json_text(value)
-            elif text is None:
-                text = _fast_json_text(value)
-        if not (self.names and any(secret in text for secret in self.names)):
-            return value, text  # (substring tests: many times faster than any regex over the text)
+        # (Not a dict or a list: scrub() replaces the secrets of a string, and returns anything else as it is.)
+        found = _inspect(value, self._clean_keys) if isinstance(value, _CONTAINERS) else _CREDENTIAL
+        if not found & _CREDENTIAL:
+            text = std_json_text(value) if found else _fast_json_text(value)
+            if not (self.names and any(secret in text for secret in self.names)):
+                return value, text  # (substring tests: many times faster than any regex over the text)
         value = self.scrub(value)
         return value, json_text(value)
 
