@@ -62,6 +62,7 @@ def _prepare(events: Iterable[dict[str, Any]], redactor: Redactor, new: Callable
     """:func:`prepare`, each event made by ``new``; with ``features``, the payloads the writer does not read left out."""
     scrub, params_of = redactor.scrub_json, projection_params.params
     prepared: list[Any] = []
+    append = prepared.append
     for event in events:
         kind, session_id, seq = event["type"], event["session_id"], event["seq"]
         payload = dict(event)  # the event without its envelope (ENVELOPE), in its order
@@ -70,7 +71,7 @@ def _prepare(events: Iterable[dict[str, Any]], redactor: Redactor, new: Callable
         if kind == "tool_call_finished" and "full_output" in payload:
             if payload["full_output"] is not None:
                 with_output = _with_full_output(event, payload, redactor)
-                prepared.append(with_output if features is None else new(without_payloads([with_output])[0]))
+                append(with_output if features is None else new(without_payloads([with_output])[0]))
                 continue
             del payload["full_output"]  # (no output beyond the result: the payload as it would be without the key)
         payload, text = scrub(payload)
@@ -83,10 +84,10 @@ def _prepare(events: Iterable[dict[str, Any]], redactor: Redactor, new: Callable
             ts = float(ts or 0.0)
         if kind in _PARAM_KINDS:
             params = params_of(kind, session_id, seq, ts, payload)
-            prepared.append(new((session_id, seq, kind, ts, text, None, params,
-                                 None if features is not None and kind not in features else payload)))
+            append(new((session_id, seq, kind, ts, text, None, params,
+                        None if features is not None and kind not in features else payload)))
         else:
-            prepared.append(new((session_id, seq, kind, ts, text, None, None, payload)))
+            append(new((session_id, seq, kind, ts, text, None, None, payload)))
     return prepared
 
 

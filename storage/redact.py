@@ -190,7 +190,7 @@ class Redactor:
         found = _inspect(value, self._clean_keys) if isinstance(value, _CONTAINERS) else _CREDENTIAL
         if not found & _CREDENTIAL:
             text = std_json_text(value) if found else _fast_json_text(value)
-            if not (self.names and any(secret in text for secret in self.names)):
+            if not (self.names and any(map(text.__contains__, self.names))):
                 return value, text  # (substring tests: many times faster than any regex over the text)
         value = self.scrub(value)
         return value, json_text(value)
