@@ -14,6 +14,7 @@ block, instead of being measured over every block again (``total_region``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 _OUT_OF_FLOW = ("dock", "split", "layer", "position", "overlay", "offset")
 
 
-def plain_column(parent: Widget, children: list[Widget]) -> bool:
+def plain_column(parent: Widget, children: Sequence[Widget]) -> bool:
     """Whether a block's place in ``parent`` depends only on the blocks above it (see the module docstring;
     the heights are checked by the caller)."""
     styles = parent.styles
