@@ -215,15 +215,19 @@ class CockpitApp(App[int]):
         answer will need; then what they built is kept out of the garbage collector's way
         (``app/tui/gc_tuning.py``), so no full collection stalls a stream. The collector, held off
         while cockpit starts (``app/startup_gc.py``), stays off until then: its full collections
-        would walk every object the imports build (~0.5 s, in pauses of the UI)."""
-        import textual.highlight  # noqa: F401
-        import widgets.assistant_message  # noqa: F401
+        would walk every object the imports build (~1.6 s of CPU, in pauses of the UI)."""
         from app import startup_gc
-        from app.agent.warmup import warm
+
+        try:
+            import textual.highlight  # noqa: F401
+            import widgets.assistant_message  # noqa: F401
+            from app.agent.warmup import warm
+
+            warm()
+        finally:
+            startup_gc.release()
         from app.tui.gc_tuning import settle
 
-        warm()
-        startup_gc.release()
         settle()
 
     def on_resize(self, event: Any) -> None:
