@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import lru_cache
 
 from textual import events
 from textual.app import ComposeResult
@@ -35,6 +36,13 @@ RATIO_SCALE = 0.30  # the ratio bar spans 0 % .. 30 %
 LOG_ROWS = 50
 WIDE_CELLS = 54  # from this many cells inside the frame, every line is laid out in full
 INDENT = 8  # where the values start, after "Budget  ", "Ratio   "...
+
+
+@lru_cache(maxsize=64)
+def _markup(markup: str) -> Content:
+    """Parsed once: a redraw (an event's, while nothing in the pane changed) shows the same text again, and
+    Textual's markup parser is most of what a redraw costs (a 50-row log: ~3 ms). Content is immutable."""
+    return Content.from_markup(markup)
 
 
 def _clock_time(ts: float) -> str:
@@ -175,7 +183,7 @@ def render_summary(state: RetriesState, width: int | None = None) -> Content:
     misses = _cache_pieces(state)
     if misses:
         lines.append("[b]Cache[/b]   " + " · ".join(misses))
-    return Content.from_markup("\n".join(lines + _notes(state)))
+    return _markup("\n".join(lines + _notes(state)))
 
 
 def _narrow_summary(state: RetriesState, width: int) -> Content:
@@ -195,20 +203,20 @@ def _narrow_summary(state: RetriesState, width: int) -> Content:
     misses = _cache_pieces(state)
     if misses:
         lines += _flow("[b]Cache[/b]   ", misses, width, separator=" · ")
-    return Content.from_markup("\n".join(lines + _notes(state)))
+    return _markup("\n".join(lines + _notes(state)))
 
 
 def _flow(label: str, pieces: list[str], width: int, separator: str = "  ·  ") -> list[str]:
     """``label`` then the markup ``pieces`` on as few lines as ``width`` allows; a piece that does not
     fit goes whole to the next line, under the first."""
     def start(lead: str, piece: str) -> str:  # a blank lead shrinks to two cells when the piece needs them
-        too_wide = Content.from_markup(lead + piece).cell_length > width
+        too_wide = _markup(lead + piece).cell_length > width
         return ("  " if too_wide and not lead.strip() else lead) + piece
 
     lines = [start(label, pieces[0])]
     for piece in pieces[1:]:
         joined = lines[-1] + separator + piece
-        if Content.from_markup(joined).cell_length <= width:
+        if _markup(joined).cell_length <= width:
             lines[-1] = joined
         else:
             lines.append(start(" " * INDENT, piece))
@@ -296,12 +304,12 @@ def _cache_pieces(state: RetriesState) -> list[str]:
 
 def render_breakers(state: RetriesState, now: float) -> Content:
     if not state.breakers:
-        return Content.from_markup("[b]Breakers[/b]  [$text-muted]all closed[/]")
+        return _markup("[b]Breakers[/b]  [$text-muted]all closed[/]")
     order = {"open": 0, "half_open": 1, "closed": 2}
     views = sorted(state.breakers.values(), key=lambda b: (order.get(b.state, 3), b.scope, b.target))
     lines = ["[b]Breakers[/b]"]
     lines.extend(_breaker_line(view, now) for view in views)
-    return Content.from_markup("\n".join(lines))
+    return _markup("\n".join(lines))
 
 
 def _breaker_line(view: BreakerView, now: float) -> str:
@@ -329,14 +337,14 @@ def render_loops(state: RetriesState) -> Content:
     if state.tool_failures:
         counts = ", ".join(f"{escape(name)} {n}" for name, n in sorted(state.tool_failures.items()))
         lines.append(f"[b]Tool failures[/b]  {counts}")
-    return Content.from_markup("\n".join(lines))
+    return _markup("\n".join(lines))
 
 
 def render_log(rows: list[AttemptRow], format_time: Callable[[float], str], width: int | None = None) -> Content:
     """Newest first, one line an attempt; narrower than ``WIDE_CELLS`` (``width`` given), two lines:
     time, outcome, attempt and wait, then the error class and the target (only the target is cut)."""
     if not rows:
-        return Content.from_markup("[b]Attempts[/b]  [$text-muted]no attempts yet[/]")
+        return _markup("[b]Attempts[/b]  [$text-muted]no attempts yet[/]")
     lines = ["[b]Attempts[/b] [$text-muted](newest first)[/]"]
     for row in rows[:LOG_ROWS]:
         attempt = f"{row.attempt}/{row.max_attempts}" if row.attempt else "—"
@@ -351,7 +359,7 @@ def render_log(rows: list[AttemptRow], format_time: Callable[[float], str], widt
             f" {format_time(row.ts)} {_outcome(row.outcome)} {attempt:>4} {wait:>5} {error:<13} "
             f"[$text-muted]{escape(row.target)}[/]"
         )
-    return Content.from_markup("\n".join(lines))
+    return _markup("\n".join(lines))
 
 
 def _outcome(outcome: str, *, pad: bool = True) -> str:
