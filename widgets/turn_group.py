@@ -18,11 +18,14 @@ block's bottom edge.
 
 from __future__ import annotations
 
-from textual.geometry import Offset
-from textual.layout import WidgetPlacement
+from textual.geometry import Offset, Size, Spacing
+from textual.layout import DockArrangeResult, WidgetPlacement
 from textual.widget import Widget
 
 from widgets.laid_out import SizedByLayout
+
+
+_NOTHING_PLACED = DockArrangeResult([], set(), Spacing())
 
 
 class TurnGroup(SizedByLayout, Widget):  # see widgets.laid_out
@@ -32,6 +35,8 @@ class TurnGroup(SizedByLayout, Widget):  # see widgets.laid_out
         layout: vertical;
     }
     """
+
+    _measuring = False  # in get_content_height: arrange gives the blocks' arrangement, covered or not
 
     def sync_margin(self) -> None:
         """Take the edge margins of the first and last displayed blocks (before the transcript's layout)."""
@@ -51,6 +56,20 @@ class TurnGroup(SizedByLayout, Widget):  # see widgets.laid_out
         placements[0] = placements[0]._replace(margin=first.margin._replace(top=0))
         placements[-1] = placements[-1]._replace(margin=placements[-1].margin._replace(bottom=0))
         return placements
+
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        """Covered: nothing to place (a layout pass places the cover, and would still go through every
+        block's placement); measured for its height (``get_content_height``), its blocks' real arrangement."""
+        if self._cover_widget is not None and not self._measuring:
+            return _NOTHING_PLACED
+        return super().arrange(size, optimal)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        self._measuring = True
+        try:
+            return super().get_content_height(container, viewport, width)
+        finally:
+            self._measuring = False
 
     @property
     def covered(self) -> bool:
