@@ -15,11 +15,10 @@ from storage.store import EventStore
 
 @pytest.fixture
 def collector_on() -> Iterator[None]:
-    was = gc.isenabled()
+    """On before and after the test (Python's default; "as it was" could be a moment in another test's pause)."""
     gc.enable()
     yield
-    if not was:
-        gc.disable()
+    gc.enable()
 
 
 def test_the_collector_is_off_in_a_pause_and_on_after_the_last_nested_one(collector_on: None) -> None:
