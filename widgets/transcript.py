@@ -254,6 +254,7 @@ class Transcript(SizedByLayout, VerticalScroll, can_focus=True):  # see widgets.
         self._sent.clear()
         self._fold, self._floor = None, 0
         await self.remove_children([w for w in self.children if w.id != "welcome"])
+        self._clear_arrangement_cache()  # its last arrangements would hold the removed blocks a while
         self.hidden_turns = 0
         self.anchor()
 

@@ -60,6 +60,14 @@ class LiveRetriesPane(RetriesPane):
             self._dirty = True
             self.set_timer(REDRAW_S, self._redraw)
 
+    frozen_history = False  # a resumed session's objects were frozen (LivePanes.restore)
+
+    def on_unmount(self) -> None:
+        """The session's panes go: so does what its resume froze (not when the app closes)."""
+        app = self.app
+        if self.frozen_history and not (app._closing or app._exit):  # after the next frame, which drops the
+            app.call_after_refresh(_collect_and_freeze, True)  # last arrangements holding the old blocks
+
     def _redraw(self) -> None:
         self._dirty = False
         self.update_state(self.reducer.state)
@@ -128,17 +136,22 @@ class LivePanes(NoSessionPanes):
         self.feedback.update_state(feedback.state)
         self.retries.restore(events)
         self.todos.update_state(TodoList.of(events))
-        _freeze_history()
+        _collect_and_freeze()
+        self.retries.frozen_history = True
 
 
-def _freeze_history() -> None:
+def _collect_and_freeze(unfreeze: bool = False) -> None:
     """What a resumed session built (its fold, the panes' states, the transcript's widgets: ~130,000 objects
     for 1,000 turns) lives as long as the session: out of the collector's reach, as start-up's imports are
     (``app/tui/gc_tuning.py``). Otherwise every collection of the older generations during a stream walks it
-    again (a 1,000-turn session: 43 ms a time against 19 ms, UI pauses a key waits behind). Its garbage is
-    collected first, once, so none is frozen."""
+    again (a 1,000-turn session: 43 ms a time against 30 ms, UI pauses a key waits behind). Its garbage is
+    collected first, once, so none is frozen; when the session's panes go (another session), ``unfreeze``:
+    what it froze is collected too (its widgets' cycles), and what still lives is frozen again (a block a Textual
+    cache still holds then stays frozen until the next switch collects it)."""
     import gc
 
+    if unfreeze:
+        gc.unfreeze()
     gc.collect()
     gc.freeze()
 
