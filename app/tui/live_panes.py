@@ -140,21 +140,6 @@ class LivePanes(NoSessionPanes):
         self.retries.frozen_history = True
 
 
-def _collect_and_freeze(unfreeze: bool = False) -> None:
-    """What a resumed session built (its fold, the panes' states, the transcript's widgets: ~130,000 objects
-    for 1,000 turns) lives as long as the session: out of the collector's reach, as start-up's imports are
-    (``app/tui/gc_tuning.py``). Otherwise every collection of the older generations during a stream walks it
-    again (a 1,000-turn session: 43 ms a time against 30 ms, UI pauses a key waits behind). Its garbage is
-    collected first, once, so none is frozen; when the session's panes go (another session), ``unfreeze``:
-    what it froze is collected too (its widgets' cycles), and what still lives is frozen again (a block a Textual
-    cache still holds then stays frozen until the next switch collects it)."""
-    import gc
-
-    if unfreeze:
-        gc.unfreeze()
-    gc.collect()
-    gc.freeze()
-
     # --- feedback ---------------------------------------------------------------------
 
     async def prompt_changed(self, task_id: str | None, previous: str | None) -> None:
@@ -234,3 +219,19 @@ def _collect_and_freeze(unfreeze: bool = False) -> None:
                 agent.truncate_item(item_id)
 
         self.app.runner.call(change)
+
+
+def _collect_and_freeze(unfreeze: bool = False) -> None:
+    """What a resumed session built (its fold, the panes' states, the transcript's widgets: ~130,000 objects
+    for 1,000 turns) lives as long as the session: out of the collector's reach, as start-up's imports are
+    (``app/tui/gc_tuning.py``). Otherwise every collection of the older generations during a stream walks it
+    again (a 1,000-turn session: 43 ms a time against 30 ms, UI pauses a key waits behind). Its garbage is
+    collected first, once, so none is frozen; when the session's panes go (another session), ``unfreeze``:
+    what it froze is collected too (its widgets' cycles), and what still lives is frozen again (a block a Textual
+    cache still holds then stays frozen until the next switch collects it)."""
+    import gc
+
+    if unfreeze:
+        gc.unfreeze()
+    gc.collect()
+    gc.freeze()
