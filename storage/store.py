@@ -99,8 +99,9 @@ class EventStore:
 
     def append_many(self, events: Iterable[dict[str, Any]]) -> int:
         """Write events (and their projections) in one transaction, retried briefly if it fails."""
-        with collector_paused():  # (storage.collector: the batch is prepared and written without collections)
-            return self.append_prepared(prepare(events, self.redactor))
+        with collector_paused():  # (storage.collector: the batch is prepared, and then written, without collections)
+            batch = prepare(events, self.redactor)
+        return self.append_prepared(batch)
 
     def append_prepared(self, batch: list[PreparedEvent]) -> int:
         """Write events made by :func:`prepare` (with this store's redactor) in one transaction."""
