@@ -43,6 +43,10 @@ APPROVAL_PLACEHOLDERS = (  # a call (the model's or a !command) waits for the us
 NEWLINE_KEYS = ("shift+enter", "ctrl+j")
 
 
+def _nothing(_key: events.Key) -> None:
+    pass
+
+
 class History:
     """Sent prompts, newest last; ``previous``/``following`` walk it and keep the draft."""
 
@@ -138,6 +142,7 @@ class PromptInput(TextArea):
         self.completer: Completer | None = None
         self.menu: CompletionMenu | None = None
         self._dismissed: str | None = None  # the text Esc closed the menu on (or recalled): closed until it changes
+        self.key_taken: Callable[[events.Key], None] = _nothing  # told of each key once it is handled (the app's KeysFirst)
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -169,6 +174,12 @@ class PromptInput(TextArea):
         return True
 
     async def _on_key(self, event: events.Key) -> None:
+        try:
+            await self._take_key(event)
+        finally:
+            self.key_taken(event)
+
+    async def _take_key(self, event: events.Key) -> None:
         if self._completion_key(event.key):
             event.stop()
             event.prevent_default()

@@ -34,9 +34,10 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
@@ -46,6 +47,7 @@ from app.tui.commands import CockpitCommands
 from app.tui.copy import Copier
 from app.tui.history_store import PromptHistory
 from app.tui.keys import APP_BINDINGS
+from app.tui.keys_first import KeysFirst, KeysFirstScreen
 from app.tui.mcp_ask import McpAsk
 from app.tui.messages import AgentEvent, ApprovalNeeded, SessionFailed, SessionOpened, SessionStopped, TextDue, TextReady, TurnDone
 from app.tui.palette import Palette, readable
@@ -135,8 +137,25 @@ class CockpitApp(App[int]):
         self._no_session_reason = ""  # "no model" or "no session" after a session failed to open
         self.stopped = ""  # why the open session stopped (its store failed); no task runs while set
         self._terminal_watch: Any = None
+        self.keys_first = KeysFirst()  # a refresh waits while a key is on its way to the prompt
 
     # --- layout -------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        return KeysFirstScreen(self.keys_first, id="_default")
+
+    async def on_event(self, event: events.Event) -> None:
+        """A key the driver sent is handled once the app passed it on to a widget other than the prompt
+        or kept it (a binding); the prompt reports the keys it gets itself (see ``app.tui.keys_first``)."""
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        to_prompt = self.focused is not None and self.focused is self.prompt
+        try:
+            await super().on_event(event)
+        finally:
+            if not (to_prompt and event.is_forwarded):
+                self.keys_first.handled(event)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -169,6 +188,9 @@ class CockpitApp(App[int]):
         if problem := self.saved_theme.start():
             self.startup_notices.append(problem)
         self.prompt.cursor_blink = self.cursor_blink
+        self.prompt.key_taken = self.keys_first.handled
+        if self._driver is not None:
+            self.keys_first.watch(self._driver)
         self.prompt.attach_completion(self.query_one(CompletionMenu), SourceCompleter(completion_sources(self)))
         self.prompt.focus()
         self.watch(self.screen, "focused", self._focus_changed, init=False)
