@@ -16,17 +16,22 @@ Each widget costs every layout pass, and a streamed answer lays the screen out
 many times a second, so older turns give way, whole, to one line saying how many
 there were; the whole session stays in the database (Sessions: replay, export).
 A turn's blocks after its task sit in one :class:`TurnGroup` (one child to arrange,
-and covered while it is far out of sight: see ``widgets/turn_group.py``); the spacing
-is the same as if they were the transcript's own children (:attr:`Transcript.blocks`
-lists them in order).
+and covered while it is far out of sight: see ``widgets/turn_group.py``), and the
+transcript's own children are only the welcome line, the earlier turns' line and
+chapters (``widgets/turn_chapter.py``): each holds at most ``CHAPTER_TURNS`` whole turns
+(task lines, groups, and the notices, prompts and queued tasks added among them), and
+is covered whole while far out of sight. The spacing is the same as if every block were
+the transcript's own child (:attr:`Transcript.blocks` lists them in order).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -36,6 +41,7 @@ from widgets.laid_out import SizedByLayout
 from widgets.model_error import ModelErrorLine
 from widgets.notice import NoticeBlock
 from widgets.tool_call import ToolCallBlock
+from widgets.turn_chapter import TurnChapter, is_full, starts_turn
 from widgets.turn_group import TurnGroup
 from widgets.user_message import UserMessage
 
@@ -45,12 +51,20 @@ if TYPE_CHECKING:
     from widgets.assistant_message import AssistantMessage
 
 TURNS_SHOWN = 20
-COVER_MARGIN = 1  # screens' heights: a turn group further than this from the view is covered
+COVER_MARGIN = 1  # screens' heights: a chapter or turn group further than this from the view is covered
 
 WELCOME = (
     "[b]Cockpit[/b] — a coding agent whose harness you can see.\n"
     "[dim]Type a task below and press Enter. Esc interrupts the agent · Ctrl+P commands · Ctrl+C twice quits.[/dim]"
 )
+
+
+def _flattened(widgets: Iterable[Widget]) -> Iterator[Widget]:
+    for widget in widgets:
+        if isinstance(widget, TurnGroup):  # a chapter too
+            yield from _flattened(widget.children)
+        else:
+            yield widget
 
 
 def _assistant_message(markdown: str = "", *, call_id: str = "") -> "AssistantMessage":
@@ -93,20 +107,27 @@ class Transcript(SizedByLayout, VerticalScroll, can_focus=True):  # see widgets.
 
     @property
     def blocks(self) -> list[Widget]:
-        """What the transcript shows, block by block, top to bottom (a turn group's blocks in it)."""
-        return [block for child in self.children
-                for block in (child.children if isinstance(child, TurnGroup) else (child,))]
+        """What the transcript shows, block by block, top to bottom (the blocks in chapters and groups)."""
+        return list(_flattened(self.children))
 
-    # --- turn groups: one child each, covered while far out of sight ------------------
+    # --- chapters and turn groups: covered while far out of sight ---------------------
+
+    @property
+    def chapters(self) -> list[TurnChapter]:
+        return [child for child in self.children if isinstance(child, TurnChapter)]
 
     def pre_layout(self, layout: Any) -> None:
-        for child in self.children:
-            if isinstance(child, TurnGroup):
-                child.sync_margin()
+        for chapter in self.chapters:
+            chapter.sync_margin()
+
+    def _last_chapter(self) -> TurnChapter | None:
+        last = self.children[-1] if self.children else None
+        return last if isinstance(last, TurnChapter) else None
 
     def _turn_group(self) -> TurnGroup | None:
-        """The group a turn's next block joins: the last child, if it is one."""
-        last = self.children[-1] if self.children else None
+        """The group a turn's next block joins: the last chapter's last child, if it is one."""
+        chapter = self._last_chapter()
+        last = chapter.children[-1] if chapter is not None and chapter.children else None
         return last if isinstance(last, TurnGroup) else None
 
     def _layout_refreshed(self, _screen: Any) -> None:
@@ -117,15 +138,16 @@ class Transcript(SizedByLayout, VerticalScroll, can_focus=True):  # see widgets.
         self._cover_far_turns()  # before the scrolled view is painted: what comes near is uncovered
 
     def on_descendant_focus(self, event: Any) -> None:
-        """A block of a covered group got the focus (Tab): the group is shown, the block scrolled to."""
-        group = next((node for node in event.widget.ancestors if isinstance(node, TurnGroup)), None)
-        if group is not None and group.covered:
-            group.uncover()
+        """A block of a covered chapter or group got the focus (Tab): both are shown, the block scrolled to."""
+        covered = [node for node in event.widget.ancestors if isinstance(node, TurnGroup) and node.covered]
+        for node in covered:
+            node.uncover()
+        if covered:
             self.call_after_refresh(event.widget.scroll_visible)
 
     def _cover_far_turns(self) -> None:
-        """Cover the groups out of sight by more than a screen's height (above or below) but the focused
-        block's, uncover the others."""
+        """Cover the chapters out of sight by more than a screen's height (above or below), and in the
+        others the groups that are, but the focused block's chapter and group; uncover the others."""
         if not self.is_mounted or not self.children:
             return
         size = self.scrollable_content_region.size
@@ -133,20 +155,37 @@ class Transcript(SizedByLayout, VerticalScroll, can_focus=True):  # see widgets.
             return
         top, bottom = self.scroll_y - size.height * COVER_MARGIN, self.scroll_y + size.height * (1 + COVER_MARGIN)
         focused = self.screen.focused
-        focused_group = next((n for n in focused.ancestors if isinstance(n, TurnGroup)), None) if focused else None
+        keep = {n for n in focused.ancestors if isinstance(n, TurnGroup)} if focused else set()
+
+        def far(region: Region) -> bool:
+            return region.bottom < top or region.y > bottom
+
         for placement in self.arrange(size).placements:
-            group = placement.widget
-            if isinstance(group, TurnGroup):
-                region = placement.region
-                if (region.bottom < top or region.y > bottom) and group is not focused_group:
-                    group.cover()
-                else:
-                    group.uncover()
+            chapter, region = placement.widget, placement.region
+            if not isinstance(chapter, TurnChapter):
+                continue
+            if far(region) and chapter not in keep:
+                chapter.cover()
+                continue
+            chapter.uncover()
+            for inner in chapter.arrange(region.size).placements:
+                group = inner.widget
+                if isinstance(group, TurnGroup):
+                    if far(inner.region + region.offset) and group not in keep:
+                        group.cover()
+                    else:
+                        group.uncover()
 
     # --- entries the app adds -------------------------------------------------------
 
     async def add(self, widget: Widget) -> Widget:
-        await self.mount(widget)
+        """Add ``widget`` at the end, in the last chapter (a task line that would make it too long starts
+        a new one)."""
+        chapter = self._last_chapter()
+        if chapter is None or (starts_turn(widget) and chapter.full):
+            await self.mount(TurnChapter(widget))
+        else:
+            await chapter.mount(widget)
         return widget
 
     async def add_user(self, text: str, *, queued: bool = False, sent: str | None = None) -> UserMessage:
@@ -161,28 +200,38 @@ class Transcript(SizedByLayout, VerticalScroll, can_focus=True):  # see widgets.
         return message
 
     async def send_queued(self, message: UserMessage) -> None:
-        """A queued task is being sent: it moves below what happened while it waited."""
-        last = self.children[-1] if self.children else None
-        if last is not None and last is not message:
-            self.move_child(message, after=last)
-        message.mark_sent()
+        """A queued task is being sent: it moves below what happened while it waited (into a new chapter
+        when the last one is full: then a new line, sent, takes its place)."""
+        chapter = self._last_chapter()
+        if chapter is not None and message.parent is chapter and not chapter.full:
+            if chapter.children[-1] is not message:
+                chapter.move_child(message, after=chapter.children[-1])
+            message.mark_sent()
+        else:
+            await message.remove()
+            message = UserMessage(message.text, sent=message.sent)
+            await self.add(message)
         self._sent.append(message)
         await self.trim()
         self.anchor()
 
     async def trim(self) -> None:
         """Remove the oldest whole turns beyond ``turns_shown`` (see the module docstring)."""
-        children = list(self.children)
-        starts = [i for i, w in enumerate(children) if isinstance(w, UserMessage) and not w.queued]
+        chapters = self.chapters
+        children = [w for chapter in chapters for w in chapter.children]
+        starts = [i for i, w in enumerate(children) if starts_turn(w)]
         extra = len(starts) - self.turns_shown
         if extra <= 0:
             return
-        old = [w for w in children[: starts[extra]] if w.id not in ("welcome", "earlier")]
+        old = children[: starts[extra]]
         first_kept = children[starts[extra]]
         bound = [k for k, w in self._widgets.items() if w is first_kept]
         self._floor = bound[0] if bound else len(self._fold.entries) if self._fold else 0
         self._forget(old)
-        await self.remove_children(old)
+        kept_chapter = first_kept.parent
+        assert isinstance(kept_chapter, TurnChapter)
+        await self.remove_children(chapters[: chapters.index(kept_chapter)])  # emptied whole
+        await kept_chapter.remove_children([w for w in old if w.parent is kept_chapter])
         await self._count_hidden(extra)
 
     def _forget(self, widgets: list[Widget]) -> None:
@@ -269,19 +318,21 @@ class Transcript(SizedByLayout, VerticalScroll, can_focus=True):  # see widgets.
         starts = [k for k, entry in enumerate(entries) if entry.kind == "user"]
         skipped = max(0, len(starts) - self.turns_shown)
         self._floor = starts[skipped] if skipped else 0
-        children: list[Widget] = []
+        chapters: list[list[Widget]] = [[]]
         turn: list[Widget] = []  # the blocks after a task, put in one group
         for k in range(self._floor, len(entries)):
             widget = self._new_widget(k, entries[k])
             if isinstance(widget, UserMessage):
-                children += [TurnGroup(*turn)] if turn else []
-                children.append(widget)
+                chapters[-1] += [TurnGroup(*turn)] if turn else []
+                if is_full(chapters[-1]):
+                    chapters.append([])
+                chapters[-1].append(widget)
                 turn = []
             elif widget is not None:
                 turn.append(widget)
-        children += [TurnGroup(*turn)] if turn else []
-        if children:
-            await self.mount_all(children)
+        chapters[-1] += [TurnGroup(*turn)] if turn else []
+        if chapters[-1]:
+            await self.mount_all([TurnChapter(*children) for children in chapters])
         if skipped:
             await self._count_hidden(skipped)
         self.anchor()
