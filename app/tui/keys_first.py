@@ -12,13 +12,16 @@ first, and the key waited for all of it: most keys handled in more than 20 ms in
 and forgets it once it is handled (on the UI thread): by the prompt, when the app's
 bindings took it, or at once when it went to another widget. While a noted key waits,
 :class:`KeysFirstScreen` lets its refresh timer tick by without refreshing; the
-next tick (1/60 s later) refreshes. A refresh already running is not interrupted, and
-no key holds the screen for more than ``HOLD_S`` (a key no one reports handled,
-keys held down), so frames never stall behind typing.
+next tick (1/60 s later) refreshes. A refresh already running is not interrupted, but
+its two halves are parted: a key that arrived while the screen was laid out goes in
+before the layout is painted (Textual paints right after the layout otherwise). No key
+holds the screen for more than ``HOLD_S`` (a key no one reports handled, keys held
+down), so frames never stall behind typing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +32,7 @@ from textual.screen import Screen
 
 if TYPE_CHECKING:
     from textual.driver import Driver
+    from textual.geometry import Size
     from textual.message import Message
 
 HOLD_S = 0.05  # the longest a key keeps the screen from refreshing
@@ -77,13 +81,44 @@ class KeysFirst:
 
 
 class KeysFirstScreen(Screen[None]):
-    """The app's main screen: a refresh that falls due while a key waits (``keys``) is left to the next tick."""
+    """The app's main screen: a refresh that falls due while a key waits (``keys``) is left to the timer's
+    next tick; a key that arrives while the screen is laid out goes in before the layout is painted."""
 
     def __init__(self, keys: KeysFirst, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.keys = keys
+        self._laying_out = False
+        self._paint_due = False
 
     def _on_timer_update(self) -> None:
         if self.keys.holds_frame():
             return  # the timer is not paused: its next tick refreshes
         super()._on_timer_update()
+
+    def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
+        self._laying_out = True
+        try:
+            super()._refresh_layout(size, scroll)
+        finally:
+            self._laying_out = False
+
+    def _compositor_refresh(self) -> None:
+        """Textual paints right after each layout, in the same turn of the loop: about half of the
+        refresh. A key that arrived during the layout is let in first; the paint follows it."""
+        if self._laying_out and self.keys.holds_frame():
+            if not self._paint_due:
+                self._paint_due = True
+                asyncio.get_running_loop().call_soon(self._paint_after_keys)
+            return
+        self._paint_due = False
+        super()._compositor_refresh()
+
+    def _paint_after_keys(self) -> None:
+        if not self._paint_due:
+            return  # painted meanwhile
+        if self.keys.holds_frame():
+            asyncio.get_running_loop().call_soon(self._paint_after_keys)  # the key's next step goes first
+            return
+        self._paint_due = False
+        if self.is_current:
+            super()._compositor_refresh()

@@ -99,3 +99,33 @@ async def test_keys_the_driver_sends_are_counted_and_handled(harness, warm_impor
         await pilot.press("down")  # to the focused list, not the prompt
         await wait_until(pilot, lambda: app.keys_first.waiting == 0, what="every key handled")
         assert not app.keys_first.holds_frame()
+
+
+async def test_a_key_that_arrives_while_the_screen_is_laid_out_goes_in_before_the_paint(harness):
+    app = harness([{"text": "ok"}]).app(load_litellm=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_open(pilot, app)
+        screen = app.screen
+        app.keys_first.clock = Clock()
+        compositor = screen._compositor
+        reflow, render = compositor.reflow, compositor.render_update
+        sent, painted = [], []
+
+        def reflow_as_a_key_comes(*args, **kwargs):
+            result = reflow(*args, **kwargs)
+            if not sent:
+                sent.append(events.Key("y", "y"))
+                app._driver.send_message(sent[0])  # as the driver's thread would, mid-layout
+            return result
+
+        def render_update(*args, **kwargs):
+            if sent:
+                painted.append(app.prompt.text)
+            return render(*args, **kwargs)
+
+        compositor.reflow = reflow_as_a_key_comes
+        compositor.render_update = render_update
+        app.transcript.refresh(layout=True)
+        await wait_until(pilot, lambda: painted, what="the layout painted")
+        assert painted[0] == "y", "the layout was painted before the key that arrived during it went in"
+        assert app.keys_first.waiting == 0
