@@ -11,8 +11,8 @@ first, and the key waited for all of it: most keys handled in more than 20 ms in
 :class:`KeysFirst` notes each key as the driver sends it (on the driver's thread)
 and forgets it once it is handled (on the UI thread): by the prompt, when the app's
 bindings took it, or at once when it went to another widget. While a noted key waits,
-:class:`KeysFirstScreen` lets its refresh timer tick by without refreshing; the
-next tick (1/60 s later) refreshes. A refresh already running is not interrupted, but
+:class:`KeysFirstScreen` lets its refresh timer tick by without refreshing and
+refreshes once the key is handled. A refresh already running is not interrupted, but
 its two halves are parted: a key that arrived while the screen was laid out goes in
 before the layout is painted (Textual paints right after the layout otherwise). No key
 holds the screen for more than ``HOLD_S`` (a key no one reports handled, keys held
@@ -81,18 +81,20 @@ class KeysFirst:
 
 
 class KeysFirstScreen(Screen[None]):
-    """The app's main screen: a refresh that falls due while a key waits (``keys``) is left to the timer's
-    next tick; a key that arrives while the screen is laid out goes in before the layout is painted."""
+    """The app's main screen: a refresh that falls due while a key waits (``keys``) comes right after the
+    key is handled; a key that arrives while the screen is laid out goes in before the layout is painted."""
 
     def __init__(self, keys: KeysFirst, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.keys = keys
         self._laying_out = False
-        self._paint_due = False
+        self._due: set[Callable[[Screen[None]], None]] = set()  # Textual's refresh or paint, waiting for keys
 
     def _on_timer_update(self) -> None:
         if self.keys.holds_frame():
-            return  # the timer is not paused: its next tick refreshes
+            self._after_keys(Screen._on_timer_update)
+            return
+        self._due.discard(Screen._on_timer_update)
         super()._on_timer_update()
 
     def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
@@ -106,19 +108,27 @@ class KeysFirstScreen(Screen[None]):
         """Textual paints right after each layout, in the same turn of the loop: about half of the
         refresh. A key that arrived during the layout is let in first; the paint follows it."""
         if self._laying_out and self.keys.holds_frame():
-            if not self._paint_due:
-                self._paint_due = True
-                asyncio.get_running_loop().call_soon(self._paint_after_keys)
+            self._after_keys(Screen._compositor_refresh)
             return
-        self._paint_due = False
+        self._due.discard(Screen._compositor_refresh)
         super()._compositor_refresh()
 
-    def _paint_after_keys(self) -> None:
-        if not self._paint_due:
-            return  # painted meanwhile
-        if self.keys.holds_frame():
-            asyncio.get_running_loop().call_soon(self._paint_after_keys)  # the key's next step goes first
+    def _after_keys(self, then: Callable[[Screen[None]], None]) -> None:
+        """``then`` (Textual's own), once no key waits: checked each turn of the loop, so each of a
+        key's steps to the prompt goes first; not at all if it was done meanwhile (the timer's next tick)."""
+        if then in self._due:
             return
-        self._paint_due = False
-        if self.is_current:
-            super()._compositor_refresh()
+        self._due.add(then)
+        loop = asyncio.get_running_loop()
+
+        def check() -> None:
+            if then not in self._due:
+                return
+            if self.keys.holds_frame():
+                loop.call_soon(check)
+                return
+            self._due.discard(then)
+            if self.is_current:
+                then(self)
+
+        loop.call_soon(check)
