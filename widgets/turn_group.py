@@ -5,10 +5,12 @@ several a second): each displayed widget is visited, and the transcript arranges
 every child of its own again. In a group, a turn's blocks are one child of the
 transcript (the group's arrangement is cached while none of its blocks changes), and
 a group far from the view can be covered (:meth:`TurnGroup.cover`): a layout pass
-then visits the group, not its blocks. The transcript covers only groups out of
-sight by at least a screen's height and uncovers them as they come near
-(``Transcript._cover_far_turns``); Tab passes a covered group by, a block focused
-otherwise (a click, a search) shows its group again.
+then visits the group, not its blocks. Groups sit in chapters of a few turns
+(:class:`widgets.turn_chapter.TurnChapter`, a TurnGroup one level up, covered whole
+the same way). The transcript covers only chapters and groups out of sight by at least
+a screen's height and uncovers them as they come near (``Transcript._cover_far_turns``);
+Tab passes a covered one by, a block focused otherwise (a click, a search) shows its
+chapter and group again.
 
 Spacing is the same as without the group: the group takes its first block's top
 margin and its last block's bottom margin (so they collapse with its neighbours'
