@@ -212,7 +212,7 @@ async def test_a_queued_task_sent_after_a_chapter_boundary_goes_to_the_last_chap
         assert not any(m.queued for m in transcript.query(UserMessage))
         blocks = transcript.blocks
         (sent,) = [m for m in transcript.query(UserMessage) if m.text == "queued one"]
-        fifth = [m for m in transcript.assistant_messages if m.text == "fifth done"][0]
+        fifth = next(m for m in transcript.assistant_messages if m.text == "fifth done")
         assert blocks.index(sent) > blocks.index(fifth)
         assert transcript.assistant_messages[-1].text == "sixth done"
         assert transcript.assistant_messages[-1] in transcript.chapters[-1].walk_children()
