@@ -51,7 +51,7 @@ async def test_the_final_answer_is_markdown_and_whole(db):
         assert "What changed" in top and "## What changed" not in top
         assert "empty input" in top and "**empty input**" not in top
         answer = next(e for e in transcript.entries if e.kind == "assistant")
-        whole = "\n".join(line.plain for line in transcript._lines(answer, 96, False))
+        whole = "\n".join(line.plain for line in transcript._lines(answer, 96))
         assert all(f"step {n} of the fix" in whole for n in range(1, 61))  # not one line cut
 
 

@@ -14,7 +14,10 @@ import time
 from collections.abc import Callable, Sequence
 
 from rich.cells import cell_len
+from rich.segment import Segment
 from textual.content import Content
+from textual.strip import Strip
+from textual.visual import Visual
 from textual.widget import Widget
 
 from app.agent.events.format import duration
@@ -145,6 +148,11 @@ class ReplayTranscript(Widget, can_focus=False):
     current event created or changed gets an accent bar in the gutter.
     ``scroll_lines`` (Page Up/Down, the mouse wheel) looks further back; any
     move of the cursor comes back to the bottom.
+
+    It draws line by line (:meth:`render_line`): each wrapped line is turned into
+    a strip once and kept, so a step that adds or highlights an entry renders
+    only that entry's lines; the rest of the view is strips already made
+    (:meth:`render` builds the same lines as one text, for ``visible_text``).
     """
 
     DEFAULT_CSS = """
@@ -162,6 +170,9 @@ class ReplayTranscript(Widget, can_focus=False):
         self.current: int | None = None  # index of the event that created the highlighted entry
         self.back = 0  # lines scrolled back from the bottom
         self._cache: dict[tuple, list[Content]] = {}
+        self._strips: dict[tuple, Strip] = {}  # lines, gutters and texts drawn, by key (see render_line)
+        self._window: list[tuple[tuple, Content, Content]] | None = None  # in view (key, gutter, text); None: to do
+        self._window_for: tuple = ()  # the width and height the window was computed for
         self._total = 0  # lines available at the last render
 
     def show(self, entries: Sequence[Entry], current: int | None) -> None:
@@ -170,12 +181,14 @@ class ReplayTranscript(Widget, can_focus=False):
         if entries == self.entries and current == self.current:
             return
         self.entries, self.current, self.back = entries, current, 0
+        self._window = None
         self.refresh()
 
     def scroll_lines(self, lines: int) -> None:
         """Look ``lines`` further back (negative: forward again, down to the bottom)."""
         height = self.content_size.height
         self.back = max(0, min(self.back + lines, max(0, self._total - height)))
+        self._window = None
         self.refresh()
 
     def on_mouse_scroll_up(self, event) -> None:
@@ -193,37 +206,101 @@ class ReplayTranscript(Widget, can_focus=False):
         return self.render().plain
 
     def render(self) -> Content:
-        width = max(10, self.content_size.width)
-        height = max(1, self.content_size.height)
+        return Content("\n").join([gutter + line for _, gutter, line in self._in_view()])
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` of the view: its gutter and its text, each made into a strip once (per entry version and
+        width; the gutter per highlight and indent), so a highlight that moves redraws no text."""
+        window = self._in_view()
+        if y >= len(window):
+            return Strip.blank(self.size.width, self.visual_style.rich_style)
+        key, gutter, line = window[y]
+        if self.text_selection is not None:  # (a selection is drawn into the strips: none are kept then)
+            return self._strip(gutter + line).apply_offsets(0, y)
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > 16_384:
+                self._strips.clear()
+            gutter_key = ("gutter", key[0][3], gutter.cell_length)
+            gutter_strip = self._strips.get(gutter_key)
+            if gutter_strip is None:
+                gutter_strip = self._strips[gutter_key] = self._strip(gutter)
+            body_key = (key[0][:3], key[1])
+            body = self._strips.get(body_key)
+            if body is None:
+                body = self._strips[body_key] = self._strip(line)
+            strip = self._strips[key] = _joined(gutter_strip, body)
+        return strip.apply_offsets(0, y)
+
+    def _strip(self, line: Content) -> Strip:
+        strips = Visual.to_strips(self, line, max(1, self.size.width), 1, self.visual_style)
+        return strips[0] if strips else Strip([])  # (as Textual draws the whole text: the padding comes later)
+
+    def notify_style_update(self) -> None:
+        self._strips.clear()  # (a theme or CSS change: the lines are drawn again in its colours)
+        super().notify_style_update()
+
+    def _in_view(self) -> list[tuple[tuple, Content, Content]]:
+        """The lines in view, top to bottom: each line's key (its entry's key and its number there), gutter, text."""
+        size = self.content_size
+        width, height = max(10, size.width), max(1, size.height)
+        if self._window is not None and self._window_for == (width, height):
+            return self._window
         wanted = height + self.back
-        lines: list[Content] = []
+        lines: list[tuple[tuple, Content, Content]] = []
         for entry in reversed(self.entries):
-            lines[:0] = self._lines(entry, width, entry.index == self.current)
+            current = entry.index == self.current
+            key = (entry.index, entry.updated, width, current)
+            gutter = self._gutter(entry, current)
+            lines[:0] = [((key, i), _NO_GUTTER if i == 0 and entry.kind == "user" else gutter, line)  # (a blank)
+                         for i, line in enumerate(self._lines(entry, width))]
             if len(lines) >= wanted:
                 break
         self._total = len(lines)
         end = len(lines) - self.back
-        return Content("\n").join(lines[max(0, end - height):end])
+        self._window, self._window_for = lines[max(0, end - height):end], (width, height)
+        return self._window
 
-    def _lines(self, entry: Entry, width: int, current: bool) -> list[Content]:
-        key = (entry.index, entry.updated, width, current)
+    def _gutter(self, entry: Entry, current: bool) -> Content:
+        indent = INDENTS.get(entry.kind, 0)
+        gutter = Content.styled("▌", "$accent") if current else Content(" ")
+        return gutter + Content(" " * (self.GUTTER - 1 + indent))
+
+    def _lines(self, entry: Entry, width: int) -> list[Content]:
+        """The entry's text wrapped to what the width leaves beside the gutter (cached per version and width)."""
+        key = (entry.index, entry.updated, width)
         lines = self._cache.get(key)
         if lines is None:
-            indent = INDENTS.get(entry.kind, 0)
-            gutter = Content.styled("▌", "$accent") if current else Content(" ")
-            gutter += Content(" " * (self.GUTTER - 1 + indent))
-            room = width - self.GUTTER - indent
+            room = width - self.GUTTER - INDENTS.get(entry.kind, 0)
             if entry.kind == "assistant":  # Markdown, as the live transcript shows it; every line (the view scrolls)
-                wrapped = markdown_lines(entry.text, room)
+                lines = markdown_lines(entry.text, room)
             else:
-                wrapped = [part for line in _entry_lines(entry) for part in line.wrap(room) or [Content("")]]
-            lines = [gutter + part for part in wrapped]
+                lines = [part for line in _entry_lines(entry) for part in line.wrap(room) or [Content("")]]
             if entry.kind == "user":
                 lines.insert(0, Content(""))
             if len(self._cache) > 4096:
                 self._cache.clear()
             self._cache[key] = lines
         return lines
+
+
+_NO_GUTTER = Content("")  # the blank line above a task
+
+
+def _joined(gutter: Strip, text: Strip) -> Strip:
+    """A gutter's strip and a text's, as one text of both would draw: where the gutter's last segment and the
+    text's first have the same style (their offsets aside), one segment."""
+    left, right = list(gutter), list(text)
+    if left and right and not left[-1].control and not right[0].control:
+        last, first = left[-1], right[0]
+        same = last.style == first.style or (
+            last.style is not None and first.style is not None and last.style.link == first.style.link
+            and last.style.clear_meta_and_links() == first.style.clear_meta_and_links()
+        )
+        if same:
+            left[-1] = Segment(last.text + first.text, last.style)
+            right = right[1:]
+    return Strip(left + right, gutter.cell_length + text.cell_length)
 
 
 def _entry_lines(e: Entry) -> list[Content]:
