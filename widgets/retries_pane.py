@@ -29,6 +29,7 @@ from textual.widgets import Static
 from app.agent.events.format import cost, count_of, duration, money, tax_estimate_note
 from app.agent.events.retries_view import AttemptRow, BreakerView, RetriesState
 from widgets.cache_lines import misses_phrases
+from widgets.kept_lines import KeptLinesStatic
 from widgets.relayout import update_static
 
 GAUGE_WIDTH = 20
@@ -106,7 +107,7 @@ class RetriesPane(Widget):
             yield summary
             yield Static(id="retries-breakers", classes="retries-section")
             yield Static(id="retries-loops", classes="retries-section")
-            yield Static(id="retries-log", classes="retries-section")
+            yield KeptLinesStatic(id="retries-log", classes="retries-section")  # (newest first: a line at a time)
 
     def on_mount(self) -> None:
         self.border_title = "Retries"
