@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
 TURNS_SHOWN = 20
 COVER_MARGIN = 1  # screens' heights: a chapter or turn group further than this from the view is covered
+REVEAL_TRIES = 4  # layouts after which a block focused in a covered turn is scrolled to again, if not in view
 
 WELCOME = (
     "[b]Cockpit[/b] — a coding agent whose harness you can see.\n"
@@ -97,6 +98,8 @@ class Transcript(SizedByLayout, VerticalScroll, can_focus=True):  # see widgets.
         self._widgets: dict[int, Widget] = {}  # entry number -> its widget
         self._floor = 0  # entries below this gave way with their turns
         self._sent: list[UserMessage] = []  # tasks sent from the input, waiting for their turn to start
+        self._reveal: Widget | None = None  # a block focused in a covered chapter or group: scrolled to when laid out
+        self._reveal_tries = 0
 
     def compose(self):
         yield Static(Content.from_markup(WELCOME), id="welcome")
@@ -132,6 +135,8 @@ class Transcript(SizedByLayout, VerticalScroll, can_focus=True):  # see widgets.
 
     def _layout_refreshed(self, _screen: Any) -> None:
         self._cover_far_turns()
+        if self._reveal is not None:
+            self._reveal_focused()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -142,8 +147,23 @@ class Transcript(SizedByLayout, VerticalScroll, can_focus=True):  # see widgets.
         covered = [node for node in event.widget.ancestors if isinstance(node, TurnGroup) and node.covered]
         for node in covered:
             node.uncover()
-        if covered:
-            self.call_after_refresh(event.widget.scroll_visible)
+        if covered:  # scrolled to once the uncovered blocks are laid out: the layout may come a refresh later
+            self._reveal, self._reveal_tries = event.widget, REVEAL_TRIES
+            self.call_after_refresh(self._reveal_focused)
+
+    def _reveal_focused(self) -> None:
+        """Scroll to the block focused in a covered chapter or group, until it is in view (at most
+        REVEAL_TRIES times: after each layout, while it keeps the focus)."""
+        widget = self._reveal
+        if widget is None:
+            return
+        region = widget.region
+        if (not widget.is_attached or self.screen.focused is not widget or self._reveal_tries <= 0
+                or (region and self.region.contains_region(region))):
+            self._reveal = None
+            return
+        self._reveal_tries -= 1
+        widget.scroll_visible(animate=False)
 
     def _cover_far_turns(self) -> None:
         """Cover the chapters out of sight by more than a screen's height (above or below), and in the
