@@ -3,7 +3,9 @@
 Which values are secrets: the value of every environment variable whose name
 contains KEY, TOKEN, SECRET, PASSWORD, PASSWD or CREDENTIAL (any case:
 ``OPENAI_API_KEY``, ``GITHUB_TOKEN``, ``MY_SERVICE_SECRET``...) and is at least
-:data:`MIN_SECRET_LEN` characters long. Each occurrence becomes
+:data:`MIN_SECRET_LEN` characters long, except a name that ends in ``_DIR``,
+``_PATH`` or ``_FILE``: it names where something is (``TIKTOKEN_CACHE_DIR``, which
+litellm sets, ``AWS_WEB_IDENTITY_TOKEN_FILE``), and its value is a path. Each occurrence becomes
 ``[redacted:NAME]``; its JSON-escaped form too, so JSON text (an export, a
 ``--json`` line) is scrubbed in the same single pass. In a structure, a string
 under a credential-like key (``{"api_key": ...}``) becomes ``[redacted]``.
@@ -32,6 +34,7 @@ from typing import Any
 import orjson
 
 SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
+LOCATION_NAME = re.compile(r"_(DIR|PATH|FILE)$", re.IGNORECASE)  # a variable that says where something is
 # Dictionary keys that hold a credential (narrower: "max_tokens" is not a secret).
 SECRET_KEY = re.compile(
     r"(api[_-]?key|secret|password|passwd|credential|access[_-]?token|auth[_-]?token|^token$)", re.IGNORECASE
@@ -54,7 +57,7 @@ _C_ENCODE: Callable[[Any, int], Any] | None = (
     _MAKE_ENCODER(None, _ENCODER.default, _ENCODE_STRING, None, ": ", ", ", False, False, True)
 )
 # What orjson leaves to the standard library (it raises instead): dataclasses and datetimes, which json refuses too.
-_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def json_text(value: Any) -> str:
@@ -68,7 +71,7 @@ def json_text(value: Any) -> str:
 def _fast_json_text(value: Any) -> str:
     """orjson's text of a value without NaN or infinities; the standard library's where orjson refuses it."""
     try:
-        return orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
+        return orjson.dumps(value, option=ORJSON_OPTIONS).decode()
     except TypeError:  # (orjson.JSONEncodeError is one)
         return std_json_text(value)
 
@@ -142,6 +145,17 @@ def _credential_key(clean: set[Any], key: Any) -> bool:
     return False
 
 
+# What in a payload needs more than orjson's text (0: nothing, and its text is orjson's), credential keys included
+# (given :attr:`Redactor.clean_keys`): the test :meth:`Redactor.scrub_json` starts with, for a caller that makes a
+# batch's texts itself (:mod:`storage.prepared`: a call less an event).
+inspect_payload = _inspect
+
+
+def is_secret_name(name: str) -> bool:
+    """Does an environment variable of this name hold a secret (its value is redacted)?"""
+    return SECRET_NAME.search(name) is not None and LOCATION_NAME.search(name) is None
+
+
 def _json_escaped(value: str) -> str:
     return json_text(value)[1:-1]
 
@@ -156,14 +170,14 @@ class Redactor:
         # One compiled alternation, longest first, so a secret containing another is replaced whole.
         ordered = sorted(self.names, key=lambda value: (-len(value), value))
         self.pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
-        self._clean_keys: set[Any] = set()  # keys SECRET_KEY does not match (keys repeat a lot)
+        self.clean_keys: set[Any] = set()  # keys SECRET_KEY does not match (keys repeat a lot)
         self.secrets = sorted(((name, value) for name, value in secrets.items() if len(value) >= MIN_SECRET_LEN),
                               key=lambda item: -len(item[1]))
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> "Redactor":
         env = os.environ if environ is None else environ
-        return cls({name: value for name, value in env.items() if SECRET_NAME.search(name) and value})
+        return cls({name: value for name, value in env.items() if value and is_secret_name(name)})
 
     def _replace(self, match: re.Match[str]) -> str:
         return f"[redacted:{self.names[match.group()]}]"
@@ -187,7 +201,7 @@ class Redactor:
     def scrub_json(self, value: Any) -> tuple[Any, str]:
         """``value`` scrubbed and its JSON text; the scrub runs only when the text or the keys show it is needed."""
         # (Not a dict or a list: scrub() replaces the secrets of a string, and returns anything else as it is.)
-        found = _inspect(value, self._clean_keys) if isinstance(value, _CONTAINERS) else _CREDENTIAL
+        found = _inspect(value, self.clean_keys) if isinstance(value, _CONTAINERS) else _CREDENTIAL
         if not found & _CREDENTIAL:
             text = std_json_text(value) if found else _fast_json_text(value)
             if not (self.names and any(map(text.__contains__, self.names))):

@@ -164,3 +164,14 @@ def test_credential_keys_and_secret_names():
         "api_key": "[redacted]", "max_tokens": 5, "note": "[redacted:MY_SERVICE_SECRET]", "path": "/root/home-dir"}
     value, text = redactor.scrub_json({"arguments": {"password": "hunter22"}, "n": 1})
     assert value == {"arguments": {"password": "[redacted]"}, "n": 1} and json.loads(text) == value
+
+
+def test_a_variable_that_names_a_location_is_not_a_secret():
+    """TIKTOKEN_CACHE_DIR (litellm sets it at import) holds a path: it is shown as it is; a key is still a secret."""
+    env = {"TIKTOKEN_CACHE_DIR": "/opt/venv/lib/tokenizers", "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/token-file",
+           "SSH_KEY_PATH": "/home/me/.ssh/id_ed25519", "OPENAI_API_KEY": "sk-live-123456", "GITHUB_TOKEN": "ghp_abcdef12"}
+    redactor = Redactor.from_environment(env)
+    assert {name for name, _ in redactor.secrets} == {"OPENAI_API_KEY", "GITHUB_TOKEN"}
+    text = " ".join(env.values())
+    assert redactor.scrub_text(text) == ("/opt/venv/lib/tokenizers /var/run/token-file /home/me/.ssh/id_ed25519 "
+                                         "[redacted:OPENAI_API_KEY] [redacted:GITHUB_TOKEN]")
