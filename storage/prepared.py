@@ -12,18 +12,20 @@ import json
 from collections.abc import Callable, Container, Iterable
 from typing import Any, NamedTuple
 
+from orjson import dumps
+
 from app.agent.events.core import well_formed
 from storage import projection_params
 from storage.migrations import feature_projections
 from storage.projection_params import Params
-from storage.redact import Redactor, json_text
+from storage.redact import ORJSON_OPTIONS, Redactor, inspect_payload, json_text, std_json_text
 
 
 class PreparedEvent(NamedTuple):
     """An event as it will be written: its envelope, its redacted payload's JSON text (the ``events`` row is the
     first five fields), the (hash, text) of its full output when it has one (stored in ``blobs``), the parameters
     of its projection's statement when :mod:`storage.projection_params` computes them, and the redacted payload
-    itself, None when the writer does not need it (:func:`without_payloads`: it is the text, parsed)."""
+    itself, None when the writer does not read it (:func:`payload_kinds`: it is the text, parsed)."""
 
     session_id: str
     seq: int
@@ -42,39 +44,56 @@ class PreparedEvent(NamedTuple):
         return {"session_id": self.session_id, "seq": self.seq, "type": self.type, "ts": self.ts, "payload": payload}
 
 
-def prepare(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[PreparedEvent]:
-    """Events redacted and encoded, ready for :meth:`EventStore.append_prepared`.
+def prepare(events: Iterable[dict[str, Any]], redactor: Redactor, *,
+            kept: Container[str] | None = None) -> list[PreparedEvent]:
+    """Events redacted and encoded, ready for :meth:`EventStore.append_prepared`, each with its payload only when
+    its type is in ``kept``, by default when the writer reads it (:func:`payload_kinds`: the others' are dropped
+    as soon as their text is made, so a batch holds about half the memory).
 
     Touches no database, so an import can prepare its next batches in another process.
     """
-    return _prepare(events, redactor, new_prepared, None)
+    return _prepare(events, redactor, new_prepared, payload_kinds() if kept is None else kept)
 
 
 def prepare_to_send(events: Iterable[dict[str, Any]], redactor: Redactor) -> list[tuple[Any, ...]]:
-    """:func:`prepare` as an import's reading process sends it: :func:`without_payloads`, each event a plain tuple
-    of PreparedEvent's fields (a NamedTuple is pickled through a Python method per event; the writer makes
-    PreparedEvents again with :data:`new_prepared`)."""
-    return _prepare(events, redactor, tuple, feature_projections())  # (tuple() of a tuple is that tuple)
+    """:func:`prepare` as an import's reading process sends it: each event a plain tuple of PreparedEvent's fields
+    (a NamedTuple is pickled through a Python method per event; the writer makes PreparedEvents again with
+    :data:`new_prepared`)."""
+    return _prepare(events, redactor, tuple, payload_kinds())  # (tuple() of a tuple is that tuple)
+
+
+@functools.cache
+def payload_kinds() -> frozenset[str]:
+    """The event types whose payload the writer reads: those of the store's projections that read the stored row
+    (:data:`projection_params.ROW_KINDS`) and of the features' (the others' projections take the parameters
+    :func:`prepare` computed). A payload left out is its text, parsed (:attr:`PreparedEvent.row`)."""
+    return frozenset((*projection_params.ROW_KINDS, *feature_projections()))
 
 
 def _prepare(events: Iterable[dict[str, Any]], redactor: Redactor, new: Callable[[tuple[Any, ...]], Any],
-             features: Container[str] | None) -> list[Any]:
-    """:func:`prepare`, each event made by ``new``; with ``features``, the payloads the writer does not read left out."""
-    scrub, params_of = redactor.scrub_json, projection_params.params
+             kept: Container[str]) -> list[Any]:
+    """:func:`prepare`, each event made by ``new``, with its payload when its type is in ``kept``."""
+    scrub, params_of, clean, names = redactor.scrub_json, projection_params.params, redactor.clean_keys, redactor.names
     prepared: list[Any] = []
     append = prepared.append
     for event in events:
-        kind, session_id, seq = event["type"], event["session_id"], event["seq"]
         payload = dict(event)  # the event without its envelope (ENVELOPE), in its order
-        del payload["type"], payload["session_id"], payload["seq"]
-        ts = payload.pop("ts", None)
+        kind, session_id, seq, ts = payload.pop("type"), payload.pop("session_id"), payload.pop("seq"), payload.pop("ts", None)
         if kind == "tool_call_finished" and "full_output" in payload:
             if payload["full_output"] is not None:
                 with_output = _with_full_output(event, payload, redactor)
-                append(with_output if features is None else new(without_payloads([with_output])[0]))
+                append(new(with_output if kind in kept else (*with_output[:7], None)))
                 continue
             del payload["full_output"]  # (no output beyond the result: the payload as it would be without the key)
-        payload, text = scrub(payload)
+        if inspect_payload(payload, clean):  # (Redactor.scrub_json, its common case inline: a call less an event)
+            payload, text = scrub(payload)
+        else:
+            try:
+                text = dumps(payload, option=ORJSON_OPTIONS).decode()
+            except TypeError:  # (orjson.JSONEncodeError is one: a lone surrogate, an integer beyond 64 bits...)
+                text = std_json_text(payload)
+            if names and any(map(text.__contains__, names)):
+                payload, text = scrub(payload)
         if not text.isascii() and well_formed(text) is not text:  # a lone surrogate: SQLite takes valid UTF-8 only
             payload = well_formed(payload)
             text = json_text(payload)
@@ -82,21 +101,16 @@ def _prepare(events: Iterable[dict[str, Any]], redactor: Redactor, new: Callable
             seq = int(seq)
         if type(ts) is not float:
             ts = float(ts or 0.0)
-        if kind in _PARAM_KINDS:
-            params = params_of(kind, session_id, seq, ts, payload)
-            append(new((session_id, seq, kind, ts, text, None, params,
-                        None if features is not None and kind not in features else payload)))
-        else:
-            append(new((session_id, seq, kind, ts, text, None, None, payload)))
+        params = params_of(kind, session_id, seq, ts, payload) if kind in _PARAM_KINDS else None
+        append(new((session_id, seq, kind, ts, text, None, params, payload if kind in kept else None)))
     return prepared
 
 
 def without_payloads(batch: list[PreparedEvent]) -> list[PreparedEvent]:
-    """The batch with the payloads the writer does not read left out: what an import's reading process sends
-    (a payload dict costs more to pickle and unpickle than its JSON text)."""
-    features = feature_projections()
+    """The batch with the payloads the writer does not read left out (what :func:`prepare` makes)."""
+    kept = payload_kinds()
     return [
-        new_prepared((*event[:7], None)) if event.params is not None and event.type not in features else event
+        new_prepared((*event[:7], None)) if event.payload is not None and event.type not in kept else event
         for event in batch
     ]
 

@@ -158,6 +158,9 @@ _PARAMS: dict[str, Callable[[str, int, float, dict[str, Any]], Params]] = {
 
 
 KINDS = frozenset(_PARAMS)  # the event types whose parameters these are
+# The event types whose projection in the store (storage.store.EventStore) reads the stored row, its payload too.
+ROW_KINDS = frozenset({"session_started", "messages_replaced", "model_call_started", "tool_call_validated",
+                       "approval_resolved", "tool_call_started", "session_finished", "resilience_retry_tax"})
 
 
 def params(kind: str, session_id: str, seq: int, ts: float, payload: dict[str, Any]) -> Params | None:

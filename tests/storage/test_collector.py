@@ -60,7 +60,8 @@ def test_append_many_pauses_the_collector_and_resumes_it_even_when_it_fails(coll
     store = EventStore(open_db(tmp_path / "c.db"))
     seen: list[bool] = []
     store.redactor.scrub_json = lambda value: (seen.append(gc.isenabled()), (value, "{}"))[1]  # type: ignore[method-assign]
-    store.append_many([{"type": "session_started", "session_id": "s", "seq": 0, "ts": 1.0}])
+    # (a credential key: the payload is scrubbed, through scrub_json)
+    store.append_many([{"type": "session_started", "session_id": "s", "seq": 0, "ts": 1.0, "api_key": "k"}])
     assert seen == [False] and gc.isenabled()
     with pytest.raises(KeyError):
         store.append_many([{"type": "notice"}])  # (no session id)

@@ -32,3 +32,35 @@ def test_a_tool_call_without_full_output_is_stored_as_one_without_the_key():
     (with_none,), (without,) = prepare([EVENTS[4]], redactor), prepare([without_key], redactor)
     assert with_none == without
     assert "full_output" not in with_none.text and with_none.blob is None
+
+
+def test_a_batch_keeps_only_the_payloads_the_writer_reads_and_is_written_the_same(tmp_path):
+    """prepare() drops the payloads of the types no projection reads the row of; what is stored is the same as
+    with every payload kept, row for row in every table."""
+    from app.agent.events import core as ev
+    from app.replay.synthetic import generate_session
+    from storage.db import open_db
+    from storage.projection_params import ROW_KINDS
+    from storage.prepared import payload_kinds
+    from storage.store import EventStore
+
+    db = open_db(tmp_path / "kinds.db")
+    store = EventStore(db)
+    assert set(store._projections) == ROW_KINDS  # (the store's row projections are the ones named there)
+    assert ROW_KINDS <= payload_kinds() and set(store._features) <= payload_kinds()
+    events = [e.to_dict() for e in generate_session("s", events=600)]
+    events.append(ev.Notice(session_id="s", seq=len(events) + 1, message="note").to_dict())
+    batch = prepare(events, Redactor({}))
+    every = prepare(events, Redactor({}), kept={e["type"] for e in events})
+    assert [e[:7] for e in batch] == [e[:7] for e in every]
+    assert all(e.payload is not None for e in every)
+    assert {e.type for e in batch if e.payload is not None} == {e.type for e in batch} & payload_kinds()
+    assert any(e.payload is None for e in batch)
+    other = EventStore(open_db(tmp_path / "every.db"))
+    store.append_prepared(batch)
+    other.append_prepared(every)
+    tables = [name for (name,) in db.execute("select name from sqlite_master where type = 'table' "
+                                              "and name not like 'search_fts%' and name not like '%sqlite%'")]
+    assert "events" in tables and "tool_calls" in tables
+    for table in tables:
+        assert db.execute(f"select * from {table}").fetchall() == other.db.execute(f"select * from {table}").fetchall(), table

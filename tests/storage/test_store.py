@@ -105,8 +105,10 @@ def test_an_event_sent_without_its_payload_keeps_its_row():
         {"type": "tool_call_finished", "session_id": "s", "seq": 3, "ts": 3.0, "tool_call_id": "t1", "name": "bash",
          "status": "ok", "result": "out", "full_output": "all of it"},
     ]
-    prepared = prepare(events, Redactor({}))
+    prepared = prepare(events, Redactor({}), kept={e["type"] for e in events})  # every payload kept
     sent = without_payloads(prepared)
+    assert [e.payload is None for e in prepared] == [False, False, False]
     assert [e.payload is None for e in sent] == [False, True, True]
+    assert sent == prepare(events, Redactor({}))
     assert [e.row for e in sent] == [e.row for e in prepared]
     assert [e[:7] for e in sent] == [e[:7] for e in prepared]
