@@ -50,6 +50,8 @@ class AssistantMessage(SizedByLayout, Markdown):
     }
     """
 
+    BLANK = True  # its blocks draw the text; it has no border: each paint gives its own lines as one blank strip
+
     def __init__(self, markdown: str = "", *, call_id: str = "") -> None:
         super().__init__(markdown, parser_factory=_gfm_parser)
         self.call_id = call_id

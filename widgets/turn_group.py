@@ -38,6 +38,7 @@ class TurnGroup(SizedByLayout, Widget):  # see widgets.laid_out
     }
     """
 
+    BLANK = True  # no border, no content of its own: each paint gives its lines as one blank strip, not line by line
     _measuring = False  # in get_content_height: arrange gives the blocks' arrangement, covered or not
 
     def sync_margin(self) -> None:
