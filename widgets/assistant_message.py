@@ -10,7 +10,6 @@ import threading
 from collections.abc import Iterable
 
 from markdown_it import MarkdownIt
-from textual.css.scalar import Unit
 from textual.geometry import Size
 from textual.layout import DockArrangeResult
 from textual.widget import AwaitMount, Widget
@@ -18,10 +17,7 @@ from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock, MarkdownStream
 
 from widgets.laid_out import SizedByLayout, sized_by_layout
-from widgets.stacked_blocks import StackedBlocks, plain_column
-
-# Heights that do not depend on the container's height (Markdown's blocks use only these).
-_OWN_HEIGHTS = frozenset({Unit.CELLS, Unit.AUTO})
+from widgets.stacked_blocks import OwnHeights, StackedBlocks
 
 _parsers = threading.local()
 
@@ -57,8 +53,7 @@ class AssistantMessage(SizedByLayout, Markdown):
         self.call_id = call_id
         self.text = markdown
         self._stream: MarkdownStream | None = None
-        self._heights_key: tuple[int, int, int] | None = None
-        self._heights_are_own = False
+        self._own_heights = OwnHeights()
         self._blocks = StackedBlocks()
 
     def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
@@ -89,15 +84,8 @@ class AssistantMessage(SizedByLayout, Markdown):
 
     def _heights_own(self) -> bool:
         """No displayed block's height depends on the container's, in a plain column
-        (:func:`~widgets.stacked_blocks.plain_column`); checked again only when the
-        blocks or any of their styles changed (Textual's own counters, as ``Widget.arrange`` keys
-        its cache), not on every frame."""
-        children = self.displayed_children
-        key = (self._nodes._updates, self.styles._cache_key, sum(child.styles._cache_key for child in children))
-        if key != self._heights_key:
-            self._heights_key = key
-            self._heights_are_own = all(map(_own_height, children)) and plain_column(self, children)
-        return self._heights_are_own
+        (:class:`~widgets.stacked_blocks.OwnHeights`)."""
+        return self._own_heights(self)
 
     def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
         return sized_by_layout(super().get_block_class(block_name))
@@ -131,10 +119,3 @@ class AssistantMessage(SizedByLayout, Markdown):
             await stream.stop()
         self.set_class(failed, "-failed")
 
-
-def _own_height(widget: Widget) -> bool:
-    styles = widget.styles
-    return all(
-        scalar is None or scalar.unit in _OWN_HEIGHTS
-        for scalar in (styles.height, styles.min_height, styles.max_height)
-    )

@@ -9,7 +9,17 @@ place depends only on the blocks above it: the placements of the blocks that did
 change are kept, and Textual's layout arranges the rest, from the last unchanged block
 (so its bottom margin collapses with the next top margin as Textual collapses them),
 moved down to where that block was. The arrangement's extent is kept the same way, block by
-block, instead of being measured over every block again (``total_region``).
+block, instead of being measured over every block again (``total_region``). A parent that
+changes its placements (``process_layout``: a turn's group moves its blocks to its top edge)
+has them changed after each arrangement, as Textual's ``arrange`` does, and its extent is
+measured over them.
+
+:class:`OwnHeights` tells when this holds for a parent: Textual caches each block's box
+model by the size of the container it was measured in, and a column's own height grows
+with its blocks: arranged against it, every block of the column is measured again each
+time one of them grows. Auto and fixed heights come out the same against any container
+height, so such a column is arranged against a height of 0 and only the block that changed
+is measured again.
 """
 
 from __future__ import annotations
@@ -18,16 +28,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from textual._arrange import arrange
+from textual.css.scalar import Unit
 from textual.geometry import NULL_SPACING, Offset, Region
 from textual.layout import DockArrangeResult, WidgetPlacement
 from textual.layouts.vertical import VerticalLayout
+from textual.widget import Widget
 
 if TYPE_CHECKING:
     from textual.geometry import Size
-    from textual.widget import Widget
 
 _OUT_OF_FLOW = ("dock", "split", "layer", "position", "overlay", "offset")
+_OWN_HEIGHTS = frozenset({Unit.CELLS, Unit.AUTO})  # heights that do not depend on the container's
 
 
 def plain_column(parent: Widget, children: Sequence[Widget]) -> bool:
@@ -45,6 +56,32 @@ def _in_flow(child: Widget) -> bool:
     styles = child.styles
     margin = styles.margin
     return not margin.left and not margin.right and not any(map(styles.has_rule, _OUT_OF_FLOW))
+
+
+def own_height(widget: Widget) -> bool:
+    styles = widget.styles
+    return all(
+        scalar is None or scalar.unit in _OWN_HEIGHTS
+        for scalar in (styles.height, styles.min_height, styles.max_height)
+    )
+
+
+class OwnHeights:
+    """Whether no displayed child of a parent has a height that depends on the parent's, in a plain column
+    (:func:`plain_column`); checked again only when its children or any of their styles changed
+    (Textual's own counters, as ``Widget.arrange`` keys its cache), not at every arrangement."""
+
+    def __init__(self) -> None:
+        self._key: tuple[int, int, int] | None = None
+        self._own = False
+
+    def __call__(self, parent: Widget) -> bool:
+        children = parent.displayed_children
+        key = (parent._nodes._updates, parent.styles._cache_key, sum(child.styles._cache_key for child in children))
+        if key != self._key:
+            self._key = key
+            self._own = all(map(own_height, children)) and plain_column(parent, children)
+        return self._own
 
 
 @dataclass
@@ -98,8 +135,12 @@ class StackedBlocks:
             tail = WidgetPlacement.translate(tail, Offset(0, shift))
             placements = last.placements[:start] + tail
             extents = last.extents[:start] + _extents(tail, last.extents[start - 1])
-        else:
-            placements = arrange(parent, children, size, parent.screen.size, optimal=optimal).placements
+        else:  # what Textual's ``arrange`` asks of the layout for a plain column
+            placements = parent.layout.arrange(parent, children, size, greedy=not optimal)
             extents = _extents(placements, Region())
         self._last = _Arranged(size, optimal, keys, placements, extents)
-        return _Stacked(placements, set(children), NULL_SPACING, extent=extents[-1] if extents else Region())
+        extent = extents[-1] if extents else Region()
+        if type(parent).process_layout is not Widget.process_layout:  # as Textual's ``arrange`` does
+            placements = parent.process_layout(placements)
+            extent = _extents(placements, Region())[-1] if placements else Region()
+        return _Stacked(placements, set(children), NULL_SPACING, extent=extent)

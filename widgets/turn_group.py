@@ -25,6 +25,7 @@ from textual.layout import DockArrangeResult, WidgetPlacement
 from textual.widget import Widget
 
 from widgets.laid_out import SizedByLayout
+from widgets.stacked_blocks import OwnHeights, StackedBlocks
 
 
 _NOTHING_PLACED = DockArrangeResult([], set(), Spacing())
@@ -40,6 +41,11 @@ class TurnGroup(SizedByLayout, Widget):  # see widgets.laid_out
 
     BLANK = True  # no border, no content of its own: each paint gives its lines as one blank strip, not line by line
     _measuring = False  # in get_content_height: arrange gives the blocks' arrangement, covered or not
+
+    def __init__(self, *children: Widget, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(*children, id=id, classes=classes)
+        self._own_heights = OwnHeights()
+        self._blocks = StackedBlocks()
 
     def sync_margin(self) -> None:
         """Take the edge margins of the first and last displayed blocks (before the transcript's layout)."""
@@ -62,10 +68,22 @@ class TurnGroup(SizedByLayout, Widget):  # see widgets.laid_out
 
     def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
         """Covered: nothing to place (a layout pass places the cover, and would still go through every
-        block's placement); measured for its height (``get_content_height``), its blocks' real arrangement."""
+        block's placement); measured for its height (``get_content_height``), its blocks' real arrangement.
+
+        When no block's height depends on the group's, the blocks are arranged against a height of 0,
+        and from the last one that did not change (:mod:`widgets.stacked_blocks`): the measuring and the
+        placing of a layout pass share one arrangement, and a block that did not change is not
+        measured again because the group grew (a streamed answer grows it at every take)."""
         if self._cover_widget is not None and not self._measuring:
             return _NOTHING_PLACED
-        return super().arrange(size, optimal)
+        if not self._own_heights(self):
+            return super().arrange(size, optimal)
+        size = Size(size.width, 0)
+        key = (size, self._nodes._updates, optimal)  # as Widget.arrange caches it
+        arranged = self._arrangement_cache.get(key)
+        if arranged is None:
+            arranged = self._arrangement_cache[key] = self._blocks.arrange(self, size, optimal)
+        return arranged
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         self._measuring = True

@@ -177,3 +177,77 @@ async def test_a_streamed_answer_is_arranged_as_textual_arranges_it_from_the_top
     async with app.run_test(size=(70, 60)) as pilot:
         await _streamed(pilot, app, step=5)
     assert len(checked) > 40 and sum(tails) > 20  # most were built from the one before: only their last blocks arranged
+
+
+class Turns(App[None]):
+    """A transcript's nesting: a chapter of turns, each a task line and a group of blocks."""
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Static
+
+        from widgets.turn_chapter import TurnChapter
+        from widgets.turn_group import TurnGroup
+        from widgets.user_message import UserMessage
+
+        with VerticalScroll():
+            with TurnChapter():
+                yield UserMessage("the first task")
+                with TurnGroup():
+                    yield Static("a tool call\nover two lines", classes="tool")
+                    yield AssistantMessage(ANSWER, call_id="whole")
+                yield UserMessage("the second task")
+                with TurnGroup():
+                    yield Static("another tool call", classes="tool")
+                    yield AssistantMessage("", call_id="streamed")
+
+
+def _turn_places(app: App[None]) -> list[tuple[str, tuple[int, int, int, int]]]:
+    return [(type(widget).__name__, tuple(widget.region)) for widget in app.screen.walk_children()]
+
+
+async def test_turn_groups_and_chapters_are_arranged_as_textual_arranges_them(monkeypatch) -> None:
+    """A turn's group and a chapter are arranged against a height of 0, from their last unchanged
+    block: every arrangement is Textual's own of the same blocks (the group's ``process_layout``
+    applied), and the screen is the one Textual's arrangement at the group's own height gives."""
+    from textual._arrange import arrange
+
+    from widgets.stacked_blocks import OwnHeights, StackedBlocks
+    from widgets.turn_group import TurnGroup
+
+    checked: list[str] = []
+    original = StackedBlocks.arrange
+
+    def compared(self, parent, size, optimal):
+        ours = original(self, parent, size, optimal)
+        textual = arrange(parent, list(parent.displayed_children), size, parent.screen.size, optimal=optimal)
+        assert [(p.widget, p.region, p.margin) for p in ours.placements] == [
+            (p.widget, p.region, p.margin) for p in textual.placements]
+        assert ours.total_region == textual.total_region
+        checked.append(type(parent).__name__)
+        return ours
+
+    monkeypatch.setattr(StackedBlocks, "arrange", compared)
+    app = Turns()
+    async with app.run_test(size=(70, 60)) as pilot:
+        streamed = app.query(AssistantMessage).last()
+        for start in range(0, len(ANSWER), 40):
+            await streamed.write(ANSWER[start : start + 40])
+            app.query_one(VerticalScroll).scroll_end(animate=False)
+            await pilot.pause()
+        await streamed.end()
+        await pilot.pause()
+        assert all(group._own_heights(group) for group in app.query(TurnGroup))  # the fast path is the one taken
+        ours = _turn_places(app), [strip.text for strip in app.screen._compositor.render_strips()]
+    assert {"TurnGroup", "TurnChapter"} <= set(checked)
+
+    monkeypatch.setattr(OwnHeights, "__call__", lambda self, parent: False)  # Textual's own arrangement
+    app = Turns()
+    async with app.run_test(size=(70, 60)) as pilot:
+        streamed = app.query(AssistantMessage).last()
+        for start in range(0, len(ANSWER), 40):
+            await streamed.write(ANSWER[start : start + 40])
+            app.query_one(VerticalScroll).scroll_end(animate=False)
+            await pilot.pause()
+        await streamed.end()
+        await pilot.pause()
+        assert (_turn_places(app), [strip.text for strip in app.screen._compositor.render_strips()]) == ours
