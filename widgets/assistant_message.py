@@ -68,12 +68,7 @@ class AssistantMessage(SizedByLayout, Markdown):
         again (:mod:`widgets.stacked_blocks`)."""
         if not self._heights_own():
             return super().arrange(size, optimal)
-        size = Size(size.width, 0)
-        key = (size, self._nodes._updates, optimal)  # as Widget.arrange caches it
-        arranged = self._arrangement_cache.get(key)
-        if arranged is None:
-            arranged = self._arrangement_cache[key] = self._blocks.arrange(self, size, optimal)
-        return arranged
+        return self._blocks.arrange_cached(self, size, optimal)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """As Textual's (the height of the blocks' arrangement), without its check of every

@@ -26,16 +26,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.css.scalar import Unit
-from textual.geometry import NULL_SPACING, Offset, Region
+from textual.geometry import NULL_SPACING, Offset, Region, Size
 from textual.layout import DockArrangeResult, WidgetPlacement
 from textual.layouts.vertical import VerticalLayout
 from textual.widget import Widget
-
-if TYPE_CHECKING:
-    from textual.geometry import Size
 
 _OUT_OF_FLOW = ("dock", "split", "layer", "position", "overlay", "offset")
 _OWN_HEIGHTS = frozenset({Unit.CELLS, Unit.AUTO})  # heights that do not depend on the container's
@@ -118,6 +115,16 @@ class StackedBlocks:
 
     def __init__(self) -> None:
         self._last: _Arranged | None = None
+
+    def arrange_cached(self, parent: Widget, size: Size, optimal: bool) -> DockArrangeResult:
+        """The arrangement against a height of 0, from ``parent``'s own cache (keyed as ``Widget.arrange``
+        keys it) when its blocks did not change since."""
+        size = Size(size.width, 0)
+        key = (size, parent._nodes._updates, optimal)
+        arranged = parent._arrangement_cache.get(key)
+        if arranged is None:
+            arranged = parent._arrangement_cache[key] = self.arrange(parent, size, optimal)
+        return arranged
 
     def arrange(self, parent: Widget, size: Size, optimal: bool) -> DockArrangeResult:
         children = list(parent.displayed_children)

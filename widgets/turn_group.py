@@ -78,12 +78,7 @@ class TurnGroup(SizedByLayout, Widget):  # see widgets.laid_out
             return _NOTHING_PLACED
         if not self._own_heights(self):
             return super().arrange(size, optimal)
-        size = Size(size.width, 0)
-        key = (size, self._nodes._updates, optimal)  # as Widget.arrange caches it
-        arranged = self._arrangement_cache.get(key)
-        if arranged is None:
-            arranged = self._arrangement_cache[key] = self._blocks.arrange(self, size, optimal)
-        return arranged
+        return self._blocks.arrange_cached(self, size, optimal)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         self._measuring = True

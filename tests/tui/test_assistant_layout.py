@@ -201,6 +201,17 @@ class Turns(App[None]):
                     yield AssistantMessage("", call_id="streamed")
 
 
+async def _stream_at_the_end(pilot, app: App[None]) -> None:
+    """ANSWER streamed into the last answer, the view kept at the end as the transcript keeps it."""
+    streamed = app.query(AssistantMessage).last()
+    for start in range(0, len(ANSWER), 40):
+        await streamed.write(ANSWER[start : start + 40])
+        app.query_one(VerticalScroll).scroll_end(animate=False)
+        await pilot.pause()
+    await streamed.end()
+    await pilot.pause()
+
+
 def _turn_places(app: App[None]) -> list[tuple[str, tuple[int, int, int, int]]]:
     return [(type(widget).__name__, tuple(widget.region)) for widget in app.screen.walk_children()]
 
@@ -229,13 +240,7 @@ async def test_turn_groups_and_chapters_are_arranged_as_textual_arranges_them(mo
     monkeypatch.setattr(StackedBlocks, "arrange", compared)
     app = Turns()
     async with app.run_test(size=(70, 60)) as pilot:
-        streamed = app.query(AssistantMessage).last()
-        for start in range(0, len(ANSWER), 40):
-            await streamed.write(ANSWER[start : start + 40])
-            app.query_one(VerticalScroll).scroll_end(animate=False)
-            await pilot.pause()
-        await streamed.end()
-        await pilot.pause()
+        await _stream_at_the_end(pilot, app)
         assert all(group._own_heights(group) for group in app.query(TurnGroup))  # the fast path is the one taken
         ours = _turn_places(app), [strip.text for strip in app.screen._compositor.render_strips()]
     assert {"TurnGroup", "TurnChapter"} <= set(checked)
@@ -243,11 +248,5 @@ async def test_turn_groups_and_chapters_are_arranged_as_textual_arranges_them(mo
     monkeypatch.setattr(OwnHeights, "__call__", lambda self, parent: False)  # Textual's own arrangement
     app = Turns()
     async with app.run_test(size=(70, 60)) as pilot:
-        streamed = app.query(AssistantMessage).last()
-        for start in range(0, len(ANSWER), 40):
-            await streamed.write(ANSWER[start : start + 40])
-            app.query_one(VerticalScroll).scroll_end(animate=False)
-            await pilot.pause()
-        await streamed.end()
-        await pilot.pause()
+        await _stream_at_the_end(pilot, app)
         assert (_turn_places(app), [strip.text for strip in app.screen._compositor.render_strips()]) == ours
