@@ -28,7 +28,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TypedDict
 
-_FIT_SAMPLES = 60  # pairwise slopes over the most recent calls only (60 → 1,770 pairs)
+from app.agent.budget.slopes import SlopeWindow
+
+_FIT_SAMPLES = 60  # pairwise slopes over the most recent calls only (60 → 1,770 pairs, kept: slopes.py)
 _SLOPE_RANGE = (0.25, 4.0)
 _OUTLIER_FACTOR = 2.0
 _OUTLIER_MIN_SAMPLES = 5  # fewer samples predict too little (a fit over small prompts extrapolates badly)
@@ -73,6 +75,8 @@ class ModelCalibration:
         self.rejected = 0  # outliers left out
         self._rejected_in_row = 0
         self._summary: dict[bool, CalibrationStats] = {}
+        # The samples the fit reads, with their pairwise slopes kept sorted (a sample adds its pairs, not all of them)
+        self._recent = SlopeWindow(_FIT_SAMPLES, min_tokens=_MIN_SPREAD_TOKENS, min_fraction=_MIN_SPREAD_FRACTION)
 
     @property
     def n(self) -> int:
@@ -96,6 +100,7 @@ class ModelCalibration:
         if self.samples:  # the very first prediction is a guess, not a measured error
             self._errors.append(abs(sample.predicted - provider) / provider * 100)
         self.samples.append(sample)
+        self._recent.add(estimated, provider)
         self._fit()
         self._summary.clear()
         return sample
@@ -147,22 +152,17 @@ class ModelCalibration:
         }
 
     def _fit(self) -> None:
-        recent = list(self.samples)[-_FIT_SAMPLES:]
-        slopes = [
-            (b.provider - a.provider) / (b.estimated - a.estimated)
-            for i, a in enumerate(recent)
-            for b in recent[i + 1 :]
-            if abs(b.estimated - a.estimated) >= max(_MIN_SPREAD_TOKENS, _MIN_SPREAD_FRACTION * max(a.estimated, b.estimated))
-        ]
-        if slopes:
+        recent = self._recent.samples
+        slope = self._recent.median()
+        if slope is not None:
             low, high = _SLOPE_RANGE
-            self.scale = min(high, max(low, statistics.median(slopes)))
-            self.overhead = statistics.median(s.provider - self.scale * s.estimated for s in recent)
+            self.scale = min(high, max(low, slope))
+            self.overhead = statistics.median(provider - self.scale * estimated for estimated, provider in recent)
         elif self.exact:
             self.scale = 1.0
-            self.overhead = statistics.median(s.provider - s.estimated for s in recent)
+            self.overhead = statistics.median(provider - estimated for estimated, provider in recent)
         else:
-            self.scale = statistics.median(s.ratio for s in recent)
+            self.scale = statistics.median(provider / estimated for estimated, provider in recent)
             self.overhead = 0.0
 
 
