@@ -122,8 +122,8 @@ def parse_ts(value: Any) -> float | None:
 
 @dataclass
 class LongNumbers:
-    """Which lines of a file hold 19 digits in a row (where an integer beyond 64 bits may be, which orjson would
-    read as a float), as :func:`read_jsonl` found them: a second pass over the file need not look again."""
+    """Which lines of a file hold 19 digits in a row that may start a number (where an integer beyond 64 bits may
+    be, which orjson would read as a float), as :func:`read_jsonl` found them: a second pass need not look again."""
 
     checked: int = 0  # the lines looked at: 1 to checked
     lines: set[int] = field(default_factory=set)
@@ -135,13 +135,14 @@ def read_jsonl(path: Path, long_numbers: LongNumbers | None = None) -> Iterator[
     The records are the standard library's (``json.loads``), read by orjson, several times quicker, where it reads
     the same: orjson refuses what only the standard library takes (NaN, a lone surrogate escaped, deep nesting, a bad
     line: then the standard library reads the line, or says what is wrong), and reads an integer beyond 64 bits as
-    a float: a line with 19 digits in a row is the standard library's. ``long_numbers``: those lines as an earlier
+    a float: a line with 19 digits in a row that may start a number (:func:`may_hold_long_integer`) is the standard
+    library's. ``long_numbers``: those lines as an earlier
     pass over the file found them (it is told what this pass finds beyond them)."""
     known = LongNumbers() if long_numbers is None else long_numbers
     for number, raw in lines(path):
         if number > known.checked:
             known.checked = number
-            if _LONG_NUMBER in raw.translate(_DIGITS):
+            if may_hold_long_integer(raw):
                 known.lines.add(number)
         if number not in known.lines:
             try:
@@ -158,8 +159,21 @@ def read_jsonl(path: Path, long_numbers: LongNumbers | None = None) -> Iterator[
             yield number, found
 
 
-_DIGITS = b" " * 48 + b"0" * 10 + b" " * 198  # bytes.translate: every digit 0, every other byte a space
-_LONG_NUMBER = b"0" * 19  # the shortest integer beyond 64 bits has 19 digits (-9223372036854775809)
+def may_hold_long_integer(raw: bytes) -> bool:
+    """Does this line hold 19 digits in a row after a byte a JSON number can follow (not a letter, a digit, ``_`` or
+    ``.``)? The shortest integer beyond 64 bits has 19 digits (-9223372036854775809), and an integer is always
+    after ``[``, ``,``, ``:``, white space or ``-``; a run after a letter or ``_`` is inside a string (an id such as
+    ``req_000000000000000000000000``), after ``.`` the fraction of a float, which both parsers read alike. A run
+    after any other byte (a quote, a space inside a string...) is taken as a number: the line only goes the slower way."""
+    return _LONG_NUMBER in raw.translate(_NUMBER_CLASSES)
+
+
+# bytes.translate for may_hold_long_integer: every digit 0, a letter, "_" or "." a, every other byte a space
+_NUMBER_CLASSES = bytes(
+    0x30 if 0x30 <= b <= 0x39 else 0x61 if chr(b).isascii() and (chr(b).isalpha() or chr(b) in "_.") else 0x20
+    for b in range(256)
+)
+_LONG_NUMBER = b" " + b"0" * 19
 
 
 def _record(path: Path, number: int, raw: bytes) -> dict[str, Any] | None:

@@ -8,9 +8,12 @@ process does the reading: on a machine with two free cores the two halves overla
 
 The child (``python -c``, handed this process's ``sys.path``, so it never runs
 the caller's main module again) never opens the database: it sends prepared
-batches, pickled, through a pipe, in order, about one ahead of the writer (a
-full pipe makes it wait), without the payloads the writer does not read, as plain tuples
-(:func:`storage.prepared.prepare_to_send`). An error in the child (a line that is not JSON...) is
+batches, pickled, through a pipe, in order, from a thread of its own, up to
+:data:`AHEAD` batches ahead of the writer (then it waits: a batch slower to make
+or to write than the next does not hold the other side up), without the payloads
+the writer does not read, as plain tuples
+(:func:`storage.prepared.prepare_to_send`). A batch is made, and read back here,
+with the cyclic collector paused (its objects are trees). An error in the child (a line that is not JSON...) is
 raised here, where the import handles it; when this side stops early (a write
 failed, Ctrl+C), the child is killed. Files under :data:`MIN_BYTES` are read in
 this process: starting a child costs more than it saves there. ``enrich`` must
@@ -24,9 +27,12 @@ a machine whose cores are all busy gains nothing from the overlap.
 from __future__ import annotations
 
 import gc
+import os
 import pickle
+import queue
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +42,7 @@ if TYPE_CHECKING:
     from storage.prepared import PreparedEvent
 
 MIN_BYTES = 16_000_000
+AHEAD = 3  # batches the child may have made beyond the one the writer reads: its pace and the writer's may differ
 
 Enrich = Callable[[Iterator[dict[str, Any]]], Any]
 _CHILD = "import sys, pickle; sys.path[:] = pickle.load(sys.stdin.buffer); import storage.importers.reader_process as r; r.child()"
@@ -80,11 +87,13 @@ class ReaderProcess:
             self._process.stdout.close()
 
     def _batches(self, process: subprocess.Popen[bytes], stream: IO[bytes]) -> Iterator[list[PreparedEvent]]:
+        from storage.collector import collector_paused
         from storage.prepared import new_prepared
 
         while True:
             try:
-                kind, value = pickle.load(stream)
+                with collector_paused():  # (a batch's objects are trees: read back without collections walking them)
+                    kind, value = pickle.load(stream)
             except EOFError:
                 raise RuntimeError(
                     f"the import's reading process ended unexpectedly (exit code {process.wait()})"
@@ -94,27 +103,50 @@ class ReaderProcess:
                 return
             if kind == "error":
                 raise value
-            yield list(map(new_prepared, value))
+            with collector_paused():
+                batch = list(map(new_prepared, value))
+            yield batch
 
 
 def child() -> None:
     """The reading process: every batch of the file, prepared, sent in order; then ``done`` (or the error)."""
+    from storage.collector import collector_paused
     from storage.importers import event_batches
     from storage.prepared import prepare_to_send
     from storage.redact import Redactor
 
     gc.freeze()  # (what start-up made lives to the end: the collector need not walk it again and again)
     path, digest, enrich = pickle.load(sys.stdin.buffer)
-    out = sys.stdout.buffer
+    outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
+    sender = threading.Thread(target=_send, args=(outbox, sys.stdout.buffer), daemon=True)
+    sender.start()
     try:
         redactor = Redactor.from_environment()
-        for batch in event_batches(Path(path), digest, enrich):
-            pickle.dump(("batch", prepare_to_send(batch, redactor)), out, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(("done", None), out)
+        batches = event_batches(Path(path), digest, enrich)
+        while True:
+            with collector_paused():  # a batch is built and prepared without collections; between batches they run
+                batch = next(batches, None)
+                if batch is None:
+                    break
+                data = pickle.dumps(("batch", prepare_to_send(batch, redactor)), protocol=pickle.HIGHEST_PROTOCOL)
+            outbox.put(data)
+        outbox.put(pickle.dumps(("done", None)))
     except BaseException as exc:
         try:
             data = pickle.dumps(("error", exc))
         except Exception:  # an error that cannot be pickled: its text still says what happened
             data = pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
-        out.write(data)
-    out.flush()
+        outbox.put(data)
+    outbox.put(None)
+    sender.join()
+
+
+def _send(outbox: queue.Queue[bytes | None], out: IO[bytes]) -> None:
+    """The child's sending thread: each message in order, while the next batches are made (a write waits for the
+    writer to read, without the interpreter lock)."""
+    try:
+        while (data := outbox.get()) is not None:
+            out.write(data)
+        out.flush()
+    except OSError:  # the importing process is gone or stopped reading: nothing more can be sent
+        os._exit(1)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storage.importers.claude_code import convert
-from storage.importers.common import ImportFormatError, LongNumbers, read_jsonl
+from storage.importers.common import ImportFormatError, LongNumbers, may_hold_long_integer, read_jsonl
 
 ACCEPTED = [
     b'{"a": 1, "b": [1.5, -0.0, true, null], "c": {"d": "\\u00e9\\ud83d\\ude00 \xc3\xa9"}}\n',
@@ -119,3 +119,48 @@ def test_a_claude_code_session_keeps_the_exact_numbers_of_its_records(tmp_path):
     assert events[0]["settings"]["source_version"] == 123456789012345678901234567890
     requested = next(e for e in events if e["type"] == "tool_call_requested")
     assert requested["arguments_raw"] == '{"n": 98765432109876543210987}'
+
+
+def _integers(value):
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _integers(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _integers(item)
+
+
+_DIGITS_IN_TEXT = st.text(alphabet="0123456789_.-aZ \"", max_size=30)  # ids, versions, numbers written in text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(_DIGITS_IN_TEXT, st.recursive(
+    st.integers(min_value=-(2**80), max_value=2**80) | _DIGITS_IN_TEXT | st.floats(allow_nan=False),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_DIGITS_IN_TEXT, inner, max_size=3), max_leaves=8),
+    max_size=4), st.sampled_from([(", ", ": "), (",", ":"), (" , ", " :  ")]))
+def test_every_line_with_an_integer_beyond_64_bits_is_found(record, separators):
+    """The quick test may take a line for the standard library that did not need it, never the other way round."""
+    line = json.dumps(record, separators=separators).encode()
+    if any(n < -(2**63) or n >= 2**64 for n in _integers(record)):
+        assert may_hold_long_integer(line)
+
+
+@pytest.mark.parametrize(("line", "found"), [
+    (b'{"requestId": "req_000000000000000000000000"}', False),  # digits inside an id: orjson reads the line
+    (b'{"sha": "a1234567890123456789012345678"}', False),
+    (b'{"v": "1.2.12345678901234567890"}', False),
+    (b'{"f": 0.12345678901234567890123}', False),  # a float's fraction: both parsers read it alike
+    (b'{"n": 12345678901234567890123}', True),
+    (b'{"n":[-12345678901234567890123]}', True),
+    (b'{"t": "12345678901234567890123"}', True),  # a quote before it: taken as a number (only slower)
+    (b'{"n": 123456789012345678}', False),  # 18 digits fit 64 bits
+])
+def test_digits_inside_an_id_do_not_send_a_line_the_slow_way(tmp_path, line, found):
+    assert may_hold_long_integer(line) is found
+    (_, record), = read_jsonl(_lines(tmp_path, [line + b"\n"]))
+    assert _same(record, _standard(line))
+
