@@ -49,10 +49,12 @@ from storage.importers.common import ImportFormatError, ImportResult, file_diges
 from storage.importers.detect import Head, read_head
 
 Events = Iterable[dict[str, Any]]
-# Events per transaction ... or about this much text, whichever comes first. Twice 500 / 2 MB: fewer commits and
-# full-text segments make the writer run ~14 % fewer instructions (100 MB: other writers' p99 wait 93 ms, was 56).
-BATCH_EVENTS = 1000
-BATCH_CHARS = 4_000_000
+# Events per transaction ... or about this much text, whichever comes first. Each commit writes a full-text segment
+# that later merges rewrite: 1,000 / 4 MB made the writer run ~14 % fewer instructions than 500 / 2 MB, and 2,000 /
+# 8 MB ~16 % fewer again (callgrind, 12 MB of make bench's transcript); other writers wait longer for the lock at
+# times (make bench: p99 ~60 ms at 1,000 events, the goal 500 ms).
+BATCH_EVENTS = 2000
+BATCH_CHARS = 8_000_000
 IMPORT_CACHE_KIB = 32_768  # SQLite's page cache while importing (its default: 2 MiB)
 
 if TYPE_CHECKING:
@@ -149,16 +151,22 @@ def import_sessions(db: sqlite_utils.Database, path: str | Path, *,
                     enrich: Callable[[Iterator[dict[str, Any]]], Events] | None = None) -> list[ImportResult]:
     """Import one file; a result for each session it holds, the first first."""
     path = Path(path)
-    digest = file_digest(path)
+    if not reader_process.worth_it(path, enrich):
+        return _import(db, path, file_digest(path), enrich, None)
+    with reader_process.ReaderProcess(path, enrich) as reader:  # a large file: read in a child process (started
+        return _import(db, path, file_digest(path), enrich, reader)  # now, it gets ready while the file is hashed)
+
+
+def _import(db: sqlite_utils.Database, path: Path, digest: str, enrich: Callable[[Iterator[dict[str, Any]]], Events] | None,
+            reader: reader_process.ReaderProcess | None) -> list[ImportResult]:
     if _imported(db, digest) is not None:
         return _results(db, path, digest, "skipped", "already imported")
     from storage.store import EventStore
 
     store = EventStore(db)
     with _page_cache(db), fewer_checkpoints(db):
-        if reader_process.worth_it(path, enrich):  # a large file: read in a child process while this one writes
-            with reader_process.ReaderProcess(path, digest, enrich) as batches:
-                return _write(db, store, path, digest, batches)
+        if reader is not None:  # a large file: read in the child process while this one writes
+            return _write(db, store, path, digest, reader.read(digest))
         return _write(db, store, path, digest, prepared_batches(path, digest, enrich, store.redactor))
 
 

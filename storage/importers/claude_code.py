@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from storage.importers.common import (
-    SHAPE_ERRORS, ImportFormatError, LongNumbers, Recorder, ToolUse, json_object, parse_ts, read_jsonl, shape_error, usage,
+    SHAPE_ERRORS, ImportFormatError, Recorder, ToolUse, checked_records, exact_record, json_object, parse_ts, read_jsonl,
+    shape_error, usage,
 )
 from storage.importers.detect import Head
 from storage.redact import std_json_text
@@ -78,10 +79,10 @@ class _Header:
     agent_id: str | None = None
     first_ts: float | None = None
     first_cwd: dict[str, Any] | None = None  # the first record with a working folder
+    first_cwd_line: int = 0  # its line
     model: str = ""
     title: str | None = None
     records: int = 0
-    long_numbers: LongNumbers = field(default_factory=LongNumbers)  # found by the first pass, for the second
 
     def see(self, record: dict[str, Any]) -> None:
         self.records += 1
@@ -114,11 +115,17 @@ class _Header:
 
 
 def _scan(path: Path, digest: str) -> _Header:
+    """The header, from a first pass that checks every line (its records' numbers may be orjson's: the one record
+    the header keeps is read again as the second pass reads it)."""
     header = _Header(digest)
-    for _, record in read_jsonl(path, header.long_numbers):
+    for number, record in checked_records(path):
         header.see(record)
+        if header.first_cwd is record:
+            header.first_cwd_line = number
     if not header.records:
         raise ImportFormatError(path, 1, "empty file: no Claude Code records")
+    if header.first_cwd is not None:
+        header.first_cwd = exact_record(path, header.first_cwd_line) or header.first_cwd
     return header
 
 
@@ -142,7 +149,7 @@ def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
     yield from recorder.drain()
     reader = _Reader(recorder, path, main_id=session_id if parent_id is None else None)
     sidechains = _Sidechains(reader, header, digest) if parent_id is None else None
-    for number, record in read_jsonl(path, header.long_numbers):
+    for number, record in read_jsonl(path):
         try:  # (record_errors' work without a context manager per record)
             if sidechains is not None and sidechains.take(number, record):
                 yield from sidechains.drain()

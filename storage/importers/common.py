@@ -159,6 +159,32 @@ def read_jsonl(path: Path, long_numbers: LongNumbers | None = None) -> Iterator[
             yield number, found
 
 
+def checked_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """:func:`read_jsonl` for a first pass that checks every line and looks at a few fields of the records: the same
+    lines read, and the same refused with the same errors, but no line is looked at for integers beyond 64 bits
+    (orjson reads one as a float: a record kept from this pass is read again with :func:`exact_record`). The line
+    test costs as much as orjson's parse; a second pass, which keeps the records, makes it."""
+    for number, raw in lines(path):
+        try:
+            record = orjson.loads(raw)
+        except orjson.JSONDecodeError:  # (what orjson refuses, the standard library reads or says what is wrong)
+            found = _record(path, number, raw)
+            if found is not None:
+                yield number, found
+            continue
+        if not isinstance(record, dict):
+            raise ImportFormatError(path, number, "expected a JSON object on every line")
+        yield number, record
+
+
+def exact_record(path: Path, number: int) -> dict[str, Any] | None:
+    """The record on line ``number`` as :func:`read_jsonl` reads it (None: that line is blank or gone)."""
+    for found, record in read_jsonl(path):
+        if found >= number:
+            return record if found == number else None
+    return None
+
+
 def may_hold_long_integer(raw: bytes) -> bool:
     """Does this line hold 19 digits in a row after a byte a JSON number can follow (not a letter, a digit, ``_`` or
     ``.``)? The shortest integer beyond 64 bits has 19 digits (-9223372036854775809), and an integer is always

@@ -60,31 +60,38 @@ def worth_it(path: Path, enrich: Enrich | None) -> bool:
 
 
 class ReaderProcess:
-    """The file's prepared batches, read by a child process; use as a context manager."""
+    """The file's prepared batches, read by a child process; use as a context manager (leaving it stops the child
+    if it is not done). The child starts at once and imports what it needs while the caller hashes the file; it is
+    given its job by :meth:`read`, and, never given one (the file was imported already), it is stopped."""
 
-    def __init__(self, path: Path, digest: str, enrich: Enrich | None) -> None:
-        self._job = (str(path), digest, enrich)
-        self._process: subprocess.Popen[bytes] | None = None
+    def __init__(self, path: Path, enrich: Enrich | None) -> None:
+        self._path, self._enrich = str(path), enrich
         self._said_all = False  # the child sent its last message: it is exiting on its own
-
-    def __enter__(self) -> Iterator[list[PreparedEvent]]:
         process = self._process = subprocess.Popen(
             [sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
+        assert process.stdin is not None
+        pickle.dump(sys.path, process.stdin)
+        process.stdin.flush()
+
+    def read(self, digest: str) -> Iterator[list[PreparedEvent]]:
+        """The file's prepared batches (the child is sent its job)."""
+        process = self._process
         assert process.stdin is not None and process.stdout is not None
         with process.stdin:
-            pickle.dump(sys.path, process.stdin)
-            pickle.dump(self._job, process.stdin)
+            pickle.dump((self._path, digest, self._enrich), process.stdin)
         return self._batches(process, process.stdout)
 
+    def __enter__(self) -> ReaderProcess:
+        return self
+
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
-        if self._process is None:
-            return
         if not self._said_all:  # stopped early: the rest of the file is not needed
             self._process.kill()
         self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
+        for stream in (self._process.stdin, self._process.stdout):
+            if stream is not None:
+                stream.close()
 
     def _batches(self, process: subprocess.Popen[bytes], stream: IO[bytes]) -> Iterator[list[PreparedEvent]]:
         from storage.collector import collector_paused
@@ -115,8 +122,11 @@ def child() -> None:
     from storage.prepared import prepare_to_send
     from storage.redact import Redactor
 
+    try:
+        path, digest, enrich = pickle.load(sys.stdin.buffer)
+    except EOFError:  # the importing process needed no reading after all (the file was imported already)
+        return
     gc.freeze()  # (what start-up made lives to the end: the collector need not walk it again and again)
-    path, digest, enrich = pickle.load(sys.stdin.buffer)
     outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
     sender = threading.Thread(target=_send, args=(outbox, sys.stdout.buffer), daemon=True)
     sender.start()

@@ -81,6 +81,30 @@ def test_a_failed_write_stops_the_child(db, monkeypatch, children):
     assert db.execute("select count(*) from sessions").fetchone() == (0,)
 
 
+def test_a_file_imported_already_stops_the_child_started_for_it(db, children):
+    from tests.support.store import table_counts
+
+    assert import_path(db, CLAUDE_SHORT, enrich=enrich).status == "imported"
+    before = table_counts(db)
+    again = import_path(db, CLAUDE_SHORT, enrich=enrich)
+    assert (again.status, again.reason) == ("skipped", "already imported")
+    assert len(children) == 2 and all(child.returncode is not None for child in children)  # none left behind
+    assert table_counts(db) == before
+
+
+def test_a_file_that_cannot_be_hashed_stops_the_child_started_for_it(db, monkeypatch, children):
+    import storage.importers as importers
+
+    def unreadable(path):
+        raise ImportFormatError(path, 0, "cannot read it: Permission denied")
+
+    monkeypatch.setattr(importers, "file_digest", unreadable)
+    with pytest.raises(ImportFormatError, match="cannot read it"):
+        import_path(db, CLAUDE_SHORT)
+    assert len(children) == 1 and children[0].returncode is not None
+    assert db.execute("select count(*) from sessions").fetchone() == (0,)
+
+
 def test_small_files_and_unsendable_enrich_steps_are_read_here(monkeypatch, tmp_path):
     assert not reader_process.worth_it(CLAUDE_SHORT, enrich)  # far below MIN_BYTES
     monkeypatch.setattr(reader_process, "MIN_BYTES", 0)
