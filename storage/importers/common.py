@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,6 +217,10 @@ def _record(path: Path, number: int, raw: bytes) -> dict[str, Any] | None:
         raise ImportFormatError(path, number, f"not valid JSON ({exc.msg}); the file may be truncated") from None
     except RecursionError:
         raise ImportFormatError(path, number, "JSON nested too deeply to read") from None
+    except ValueError:  # (the only other error json.loads raises: an integer of more digits than Python converts)
+        raise ImportFormatError(
+            path, number, f"an integer too long to read (more than {sys.get_int_max_str_digits():,} digits)"
+        ) from None
     if not isinstance(record, dict):
         raise ImportFormatError(path, number, "expected a JSON object on every line")
     return record

@@ -35,6 +35,7 @@ REFUSED = [
     b'{"a": 1} {"b": 2}\n',
     b'{"ctl": "\x01"}\n',
     b'{"deep": ' + b'[' * 5000 + b']' * 5000 + b'}\n',  # a clean error, not a RecursionError
+    b'{"n": ' + b'9' * 5000 + b'}\n',  # more digits than Python converts: a clean error, not a ValueError
 ]
 
 
