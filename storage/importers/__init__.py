@@ -55,6 +55,10 @@ Events = Iterable[dict[str, Any]]
 # times (make bench: p99 ~60 ms at 1,000 events, the goal 500 ms).
 BATCH_EVENTS = 2000
 BATCH_CHARS = 8_000_000
+# The first batch is smaller: the writer waits for it (a large file's reading process makes a full batch in about
+# 0.4 s), and it makes the next while the first is written.
+FIRST_BATCH_EVENTS = 200
+FIRST_BATCH_CHARS = 500_000
 IMPORT_CACHE_KIB = 32_768  # SQLite's page cache while importing (its default: 2 MiB)
 
 if TYPE_CHECKING:
@@ -166,7 +170,7 @@ def _import(db: sqlite_utils.Database, path: Path, digest: str, enrich: Callable
     store = EventStore(db)
     with _page_cache(db), fewer_checkpoints(db):
         if reader is not None:  # a large file: read in the child process while this one writes
-            return _write(db, store, path, digest, reader.read(digest))
+            return _write(db, store, path, digest, reader.read(digest, store.redactor))
         return _write(db, store, path, digest, prepared_batches(path, digest, enrich, store.redactor))
 
 
@@ -194,9 +198,13 @@ def prepared_batches(path: Path, digest: str, enrich: Callable[[Iterator[dict[st
 
 
 def event_batches(path: Path, digest: str, enrich: Callable[[Iterator[dict[str, Any]]], Events] | None,
-                  ) -> Iterator[list[dict[str, Any]]]:
-    """The file's events, converted, enriched, in bounded lists: one transaction each."""
-    events: Iterator[dict[str, Any]] = detect(path).convert(path, digest)
+                  scanned: object | None = None) -> Iterator[list[dict[str, Any]]]:
+    """The file's events, converted, enriched, in bounded lists: one transaction each. ``scanned``: the format's
+    first pass over the file, made already (:mod:`storage.importers.reader_process`)."""
+    module = detect(path)
+    events: Iterator[dict[str, Any]] = (
+        module.convert(path, digest) if scanned is None else module.convert(path, digest, scanned=scanned)
+    )
     if enrich is not None:
         events = iter(enrich(events))
     return _batches(events)
@@ -243,15 +251,17 @@ def _batches(events: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]
     batch: list[dict[str, Any]] = []
     append = batch.append
     chars = 0
+    most_events, most_chars = FIRST_BATCH_EVENTS, FIRST_BATCH_CHARS
     for event in events:  # (the size of the texts, inline: this runs for every event)
         append(event)
         message = event.get("message")
         content = message.get("content") if isinstance(message, dict) else None
         chars += len(event.get("result") or "") + len(event.get("text") or "") + (len(content) if isinstance(content, str) else 0)
-        if chars >= BATCH_CHARS or len(batch) >= BATCH_EVENTS:
+        if chars >= most_chars or len(batch) >= most_events:
             yield batch
             batch, chars = [], 0
             append = batch.append
+            most_events, most_chars = BATCH_EVENTS, BATCH_CHARS
     if batch:
         yield batch
 

@@ -38,9 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from storage.importers.common import (
-    SHAPE_ERRORS, ImportFormatError, Recorder, ToolUse, checked_records, exact_record, json_object, parse_ts, read_jsonl,
-    shape_error, usage,
+    SHAPE_ERRORS, ImportFormatError, Recorder, Span, ToolUse, checked_records, exact_record, json_object, parse_ts,
+    read_jsonl, shape_error, usage,
 )
+from storage.collector import collector_paused
 from storage.importers.detect import Head
 from storage.redact import std_json_text
 
@@ -71,10 +72,12 @@ def sniff(head: Head) -> bool:
 
 
 @dataclass
-class _Header:
-    """What the session row needs, gathered in a first pass over the file (which also checks every line)."""
+class Header:
+    """What the session row needs, gathered in a first pass over the file, which also checks every line. The pass
+    may be split: each part of the file (:class:`~storage.importers.common.Span`) gives its own, with line numbers
+    counted from its start, and :meth:`then` joins them in file order (a large file's reading process scans the
+    first part while the importing process scans the rest: :mod:`storage.importers.reader_process`)."""
 
-    digest: str
     source_id: str = ""
     agent_id: str | None = None
     first_ts: float | None = None
@@ -83,6 +86,8 @@ class _Header:
     model: str = ""
     title: str | None = None
     records: int = 0
+    lines: int = 0  # the lines read, blank ones included
+    error: ImportFormatError | None = None  # the first bad line: the pass stopped there
 
     def see(self, record: dict[str, Any]) -> None:
         self.records += 1
@@ -106,22 +111,57 @@ class _Header:
             elif kind == "summary" and isinstance(record.get("summary"), str):
                 self.title = record["summary"]
 
-    def session_ids(self) -> tuple[str, str | None]:
+    def then(self, rest: Header) -> Header:
+        """This part's header followed by the next part's: what one pass over both finds (the first of each field,
+        the first bad line), the next part's line numbers counted on from this one's."""
+        if self.error is not None:
+            return self
+        error = rest.error
+        if error is not None and error.line > 0:  # (line 0: the file could not be read at all)
+            error = ImportFormatError(error.path, error.line + self.lines, error.reason)
+        cwd_first = self.first_cwd is not None or rest.first_cwd is None
+        return Header(
+            source_id=self.source_id or rest.source_id,
+            agent_id=self.agent_id if self.agent_id is not None else rest.agent_id,
+            first_ts=self.first_ts if self.first_ts is not None else rest.first_ts,
+            first_cwd=self.first_cwd if cwd_first else rest.first_cwd,
+            first_cwd_line=self.first_cwd_line if cwd_first else rest.first_cwd_line + self.lines,
+            model=self.model or rest.model,
+            title=self.title if self.title is not None else rest.title,
+            records=self.records + rest.records,
+            lines=self.lines + rest.lines,
+            error=error,
+        )
+
+    def session_ids(self, digest: str) -> tuple[str, str | None]:
         """(session id, parent id): ``cc-`` + 12 hex of Claude's session id; sub-agents add their agent id."""
-        main = "cc-" + (self.source_id.replace("-", "")[:12] or self.digest[:12])
+        main = "cc-" + (self.source_id.replace("-", "")[:12] or digest[:12])
         if self.agent_id:
             return f"{main}-{self.agent_id}", main
         return main, None
 
 
-def _scan(path: Path, digest: str) -> _Header:
-    """The header, from a first pass that checks every line (its records' numbers may be orjson's: the one record
-    the header keeps is read again as the second pass reads it)."""
-    header = _Header(digest)
-    for number, record in checked_records(path):
-        header.see(record)
-        if header.first_cwd is record:
-            header.first_cwd_line = number
+def scan_part(path: Path, span: Span | None = None) -> Header:
+    """The header of the file, or of one part of it; a bad line is kept as the part's ``error`` (the pass stops
+    there). The records' numbers may be orjson's: the one record the header keeps is read again (:func:`convert`)."""
+    span = span or Span()
+    header = Header()
+    try:
+        with collector_paused():  # (each record is freed as the next is read: nothing for the collector to find)
+            for number, record in checked_records(path, span):
+                header.see(record)
+                if header.first_cwd is record:
+                    header.first_cwd_line = number
+    except ImportFormatError as exc:
+        header.error = exc
+    header.lines = span.lines
+    return header
+
+
+def _checked(path: Path, header: Header) -> Header:
+    """The header of the whole file, its bad line raised; the record it keeps read again exactly."""
+    if header.error is not None:
+        raise header.error
     if not header.records:
         raise ImportFormatError(path, 1, "empty file: no Claude Code records")
     if header.first_cwd is not None:
@@ -129,10 +169,11 @@ def _scan(path: Path, digest: str) -> _Header:
     return header
 
 
-def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
-    """The session's events, streamed (the file is read twice: the header first, then the records)."""
-    header = _scan(path, digest)
-    session_id, parent_id = header.session_ids()
+def convert(path: Path, digest: str, scanned: Header | None = None) -> Iterator[dict[str, Any]]:
+    """The session's events, streamed (the file is read twice: the header first, then the records). ``scanned``:
+    the first pass's header, when it was made already (by parts: :func:`scan_part`, :meth:`Header.then`)."""
+    header = _checked(path, scan_part(path) if scanned is None else scanned)
+    session_id, parent_id = header.session_ids(digest)
     first = header.first_cwd or {}
     recorder = Recorder(session_id)
     recorder.start(
@@ -167,7 +208,7 @@ def convert(path: Path, digest: str) -> Iterator[dict[str, Any]]:
 class _Sidechains:
     """The inline sub-agents of a 1.0.x main transcript: one child session per chain of ``isSidechain`` records."""
 
-    def __init__(self, main: _Reader, header: _Header, digest: str) -> None:
+    def __init__(self, main: _Reader, header: Header, digest: str) -> None:
         self.main = main
         self.header = header
         self.digest = digest

@@ -92,13 +92,46 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(line number, raw line) for every line of the file, read one at a time."""
+@dataclass
+class Span:
+    """A part of a file: the lines that start at byte offsets from ``start`` (the start of a line) up to ``stop``
+    (None: the end of the file). Its lines are numbered from 1; ``lines`` counts those read, blank ones included."""
+
+    start: int = 0
+    stop: int | None = None
+    lines: int = 0
+
+
+def lines(path: Path, span: Span | None = None) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw line) for every line of the file (or of ``span``), read one at a time."""
     try:
         with path.open("rb") as handle:
-            yield from enumerate(handle, start=1)
+            if span is None:
+                yield from enumerate(handle, start=1)
+                return
+            handle.seek(span.start)
+            position, stop = span.start, span.stop
+            for number, raw in enumerate(handle, start=1):
+                if stop is not None and position >= stop:
+                    return
+                position += len(raw)
+                span.lines = number
+                yield number, raw
     except OSError as exc:
         raise ImportFormatError(path, 0, f"cannot read it: {exc.strerror or exc}") from None
+
+
+def line_start_after(path: Path, offset: int) -> int:
+    """The byte offset of the first line that starts at ``offset`` or after it (the file's size: none does)."""
+    if offset <= 0:
+        return 0
+    try:
+        with path.open("rb") as handle:
+            handle.seek(offset - 1)
+            rest = handle.readline()  # (from the byte before: a line that starts at offset is found)
+    except OSError as exc:
+        raise ImportFormatError(path, 0, f"cannot read it: {exc.strerror or exc}") from None
+    return offset - 1 + len(rest)
 
 
 def json_object(value: object) -> dict[str, Any]:
@@ -160,12 +193,13 @@ def read_jsonl(path: Path, long_numbers: LongNumbers | None = None) -> Iterator[
             yield number, found
 
 
-def checked_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """:func:`read_jsonl` for a first pass that checks every line and looks at a few fields of the records: the same
-    lines read, and the same refused with the same errors, but no line is looked at for integers beyond 64 bits
-    (orjson reads one as a float: a record kept from this pass is read again with :func:`exact_record`). The line
-    test costs as much as orjson's parse; a second pass, which keeps the records, makes it."""
-    for number, raw in lines(path):
+def checked_records(path: Path, span: Span | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """:func:`read_jsonl` for a first pass that checks every line (of ``span``: numbered from its start) and looks at
+    a few fields of the records: the same lines read, and the same refused with the same errors, but no line is
+    looked at for integers beyond 64 bits (orjson reads one as a float: a record kept from this pass is read again
+    with :func:`exact_record`). The line test costs as much as orjson's parse; a second pass, which keeps the
+    records, makes it."""
+    for number, raw in lines(path, span):
         try:
             record = orjson.loads(raw)
         except orjson.JSONDecodeError:  # (what orjson refuses, the standard library reads or says what is wrong)

@@ -11,7 +11,7 @@ from storage import search
 from storage.db import open_db
 from storage.importers import ImportFormatError, discover, import_path, reader_process
 from storage.store import EventStore
-from tests.support.session_files import CLAUDE_SHORT, SESSIONS
+from tests.support.session_files import CLAUDE_INLINE, CLAUDE_SHORT, CODEX, SESSIONS
 
 TABLES = {
     "events": "select session_id, seq, type, ts, payload from events order by session_id, seq",
@@ -42,8 +42,13 @@ def _contents(db):
     return {name: db.execute(sql).fetchall() for name, sql in TABLES.items()}
 
 
-def test_what_the_child_reads_is_stored_as_if_read_here(tmp_path, children):
+@pytest.mark.parametrize("writer_prepares", ["when idle", "never", "always"])
+def test_what_the_child_reads_is_stored_as_if_read_here(tmp_path, children, monkeypatch, writer_prepares):
+    """Whoever prepares the batches (the child, or the importing process: reader_process.WRITER_PREPARES)."""
+    monkeypatch.setattr(reader_process, "WRITER_PREPARES", writer_prepares)
     files = discover([SESSIONS])
+    if writer_prepares != "when idle":  # (the other two on a few: every batch goes one way, whatever the file)
+        files = [CLAUDE_INLINE, CODEX]
     here, there = open_db(tmp_path / "here.db"), open_db(tmp_path / "there.db")
     with pytest.MonkeyPatch.context() as local:
         local.setattr(reader_process, "MIN_BYTES", 10**12)
@@ -78,6 +83,27 @@ def test_a_failed_write_stops_the_child(db, monkeypatch, children):
     with pytest.raises(OSError, match="disk full"):
         import_path(db, CLAUDE_SHORT)
     assert children[0].returncode is not None  # ended and waited for: no process left behind
+    assert db.execute("select count(*) from sessions").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("writer_prepares", ["when idle", "never", "always"])
+def test_a_write_that_fails_half_way_stops_a_child_that_has_more_to_send(db, monkeypatch, children, writer_prepares):
+    """The child has batches left that the pipe cannot hold (it waits to send them): it is stopped, not waited for."""
+    monkeypatch.setattr(reader_process, "WRITER_PREPARES", writer_prepares)
+    real = EventStore.append_prepared
+    written: list[int] = []
+
+    def fail_second(self, batch):
+        if written:
+            raise OSError("disk full")
+        written.append(len(batch))
+        return real(self, batch)
+
+    monkeypatch.setattr(EventStore, "append_prepared", fail_second)
+    with pytest.raises(OSError, match="disk full"):
+        import_path(db, CLAUDE_INLINE, enrich=enrich)
+    assert len(written) == 1
+    assert children[0].returncode is not None and children[0].returncode != 0  # killed: it had more to send
     assert db.execute("select count(*) from sessions").fetchone() == (0,)
 
 
