@@ -223,22 +223,33 @@ def _write(db: sqlite_utils.Database, store: EventStore, path: Path, digest: str
         earlier = db.execute("select source_hash from sessions where id = ?", [session_id]).fetchone()
         if earlier is not None:  # an earlier import of this file (changed since, or cut short): all its sessions go
             _delete_sessions(db, [session_id, *_sessions_of(db, earlier[0])])
-        store.append_prepared(first)
+        try:
+            store.append_prepared(first)
+        except OverflowError:
+            raise _too_large(path) from None
     written = _started(first)
     try:
         for batch in batches:
             store.append_prepared(batch)
             written += _started(batch)
-    except BaseException:
+    except BaseException as exc:
         try:  # nothing of a file that failed half-way stays
             with write_transaction(db):
                 _delete_sessions(db, written)
         except sqlite3.Error:
             pass  # the database itself failed: the original error says so
+        if isinstance(exc, OverflowError):
+            raise _too_large(path) from None
         raise
     updated = earlier is not None and earlier[0] != digest
     return _results(db, path, digest, "updated" if updated else "imported",
                     "the file changed since it was imported" if updated else "")
+
+
+def _too_large(path: Path) -> ImportFormatError:
+    """A number of the file that SQLite cannot store (an integer beyond 64 bits where a column takes it: a token
+    count, an exit code); which line held it is not known by then."""
+    return ImportFormatError(path, 0, "a number too large to store (an integer beyond 64 bits, such as a token count)")
 
 
 def _started(batch: list[PreparedEvent]) -> list[str]:

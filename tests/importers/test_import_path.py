@@ -105,3 +105,22 @@ def test_discover_expands_folders_and_brings_subagents(tmp_path):
     shutil.copyfile(CODEX, nested / CODEX.name)
     assert discover([tmp_path]) == [nested / CODEX.name]
     assert discover([MINI, MINI]) == [MINI]
+
+
+@pytest.mark.parametrize("where", ["first batch", "later batch"])
+def test_a_number_too_large_to_store_is_a_clear_error_and_writes_nothing(db, tmp_path, where):
+    """A token count beyond 64 bits (SQLite's integers) is refused, naming the file; what was written of it goes."""
+    lines = CLAUDE_SHORT.read_text().splitlines()
+    record = {"type": "assistant", "sessionId": "2b4ed4c0-b905-41de-9238-273db3ec737a", "timestamp": "2026-01-01T00:00:01Z",
+              "message": {"id": "huge", "model": "claude", "role": "assistant", "content": [{"type": "text", "text": "x"}],
+                          "usage": {"input_tokens": 2**64, "output_tokens": 1}}}
+    filler = [json.dumps({"type": "user", "sessionId": "2b4ed4c0", "timestamp": "2026-01-01T00:00:00Z",
+                          "message": {"role": "user", "content": f"prompt {i}"}}) for i in range(300)]
+    body = lines + [json.dumps(record)] if where == "first batch" else lines + filler + [json.dumps(record)]
+    path = tmp_path / "huge.jsonl"
+    path.write_text("\n".join(body) + "\n")
+    with pytest.raises(ImportFormatError) as caught:
+        import_path(db, path)
+    assert caught.value.path == str(path) and "too large to store" in caught.value.reason
+    assert db.execute("select count(*) from sessions").fetchone() == (0,)
+    assert db.execute("select count(*) from events").fetchone() == (0,)
