@@ -7,11 +7,11 @@ writer's many short SQLite calls wait behind the parser each time), so a child
 process does the reading: on a machine with two free cores the two halves overlap.
 
 The child (``python -c``, handed this process's ``sys.path``, so it never runs
-the caller's main module again) never opens the database: it sends prepared
-batches, pickled, through a pipe, in order, from a thread of its own, up to
+the caller's main module again) never opens the database: it sends batches
+(prepared, or not: see below), pickled, through a pipe, in order, from a thread of its own, up to
 :data:`AHEAD` batches ahead of the writer (then it waits: a batch slower to make
 or to write than the next does not hold the other side up), without the payloads
-the writer does not read, as plain tuples
+the writer does not read, as plain tuples when prepared
 (:func:`storage.prepared.prepare_to_send`). A batch is made, and read back here,
 with the cyclic collector paused (its objects are trees). An error in the child (a line that is not JSON...) is
 raised here, where the import handles it; when this side stops early (a write
@@ -72,8 +72,9 @@ class ScansByParts(Protocol):
 
 MIN_BYTES = 16_000_000
 AHEAD = 3  # batches the child may have made beyond the one the writer reads: its pace and the writer's may differ
-# The part of the first pass the child does: this process hashes the whole file first, which takes about two thirds
-# of a pass's time (SHA-256 at ~1.7 ms/MB, a pass ~2.6 ms/MB, make bench's transcript on this machine).
+# The part of the first pass the child does. It starts later (its imports: ~0.2 s) and this process hashes the file
+# first (SHA-256 ~1.1 ms/MB, a pass ~2.9 ms/MB on make bench's transcript, on this machine): 0.6 has both finish at
+# about the same time for a few hundred MB (0.45 would for 150 MB, 0.7 for 1 GB).
 CHILD_SHARE = 0.6
 # Who prepares a batch: "when idle": this process, when the child made it while none waited to be sent; "never":
 # the child always (and "always": this process always; both for tests).
@@ -161,17 +162,18 @@ class ReaderProcess:
 
 
 def child() -> None:
-    """The reading process: every batch of the file, prepared, sent in order; then ``done`` (or the error)."""
+    """The reading process: its part of the first pass, then (given the job) every batch of the file, sent in order,
+    prepared or as events; then ``done`` (or the error)."""
     from storage.collector import collector_paused
     from storage.importers import event_batches
     from storage.importers.common import Span
     from storage.prepared import prepare_to_send
     from storage.redact import Redactor
 
-    path, split = pickle.load(sys.stdin.buffer)
-    parts = _parts_of(Path(path)) if split is not None else None
-    scanned = parts.scan_part(Path(path), Span(0, split)) if parts is not None else None
     try:
+        path, split = pickle.load(sys.stdin.buffer)
+        parts = _parts_of(Path(path)) if split is not None else None
+        scanned = parts.scan_part(Path(path), Span(0, split)) if parts is not None else None
         digest, enrich, rest, writer_prepares = pickle.load(sys.stdin.buffer)
     except EOFError:  # the importing process needed no reading after all (the file was imported already)
         return
