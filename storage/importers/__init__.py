@@ -198,7 +198,7 @@ def prepared_batches(path: Path, digest: str, enrich: Callable[[Iterator[dict[st
 
 
 def event_batches(path: Path, digest: str, enrich: Callable[[Iterator[dict[str, Any]]], Events] | None,
-                  scanned: object | None = None) -> Iterator[list[dict[str, Any]]]:
+                  scanned: reader_process.Scanned | None = None) -> Iterator[list[dict[str, Any]]]:
     """The file's events, converted, enriched, in bounded lists: one transaction each. ``scanned``: the format's
     first pass over the file, made already (:mod:`storage.importers.reader_process`)."""
     module = detect(path)

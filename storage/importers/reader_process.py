@@ -50,7 +50,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol, Self
 
 if TYPE_CHECKING:
     from storage.importers.common import Span
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 class Scanned(Protocol):
     """A part's findings from a format's first pass (``scan_part``), joined to the next part's by ``then``."""
 
-    def then(self, rest: Any) -> Scanned: ...
+    def then(self, rest: Self) -> Self: ...
 
 
 class ScansByParts(Protocol):
@@ -177,10 +177,7 @@ def child() -> None:
         digest, enrich, rest, writer_prepares = pickle.load(sys.stdin.buffer)
     except EOFError:  # the importing process needed no reading after all (the file was imported already)
         return
-    if scanned is not None and rest is not None:
-        scanned = scanned.then(rest)
-    else:
-        scanned = None
+    scanned = scanned.then(rest) if scanned is not None and rest is not None else None
     gc.freeze()  # (what start-up made lives to the end: the collector need not walk it again and again)
     outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
     sender = threading.Thread(target=_send, args=(outbox, sys.stdout.buffer), daemon=True)
